@@ -1,0 +1,153 @@
+import type { Metadata } from "next";
+import type { ReactNode } from "react";
+import { describeConfiguration } from "@/lib/admin/configuration";
+import { getServices } from "@/lib/services";
+import { requireAdminPage } from "../admin-access";
+
+export const dynamic = "force-dynamic";
+
+export const metadata: Metadata = { title: "Configuration" };
+
+const count = (value: number) => value.toLocaleString("en-US");
+
+function Section({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <section className="rounded-lg border border-border bg-card p-4">
+      <h2 className="text-sm font-medium">{title}</h2>
+      <div className="mt-3 overflow-x-auto">{children}</div>
+    </section>
+  );
+}
+
+function Settings({ rows }: { rows: [label: string, value: ReactNode, source?: string][] }) {
+  return (
+    <table className="w-full text-sm">
+      <tbody>
+        {rows.map(([label, value, source]) => (
+          <tr key={label} className="border-t border-border first:border-t-0">
+            <td className="py-1.5 pr-3">
+              {label}
+              {source && <span className="ml-2 font-mono text-xs text-muted-foreground">{source}</span>}
+            </td>
+            <td className="py-1.5 text-right tabular-nums">{value}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export default async function AdminConfigPage() {
+  await requireAdminPage();
+  const view = describeConfiguration((await getServices()).config);
+  const tiers = Object.entries(view.tiers);
+  return (
+    <>
+      <h1 className="mb-1 text-xl font-semibold tracking-tight">Configuration</h1>
+      <p className="mb-4 text-sm text-muted-foreground">
+        Read-only: set through the environment, and the policy tables in lib/limits/policies.ts. Secrets are never shown.
+      </p>
+      <div className="grid gap-3 lg:grid-cols-2">
+        <Section title="Drivers">
+          <Settings
+            rows={[
+              ["Database", view.drivers.database],
+              ["Hot store", view.drivers.hotStore],
+              ["Job runner", view.drivers.jobs],
+              ["Model provider", view.drivers.model],
+              ["Metrics endpoint", view.metricsEndpoint, "METRICS_TOKEN"],
+              ["Admin email set", view.adminEmailConfigured ? "yes" : "no", "ADMIN_EMAIL"],
+            ]}
+          />
+        </Section>
+        <Section title="Provider capacity">
+          <Settings
+            rows={[
+              ["Models", view.provider.models.join(", "), "CHAT_MODELS"],
+              ["Fallback model", view.provider.fallbackModel ?? "none", "FALLBACK_MODEL"],
+              ["Model calls at once", count(view.provider.maxConcurrency), "LLM_MAX_CONCURRENCY"],
+              ["Requests per minute", count(view.provider.rpm), "LLM_RPM"],
+              ["Tokens per minute", view.provider.tpm === null ? "not set" : count(view.provider.tpm), "LLM_TPM"],
+              ["Tokens per reply (estimate)", count(view.provider.tokensPerReply), "LLM_TOKENS_PER_REPLY"],
+              ["Starts paced at", `${count(Math.floor(view.provider.startsPerMinute))}/min (one per ${count(view.provider.startIntervalMs)} ms)`],
+              ["Retries", count(view.provider.maxRetries), "LLM_MAX_RETRIES"],
+              ["Fallback after failures", count(view.provider.fallbackAfter), "LLM_FALLBACK_AFTER"],
+              ["First retry delay", `${count(view.provider.retryBaseMs)} ms`, "LLM_RETRY_BASE_MS"],
+            ]}
+          />
+        </Section>
+        <Section title="Write-behind history">
+          <Settings
+            rows={[
+              ["Flush every", `${count(view.flush.intervalSeconds)} s`, "FLUSH_INTERVAL"],
+              ["Early flush past", `${count(view.flush.backlogThreshold)} chats`, "FLUSH_BACKLOG_THRESHOLD"],
+              ["Hot history kept", `${count(view.flush.hotHistoryTtlSeconds)} s`, "HOT_HISTORY_TTL_SECONDS"],
+              ["Reply cache kept", `${count(view.chat.replyCacheTtlSeconds)} s`, "REPLY_CACHE_TTL_SECONDS"],
+              ["Longest message (all tiers)", `${count(view.chat.maxMessageLength)} characters`, "MAX_MESSAGE_LENGTH"],
+            ]}
+          />
+        </Section>
+        <Section title="Limiter">
+          <Settings
+            rows={[
+              ["When the limiter can't answer", view.limits.failMode === "closed" ? "refuse (closed)" : "let through (open)", "RATE_LIMIT_FAIL_MODE"],
+              ["Limiter timeout", `${count(view.limits.timeoutMs)} ms`, "RATE_LIMIT_TIMEOUT_MS"],
+              ["Client IP from", view.limits.clientIp, "TRUSTED_PROXY_HOPS"],
+            ]}
+          />
+        </Section>
+      </div>
+
+      <div className="mt-3 flex flex-col gap-3">
+        <Section title="Plans">
+          <table className="w-full text-sm" data-testid="admin-tier-policies">
+            <thead className="text-left text-xs text-muted-foreground">
+              <tr>
+                <th className="py-1 pr-3 font-medium">Tier</th>
+                <th className="py-1 pr-3 text-right font-medium">Per minute</th>
+                <th className="py-1 pr-3 text-right font-medium">Burst</th>
+                <th className="py-1 pr-3 text-right font-medium">Per day</th>
+                <th className="py-1 pr-3 text-right font-medium">Tokens per day</th>
+                <th className="py-1 text-right font-medium">Longest message</th>
+              </tr>
+            </thead>
+            <tbody>
+              {tiers.map(([tier, policy]) => (
+                <tr key={tier} className="border-t border-border">
+                  <td className="py-1.5 pr-3 capitalize">{tier}</td>
+                  <td className="py-1.5 pr-3 text-right tabular-nums">{count(policy.messagesPerMinute)}</td>
+                  <td className="py-1.5 pr-3 text-right tabular-nums">
+                    {policy.burst.size}, +1 every {policy.burst.refillSeconds} s
+                  </td>
+                  <td className="py-1.5 pr-3 text-right tabular-nums">{count(policy.messagesPerDay)}</td>
+                  <td className="py-1.5 pr-3 text-right tabular-nums">{count(policy.tokensPerDay)}</td>
+                  <td className="py-1.5 text-right tabular-nums">{count(Math.min(policy.maxMessageLength, view.chat.maxMessageLength))}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Section>
+        <div className="grid gap-3 lg:grid-cols-2">
+          <Section title="Guests per network (all guest sessions from one IP)">
+            <Settings
+              rows={[
+                ["Messages per minute", count(view.guestIp.messagesPerMinute)],
+                ["Messages per day", count(view.guestIp.messagesPerDay)],
+              ]}
+            />
+          </Section>
+          <Section title="Sign-in and sign-up attempts">
+            <Settings
+              rows={[
+                ["Sign-ins per IP per minute", count(view.authAttempts.signInPerIpPerMinute)],
+                ["Sign-ups per IP per minute", count(view.authAttempts.signUpPerIpPerMinute)],
+                ["Sign-ins per account per 15 minutes", count(view.authAttempts.signInPerAccountPer15Minutes)],
+                ["New guest sessions per IP per minute", count(view.authAttempts.guestSessionsPerIpPerMinute)],
+              ]}
+            />
+          </Section>
+        </div>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,20 @@
+import type { Metadata } from "next";
+import { OverviewDashboard } from "@/components/admin/overview-dashboard";
+import { readOverview } from "@/lib/admin/overview";
+import { getServices } from "@/lib/services";
+import { requireAdminPage } from "./admin-access";
+
+export const dynamic = "force-dynamic";
+
+export const metadata: Metadata = { title: "Overview" };
+
+export default async function AdminOverviewPage() {
+  await requireAdminPage();
+  const overview = await readOverview(await getServices());
+  return (
+    <>
+      <h1 className="mb-4 text-xl font-semibold tracking-tight">Overview</h1>
+      <OverviewDashboard initial={overview} />
+    </>
+  );
+}

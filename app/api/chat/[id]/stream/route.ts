@@ -1,0 +1,27 @@
+// GET /api/chat/{chatId}/stream[?offset=N]: resume the chat's reply in progress, on any instance.
+import { requireViewer } from "@/lib/auth/viewer";
+import { activeReplyFor } from "@/lib/chat/active-reply";
+import { recoverOrphanedReply } from "@/lib/chat/reply-owners";
+import { replyStreamResponse } from "@/lib/chat/reply-stream";
+import { idSchema, streamQuerySchema } from "@/lib/chat/schemas";
+import { parseWith, route } from "@/lib/http/route";
+import { getServices } from "@/lib/services";
+
+export const GET = route<{ id: string }>("chat.resume", async (request, context, params) => {
+  const services = await getServices();
+  const viewer = await requireViewer(services, request.headers);
+  context.userId = viewer.userId;
+  const chatId = parseWith(idSchema, params.id);
+  const query = parseWith(streamQuerySchema, Object.fromEntries(new URL(request.url).searchParams));
+  const replyId = await activeReplyFor(services, { chatId, userId: viewer.userId });
+  // 204 tells useChat there is nothing to resume.
+  if (!replyId) return new Response(null, { status: 204 });
+  return replyStreamResponse(services.hot, {
+    replyId,
+    userId: viewer.userId,
+    fromOffset: query.offset,
+    signal: request.signal,
+    headers: { "X-Chat-Id": chatId, "X-Reply-Id": replyId },
+    recover: (id) => recoverOrphanedReply(services, id),
+  });
+});

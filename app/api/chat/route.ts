@@ -1,0 +1,31 @@
+// POST /api/chat: accept a user message, queue its reply, stream the reply as it is generated.
+import { requireViewer } from "@/lib/auth/viewer";
+import { recoverOrphanedReply } from "@/lib/chat/reply-owners";
+import { replyStreamResponse } from "@/lib/chat/reply-stream";
+import { chatRequestSchema } from "@/lib/chat/schemas";
+import { acceptChatRequest } from "@/lib/chat/chat-request";
+import { clientIpFrom } from "@/lib/limits/client-ip";
+import { parseJsonBody, route } from "@/lib/http/route";
+import { getServices } from "@/lib/services";
+
+export const POST = route("chat.send", async (request, context) => {
+  const services = await getServices();
+  const viewer = await requireViewer(services, request.headers);
+  context.userId = viewer.userId;
+  const body = await parseJsonBody(request, chatRequestSchema, { maxBytes: 256 * 1024 });
+  const { replyId, chat, headers } = await acceptChatRequest(services, {
+    sender: viewer,
+    clientIp: clientIpFrom(request.headers, services.config.limits.clientIp),
+    request:
+      "regenerate" in body
+        ? { kind: "regenerate", chatId: body.chatId, modelId: body.model }
+        : { kind: "send", chatId: body.chatId, messageId: body.messageId, text: body.text, editOf: body.editOf, modelId: body.model },
+  });
+  return replyStreamResponse(services.hot, {
+    replyId,
+    userId: viewer.userId,
+    signal: request.signal,
+    headers: { ...headers, "X-Chat-Id": chat.id, "X-Reply-Id": replyId },
+    recover: (id) => recoverOrphanedReply(services, id),
+  });
+});

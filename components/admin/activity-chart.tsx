@@ -1,0 +1,67 @@
+"use client";
+
+import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import type { MinutePoint } from "@/lib/metrics/minute-series";
+
+export interface ChartLine {
+  key: keyof Omit<MinutePoint, "at">;
+  label: string;
+  color: string;
+  /** Marks each point: for sampled series, whose minutes may hold a single sample between gaps. */
+  dots?: boolean;
+}
+
+const timeOfDay = (at: number) => new Date(at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+
+/** The last hour, a point per minute, one line per series. */
+export function ActivityChart({ title, points, lines }: { title: string; points: MinutePoint[]; lines: ChartLine[] }) {
+  const latest = points.at(-1);
+  return (
+    <figure className="rounded-lg border border-border bg-card p-4">
+      <figcaption className="flex items-baseline justify-between gap-2 text-sm font-medium">
+        <span>{title}</span>
+        <span className="text-xs font-normal text-muted-foreground">last hour, per minute</span>
+      </figcaption>
+      {/* The chart is for sighted readers; the same figures are in the cards and tables. */}
+      <div className="mt-3 h-48" aria-hidden="true">
+        <ResponsiveContainer width="100%" height="100%">
+          <LineChart data={points} margin={{ top: 4, right: 8, bottom: 0, left: -16 }}>
+            <CartesianGrid stroke="var(--border)" strokeDasharray="3 3" vertical={false} />
+            <XAxis
+              dataKey="at"
+              tickFormatter={timeOfDay}
+              stroke="var(--muted-foreground)"
+              fontSize={11}
+              minTickGap={40}
+              tickLine={false}
+            />
+            <YAxis allowDecimals={false} stroke="var(--muted-foreground)" fontSize={11} tickLine={false} width={48} />
+            <Tooltip
+              labelFormatter={(at) => timeOfDay(Number(at))}
+              contentStyle={{ background: "var(--card)", border: "1px solid var(--border)", borderRadius: 8, fontSize: 12 }}
+            />
+            <Legend iconType="plainline" wrapperStyle={{ fontSize: 12 }} />
+            {lines.map((line) => (
+              <Line
+                key={line.key}
+                type="monotone"
+                dataKey={line.key}
+                name={line.label}
+                stroke={line.color}
+                strokeWidth={2}
+                dot={line.dots ? { r: 2.5, fill: line.color, strokeWidth: 0 } : false}
+                isAnimationActive={false}
+                connectNulls
+              />
+            ))}
+          </LineChart>
+        </ResponsiveContainer>
+      </div>
+      {latest && (
+        <p className="sr-only">
+          This minute: {lines.map((line) => `${line.label} ${latest[line.key] ?? 0}`).join(", ")}.
+        </p>
+      )}
+    </figure>
+  );
+}

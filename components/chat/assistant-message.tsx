@@ -1,0 +1,50 @@
+"use client";
+
+import { Button } from "@/components/ui/button";
+import { CopyButton } from "@/components/ui/copy-button";
+import { RefreshIcon } from "@/components/ui/icons";
+import type { ChatUIMessage } from "@/lib/chat/types";
+import { Markdown } from "./markdown";
+import { messageText } from "./message-text";
+
+const UNFINISHED_NOTE: Record<string, string> = {
+  interrupted: "This reply was interrupted before it finished.",
+  cancelled: "This reply was stopped.",
+  failed: "This reply could not be finished.",
+  error: "This reply could not be finished.",
+};
+
+export function AssistantMessage({
+  message,
+  isStreaming,
+  canRegenerate,
+  onRegenerate,
+}: {
+  message: ChatUIMessage;
+  isStreaming: boolean;
+  canRegenerate: boolean;
+  onRegenerate: () => void;
+}) {
+  const text = messageText(message);
+  const note = message.metadata?.status ? UNFINISHED_NOTE[message.metadata.status] : undefined;
+
+  return (
+    <article data-testid="message-assistant" aria-label="Assistant's reply" className="flex min-w-0 flex-col gap-1">
+      <div data-testid="message-content">
+        <Markdown text={text} isStreaming={isStreaming} />
+      </div>
+      {note && <p className="text-xs text-muted-foreground">{note}</p>}
+      {!isStreaming && (
+        <div className="flex gap-1">
+          <CopyButton text={text} testId="copy-button" />
+          {canRegenerate && (
+            <Button variant="ghost" size="sm" data-testid="regenerate-button" onClick={onRegenerate}>
+              <RefreshIcon />
+              <span className="sr-only sm:not-sr-only">Regenerate</span>
+            </Button>
+          )}
+        </div>
+      )}
+    </article>
+  );
+}

@@ -1,0 +1,119 @@
+"use client";
+
+import { createContext, use, useCallback, useEffect, useRef, useState, type ReactNode } from "react";
+import { useDebouncedValue } from "@/components/ui/use-debounced-value";
+import { deleteChat, fetchChats, problemFromError, type ApiProblem, type ChatSummary } from "./chat-api";
+
+const PAGE_SIZE = 30;
+const SEARCH_DEBOUNCE_MS = 300;
+
+interface ChatListState {
+  chats: ChatSummary[];
+  nextBefore?: number;
+  isLoading: boolean;
+  isLoadingMore: boolean;
+  problem?: ApiProblem;
+  query: string;
+  setQuery: (query: string) => void;
+  loadMore: () => void;
+  reload: () => void;
+  /** Deletes on the server, then from the list; throws an ApiError when the server refuses. */
+  removeChat: (chatId: string) => Promise<void>;
+  /** A chat just got a message: move it to the top, or fetch the list if it is not there yet. */
+  noteChatActivity: (chatId: string) => void;
+}
+
+const ChatListContext = createContext<ChatListState | null>(null);
+
+/** The signed-in user's chats, shared by the sidebar and the chat that updates them. */
+export function ChatListProvider({ children }: { children: ReactNode }) {
+  const [chats, setChats] = useState<ChatSummary[]>([]);
+  const [nextBefore, setNextBefore] = useState<number>();
+  const [isLoading, setIsLoading] = useState(true);
+  const [isLoadingMore, setIsLoadingMore] = useState(false);
+  const [problem, setProblem] = useState<ApiProblem>();
+  const [query, setQuery] = useState("");
+  const [reloadCount, setReloadCount] = useState(0);
+  const searchedQuery = useDebouncedValue(query.trim(), SEARCH_DEBOUNCE_MS);
+  const chatsRef = useRef(chats);
+  useEffect(() => {
+    chatsRef.current = chats;
+  }, [chats]);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    setIsLoading(true);
+    fetchChats({ limit: PAGE_SIZE, query: searchedQuery }, controller.signal)
+      .then((page) => {
+        setChats(page.chats);
+        setNextBefore(page.nextBefore);
+        setProblem(undefined);
+      })
+      .catch((error: unknown) => {
+        if (!controller.signal.aborted) setProblem(problemFromError(error));
+      })
+      .finally(() => {
+        if (!controller.signal.aborted) setIsLoading(false);
+      });
+    return () => controller.abort();
+  }, [searchedQuery, reloadCount]);
+
+  const reload = useCallback(() => setReloadCount((count) => count + 1), []);
+
+  const loadMore = useCallback(() => {
+    if (nextBefore === undefined || isLoadingMore) return;
+    setIsLoadingMore(true);
+    fetchChats({ limit: PAGE_SIZE, before: nextBefore, query: searchedQuery })
+      .then((page) => {
+        setChats((current) => {
+          const known = new Set(current.map((chat) => chat.id));
+          return [...current, ...page.chats.filter((chat) => !known.has(chat.id))];
+        });
+        setNextBefore(page.nextBefore);
+        setProblem(undefined);
+      })
+      .catch((error: unknown) => setProblem(problemFromError(error)))
+      .finally(() => setIsLoadingMore(false));
+  }, [nextBefore, isLoadingMore, searchedQuery]);
+
+  const removeChat = useCallback(async (chatId: string) => {
+    await deleteChat(chatId);
+    setChats((current) => current.filter((chat) => chat.id !== chatId));
+  }, []);
+
+  const noteChatActivity = useCallback(
+    (chatId: string) => {
+      const known = chatsRef.current.find((chat) => chat.id === chatId);
+      if (!known) return reload();
+      const touched = { ...known, updatedAt: Date.now() };
+      setChats((current) => [touched, ...current.filter((chat) => chat.id !== chatId)]);
+    },
+    [reload],
+  );
+
+  return (
+    <ChatListContext
+      value={{
+        chats,
+        nextBefore,
+        isLoading,
+        isLoadingMore,
+        problem,
+        query,
+        setQuery,
+        loadMore,
+        reload,
+        removeChat,
+        noteChatActivity,
+      }}
+    >
+      {children}
+    </ChatListContext>
+  );
+}
+
+export function useChatList(): ChatListState {
+  const state = use(ChatListContext);
+  if (!state) throw new Error("useChatList needs a ChatListProvider");
+  return state;
+}

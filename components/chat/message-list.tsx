@@ -1,0 +1,53 @@
+"use client";
+
+import type { ChatUIMessage } from "@/lib/chat/types";
+import { AssistantMessage } from "./assistant-message";
+import { PendingReply } from "./pending-reply";
+import type { QueueStatus } from "./queue-status";
+import { messageText } from "./message-text";
+import { UserMessage } from "./user-message";
+
+export function MessageList({
+  messages,
+  isBusy,
+  queue,
+  onEditLastUserMessage,
+  onRegenerate,
+}: {
+  messages: ChatUIMessage[];
+  /** A reply is being requested, queued or streamed. */
+  isBusy: boolean;
+  queue: QueueStatus | null;
+  onEditLastUserMessage: (messageId: string, text: string) => void;
+  onRegenerate: () => void;
+}) {
+  const last = messages.at(-1);
+  const reply = last?.role === "assistant" ? last : undefined;
+  const history = reply ? messages.slice(0, -1) : messages;
+  const lastUserMessageId = messages.findLast((message) => message.role === "user")?.id;
+  const replyHasText = reply !== undefined && messageText(reply).length > 0;
+
+  return (
+    <div className="flex flex-col gap-6">
+      {history.map((message) =>
+        message.role === "user" ? (
+          <UserMessage
+            key={message.id}
+            message={message}
+            canEdit={!isBusy && message.id === lastUserMessageId}
+            onEdit={(text) => onEditLastUserMessage(message.id, text)}
+          />
+        ) : (
+          <AssistantMessage key={message.id} message={message} isStreaming={false} canRegenerate={false} onRegenerate={onRegenerate} />
+        ),
+      )}
+      {/* The latest reply lives in a live region that exists before it arrives, so it is announced. */}
+      <div aria-live="polite">
+        {reply && (replyHasText || !isBusy) && (
+          <AssistantMessage message={reply} isStreaming={isBusy} canRegenerate={!isBusy} onRegenerate={onRegenerate} />
+        )}
+        {isBusy && !replyHasText && <PendingReply queue={queue} />}
+      </div>
+    </div>
+  );
+}

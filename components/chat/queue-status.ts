@@ -1,0 +1,27 @@
+/** "You are 12th in line, about 8 s": the wording of a reply's place in the model queue. */
+import type { ChatDataParts } from "@/lib/chat/types";
+
+export type QueueStatus = ChatDataParts["queue"];
+
+const ORDINAL_SUFFIX: Record<Intl.LDMLPluralRule, string> = {
+  zero: "th",
+  one: "st",
+  two: "nd",
+  few: "rd",
+  many: "th",
+  other: "th",
+};
+const ordinalRules = new Intl.PluralRules("en-US", { type: "ordinal" });
+
+export function ordinal(position: number): string {
+  return `${position}${ORDINAL_SUFFIX[ordinalRules.select(position)]}`;
+}
+
+export function formatWait(seconds: number): string {
+  if (seconds < 90) return `${Math.max(1, Math.round(seconds))} s`;
+  return `${Math.round(seconds / 60)} min`;
+}
+
+export function describeQueue({ position, etaSeconds }: QueueStatus): string {
+  return `You are ${ordinal(position)} in line, about ${formatWait(etaSeconds)}`;
+}

@@ -1,0 +1,42 @@
+import type { Ref } from "react";
+import { Button } from "@/components/ui/button";
+import { MenuIcon } from "@/components/ui/icons";
+import { ThemeToggle } from "@/components/ui/theme-toggle";
+import { AccountStatus, type AccountSummary } from "./account-status";
+import { ModelPicker } from "./model-picker";
+
+export function TopBar({
+  account,
+  isSidebarOpen,
+  onToggleSidebar,
+  sidebarId,
+  toggleRef,
+}: {
+  account: AccountSummary;
+  isSidebarOpen: boolean;
+  onToggleSidebar: () => void;
+  sidebarId: string;
+  toggleRef: Ref<HTMLButtonElement>;
+}) {
+  return (
+    <header className="flex h-14 shrink-0 items-center gap-2 border-b border-border px-3">
+      <Button
+        ref={toggleRef}
+        variant="ghost"
+        size="icon"
+        className="md:hidden"
+        aria-label="Chat list"
+        aria-expanded={isSidebarOpen}
+        aria-controls={sidebarId}
+        onClick={onToggleSidebar}
+      >
+        <MenuIcon />
+      </Button>
+      <ModelPicker />
+      <div className="ml-auto flex min-w-0 items-center gap-1">
+        <AccountStatus account={account} />
+        <ThemeToggle />
+      </div>
+    </header>
+  );
+}

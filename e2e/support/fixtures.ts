@@ -1,0 +1,25 @@
+/**
+ * Every test is a different person on a different network: the app trusts one proxy hop in the
+ * e2e runs (TRUSTED_PROXY_HOPS=1), and each test's browser sends its own X-Forwarded-For, so
+ * per-network guest limits apply per test as they would per visitor.
+ */
+import { test as base, type Browser, type BrowserContext } from "@playwright/test";
+
+let counter = 0;
+
+export function visitorAddress(): string {
+  counter += 1;
+  return `198.51.100.${(counter % 250) + 1}`;
+}
+
+export async function newVisitorContext(browser: Browser): Promise<BrowserContext> {
+  return browser.newContext({ extraHTTPHeaders: { "x-forwarded-for": visitorAddress() } });
+}
+
+export const test = base.extend({
+  extraHTTPHeaders: async ({}, use) => {
+    await use({ "x-forwarded-for": visitorAddress() });
+  },
+});
+
+export { expect } from "@playwright/test";

@@ -1,0 +1,34 @@
+/** The Inngest client and the typed events Stampede sends. */
+import { Inngest, eventType } from "inngest";
+import { z } from "zod";
+import { getConfig } from "@/lib/config";
+import { logger } from "@/lib/log";
+
+export const replyRequested = eventType("chat/reply.requested", {
+  schema: z.object({
+    replyId: z.string(),
+    chatId: z.string(),
+    userId: z.string(),
+    tier: z.enum(["guest", "free", "pro", "admin"]),
+    modelId: z.string(),
+    userMessageId: z.string(),
+    enqueuedAt: z.number(),
+  }),
+});
+
+export const flushRequested = eventType("chat/flush.requested");
+
+function createClient() {
+  const config = getConfig();
+  const jobs = config.jobs.driver === "inngest" ? config.jobs : undefined;
+  return new Inngest({
+    id: "stampede",
+    eventKey: jobs?.eventKey,
+    signingKey: jobs?.signingKey,
+    isDev: jobs?.dev ?? config.env !== "production",
+    // The app's structured log (and its LOG_LEVEL) rather than Inngest's console logger.
+    logger,
+  });
+}
+
+export const inngest = createClient();

@@ -1,0 +1,77 @@
+/**
+ * Inngest functions: thin orchestrators over the plain functions in lib/, which hold all the
+ * logic. Flow control lives here, in Inngest's terms, from the same policies the in-process
+ * runner applies (lib/jobs/reply-policy.ts, lib/jobs/provider-pace.ts).
+ */
+import { RetryAfterError } from "inngest";
+import { getConfig } from "@/lib/config";
+import { getServices } from "@/lib/services";
+import { flushHistory } from "@/lib/chat/flush-history";
+import { abandonReply, generateReply } from "@/lib/chat/generate-reply";
+import { RetryableReplyError } from "@/lib/chat/model-errors";
+import { inngestThrottle } from "@/lib/jobs/provider-pace";
+import { fallbackPolicy, headStartExpression, modelForAttempt } from "@/lib/jobs/reply-policy";
+import { flushRequested, inngest, replyRequested } from "./client";
+
+const config = getConfig();
+
+type InngestRetries = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 16 | 17 | 18 | 19 | 20;
+
+/** Inngest accepts at most 20 retries. */
+function inngestRetries(configured: number): InngestRetries {
+  return Math.min(20, Math.max(0, Math.floor(configured))) as InngestRetries;
+}
+
+/** A provider's Retry-After becomes Inngest's; any other failure is retried on Inngest's backoff. */
+function forInngest(error: unknown): unknown {
+  if (error instanceof RetryableReplyError && error.retryAfterMs !== undefined) {
+    return new RetryAfterError(error.message, error.retryAfterMs, { cause: error });
+  }
+  return error;
+}
+
+export const replyFunction = inngest.createFunction(
+  {
+    id: "generate-reply",
+    triggers: [replyRequested],
+    concurrency: [
+      // One reply at a time per user, and a global cap on model calls in flight.
+      { key: "event.data.userId", limit: 1 },
+      { limit: config.llm.maxConcurrency },
+    ],
+    // Starts spaced evenly at the provider's pace: a queue instead of provider 429s.
+    throttle: inngestThrottle(config.llm),
+    // The plan's head start in seconds, as in the place-in-line score.
+    priority: { run: headStartExpression("event.data.tier") },
+    retries: inngestRetries(config.llm.maxRetries),
+    // Runs once the retries are used up: the reader gets an error instead of a spinner.
+    onFailure: async ({ event, step }) => {
+      return step.run("abandon", async () => abandonReply(await getServices(), event.data.event.data));
+    },
+  },
+  async ({ event, step, attempt }) => {
+    const modelId = modelForAttempt(event.data, attempt, fallbackPolicy(config));
+    return step.run("generate", async () => {
+      const services = await getServices();
+      return generateReply(services, event.data, { attempt, modelId }).catch((error: unknown) => {
+        throw forInngest(error);
+      });
+    });
+  },
+);
+
+export const flushFunction = inngest.createFunction(
+  {
+    id: "flush-history",
+    triggers: [{ cron: `*/${Math.max(1, Math.round(config.chat.flushIntervalSeconds / 60))} * * * *` }, flushRequested],
+    singleton: { mode: "skip" },
+  },
+  async ({ step }) => {
+    return step.run("flush", async () => {
+      const services = await getServices();
+      return flushHistory(services);
+    });
+  },
+);
+
+export const functions = [replyFunction, flushFunction];

@@ -1,0 +1,100 @@
+/**
+ * The audit log: what admins changed (tier, role, bans) and every support view of someone's
+ * chats, newest first. Entries are written before the change or view is answered, in the same
+ * transaction as a change, so nothing an admin did is missing from it.
+ */
+import { randomUUID } from "node:crypto";
+import type { Database } from "@/lib/db/client";
+import type { Prisma } from "@/lib/generated/prisma/client";
+import type { AdminActor } from "./access";
+
+export type AuditAction = "user.tier" | "user.role" | "user.ban" | "user.unban" | "chat.view" | "user.chats.view";
+
+export interface AuditEntryInput {
+  action: AuditAction;
+  targetType: "user" | "chat";
+  targetId: string;
+  details?: Record<string, unknown>;
+}
+
+export interface AuditEntry {
+  id: string;
+  actorId: string;
+  /** The actor's email now; null once that account is gone. */
+  actorEmail: string | null;
+  action: string;
+  targetType: string;
+  targetId: string;
+  createdAt: number;
+  details: unknown;
+}
+
+export interface AuditPage {
+  entries: AuditEntry[];
+  /** Pass as `cursor` for the next (older) page; absent on the last page. */
+  nextCursor?: string;
+}
+
+type AuditWriter = Pick<Prisma.TransactionClient, "auditLog">;
+
+export async function recordAudit(prisma: AuditWriter, actor: AdminActor, entry: AuditEntryInput): Promise<void> {
+  await prisma.auditLog.create({
+    data: {
+      id: randomUUID(),
+      actorId: actor.userId,
+      action: entry.action,
+      targetType: entry.targetType,
+      targetId: entry.targetId,
+      details: { actorEmail: actor.email, ...entry.details } as Prisma.InputJsonObject,
+    },
+  });
+}
+
+/** Cursor: the last entry's createdAt (ms) and id, so entries written in the same ms are not skipped. */
+function encodeCursor(entry: { createdAt: Date; id: string }): string {
+  return `${entry.createdAt.getTime()}.${entry.id}`;
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } | null {
+  const dot = cursor.indexOf(".");
+  const ms = Number(cursor.slice(0, dot));
+  if (dot < 1 || !Number.isSafeInteger(ms)) return null;
+  return { createdAt: new Date(ms), id: cursor.slice(dot + 1) };
+}
+
+export async function listAudit(
+  { db }: { db: Database },
+  _admin: AdminActor,
+  { limit, cursor, targetId }: { limit: number; cursor?: string; targetId?: string },
+): Promise<AuditPage> {
+  const after = cursor ? decodeCursor(cursor) : null;
+  const rows = await db.prisma.auditLog.findMany({
+    where: {
+      ...(targetId && { targetId }),
+      ...(after && {
+        OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }],
+      }),
+    },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: limit + 1,
+  });
+  const page = rows.slice(0, limit);
+  const actors = await db.prisma.user.findMany({
+    where: { id: { in: [...new Set(page.map((row) => row.actorId))] } },
+    select: { id: true, email: true },
+  });
+  const emailById = new Map(actors.map((actor) => [actor.id, actor.email]));
+  return {
+    entries: page.map((row) => ({
+      id: row.id,
+      actorId: row.actorId,
+      actorEmail: emailById.get(row.actorId) ?? null,
+      action: row.action,
+      targetType: row.targetType,
+      targetId: row.targetId,
+      createdAt: row.createdAt.getTime(),
+      details: row.details,
+    })),
+    ...(rows.length > limit && { nextCursor: encodeCursor(page.at(-1)!) }),
+  };
+}

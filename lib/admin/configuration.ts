@@ -1,0 +1,59 @@
+/**
+ * The configuration page: what this deployment runs on and the policies it enforces, read-only.
+ * Only names and numbers: no URL, key, token or secret ever leaves the config object here.
+ */
+import type { AppConfig } from "@/lib/config";
+import { describeDrivers } from "@/lib/config";
+import { startIntervalMs, startsPerMinute } from "@/lib/jobs/provider-pace";
+import { AUTH_ATTEMPT_POLICY, GUEST_IP_POLICY, TIER_POLICIES } from "@/lib/limits/policies";
+
+export function describeConfiguration(config: AppConfig) {
+  return {
+    drivers: {
+      summary: describeDrivers(config),
+      database: config.database.driver,
+      hotStore: config.hot.driver,
+      jobs: config.jobs.driver,
+      model: config.model.driver,
+    },
+    tiers: TIER_POLICIES,
+    guestIp: GUEST_IP_POLICY,
+    authAttempts: AUTH_ATTEMPT_POLICY,
+    provider: {
+      models: config.model.models,
+      fallbackModel: config.model.fallbackModel ?? null,
+      maxConcurrency: config.llm.maxConcurrency,
+      rpm: config.llm.rpm,
+      tpm: config.llm.tpm ?? null,
+      tokensPerReply: config.llm.tokensPerReply,
+      maxRetries: config.llm.maxRetries,
+      fallbackAfter: config.llm.fallbackAfter,
+      retryBaseMs: config.llm.retryBaseMs,
+      startsPerMinute: startsPerMinute(config.llm),
+      startIntervalMs: startIntervalMs(config.llm),
+    },
+    flush: {
+      intervalSeconds: config.chat.flushIntervalSeconds,
+      backlogThreshold: config.chat.flushBacklogThreshold,
+      hotHistoryTtlSeconds: config.chat.hotHistoryTtlSeconds,
+    },
+    chat: {
+      maxMessageLength: config.chat.maxMessageLength,
+      replyCacheTtlSeconds: config.replyCache.ttlSeconds,
+    },
+    limits: {
+      failMode: config.limits.failMode,
+      timeoutMs: config.limits.timeoutMs,
+      clientIp:
+        config.limits.clientIp.from === "x-forwarded-for"
+          ? `X-Forwarded-For, ${config.limits.clientIp.trustedHops} trusted hop(s)`
+          : config.limits.clientIp.from === "x-real-ip"
+            ? "X-Real-IP (Vercel)"
+            : "none trusted: one shared address",
+    },
+    metricsEndpoint: config.metrics.token ? "on (bearer token)" : "off",
+    adminEmailConfigured: Boolean(config.auth.adminEmail),
+  };
+}
+
+export type ConfigurationView = ReturnType<typeof describeConfiguration>;

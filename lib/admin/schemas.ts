@@ -1,0 +1,43 @@
+/** Request shapes of the admin APIs, validated at the edge of each route (and again by the domain). */
+import { z } from "zod";
+import { idSchema } from "@/lib/chat/schemas";
+
+export const PLAN_TIERS = ["guest", "free", "pro"] as const;
+export type PlanTier = (typeof PLAN_TIERS)[number];
+
+export const USER_ROLES = ["user", "admin"] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+
+/** better-auth's ids and the app's: letters, digits, '-' and '_'. */
+export const userIdSchema = idSchema;
+
+export const listUsersQuerySchema = z.strictObject({
+  q: z.string().trim().max(200).optional(),
+  page: z.coerce.number().int().min(1).max(10_000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+  /** Guest sessions are users too, and there are many: listed only when asked ("1"). */
+  guests: z.enum(["0", "1"]).default("0").transform((value) => value === "1"),
+});
+
+export const updateUserSchema = z
+  .strictObject({
+    tier: z.enum(PLAN_TIERS).optional(),
+    role: z.enum(USER_ROLES).optional(),
+  })
+  .refine((change) => change.tier !== undefined || change.role !== undefined, { message: "expected a tier or a role" });
+
+export const banUserSchema = z.strictObject({
+  reason: z.string().trim().max(500).optional(),
+});
+
+/** Exactly one of: a chat id, or a user (email or id) whose chats to list. */
+export const chatLookupQuerySchema = z.union([
+  z.strictObject({ chatId: idSchema }),
+  z.strictObject({ user: z.string().trim().min(1).max(320) }),
+]);
+
+export const auditQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(200).optional(),
+  targetId: z.string().max(320).optional(),
+});

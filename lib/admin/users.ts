@@ -1,0 +1,191 @@
+/**
+ * The users admin page: search, plan tier and role changes, bans. Every change is validated here
+ * (better-auth would store any role string) and written to the audit log in the same
+ * transaction. Changes apply to the user's very next request: the session lookup reads the user
+ * row each time (no session cookie cache), and the limits are chosen from the tier it finds.
+ *
+ * A ban keeps the user's sessions: viewer.ts answers every request of a banned user with 403
+ * `banned` at once, which a revoked session could not (it would read as signed out, 401), and
+ * better-auth refuses new sign-ins with 403 BANNED_USER. An unban lets the same sessions back in.
+ */
+import type { Database } from "@/lib/db/client";
+import { AppError, notFound } from "@/lib/errors";
+import type { Prisma } from "@/lib/generated/prisma/client";
+import type { HotStore } from "@/lib/hot/hot-store";
+import type { AdminActor } from "./access";
+import { recordAudit } from "./audit-log";
+import type { PlanTier, UserRole } from "./schemas";
+import { readUserUsage, type UserUsage } from "./usage";
+
+export interface AdminUser {
+  id: string;
+  email: string;
+  name: string;
+  role: UserRole;
+  tier: PlanTier;
+  isGuest: boolean;
+  banned: boolean;
+  banReason: string | null;
+  createdAt: number;
+}
+
+export interface UserPage {
+  users: AdminUser[];
+  total: number;
+  page: number;
+  pageSize: number;
+}
+
+const USER_FIELDS = {
+  id: true,
+  email: true,
+  name: true,
+  role: true,
+  tier: true,
+  isAnonymous: true,
+  banned: true,
+  banReason: true,
+  createdAt: true,
+} as const satisfies Prisma.UserSelect;
+
+type UserRow = Prisma.UserGetPayload<{ select: typeof USER_FIELDS }>;
+
+const PLANS = new Set<string>(["guest", "free", "pro"]);
+
+function toAdminUser(row: UserRow): AdminUser {
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    role: row.role === "admin" ? "admin" : "user",
+    // Read the way viewer.ts reads it, so the page shows the plan whose limits apply.
+    tier: PLANS.has(row.tier) ? (row.tier as PlanTier) : row.isAnonymous ? "guest" : "free",
+    isGuest: Boolean(row.isAnonymous),
+    banned: Boolean(row.banned),
+    banReason: row.banReason,
+    createdAt: row.createdAt.getTime(),
+  };
+}
+
+// Prisma passes `contains` into ILIKE as is, so a search for "100%" would match any "100".
+function escapeLikePattern(text: string): string {
+  return text.replace(/[\\%_]/g, "\\$&");
+}
+
+/** Users whose email or name contains `query` (any case), newest first; guests only when asked. */
+export async function listUsers(
+  { db }: { db: Database },
+  _admin: AdminActor,
+  { query, page, pageSize, guests }: { query?: string; page: number; pageSize: number; guests: boolean },
+): Promise<UserPage> {
+  const needle = query?.trim();
+  const where: Prisma.UserWhereInput = {
+    ...(needle && {
+      OR: [
+        { email: { contains: escapeLikePattern(needle), mode: "insensitive" } },
+        { name: { contains: escapeLikePattern(needle), mode: "insensitive" } },
+        { id: needle },
+      ],
+    }),
+    ...(!guests && { isAnonymous: { not: true } }),
+  };
+  const [rows, total] = await Promise.all([
+    db.prisma.user.findMany({
+      where,
+      select: USER_FIELDS,
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      skip: (page - 1) * pageSize,
+      take: pageSize,
+    }),
+    db.prisma.user.count({ where }),
+  ]);
+  return { users: rows.map(toAdminUser), total, page, pageSize };
+}
+
+export async function getUserDetail(
+  services: { db: Database; hot: HotStore },
+  _admin: AdminActor,
+  userId: string,
+): Promise<{ user: AdminUser; usage: UserUsage }> {
+  const row = await services.db.prisma.user.findUnique({ where: { id: userId }, select: USER_FIELDS });
+  if (!row) throw notFound("User");
+  return { user: toAdminUser(row), usage: await readUserUsage(services, userId) };
+}
+
+async function findUser(tx: Prisma.TransactionClient, userId: string): Promise<UserRow> {
+  const row = await tx.user.findUnique({ where: { id: userId }, select: USER_FIELDS });
+  if (!row) throw notFound("User");
+  return row;
+}
+
+/** Changes a user's plan tier and/or role; an unchanged value is neither written nor audited. */
+export async function updateUser(
+  { db }: { db: Database },
+  admin: AdminActor,
+  userId: string,
+  change: { tier?: PlanTier; role?: UserRole },
+): Promise<AdminUser> {
+  return db.prisma.$transaction(async (tx) => {
+    const before = toAdminUser(await findUser(tx, userId));
+    if (change.role !== undefined && change.role !== before.role) {
+      if (userId === admin.userId) {
+        throw new AppError("invalid_request", "You can't change your own role: ask another admin.");
+      }
+      if (change.role === "admin" && before.isGuest) {
+        throw new AppError("invalid_request", "Guests can't be admins: they have no account to sign in with.");
+      }
+      await tx.user.update({ where: { id: userId }, data: { role: change.role } });
+      await recordAudit(tx, admin, {
+        action: "user.role",
+        targetType: "user",
+        targetId: userId,
+        details: { from: before.role, to: change.role, email: before.email },
+      });
+    }
+    if (change.tier !== undefined && change.tier !== before.tier) {
+      await tx.user.update({ where: { id: userId }, data: { tier: change.tier } });
+      await recordAudit(tx, admin, {
+        action: "user.tier",
+        targetType: "user",
+        targetId: userId,
+        details: { from: before.tier, to: change.tier, email: before.email },
+      });
+    }
+    return toAdminUser(await findUser(tx, userId));
+  });
+}
+
+export async function banUser(
+  { db }: { db: Database },
+  admin: AdminActor,
+  userId: string,
+  { reason }: { reason?: string },
+): Promise<AdminUser> {
+  return db.prisma.$transaction(async (tx) => {
+    const before = toAdminUser(await findUser(tx, userId));
+    if (userId === admin.userId) throw new AppError("invalid_request", "You can't ban yourself.");
+    if (before.role === "admin") throw new AppError("invalid_request", "Admins can't be banned: change their role to user first.");
+    await tx.user.update({
+      where: { id: userId },
+      data: { banned: true, banReason: reason?.trim() || null, banExpires: null },
+    });
+    await recordAudit(tx, admin, {
+      action: "user.ban",
+      targetType: "user",
+      targetId: userId,
+      details: { email: before.email, ...(reason?.trim() && { reason: reason.trim() }) },
+    });
+    return toAdminUser(await findUser(tx, userId));
+  });
+}
+
+export async function unbanUser({ db }: { db: Database }, admin: AdminActor, userId: string): Promise<AdminUser> {
+  return db.prisma.$transaction(async (tx) => {
+    const before = toAdminUser(await findUser(tx, userId));
+    if (before.banned) {
+      await tx.user.update({ where: { id: userId }, data: { banned: false, banReason: null, banExpires: null } });
+      await recordAudit(tx, admin, { action: "user.unban", targetType: "user", targetId: userId, details: { email: before.email } });
+    }
+    return toAdminUser(await findUser(tx, userId));
+  });
+}

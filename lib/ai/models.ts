@@ -1,0 +1,79 @@
+/**
+ * The model port: one way to get an AI SDK language model by id, whatever provider is configured.
+ * Tests and load runs reach a local provider double through the OpenAI-compatible adapter, so the
+ * real client code runs.
+ */
+import { createAnthropic } from "@ai-sdk/anthropic";
+import { createGateway } from "@ai-sdk/gateway";
+import { createOpenAI } from "@ai-sdk/openai";
+import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
+import type { LanguageModelV4 } from "@ai-sdk/provider";
+import type { AppConfig, ModelDriver } from "@/lib/config";
+import { AppError } from "@/lib/errors";
+import { createDemoModel } from "./demo-model";
+
+export interface ModelInfo {
+  id: string;
+  label: string;
+}
+
+export interface ModelProvider {
+  readonly driver: ModelDriver;
+  /** The models offered to users; the first is the default. */
+  readonly models: ModelInfo[];
+  readonly defaultModelId: string;
+  readonly fallbackModelId?: string;
+  /** Throws invalid_request for an id that is not offered. */
+  resolveModelId(requested: string | undefined): string;
+  languageModel(id: string): LanguageModelV4;
+}
+
+export function createModelProvider(config: AppConfig["model"]): ModelProvider {
+  const languageModel = buildFactory(config);
+  const offered = new Set(config.models);
+  const models = config.models.map((id) => ({ id, label: config.driver === "demo" ? "Demo model" : id }));
+  return {
+    driver: config.driver,
+    models,
+    defaultModelId: config.models[0],
+    fallbackModelId: config.fallbackModel,
+    resolveModelId(requested) {
+      if (requested === undefined) return config.models[0];
+      if (!offered.has(requested)) {
+        throw new AppError("invalid_request", `Unknown model "${requested}". Choose one of: ${config.models.join(", ")}`);
+      }
+      return requested;
+    },
+    languageModel,
+  };
+}
+
+function buildFactory(config: AppConfig["model"]): (id: string) => LanguageModelV4 {
+  switch (config.driver) {
+    case "openai-compatible": {
+      const provider = createOpenAICompatible({
+        name: "openai-compatible",
+        baseURL: config.baseUrl!,
+        apiKey: config.apiKey,
+        includeUsage: true,
+      });
+      return (id) => provider.chatModel(id);
+    }
+    case "openai": {
+      const provider = createOpenAI({ apiKey: config.apiKey });
+      return (id) => provider.chat(id);
+    }
+    case "anthropic": {
+      const provider = createAnthropic({ apiKey: config.apiKey });
+      return (id) => provider.languageModel(id);
+    }
+    case "gateway": {
+      const provider = createGateway({ apiKey: config.apiKey });
+      return (id) => provider.languageModel(id);
+    }
+    case "demo": {
+      const model = createDemoModel({ delayMs: config.demoDelayMs });
+      return () => model;
+    }
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * Accounts and sessions (better-auth, stored through Prisma): email and password, guest sessions
+ * that a visitor gets at once, and roles for the admin pages. Upgrading a guest keeps its chats.
+ */
+import { betterAuth } from "better-auth";
+import { prismaAdapter } from "better-auth/adapters/prisma";
+import { admin, anonymous } from "better-auth/plugins";
+import type { AppConfig } from "@/lib/config";
+import type { Database } from "@/lib/db/client";
+import type { HotStore } from "@/lib/hot/hot-store";
+import { transferChats } from "@/lib/chat/transfer-chats";
+
+export interface AuthDeps {
+  config: AppConfig;
+  db: Database;
+  hot: HotStore;
+  secret: string;
+  baseUrl: string;
+}
+
+export function createAuth({ config, db, hot, secret, baseUrl }: AuthDeps) {
+  const origin = new URL(baseUrl);
+  const trustedOrigins = [origin.origin];
+  // A local start answers on both names for the loopback address.
+  if (origin.hostname === "localhost") trustedOrigins.push(`${origin.protocol}//127.0.0.1:${origin.port}`);
+  if (origin.hostname === "127.0.0.1") trustedOrigins.push(`${origin.protocol}//localhost:${origin.port}`);
+
+  return betterAuth({
+    appName: "Stampede",
+    secret,
+    baseURL: baseUrl,
+    trustedOrigins,
+    database: prismaAdapter(db.prisma, { provider: "postgresql" }),
+    // Stampede limits auth attempts itself (lib/auth/auth-request.ts), with a client IP it can trust.
+    rateLimit: { enabled: false },
+    emailAndPassword: { enabled: true, minPasswordLength: 8, maxPasswordLength: 128 },
+    user: {
+      additionalFields: {
+        tier: { type: "string", required: false, defaultValue: "free", input: false },
+      },
+    },
+    databaseHooks: {
+      user: {
+        create: {
+          // Guests are on the guest plan, accounts start on free; the configured admin is an admin.
+          before: async (user) => ({
+            data: {
+              ...user,
+              tier: (user as { isAnonymous?: boolean }).isAnonymous ? "guest" : "free",
+              ...(config.auth.adminEmail && user.email?.toLowerCase() === config.auth.adminEmail.toLowerCase() && { role: "admin" }),
+            },
+          }),
+        },
+      },
+    },
+    plugins: [
+      anonymous({
+        emailDomainName: "guest.stampede.local",
+        onLinkAccount: async ({ anonymousUser, newUser }) => {
+          await transferChats({ db, hot, ttlSeconds: config.chat.hotHistoryTtlSeconds }, {
+            fromUserId: anonymousUser.user.id,
+            toUserId: newUser.user.id,
+          });
+        },
+      }),
+      admin({ defaultRole: "user", adminRoles: ["admin"] }),
+    ],
+  });
+}
+
+export type Auth = ReturnType<typeof createAuth>;

@@ -1,0 +1,53 @@
+/**
+ * Serving a reply from the cache: the cached chunks go through the same relay as a generated
+ * reply, so the browser streams it exactly the same way, and no model is called. It counts
+ * against the sender's request limits (already charged) but not their token quota.
+ */
+import type { UIMessageChunk } from "ai";
+import { readUIMessageStream } from "ai";
+import type { HotStore } from "@/lib/hot/hot-store";
+import { storeReply } from "./generate-reply";
+import { writeReplyState } from "./reply-state";
+import { hotKeys } from "./hot-keys";
+import { RelayWriter } from "./relay";
+import type { CachedReply } from "./reply-cache";
+import { recordReplyFinished } from "./wait-estimate";
+import type { ChatMessageMetadata, ChatUIMessage, ReplyJob } from "./types";
+
+export async function replayCachedReply(
+  hot: HotStore,
+  job: ReplyJob,
+  cached: CachedReply,
+  ttlSeconds: number,
+): Promise<void> {
+  const metadata: ChatMessageMetadata = { createdAt: job.enqueuedAt, model: job.modelId };
+  const chunks: UIMessageChunk[] = cached.chunks.map((chunk) =>
+    chunk.type === "start" ? { ...chunk, messageId: job.replyId, messageMetadata: metadata } : chunk,
+  );
+
+  await storeReply(hot, job, { parts: await partsOf(chunks), modelId: job.modelId, status: "done" }, ttlSeconds);
+  const writer = new RelayWriter(hot, job.replyId, ttlSeconds);
+  for (const chunk of chunks) writer.write(chunk);
+  await writer.close();
+  const now = Date.now();
+  await writeReplyState(
+    hot,
+    { replyId: job.replyId, chatId: job.chatId, userId: job.userId, status: "done", enqueuedAt: job.enqueuedAt, startedAt: now, finishedAt: now },
+    ttlSeconds,
+  );
+  await hot.setValue(hotKeys.activeReply(job.chatId), job.replyId, ttlSeconds);
+  await recordReplyFinished(hot);
+}
+
+/** The message parts the chunks build, exactly as the browser will assemble them. */
+async function partsOf(chunks: UIMessageChunk[]): Promise<ChatUIMessage["parts"]> {
+  const stream = new ReadableStream<UIMessageChunk>({
+    start(controller) {
+      for (const chunk of chunks) controller.enqueue(chunk);
+      controller.close();
+    },
+  });
+  let last: ChatUIMessage | undefined;
+  for await (const message of readUIMessageStream<ChatUIMessage>({ stream })) last = message;
+  return last?.parts ?? [];
+}

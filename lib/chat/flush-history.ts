@@ -1,0 +1,177 @@
+/**
+ * Write-behind: moves chats with unflushed messages from the hot store into Postgres, one
+ * transaction per batch. The Inngest cron, the in-process timer and early requests (a backlog
+ * past FLUSH_BACKLOG_THRESHOLD) all call `flushHistory`.
+ *
+ * Why nothing is lost or duplicated:
+ * - A mark is cleared only after its batch committed, and only if its version is unchanged, so
+ *   a chat written to during the flush stays marked for the next one.
+ * - Message ids are made by the app and inserts skip ids Postgres has, so writing a batch again
+ *   (two instances flushing at once, a crash between commit and clearing) inserts nothing twice.
+ * - Deletions leave tombstones the flush honours after its commit (lib/chat/tombstones.ts), so a
+ *   chat or message deleted while a flush was in flight is not written back.
+ */
+import type { AppConfig } from "@/lib/config";
+import * as chatsDb from "@/lib/db/chats";
+import type { Database } from "@/lib/db/client";
+import { isDatabaseUnreachable } from "@/lib/errors";
+import type { ChatMeta, HotStore, StoredMessage, UnflushedChat } from "@/lib/hot/hot-store";
+import { logger } from "@/lib/log";
+import { recordFlush } from "./flush-figures";
+import { readTombstones } from "./tombstones";
+
+export interface FlushResult {
+  /** Chats written. */
+  chats: number;
+  /** Message rows inserted; messages Postgres already had are not counted. */
+  messagesWritten: number;
+  /** Batch transactions committed. */
+  transactions: number;
+  /** Chats Postgres refused for their content; they stay marked and are logged. */
+  rejected: number;
+}
+
+export interface FlushOptions {
+  /** Chats per transaction. */
+  batchSize?: number;
+  /** Transactions per run at most; what is left waits for the next run. */
+  maxBatches?: number;
+}
+
+interface FlushDeps {
+  db: Database;
+  hot: HotStore;
+}
+
+interface LoadedChat {
+  chat: ChatMeta;
+  messages: StoredMessage[];
+}
+
+export async function flushHistory(deps: FlushDeps, options: FlushOptions = {}): Promise<FlushResult> {
+  const result: FlushResult = { chats: 0, messagesWritten: 0, transactions: 0, rejected: 0 };
+  let failed = true;
+  try {
+    await flushBatches(deps, options, result);
+    failed = false;
+    return result;
+  } finally {
+    await recordFlush(deps.hot, { ...result, failed });
+  }
+}
+
+async function flushBatches(deps: FlushDeps, { batchSize = 100, maxBatches = 50 }: FlushOptions, result: FlushResult) {
+  // A chat written to while its batch was in flight keeps its mark. Skipping chats this run has
+  // already taken keeps such a busy chat from being taken again and again: the next run gets it.
+  const taken = new Set<string>();
+  for (let batch = 0; batch < maxBatches; batch += 1) {
+    const marks = (await deps.hot.listUnflushed(taken.size + batchSize))
+      .filter((mark) => !taken.has(mark.chatId))
+      .slice(0, batchSize);
+    if (marks.length === 0) return;
+    for (const mark of marks) taken.add(mark.chatId);
+
+    const outcome = await flushBatch(deps, marks);
+    result.transactions += outcome.transactions;
+    result.chats += outcome.written.length;
+    result.messagesWritten += outcome.messages;
+    result.rejected += outcome.rejected.length;
+    if (marks.length < batchSize) return;
+  }
+}
+
+async function flushBatch({ db, hot }: FlushDeps, marks: UnflushedChat[]): Promise<BatchOutcome> {
+  const loaded = await Promise.all(
+    marks.map(async (mark) => {
+      const [chat, messages] = await Promise.all([hot.getChat(mark.chatId), hot.listMessages(mark.chatId)]);
+      return { chat, messages };
+    }),
+  );
+  // A chat that expired or was deleted from the hot store has nothing left to write.
+  const chats = loaded.filter((entry): entry is LoadedChat => entry.chat !== null);
+  const outcome = chats.length > 0 ? await saveIsolatingRejects(db, chats) : NOTHING_WRITTEN;
+  // Before the marks are cleared: should this fail, the next flush writes the batch again and
+  // checks again, while the tombstones still live.
+  await Promise.all(outcome.written.map((entry) => undoDeletedWrites({ db, hot }, entry)));
+  const rejected = new Set(outcome.rejected.map((entry) => entry.chat.id));
+  await Promise.all(
+    marks.filter((mark) => !rejected.has(mark.chatId)).map((mark) => hot.clearUnflushed(mark.chatId, mark.version)),
+  );
+  return outcome;
+}
+
+interface BatchOutcome {
+  transactions: number;
+  written: LoadedChat[];
+  /** Chats Postgres refused; they keep their marks. */
+  rejected: LoadedChat[];
+  messages: number;
+}
+
+const NOTHING_WRITTEN: BatchOutcome = { transactions: 0, written: [], rejected: [], messages: 0 };
+
+/**
+ * Writes the chats in one transaction. When Postgres refuses the batch for what is in it (a chat
+ * whose user is gone, say) rather than for being unreachable, the batch is halved until the
+ * refused chats stand alone: the others are written, the refused ones stay marked and are
+ * logged, and one bad chat cannot hold back everyone's history.
+ */
+async function saveIsolatingRejects(db: Database, chats: LoadedChat[]): Promise<BatchOutcome> {
+  try {
+    const written = await chatsDb.saveChatBatch(db.prisma, {
+      chats: chats.map((entry) => entry.chat),
+      messages: chats.flatMap((entry) => entry.messages),
+    });
+    return { transactions: 1, written: chats, rejected: [], messages: written.messages };
+  } catch (error) {
+    if (isDatabaseUnreachable(error)) throw error;
+    if (chats.length === 1) {
+      logger.error({ err: error, chatId: chats[0].chat.id }, "Postgres refused a chat; it stays in the hot store");
+      return { ...NOTHING_WRITTEN, rejected: chats };
+    }
+    const half = Math.ceil(chats.length / 2);
+    const first = await saveIsolatingRejects(db, chats.slice(0, half));
+    const second = await saveIsolatingRejects(db, chats.slice(half));
+    return {
+      transactions: first.transactions + second.transactions,
+      written: [...first.written, ...second.written],
+      rejected: [...first.rejected, ...second.rejected],
+      messages: first.messages + second.messages,
+    };
+  }
+}
+
+/** Removes from Postgres what this flush wrote of a chat, or of its messages, deleted meanwhile. */
+async function undoDeletedWrites({ db, hot }: FlushDeps, { chat, messages }: LoadedChat): Promise<void> {
+  const tombstones = await readTombstones(hot, chat.id);
+  // A chat created after the deletion reuses the id: it is a new chat, not the deleted one.
+  if (tombstones.chatDeletedAt !== null && chat.createdAt <= tombstones.chatDeletedAt) {
+    await chatsDb.deleteChatForUser(db.prisma, { chatId: chat.id, userId: chat.userId });
+    return;
+  }
+  if (tombstones.messagesDeletedAt === null) return;
+  const [current, kept] = await Promise.all([hot.getChat(chat.id), hot.listMessages(chat.id)]);
+  // Deleters remove messages from the hot store first, so while the chat is there a message it
+  // lacks was deleted. Without the chat, its hot copy expired, and absence proves nothing.
+  if (!current) return;
+  const keptIds = new Set(kept.map((message) => message.id));
+  const deleted = messages.filter((message) => !keptIds.has(message.id)).map((message) => message.id);
+  if (deleted.length > 0) {
+    await chatsDb.deleteMessages(db.prisma, { chatId: chat.id, userId: chat.userId, messageIds: deleted });
+  }
+}
+
+/** How long one early request holds off the next, across instances. */
+const EARLY_FLUSH_COOLDOWN_SECONDS = 10;
+const EARLY_FLUSH_GATE_KEY = "flush:early-requested";
+
+/**
+ * True when the backlog has reached FLUSH_BACKLOG_THRESHOLD and no early flush was asked for in
+ * the last few seconds: the send path then calls `jobs.requestFlush()`. The cooldown keeps a busy
+ * send path from asking once per message; the first caller in each window wins, on any instance.
+ */
+export async function shouldFlushEarly(hot: HotStore, config: Pick<AppConfig, "chat">): Promise<boolean> {
+  const { count } = await hot.unflushedStats();
+  if (count < config.chat.flushBacklogThreshold) return false;
+  return (await hot.incrCounter(EARLY_FLUSH_GATE_KEY, 1, EARLY_FLUSH_COOLDOWN_SECONDS)) === 1;
+}

@@ -1,0 +1,166 @@
+/**
+ * Stitched reads: a chat's history is what Postgres holds plus what the hot store holds and has
+ * not flushed yet, merged by message id. Ownership is checked here, where the data is fetched:
+ * another user's chat is "not found", never its content.
+ */
+import * as chatsDb from "@/lib/db/chats";
+import type { Database } from "@/lib/db/client";
+import { databaseUnavailable, isDatabaseUnreachable, notFound } from "@/lib/errors";
+import type { ChatMeta, HotStore, StoredMessage } from "@/lib/hot/hot-store";
+import { compareMessages } from "@/lib/hot/message-order";
+import { logger } from "@/lib/log";
+import { buryChat, buryMessages, unburyChat } from "./tombstones";
+import type { ChatUIMessage } from "./types";
+
+interface HistoryDeps {
+  db: Database;
+  hot: HotStore;
+}
+
+/** Merges by id; the hot copy wins because it is the newer one. */
+export function mergeMessages(durable: StoredMessage[], hot: StoredMessage[]): StoredMessage[] {
+  const byId = new Map<string, StoredMessage>();
+  for (const message of durable) byId.set(message.id, message);
+  for (const message of hot) byId.set(message.id, message);
+  return [...byId.values()].sort(compareMessages);
+}
+
+const DATABASE_DOWN = Symbol("database down");
+
+/** The read's result, or DATABASE_DOWN when Postgres cannot be reached; other errors pass on. */
+async function unlessDatabaseDown<T>(read: Promise<T>): Promise<T | typeof DATABASE_DOWN> {
+  try {
+    return await read;
+  } catch (error) {
+    if (isDatabaseUnreachable(error)) return DATABASE_DOWN;
+    throw error;
+  }
+}
+
+/** The chat if it is the user's, from the hot store first, else Postgres; null otherwise. */
+export async function findChatForUser(deps: HistoryDeps, params: { chatId: string; userId: string }): Promise<ChatMeta | null> {
+  return (await findChat(deps, params))?.chat ?? null;
+}
+
+/** The chat, and whether the hot store had it: such a chat can be answered without Postgres. */
+async function findChat(
+  { db, hot }: HistoryDeps,
+  { chatId, userId }: { chatId: string; userId: string },
+): Promise<{ chat: ChatMeta; hot: boolean } | null> {
+  const hotChat = await hot.getChat(chatId);
+  if (hotChat) return hotChat.userId === userId ? { chat: hotChat, hot: true } : null;
+  const durable = await unlessDatabaseDown(chatsDb.getChatForUser(db.prisma, { chatId, userId }));
+  if (durable === DATABASE_DOWN) throw databaseUnavailable();
+  return durable && { chat: durable, hot: false };
+}
+
+export async function getChatForUserOrThrow(deps: HistoryDeps, params: { chatId: string; userId: string }) {
+  const chat = await findChatForUser(deps, params);
+  if (!chat) throw notFound();
+  return chat;
+}
+
+/**
+ * Every message of a chat the user owns, oldest first; throws not_found otherwise. With Postgres
+ * unreachable, a chat the hot store has is answered from the hot store alone (its messages since
+ * its hot copy began: all of them, unless it had expired once); any other is database_unavailable.
+ */
+export async function getChatMessages(
+  deps: HistoryDeps,
+  { chatId, userId }: { chatId: string; userId: string },
+): Promise<{ chat: ChatMeta; messages: StoredMessage[] }> {
+  const found = await findChat(deps, { chatId, userId });
+  if (!found) throw notFound();
+  const [durable, hot] = await Promise.all([
+    unlessDatabaseDown(chatsDb.listMessagesForChat(deps.db.prisma, { chatId, userId })),
+    deps.hot.listMessages(chatId),
+  ]);
+  if (durable === DATABASE_DOWN) {
+    if (!found.hot) throw databaseUnavailable();
+    logger.warn({ chatId, userId }, "Postgres unreachable: chat history answered from the hot store alone");
+    return { chat: found.chat, messages: hot };
+  }
+  return { chat: found.chat, messages: mergeMessages(durable, hot) };
+}
+
+export function toUIMessage(message: StoredMessage): ChatUIMessage {
+  return {
+    id: message.id,
+    role: message.role,
+    parts: message.parts as ChatUIMessage["parts"],
+    metadata: {
+      createdAt: message.createdAt,
+      ...(message.model && { model: message.model }),
+      ...(message.status && { status: message.status }),
+    },
+  };
+}
+
+export interface ChatListPage {
+  chats: ChatMeta[];
+  /** Pass as `before` to get the next page; absent on the last page. */
+  nextBefore?: number;
+}
+
+/** The user's chats, newest first: hot and durable copies merged by id, paginated by updatedAt. */
+export async function listChats(
+  deps: HistoryDeps,
+  { userId, limit, before, query }: { userId: string; limit: number; before?: number; query?: string },
+): Promise<ChatListPage> {
+  const needle = query?.trim().toLowerCase();
+  const [durable, hotChats] = await Promise.all([
+    unlessDatabaseDown(chatsDb.listChatsForUser(deps.db.prisma, { userId, limit: limit + 1, before, query: needle })),
+    deps.hot.listChats(userId, HOT_CHAT_SCAN_LIMIT),
+  ]);
+  const hot = hotChats.filter(
+    (chat) =>
+      chat.userId === userId &&
+      (before === undefined || chat.updatedAt < before) &&
+      (!needle || chat.title.toLowerCase().includes(needle)),
+  );
+  // With Postgres unreachable the hot chats are the user's live ones: a list of them beats an
+  // error. With none, the list would look empty, which it may well not be.
+  if (durable === DATABASE_DOWN) {
+    if (hot.length === 0) throw databaseUnavailable();
+    logger.warn({ userId }, "Postgres unreachable: chat list answered from the hot store alone");
+  }
+  const byId = new Map<string, ChatMeta>();
+  for (const chat of durable === DATABASE_DOWN ? [] : durable) byId.set(chat.id, chat);
+  for (const chat of hot) byId.set(chat.id, chat);
+  const sorted = [...byId.values()].sort((a, b) => b.updatedAt - a.updatedAt || (a.id < b.id ? 1 : -1));
+  const page = sorted.slice(0, limit);
+  return { chats: page, ...(sorted.length > limit && { nextBefore: page.at(-1)!.updatedAt }) };
+}
+
+/** How many of a user's hot chats a list merges; older ones are in Postgres by then. */
+const HOT_CHAT_SCAN_LIMIT = 200;
+
+/**
+ * Deletes a chat the user owns from both stores; not_found otherwise. The tombstone goes first
+ * (lib/chat/tombstones.ts), so a flush in flight cannot write the chat back; it is taken back if
+ * Postgres cannot delete, since the chat then stays.
+ */
+export async function deleteChat(deps: HistoryDeps, { chatId, userId }: { chatId: string; userId: string }): Promise<void> {
+  await getChatForUserOrThrow(deps, { chatId, userId });
+  await buryChat(deps.hot, chatId, Date.now());
+  try {
+    await chatsDb.deleteChatForUser(deps.db.prisma, { chatId, userId });
+  } catch (error) {
+    await unburyChat(deps.hot, chatId);
+    throw error;
+  }
+  await deps.hot.deleteChat(chatId, userId);
+}
+
+/**
+ * Deletes messages of a chat (an edited message and what followed it, a reply being regenerated)
+ * from both stores; `chat` comes from a read that checked its owner. Tombstone first, then the
+ * hot store, then Postgres: in that order a flush that read the messages before can tell they
+ * were deleted (lib/chat/tombstones.ts).
+ */
+export async function deleteChatMessages(deps: HistoryDeps, chat: ChatMeta, messageIds: string[]): Promise<void> {
+  if (messageIds.length === 0) return;
+  await buryMessages(deps.hot, chat.id, Date.now());
+  await deps.hot.deleteMessages(chat.id, messageIds);
+  await chatsDb.deleteMessages(deps.db.prisma, { chatId: chat.id, userId: chat.userId, messageIds });
+}

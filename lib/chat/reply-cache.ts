@@ -1,0 +1,128 @@
+/**
+ * Shared replies to context-free prompts: when many people open a chat with the same words
+ * ("hello", "what can you do?"), the model answers once per model and TTL, and the rest get
+ * that answer replayed from the hot store.
+ *
+ * Only a chat's first message qualifies: any later reply depends on turns the next person did
+ * not have. The key is the model id and the prompt normalised (case, punctuation and spacing
+ * ignored), hashed. Punctuation becomes a space rather than vanishing, so "3-1" and "31" stay
+ * apart: a missed hit costs one model call, a wrong hit gives someone an answer to another
+ * question.
+ */
+import { createHash } from "node:crypto";
+import type { UIMessageChunk } from "ai";
+import { z } from "zod";
+import type { HotStore } from "@/lib/hot/hot-store";
+import { countInMinute } from "@/lib/metrics/minute-series";
+
+/** Bump when what replies depend on besides the prompt changes (the system prompt, say). */
+const KEY_VERSION = 1;
+
+/** Hot-store counters, for the admin pages. */
+export const REPLY_CACHE_COUNTERS = {
+  hits: "reply-cache:hits",
+  misses: "reply-cache:misses",
+  /** Prompt and reply tokens of every reply served from the cache instead of the model. */
+  tokensSaved: "reply-cache:tokens-saved",
+} as const;
+
+export interface CachedReply {
+  /** The reply's UI message chunks, with nothing that belongs to one particular reply (see below). */
+  chunks: UIMessageChunk[];
+  inputTokens: number;
+  outputTokens: number;
+}
+
+export interface PromptInChat {
+  modelId: string;
+  text: string;
+  /** True only for the first message of a chat; nothing else is looked up or stored. */
+  isFirstMessage: boolean;
+}
+
+const cachedReplySchema = z.object({
+  chunks: z.array(z.looseObject({ type: z.string() })),
+  inputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
+});
+
+export function normalisePrompt(text: string): string {
+  return text
+    .normalize("NFKC")
+    .toLowerCase()
+    .replace(/\p{P}+/gu, " ")
+    .replace(/\s+/gu, " ")
+    .trim();
+}
+
+/** The hot-store cache key for a prompt, or null when nothing is left of it to key on. */
+export function replyCacheKey(modelId: string, text: string): string | null {
+  const normalised = normalisePrompt(text);
+  if (normalised === "") return null;
+  const digest = createHash("sha256").update(JSON.stringify([KEY_VERSION, modelId, normalised])).digest("hex");
+  return `reply:${digest}`;
+}
+
+/** The cached reply to this prompt, counting a hit (and the tokens it saves) or a miss. */
+export async function lookupCachedReply(hot: HotStore, { modelId, text, isFirstMessage }: PromptInChat): Promise<CachedReply | null> {
+  const key = isFirstMessage ? replyCacheKey(modelId, text) : null;
+  if (key === null) return null;
+  const raw = await hot.getCached(key);
+  const reply = raw === null ? null : parseCachedReply(raw);
+  if (reply === null) {
+    await hot.incrCounter(REPLY_CACHE_COUNTERS.misses, 1);
+    return null;
+  }
+  await Promise.all([
+    hot.incrCounter(REPLY_CACHE_COUNTERS.hits, 1),
+    hot.incrCounter(REPLY_CACHE_COUNTERS.tokensSaved, reply.inputTokens + reply.outputTokens),
+    countInMinute(hot, "cache-hits"),
+  ]);
+  return reply;
+}
+
+/**
+ * Keeps a finished reply for the next person to send the same first message; true if stored.
+ * Replies that did not finish cleanly (stopped, failed) are not kept. The stored chunks lose
+ * the reply's own message id and metadata: a replay sets its own on the start chunk.
+ */
+export async function storeCachedReply(
+  hot: HotStore,
+  { modelId, text, isFirstMessage, reply, ttlSeconds }: PromptInChat & { reply: CachedReply; ttlSeconds: number },
+): Promise<boolean> {
+  const key = isFirstMessage ? replyCacheKey(modelId, text) : null;
+  if (key === null || !finishedCleanly(reply.chunks)) return false;
+  const shared: CachedReply = { ...reply, chunks: reply.chunks.flatMap(withoutReplyIdentity) };
+  await hot.setCached(key, JSON.stringify(shared), ttlSeconds);
+  return true;
+}
+
+export async function readReplyCacheCounters(hot: HotStore): Promise<{ hits: number; misses: number; tokensSaved: number }> {
+  const [hits, misses, tokensSaved] = await hot.getCounters([
+    REPLY_CACHE_COUNTERS.hits,
+    REPLY_CACHE_COUNTERS.misses,
+    REPLY_CACHE_COUNTERS.tokensSaved,
+  ]);
+  return { hits, misses, tokensSaved };
+}
+
+function parseCachedReply(raw: string): CachedReply | null {
+  try {
+    const parsed = cachedReplySchema.safeParse(JSON.parse(raw));
+    return parsed.success ? (parsed.data as CachedReply) : null;
+  } catch {
+    return null;
+  }
+}
+
+function finishedCleanly(chunks: UIMessageChunk[]): boolean {
+  return chunks.at(-1)?.type === "finish" && !chunks.some((chunk) => chunk.type === "error" || chunk.type === "abort");
+}
+
+/** Drops what belongs to one reply: its id and metadata, and data parts (place in line and such). */
+function withoutReplyIdentity(chunk: UIMessageChunk): UIMessageChunk[] {
+  if (chunk.type === "start") return [{ type: "start" }];
+  if (chunk.type === "finish") return [chunk.finishReason ? { type: "finish", finishReason: chunk.finishReason } : { type: "finish" }];
+  if (chunk.type === "message-metadata" || chunk.type.startsWith("data-")) return [];
+  return [chunk];
+}

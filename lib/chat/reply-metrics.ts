@@ -1,0 +1,44 @@
+/**
+ * Running totals of the reply pipeline, kept as hot-store counters so every instance adds to the
+ * same figures and the admin pages can read them: replies finished or given up, retries,
+ * provider rate limits met, fallback-model attempts and tokens spent.
+ */
+import type { HotStore } from "@/lib/hot/hot-store";
+import { countInMinute, type MinuteSeries } from "@/lib/metrics/minute-series";
+import { hotKeys } from "./hot-keys";
+
+export const REPLY_METRICS = [
+  "replies-completed",
+  "replies-failed",
+  "retries",
+  "provider-429s",
+  "fallbacks",
+  "tokens-in",
+  "tokens-out",
+] as const;
+
+export type ReplyMetric = (typeof REPLY_METRICS)[number];
+
+export type ReplyMetrics = Record<ReplyMetric, number>;
+
+/** The totals the admin charts also show per minute (lib/metrics/minute-series.ts). */
+const CHARTED: Partial<Record<ReplyMetric, MinuteSeries>> = {
+  "replies-completed": "replies-completed",
+  "provider-429s": "provider-429s",
+};
+
+/** Adds to the named counters; zero and missing amounts cost nothing. */
+export async function countReplyMetrics(hot: HotStore, amounts: Partial<ReplyMetrics>): Promise<void> {
+  const entries = Object.entries(amounts).filter(([, by]) => by !== undefined && by > 0) as [ReplyMetric, number][];
+  await Promise.all(
+    entries.flatMap(([name, by]) => {
+      const series = CHARTED[name];
+      return [hot.incrCounter(hotKeys.metric(name), by), ...(series ? [countInMinute(hot, series, by)] : [])];
+    }),
+  );
+}
+
+export async function readReplyMetrics(hot: HotStore): Promise<ReplyMetrics> {
+  const values = await hot.getCounters(REPLY_METRICS.map((name) => hotKeys.metric(name)));
+  return Object.fromEntries(REPLY_METRICS.map((name, index) => [name, values[index]])) as ReplyMetrics;
+}

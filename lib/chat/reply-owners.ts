@@ -1,0 +1,200 @@
+/**
+ * Replies whose instance died. The in-process runner keeps its queued and running replies in
+ * memory, so an instance that is killed (SIGKILL, OOM, a lost machine) takes them along, and
+ * without this their state would stay "queued" or "running" until it expired: readers elsewhere
+ * would wait for a day, and waiting ones would keep their places in the shared line.
+ *
+ * So each in-process runner keeps a heartbeat in the hot store (`runner-alive:{instance}`, a
+ * short TTL refreshed every few seconds) and records, for each reply it accepts, that it owns it
+ * (`reply-owner:{replyId}`, with the job). A reader that sees no progress asks whether the owner's
+ * heartbeat is still there; once it is gone (and the relay has stayed still meanwhile), the first
+ * reader to claim the reply recovers it, on its own instance:
+ *
+ * - nothing reached the user yet (queued, or running before its first token): the job is queued
+ *   again on the recovering instance, keeping its place in line, and is answered in full;
+ * - text had streamed: the reply ends with an error part and its finish, and is stored with what
+ *   was said and status "interrupted", so the chat shows what happened instead of a spinner.
+ *
+ * Inngest runs replies durably and retries them itself: its runner claims nothing, so its replies
+ * are never taken for orphans.
+ */
+import type { UIMessageChunk } from "ai";
+import type { AppConfig } from "@/lib/config";
+import type { HotStore, StoredMessage } from "@/lib/hot/hot-store";
+import type { JobRunner } from "@/lib/jobs/job-runner";
+import { lineScore } from "@/lib/jobs/reply-policy";
+import { logger } from "@/lib/log";
+import { readReplyState, writeReplyState } from "./reply-state";
+import { hotKeys } from "./hot-keys";
+import { countReplyMetrics } from "./reply-metrics";
+import type { ReplyJob } from "./types";
+import { writeUnflushed } from "./write-unflushed";
+
+/** How long a heartbeat lives; an instance silent this long is taken for dead. */
+export const RUNNER_HEARTBEAT_TTL_SECONDS = 10;
+/** How often a live runner renews it. */
+export const RUNNER_HEARTBEAT_EVERY_MS = 2_000;
+/** A reader takes a reply for orphaned only after seeing it so, with no progress, for this long. */
+export const ORPHAN_CONFIRM_MS = 1_500;
+
+export const INTERRUPTED_MESSAGE =
+  "This reply was interrupted: the server answering it stopped. What it had written is kept; please regenerate it.";
+
+export interface ReplyOwner {
+  instanceId: string;
+  job: ReplyJob;
+}
+
+/** The in-process runner's side: its heartbeat, and the replies it takes on. */
+export class RunnerPresence {
+  private readonly timer: ReturnType<typeof setInterval>;
+  private firstBeat: Promise<void>;
+  private stopped = false;
+
+  constructor(
+    private readonly hot: HotStore,
+    readonly instanceId: string,
+    private readonly ttlSeconds: number,
+  ) {
+    this.firstBeat = this.beat();
+    this.timer = setInterval(() => void this.beat(), RUNNER_HEARTBEAT_EVERY_MS);
+    this.timer.unref();
+  }
+
+  private async beat(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      await this.hot.setValue(hotKeys.runnerAlive(this.instanceId), String(Date.now()), RUNNER_HEARTBEAT_TTL_SECONDS);
+    } catch (error) {
+      logger.warn({ err: error }, "runner heartbeat failed");
+    }
+  }
+
+  /** Records that this runner holds the reply; throws if the hot store cannot say so. */
+  async claim(job: ReplyJob): Promise<void> {
+    await this.firstBeat;
+    const owner: ReplyOwner = { instanceId: this.instanceId, job };
+    await this.hot.setValue(hotKeys.replyOwner(job.replyId), JSON.stringify(owner), this.ttlSeconds);
+  }
+
+  /** Ends the heartbeat once nothing runs here any more, so readers recover what was dropped at once. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.hot.deleteValue(hotKeys.runnerAlive(this.instanceId)).catch(() => undefined);
+  }
+}
+
+/** The reply's owner, if an in-process runner took it and that runner's heartbeat is gone. */
+export async function orphanedOwner(hot: HotStore, replyId: string): Promise<ReplyOwner | null> {
+  const raw = await hot.getValue(hotKeys.replyOwner(replyId));
+  if (!raw) return null;
+  const owner = JSON.parse(raw) as ReplyOwner;
+  return (await hot.getValue(hotKeys.runnerAlive(owner.instanceId))) ? null : owner;
+}
+
+export type Recovery = "requeued" | "interrupted" | "not-orphaned" | "taken-by-another";
+
+export interface RecoveryDeps {
+  config: Pick<AppConfig, "chat">;
+  hot: HotStore;
+  jobs: Pick<JobRunner, "enqueueReply">;
+}
+
+/**
+ * Recovers a reply whose owner is dead, once across every instance (the first claim wins; a
+ * second owner that dies later can be recovered again). Safe to call for any reply: it checks
+ * again under the claim.
+ */
+export async function recoverOrphanedReply(deps: RecoveryDeps, replyId: string): Promise<Recovery> {
+  const { hot, config } = deps;
+  const owner = await orphanedOwner(hot, replyId);
+  const state = await readReplyState(hot, replyId);
+  if (!owner || !state || (state.status !== "queued" && state.status !== "running")) return "not-orphaned";
+  const claim = await hot.incrCounter(hotKeys.replyRecovery(replyId, owner.instanceId), 1, 60);
+  if (claim !== 1) return "taken-by-another";
+
+  const ttl = config.chat.hotHistoryTtlSeconds;
+  const relayed = (await hot.readRelay(replyId, 0)).map((raw) => JSON.parse(raw) as UIMessageChunk);
+  const text = relayed.map((chunk) => (chunk.type === "text-delta" ? chunk.delta : "")).join("");
+  const { job } = owner;
+
+  if (!relayed.some((chunk) => chunk.type === "text-delta")) {
+    // Nothing reached anyone: answer it here as if it had just been queued, in its old place.
+    await writeReplyState(hot, { ...state, status: "queued" }, ttl);
+    await hot.joinLine(hotKeys.replyLine, replyId, lineScore(job));
+    await deps.jobs.enqueueReply(job);
+    logger.warn({ replyId, deadInstance: owner.instanceId }, "reply of a dead instance queued again here");
+    return "requeued";
+  }
+
+  const reply: StoredMessage = {
+    id: replyId,
+    chatId: job.chatId,
+    role: "assistant",
+    parts: text ? [{ type: "text", text }] : [],
+    createdAt: job.enqueuedAt,
+    model: job.modelId,
+    status: "interrupted",
+  };
+  await writeUnflushed(hot, job.chatId, Date.now(), () => hot.putMessages(job.chatId, [reply], ttl));
+  const ending: UIMessageChunk[] = [{ type: "error", errorText: INTERRUPTED_MESSAGE }, { type: "finish" }];
+  await hot.appendRelay(replyId, ending.map((chunk) => JSON.stringify(chunk)), ttl);
+  await hot.leaveLine(hotKeys.replyLine, replyId);
+  await writeReplyState(hot, { ...state, status: "failed", finishedAt: Date.now() }, ttl);
+  await countReplyMetrics(hot, { "replies-failed": 1 });
+  logger.warn({ replyId, deadInstance: owner.instanceId }, "reply of a dead instance ended as interrupted");
+  return "interrupted";
+}
+
+/** Whether an instance's heartbeat is there, asked at most once a second per instance in this process. */
+const heartbeats = new Map<string, { at: number; alive: Promise<boolean> }>();
+
+function isAlive(hot: HotStore, instanceId: string, now: number): Promise<boolean> {
+  const known = heartbeats.get(instanceId);
+  if (known && now - known.at < 1000) return known.alive;
+  const alive = hot.getValue(hotKeys.runnerAlive(instanceId)).then((value) => value !== null);
+  heartbeats.set(instanceId, { at: now, alive });
+  if (heartbeats.size > 1000) heartbeats.delete(heartbeats.keys().next().value!);
+  return alive;
+}
+
+/**
+ * A reader's watch for a dead owner: call it with the relay offset whenever the relay has nothing
+ * new. It looks at most once per `everyMs` (the owner record once, heartbeats shared by every
+ * reader in the process), and recovers the reply once the owner has looked dead for
+ * ORPHAN_CONFIRM_MS without the relay moving.
+ */
+export function orphanWatch(hot: HotStore, replyId: string, recover: (replyId: string) => Promise<unknown>, everyMs = 1000) {
+  let lastCheck = 0;
+  let owner: ReplyOwner | null | undefined;
+  let suspected: { since: number; offset: number } | undefined;
+  return async (offset: number): Promise<void> => {
+    const now = Date.now();
+    if (now - lastCheck < everyMs) return;
+    lastCheck = now;
+    // Read again while suspected: another instance may have taken the reply over meanwhile.
+    if (owner === undefined || suspected) {
+      const raw = await hot.getValue(hotKeys.replyOwner(replyId));
+      owner = raw ? (JSON.parse(raw) as ReplyOwner) : null;
+    }
+    if (!owner || (await isAlive(hot, owner.instanceId, now))) {
+      suspected = undefined;
+      // No owner yet (the runner has not claimed it) or an owner that is gone: look again later.
+      if (!owner) owner = undefined;
+      return;
+    }
+    if (!suspected || suspected.offset !== offset) {
+      suspected = { since: now, offset };
+      return;
+    }
+    if (now - suspected.since < ORPHAN_CONFIRM_MS) return;
+    suspected = undefined;
+    owner = undefined;
+    try {
+      await recover(replyId);
+    } catch (error) {
+      logger.warn({ err: error, replyId }, "could not recover a reply of a dead instance");
+    }
+  };
+}

@@ -1,0 +1,37 @@
+/** Request shapes of the chat and history APIs, validated at the edge of each route. */
+import { z } from "zod";
+
+/** Ids are made by clients (useChat) or the server: short, URL-safe, no path tricks. */
+export const idSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, "expected letters, digits, '-' or '_'");
+
+const modelSchema = z.string().max(200).optional();
+
+/**
+ * POST /api/chat takes one of three shapes: a new message, a regeneration of the last reply, or
+ * an edit of the last user message (which replaces it and everything after it).
+ */
+export const chatRequestSchema = z.union([
+  z.strictObject({ chatId: idSchema, regenerate: z.literal(true), model: modelSchema }),
+  z.strictObject({
+    chatId: idSchema,
+    messageId: idSchema,
+    /** Length limits are the domain's (413 with the configured maximum), not the schema's. */
+    text: z.string(),
+    editOf: idSchema.optional(),
+    model: modelSchema,
+  }),
+]);
+
+export const streamQuerySchema = z.object({
+  offset: z.coerce.number().int().min(0).max(1_000_000).optional(),
+});
+
+export const listChatsQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(30),
+  before: z.coerce.number().int().min(0).optional(),
+  q: z.string().max(200).optional(),
+});

@@ -1,0 +1,212 @@
+/**
+ * Accepting a chat request: a new message, an edit of the last user message, or a regenerated
+ * reply. Messages go to the hot store (never straight to Postgres) and the reply is queued; the
+ * model is never called here, the reply job does that in its turn.
+ */
+import { randomBytes } from "node:crypto";
+import type { ModelProvider } from "@/lib/ai/models";
+import type { AppConfig } from "@/lib/config";
+import * as chatsDb from "@/lib/db/chats";
+import type { Database } from "@/lib/db/client";
+import { AppError, isDatabaseUnreachable, notFound } from "@/lib/errors";
+import { logger } from "@/lib/log";
+import type { ChatMeta, HotStore, StoredMessage } from "@/lib/hot/hot-store";
+import type { JobRunner } from "@/lib/jobs/job-runner";
+import { lineScore } from "@/lib/jobs/reply-policy";
+import { readReplyState } from "./reply-state";
+import { deleteChatMessages, getChatForUserOrThrow, getChatMessages } from "./history";
+import { writeUnflushed } from "./write-unflushed";
+import { replayCachedReply } from "./cached-reply";
+import { hotKeys } from "./hot-keys";
+import { lookupCachedReply } from "./reply-cache";
+import type { ReplyJob, ReplyState, Tier } from "./types";
+
+export interface SendMessageDeps {
+  config: AppConfig;
+  db: Database;
+  hot: HotStore;
+  jobs: JobRunner;
+  models: ModelProvider;
+}
+
+export interface Sender {
+  userId: string;
+  tier: Tier;
+}
+
+export type ChatRequest = { chatId: string; modelId?: string } & (
+  | { kind: "send"; messageId: string; text: string; editOf?: string }
+  | { kind: "regenerate" }
+);
+
+const TITLE_LENGTH = 60;
+
+/** A chat's title, from its first message: the first line, shortened at a word boundary. */
+export function titleFromMessage(text: string): string {
+  const firstLine = text.trim().split(/\r?\n/, 1)[0].replace(/\s+/g, " ");
+  if (firstLine.length <= TITLE_LENGTH) return firstLine;
+  const cut = firstLine.slice(0, TITLE_LENGTH);
+  const lastSpace = cut.lastIndexOf(" ");
+  return `${(lastSpace > TITLE_LENGTH / 2 ? cut.slice(0, lastSpace) : cut).trimEnd()}…`;
+}
+
+/** The first reply's id is derived from the message id, so a duplicate submit finds the same reply. */
+export function replyIdFor(messageId: string): string {
+  return `${messageId}-reply`;
+}
+
+export function validateMessageText(text: string, maxLength: number): void {
+  if (text.trim().length === 0) throw new AppError("empty_message", "Type a message before sending.");
+  if (text.length > maxLength) {
+    throw new AppError(
+      "message_too_long",
+      `Messages can be at most ${maxLength.toLocaleString("en-US")} characters; this one has ${text.length.toLocaleString("en-US")}.`,
+    );
+  }
+}
+
+export async function submitChatRequest(
+  deps: SendMessageDeps,
+  sender: Sender,
+  request: ChatRequest,
+): Promise<{ replyId: string; chat: ChatMeta }> {
+  const modelId = deps.models.resolveModelId(request.modelId);
+  const now = Date.now();
+
+  if (request.kind === "regenerate") {
+    const { chat, messages } = await getChatMessages(deps, { chatId: request.chatId, userId: sender.userId });
+    const lastUser = messages.findLast((message) => message.role === "user");
+    if (!lastUser) throw new AppError("invalid_request", "There is no message to answer again in this chat.");
+    await cancelActiveReply(deps.hot, chat.id);
+    await deleteChatMessages(deps, chat, idsOf(messages.slice(messages.indexOf(lastUser) + 1)));
+    const replyId = `${lastUser.id}-reply-${randomBytes(4).toString("hex")}`;
+    await queueReply(deps, replyJob({ chat, sender, modelId, userMessageId: lastUser.id, replyId, now }));
+    return { replyId, chat };
+  }
+
+  validateMessageText(request.text, deps.config.chat.maxMessageLength);
+  const { chat, isNew } = await openOrCreateChat(deps, sender.userId, request, now);
+  const replyId = replyIdFor(request.messageId);
+  if (await deps.hot.getValue(hotKeys.replyState(replyId))) return { replyId, chat };
+  let isFirstMessage = isNew;
+
+  if (request.editOf) {
+    const { messages } = await getChatMessages(deps, { chatId: chat.id, userId: sender.userId });
+    const lastUser = messages.findLast((message) => message.role === "user");
+    if (lastUser?.id !== request.editOf) {
+      throw new AppError("invalid_request", "Only the last message you sent can be edited.");
+    }
+    await cancelActiveReply(deps.hot, chat.id);
+    await deleteChatMessages(deps, chat, idsOf(messages.slice(messages.indexOf(lastUser))));
+    isFirstMessage = messages.indexOf(lastUser) === 0;
+  }
+
+  const message: StoredMessage = {
+    id: request.messageId,
+    chatId: chat.id,
+    role: "user",
+    parts: [{ type: "text", text: request.text }],
+    createdAt: now,
+  };
+  const ttl = deps.config.chat.hotHistoryTtlSeconds;
+  await writeUnflushed(deps.hot, chat.id, now, () =>
+    Promise.all([deps.hot.putChat({ ...chat, updatedAt: now }, ttl), deps.hot.putMessages(chat.id, [message], ttl)]),
+  );
+  const job = replyJob({ chat, sender, modelId, userMessageId: message.id, replyId, now });
+  const cached = await lookupCachedReply(deps.hot, { modelId, text: request.text, isFirstMessage });
+  if (cached) await replayCachedReply(deps.hot, job, cached, ttl);
+  else await queueReply(deps, job);
+  return { replyId, chat };
+}
+
+function replyJob(
+  params: { chat: ChatMeta; sender: Sender; modelId: string; userMessageId: string; replyId: string; now: number },
+): ReplyJob {
+  return {
+    replyId: params.replyId,
+    chatId: params.chat.id,
+    userId: params.sender.userId,
+    tier: params.sender.tier,
+    modelId: params.modelId,
+    userMessageId: params.userMessageId,
+    enqueuedAt: params.now,
+  };
+}
+
+async function queueReply({ config, hot, jobs }: SendMessageDeps, job: ReplyJob): Promise<void> {
+  const { replyId, chatId, userId, enqueuedAt } = job;
+  const ttl = config.chat.hotHistoryTtlSeconds;
+  const state: ReplyState = { replyId, chatId, userId, status: "queued", enqueuedAt };
+  await Promise.all([
+    hot.setValue(hotKeys.replyState(replyId), JSON.stringify(state), ttl),
+    hot.setValue(hotKeys.activeReply(chatId), replyId, ttl),
+    // The line lives in the hot store, not in a runner, so every instance shows the same place.
+    hot.joinLine(hotKeys.replyLine, replyId, lineScore(job)),
+  ]);
+  try {
+    await jobs.enqueueReply(job);
+  } catch (error) {
+    // Nothing will serve it: left in line, it would count ahead of everyone behind it.
+    await hot.leaveLine(hotKeys.replyLine, replyId);
+    throw error;
+  }
+}
+
+/** Asks the chat's reply in progress, if any, to stop; the job sees the flag on any instance. */
+export async function cancelActiveReply(hot: HotStore, chatId: string): Promise<boolean> {
+  const replyId = await hot.getValue(hotKeys.activeReply(chatId));
+  if (!replyId) return false;
+  const state = await readReplyState(hot, replyId);
+  if (!state || (state.status !== "queued" && state.status !== "running")) return false;
+  await hot.setValue(hotKeys.replyCancel(replyId), "1", 60 * 60);
+  return true;
+}
+
+
+async function openOrCreateChat(
+  { db, hot }: SendMessageDeps,
+  userId: string,
+  request: { chatId: string; text: string },
+  now: number,
+): Promise<{ chat: ChatMeta; isNew: boolean }> {
+  const hotChat = await hot.getChat(request.chatId);
+  if (hotChat) {
+    if (hotChat.userId !== userId) throw notFound();
+    return { chat: hotChat, isNew: false };
+  }
+  const owner = await chatOwnerIfReachable(db, request.chatId);
+  if (owner !== null && owner !== userId) throw notFound();
+  const durable = owner === null ? null : await chatsDb.getChatForUser(db.prisma, { chatId: request.chatId, userId });
+  if (durable) return { chat: durable, isNew: false };
+  return {
+    chat: { id: request.chatId, userId, title: titleFromMessage(request.text), createdAt: now, updatedAt: now },
+    isNew: true,
+  };
+}
+
+/** Stops the reply in progress in a chat the user owns; not_found for anyone else's chat. */
+export async function stopReply(
+  deps: Pick<SendMessageDeps, "db" | "hot">,
+  { chatId, userId }: { chatId: string; userId: string },
+): Promise<void> {
+  await getChatForUserOrThrow(deps, { chatId, userId });
+  await cancelActiveReply(deps.hot, chatId);
+}
+
+function idsOf(messages: StoredMessage[]): string[] {
+  return messages.map((message) => message.id);
+}
+
+/**
+ * Who owns a chat id the hot store does not know. With Postgres down, chatting goes on: the id is
+ * taken as a new chat (ids are random, so it is one), and the flush writes it once Postgres is back.
+ */
+async function chatOwnerIfReachable(db: Database, chatId: string): Promise<string | null> {
+  try {
+    return await chatsDb.getChatOwner(db.prisma, { chatId });
+  } catch (error) {
+    if (!isDatabaseUnreachable(error)) throw error;
+    logger.warn({ chatId }, "database unreachable: accepting the chat as new");
+    return null;
+  }
+}

@@ -1,0 +1,328 @@
+/**
+ * The only reader of the environment. Parsed once, validated with zod, and the source of every
+ * driver choice: which database, hot store, job runner and model provider this process uses.
+ */
+import path from "node:path";
+import { z } from "zod";
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => (value === "" ? undefined : value))
+  .optional();
+
+const optionalUrl = (protocols: string[], example: string) =>
+  optionalString.refine(
+    (value) => {
+      if (value === undefined) return true;
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `expected a URL like ${example}` },
+  );
+
+const positiveInt = (fallback: number) =>
+  optionalString
+    .refine((value) => value === undefined || /^\d+$/.test(value), { message: "expected a whole number" })
+    .transform((value) => (value === undefined ? fallback : Number(value)))
+    .refine((value) => value > 0, { message: "expected a number above 0" });
+
+const optionalPositiveInt = optionalString
+  .refine((value) => value === undefined || /^\d+$/.test(value), { message: "expected a whole number" })
+  .transform((value) => (value === undefined ? undefined : Number(value)))
+  .refine((value) => value === undefined || value > 0, { message: "expected a number above 0" });
+
+const wholeNumber = (fallback: number) =>
+  optionalString
+    .refine((value) => value === undefined || /^\d+$/.test(value), { message: "expected a whole number (0 or more)" })
+    .transform((value) => (value === undefined ? fallback : Number(value)));
+
+const flag = optionalString
+  .refine((value) => value === undefined || ["0", "1", "true", "false"].includes(value), {
+    message: "expected 1, 0, true or false",
+  })
+  .transform((value) => value === "1" || value === "true");
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  VERCEL: flag,
+  PORT: positiveInt(3000),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+
+  DATABASE_URL: optionalUrl(["postgres:", "postgresql:"], "postgresql://user@host:5432/db"),
+  DATABASE_POOL_MAX: positiveInt(10),
+  DATA_DIR: optionalString,
+
+  UPSTASH_REDIS_REST_URL: optionalUrl(["https:", "http:"], "https://your-db.upstash.io"),
+  UPSTASH_REDIS_REST_TOKEN: optionalString,
+  REDIS_URL: optionalUrl(["redis:", "rediss:"], "redis://127.0.0.1:6379"),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]{1,64}$/, { message: "expected up to 64 letters, digits, ':', '_' or '-'" })
+    .default("stampede:"),
+
+  INNGEST_EVENT_KEY: optionalString,
+  INNGEST_SIGNING_KEY: optionalString,
+  INNGEST_DEV: flag,
+
+  OPENAI_BASE_URL: optionalUrl(["http:", "https:"], "http://127.0.0.1:11434/v1"),
+  OPENAI_API_KEY: optionalString,
+  ANTHROPIC_API_KEY: optionalString,
+  AI_GATEWAY_API_KEY: optionalString,
+  CHAT_MODELS: optionalString,
+  FALLBACK_MODEL: optionalString,
+  DEMO_MODEL_DELAY_MS: optionalString
+    .refine((value) => value === undefined || /^\d+$/.test(value), { message: "expected a whole number" })
+    .transform((value) => (value === undefined ? 25 : Number(value))),
+
+  LLM_MAX_CONCURRENCY: positiveInt(16),
+  LLM_RPM: positiveInt(600),
+  LLM_TPM: optionalPositiveInt,
+  LLM_MAX_RETRIES: positiveInt(4),
+  LLM_FALLBACK_AFTER: positiveInt(2),
+  LLM_RETRY_BASE_MS: positiveInt(500),
+  LLM_TOKENS_PER_REPLY: positiveInt(1500),
+
+  MAX_MESSAGE_LENGTH: positiveInt(8000),
+  HOT_HISTORY_TTL_SECONDS: positiveInt(24 * 60 * 60),
+  FLUSH_INTERVAL: positiveInt(60),
+  FLUSH_BACKLOG_THRESHOLD: positiveInt(200),
+  REPLY_CACHE_TTL_SECONDS: positiveInt(60 * 60),
+
+  RATE_LIMIT_FAIL_MODE: z.enum(["closed", "open"]).default("closed"),
+  RATE_LIMIT_TIMEOUT_MS: positiveInt(1000),
+  TRUSTED_PROXY_HOPS: wholeNumber(0),
+
+  BETTER_AUTH_SECRET: optionalString.refine((value) => value === undefined || value.length >= 32, {
+    message: "expected at least 32 characters (e.g. `openssl rand -base64 32`)",
+  }),
+  BETTER_AUTH_URL: optionalUrl(["http:", "https:"], "https://chat.example.com"),
+  ADMIN_EMAIL: optionalString.refine((value) => value === undefined || z.email().safeParse(value).success, {
+    message: "expected an email address",
+  }),
+  METRICS_TOKEN: optionalString.refine((value) => value === undefined || value.length >= 16, {
+    message: "expected at least 16 characters (e.g. `openssl rand -hex 16`)",
+  }),
+});
+
+export type DatabaseDriver = "postgres" | "pglite";
+export type HotStoreDriver = "redis" | "upstash" | "memory";
+export type JobsDriver = "inngest" | "inline";
+export type ModelDriver = "openai-compatible" | "openai" | "anthropic" | "gateway" | "demo";
+
+/**
+ * Where a request's client IP is read from (lib/limits/client-ip.ts): Vercel's own header, the
+ * entry the nearest trusted proxies appended to X-Forwarded-For, or nowhere (no trusted proxy).
+ */
+export type ClientIpSource = { from: "x-real-ip" } | { from: "x-forwarded-for"; trustedHops: number } | { from: "nowhere" };
+
+export interface AppConfig {
+  env: "development" | "production" | "test";
+  port: number;
+  logLevel: string;
+  dataDir: string;
+  database: { driver: "postgres"; url: string; poolMax: number } | { driver: "pglite"; dataDir: string };
+  hot:
+    | { driver: "upstash"; url: string; token: string; prefix: string }
+    | { driver: "redis"; url: string; prefix: string }
+    | { driver: "memory" };
+  jobs: { driver: "inngest"; eventKey?: string; signingKey?: string; dev: boolean } | { driver: "inline" };
+  model: {
+    driver: ModelDriver;
+    baseUrl?: string;
+    apiKey?: string;
+    /** Model ids offered in the picker; the first is the default. */
+    models: string[];
+    fallbackModel?: string;
+    demoDelayMs: number;
+  };
+  llm: {
+    maxConcurrency: number;
+    rpm: number;
+    tpm?: number;
+    maxRetries: number;
+    /** Failed attempts after which a reply is retried on `model.fallbackModel`, when one is set. */
+    fallbackAfter: number;
+    /**
+     * The in-process runner's first retry delay; it doubles with each retry, and a provider's
+     * Retry-After is waited out in full if longer. Inngest applies its own backoff.
+     */
+    retryBaseMs: number;
+    /**
+     * Tokens one reply is expected to use, prompt and answer together: what turns LLM_TPM into
+     * a pace. The default, 1,500, is a few turns of history plus an answer of a few hundred
+     * tokens; set it from the provider's usage figures (the tokens-in/out counters).
+     */
+    tokensPerReply: number;
+  };
+  chat: {
+    maxMessageLength: number;
+    hotHistoryTtlSeconds: number;
+    flushIntervalSeconds: number;
+    /** Unflushed chats past which a flush is asked for before the next periodic one. */
+    flushBacklogThreshold: number;
+  };
+  auth: { secret?: string; baseUrl?: string; adminEmail?: string };
+  limits: {
+    /** What a chat or auth request gets when the limiter cannot answer: refused (503) or let through. */
+    failMode: "closed" | "open";
+    /** How long a limiter call may take before it counts as unanswered. */
+    timeoutMs: number;
+    clientIp: ClientIpSource;
+  };
+  replyCache: { ttlSeconds: number };
+  /** GET /api/metrics answers only with `Authorization: Bearer <token>`; without a token it is off (404). */
+  metrics: { token?: string };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const DEFAULT_MODELS: Record<ModelDriver, string[]> = {
+  "openai-compatible": ["gpt-4o-mini"],
+  openai: ["gpt-4o-mini", "gpt-4o"],
+  anthropic: ["claude-haiku-4-5", "claude-sonnet-4-5"],
+  gateway: ["openai/gpt-4o-mini", "anthropic/claude-haiku-4-5"],
+  demo: ["demo"],
+};
+
+/** Pure: turns an environment record into a validated config, or throws ConfigError naming each variable. */
+export function parseConfig(environment: Record<string, string | undefined>): AppConfig {
+  const parsed = envSchema.safeParse(environment);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join(".") || "environment"}: ${issue.message}`),
+    );
+  }
+  const env = parsed.data;
+  const problems: string[] = [];
+
+  if (Boolean(env.UPSTASH_REDIS_REST_URL) !== Boolean(env.UPSTASH_REDIS_REST_TOKEN)) {
+    problems.push("UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN: set both or neither");
+  }
+
+  // Not a file the server bundle needs: keep the build from tracing the whole project for it.
+  const dataDir = path.resolve(/*turbopackIgnore: true*/ env.DATA_DIR ?? ".data");
+  const database: AppConfig["database"] = env.DATABASE_URL
+    ? { driver: "postgres", url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX }
+    : { driver: "pglite", dataDir: path.join(dataDir, "pglite") };
+
+  const hot: AppConfig["hot"] =
+    env.UPSTASH_REDIS_REST_URL && env.UPSTASH_REDIS_REST_TOKEN
+      ? { driver: "upstash", url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN, prefix: env.REDIS_PREFIX }
+      : env.REDIS_URL
+        ? { driver: "redis", url: env.REDIS_URL, prefix: env.REDIS_PREFIX }
+        : { driver: "memory" };
+
+  const jobs: AppConfig["jobs"] =
+    env.INNGEST_EVENT_KEY || env.INNGEST_SIGNING_KEY || env.INNGEST_DEV
+      ? { driver: "inngest", eventKey: env.INNGEST_EVENT_KEY, signingKey: env.INNGEST_SIGNING_KEY, dev: env.INNGEST_DEV }
+      : { driver: "inline" };
+  if (jobs.driver === "inngest" && !jobs.dev && !(jobs.eventKey && jobs.signingKey)) {
+    problems.push("INNGEST_EVENT_KEY and INNGEST_SIGNING_KEY: set both for Inngest Cloud, or INNGEST_DEV=1 for a dev server");
+  }
+
+  const modelDriver: ModelDriver = env.OPENAI_BASE_URL
+    ? "openai-compatible"
+    : env.OPENAI_API_KEY
+      ? "openai"
+      : env.ANTHROPIC_API_KEY
+        ? "anthropic"
+        : env.AI_GATEWAY_API_KEY
+          ? "gateway"
+          : "demo";
+  const apiKey =
+    modelDriver === "anthropic"
+      ? env.ANTHROPIC_API_KEY
+      : modelDriver === "gateway"
+        ? env.AI_GATEWAY_API_KEY
+        : env.OPENAI_API_KEY;
+  const models = env.CHAT_MODELS
+    ? env.CHAT_MODELS.split(",").map((id) => id.trim()).filter(Boolean)
+    : DEFAULT_MODELS[modelDriver];
+  if (models.length === 0) problems.push("CHAT_MODELS: expected a comma-separated list of model ids");
+
+  // Embedded drivers keep state inside one process; several instances would silently split it.
+  if (env.VERCEL) {
+    const embedded = [
+      database.driver === "pglite" && "DATABASE_URL",
+      hot.driver === "memory" && "UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN (or REDIS_URL)",
+      jobs.driver === "inline" && "INNGEST_EVENT_KEY and INNGEST_SIGNING_KEY",
+    ].filter(Boolean);
+    if (embedded.length > 0) {
+      problems.push(`VERCEL: serverless deployments need shared drivers; set ${embedded.join(", ")}`);
+    }
+  }
+  if (env.NODE_ENV === "production" && env.VERCEL && !env.BETTER_AUTH_SECRET) {
+    problems.push("BETTER_AUTH_SECRET: required on Vercel (at least 32 random characters)");
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    env: env.NODE_ENV,
+    port: env.PORT,
+    logLevel: env.LOG_LEVEL,
+    dataDir,
+    database,
+    hot,
+    jobs,
+    model: {
+      driver: modelDriver,
+      baseUrl: env.OPENAI_BASE_URL,
+      apiKey,
+      models,
+      fallbackModel: env.FALLBACK_MODEL,
+      demoDelayMs: env.DEMO_MODEL_DELAY_MS,
+    },
+    llm: {
+      maxConcurrency: env.LLM_MAX_CONCURRENCY,
+      rpm: env.LLM_RPM,
+      tpm: env.LLM_TPM,
+      maxRetries: env.LLM_MAX_RETRIES,
+      fallbackAfter: env.LLM_FALLBACK_AFTER,
+      retryBaseMs: env.LLM_RETRY_BASE_MS,
+      tokensPerReply: env.LLM_TOKENS_PER_REPLY,
+    },
+    chat: {
+      maxMessageLength: env.MAX_MESSAGE_LENGTH,
+      hotHistoryTtlSeconds: env.HOT_HISTORY_TTL_SECONDS,
+      flushIntervalSeconds: env.FLUSH_INTERVAL,
+      flushBacklogThreshold: env.FLUSH_BACKLOG_THRESHOLD,
+    },
+    auth: { secret: env.BETTER_AUTH_SECRET, baseUrl: env.BETTER_AUTH_URL, adminEmail: env.ADMIN_EMAIL },
+    limits: {
+      failMode: env.RATE_LIMIT_FAIL_MODE,
+      timeoutMs: env.RATE_LIMIT_TIMEOUT_MS,
+      // Vercel overwrites X-Forwarded-For and X-Real-IP with the address it saw, so no hop
+      // counting is needed there; elsewhere only the configured proxies are believed.
+      clientIp: env.VERCEL
+        ? { from: "x-real-ip" }
+        : env.TRUSTED_PROXY_HOPS > 0
+          ? { from: "x-forwarded-for", trustedHops: env.TRUSTED_PROXY_HOPS }
+          : { from: "nowhere" },
+    },
+    replyCache: { ttlSeconds: env.REPLY_CACHE_TTL_SECONDS },
+    metrics: { token: env.METRICS_TOKEN },
+  };
+}
+
+/** The line logged at startup, e.g. `db=postgres hot=redis jobs=inline model=openai-compatible`. */
+export function describeDrivers(config: AppConfig): string {
+  return `db=${config.database.driver} hot=${config.hot.driver} jobs=${config.jobs.driver} model=${config.model.driver}`;
+}
+
+let cached: AppConfig | undefined;
+
+/** The process's configuration, parsed on first use. */
+export function getConfig(): AppConfig {
+  cached ??= parseConfig(process.env);
+  return cached;
+}

@@ -1,0 +1,210 @@
+/**
+ * Chats and messages in the database. Every read or delete of a user's data takes the userId
+ * and checks ownership in the same query that fetches the data.
+ *
+ * Server-only.
+ */
+import type { ChatMeta, MessageRole, StoredMessage } from "../hot/hot-store";
+import type { Chat as ChatRow, Message as MessageRow, Prisma, PrismaClient } from "../generated/prisma/client";
+
+/**
+ * Writes chats and their messages from the hot store in one transaction, and returns how many
+ * rows it inserted. Saving the same batch again inserts nothing, so a retried flush is safe.
+ *
+ * Existing chats get the batch's title and updatedAt unless the database already holds a later
+ * updatedAt (a stale retry must not undo a newer flush). A chat id that belongs to another user
+ * is left alone and its messages are skipped: ids are app-generated, so that only happens with a
+ * forged id, and it must not block the rest of the batch. Messages are immutable once saved;
+ * a regenerated reply replaces its predecessor through `deleteMessages`.
+ */
+export async function saveChatBatch(
+  prisma: PrismaClient,
+  batch: { chats: ChatMeta[]; messages: StoredMessage[] },
+): Promise<{ chats: number; messages: number }> {
+  const batchChatIds = new Set(batch.chats.map((chat) => chat.id));
+  const orphan = batch.messages.find((message) => !batchChatIds.has(message.chatId));
+  if (orphan) {
+    throw new Error(`Message ${orphan.id} belongs to chat ${orphan.chatId}, which is not in the batch`);
+  }
+  if (batch.chats.length === 0) return { chats: 0, messages: 0 };
+
+  return prisma.$transaction(async (tx) => {
+    const created = await tx.chat.createManyAndReturn({
+      data: batch.chats.map(toChatRow),
+      skipDuplicates: true,
+      select: { id: true },
+    });
+    const createdIds = new Set(created.map((chat) => chat.id));
+    for (const chat of batch.chats) {
+      if (createdIds.has(chat.id)) continue;
+      const updatedAt = new Date(chat.updatedAt);
+      await tx.chat.updateMany({
+        where: { id: chat.id, userId: chat.userId, updatedAt: { lte: updatedAt } },
+        data: { title: withoutNul(chat.title), updatedAt },
+      });
+    }
+
+    const owned = await tx.chat.findMany({
+      where: { OR: batch.chats.map((chat) => ({ id: chat.id, userId: chat.userId })) },
+      select: { id: true },
+    });
+    const ownedIds = new Set(owned.map((chat) => chat.id));
+    const inserted = await tx.message.createMany({
+      data: batch.messages.filter((message) => ownedIds.has(message.chatId)).map(toMessageRow),
+      skipDuplicates: true,
+    });
+    return { chats: created.length, messages: inserted.count };
+  });
+}
+
+/** Deletes messages of the user's chat (e.g. a reply being regenerated); returns how many. */
+export async function deleteMessages(
+  prisma: PrismaClient,
+  params: { chatId: string; userId: string; messageIds: string[] },
+): Promise<number> {
+  const { count } = await prisma.message.deleteMany({
+    where: { id: { in: params.messageIds }, chatId: params.chatId, chat: { userId: params.userId } },
+  });
+  return count;
+}
+
+/** The chat, or null when it does not exist or belongs to someone else. */
+export async function getChatForUser(
+  prisma: PrismaClient,
+  params: { chatId: string; userId: string },
+): Promise<ChatMeta | null> {
+  const row = await prisma.chat.findFirst({ where: { id: params.chatId, userId: params.userId } });
+  return row ? toChatMeta(row) : null;
+}
+
+/**
+ * The user's chats, most recently updated first. `before` pages on: pass the last chat's
+ * updatedAt to get the chats updated earlier than it. `query` keeps chats whose title
+ * contains it, ignoring case.
+ */
+export async function listChatsForUser(
+  prisma: PrismaClient,
+  params: { userId: string; limit: number; before?: number; query?: string },
+): Promise<ChatMeta[]> {
+  const rows = await prisma.chat.findMany({
+    where: {
+      userId: params.userId,
+      ...(params.before !== undefined ? { updatedAt: { lt: new Date(params.before) } } : {}),
+      // Titles hold no U+0000 (see withoutNul), and Postgres refuses one in a parameter (22021).
+      ...(params.query ? { title: { contains: escapeLikePattern(withoutNul(params.query)), mode: "insensitive" } } : {}),
+    },
+    orderBy: [{ updatedAt: "desc" }, { id: "desc" }],
+    take: params.limit,
+  });
+  return rows.map(toChatMeta);
+}
+
+/** The chat's messages in display order; empty when the chat is not the user's. */
+export async function listMessagesForChat(
+  prisma: PrismaClient,
+  params: { chatId: string; userId: string },
+): Promise<StoredMessage[]> {
+  const rows = await prisma.message.findMany({
+    where: { chatId: params.chatId, chat: { userId: params.userId } },
+    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+  });
+  return rows.map(toStoredMessage);
+}
+
+/** Deletes the user's chat and, by cascade, its messages; false when there was none to delete. */
+export async function deleteChatForUser(
+  prisma: PrismaClient,
+  params: { chatId: string; userId: string },
+): Promise<boolean> {
+  const { count } = await prisma.chat.deleteMany({ where: { id: params.chatId, userId: params.userId } });
+  return count > 0;
+}
+
+// Prisma passes `contains` into ILIKE as is, so a search for "100%" would match any "100".
+function escapeLikePattern(text: string): string {
+  return text.replace(/[\\%_]/g, "\\$&");
+}
+
+// Postgres text and jsonb cannot hold U+0000 (22021, 22P05), and jsonb refuses a lone surrogate
+// (JSON.stringify writes it as a "\ud800" escape; 22P02): one such character would make the whole
+// batch fail on every flush and the chat would never reach Postgres. So U+0000 is dropped and a
+// lone surrogate becomes U+FFFD on the way in (what the pg driver already does for text columns).
+function withoutNul<T>(value: T): T {
+  if (typeof value === "string") return value.replaceAll("\u0000", "").toWellFormed() as T;
+  if (Array.isArray(value)) return value.map(withoutNul) as T;
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [withoutNul(key), withoutNul(item)])) as T;
+  }
+  return value;
+}
+
+function toChatRow(chat: ChatMeta): Prisma.ChatCreateManyInput {
+  return {
+    id: chat.id,
+    userId: chat.userId,
+    title: withoutNul(chat.title),
+    createdAt: new Date(chat.createdAt),
+    updatedAt: new Date(chat.updatedAt),
+  };
+}
+
+function toMessageRow(message: StoredMessage): Prisma.MessageCreateManyInput {
+  return {
+    id: message.id,
+    chatId: message.chatId,
+    role: message.role,
+    parts: withoutNul(message.parts) as Prisma.InputJsonArray,
+    createdAt: new Date(message.createdAt),
+    model: message.model,
+    inputTokens: message.inputTokens,
+    outputTokens: message.outputTokens,
+    status: message.status,
+  };
+}
+
+function toChatMeta(row: ChatRow): ChatMeta {
+  return {
+    id: row.id,
+    userId: row.userId,
+    title: row.title,
+    createdAt: row.createdAt.getTime(),
+    updatedAt: row.updatedAt.getTime(),
+  };
+}
+
+function toStoredMessage(row: MessageRow): StoredMessage {
+  const message: StoredMessage = {
+    id: row.id,
+    chatId: row.chatId,
+    // Only toMessageRow writes these columns, from a StoredMessage.
+    role: row.role as MessageRole,
+    parts: row.parts as unknown[],
+    createdAt: row.createdAt.getTime(),
+  };
+  if (row.model !== null) message.model = row.model;
+  if (row.inputTokens !== null) message.inputTokens = row.inputTokens;
+  if (row.outputTokens !== null) message.outputTokens = row.outputTokens;
+  if (row.status !== null) message.status = row.status;
+  return message;
+}
+
+/**
+ * Who owns a chat id, or null if no chat has it. Only for refusing a chat id that is already
+ * taken; reads of chat content go through the user-scoped functions above.
+ */
+export async function getChatOwner(prisma: PrismaClient, params: { chatId: string }): Promise<string | null> {
+  const row = await prisma.chat.findUnique({ where: { id: params.chatId }, select: { userId: true } });
+  return row?.userId ?? null;
+}
+
+/** Moves every chat of one user to another (a guest who signs up keeps its chats). */
+export async function reassignChats(
+  prisma: PrismaClient,
+  params: { fromUserId: string; toUserId: string },
+): Promise<number> {
+  const { count } = await prisma.chat.updateMany({
+    where: { userId: params.fromUserId },
+    data: { userId: params.toUserId },
+  });
+  return count;
+}

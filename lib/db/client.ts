@@ -1,0 +1,77 @@
+/**
+ * The database port: one Prisma client over either a PostgreSQL server or an embedded,
+ * persistent PGlite database (a real Postgres in process, for a zero-configuration start).
+ *
+ * Server-only: holds connections and opens files.
+ */
+import { mkdir } from "node:fs/promises";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { PrismaClient } from "../generated/prisma/client";
+import { applyMigrations, pgExecutor, pgliteExecutor } from "./migrate";
+
+export type DatabaseOptions =
+  { driver: "postgres"; url: string; poolMax?: number } | { driver: "pglite"; dataDir: string };
+
+export interface Database {
+  readonly driver: DatabaseOptions["driver"];
+  readonly prisma: PrismaClient;
+  /** Applies pending migrations from prisma/migrations. */
+  /** Returns the names of the migrations it applied (none when already up to date). */
+  migrate(): Promise<string[]>;
+  /** Resolves when the database answers; rejects otherwise. */
+  ping(): Promise<void>;
+  /** Releases connections (and, for PGlite, the database files). */
+  close(): Promise<void>;
+}
+
+export async function createDatabase(options: DatabaseOptions): Promise<Database> {
+  return options.driver === "postgres" ? createPostgresDatabase(options) : createPgliteDatabase(options);
+}
+
+function createPostgresDatabase(options: { url: string; poolMax?: number }): Database {
+  const prisma = new PrismaClient({
+    adapter: new PrismaPg({ connectionString: options.url, max: options.poolMax }),
+  });
+  return {
+    driver: "postgres",
+    prisma,
+    async migrate() {
+      // Its own connection rather than the pool's: the migration lock is held by one session.
+      const client = new pg.Client({ connectionString: options.url });
+      await client.connect();
+      try {
+        return await applyMigrations(pgExecutor(client));
+      } finally {
+        await client.end();
+      }
+    },
+    ping: () => pingWith(prisma),
+    close: () => prisma.$disconnect(),
+  };
+}
+
+async function createPgliteDatabase(options: { dataDir: string }): Promise<Database> {
+  await mkdir(options.dataDir, { recursive: true });
+  const pglite = await PGlite.create(options.dataDir);
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  return {
+    driver: "pglite",
+    prisma,
+    async migrate() {
+      return applyMigrations(pgliteExecutor(pglite));
+    },
+    ping: () => pingWith(prisma),
+    async close() {
+      await prisma.$disconnect();
+      // The adapter does not own the instance it was given.
+      if (!pglite.closed) await pglite.close();
+    },
+  };
+}
+
+async function pingWith(prisma: PrismaClient): Promise<void> {
+  await prisma.$queryRaw`SELECT 1`;
+}

@@ -1,0 +1,405 @@
+/**
+ * The behaviour every HotStore adapter must show. Test files call `hotStoreContract` once per
+ * adapter; `make` must return a fresh, empty store each time (a new key prefix for Redis), since
+ * the unflushed marks and stats are store-wide. A store that polls its relay (RedisHotStore)
+ * should poll no more often than every few seconds here, so that the wake-up test shows the
+ * append woke the waiter rather than a poll.
+ */
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { ChatMeta, HotStore, StoredMessage } from "./hot-store";
+
+/** Longer than a 1 s TTL even with Redis's expiry precision and a busy machine. */
+const PAST_ONE_SECOND_TTL_MS = 1_600;
+const LONG_TTL = 600;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function chat(id: string, userId: string, updatedAt: number): ChatMeta {
+  return { id, userId, title: `Chat ${id}`, createdAt: 1_000, updatedAt };
+}
+
+function message(chatId: string, id: string, createdAt: number, extra: Partial<StoredMessage> = {}): StoredMessage {
+  return { id, chatId, role: "user", parts: [{ type: "text", text: `text of ${id}` }], createdAt, ...extra };
+}
+
+/** Resolves to how the race ended: the promise first, or the timer. */
+function settlesWithin(promise: Promise<unknown>, ms: number): Promise<"settled" | "timed out"> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<"timed out">((resolve) => {
+    timer = setTimeout(() => resolve("timed out"), ms);
+  });
+  return Promise.race([promise.then(() => "settled" as const), timeout]).finally(() => clearTimeout(timer));
+}
+
+export function hotStoreContract(name: string, make: () => Promise<HotStore>, cleanup?: () => Promise<void>): void {
+  describe(`HotStore contract: ${name}`, () => {
+    let store: HotStore;
+
+    beforeEach(async () => {
+      store = await make();
+    });
+
+    afterEach(async () => {
+      await store.close();
+    });
+
+    if (cleanup) afterAll(cleanup);
+
+    it("answers ping", async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+
+    describe("chats", () => {
+      it("round-trips a chat's metadata and answers null for an unknown chat", async () => {
+        const meta = chat("c1", "alice", 2_000);
+        await store.putChat(meta, LONG_TTL);
+        expect(await store.getChat("c1")).toEqual(meta);
+        expect(await store.getChat("nope")).toBeNull();
+      });
+
+      it("updates a chat in place when it is put again", async () => {
+        await store.putChat(chat("c1", "alice", 2_000), LONG_TTL);
+        await store.putChat({ ...chat("c1", "alice", 3_000), title: "Renamed" }, LONG_TTL);
+        expect((await store.getChat("c1"))?.title).toBe("Renamed");
+        expect((await store.listChats("alice", 10)).map((c) => c.id)).toEqual(["c1"]);
+      });
+
+      it("lists a user's chats newest first, up to the limit", async () => {
+        await store.putChat(chat("c1", "alice", 100), LONG_TTL);
+        await store.putChat(chat("c2", "alice", 300), LONG_TTL);
+        await store.putChat(chat("c3", "alice", 200), LONG_TTL);
+        expect((await store.listChats("alice", 10)).map((c) => c.id)).toEqual(["c2", "c3", "c1"]);
+        expect((await store.listChats("alice", 2)).map((c) => c.id)).toEqual(["c2", "c3"]);
+        expect(await store.listChats("alice", 0)).toEqual([]);
+
+        await store.putChat(chat("c1", "alice", 400), LONG_TTL);
+        expect((await store.listChats("alice", 10)).map((c) => c.id)).toEqual(["c1", "c2", "c3"]);
+      });
+
+      it("never shows one user's chats to another", async () => {
+        await store.putChat(chat("a1", "alice", 100), LONG_TTL);
+        await store.putChat(chat("b1", "bob", 200), LONG_TTL);
+        expect((await store.listChats("alice", 10)).map((c) => c.id)).toEqual(["a1"]);
+        expect((await store.listChats("bob", 10)).map((c) => c.id)).toEqual(["b1"]);
+        expect(await store.listChats("carol", 10)).toEqual([]);
+      });
+
+      it("lists a chat that moved to another user under its new owner only", async () => {
+        await store.putChat(chat("c1", "guest", 100), LONG_TTL);
+        await store.putChat(chat("c1", "alice", 200), LONG_TTL);
+        expect((await store.listChats("alice", 10)).map((c) => c.id)).toEqual(["c1"]);
+        expect(await store.listChats("guest", 10)).toEqual([]);
+      });
+
+      it("deletes a chat with its messages, index entry and unflushed mark, and nothing else", async () => {
+        await store.putChat(chat("c1", "alice", 100), LONG_TTL);
+        await store.putChat(chat("c2", "alice", 200), LONG_TTL);
+        await store.putMessages("c1", [message("c1", "m1", 1)], LONG_TTL);
+        await store.putMessages("c2", [message("c2", "m2", 1)], LONG_TTL);
+        await store.markUnflushed("c1", 10);
+        await store.markUnflushed("c2", 20);
+
+        await store.deleteChat("c1", "alice");
+
+        expect(await store.getChat("c1")).toBeNull();
+        expect(await store.listMessages("c1")).toEqual([]);
+        expect((await store.listChats("alice", 10)).map((c) => c.id)).toEqual(["c2"]);
+        expect((await store.listUnflushed(10)).map((u) => u.chatId)).toEqual(["c2"]);
+        expect(await store.unflushedStats()).toEqual({ count: 1, oldestSince: 20 });
+        expect(await store.listMessages("c2")).toHaveLength(1);
+      });
+    });
+
+    describe("messages", () => {
+      it("round-trips every field, with optional ones present or absent", async () => {
+        const full = message("c1", "m1", 10, {
+          role: "assistant",
+          parts: [{ type: "text", text: "héllo 🎉" }, { type: "reasoning", text: "{}" }],
+          model: "gpt-x",
+          inputTokens: 12,
+          outputTokens: 34,
+          status: "interrupted",
+        });
+        const bare = message("c1", "m2", 20);
+        await store.putMessages("c1", [full, bare], LONG_TTL);
+        expect(await store.listMessages("c1")).toEqual([full, bare]);
+      });
+
+      it("upserts by id, so the same message written twice is kept once, as last written", async () => {
+        await store.putMessages("c1", [message("c1", "m1", 10)], LONG_TTL);
+        const edited = message("c1", "m1", 10, { parts: [{ type: "text", text: "edited" }] });
+        await store.putMessages("c1", [edited], LONG_TTL);
+        await store.putMessages("c1", [edited], LONG_TTL);
+        expect(await store.listMessages("c1")).toEqual([edited]);
+      });
+
+      it("orders by createdAt, then by id", async () => {
+        await store.putMessages(
+          "c1",
+          [message("c1", "b", 20), message("c1", "z", 10), message("c1", "a", 20), message("c1", "c", 30)],
+          LONG_TTL,
+        );
+        expect((await store.listMessages("c1")).map((m) => m.id)).toEqual(["z", "a", "b", "c"]);
+      });
+
+      it("keeps each chat's messages apart and lists none for an unknown chat", async () => {
+        await store.putMessages("c1", [message("c1", "m1", 1)], LONG_TTL);
+        await store.putMessages("c2", [message("c2", "m2", 1)], LONG_TTL);
+        expect((await store.listMessages("c1")).map((m) => m.id)).toEqual(["m1"]);
+        expect(await store.listMessages("unknown")).toEqual([]);
+      });
+
+      it("deletes only the given messages", async () => {
+        await store.putMessages("c1", [message("c1", "m1", 1), message("c1", "m2", 2), message("c1", "m3", 3)], LONG_TTL);
+        await store.deleteMessages("c1", ["m1", "m3", "not-there"]);
+        expect((await store.listMessages("c1")).map((m) => m.id)).toEqual(["m2"]);
+        await store.deleteMessages("c1", []);
+        expect((await store.listMessages("c1")).map((m) => m.id)).toEqual(["m2"]);
+      });
+
+      it("accepts an empty batch", async () => {
+        await store.putMessages("c1", [], LONG_TTL);
+        expect(await store.listMessages("c1")).toEqual([]);
+      });
+    });
+
+    describe("unflushed marks", () => {
+      it("keeps the earliest since, whatever order the marks arrive in", async () => {
+        await store.markUnflushed("c1", 200);
+        await store.markUnflushed("c1", 100);
+        await store.markUnflushed("c1", 300);
+        const [mark] = await store.listUnflushed(10);
+        expect(mark).toMatchObject({ chatId: "c1", since: 100 });
+      });
+
+      it("lists oldest first, up to the limit", async () => {
+        await store.markUnflushed("c1", 300);
+        await store.markUnflushed("7", 100);
+        await store.markUnflushed("c3", 200);
+        expect((await store.listUnflushed(10)).map((u) => [u.chatId, u.since])).toEqual([
+          ["7", 100],
+          ["c3", 200],
+          ["c1", 300],
+        ]);
+        expect((await store.listUnflushed(2)).map((u) => u.chatId)).toEqual(["7", "c3"]);
+        expect(await store.listUnflushed(0)).toEqual([]);
+      });
+
+      it("clears a mark when nothing was written since its version was read", async () => {
+        await store.markUnflushed("c1", 100);
+        const [mark] = await store.listUnflushed(10);
+        expect(await store.clearUnflushed("c1", mark.version)).toBe(true);
+        expect(await store.listUnflushed(10)).toEqual([]);
+        expect(await store.clearUnflushed("c1", mark.version)).toBe(false);
+      });
+
+      it("refuses to clear a mark that was re-marked after reading, and keeps it", async () => {
+        await store.markUnflushed("c1", 100);
+        const [read] = await store.listUnflushed(10);
+        await store.markUnflushed("c1", 150);
+
+        expect(await store.clearUnflushed("c1", read.version)).toBe(false);
+        const [kept] = await store.listUnflushed(10);
+        expect(kept).toMatchObject({ chatId: "c1", since: 100 });
+        expect(kept.version).not.toBe(read.version);
+
+        expect(await store.clearUnflushed("c1", kept.version)).toBe(true);
+        expect(await store.listUnflushed(10)).toEqual([]);
+      });
+
+      it("never lets an old version clear a later mark of the same chat", async () => {
+        await store.markUnflushed("c1", 100);
+        const [first] = await store.listUnflushed(10);
+        expect(await store.clearUnflushed("c1", first.version)).toBe(true);
+        await store.markUnflushed("c1", 200);
+        expect(await store.clearUnflushed("c1", first.version)).toBe(false);
+        expect((await store.listUnflushed(10)).map((u) => u.chatId)).toEqual(["c1"]);
+      });
+
+      it("refuses to clear a chat that has no mark", async () => {
+        expect(await store.clearUnflushed("never-marked", 1)).toBe(false);
+      });
+
+      it("counts marks and reports the oldest", async () => {
+        expect(await store.unflushedStats()).toEqual({ count: 0, oldestSince: null });
+        await store.markUnflushed("c1", 300);
+        await store.markUnflushed("c2", 100);
+        await store.markUnflushed("c2", 400);
+        expect(await store.unflushedStats()).toEqual({ count: 2, oldestSince: 100 });
+      });
+    });
+
+    describe("reply cache", () => {
+      it("returns what was set, overwrites, and answers null for a miss", async () => {
+        expect(await store.getCached("k")).toBeNull();
+        await store.setCached("k", "first", LONG_TTL);
+        await store.setCached("k", "second", LONG_TTL);
+        expect(await store.getCached("k")).toBe("second");
+      });
+
+      it("returns text exactly, even text that looks like JSON", async () => {
+        const texts = ["123", "true", "null", '{"a": 1}', '"quoted"', "", " spaced ", "héllo 🎉", "1.0", "[1,2]"];
+        for (const [i, text] of texts.entries()) await store.setCached(`k${i}`, text, LONG_TTL);
+        for (const [i, text] of texts.entries()) expect(await store.getCached(`k${i}`)).toBe(text);
+      });
+    });
+
+    describe("reply relay", () => {
+      it("appends in order, returns the new length, and reads from any offset", async () => {
+        expect(await store.appendRelay("r1", ["a", "b"], LONG_TTL)).toBe(2);
+        expect(await store.appendRelay("r1", ["c"], LONG_TTL)).toBe(3);
+        expect(await store.appendRelay("r1", [], LONG_TTL)).toBe(3);
+        expect(await store.readRelay("r1", 0)).toEqual(["a", "b", "c"]);
+        expect(await store.readRelay("r1", 2)).toEqual(["c"]);
+        expect(await store.readRelay("r1", 3)).toEqual([]);
+        expect(await store.readRelay("r1", 10)).toEqual([]);
+        expect(await store.readRelay("unknown", 0)).toEqual([]);
+        expect(await store.appendRelay("unknown", [], LONG_TTL)).toBe(0);
+      });
+
+      it("returns chunks exactly, even ones that look like JSON", async () => {
+        const chunks = ["1", "null", '{"x": 1}', "", " ", "héllo 🎉", '"'];
+        await store.appendRelay("r1", chunks, LONG_TTL);
+        expect(await store.readRelay("r1", 0)).toEqual(chunks);
+      });
+
+      it("wakes a waiter as soon as chunks are appended", async () => {
+        let appended = false;
+        const started = Date.now();
+        const wait = store.waitForRelay("r1", 0, 5_000).then(() => ({ appended, elapsed: Date.now() - started }));
+        await sleep(50);
+        appended = true;
+        await store.appendRelay("r1", ["x"], LONG_TTL);
+        const woken = await wait;
+        expect(woken.appended).toBe(true);
+        expect(woken.elapsed).toBeLessThan(4_000);
+      });
+
+      it("returns promptly when the relay is already past the known length", async () => {
+        await store.appendRelay("r1", ["a", "b"], LONG_TTL);
+        expect(await settlesWithin(store.waitForRelay("r1", 1, 5_000), 4_000)).toBe("settled");
+      });
+
+      it("gives up by the timeout when nothing arrives", async () => {
+        await store.appendRelay("r1", ["a"], LONG_TTL);
+        expect(await settlesWithin(store.waitForRelay("r1", 1, 300), 3_000)).toBe("settled");
+        expect(await settlesWithin(store.waitForRelay("never-written", 0, 300), 3_000)).toBe("settled");
+      });
+    });
+
+    describe("shared values", () => {
+      it("sets, overwrites, gets and deletes", async () => {
+        expect(await store.getValue("v")).toBeNull();
+        await store.setValue("v", '{"state":"streaming"}', LONG_TTL);
+        await store.setValue("v", '{"state":"done"}', LONG_TTL);
+        expect(await store.getValue("v")).toBe('{"state":"done"}');
+        await store.deleteValue("v");
+        expect(await store.getValue("v")).toBeNull();
+        await store.deleteValue("never-set");
+      });
+
+      it("returns text exactly, even text that looks like JSON", async () => {
+        for (const text of ["42", "false", '{"a": 1}', ""]) {
+          await store.setValue("v", text, LONG_TTL);
+          expect(await store.getValue("v")).toBe(text);
+        }
+      });
+
+      it("increments counters, counting missing ones as 0", async () => {
+        expect(await store.incrCounter("n", 1)).toBe(1);
+        expect(await store.incrCounter("n", 5, LONG_TTL)).toBe(6);
+        expect(await store.incrCounter("n", -2)).toBe(4);
+        expect(await store.incrCounter("m", 3, LONG_TTL)).toBe(3);
+        expect(await store.getCounters(["n", "missing", "m"])).toEqual([4, 0, 3]);
+        expect(await store.getCounters([])).toEqual([]);
+      });
+    });
+
+    describe("waiting line", () => {
+      it("places by score, lowest first, with ties by id", async () => {
+        await store.joinLine("free", "r-a", 10);
+        await store.joinLine("free", "r-b", 5);
+        await store.joinLine("free", "r-c", 20);
+        await store.joinLine("free", "r-0", 20);
+        expect(await store.placeInLine("free", "r-b")).toBe(0);
+        expect(await store.placeInLine("free", "r-a")).toBe(1);
+        expect(await store.placeInLine("free", "r-0")).toBe(2);
+        expect(await store.placeInLine("free", "r-c")).toBe(3);
+        expect(await store.lineLength("free")).toBe(4);
+      });
+
+      it("re-scores a reply that joins again", async () => {
+        await store.joinLine("free", "r-a", 10);
+        await store.joinLine("free", "r-b", 20);
+        await store.joinLine("free", "r-b", 1);
+        expect(await store.placeInLine("free", "r-b")).toBe(0);
+        expect(await store.lineLength("free")).toBe(2);
+      });
+
+      it("forgets a reply that leaves, and keeps lines apart", async () => {
+        await store.joinLine("free", "r-a", 10);
+        await store.joinLine("free", "r-b", 20);
+        await store.joinLine("paid", "r-p", 30);
+        await store.leaveLine("free", "r-a");
+        await store.leaveLine("free", "never-joined");
+        expect(await store.placeInLine("free", "r-a")).toBeNull();
+        expect(await store.placeInLine("free", "r-b")).toBe(0);
+        expect(await store.placeInLine("free", "r-p")).toBeNull();
+        expect(await store.lineLength("free")).toBe(1);
+        expect(await store.lineLength("paid")).toBe(1);
+        expect(await store.lineLength("empty")).toBe(0);
+        expect(await store.placeInLine("empty", "r-a")).toBeNull();
+      });
+
+      it("trims the members scored below a bound, keeping the rest and other lines", async () => {
+        await store.joinLine("live", "old-1", 100);
+        await store.joinLine("live", "old-2", 199);
+        await store.joinLine("live", "edge", 200);
+        await store.joinLine("live", "new", 300);
+        await store.joinLine("other", "old-3", 50);
+        expect(await store.trimLine("live", 200)).toBe(2);
+        expect(await store.lineLength("live")).toBe(2);
+        expect(await store.placeInLine("live", "edge")).toBe(0);
+        expect(await store.placeInLine("live", "old-1")).toBeNull();
+        expect(await store.lineLength("other")).toBe(1);
+        expect(await store.trimLine("live", 200)).toBe(0);
+        expect(await store.trimLine("empty", 1_000)).toBe(0);
+      });
+    });
+
+    it("expires everything written with a TTL once it passes, and nothing else", async () => {
+      await store.putChat(chat("short", "alice", 200), 1);
+      await store.putChat(chat("long", "alice", 100), LONG_TTL);
+      await store.putMessages("short", [message("short", "m1", 1)], 1);
+      await store.putMessages("long", [message("long", "m2", 1)], LONG_TTL);
+      await store.setCached("short", "x", 1);
+      await store.setCached("long", "y", LONG_TTL);
+      await store.appendRelay("short", ["x"], 1);
+      await store.appendRelay("long", ["y"], LONG_TTL);
+      await store.setValue("short", "x", 1);
+      await store.setValue("long", "y", LONG_TTL);
+      // The TTL is set on the first increment; later ones do not extend it.
+      await store.incrCounter("short", 1, 1);
+      await store.incrCounter("short", 1, LONG_TTL);
+      await store.incrCounter("long", 1, LONG_TTL);
+      await store.incrCounter("forever", 1);
+
+      await sleep(PAST_ONE_SECOND_TTL_MS);
+
+      expect(await store.getChat("short")).toBeNull();
+      expect(await store.getChat("long")).not.toBeNull();
+      expect((await store.listChats("alice", 10)).map((c) => c.id)).toEqual(["long"]);
+      expect(await store.listMessages("short")).toEqual([]);
+      expect(await store.listMessages("long")).toHaveLength(1);
+      expect(await store.getCached("short")).toBeNull();
+      expect(await store.getCached("long")).toBe("y");
+      expect(await store.readRelay("short", 0)).toEqual([]);
+      expect(await store.readRelay("long", 0)).toEqual(["y"]);
+      expect(await store.getValue("short")).toBeNull();
+      expect(await store.getValue("long")).toBe("y");
+      expect(await store.getCounters(["short", "long", "forever"])).toEqual([0, 1, 1]);
+      // An expired relay starts again from nothing.
+      expect(await store.appendRelay("short", ["z"], LONG_TTL)).toBe(1);
+    });
+  });
+}

@@ -1,0 +1,289 @@
+/**
+ * The hot store in process memory, for the embedded single-process mode. It keeps the same
+ * semantics as RedisHotStore (both pass lib/hot/hot-store.contract.ts): TTLs in seconds,
+ * upserts by id, the same orderings and tie-breaks as Redis's sorted sets.
+ *
+ * Chats and messages are kept as JSON text, as Redis keeps them: callers get fresh objects
+ * they may mutate, and exactly what survives a Redis round trip survives here.
+ */
+import type { ChatMeta, HotStore, StoredMessage, UnflushedChat } from "./hot-store";
+import { compareMessages } from "./message-order";
+import { RelayWaiters } from "./relay-waiters";
+
+interface Expiring<T> {
+  value: T;
+  /** Milliseconds since the epoch; Infinity when the entry has no TTL. */
+  expiresAt: number;
+}
+
+function expiryAfter(ttlSeconds: number | undefined): number {
+  return ttlSeconds === undefined ? Infinity : Date.now() + ttlSeconds * 1000;
+}
+
+/** A map whose entries vanish once their TTL has passed: on read, and on `sweep()`. */
+class ExpiringMap<T> {
+  private readonly entries = new Map<string, Expiring<T>>();
+
+  entry(key: string): Expiring<T> | undefined {
+    const entry = this.entries.get(key);
+    if (entry && entry.expiresAt <= Date.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  get(key: string): T | undefined {
+    return this.entry(key)?.value;
+  }
+
+  set(key: string, value: T, expiresAt: number): void {
+    this.entries.set(key, { value, expiresAt });
+  }
+
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+
+  sweep(now: number): void {
+    for (const [key, entry] of this.entries) if (entry.expiresAt <= now) this.entries.delete(key);
+  }
+}
+
+interface UnflushedMark {
+  since: number;
+  version: number;
+}
+
+export interface MemoryHotStoreOptions {
+  /** How often expired entries are swept out; default 30 s. Reads never see them regardless. */
+  sweepIntervalMs?: number;
+}
+
+export class MemoryHotStore implements HotStore {
+  readonly driver = "memory" as const;
+  private readonly chats = new ExpiringMap<string>();
+  /** chatId sets per user; ids of expired or moved chats are pruned when found. */
+  private readonly chatIdsByUser = new Map<string, Set<string>>();
+  /** messageId → StoredMessage JSON, per chat. */
+  private readonly messages = new ExpiringMap<Map<string, string>>();
+  private readonly unflushed = new Map<string, UnflushedMark>();
+  /** Versions are never reused, so a stale flusher cannot clear a newer mark. */
+  private unflushedClock = 0;
+  private readonly cache = new ExpiringMap<string>();
+  private readonly relays = new ExpiringMap<string[]>();
+  private readonly relayWaiters = new RelayWaiters();
+  private readonly values = new ExpiringMap<string>();
+  private readonly counters = new ExpiringMap<number>();
+  private readonly lines = new Map<string, Map<string, number>>();
+  private readonly sweepTimer: NodeJS.Timeout;
+
+  constructor(options: MemoryHotStoreOptions = {}) {
+    this.sweepTimer = setInterval(() => this.sweep(), options.sweepIntervalMs ?? 30_000);
+    this.sweepTimer.unref();
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const map of [this.chats, this.messages, this.cache, this.relays, this.values, this.counters]) map.sweep(now);
+    for (const [userId, chatIds] of this.chatIdsByUser) this.liveChatsOf(userId, chatIds);
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {
+    clearInterval(this.sweepTimer);
+    this.relayWaiters.releaseAll();
+  }
+
+  // --- chats and their recent messages -------------------------------------------------
+
+  async putChat(chat: ChatMeta, ttlSeconds: number): Promise<void> {
+    this.chats.set(chat.id, JSON.stringify(chat), expiryAfter(ttlSeconds));
+    const chatIds = this.chatIdsByUser.get(chat.userId) ?? new Set();
+    chatIds.add(chat.id);
+    this.chatIdsByUser.set(chat.userId, chatIds);
+  }
+
+  async getChat(chatId: string): Promise<ChatMeta | null> {
+    const json = this.chats.get(chatId);
+    return json === undefined ? null : (JSON.parse(json) as ChatMeta);
+  }
+
+  async listChats(userId: string, limit: number): Promise<ChatMeta[]> {
+    const chatIds = this.chatIdsByUser.get(userId);
+    if (!chatIds || limit <= 0) return [];
+    // Newest first; ties in reverse id order, as ZREVRANGE gives them.
+    return this.liveChatsOf(userId, chatIds)
+      .sort((a, b) => b.updatedAt - a.updatedAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+      .slice(0, limit);
+  }
+
+  /** The user's live chats, pruning ids of chats that expired or now belong to someone else. */
+  private liveChatsOf(userId: string, chatIds: Set<string>): ChatMeta[] {
+    const live: ChatMeta[] = [];
+    for (const chatId of chatIds) {
+      const json = this.chats.get(chatId);
+      const chat = json === undefined ? null : (JSON.parse(json) as ChatMeta);
+      if (chat?.userId === userId) live.push(chat);
+      else chatIds.delete(chatId);
+    }
+    if (chatIds.size === 0) this.chatIdsByUser.delete(userId);
+    return live;
+  }
+
+  async putMessages(chatId: string, messages: StoredMessage[], ttlSeconds: number): Promise<void> {
+    if (messages.length === 0) return;
+    const byId = this.messages.get(chatId) ?? new Map<string, string>();
+    for (const message of messages) byId.set(message.id, JSON.stringify(message));
+    this.messages.set(chatId, byId, expiryAfter(ttlSeconds));
+  }
+
+  async listMessages(chatId: string): Promise<StoredMessage[]> {
+    const byId = this.messages.get(chatId);
+    if (!byId) return [];
+    return [...byId.values()].map((json) => JSON.parse(json) as StoredMessage).sort(compareMessages);
+  }
+
+  async deleteMessages(chatId: string, messageIds: string[]): Promise<void> {
+    const byId = this.messages.get(chatId);
+    if (!byId) return;
+    for (const messageId of messageIds) byId.delete(messageId);
+    if (byId.size === 0) this.messages.delete(chatId);
+  }
+
+  async deleteChat(chatId: string, userId: string): Promise<void> {
+    this.chats.delete(chatId);
+    this.messages.delete(chatId);
+    this.chatIdsByUser.get(userId)?.delete(chatId);
+    this.unflushed.delete(chatId);
+  }
+
+  // --- write-behind bookkeeping --------------------------------------------------------
+
+  async markUnflushed(chatId: string, at: number): Promise<void> {
+    const mark = this.unflushed.get(chatId);
+    this.unflushed.set(chatId, { since: mark ? Math.min(mark.since, at) : at, version: ++this.unflushedClock });
+  }
+
+  async listUnflushed(limit: number): Promise<UnflushedChat[]> {
+    if (limit <= 0) return [];
+    return [...this.unflushed]
+      .map(([chatId, { since, version }]) => ({ chatId, since, version }))
+      .sort((a, b) => a.since - b.since || (a.chatId < b.chatId ? -1 : a.chatId > b.chatId ? 1 : 0))
+      .slice(0, limit);
+  }
+
+  async clearUnflushed(chatId: string, version: number): Promise<boolean> {
+    if (this.unflushed.get(chatId)?.version !== version) return false;
+    this.unflushed.delete(chatId);
+    return true;
+  }
+
+  async unflushedStats(): Promise<{ count: number; oldestSince: number | null }> {
+    let oldestSince: number | null = null;
+    for (const { since } of this.unflushed.values()) oldestSince = Math.min(oldestSince ?? since, since);
+    return { count: this.unflushed.size, oldestSince };
+  }
+
+  // --- reply cache ---------------------------------------------------------------------
+
+  async getCached(key: string): Promise<string | null> {
+    return this.cache.get(key) ?? null;
+  }
+
+  async setCached(key: string, value: string, ttlSeconds: number): Promise<void> {
+    this.cache.set(key, value, expiryAfter(ttlSeconds));
+  }
+
+  // --- reply relay ---------------------------------------------------------------------
+
+  async appendRelay(replyId: string, chunks: string[], ttlSeconds: number): Promise<number> {
+    const relay = this.relays.get(replyId) ?? [];
+    if (chunks.length === 0) return relay.length;
+    relay.push(...chunks);
+    this.relays.set(replyId, relay, expiryAfter(ttlSeconds));
+    this.relayWaiters.wake(replyId);
+    return relay.length;
+  }
+
+  async readRelay(replyId: string, fromOffset: number): Promise<string[]> {
+    return (this.relays.get(replyId) ?? []).slice(fromOffset);
+  }
+
+  async waitForRelay(replyId: string, knownLength: number, timeoutMs: number): Promise<void> {
+    if ((this.relays.get(replyId)?.length ?? 0) > knownLength) return;
+    return this.relayWaiters.wait(replyId, timeoutMs).done;
+  }
+
+  // --- small shared values ---------------------------------------------------------------
+
+  async setValue(key: string, value: string, ttlSeconds: number): Promise<void> {
+    this.values.set(key, value, expiryAfter(ttlSeconds));
+  }
+
+  async getValue(key: string): Promise<string | null> {
+    return this.values.get(key) ?? null;
+  }
+
+  async deleteValue(key: string): Promise<void> {
+    this.values.delete(key);
+  }
+
+  async incrCounter(key: string, by: number, ttlSeconds?: number): Promise<number> {
+    const counter = this.counters.entry(key);
+    const value = (counter?.value ?? 0) + by;
+    // Like INCRBY + EXPIRE NX: an existing TTL is kept, a counter without one gets `ttlSeconds`.
+    const expiresAt = counter && counter.expiresAt !== Infinity ? counter.expiresAt : expiryAfter(ttlSeconds);
+    this.counters.set(key, value, expiresAt);
+    return value;
+  }
+
+  async getCounters(keys: string[]): Promise<number[]> {
+    return keys.map((key) => this.counters.get(key) ?? 0);
+  }
+
+  // --- the waiting line ------------------------------------------------------------------
+
+  async joinLine(line: string, replyId: string, score: number): Promise<void> {
+    const scores = this.lines.get(line) ?? new Map<string, number>();
+    scores.set(replyId, score);
+    this.lines.set(line, scores);
+  }
+
+  async leaveLine(line: string, replyId: string): Promise<void> {
+    const scores = this.lines.get(line);
+    scores?.delete(replyId);
+    if (scores?.size === 0) this.lines.delete(line);
+  }
+
+  async placeInLine(line: string, replyId: string): Promise<number | null> {
+    const scores = this.lines.get(line);
+    const score = scores?.get(replyId);
+    if (!scores || score === undefined) return null;
+    // Counted rather than sorted: one pass per call. Ties go by id, as in a Redis sorted set.
+    let ahead = 0;
+    for (const [otherId, otherScore] of scores) {
+      if (otherScore < score || (otherScore === score && otherId < replyId)) ahead++;
+    }
+    return ahead;
+  }
+
+  async lineLength(line: string): Promise<number> {
+    return this.lines.get(line)?.size ?? 0;
+  }
+
+  async trimLine(line: string, minScore: number): Promise<number> {
+    const scores = this.lines.get(line);
+    if (!scores) return 0;
+    let removed = 0;
+    for (const [replyId, score] of scores) {
+      if (score < minScore) {
+        scores.delete(replyId);
+        removed++;
+      }
+    }
+    if (scores.size === 0) this.lines.delete(line);
+    return removed;
+  }
+}

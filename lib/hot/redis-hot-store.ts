@@ -1,0 +1,394 @@
+/**
+ * The hot store on Redis, through an `@upstash/redis` client: Upstash's REST client, or the TCP
+ * client from `createTcpRedisClient` for an ordinary Redis. Both run this same code, so it uses
+ * only what Upstash's REST API offers (no blocking commands, no pub/sub).
+ *
+ * Key layout (every key starts with `prefix`, "stampede:" by default):
+ *
+ *   chat:{chatId}          STRING  ChatMeta JSON                           EX ttl of putChat
+ *   messages:{chatId}      HASH    messageId → StoredMessage JSON          EXPIRE ttl of putMessages
+ *   user-chats:{userId}    ZSET    chatId scored by updatedAt              EXPIRE NX + GT: lives as
+ *                                                                          long as its longest-lived chat
+ *   unflushed:marks        ZSET    chatId scored by since (ZADD LT keeps the earliest)
+ *   unflushed:versions     HASH    chatId → version of its latest mark
+ *   unflushed:clock        STRING  counter versions are drawn from, so a cleared mark's version
+ *                                  is never reused and a stale flusher cannot clear a newer mark
+ *   cache:{key}            STRING  text, JSON-wrapped (see below)          EX ttl
+ *   relay:{replyId}        LIST    one JSON-wrapped chunk per element      EXPIRE ttl on every append
+ *   value:{key}            STRING  text, JSON-wrapped                      EX ttl
+ *   counter:{key}          STRING  integer                                 EXPIRE NX ttl (first increment)
+ *   line:{line}            ZSET    replyId scored by its place score
+ *
+ * No namespace is a prefix of another (as "chat:{id}" would be of "chat:{id}:messages"), so no
+ * id can make two keys collide.
+ *
+ * Reading back: the client JSON-parses replies when its `automaticDeserialization` is on (the
+ * default, and the only mode `new Redis(requester)` offers) and returns stored text when it is
+ * off. Documents are JSON objects and free text is stored as a one-element JSON array
+ * (`["text"]`), so both read back identically in either mode. Sorted-set members (ids) that
+ * look like JSON come back parsed ("42" as 42) and are turned back into the same string; ids
+ * that are JSON strings or spaced JSON (`"a"`, `[1, 2]`) would not survive that.
+ *
+ * Every method that sends several commands sends them as one MULTI: one round trip, and no key
+ * is ever seen without its TTL. waitForRelay is woken at once by appends made through this
+ * instance; appends from other instances are noticed by one shared poll every `relayPollMs` (a
+ * pipeline of LLENs for every relay this process waits on).
+ */
+import type { Redis } from "@upstash/redis";
+import type { ChatMeta, HotStore, StoredMessage, UnflushedChat } from "./hot-store";
+import { compareMessages } from "./message-order";
+import { RelayWaiters } from "./relay-waiters";
+
+export interface RedisHotStoreOptions {
+  client: Redis;
+  driver: "redis" | "upstash";
+  /** Default "stampede:". */
+  prefix?: string;
+  /** How often the relays waited on are polled for appends made elsewhere; default 100 ms. */
+  relayPollMs?: number;
+  /** Releases the client's connection, if it has one. */
+  close?: () => Promise<void>;
+}
+
+/** KEYS: marks, versions, clock. ARGV: chatId, at. */
+const MARK_UNFLUSHED = `
+local version = redis.call('INCR', KEYS[3])
+redis.call('HSET', KEYS[2], ARGV[1], version)
+redis.call('ZADD', KEYS[1], 'LT', ARGV[2], ARGV[1])`;
+
+/** KEYS: marks, versions. ARGV: chatId, version. Returns 1 if the mark was cleared. */
+const CLEAR_UNFLUSHED = `
+if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+return 1`;
+
+/** KEYS: marks, versions. ARGV: limit. Returns chatId, since, version, chatId, since, ... */
+const LIST_UNFLUSHED = `
+local marks = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1, 'WITHSCORES')
+local result = {}
+for i = 1, #marks, 2 do
+  result[#result + 1] = marks[i]
+  result[#result + 1] = marks[i + 1]
+  result[#result + 1] = redis.call('HGET', KEYS[2], marks[i])
+end
+return result`;
+
+function parseStoredJson<T>(raw: unknown): T {
+  return (typeof raw === "string" ? JSON.parse(raw) : raw) as T;
+}
+
+function wrapText(text: string): string {
+  return JSON.stringify([text]);
+}
+
+function unwrapText(raw: unknown): string {
+  return parseStoredJson<[string]>(raw)[0];
+}
+
+/** A sorted-set member as it was written, even if the client parsed "42" into 42. */
+function memberId(raw: unknown): string {
+  return typeof raw === "string" ? raw : JSON.stringify(raw);
+}
+
+interface RelayWatcher {
+  knownLength: number;
+  release: () => void;
+}
+
+/** LLENs per pipeline in the shared relay poll. */
+const RELAY_POLL_BATCH = 500;
+
+export class RedisHotStore implements HotStore {
+  readonly driver: "redis" | "upstash";
+  private readonly client: Redis;
+  private readonly prefix: string;
+  private readonly relayPollMs: number;
+  private readonly closeClient?: () => Promise<void>;
+  private readonly unflushed: { marks: string; versions: string; clock: string };
+  private readonly relayWaiters = new RelayWaiters();
+  /** Waits on relays, by reply, for the shared poll (pollRelays). */
+  private readonly relayWatchers = new Map<string, Set<RelayWatcher>>();
+  private relayPollTimer: ReturnType<typeof setInterval> | undefined;
+  private relayPolling = false;
+  /** Relays whose wait began this turn, looked at once right away. */
+  private readonly relayFresh = new Set<string>();
+  private readonly markScript;
+  private readonly clearScript;
+  private readonly listUnflushedScript;
+
+  constructor(options: RedisHotStoreOptions) {
+    this.client = options.client;
+    this.driver = options.driver;
+    this.prefix = options.prefix ?? "stampede:";
+    this.relayPollMs = options.relayPollMs ?? 100;
+    this.closeClient = options.close;
+    this.unflushed = {
+      marks: `${this.prefix}unflushed:marks`,
+      versions: `${this.prefix}unflushed:versions`,
+      clock: `${this.prefix}unflushed:clock`,
+    };
+    this.markScript = this.client.createScript<null>(MARK_UNFLUSHED);
+    this.clearScript = this.client.createScript<number>(CLEAR_UNFLUSHED);
+    this.listUnflushedScript = this.client.createScript<unknown[]>(LIST_UNFLUSHED);
+  }
+
+  private chatKey = (chatId: string) => `${this.prefix}chat:${chatId}`;
+  private messagesKey = (chatId: string) => `${this.prefix}messages:${chatId}`;
+  private userChatsKey = (userId: string) => `${this.prefix}user-chats:${userId}`;
+  private cacheKey = (key: string) => `${this.prefix}cache:${key}`;
+  private relayKey = (replyId: string) => `${this.prefix}relay:${replyId}`;
+  private valueKey = (key: string) => `${this.prefix}value:${key}`;
+  private counterKey = (key: string) => `${this.prefix}counter:${key}`;
+  private lineKey = (line: string) => `${this.prefix}line:${line}`;
+
+  async ping(): Promise<void> {
+    await this.client.ping();
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.relayPollTimer);
+    this.relayPollTimer = undefined;
+    this.relayWaiters.releaseAll();
+    await this.closeClient?.();
+  }
+
+  // --- chats and their recent messages -------------------------------------------------
+
+  async putChat(chat: ChatMeta, ttlSeconds: number): Promise<void> {
+    const index = this.userChatsKey(chat.userId);
+    await this.client
+      .multi()
+      .set(this.chatKey(chat.id), JSON.stringify(chat), { ex: ttlSeconds })
+      .zadd(index, { score: chat.updatedAt, member: chat.id })
+      // NX gives a new index a TTL, GT only ever extends it: a short-lived chat must not cut
+      // the index short for the user's other chats.
+      .expire(index, ttlSeconds, "NX")
+      .expire(index, ttlSeconds, "GT")
+      .exec();
+  }
+
+  async getChat(chatId: string): Promise<ChatMeta | null> {
+    const raw = await this.client.get(this.chatKey(chatId));
+    return raw === null ? null : parseStoredJson<ChatMeta>(raw);
+  }
+
+  async listChats(userId: string, limit: number): Promise<ChatMeta[]> {
+    if (limit <= 0) return [];
+    const index = this.userChatsKey(userId);
+    const ids = (await this.client.zrange<unknown[]>(index, 0, limit - 1, { rev: true })).map(memberId);
+    if (ids.length === 0) return [];
+    const metas = await this.client.mget<unknown[]>(ids.map(this.chatKey));
+    const chats: ChatMeta[] = [];
+    const stale: string[] = [];
+    metas.forEach((raw, i) => {
+      const chat = raw === null ? null : parseStoredJson<ChatMeta>(raw);
+      // Expired, or moved to another user since it was indexed here. Pruned now, so a later
+      // call is not short of `limit` because of them.
+      if (chat?.userId === userId) chats.push(chat);
+      else stale.push(ids[i]);
+    });
+    if (stale.length > 0) await this.client.zrem(index, ...stale);
+    return chats;
+  }
+
+  async putMessages(chatId: string, messages: StoredMessage[], ttlSeconds: number): Promise<void> {
+    if (messages.length === 0) return;
+    const key = this.messagesKey(chatId);
+    const byId = Object.fromEntries(messages.map((message) => [message.id, JSON.stringify(message)]));
+    await this.client.multi().hset(key, byId).expire(key, ttlSeconds).exec();
+  }
+
+  async listMessages(chatId: string): Promise<StoredMessage[]> {
+    const raws: unknown[] = await this.client.hvals(this.messagesKey(chatId));
+    return raws.map((raw) => parseStoredJson<StoredMessage>(raw)).sort(compareMessages);
+  }
+
+  async deleteMessages(chatId: string, messageIds: string[]): Promise<void> {
+    if (messageIds.length === 0) return;
+    await this.client.hdel(this.messagesKey(chatId), ...messageIds);
+  }
+
+  async deleteChat(chatId: string, userId: string): Promise<void> {
+    await this.client
+      .multi()
+      .del(this.chatKey(chatId), this.messagesKey(chatId))
+      .zrem(this.userChatsKey(userId), chatId)
+      .zrem(this.unflushed.marks, chatId)
+      .hdel(this.unflushed.versions, chatId)
+      .exec();
+  }
+
+  // --- write-behind bookkeeping --------------------------------------------------------
+
+  async markUnflushed(chatId: string, at: number): Promise<void> {
+    const { marks, versions, clock } = this.unflushed;
+    await this.markScript.exec([marks, versions, clock], [chatId, String(at)]);
+  }
+
+  async listUnflushed(limit: number): Promise<UnflushedChat[]> {
+    if (limit <= 0) return [];
+    const { marks, versions } = this.unflushed;
+    const flat = await this.listUnflushedScript.exec([marks, versions], [String(limit)]);
+    const unflushed: UnflushedChat[] = [];
+    for (let i = 0; i < flat.length; i += 3) {
+      unflushed.push({ chatId: memberId(flat[i]), since: Number(flat[i + 1]), version: Number(flat[i + 2]) });
+    }
+    return unflushed;
+  }
+
+  async clearUnflushed(chatId: string, version: number): Promise<boolean> {
+    const { marks, versions } = this.unflushed;
+    return (await this.clearScript.exec([marks, versions], [chatId, String(version)])) === 1;
+  }
+
+  async unflushedStats(): Promise<{ count: number; oldestSince: number | null }> {
+    const { marks } = this.unflushed;
+    const [count, oldest] = await this.client
+      .multi()
+      .zcard(marks)
+      .zrange<unknown[]>(marks, 0, 0, { withScores: true })
+      .exec();
+    return { count, oldestSince: oldest.length > 0 ? Number(oldest[1]) : null };
+  }
+
+  // --- reply cache ---------------------------------------------------------------------
+
+  async getCached(key: string): Promise<string | null> {
+    const raw = await this.client.get(this.cacheKey(key));
+    return raw === null ? null : unwrapText(raw);
+  }
+
+  async setCached(key: string, value: string, ttlSeconds: number): Promise<void> {
+    await this.client.set(this.cacheKey(key), wrapText(value), { ex: ttlSeconds });
+  }
+
+  // --- reply relay ---------------------------------------------------------------------
+
+  async appendRelay(replyId: string, chunks: string[], ttlSeconds: number): Promise<number> {
+    const key = this.relayKey(replyId);
+    if (chunks.length === 0) return this.client.llen(key);
+    const [length] = await this.client
+      .multi()
+      .rpush(key, ...chunks.map(wrapText))
+      .expire(key, ttlSeconds)
+      .exec();
+    this.relayWaiters.wake(replyId);
+    return length;
+  }
+
+  async readRelay(replyId: string, fromOffset: number): Promise<string[]> {
+    const raws = await this.client.lrange<unknown>(this.relayKey(replyId), fromOffset, -1);
+    return raws.map(unwrapText);
+  }
+
+  async waitForRelay(replyId: string, knownLength: number, timeoutMs: number): Promise<void> {
+    // Woken at once by an append through this store, else by the shared poll below (which also
+    // catches an append that landed before this wait began), else by the timeout.
+    const wait = this.relayWaiters.wait(replyId, timeoutMs);
+    const watcher: RelayWatcher = { knownLength, release: wait.release };
+    const watchers = this.relayWatchers.get(replyId) ?? new Set<RelayWatcher>();
+    watchers.add(watcher);
+    this.relayWatchers.set(replyId, watchers);
+    this.relayPollTimer ??= setInterval(() => void this.pollRelays([...this.relayWatchers.keys()]), this.relayPollMs);
+    // Look once now too (batched with every wait begun in the same turn): the relay may have grown
+    // between the caller's read and this wait.
+    this.relayFresh.add(replyId);
+    if (this.relayFresh.size === 1) {
+      setImmediate(() => {
+        const fresh = [...this.relayFresh];
+        this.relayFresh.clear();
+        void this.pollRelays(fresh, true);
+      });
+    }
+    try {
+      await wait.done;
+    } finally {
+      watchers.delete(watcher);
+      if (watchers.size === 0 && this.relayWatchers.get(replyId) === watchers) this.relayWatchers.delete(replyId);
+      if (this.relayWatchers.size === 0 && this.relayPollTimer) {
+        clearInterval(this.relayPollTimer);
+        this.relayPollTimer = undefined;
+      }
+    }
+  }
+
+  /**
+   * One round trip per tick for every relay this process waits on (a pipeline of LLENs), rather
+   * than one per waiting reader: a thousand readers waiting in line cost ten pipelines a second.
+   */
+  private async pollRelays(ids: string[], immediate = false): Promise<void> {
+    // A periodic poll still running is not doubled; the immediate looks always go out.
+    if (ids.length === 0 || (!immediate && this.relayPolling)) return;
+    if (!immediate) this.relayPolling = true;
+    try {
+      for (let start = 0; start < ids.length; start += RELAY_POLL_BATCH) {
+        const batch = ids.slice(start, start + RELAY_POLL_BATCH);
+        const pipeline = this.client.pipeline();
+        for (const replyId of batch) pipeline.llen(this.relayKey(replyId));
+        const lengths = await pipeline.exec<number[]>();
+        batch.forEach((replyId, i) => {
+          for (const watcher of [...(this.relayWatchers.get(replyId) ?? [])]) {
+            if (lengths[i] > watcher.knownLength) watcher.release();
+          }
+        });
+      }
+    } catch {
+      // Redis unreachable: the waits end by their timeouts, and their callers meet the failure
+      // when they read the relay again.
+    } finally {
+      if (!immediate) this.relayPolling = false;
+    }
+  }
+
+  // --- small shared values ---------------------------------------------------------------
+
+  async setValue(key: string, value: string, ttlSeconds: number): Promise<void> {
+    await this.client.set(this.valueKey(key), wrapText(value), { ex: ttlSeconds });
+  }
+
+  async getValue(key: string): Promise<string | null> {
+    const raw = await this.client.get(this.valueKey(key));
+    return raw === null ? null : unwrapText(raw);
+  }
+
+  async deleteValue(key: string): Promise<void> {
+    await this.client.del(this.valueKey(key));
+  }
+
+  async incrCounter(key: string, by: number, ttlSeconds?: number): Promise<number> {
+    const counter = this.counterKey(key);
+    if (ttlSeconds === undefined) return this.client.incrby(counter, by);
+    const [value] = await this.client.multi().incrby(counter, by).expire(counter, ttlSeconds, "NX").exec();
+    return value;
+  }
+
+  async getCounters(keys: string[]): Promise<number[]> {
+    if (keys.length === 0) return [];
+    const raws = await this.client.mget<unknown[]>(keys.map(this.counterKey));
+    return raws.map((raw) => (raw === null ? 0 : Number(raw)));
+  }
+
+  // --- the waiting line ------------------------------------------------------------------
+
+  async joinLine(line: string, replyId: string, score: number): Promise<void> {
+    await this.client.zadd(this.lineKey(line), { score, member: replyId });
+  }
+
+  async leaveLine(line: string, replyId: string): Promise<void> {
+    await this.client.zrem(this.lineKey(line), replyId);
+  }
+
+  async placeInLine(line: string, replyId: string): Promise<number | null> {
+    return this.client.zrank(this.lineKey(line), replyId);
+  }
+
+  async lineLength(line: string): Promise<number> {
+    return this.client.zcard(this.lineKey(line));
+  }
+
+  async trimLine(line: string, minScore: number): Promise<number> {
+    // "(" makes the bound exclusive: a member scored exactly minScore stays.
+    return this.client.zremrangebyscore(this.lineKey(line), "-inf", `(${minScore}`);
+  }
+}

@@ -1,0 +1,23 @@
+/** Picks the job runner the configuration names. */
+import type { AppConfig } from "@/lib/config";
+import { logger } from "@/lib/log";
+import { InlineJobRunner, type InlineRunnerOptions } from "./inline-runner";
+import { InngestJobRunner } from "./inngest-runner";
+import type { JobHandlers, JobRunner } from "./job-runner";
+import { startIntervalMs } from "./provider-pace";
+import { fallbackPolicy } from "./reply-policy";
+
+/** `presence`: the in-process runner's heartbeat and reply ownership, when instances share a hot store. */
+export function createJobRunner(config: AppConfig, handlers: JobHandlers, presence?: InlineRunnerOptions["presence"]): JobRunner {
+  if (config.jobs.driver === "inngest") return new InngestJobRunner();
+  return new InlineJobRunner(handlers, {
+    flushIntervalMs: config.chat.flushIntervalSeconds * 1000,
+    maxConcurrency: config.llm.maxConcurrency,
+    startIntervalMs: startIntervalMs(config.llm),
+    retries: config.llm.maxRetries,
+    retryMinDelayMs: config.llm.retryBaseMs,
+    fallback: fallbackPolicy(config),
+    onError: (error, context) => logger.error({ err: error, context }, "background job failed"),
+    presence,
+  });
+}

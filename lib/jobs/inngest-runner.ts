@@ -1,0 +1,22 @@
+/**
+ * The Inngest job runner: a reply becomes an event, and Inngest queues, paces and retries it
+ * (inngest/functions.ts). The event id comes from the reply id, so a duplicate submit within
+ * Inngest's 24-hour window is dropped rather than answered twice.
+ */
+import { flushRequested, inngest, replyRequested } from "@/inngest/client";
+import type { ReplyJob } from "@/lib/chat/types";
+import type { JobRunner } from "./job-runner";
+
+export class InngestJobRunner implements JobRunner {
+  readonly driver = "inngest" as const;
+
+  async enqueueReply(job: ReplyJob): Promise<void> {
+    await inngest.send(replyRequested.create({ ...job }, { id: `reply-${job.replyId}` }));
+  }
+
+  async requestFlush(): Promise<void> {
+    await inngest.send(flushRequested.create({}));
+  }
+
+  async close(): Promise<void> {}
+}

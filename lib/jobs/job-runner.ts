@@ -1,0 +1,35 @@
+/**
+ * The jobs port. Reply jobs and history flushes run through it: Inngest in production, an
+ * in-process runner with the same queue policies on one machine. Both call the same plain
+ * functions in lib/chat, handed to them as `JobHandlers`.
+ */
+import type { ReplyJob } from "@/lib/chat/types";
+
+/** One try at a reply, as the runner schedules it. */
+export interface ReplyAttempt {
+  /** 0 on the first try, 1 on the first retry, and so on (Inngest's numbering). */
+  attempt: number;
+  /** The job's model, or the fallback once enough attempts failed (lib/jobs/reply-policy.ts). */
+  modelId: string;
+}
+
+export interface JobHandlers {
+  /**
+   * Generates one reply. Throwing asks the runner to try again later; a RetryableReplyError
+   * with `retryAfterMs` names the earliest time.
+   */
+  reply(job: ReplyJob, attempt: ReplyAttempt): Promise<unknown>;
+  /** Ends a reply whose attempts are used up, so its reader gets an error, not a spinner. */
+  abandonReply(job: ReplyJob): Promise<unknown>;
+  /** Moves unflushed hot history into Postgres. */
+  flush(): Promise<unknown>;
+}
+
+export interface JobRunner {
+  readonly driver: "inline" | "inngest";
+  /** Queues a reply; a second call with the same replyId does not produce a second reply. */
+  enqueueReply(job: ReplyJob): Promise<void>;
+  /** Asks for a flush soon (the backlog passed its threshold), besides the periodic one. */
+  requestFlush(): Promise<void>;
+  close(): Promise<void>;
+}

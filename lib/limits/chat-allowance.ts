@@ -1,0 +1,135 @@
+/**
+ * May this viewer send this chat message now? Checked before a message is accepted, against the
+ * viewer's tier (lib/limits/policies.ts): message length, pace (per minute and burst), messages
+ * and tokens per day, and for guests the allowance of their IP, which every guest session from
+ * that address shares. Tokens are counted when the reply finishes (recordTokenUsage), since a
+ * reply's size is unknown before; until then a message only needs some token quota left.
+ */
+import type { AppConfig } from "@/lib/config";
+import { AppError } from "@/lib/errors";
+import type { Tier } from "@/lib/chat/types";
+import { describeWait, enforceLimits, rateLimitHeaders, type LimitCheck, type LimitDeps } from "./enforce-limits";
+import type { Limiter } from "./limiter";
+import { recordLimiterFailure } from "./limiter-failures";
+import { maxMessageLengthFor, tierRuleName } from "./policies";
+
+export interface ChatAllowanceDeps extends LimitDeps {
+  config: Pick<AppConfig, "chat" | "limits">;
+}
+
+export interface ChatAllowanceRequest {
+  viewer: { userId: string; tier: Tier };
+  /** From clientIpFrom (lib/limits/client-ip.ts). */
+  clientIp: string;
+  textLength: number;
+}
+
+export interface ChatAllowance {
+  /** RateLimit-Limit, RateLimit-Remaining and RateLimit-Reset, for the response. */
+  headers: Record<string, string>;
+  /** Messages left today after this one; null when the limiter could not say (fail-open). */
+  dailyRemaining: number | null;
+}
+
+/**
+ * Resolves when the message may be sent, having counted it. Throws AppError message_too_long,
+ * rate_limited or quota_exceeded (with retryAfter), or limiter_unavailable when the limiter does
+ * not answer and RATE_LIMIT_FAIL_MODE is "closed". A refused message is not counted.
+ */
+export async function checkChatAllowance(
+  deps: ChatAllowanceDeps,
+  { viewer, clientIp, textLength }: ChatAllowanceRequest,
+): Promise<ChatAllowance> {
+  const maxLength = maxMessageLengthFor(viewer.tier, deps.config.chat.maxMessageLength);
+  if (textLength > maxLength) {
+    throw new AppError(
+      "message_too_long",
+      `Messages can be at most ${maxLength.toLocaleString("en-US")} characters; this one has ${textLength.toLocaleString("en-US")}.` +
+        (viewer.tier === "guest" ? " Create a free account to send longer ones." : ""),
+    );
+  }
+  const outcomes = await enforceLimits(deps, "chat", chatChecks(viewer, clientIp));
+  const daily = outcomes.find(({ check }) => check.rule === tierRuleName(viewer.tier, "messages-per-day"))?.result;
+  return {
+    headers: rateLimitHeaders(outcomes),
+    dailyRemaining: daily && daily.reason === undefined ? daily.remaining : null,
+  };
+}
+
+/**
+ * Counts a finished reply's tokens (prompt and answer) against the viewer's daily token quota.
+ * Never throws: the reply is already delivered. A reply may take the count past the quota;
+ * the next message is then refused until the day ends.
+ */
+export async function recordTokenUsage(
+  { limiter }: { limiter: Limiter },
+  { userId, tier, tokens }: { userId: string; tier: Tier; tokens: number },
+): Promise<void> {
+  if (!(tokens > 0)) return;
+  const rule = tierRuleName(tier, "tokens-per-day");
+  const result = await limiter.limit(rule, userId, { rate: Math.ceil(tokens) });
+  if (result.reason !== undefined) {
+    recordLimiterFailure({
+      during: "token-usage",
+      outcome: "unrecorded",
+      failures: [{ rule, reason: result.reason, cause: result.cause }],
+    });
+  }
+}
+
+function chatChecks({ userId, tier }: ChatAllowanceRequest["viewer"], clientIp: string): LimitCheck[] {
+  const tooFast: LimitCheck["refusal"] = ({ retryAfterSeconds }) => ({
+    code: "rate_limited",
+    message: `You're sending messages faster than your plan allows. Try again in ${describeWait(retryAfterSeconds)}.`,
+  });
+  const signUpHint = tier === "guest" ? " Create a free account for a bigger allowance." : "";
+  const checks: LimitCheck[] = [
+    { rule: tierRuleName(tier, "per-minute"), identifier: userId, mode: "spend", refusal: tooFast },
+    { rule: tierRuleName(tier, "burst"), identifier: userId, mode: "spend", refusal: tooFast },
+    {
+      rule: tierRuleName(tier, "messages-per-day"),
+      identifier: userId,
+      mode: "spend",
+      refusal: ({ limit, retryAfterSeconds }) => ({
+        code: "quota_exceeded",
+        message:
+          `You've sent all ${limit.toLocaleString("en-US")} messages for today. ` +
+          `More in ${describeWait(retryAfterSeconds)}.${signUpHint}`,
+      }),
+    },
+    {
+      rule: tierRuleName(tier, "tokens-per-day"),
+      identifier: userId,
+      mode: "peek",
+      refusal: ({ retryAfterSeconds }) => ({
+        code: "quota_exceeded",
+        message: `You've used today's reply allowance. It renews in ${describeWait(retryAfterSeconds)}.${signUpHint}`,
+      }),
+    },
+  ];
+  if (tier === "guest") {
+    checks.push(
+      {
+        rule: "guest-ip.per-minute",
+        identifier: clientIp,
+        mode: "spend",
+        refusal: ({ retryAfterSeconds }) => ({
+          code: "rate_limited",
+          message:
+            "Many guest messages are coming from your network right now. " +
+            `Try again in ${describeWait(retryAfterSeconds)}, or sign in to use your own allowance.`,
+        }),
+      },
+      {
+        rule: "guest-ip.per-day",
+        identifier: clientIp,
+        mode: "spend",
+        refusal: () => ({
+          code: "quota_exceeded",
+          message: "Guests on your network have used today's allowance. Sign in or create a free account to keep chatting.",
+        }),
+      },
+    );
+  }
+  return checks;
+}

@@ -1,0 +1,80 @@
+/**
+ * The client IP that per-IP limits count against. A Next.js route handler sees no socket
+ * address, only headers, and any header can be written by the client; so only what a trusted
+ * proxy wrote is believed, as the configuration says (config.limits.clientIp):
+ *
+ * - "x-real-ip" (VERCEL=1): Vercel's edge sets X-Real-IP to the address it saw and discards
+ *   what the client sent.
+ * - "x-forwarded-for" (TRUSTED_PROXY_HOPS=N): each proxy appends the address it received the
+ *   request from, so the N-th entry from the right was written by the outermost trusted proxy.
+ *   Everything left of it is the client's to invent and is ignored: rotating the leftmost value
+ *   changes nothing.
+ * - "nowhere" (the default, no trusted proxy): every request shares one "unknown" bucket. That
+ *   is strict on purpose (one shared guest allowance) rather than trusting headers anyone can set.
+ *
+ * A header that should hold an address but does not also gives "unknown". IPv6 clients are
+ * counted per /64, the block one subscriber usually gets, so cycling through it does not help.
+ */
+import { isIP } from "node:net";
+import type { ClientIpSource } from "@/lib/config";
+
+export const UNKNOWN_CLIENT_IP = "unknown";
+
+export function clientIpFrom(headers: Headers, source: ClientIpSource): string {
+  switch (source.from) {
+    case "x-real-ip":
+      return ipBucket(headers.get("x-real-ip"));
+    case "x-forwarded-for": {
+      // Several X-Forwarded-For lines arrive joined by ", ", in order.
+      const entries = (headers.get("x-forwarded-for") ?? "").split(",");
+      return entries.length >= source.trustedHops
+        ? ipBucket(entries[entries.length - source.trustedHops])
+        : UNKNOWN_CLIENT_IP;
+    }
+    case "nowhere":
+      return UNKNOWN_CLIENT_IP;
+  }
+}
+
+/** An address as limits count it: IPv4 as is, IPv6 as its /64, anything else "unknown". */
+export function ipBucket(raw: string | null | undefined): string {
+  const address = withoutPort(raw?.trim() ?? "");
+  switch (isIP(address)) {
+    case 4:
+      return address;
+    case 6: {
+      const hextets = expandIPv6(address);
+      const mappedIPv4 = hextets.slice(0, 5).every((hextet) => hextet === 0) && hextets[5] === 0xffff;
+      if (mappedIPv4) return [hextets[6] >> 8, hextets[6] & 0xff, hextets[7] >> 8, hextets[7] & 0xff].join(".");
+      return `${hextets.slice(0, 4).map((hextet) => hextet.toString(16)).join(":")}::/64`;
+    }
+    default:
+      return UNKNOWN_CLIENT_IP;
+  }
+}
+
+/** "[2001:db8::1]:443" and "203.0.113.7:5678" as some proxies write them, without the port. */
+function withoutPort(address: string): string {
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(address);
+  if (bracketed) return bracketed[1];
+  const ipv4WithPort = /^(\d{1,3}(?:\.\d{1,3}){3}):\d+$/.exec(address);
+  return ipv4WithPort ? ipv4WithPort[1] : address;
+}
+
+/** The eight 16-bit groups of a valid IPv6 address (zone dropped, "::" and a dotted tail expanded). */
+function expandIPv6(address: string): number[] {
+  const [withoutZone] = address.split("%");
+  const toHextets = (part: string): number[] =>
+    part === ""
+      ? []
+      : part.split(":").flatMap((group) => {
+          if (!group.includes(".")) return [parseInt(group, 16)];
+          const [a, b, c, d] = group.split(".").map(Number);
+          return [(a << 8) | b, (c << 8) | d];
+        });
+  const [head, tail] = withoutZone.split("::");
+  const headHextets = toHextets(head);
+  const tailHextets = tail === undefined ? [] : toHextets(tail);
+  const zeros = new Array<number>(8 - headHextets.length - tailHextets.length).fill(0);
+  return [...headHextets, ...zeros, ...tailHextets];
+}

@@ -1,0 +1,140 @@
+/**
+ * Every rate limit and quota Stampede enforces, as data: read by the limiter and the allowance
+ * checks, and shown as is on the admin pages. Change a number here and it changes everywhere.
+ */
+import type { Tier } from "@/lib/chat/types";
+
+export interface TierPolicy {
+  /** Messages per minute, over a sliding window: the sustained pace. */
+  messagesPerMinute: number;
+  /** Messages that may be sent back to back (a token bucket), refilled one every `refillSeconds`. */
+  burst: { size: number; refillSeconds: number };
+  /** Messages per UTC day. */
+  messagesPerDay: number;
+  /** Model tokens (prompt and reply) per UTC day: checked before a message, counted after its reply. */
+  tokensPerDay: number;
+  /** Characters per message; MAX_MESSAGE_LENGTH caps every tier, whatever this says. */
+  maxMessageLength: number;
+}
+
+export const TIER_POLICIES = {
+  guest: {
+    messagesPerMinute: 5,
+    burst: { size: 3, refillSeconds: 10 },
+    messagesPerDay: 30,
+    tokensPerDay: 30_000,
+    maxMessageLength: 2_000,
+  },
+  free: {
+    messagesPerMinute: 10,
+    burst: { size: 5, refillSeconds: 6 },
+    messagesPerDay: 200,
+    tokensPerDay: 200_000,
+    maxMessageLength: 4_000,
+  },
+  pro: {
+    messagesPerMinute: 30,
+    burst: { size: 10, refillSeconds: 2 },
+    messagesPerDay: 2_000,
+    tokensPerDay: 2_000_000,
+    maxMessageLength: 16_000,
+  },
+  admin: {
+    messagesPerMinute: 60,
+    burst: { size: 20, refillSeconds: 1 },
+    messagesPerDay: 10_000,
+    tokensPerDay: 10_000_000,
+    maxMessageLength: 32_000,
+  },
+} as const satisfies Record<Tier, TierPolicy>;
+
+/**
+ * Limits on all guest sessions from one client IP together, so that starting a new guest session
+ * does not start a new allowance. Generous enough for a few people behind one NAT.
+ */
+export const GUEST_IP_POLICY = {
+  messagesPerMinute: 30,
+  messagesPerDay: 300,
+} as const satisfies { messagesPerMinute: number; messagesPerDay: number };
+
+/** Password guessing and sign-up floods, counted before better-auth sees the request. */
+export const AUTH_ATTEMPT_POLICY = {
+  signInPerIpPerMinute: 10,
+  signUpPerIpPerMinute: 3,
+  signInPerAccountPer15Minutes: 10,
+  /** New guest sessions: each is a user row, so one network may not mint them without bound. */
+  guestSessionsPerIpPerMinute: 30,
+} as const satisfies Record<string, number>;
+
+/** A duration as @upstash/ratelimit writes it, e.g. "1 m" or "15 m". */
+export type Duration = `${number} ${"ms" | "s" | "m" | "h" | "d"}`;
+
+const MS_PER_UNIT = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+export function durationMs(duration: Duration): number {
+  const [amount, unit] = duration.split(" ") as [string, keyof typeof MS_PER_UNIT];
+  return Number(amount) * MS_PER_UNIT[unit];
+}
+
+/**
+ * One counter the limiter keeps per identifier, with @upstash/ratelimit's algorithms. Windows
+ * are aligned to the Unix epoch, so a "1 d" fixed window is a UTC day.
+ */
+export type LimitRule =
+  | { algorithm: "sliding-window"; limit: number; window: Duration }
+  | { algorithm: "fixed-window"; limit: number; window: Duration }
+  | { algorithm: "token-bucket"; maxTokens: number; refillRate: number; interval: Duration };
+
+export type TierRuleKind = "per-minute" | "burst" | "messages-per-day" | "tokens-per-day";
+
+export type LimitRuleName =
+  | `${Tier}.${TierRuleKind}`
+  | "guest-ip.per-minute"
+  | "guest-ip.per-day"
+  | "auth.sign-in-per-ip"
+  | "auth.sign-up-per-ip"
+  | "auth.guest-per-ip"
+  | "auth.sign-in-per-account";
+
+export function tierRuleName(tier: Tier, kind: TierRuleKind): LimitRuleName {
+  return `${tier}.${kind}`;
+}
+
+function tierRules(tier: Tier): [LimitRuleName, LimitRule][] {
+  const policy: TierPolicy = TIER_POLICIES[tier];
+  return [
+    [tierRuleName(tier, "per-minute"), { algorithm: "sliding-window", limit: policy.messagesPerMinute, window: "1 m" }],
+    [
+      tierRuleName(tier, "burst"),
+      { algorithm: "token-bucket", maxTokens: policy.burst.size, refillRate: 1, interval: `${policy.burst.refillSeconds} s` },
+    ],
+    [tierRuleName(tier, "messages-per-day"), { algorithm: "fixed-window", limit: policy.messagesPerDay, window: "1 d" }],
+    [tierRuleName(tier, "tokens-per-day"), { algorithm: "fixed-window", limit: policy.tokensPerDay, window: "1 d" }],
+  ];
+}
+
+/** The limiter's rules, derived from the tables above. */
+export const LIMIT_RULES: Readonly<Record<LimitRuleName, LimitRule>> = Object.freeze({
+  ...(Object.fromEntries(
+    (Object.keys(TIER_POLICIES) as Tier[]).flatMap(tierRules),
+  ) as Record<`${Tier}.${TierRuleKind}`, LimitRule>),
+  "guest-ip.per-minute": { algorithm: "sliding-window", limit: GUEST_IP_POLICY.messagesPerMinute, window: "1 m" },
+  "guest-ip.per-day": { algorithm: "fixed-window", limit: GUEST_IP_POLICY.messagesPerDay, window: "1 d" },
+  "auth.sign-in-per-ip": { algorithm: "sliding-window", limit: AUTH_ATTEMPT_POLICY.signInPerIpPerMinute, window: "1 m" },
+  "auth.sign-up-per-ip": { algorithm: "sliding-window", limit: AUTH_ATTEMPT_POLICY.signUpPerIpPerMinute, window: "1 m" },
+  "auth.guest-per-ip": {
+    algorithm: "sliding-window",
+    limit: AUTH_ATTEMPT_POLICY.guestSessionsPerIpPerMinute,
+    window: "1 m",
+  },
+  "auth.sign-in-per-account": {
+    algorithm: "sliding-window",
+    limit: AUTH_ATTEMPT_POLICY.signInPerAccountPer15Minutes,
+    window: "15 m",
+  },
+});
+
+/** The longest message a tier may send: its own maximum, never above the configured ceiling. */
+export function maxMessageLengthFor(tier: Tier, ceiling: number): number {
+  return Math.min(TIER_POLICIES[tier].maxMessageLength, ceiling);
+}

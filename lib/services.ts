@@ -1,0 +1,103 @@
+/**
+ * The process's services, built once from the configuration: database, hot store, job runner,
+ * model provider and auth. Kept on globalThis because Next.js may load this module more than once
+ * in one process (instrumentation and routes get separate copies), and there must be one of each.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { createModelProvider, type ModelProvider } from "@/lib/ai/models";
+import { createAuth, type Auth } from "@/lib/auth/auth";
+import { flushHistory } from "@/lib/chat/flush-history";
+import { abandonReply, generateReply } from "@/lib/chat/generate-reply";
+import { RunnerPresence } from "@/lib/chat/reply-owners";
+import { describeDrivers, getConfig, type AppConfig } from "@/lib/config";
+import { createDatabase, type Database } from "@/lib/db/client";
+import { createHotStore } from "@/lib/hot/create-hot-store";
+import type { HotStore } from "@/lib/hot/hot-store";
+import { createJobRunner } from "@/lib/jobs/create-job-runner";
+import type { JobHandlers, JobRunner } from "@/lib/jobs/job-runner";
+import { createLimiter } from "@/lib/limits/create-limiter";
+import type { Limiter } from "@/lib/limits/limiter";
+import { logger } from "@/lib/log";
+
+export interface Services {
+  config: AppConfig;
+  db: Database;
+  hot: HotStore;
+  jobs: JobRunner;
+  models: ModelProvider;
+  auth: Auth;
+  limiter: Limiter;
+}
+
+const GLOBAL_KEY = Symbol.for("stampede.services");
+type GlobalWithServices = typeof globalThis & { [GLOBAL_KEY]?: Promise<Services> };
+
+export function getServices(): Promise<Services> {
+  const store = globalThis as GlobalWithServices;
+  store[GLOBAL_KEY] ??= buildServices(getConfig()).catch((error) => {
+    // Let the next request try again (e.g. the database was still starting).
+    delete store[GLOBAL_KEY];
+    throw error;
+  });
+  return store[GLOBAL_KEY];
+}
+
+/** The services if this process has started building them, without starting it (for the route wrapper's figures). */
+export function currentServices(): Promise<Services> | undefined {
+  return (globalThis as GlobalWithServices)[GLOBAL_KEY];
+}
+
+/** Builds a full set of services from a config; tests call this with their own config. */
+export async function buildServices(config: AppConfig): Promise<Services> {
+  logger.level = config.logLevel;
+  const db = await createDatabase(config.database);
+  // The embedded database migrates itself so `npm run dev` needs no setup; Postgres is migrated
+  // by `npm run db:migrate` as part of a deployment.
+  if (config.database.driver === "pglite") await db.migrate();
+  const hot = createHotStore(config.hot);
+  const models = createModelProvider(config.model);
+  const limiter = createLimiter(config);
+  const replyDeps = { config, db, hot, models, limiter };
+  const handlers: JobHandlers = {
+    reply: (job, attempt) => generateReply(replyDeps, job, attempt),
+    abandonReply: (job) => abandonReply(replyDeps, job),
+    flush: () => flushHistory({ db, hot }),
+  };
+  // Instances sharing a hot store watch each other's in-process runners (lib/chat/reply-owners.ts).
+  const presence =
+    config.jobs.driver === "inline" && config.hot.driver !== "memory"
+      ? new RunnerPresence(hot, randomBytes(8).toString("hex"), config.chat.hotHistoryTtlSeconds)
+      : undefined;
+  const jobs = createJobRunner(config, handlers, presence);
+  const auth = createAuth({
+    config,
+    db,
+    hot,
+    secret: config.auth.secret ?? (await embeddedAuthSecret(config.dataDir)),
+    baseUrl: config.auth.baseUrl ?? `http://localhost:${config.port}`,
+  });
+  logger.debug({ drivers: describeDrivers(config) }, "services ready");
+  return { config, db, hot, jobs, models, auth, limiter };
+}
+
+/** A zero-configuration start still needs a stable signing secret: made once, kept in the data folder. */
+async function embeddedAuthSecret(dataDir: string): Promise<string> {
+  const file = path.join(dataDir, "auth-secret");
+  try {
+    return (await readFile(file, "utf8")).trim();
+  } catch {
+    await mkdir(dataDir, { recursive: true });
+    const secret = randomBytes(32).toString("base64url");
+    await writeFile(file, secret, { mode: 0o600, flag: "wx" }).catch(() => undefined);
+    return (await readFile(file, "utf8")).trim();
+  }
+}
+
+export async function closeServices(services: Services): Promise<void> {
+  await services.jobs.close();
+  await services.limiter.close();
+  await services.hot.close();
+  await services.db.close();
+}

@@ -1,0 +1,567 @@
+/**
+ * The provider double: a local OpenAI-compatible HTTP server that stands in for the model provider
+ * in tests, end-to-end runs and the load benchmark. It speaks the parts of OpenAI's wire format the
+ * app relies on (chat completions, streamed chunks, usage, 429s with Retry-After), enforces a
+ * provider-style rate limit, and counts everything it was asked, so a run can check how well the
+ * app paced itself under that limit.
+ *
+ * Plain node:http and no Next.js imports: a test, a script or a separate bench process can start it.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { z } from "zod";
+
+export interface ProviderDoubleOptions {
+  /** 0 = any free port (default). */
+  port?: number;
+  /** Default "127.0.0.1". */
+  host?: string;
+  /** Delay before the first token, in ms (default 0). */
+  latencyMs?: number;
+  /** Delay between streamed tokens, in ms (default 0). */
+  tokenDelayMs?: number;
+  /** Words in each default reply (default 20). */
+  tokensPerReply?: number;
+  /** Requests-per-minute cap over a sliding 60 s window; above it, 429 with Retry-After (default: no cap). */
+  rpm?: number;
+  /**
+   * Length of the sliding window the caps count over, in ms (default 60 000). A shorter window
+   * scales a per-minute cap down so a test can hit it, and stay under it, in seconds.
+   */
+  windowMs?: number;
+  /** Tokens-per-minute cap (prompt + completion estimate) over the same window (default: no cap). */
+  tpm?: number;
+  /**
+   * 0..1: fraction of admitted requests answered with 500, deterministically (0.25 = every 4th).
+   * A failed request still used its rate-limit slot, as it would at a real provider. Default 0.
+   */
+  failureRate?: number;
+  /** 0..1: fraction of all requests answered 429 regardless of the caps, deterministically (default 0). */
+  rateLimitFailureRate?: number;
+  /** Custom reply text; the default is {@link echoReply} of the last user message. */
+  reply?: (prompt: { messages: { role: string; content: string }[]; model: string }) => string;
+}
+
+/** What can change on a running double; the address is fixed once it listens. */
+export type ProviderDoubleBehaviour = Omit<ProviderDoubleOptions, "port" | "host">;
+
+export interface ProviderDoubleStats {
+  /** Every chat completion request received, whatever its outcome. */
+  requests: number;
+  /** Replies sent in full. */
+  completed: number;
+  /** 429s, from the caps and from rateLimitFailureRate. */
+  rateLimited: number;
+  /** Injected 500s. */
+  failed: number;
+  /** 400s for bodies that are not valid JSON or not a chat completion request. */
+  badRequests: number;
+  /** Replies abandoned because the client disconnected before the end. */
+  aborted: number;
+  /** Admitted requests being answered right now (including ones waiting out latencyMs). */
+  inFlight: number;
+  maxInFlight: number;
+  /** Completion start timestamps (epoch ms, one per admitted request), for utilisation and pacing analysis. */
+  startTimes: number[];
+  /** Estimated prompt tokens of the requests that were answered (words, see {@link countTokens}). */
+  promptTokens: number;
+  /** Tokens actually sent, so an aborted stream counts only what went out. */
+  completionTokens: number;
+}
+
+export interface ProviderDouble {
+  /** Base URL to use as OPENAI_BASE_URL, e.g. "http://127.0.0.1:43123/v1". */
+  url: string;
+  stats(): ProviderDoubleStats;
+  /** Zero the counters, the rate windows and the fault sequence. Requests still in flight keep counting in inFlight. */
+  reset(): void;
+  /** Change the behaviour from the next request on; pass `rpm: undefined` (or tpm, reply) to remove it. */
+  setOptions(patch: Partial<ProviderDoubleBehaviour>): void;
+  /** Stop listening and drop open connections, including streams still being written. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_MODEL_ID = "double-model";
+
+/**
+ * The default reply: "Echo:" and the first words of the user's message, padded with numbered words
+ * ("word5", "word6", … named by their position) up to `tokensPerReply` words, so tests can predict it.
+ */
+export function echoReply(userMessage: string, tokensPerReply: number): string {
+  const words = ["Echo:", ...userMessage.split(/\s+/).filter(Boolean)].slice(0, tokensPerReply);
+  for (let position = words.length + 1; position <= tokensPerReply; position += 1) words.push(`word${position}`);
+  return words.join(" ");
+}
+
+/** The double's token estimate: whitespace-separated words. Crude, but stable and predictable. */
+export function countTokens(text: string): number {
+  return text.split(/\s+/).filter(Boolean).length;
+}
+
+/** One streamed piece per word, each keeping its leading whitespace, so the pieces join back into the text exactly. */
+function splitTokens(text: string): string[] {
+  return text.match(/\s*\S+/g) ?? [];
+}
+
+interface Behaviour {
+  latencyMs: number;
+  tokenDelayMs: number;
+  tokensPerReply: number;
+  windowMs: number;
+  rpm?: number;
+  tpm?: number;
+  failureRate: number;
+  rateLimitFailureRate: number;
+  reply?: ProviderDoubleOptions["reply"];
+}
+
+const DEFAULT_BEHAVIOUR: Behaviour = {
+  latencyMs: 0,
+  tokenDelayMs: 0,
+  tokensPerReply: 20,
+  windowMs: 60_000,
+  failureRate: 0,
+  rateLimitFailureRate: 0,
+};
+
+function applyPatch(current: Behaviour, patch: Partial<ProviderDoubleBehaviour>): Behaviour {
+  const merged = { ...current, ...patch };
+  // An explicit undefined restores the default rather than leaving a hole in a required setting.
+  const next: Behaviour = {
+    latencyMs: merged.latencyMs ?? DEFAULT_BEHAVIOUR.latencyMs,
+    tokenDelayMs: merged.tokenDelayMs ?? DEFAULT_BEHAVIOUR.tokenDelayMs,
+    tokensPerReply: merged.tokensPerReply ?? DEFAULT_BEHAVIOUR.tokensPerReply,
+    windowMs: merged.windowMs ?? DEFAULT_BEHAVIOUR.windowMs,
+    rpm: merged.rpm,
+    tpm: merged.tpm,
+    failureRate: merged.failureRate ?? DEFAULT_BEHAVIOUR.failureRate,
+    rateLimitFailureRate: merged.rateLimitFailureRate ?? DEFAULT_BEHAVIOUR.rateLimitFailureRate,
+    reply: merged.reply,
+  };
+  const checks: [string, number | undefined, (value: number) => boolean][] = [
+    ["latencyMs", next.latencyMs, (value) => Number.isFinite(value) && value >= 0],
+    ["tokenDelayMs", next.tokenDelayMs, (value) => Number.isFinite(value) && value >= 0],
+    ["tokensPerReply", next.tokensPerReply, (value) => Number.isInteger(value) && value >= 0],
+    ["windowMs", next.windowMs, (value) => Number.isInteger(value) && value > 0],
+    ["rpm", next.rpm, (value) => Number.isInteger(value) && value > 0],
+    ["tpm", next.tpm, (value) => Number.isInteger(value) && value > 0],
+    ["failureRate", next.failureRate, (value) => value >= 0 && value <= 1],
+    ["rateLimitFailureRate", next.rateLimitFailureRate, (value) => value >= 0 && value <= 1],
+  ];
+  for (const [name, value, valid] of checks) {
+    if (value !== undefined && !valid(value)) throw new RangeError(`provider double: invalid ${name}: ${value}`);
+  }
+  return next;
+}
+
+const contentSchema = z
+  .union([z.string(), z.array(z.looseObject({ type: z.string(), text: z.string().optional() }))])
+  .nullish();
+
+const chatRequestSchema = z.looseObject({
+  model: z.string().min(1),
+  messages: z.array(z.looseObject({ role: z.string(), content: contentSchema })).min(1),
+  stream: z.boolean().nullish(),
+  stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),
+});
+
+type ChatRequest = z.infer<typeof chatRequestSchema>;
+
+/** Message content as plain text: non-text parts (images, audio) carry no words for the double. */
+function contentText(content: z.infer<typeof contentSchema>): string {
+  if (content == null) return "";
+  if (typeof content === "string") return content;
+  return content
+    .map((part) => (part.type === "text" ? (part.text ?? "") : ""))
+    .filter(Boolean)
+    .join("\n");
+}
+
+interface OpenAIError {
+  message: string;
+  type: string;
+  param?: string | null;
+  code?: string | null;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { "content-type": "application/json", ...headers });
+  res.end(JSON.stringify(body));
+}
+
+function sendError(res: ServerResponse, status: number, error: OpenAIError, headers?: Record<string, string>): void {
+  const { message, type, param = null, code = null } = error;
+  sendJson(res, status, { error: { message, type, param, code } }, headers);
+}
+
+/** OpenAI's duration style for x-ratelimit-reset-*: "250ms" below a second, "12.5s" above. */
+function formatDuration(ms: number): string {
+  return ms < 1000 ? `${Math.max(0, Math.ceil(ms))}ms` : `${Number((ms / 1000).toFixed(3))}s`;
+}
+
+/** Resolves false if the client went away during the pause, so the caller stops writing. */
+async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (ms > 0) await sleep(ms, undefined, { signal }).catch(() => undefined);
+  return !signal.aborted;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function emptyStats(): ProviderDoubleStats {
+  return {
+    requests: 0,
+    completed: 0,
+    rateLimited: 0,
+    failed: 0,
+    badRequests: 0,
+    aborted: 0,
+    inFlight: 0,
+    maxInFlight: 0,
+    startTimes: [],
+    promptTokens: 0,
+    completionTokens: 0,
+  };
+}
+
+/** A request admitted under the caps, remembered for the sliding window. */
+interface Admission {
+  at: number;
+  tokens: number;
+}
+
+interface CapExceeded {
+  type: "requests" | "tokens";
+  retryAfterMs: number;
+  /** OpenAI's "Limit …, Used …, Requested …" part of the message. */
+  usage: string;
+}
+
+/** What one admitted request will be answered with. */
+interface Plan {
+  model: string;
+  pieces: string[];
+  promptTokens: number;
+  stream: boolean;
+  includeUsage: boolean;
+  headers: Record<string, string>;
+}
+
+export async function startProviderDouble(options: ProviderDoubleOptions = {}): Promise<ProviderDouble> {
+  const { port = 0, host = "127.0.0.1", ...initial } = options;
+  let behaviour = applyPatch(DEFAULT_BEHAVIOUR, initial);
+  let stats = emptyStats();
+  let window: Admission[] = [];
+  // Fault injection is deterministic so runs are reproducible: each request adds the rate to a credit
+  // and a fault fires whenever the credit reaches 1, so 0.25 hits exactly every 4th request.
+  let faultCredit = { failure: 0, rateLimit: 0 };
+  const modelsSeen = new Set<string>();
+  let completionCount = 0;
+
+  function takeFault(kind: keyof typeof faultCredit, rate: number): boolean {
+    faultCredit[kind] += rate;
+    // The epsilon absorbs float drift: ten additions of 0.1 must fire on the 10th request, not the 11th.
+    if (faultCredit[kind] < 1 - 1e-9) return false;
+    faultCredit[kind] -= 1;
+    return true;
+  }
+
+  function pruneWindow(now: number): void {
+    while (window.length > 0 && window[0].at <= now - behaviour.windowMs) window.shift();
+  }
+
+  /** The x-ratelimit-* headers OpenAI sends, for whichever caps are set; call after pruneWindow. */
+  function rateLimitHeaders(now: number): Record<string, string> {
+    const headers: Record<string, string> = {};
+    const untilOldestFrees = window.length > 0 ? window[0].at + behaviour.windowMs - now : 0;
+    if (behaviour.rpm !== undefined) {
+      headers["x-ratelimit-limit-requests"] = String(behaviour.rpm);
+      headers["x-ratelimit-remaining-requests"] = String(Math.max(0, behaviour.rpm - window.length));
+      headers["x-ratelimit-reset-requests"] = formatDuration(untilOldestFrees);
+    }
+    if (behaviour.tpm !== undefined) {
+      const used = window.reduce((sum, admission) => sum + admission.tokens, 0);
+      headers["x-ratelimit-limit-tokens"] = String(behaviour.tpm);
+      headers["x-ratelimit-remaining-tokens"] = String(Math.max(0, behaviour.tpm - used));
+      headers["x-ratelimit-reset-tokens"] = formatDuration(untilOldestFrees);
+    }
+    return headers;
+  }
+
+  /** Which cap this request would break and how long until it would fit; undefined if it fits now. */
+  function exceededCap(now: number, tokens: number): CapExceeded | undefined {
+    const { rpm, tpm } = behaviour;
+    if (rpm !== undefined && window.length >= rpm) {
+      // A slot frees when enough admissions have aged out to bring the count under the cap.
+      return {
+        type: "requests",
+        retryAfterMs: window[window.length - rpm].at + behaviour.windowMs - now,
+        usage: `requests per min (RPM): Limit ${rpm}, Used ${window.length}, Requested 1`,
+      };
+    }
+    if (tpm !== undefined) {
+      let used = window.reduce((sum, admission) => sum + admission.tokens, 0);
+      if (used + tokens > tpm) {
+        const usage = `tokens per min (TPM): Limit ${tpm}, Used ${used}, Requested ${tokens}`;
+        // Tokens free as admissions age out: find the admission whose expiry makes room for this one.
+        let expiring = 0;
+        while (used + tokens > tpm && expiring < window.length) used -= window[expiring++].tokens;
+        // A request bigger than the whole cap never fits: like OpenAI's "request too large" it keeps
+        // being refused, and a full window is the honest wait to name.
+        const freedAt = used + tokens > tpm ? now : window[expiring - 1].at;
+        return { type: "tokens", retryAfterMs: freedAt + behaviour.windowMs - now, usage };
+      }
+    }
+    return undefined;
+  }
+
+  function sendRateLimited(res: ServerResponse, type: "requests" | "tokens", retryAfterMs: number, message: string): void {
+    stats.rateLimited += 1;
+    sendError(
+      res,
+      429,
+      { message, type, code: "rate_limit_exceeded" },
+      {
+        ...rateLimitHeaders(Date.now()),
+        // Retry-After is whole seconds and at least 1, like OpenAI; retry-after-ms carries the precise wait.
+        "retry-after": String(Math.max(1, Math.ceil(retryAfterMs / 1000))),
+        "retry-after-ms": String(Math.max(0, Math.ceil(retryAfterMs))),
+      },
+    );
+  }
+
+  async function chatCompletions(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    stats.requests += 1;
+    const raw = await readBody(req);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      stats.badRequests += 1;
+      sendError(res, 400, {
+        message: "We could not parse the JSON body of your request. The OpenAI API expects a JSON payload.",
+        type: "invalid_request_error",
+      });
+      return;
+    }
+    const result = chatRequestSchema.safeParse(parsed);
+    if (!result.success) {
+      stats.badRequests += 1;
+      const issue = result.error.issues[0];
+      const param = issue.path.join(".");
+      sendError(res, 400, { message: `Invalid request: '${param}': ${issue.message}`, type: "invalid_request_error", param });
+      return;
+    }
+    const request: ChatRequest = result.data;
+    modelsSeen.add(request.model);
+
+    const messages = request.messages.map((message) => ({ role: message.role, content: contentText(message.content) }));
+    const lastUser = messages.findLast((message) => message.role === "user")?.content ?? "";
+    // The reply is settled before admission because the tpm check needs its length.
+    const text = behaviour.reply
+      ? behaviour.reply({ messages, model: request.model })
+      : echoReply(lastUser, behaviour.tokensPerReply);
+    const pieces = splitTokens(text);
+    const promptTokens = messages.reduce((sum, message) => sum + countTokens(message.content), 0);
+
+    const now = Date.now();
+    pruneWindow(now);
+    if (takeFault("rateLimit", behaviour.rateLimitFailureRate)) {
+      sendRateLimited(res, "requests", 1000, "Rate limit reached for requests (injected by the provider double). Please try again in 1s.");
+      return;
+    }
+    const exceeded = exceededCap(now, promptTokens + pieces.length);
+    if (exceeded) {
+      const { type, retryAfterMs, usage } = exceeded;
+      const wait = formatDuration(retryAfterMs);
+      sendRateLimited(res, type, retryAfterMs, `Rate limit reached for ${request.model} on ${usage}. Please try again in ${wait}.`);
+      return;
+    }
+    window.push({ at: now, tokens: promptTokens + pieces.length });
+    stats.startTimes.push(now);
+
+    if (takeFault("failure", behaviour.failureRate)) {
+      stats.failed += 1;
+      sendError(res, 500, {
+        message: "The server had an error while processing your request. Sorry about that!",
+        type: "server_error",
+      });
+      return;
+    }
+
+    const plan: Plan = {
+      model: request.model,
+      pieces,
+      promptTokens,
+      stream: request.stream === true,
+      includeUsage: request.stream_options?.include_usage === true,
+      headers: rateLimitHeaders(now),
+    };
+    await answer(res, plan);
+  }
+
+  /** Answers an admitted request, tracking it in flight until it is sent or the client leaves. */
+  async function answer(res: ServerResponse, plan: Plan): Promise<void> {
+    const disconnected = new AbortController();
+    // 'close' before our own end() means the client went away mid-answer.
+    res.on("close", () => {
+      if (!res.writableEnded) disconnected.abort();
+    });
+    stats.inFlight += 1;
+    stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
+    stats.promptTokens += plan.promptTokens;
+    try {
+      const finished = plan.stream ? await streamAnswer(res, plan, disconnected.signal) : await jsonAnswer(res, plan, disconnected.signal);
+      if (finished) stats.completed += 1;
+      else stats.aborted += 1;
+    } finally {
+      stats.inFlight -= 1;
+    }
+  }
+
+  function usage(plan: Plan) {
+    return {
+      prompt_tokens: plan.promptTokens,
+      completion_tokens: plan.pieces.length,
+      total_tokens: plan.promptTokens + plan.pieces.length,
+    };
+  }
+
+  async function jsonAnswer(res: ServerResponse, plan: Plan, signal: AbortSignal): Promise<boolean> {
+    // A non-streamed reply arrives once the whole completion has been "generated".
+    const generation = behaviour.latencyMs + behaviour.tokenDelayMs * Math.max(0, plan.pieces.length - 1);
+    if (!(await pause(generation, signal))) return false;
+    completionCount += 1;
+    stats.completionTokens += plan.pieces.length;
+    sendJson(
+      res,
+      200,
+      {
+        id: `chatcmpl-double-${completionCount}`,
+        object: "chat.completion",
+        created: Math.floor(Date.now() / 1000),
+        model: plan.model,
+        system_fingerprint: null,
+        choices: [
+          {
+            index: 0,
+            message: { role: "assistant", content: plan.pieces.join(""), refusal: null },
+            logprobs: null,
+            finish_reason: "stop",
+          },
+        ],
+        usage: usage(plan),
+      },
+      plan.headers,
+    );
+    return true;
+  }
+
+  async function streamAnswer(res: ServerResponse, plan: Plan, signal: AbortSignal): Promise<boolean> {
+    if (!(await pause(behaviour.latencyMs, signal))) return false;
+    completionCount += 1;
+    res.writeHead(200, {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache",
+      ...plan.headers,
+    });
+    const base = {
+      id: `chatcmpl-double-${completionCount}`,
+      object: "chat.completion.chunk",
+      created: Math.floor(Date.now() / 1000),
+      model: plan.model,
+      system_fingerprint: null,
+    };
+    // With include_usage, OpenAI puts "usage": null on every chunk and the totals on one extra chunk at the end.
+    const usageField = plan.includeUsage ? { usage: null } : {};
+    const event = (delta: object, finishReason: "stop" | null = null) =>
+      `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }], ...usageField })}\n\n`;
+
+    res.write(event({ role: "assistant", content: "", refusal: null }));
+    for (const [index, piece] of plan.pieces.entries()) {
+      if (!(await pause(index > 0 ? behaviour.tokenDelayMs : 0, signal))) return false;
+      res.write(event({ content: piece }));
+      stats.completionTokens += 1;
+    }
+    res.write(event({}, "stop"));
+    if (plan.includeUsage) res.write(`data: ${JSON.stringify({ ...base, choices: [], usage: usage(plan) })}\n\n`);
+    res.end("data: [DONE]\n\n");
+    return true;
+  }
+
+  function reset(): void {
+    // Requests already in flight are still running: the gauge keeps them so it returns to 0 as they
+    // end, and whatever they do from now on counts in the fresh counters.
+    stats = { ...emptyStats(), inFlight: stats.inFlight, maxInFlight: stats.inFlight };
+    window = [];
+    faultCredit = { failure: 0, rateLimit: 0 };
+  }
+
+  function snapshot(): ProviderDoubleStats {
+    return { ...stats, startTimes: [...stats.startTimes] };
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { pathname } = new URL(req.url ?? "/", "http://double");
+    const endpoint = `${req.method} ${pathname}`;
+    switch (endpoint) {
+      case "POST /v1/chat/completions":
+        return chatCompletions(req, res);
+      case "GET /v1/models": {
+        const ids = modelsSeen.size > 0 ? [...modelsSeen] : [DEFAULT_MODEL_ID];
+        const data = ids.map((id) => ({ id, object: "model", created: 0, owned_by: "provider-double" }));
+        return sendJson(res, 200, { object: "list", data });
+      }
+      // For a bench running the double in another process (scripts/provider-double.ts).
+      case "GET /stats":
+        return sendJson(res, 200, snapshot());
+      case "POST /reset":
+        reset();
+        return sendJson(res, 200, snapshot());
+      default:
+        return sendError(res, 404, { message: `Unknown request URL: ${endpoint}`, type: "invalid_request_error" });
+    }
+  }
+
+  const server = createServer((req, res) => {
+    route(req, res).catch((error: unknown) => {
+      // Reading the body fails when the client leaves mid-upload; nothing is left to answer then,
+      // and a failure here must never take the double down in the middle of a run.
+      if (!res.headersSent && !res.destroyed) {
+        sendError(res, 500, { message: `Provider double error: ${String(error)}`, type: "server_error" });
+      } else {
+        res.destroy();
+      }
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const hostInUrl = address.family === "IPv6" ? `[${address.address}]` : address.address;
+
+  return {
+    url: `http://${hostInUrl}:${address.port}/v1`,
+    stats: snapshot,
+    reset,
+    setOptions(patch) {
+      behaviour = applyPatch(behaviour, patch);
+    },
+    close() {
+      return new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        // close() alone waits for open streams and keep-alive sockets; the double is going away, so drop them.
+        server.closeAllConnections();
+      });
+    },
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * End-to-end tests in a real Chromium against a production build (`next start`), twice over:
+ * once on the embedded drivers (PGlite, in-process hot store and runner, demo model) and once on
+ * the real services (PostgreSQL, Redis, and a local OpenAI-compatible provider double).
+ */
+import { defineConfig, devices } from "@playwright/test";
+import { existsSync } from "node:fs";
+import { E2E } from "./e2e/support/e2e-env";
+
+const debianChromium = "/usr/bin/chromium";
+
+export default defineConfig({
+  testDir: "./e2e",
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
+  reporter: process.env.CI ? [["list"]] : [["list"], ["html", { open: "never" }]],
+  use: {
+    trace: "retain-on-failure",
+    launchOptions: existsSync(debianChromium)
+      ? {
+          executablePath: debianChromium,
+          args: [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+          ],
+        }
+      : {},
+  },
+  projects: [
+    { name: "embedded", use: { ...devices["Desktop Chrome"], baseURL: E2E.embedded.baseUrl } },
+    // The UI flows run once; what depends on the drivers runs on the real services too.
+    {
+      name: "services",
+      testMatch: ["chat.spec.ts", "isolation.spec.ts", "pipeline.spec.ts"],
+      use: { ...devices["Desktop Chrome"], baseURL: E2E.services.baseUrl },
+    },
+  ],
+  webServer: [
+    {
+      command: `npx tsx scripts/provider-double.ts --port ${E2E.providerPort} --token-delay 40 --tokens 40`,
+      url: `http://127.0.0.1:${E2E.providerPort}/v1/models`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+    },
+    {
+      // Each instance starts from empty state: the reset runs right before the server starts.
+      command: "npx tsx e2e/support/reset-state.ts embedded && npx next start -H 127.0.0.1",
+      url: `${E2E.embedded.baseUrl}/api/health`,
+      env: E2E.embedded.env,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      stdout: "pipe",
+    },
+    {
+      command: "npx tsx e2e/support/reset-state.ts services && npx next start -H 127.0.0.1",
+      url: `${E2E.services.baseUrl}/api/health`,
+      env: E2E.services.env,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      stdout: "pipe",
+    },
+  ],
+});

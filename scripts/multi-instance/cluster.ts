@@ -1,0 +1,233 @@
+/**
+ * Several Stampede instances on one PostgreSQL and one Redis, behind nginx (least_conn): the
+ * topology `npm run multi-instance` starts and tests/multi-instance.test.ts exercises. Each
+ * instance is `next start` on the build in `.next`, started with node directly so SIGKILL reaches
+ * the server itself. nginx runs in the foreground as a child process, its configuration written
+ * to a temporary folder; without nginx on the machine, clients address the instances directly.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+
+export interface ClusterOptions {
+  /** Project root holding the build (`.next`). */
+  root: string;
+  /** One instance per port (default 3601, 3602, 3603). */
+  ports?: number[];
+  /** nginx's port (default 3600). */
+  nginxPort?: number;
+  /** Environment every instance gets (DATABASE_URL, REDIS_URL, OPENAI_BASE_URL, …). */
+  env: Record<string, string>;
+  /** false: no nginx even when installed. */
+  nginx?: boolean;
+  /** Print the instances' output with a prefix. */
+  echo?: boolean;
+}
+
+export interface Instance {
+  name: string;
+  port: number;
+  url: string;
+  readonly pid: number | undefined;
+  readonly running: boolean;
+  /** Everything the instance printed, for failure messages. */
+  output(): string;
+  /** Sends a signal (SIGKILL: no cleanup, as a crash) and waits for the exit. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts it again on the same port, with the same environment. */
+  restart(): Promise<void>;
+}
+
+export interface Cluster {
+  instances: Instance[];
+  /** Where clients go: nginx, or the first instance without it. */
+  url: string;
+  /** True when nginx fronts the instances. */
+  balanced: boolean;
+  stop(): Promise<void>;
+}
+
+export function nginxAvailable(): boolean {
+  return spawnSync("nginx", ["-v"], { stdio: "ignore" }).status === 0;
+}
+
+export function hasBuild(root: string): boolean {
+  return existsSync(path.join(root, ".next", "BUILD_ID"));
+}
+
+/** The nginx configuration for the instances, as deploy/nginx.conf has it for Docker. */
+export function nginxConfig({ dir, port, upstreams }: { dir: string; port: number; upstreams: number[] }): string {
+  const runningAsRoot = typeof process.getuid === "function" && process.getuid() === 0;
+  return `# Written by scripts/multi-instance/cluster.ts
+${runningAsRoot ? "user root;\n" : ""}worker_processes 1;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/client_body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  upstream stampede {
+    least_conn;
+${upstreams.map((upstream) => `    server 127.0.0.1:${upstream} max_fails=1 fail_timeout=5s;`).join("\n")}
+    keepalive 64;
+  }
+  server {
+    listen 127.0.0.1:${port};
+    client_max_body_size 1m;
+    location / {
+      proxy_pass http://stampede;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $http_host;
+      # The app believes exactly one proxy hop (TRUSTED_PROXY_HOPS=1): the address nginx saw.
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      # Replies are server-sent events: pass every chunk on at once, and keep long streams open.
+      proxy_buffering off;
+      proxy_cache off;
+      proxy_read_timeout 1h;
+      add_header X-Upstream $upstream_addr always;
+    }
+  }
+}
+`;
+}
+
+function prefixLines(prefix: string, text: string): string {
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => `[${prefix}] ${line}\n`)
+    .join("");
+}
+
+async function waitForHealth(url: string, isAlive: () => boolean, output: () => string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  while (Date.now() < deadline) {
+    if (!isAlive()) throw new Error(`${url} exited before it answered:\n${output()}`);
+    try {
+      const response = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(2000) });
+      await response.arrayBuffer();
+      if (response.ok) return;
+      last = `HTTP ${response.status}`;
+    } catch (error) {
+      last = String(error);
+    }
+    await sleep(150);
+  }
+  throw new Error(`${url} did not become healthy within ${timeoutMs} ms (${last}):\n${output()}`);
+}
+
+function startInstance(
+  root: string,
+  name: string,
+  port: number,
+  env: Record<string, string>,
+  echo: boolean,
+): { instance: Instance; ready: () => Promise<void> } {
+  let child: ChildProcess | undefined;
+  let output = "";
+  let exited: Promise<void> = Promise.resolve();
+  const url = `http://127.0.0.1:${port}`;
+
+  const launch = () => {
+    output = "";
+    const next = path.join(root, "node_modules", "next", "dist", "bin", "next");
+    const spawned = spawn(process.execPath, [next, "start", "-p", String(port), "-H", "127.0.0.1"], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "production", ...env, PORT: String(port) },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const collect = (chunk: Buffer) => {
+      const text = chunk.toString();
+      output = (output + text).slice(-50_000);
+      if (echo) process.stdout.write(prefixLines(name, text));
+    };
+    spawned.stdout?.on("data", collect);
+    spawned.stderr?.on("data", collect);
+    exited = new Promise((resolve) => spawned.once("exit", () => resolve()));
+    child = spawned;
+  };
+  launch();
+
+  const running = () => child !== undefined && child.exitCode === null && child.signalCode === null;
+  const instance: Instance = {
+    name,
+    port,
+    url,
+    get pid() {
+      return child?.pid;
+    },
+    get running() {
+      return running();
+    },
+    output: () => output,
+    async kill(signal = "SIGTERM") {
+      if (!running()) return;
+      child!.kill(signal);
+      const timer = setTimeout(() => child?.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+    async restart() {
+      if (running()) {
+        child!.kill("SIGTERM");
+        await exited;
+      }
+      launch();
+      await waitForHealth(url, running, () => output, 60_000);
+    },
+  };
+  return { instance, ready: () => waitForHealth(url, running, () => output, 90_000) };
+}
+
+/** Starts the instances (in parallel) and nginx in front of them; resolves when all answer. */
+export async function startCluster(options: ClusterOptions): Promise<Cluster> {
+  const { root, ports = [3601, 3602, 3603], nginxPort = 3600, echo = false } = options;
+  if (!hasBuild(root)) throw new Error(`No build in ${root}/.next: run \`npm run build\` first.`);
+  const names = ["A", "B", "C", "D", "E", "F", "G", "H"];
+  const started = ports.map((port, i) => startInstance(root, names[i] ?? `#${i}`, port, options.env, echo));
+  const instances = started.map((entry) => entry.instance);
+  let nginx: ChildProcess | undefined;
+  let nginxDir: string | undefined;
+  const stop = async () => {
+    if (nginx && nginx.exitCode === null) {
+      const gone = new Promise((resolve) => nginx!.once("exit", resolve));
+      nginx.kill("SIGQUIT");
+      const timer = setTimeout(() => nginx?.kill("SIGKILL"), 5000);
+      await gone;
+      clearTimeout(timer);
+    }
+    await Promise.all(instances.map((instance) => instance.kill("SIGTERM")));
+    if (nginxDir) rmSync(nginxDir, { recursive: true, force: true });
+  };
+  try {
+    await Promise.all(started.map((entry) => entry.ready()));
+    const useNginx = options.nginx !== false && nginxAvailable();
+    if (!useNginx) return { instances, url: instances[0].url, balanced: false, stop };
+
+    nginxDir = mkdtempSync(path.join(os.tmpdir(), "stampede-nginx-"));
+    for (const sub of ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]) mkdirSync(path.join(nginxDir, sub));
+    const configFile = path.join(nginxDir, "nginx.conf");
+    writeFileSync(configFile, nginxConfig({ dir: nginxDir, port: nginxPort, upstreams: ports }));
+    let nginxOutput = "";
+    nginx = spawn("nginx", ["-c", configFile, "-p", nginxDir], { stdio: ["ignore", "pipe", "pipe"] });
+    nginx.stdout?.on("data", (chunk: Buffer) => (nginxOutput += chunk.toString()));
+    nginx.stderr?.on("data", (chunk: Buffer) => (nginxOutput += chunk.toString()));
+    const url = `http://127.0.0.1:${nginxPort}`;
+    const alive = () => nginx!.exitCode === null;
+    await waitForHealth(url, alive, () => nginxOutput, 15_000);
+    return { instances, url, balanced: true, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * The first vertical slice on both driver sets: a message is accepted into the hot store, its
+ * reply streams through the relay, history stitches hot and durable copies, a flush moves it all
+ * into the database, and nobody reaches another user's chat.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { demoReplyText } from "@/lib/ai/demo-model";
+import { flushHistory } from "@/lib/chat/flush-history";
+import { getChatMessages, listChats } from "@/lib/chat/history";
+import { replyStreamResponse } from "@/lib/chat/reply-stream";
+import { stopReply, submitChatRequest } from "@/lib/chat/send-message";
+import { AppError } from "@/lib/errors";
+import { readUIMessageStream, startTestApp, textOf, type DriverSet, type TestApp } from "./support/app-services";
+import { uniqueSuffix } from "./support/scratch";
+
+async function expectAppError(promise: Promise<unknown>, code: string): Promise<void> {
+  const error = await promise.then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  expect(error).toBeInstanceOf(AppError);
+  expect((error as AppError).code).toBe(code);
+}
+
+describe.each<DriverSet>(["embedded", "services"])("chat flow on the %s drivers", (drivers) => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp(drivers);
+  });
+  afterAll(async () => {
+    await app?.dispose();
+  });
+
+  async function sendAndRead(userId: string, chatId: string, text: string) {
+    const messageId = `m_${uniqueSuffix()}`;
+    const { replyId } = await submitChatRequest(app.services, { userId, tier: "free" }, { kind: "send", chatId, messageId, text });
+    const chunks = await readUIMessageStream(await replyStreamResponse(app.services.hot, { replyId, userId }));
+    return { messageId, replyId, chunks };
+  }
+
+  it("streams a complete reply through the relay and keeps both messages", async () => {
+    const userId = await app.createUser();
+    const chatId = `c_${uniqueSuffix()}`;
+    const { messageId, replyId, chunks } = await sendAndRead(userId, chatId, "What is a stampede?");
+
+    expect(chunks[0]).toMatchObject({ type: "start", messageId: replyId });
+    expect(chunks.at(-1)).toMatchObject({ type: "finish" });
+    const text = textOf(chunks);
+    if (drivers === "embedded") expect(text).toBe(demoReplyText("What is a stampede?", 1));
+    else expect(text).toContain("What is a stampede?");
+
+    const { chat, messages } = await getChatMessages(app.services, { chatId, userId });
+    expect(chat.title).toBe("What is a stampede?");
+    expect(messages.map((message) => [message.id, message.role])).toEqual([
+      [messageId, "user"],
+      [replyId, "assistant"],
+    ]);
+    expect(messages[1].parts).toContainEqual(expect.objectContaining({ type: "text", text }));
+  });
+
+  it("sends the whole conversation to the model on the next turn", async () => {
+    const userId = await app.createUser();
+    const chatId = `c_${uniqueSuffix()}`;
+    await sendAndRead(userId, chatId, "first question");
+    const { chunks } = await sendAndRead(userId, chatId, "second question");
+    if (drivers === "embedded") expect(textOf(chunks)).toBe(demoReplyText("second question", 2));
+    else expect(textOf(chunks)).toContain("second question");
+    const { messages } = await getChatMessages(app.services, { chatId, userId });
+    expect(messages.map((message) => message.role)).toEqual(["user", "assistant", "user", "assistant"]);
+  });
+
+  it("moves the hot history into the database on flush, and reads stay the same", async () => {
+    const userId = await app.createUser();
+    const chatId = `c_${uniqueSuffix()}`;
+    await sendAndRead(userId, chatId, "remember me");
+    const before = await getChatMessages(app.services, { chatId, userId });
+
+    const result = await flushHistory(app.services);
+    expect(result.transactions).toBeGreaterThanOrEqual(1);
+    const rows = await app.services.db.prisma.message.findMany({ where: { chatId }, orderBy: { createdAt: "asc" } });
+    expect(rows.map((row) => row.id)).toEqual(before.messages.map((message) => message.id));
+    expect((await app.services.hot.unflushedStats()).count).toBe(0);
+
+    const after = await getChatMessages(app.services, { chatId, userId });
+    expect(after.messages).toEqual(before.messages);
+    const list = await listChats(app.services, { userId, limit: 10 });
+    expect(list.chats.map((chat) => chat.id)).toEqual([chatId]);
+  });
+
+  it("answers not_found for another user's chat, whether hot or flushed", async () => {
+    const owner = await app.createUser();
+    const stranger = await app.createUser();
+    const chatId = `c_${uniqueSuffix()}`;
+    await sendAndRead(owner, chatId, "private");
+
+    await expectAppError(getChatMessages(app.services, { chatId, userId: stranger }), "not_found");
+    await expectAppError(
+      submitChatRequest(app.services, { userId: stranger, tier: "free" }, { kind: "send", chatId, messageId: `m_${uniqueSuffix()}`, text: "hi" }),
+      "not_found",
+    );
+    await flushHistory(app.services);
+    await app.services.hot.deleteChat(chatId, owner);
+    await expectAppError(getChatMessages(app.services, { chatId, userId: stranger }), "not_found");
+    expect((await getChatMessages(app.services, { chatId, userId: owner })).messages).toHaveLength(2);
+  });
+
+  it("refuses empty and oversized messages with typed errors, before anything is stored", async () => {
+    const userId = await app.createUser();
+    const chatId = `c_${uniqueSuffix()}`;
+    const send = (text: string) =>
+      submitChatRequest(app.services, { userId, tier: "free" }, { kind: "send", chatId, messageId: `m_${uniqueSuffix()}`, text });
+    await expectAppError(send("   \n\t "), "empty_message");
+    await expectAppError(send("x".repeat(app.services.config.chat.maxMessageLength + 1)), "message_too_long");
+    expect(await app.services.hot.getChat(chatId)).toBeNull();
+  });
+
+  it("answers a duplicate submit of the same message with the same reply, not a second one", async () => {
+    const userId = await app.createUser();
+    const chatId = `c_${uniqueSuffix()}`;
+    const { messageId, replyId } = await sendAndRead(userId, chatId, "only once");
+    const again = await submitChatRequest(app.services, { userId, tier: "free" }, { kind: "send", chatId, messageId, text: "only once" });
+    expect(again.replyId).toBe(replyId);
+    const { messages } = await getChatMessages(app.services, { chatId, userId });
+    expect(messages).toHaveLength(2);
+  });
+});
+
+describe("stopping a reply", () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    // A slow demo model, so the reply is still streaming when it is stopped.
+    app = await startTestApp("embedded", { env: { DEMO_MODEL_DELAY_MS: "30" } });
+  });
+  afterAll(async () => {
+    await app?.dispose();
+  });
+
+  it("ends the stream early and keeps the partial reply, marked as stopped", async () => {
+    const userId = await app.createUser();
+    const chatId = `c_${uniqueSuffix()}`;
+    const { replyId } = await submitChatRequest(
+      app.services,
+      { userId, tier: "free" },
+      { kind: "send", chatId, messageId: `m_${uniqueSuffix()}`, text: "a long story please" },
+    );
+    const response = await replyStreamResponse(app.services.hot, { replyId, userId });
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let received = "";
+    while (!received.includes('"text-delta"')) received += (await reader.read()).value ?? "";
+    await stopReply(app.services, { chatId, userId });
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      received += value;
+    }
+    expect(received).toMatch(/"type":"abort"/);
+    const full = demoReplyText("a long story please", 1);
+    const { messages } = await getChatMessages(app.services, { chatId, userId });
+    const reply = messages.find((message) => message.id === replyId);
+    expect(reply?.status).toBe("stopped");
+    const text = (reply?.parts as { type: string; text?: string }[]).find((part) => part.type === "text")?.text ?? "";
+    expect(text.length).toBeGreaterThan(0);
+    expect(text.length).toBeLessThan(full.length);
+  });
+});

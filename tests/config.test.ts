@@ -1,0 +1,76 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, describeDrivers, parseConfig } from "@/lib/config";
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    parseConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error("expected the configuration to be refused");
+}
+
+describe("configuration", () => {
+  it("runs on embedded drivers when nothing is set", () => {
+    const config = parseConfig({});
+    expect(describeDrivers(config)).toBe("db=pglite hot=memory jobs=inline model=demo");
+    expect(config.chat.maxMessageLength).toBe(8000);
+    expect(config.model.models).toEqual(["demo"]);
+  });
+
+  it("chooses each real driver from its variables", () => {
+    const config = parseConfig({
+      DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/app",
+      REDIS_URL: "redis://127.0.0.1:6379",
+      INNGEST_DEV: "1",
+      OPENAI_BASE_URL: "http://127.0.0.1:4010/v1",
+      CHAT_MODELS: "small, large",
+    });
+    expect(describeDrivers(config)).toBe("db=postgres hot=redis jobs=inngest model=openai-compatible");
+    expect(config.model.models).toEqual(["small", "large"]);
+  });
+
+  it("prefers Upstash over REST when both it and REDIS_URL are set", () => {
+    const config = parseConfig({
+      UPSTASH_REDIS_REST_URL: "https://example.upstash.io",
+      UPSTASH_REDIS_REST_TOKEN: "token",
+      REDIS_URL: "redis://127.0.0.1:6379",
+    });
+    expect(config.hot.driver).toBe("upstash");
+  });
+
+  it.each([
+    [{ DATABASE_URL: "mysql://root@localhost/app" }, "DATABASE_URL"],
+    [{ REDIS_URL: "127.0.0.1:6379" }, "REDIS_URL"],
+    [{ LLM_RPM: "fast" }, "LLM_RPM"],
+    [{ LLM_MAX_CONCURRENCY: "0" }, "LLM_MAX_CONCURRENCY"],
+    [{ LLM_FALLBACK_AFTER: "0" }, "LLM_FALLBACK_AFTER"],
+    [{ LLM_TOKENS_PER_REPLY: "many" }, "LLM_TOKENS_PER_REPLY"],
+    [{ LLM_RETRY_BASE_MS: "-5" }, "LLM_RETRY_BASE_MS"],
+    [{ MAX_MESSAGE_LENGTH: "-5" }, "MAX_MESSAGE_LENGTH"],
+    [{ UPSTASH_REDIS_REST_URL: "https://example.upstash.io" }, "UPSTASH_REDIS_REST_TOKEN"],
+    [{ INNGEST_EVENT_KEY: "key-only" }, "INNGEST_SIGNING_KEY"],
+    [{ BETTER_AUTH_SECRET: "short" }, "BETTER_AUTH_SECRET"],
+    [{ ADMIN_EMAIL: "not-an-email" }, "ADMIN_EMAIL"],
+    [{ INNGEST_DEV: "yes" }, "INNGEST_DEV"],
+    [{ METRICS_TOKEN: "too-short" }, "METRICS_TOKEN"],
+  ])("refuses %o with a message naming %s", (env, variable) => {
+    const problems = problemsOf(env);
+    expect(problems.some((problem) => problem.includes(variable))).toBe(true);
+  });
+
+  it("turns /api/metrics on only with a METRICS_TOKEN", () => {
+    expect(parseConfig({}).metrics.token).toBeUndefined();
+    expect(parseConfig({ METRICS_TOKEN: "  " }).metrics.token).toBeUndefined();
+    expect(parseConfig({ METRICS_TOKEN: "a-long-enough-metrics-token" }).metrics.token).toBe("a-long-enough-metrics-token");
+  });
+
+  it("refuses embedded drivers on Vercel, naming the settings to add", () => {
+    const problems = problemsOf({ VERCEL: "1" });
+    const message = problems.join("\n");
+    expect(message).toContain("DATABASE_URL");
+    expect(message).toContain("UPSTASH_REDIS_REST_URL");
+    expect(message).toContain("INNGEST_EVENT_KEY");
+  });
+});

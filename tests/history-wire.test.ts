@@ -1,0 +1,160 @@
+/**
+ * GET /api/chats/{id} through its real route handler, against real PostgreSQL and Redis: JSON by
+ * default, Protocol Buffers when Accept prefers them, gzip or br by Accept-Encoding, and every
+ * variant decodes to the same history, stitched from both stores.
+ */
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { flushHistory } from "@/lib/chat/flush-history";
+import { toUIMessage } from "@/lib/chat/history";
+import type { StoredMessage } from "@/lib/hot/hot-store";
+import { COMPRESSION_THRESHOLD_BYTES, pickEncoding, pickMediaType } from "@/lib/http/negotiate";
+import { sampleChat } from "@/lib/testing/sample-chat";
+import { decodeChatHistory } from "@/lib/wire/chat-history-wire";
+import { RouteClient } from "./support/route-client";
+import { startRouteApp, type RouteApp } from "./support/route-app";
+import { uniqueSuffix } from "./support/scratch";
+
+let app: RouteApp;
+let routes: RouteApp["routes"];
+let services: RouteApp["services"];
+
+beforeAll(async () => {
+  app = await startRouteApp();
+  ({ routes, services } = app);
+});
+
+afterAll(async () => {
+  await app?.dispose();
+});
+
+async function signUp(): Promise<{ client: RouteClient; userId: string }> {
+  const client = new RouteClient();
+  const response = await client.call(routes.auth.POST, {
+    method: "POST",
+    path: "/api/auth/sign-up/email",
+    json: { email: `user-${uniqueSuffix()}@example.test`, password: "correct horse battery", name: "Wire Test" },
+  });
+  expect(response.status).toBe(200);
+  return { client, userId: (await response.json()).user.id };
+}
+
+/** A chat of `count` messages whose first half is in Postgres and the rest only in the hot store. */
+async function stitchedChat(userId: string, count: number) {
+  const { chat, messages } = sampleChat({ userId, count, seed: Math.floor(Math.random() * 1e9) });
+  const { hot } = services;
+  const ttl = services.config.chat.hotHistoryTtlSeconds;
+  const half = Math.floor(count / 2);
+  await hot.markUnflushed(chat.id, Date.now());
+  await Promise.all([hot.putChat(chat, ttl), hot.putMessages(chat.id, messages.slice(0, half), ttl)]);
+  await flushHistory(services);
+  await hot.deleteChat(chat.id, userId);
+  await hot.markUnflushed(chat.id, Date.now());
+  await Promise.all([hot.putChat(chat, ttl), hot.putMessages(chat.id, messages.slice(half), ttl)]);
+  expect(await services.db.prisma.message.count({ where: { chatId: chat.id } })).toBe(half);
+  return { chat, messages };
+}
+
+async function get(client: RouteClient, chatId: string, headers: Record<string, string> = {}) {
+  const response = await client.call(routes.chatById.GET, { path: `/api/chats/${chatId}`, params: { id: chatId }, headers });
+  const raw = new Uint8Array(await response.arrayBuffer());
+  const encoding = response.headers.get("content-encoding");
+  const body = encoding === "gzip" ? gunzipSync(raw) : encoding === "br" ? brotliDecompressSync(raw) : raw;
+  return { response, raw, body, encoding, type: response.headers.get("content-type") };
+}
+
+describe("GET /api/chats/{id} on the wire", () => {
+  let client: RouteClient;
+  let chat: Awaited<ReturnType<typeof stitchedChat>>["chat"];
+  let messages: StoredMessage[];
+  let json: { chat: unknown; messages: unknown[] };
+
+  beforeAll(async () => {
+    const user = await signUp();
+    client = user.client;
+    ({ chat, messages } = await stitchedChat(user.userId, 40));
+    const plain = await get(client, chat.id);
+    json = JSON.parse(new TextDecoder().decode(plain.body));
+  });
+
+  it("answers JSON by default, uncompressed when no encoding is accepted", async () => {
+    const { response, encoding, type } = await get(client, chat.id);
+    expect(response.status).toBe(200);
+    expect(type).toBe("application/json");
+    expect(encoding).toBeNull();
+    expect(response.headers.get("vary")).toBe("Accept, Accept-Encoding");
+    expect(json).toEqual({ chat, messages: messages.map(toUIMessage) });
+  });
+
+  it("answers Protocol Buffers that decode to the same chat and messages, token counts included", async () => {
+    const { response, body, type } = await get(client, chat.id, { accept: "application/x-protobuf" });
+    expect(response.status).toBe(200);
+    expect(type).toBe("application/x-protobuf");
+    const decoded = decodeChatHistory(body);
+    expect(decoded.chat).toEqual(json.chat);
+    expect(decoded.messages.map(toUIMessage)).toEqual(json.messages);
+    expect(decoded.messages).toEqual(messages);
+  });
+
+  it.each([
+    ["gzip", "gzip, deflate"],
+    ["br", "gzip, deflate, br, zstd"],
+    ["gzip", "br;q=0.5, gzip"],
+  ])("compresses both formats with %s for Accept-Encoding: %s", async (expected, acceptEncoding) => {
+    const jsonAnswer = await get(client, chat.id, { "accept-encoding": acceptEncoding });
+    const protoAnswer = await get(client, chat.id, { accept: "application/x-protobuf", "accept-encoding": acceptEncoding });
+    for (const answer of [jsonAnswer, protoAnswer]) {
+      expect(answer.encoding).toBe(expected);
+      expect(answer.raw.byteLength).toBeLessThan(answer.body.byteLength / 2);
+    }
+    expect(JSON.parse(new TextDecoder().decode(jsonAnswer.body))).toEqual(json);
+    expect(decodeChatHistory(protoAnswer.body).messages.map(toUIMessage)).toEqual(json.messages);
+  });
+
+  it("leaves a body under 1 KiB uncompressed", async () => {
+    const user = await signUp();
+    const small = await stitchedChat(user.userId, 1);
+    const answer = await get(user.client, small.chat.id, { "accept-encoding": "gzip" });
+    expect(answer.body.byteLength).toBeLessThan(COMPRESSION_THRESHOLD_BYTES);
+    expect(answer.encoding).toBeNull();
+    expect(JSON.parse(new TextDecoder().decode(answer.body)).messages).toEqual(small.messages.map(toUIMessage));
+  });
+
+  it("answers errors as JSON whatever the Accept header asks for", async () => {
+    const stranger = await signUp();
+    const { response, body, type } = await get(stranger.client, chat.id, { accept: "application/x-protobuf" });
+    expect(response.status).toBe(404);
+    expect(type).toContain("application/json");
+    expect(JSON.parse(new TextDecoder().decode(body)).error.code).toBe("not_found");
+  });
+});
+
+describe("negotiation", () => {
+  const offered = ["application/json", "application/x-protobuf"] as const;
+  it.each([
+    [null, "application/json"],
+    ["*/*", "application/json"],
+    ["text/html", "application/json"],
+    ["application/x-protobuf", "application/x-protobuf"],
+    ["application/x-protobuf, application/json", "application/x-protobuf"],
+    ["application/json, application/x-protobuf", "application/json"],
+    ["application/json;q=0.5, application/x-protobuf", "application/x-protobuf"],
+    ["application/*;q=0.9, application/x-protobuf;q=0.8", "application/json"],
+    ["application/x-protobuf;q=0, */*", "application/json"],
+    ["application/x-protobuf, */*;q=0.1", "application/x-protobuf"],
+  ])("Accept: %s → %s", (accept, expected) => {
+    expect(pickMediaType(accept, offered)).toBe(expected);
+  });
+
+  it.each([
+    [null, null],
+    ["identity", null],
+    ["gzip", "gzip"],
+    ["br, gzip", "br"],
+    ["gzip, br;q=0.9", "gzip"],
+    ["*", "br"],
+    ["br;q=0, *", "gzip"],
+  ])("Accept-Encoding: %s → %s", (acceptEncoding, expected) => {
+    expect(pickEncoding(acceptEncoding)).toBe(expected);
+  });
+});

@@ -1,0 +1,276 @@
+import { createHash, randomUUID } from "node:crypto";
+import { Ratelimit } from "@upstash/ratelimit";
+import { Redis } from "@upstash/redis";
+import IORedis from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hotStoreContract } from "@/lib/hot/hot-store.contract";
+import { MemoryHotStore } from "@/lib/hot/memory-hot-store";
+import { RedisHotStore } from "@/lib/hot/redis-hot-store";
+import { IORedisRequester, createTcpRedisClient, shebangForRedis, type TcpRedisClient } from "@/lib/hot/redis-requester";
+import { deleteRedisKeys } from "./support/scratch";
+import { TEST_REDIS_URL } from "./support/services";
+
+/** Every key this file writes starts with this, so it can remove them all afterwards. */
+const RUN_PREFIX = `stampede-test:${randomUUID()}:`;
+
+function deleteKeys(prefix: string): Promise<void> {
+  return deleteRedisKeys(TEST_REDIS_URL, prefix);
+}
+
+function sha1(text: string): string {
+  return createHash("sha1").update(text).digest("hex");
+}
+
+/** A script no earlier run has loaded, so Redis's script cache cannot make a test pass. */
+function uniqueScript(shebang: string, body: string): string {
+  return `${shebang}\n-- ${randomUUID()}\n${body}`;
+}
+
+/**
+ * A client configured the way a REST client can be, unlike `new Redis(requester)`: automatic
+ * deserialization off and auto-pipelining on. Its HTTP requests are answered by the TCP
+ * requester instead, so RedisHotStore can be shown not to depend on the client's options.
+ */
+function restConfiguredClient(connection: IORedis): Redis {
+  const client = new Redis({
+    url: "http://rest.invalid",
+    token: "unused",
+    automaticDeserialization: false,
+    enableAutoPipelining: true,
+    enableTelemetry: false,
+  });
+  const requester = new IORedisRequester(connection);
+  client.use((req) => requester.request(req));
+  return client;
+}
+
+let storesMade = 0;
+
+hotStoreContract("MemoryHotStore", async () => new MemoryHotStore());
+
+// relayPollMs is long so the contract's wake-up test can only pass through the in-process wake.
+const TCP_PREFIX = `${RUN_PREFIX}tcp:`;
+hotStoreContract(
+  "RedisHotStore over TCP",
+  async () => {
+    const { client, close } = createTcpRedisClient(TEST_REDIS_URL);
+    return new RedisHotStore({ client, driver: "redis", prefix: `${TCP_PREFIX}${++storesMade}:`, relayPollMs: 60_000, close });
+  },
+  () => deleteKeys(TCP_PREFIX),
+);
+
+const REST_CONFIGURED_PREFIX = `${RUN_PREFIX}rest-configured:`;
+hotStoreContract(
+  "RedisHotStore with a REST-style client (no automatic deserialization, auto-pipelining)",
+  async () => {
+    const connection = new IORedis(TEST_REDIS_URL);
+    return new RedisHotStore({
+      client: restConfiguredClient(connection),
+      driver: "upstash",
+      prefix: `${REST_CONFIGURED_PREFIX}${++storesMade}:`,
+      relayPollMs: 60_000,
+      close: async () => {
+        await connection.quit();
+      },
+    });
+  },
+  () => deleteKeys(REST_CONFIGURED_PREFIX),
+);
+
+describe("RedisHotStore on Redis", () => {
+  const prefix = `${RUN_PREFIX}redis-only:`;
+  let tcp: TcpRedisClient;
+
+  beforeAll(() => {
+    tcp = createTcpRedisClient(TEST_REDIS_URL);
+  });
+
+  afterAll(async () => {
+    await deleteKeys(prefix);
+    await tcp.close();
+  });
+
+  it("notices another instance's append by its shared poll, within relayPollMs", async () => {
+    const reader = new RedisHotStore({ client: tcp.client, driver: "redis", prefix, relayPollMs: 50 });
+    const writer = new RedisHotStore({ client: tcp.client, driver: "redis", prefix, relayPollMs: 50 });
+    const started = Date.now();
+    const woken = reader.waitForRelay("r1", 0, 10_000).then(() => Date.now() - started);
+    setTimeout(() => void writer.appendRelay("r1", ["from another instance"], 60), 200);
+    // Not by the 10 s timeout: by the poll, a tick or two after the append.
+    expect(await woken).toBeLessThan(5_000);
+    expect(await reader.readRelay("r1", 0)).toEqual(["from another instance"]);
+    await reader.close();
+  });
+
+  it("polls every relay waited on in one round trip per tick, however many readers wait", async () => {
+    const store = new RedisHotStore({ client: tcp.client, driver: "redis", prefix: `${prefix}many:`, relayPollMs: 50 });
+    const writer = new RedisHotStore({ client: tcp.client, driver: "redis", prefix: `${prefix}many:`, relayPollMs: 50 });
+    const waits = Array.from({ length: 300 }, (_, i) => store.waitForRelay(`r${i % 100}`, 0, 10_000));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await Promise.all(Array.from({ length: 100 }, (_, i) => writer.appendRelay(`r${i}`, ["x"], 60)));
+    const started = Date.now();
+    await Promise.all(waits);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await store.close();
+  });
+
+  it("writes the documented keys, each with a TTL where the port gives one", async () => {
+    const keyPrefix = `${prefix}layout:`;
+    const store = new RedisHotStore({ client: tcp.client, driver: "redis", prefix: keyPrefix });
+    await store.putChat({ id: "c1", userId: "alice", title: "t", createdAt: 1, updatedAt: 2 }, 60);
+    await store.putMessages("c1", [{ id: "m1", chatId: "c1", role: "user", parts: [], createdAt: 1 }], 60);
+    await store.markUnflushed("c1", 1);
+    await store.setCached("k", "v", 60);
+    await store.appendRelay("r1", ["x"], 60);
+    await store.setValue("v", "x", 60);
+    await store.incrCounter("n", 1, 60);
+    await store.joinLine("free", "r1", 1);
+
+    const ttls: Record<string, "expires" | "persists"> = {};
+    for (const key of (await tcp.connection.keys(`${keyPrefix}*`)).sort()) {
+      ttls[key.slice(keyPrefix.length)] = (await tcp.connection.ttl(key)) > 0 ? "expires" : "persists";
+    }
+    expect(ttls).toEqual({
+      "cache:k": "expires",
+      "chat:c1": "expires",
+      "counter:n": "expires",
+      "line:free": "persists",
+      "messages:c1": "expires",
+      "relay:r1": "expires",
+      "unflushed:clock": "persists",
+      "unflushed:marks": "persists",
+      "unflushed:versions": "persists",
+      "user-chats:alice": "expires",
+      "value:v": "expires",
+    });
+  });
+
+  it("never shortens a user's chat index to fit a shorter-lived chat", async () => {
+    const store = new RedisHotStore({ client: tcp.client, driver: "redis", prefix });
+    await store.putChat({ id: "long", userId: "bob", title: "t", createdAt: 1, updatedAt: 1 }, 600);
+    await store.putChat({ id: "short", userId: "bob", title: "t", createdAt: 1, updatedAt: 2 }, 5);
+    expect(await tcp.connection.ttl(`${prefix}user-chats:bob`)).toBeGreaterThan(500);
+  });
+});
+
+describe("IORedisRequester on a plain Redis", () => {
+  const prefix = `${RUN_PREFIX}requester:`;
+  const key = (name: string) => `${prefix}${name}`;
+  let connection: IORedis;
+  let requester: IORedisRequester;
+  let client: Redis;
+
+  beforeAll(() => {
+    connection = new IORedis(TEST_REDIS_URL);
+    requester = new IORedisRequester(connection);
+    client = new Redis(requester);
+  });
+
+  afterAll(async () => {
+    await deleteKeys(prefix);
+    await connection.quit();
+  });
+
+  it("answers like Upstash's REST API: strings, numbers, null and nested arrays", async () => {
+    expect(await requester.request({ body: ["set", key("s"), "v"] })).toEqual({ result: "OK" });
+    expect(await requester.request({ body: ["get", key("s")] })).toEqual({ result: "v" });
+    expect(await requester.request({ body: ["get", key("missing")] })).toEqual({ result: null });
+    expect(await requester.request({ body: ["incrby", key("n"), 5] })).toEqual({ result: 5 });
+    expect(await requester.request({ body: ["rpush", key("l"), "a", "b"] })).toEqual({ result: 2 });
+    expect(await requester.request({ body: ["lrange", key("l"), 0, -1] })).toEqual({ result: ["a", "b"] });
+    expect(await requester.request({ body: ["eval", "return {1, 'a', false, {2, 'b'}}", 0] })).toEqual({
+      result: [1, "a", null, [2, "b"]],
+    });
+  });
+
+  it("returns HGETALL as Redis's flat field/value array, not as ioredis's object", async () => {
+    await requester.request({ body: ["hset", key("h"), "b", "1", "10", "x", "2", "y"] });
+    expect(await requester.request({ body: ["hgetall", key("h")] })).toEqual({ result: ["b", "1", "10", "x", "2", "y"] });
+    const [viaPipeline] = await requester.request({ path: ["pipeline"], body: [["hgetall", key("h")]] }) as unknown as { result: unknown }[];
+    expect(viaPipeline.result).toEqual(["b", "1", "10", "x", "2", "y"]);
+    expect(await client.hgetall(key("h"))).toEqual({ b: 1, "10": "x", "2": "y" });
+  });
+
+  it("returns sorted-set scores as strings, which the client parses", async () => {
+    await client.zadd(key("z"), { score: 1.5, member: "m1" }, { score: 2, member: "m2" });
+    expect(await requester.request({ body: ["zrange", key("z"), 0, -1, "withscores"] })).toEqual({
+      result: ["m1", "1.5", "m2", "2"],
+    });
+    expect(await client.zrange(key("z"), 0, -1, { withScores: true })).toEqual(["m1", 1.5, "m2", 2]);
+  });
+
+  it("turns Redis errors into { error } and the client throws them", async () => {
+    await client.set(key("plain"), "x");
+    const response = await requester.request({ body: ["hset", key("plain"), "f", "v"] });
+    expect(response.error).toMatch(/^WRONGTYPE/);
+    await expect(client.hset(key("plain"), { f: "v" })).rejects.toThrow(/WRONGTYPE/);
+  });
+
+  it("runs pipelines and transactions with one response per command", async () => {
+    const commands = [["set", key("p"), "v"], ["incr", key("p")], ["get", key("p")]];
+    const expected = [{ result: "OK" }, { error: expect.stringMatching(/not an integer/) }, { result: "v" }];
+    expect(await requester.request({ path: ["pipeline"], body: commands })).toEqual(expected);
+    expect(await requester.request({ path: ["multi-exec"], body: commands })).toEqual(expected);
+    expect(await client.multi().set(key("t"), "w").get(key("t")).exec()).toEqual(["OK", "w"]);
+  });
+
+  it("fails a transaction Redis refuses as a whole", async () => {
+    await expect(
+      requester.request({ path: ["multi-exec"], body: [["set", key("aborted"), "v"], ["get"]] }),
+    ).rejects.toThrow(/EXECABORT/);
+    expect(await connection.exists(key("aborted"))).toBe(0);
+  });
+
+  it("decodes like the REST client: stored text that parses as JSON comes back parsed", async () => {
+    // Why RedisHotStore wraps free text in a JSON array: this path cannot turn that off.
+    await client.set(key("looks-like-json"), "123");
+    expect(await client.get(key("looks-like-json"))).toBe(123);
+    await client.set(key("looks-like-json"), '{"a": 1}');
+    expect(await client.get(key("looks-like-json"))).toEqual({ a: 1 });
+  });
+
+  it("rewrites shebangs Redis rejects, keeping what Redis knows", () => {
+    expect(shebangForRedis("return 1")).toBe("return 1");
+    expect(shebangForRedis("#!lua\nreturn 1")).toBe("#!lua\nreturn 1");
+    expect(shebangForRedis("#!lua flags=no-writes\nreturn 1")).toBe("#!lua flags=no-writes\nreturn 1");
+    expect(shebangForRedis("#!lua flags=allow-key-locking\nreturn 1")).toBe("\nreturn 1");
+    expect(shebangForRedis("#!lua flags=no-writes,allow-key-locking\nreturn 1")).toBe("#!lua flags=no-writes\nreturn 1");
+  });
+
+  it("runs EVAL of a script whose shebang plain Redis rejects", async () => {
+    const script = uniqueScript("#!lua flags=allow-key-locking", "return ARGV[1]");
+    await expect(connection.eval(script, 0, "x")).rejects.toThrow(/Unexpected flag in script shebang/);
+    expect(await client.eval(script, [], ["hello"])).toBe("hello");
+  });
+
+  it("keeps the flags Redis knows: a no-writes script still may not write", async () => {
+    const script = uniqueScript("#!lua flags=no-writes,allow-key-locking", "return redis.call('SET', KEYS[1], 'x')");
+    await expect(client.eval(script, [key("ro")], [])).rejects.toThrow(/Write commands are not allowed/);
+  });
+
+  it("runs EVALSHA by the original script's sha after SCRIPT LOAD", async () => {
+    const script = uniqueScript("#!lua flags=allow-key-locking", "return ARGV[1]");
+    expect(await client.scriptLoad(script)).toBe(sha1(script));
+    expect(await client.evalsha(sha1(script), [], ["loaded"])).toBe("loaded");
+    expect(await client.scriptExists(sha1(script))).toEqual([1]);
+  });
+
+  it("answers NOSCRIPT for a script it has not seen, then EVALSHA works once EVAL ran it", async () => {
+    const script = uniqueScript("#!lua flags=allow-key-locking", "return ARGV[1]");
+    await expect(client.evalsha(sha1(script), [], ["x"])).rejects.toThrow(/NOSCRIPT/);
+    await client.eval(script, [], ["x"]);
+    expect(await client.evalsha(sha1(script), [], ["again"])).toBe("again");
+  });
+
+  it("lets @upstash/ratelimit count exactly on a plain Redis", async () => {
+    const ratelimit = new Ratelimit({
+      redis: client,
+      limiter: Ratelimit.slidingWindow(3, "30 s"),
+      prefix: key("ratelimit"),
+      ephemeralCache: false,
+    });
+    const results = await Promise.all(Array.from({ length: 8 }, () => ratelimit.limit("user-1")));
+    expect(results.filter((result) => result.success)).toHaveLength(3);
+    expect(results.every((result) => result.reason === undefined)).toBe(true);
+  });
+});

@@ -1,0 +1,273 @@
+/**
+ * The in-process runner's queue policies, driven with small fake handlers: per-user order, the
+ * global cap, even pacing, line order by plan without starvation, retries that honour Retry-After,
+ * the fallback model, abandoning, duplicates and shutdown. Timings are checked with lower bounds
+ * and generous tolerances only, so a loaded machine slows the tests down without failing them.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterEach, describe, expect, it } from "vitest";
+import { RetryableReplyError } from "@/lib/chat/model-errors";
+import type { ReplyJob, Tier } from "@/lib/chat/types";
+import { InlineJobRunner, type InlineRunnerOptions } from "@/lib/jobs/inline-runner";
+import type { ReplyAttempt } from "@/lib/jobs/job-runner";
+import { startIntervalMs } from "@/lib/jobs/provider-pace";
+
+interface Call extends ReplyAttempt {
+  replyId: string;
+  userId: string;
+  startedAt: number;
+  endedAt?: number;
+  failed?: boolean;
+}
+
+type Work = (job: ReplyJob, attempt: ReplyAttempt) => Promise<void>;
+
+let sequence = 0;
+function replyJob(userId: string, overrides: Partial<ReplyJob> & { tier?: Tier } = {}): ReplyJob {
+  sequence += 1;
+  return {
+    replyId: `reply-${sequence}`,
+    chatId: `chat-${userId}`,
+    userId,
+    tier: "free",
+    modelId: "main",
+    userMessageId: `message-${sequence}`,
+    enqueuedAt: Date.now(),
+    ...overrides,
+  };
+}
+
+const runners: InlineJobRunner[] = [];
+afterEach(async () => {
+  await Promise.all(runners.splice(0).map((runner) => runner.close()));
+});
+
+/** A runner over fake handlers that record every attempt; `work` decides how an attempt goes. */
+function harness(options: Partial<InlineRunnerOptions>, work: Work = () => sleep(10)) {
+  const calls: Call[] = [];
+  const succeeded = new Set<string>();
+  const abandoned: string[] = [];
+  let running = 0;
+  let maxRunning = 0;
+  const runner = new InlineJobRunner(
+    {
+      async reply(job, attempt) {
+        const call: Call = { replyId: job.replyId, userId: job.userId, ...attempt, startedAt: performance.now() };
+        calls.push(call);
+        running += 1;
+        maxRunning = Math.max(maxRunning, running);
+        try {
+          await work(job, attempt);
+          succeeded.add(job.replyId);
+        } catch (error) {
+          call.failed = true;
+          throw error;
+        } finally {
+          running -= 1;
+          call.endedAt = performance.now();
+        }
+      },
+      async abandonReply(job) {
+        abandoned.push(job.replyId);
+      },
+      async flush() {},
+    },
+    {
+      flushIntervalMs: 3_600_000,
+      maxConcurrency: 4,
+      startIntervalMs: 0,
+      retries: 3,
+      retryMinDelayMs: 5,
+      retryMaxDelayMs: 40,
+      ...options,
+    },
+  );
+  runners.push(runner);
+  return {
+    runner,
+    calls,
+    abandoned,
+    maxRunning: () => maxRunning,
+    /** Resolves once every given reply succeeded or was abandoned. */
+    async settled(jobs: ReplyJob[], timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!jobs.every((job) => succeeded.has(job.replyId) || abandoned.includes(job.replyId))) {
+        if (Date.now() > deadline) throw new Error(`replies still pending after ${timeoutMs} ms`);
+        await sleep(5);
+      }
+    },
+    startOrder: () => calls.map((call) => call.replyId),
+  };
+}
+
+async function enqueueAll(runner: InlineJobRunner, jobs: ReplyJob[]): Promise<void> {
+  for (const job of jobs) await runner.enqueueReply(job);
+}
+
+/** A gate a fake reply waits on, so the queue behind it fills up first. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { opened, open };
+}
+
+describe("the in-process runner", () => {
+  it("runs a user's replies one at a time, in the order asked, and loses none that wait", async () => {
+    const { runner, calls, settled } = harness({ maxConcurrency: 4 }, () => sleep(5 + Math.random() * 20));
+    const first = [replyJob("ann"), replyJob("ann"), replyJob("bob"), replyJob("ann"), replyJob("bob"), replyJob("ann")];
+    await enqueueAll(runner, first);
+    await settled(first);
+    // A reply asked for after the user's lane emptied still runs.
+    const later = replyJob("ann");
+    await runner.enqueueReply(later);
+    await settled([later]);
+
+    for (const user of ["ann", "bob"]) {
+      const mine = calls.filter((call) => call.userId === user);
+      const asked = [...first, later].filter((job) => job.userId === user).map((job) => job.replyId);
+      expect(mine.map((call) => call.replyId)).toEqual(asked);
+      for (let index = 1; index < mine.length; index += 1) {
+        expect(mine[index].startedAt).toBeGreaterThanOrEqual(mine[index - 1].endedAt!);
+      }
+    }
+    // The cap allowed overlap, so the serialisation above came from the per-user lanes.
+    const ann = calls.filter((call) => call.userId === "ann");
+    const bob = calls.filter((call) => call.userId === "bob");
+    expect(bob.some((b) => ann.some((a) => a.startedAt < b.endedAt! && b.startedAt < a.endedAt!))).toBe(true);
+  });
+
+  it("never has more than maxConcurrency replies generating at once", async () => {
+    const { runner, maxRunning, settled } = harness({ maxConcurrency: 3 }, () => sleep(30));
+    const jobs = Array.from({ length: 12 }, (_, index) => replyJob(`user-${index}`));
+    await enqueueAll(runner, jobs);
+    await settled(jobs);
+    expect(maxRunning()).toBe(3);
+  });
+
+  it("spaces starts evenly at the provider's pace instead of starting a burst at once", async () => {
+    const interval = startIntervalMs({ rpm: 600, tokensPerReply: 1000 });
+    const { runner, calls, settled } = harness({ maxConcurrency: 10, startIntervalMs: interval }, async () => {});
+    const jobs = Array.from({ length: 10 }, (_, index) => replyJob(`user-${index}`));
+    await enqueueAll(runner, jobs);
+    await settled(jobs);
+
+    const starts = calls.map((call) => call.startedAt);
+    const gaps = starts.slice(1).map((start, index) => start - starts[index]);
+    const sortedGaps = [...gaps].sort((a, b) => a - b);
+    expect(interval).toBe(100);
+    expect(starts.at(-1)! - starts[0]).toBeGreaterThanOrEqual(800);
+    expect(sortedGaps[Math.floor(gaps.length / 2)]).toBeGreaterThanOrEqual(90);
+    expect(sortedGaps[0]).toBeGreaterThanOrEqual(60);
+  });
+
+  it("starts a pro reply ahead of guest replies queued before it when the cap is saturated", async () => {
+    const blocker = gate();
+    const { runner, startOrder, settled } = harness({ maxConcurrency: 1 }, (job) =>
+      job.userId === "first" ? blocker.opened : sleep(1),
+    );
+    const now = Date.now();
+    const running = replyJob("first", { enqueuedAt: now });
+    const guests = [1, 2, 3, 4].map((index) => replyJob(`guest-${index}`, { tier: "guest", enqueuedAt: now + index }));
+    const pro = replyJob("pro", { tier: "pro", enqueuedAt: now + 10 });
+    await enqueueAll(runner, [running, ...guests, pro]);
+    await sleep(30);
+    blocker.open();
+    await settled([running, ...guests, pro]);
+    expect(startOrder()).toEqual([running, pro, ...guests].map((job) => job.replyId));
+  });
+
+  it("lets a guest who waited longer than the head start go before a pro who just arrived", async () => {
+    const blocker = gate();
+    const { runner, startOrder, settled } = harness({ maxConcurrency: 1 }, (job) =>
+      job.userId === "first" ? blocker.opened : sleep(1),
+    );
+    const now = Date.now();
+    const running = replyJob("first", { enqueuedAt: now });
+    const patientFree = replyJob("free", { tier: "free", enqueuedAt: now - 5_000 });
+    const pro = replyJob("pro", { tier: "pro", enqueuedAt: now });
+    const patientGuest = replyJob("guest", { tier: "guest", enqueuedAt: now - 25_000 });
+    await enqueueAll(runner, [running, patientFree, pro, patientGuest]);
+    await sleep(30);
+    blocker.open();
+    await settled([running, patientFree, pro, patientGuest]);
+    // guest: now-25 s; pro: now-20 s; free: now-5 s-10 s = now-15 s.
+    expect(startOrder()).toEqual([running, patientGuest, pro, patientFree].map((job) => job.replyId));
+  });
+
+  it("waits at least the provider's Retry-After before the next attempt", async () => {
+    const { runner, calls, settled } = harness({ retryMinDelayMs: 5, retryMaxDelayMs: 10 }, async (job, { attempt }) => {
+      if (attempt > 0) return;
+      throw new RetryableReplyError("429", job.userId === "told-to-wait" ? 400 : undefined);
+    });
+    const told = replyJob("told-to-wait");
+    const untold = replyJob("not-told");
+    await enqueueAll(runner, [told, untold]);
+    await settled([told, untold]);
+
+    const pauseOf = (job: ReplyJob) => {
+      const [failed, retried] = calls.filter((call) => call.replyId === job.replyId);
+      expect([failed.failed, retried.failed]).toEqual([true, undefined]);
+      return retried.startedAt - failed.endedAt!;
+    };
+    expect(pauseOf(told)).toBeGreaterThanOrEqual(390);
+    // Without a Retry-After the backoff alone applies: far shorter.
+    expect(pauseOf(untold)).toBeLessThan(300);
+  });
+
+  it("switches to the fallback model after N failed attempts", async () => {
+    const { runner, calls, abandoned, settled } = harness(
+      { retries: 4, fallback: { modelId: "backup", afterFailures: 2 } },
+      async (_job, { attempt }) => {
+        if (attempt < 3) throw new RetryableReplyError("503");
+      },
+    );
+    const job = replyJob("ann");
+    await runner.enqueueReply(job);
+    await settled([job]);
+    expect(calls.map((call) => [call.attempt, call.modelId])).toEqual([
+      [0, "main"],
+      [1, "main"],
+      [2, "backup"],
+      [3, "backup"],
+    ]);
+    expect(abandoned).toEqual([]);
+  });
+
+  it("abandons a reply once its retries are used up, after exactly retries + 1 attempts", async () => {
+    const { runner, calls, abandoned, settled } = harness({ retries: 2 }, async () => {
+      throw new RetryableReplyError("503");
+    });
+    const job = replyJob("ann");
+    await runner.enqueueReply(job);
+    await settled([job]);
+    expect(calls.map((call) => call.attempt)).toEqual([0, 1, 2]);
+    expect(abandoned).toEqual([job.replyId]);
+  });
+
+  it("ignores a second enqueue of a reply id it already holds", async () => {
+    const { runner, calls, settled } = harness({}, () => sleep(30));
+    const job = replyJob("ann");
+    await runner.enqueueReply(job);
+    await runner.enqueueReply({ ...job });
+    await sleep(5);
+    await runner.enqueueReply({ ...job });
+    await settled([job]);
+    await sleep(20);
+    expect(calls.map((call) => call.replyId)).toEqual([job.replyId]);
+  });
+
+  it("on close, lets running replies finish and drops waiting ones without abandoning them", async () => {
+    const { runner, calls, abandoned } = harness({ maxConcurrency: 1 }, () => sleep(80));
+    await enqueueAll(runner, [replyJob("ann"), replyJob("bob"), replyJob("cy")]);
+    await sleep(10);
+    await runner.close();
+    expect(calls).toHaveLength(1);
+    expect(calls[0].endedAt).toBeDefined();
+    expect(abandoned).toEqual([]);
+    await runner.enqueueReply(replyJob("dee"));
+    await sleep(20);
+    expect(calls).toHaveLength(1);
+  });
+});

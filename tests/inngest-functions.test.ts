@@ -1,0 +1,269 @@
+/**
+ * The Inngest side without an Inngest server: the reply function run in process by
+ * @inngest/test against real PostgreSQL, Redis and the provider double, and the flow-control
+ * configuration Inngest would receive, read from the serve route's in-band sync.
+ */
+import { InngestTestEngine, mockCtx } from "@inngest/test";
+import { RetryAfterError } from "inngest";
+import type { NextRequest } from "next/server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ReplyJob } from "@/lib/chat/types";
+import type { JobRunner } from "@/lib/jobs/job-runner";
+import type { Services } from "@/lib/services";
+import { echoReply, startProviderDouble, type ProviderDouble } from "@/lib/testing/provider-double";
+import { createScratchDir, createScratchPostgres, createScratchRedisPrefix, uniqueSuffix } from "./support/scratch";
+
+type Modules = {
+  functions: typeof import("@/inngest/functions");
+  route: typeof import("@/app/api/inngest/route");
+  chat: typeof import("@/lib/chat/send-message");
+  replyState: typeof import("@/lib/chat/reply-state");
+  history: typeof import("@/lib/chat/history");
+  stream: typeof import("@/lib/chat/reply-stream");
+  metrics: typeof import("@/lib/chat/reply-metrics");
+  hotKeys: typeof import("@/lib/chat/hot-keys");
+  support: typeof import("./support/app-services");
+};
+
+let modules: Modules;
+let services: Services;
+let provider: ProviderDouble;
+const cleanups: (() => Promise<unknown>)[] = [];
+
+beforeAll(async () => {
+  const database = await createScratchPostgres();
+  const redis = createScratchRedisPrefix();
+  const dataDir = await createScratchDir();
+  provider = await startProviderDouble({ tokensPerReply: 6 });
+  cleanups.push(() => provider.close(), redis.clear, database.drop, dataDir.remove);
+  // The app reads its configuration once, when the first module that needs it loads (the Inngest
+  // client does at import), so it is set before anything of the app is imported. The values are
+  // unusual on purpose: the sync below must show these, not defaults.
+  Object.assign(process.env, {
+    INNGEST_DEV: "1",
+    DATABASE_URL: database.url,
+    REDIS_URL: redis.url,
+    REDIS_PREFIX: redis.prefix,
+    OPENAI_BASE_URL: provider.url,
+    CHAT_MODELS: "double-small,double-large",
+    FALLBACK_MODEL: "double-large",
+    LLM_FALLBACK_AFTER: "2",
+    LLM_MAX_CONCURRENCY: "7",
+    LLM_MAX_RETRIES: "5",
+    LLM_RPM: "90",
+    FLUSH_INTERVAL: "120",
+    DATA_DIR: dataDir.dir,
+    BETTER_AUTH_SECRET: "inngest-test-secret-inngest-test-secret-01",
+    LOG_LEVEL: "silent",
+  });
+  const { getServices } = await import("@/lib/services");
+  services = await getServices();
+  await services.db.migrate();
+  modules = {
+    functions: await import("@/inngest/functions"),
+    route: await import("@/app/api/inngest/route"),
+    chat: await import("@/lib/chat/send-message"),
+    replyState: await import("@/lib/chat/reply-state"),
+    history: await import("@/lib/chat/history"),
+    stream: await import("@/lib/chat/reply-stream"),
+    metrics: await import("@/lib/chat/reply-metrics"),
+    hotKeys: await import("@/lib/chat/hot-keys"),
+    support: await import("./support/app-services"),
+  };
+});
+
+afterAll(async () => {
+  const { closeServices } = await import("@/lib/services");
+  if (services) await closeServices(services);
+  for (const cleanup of cleanups) await cleanup();
+});
+
+/** Accepts a message the way the app does, capturing the reply job instead of sending it to Inngest. */
+async function queueMessage(text: string): Promise<ReplyJob> {
+  const jobs: ReplyJob[] = [];
+  const capture: JobRunner = {
+    driver: "inngest",
+    enqueueReply: async (job) => void jobs.push(job),
+    requestFlush: async () => {},
+    close: async () => {},
+  };
+  const userId = `user_${uniqueSuffix()}`;
+  await modules.chat.submitChatRequest(
+    { ...services, jobs: capture },
+    { userId, tier: "free" },
+    { kind: "send", chatId: `c_${uniqueSuffix()}`, messageId: `m_${uniqueSuffix()}`, text },
+  );
+  return jobs[0];
+}
+
+function replyEvent(job: ReplyJob) {
+  return { name: "chat/reply.requested", data: { ...job } };
+}
+
+async function readReply(job: ReplyJob) {
+  const response = await modules.stream.replyStreamResponse(services.hot, { replyId: job.replyId, userId: job.userId });
+  return modules.support.readUIMessageStream(response);
+}
+
+async function storedReply(job: ReplyJob) {
+  const { messages } = await modules.history.getChatMessages(services, { chatId: job.chatId, userId: job.userId });
+  return messages.find((message) => message.id === job.replyId);
+}
+
+describe("the reply function, run by @inngest/test", () => {
+  it("generates the reply in a step and returns its status", async () => {
+    const job = await queueMessage("hello from inngest");
+    const engine = new InngestTestEngine({ function: modules.functions.replyFunction });
+    const { result, ctx } = await engine.execute({ events: [replyEvent(job)] });
+
+    expect(result).toEqual({ status: "done" });
+    expect(ctx.step.run).toHaveBeenCalledWith("generate", expect.any(Function));
+    const chunks = await readReply(job);
+    expect(modules.support.textOf(chunks)).toBe(echoReply("hello from inngest", 6));
+    expect(chunks.at(-1)).toMatchObject({ type: "finish" });
+    expect((await storedReply(job))?.model).toBe("double-small");
+  });
+
+  it("turns a 429 before the first token into a RetryAfterError with the provider's wait, leaving the relay empty", async () => {
+    const job = await queueMessage("rate limited");
+    // The engine serialises step errors; this keeps the error the step really threw.
+    const thrown: unknown[] = [];
+    const engine = new InngestTestEngine({
+      function: modules.functions.replyFunction,
+      transformCtx: (raw) => {
+        const ctx = mockCtx(raw);
+        const run = ctx.step.run;
+        ctx.step.run = ((id: string, work: () => Promise<unknown>) =>
+          run(id, () =>
+            work().catch((error: unknown) => {
+              thrown.push(error);
+              throw error;
+            }),
+          )) as typeof run;
+        return ctx;
+      },
+    });
+    provider.setOptions({ rateLimitFailureRate: 1 });
+    try {
+      const { step, error } = await engine.executeStep("generate", { events: [replyEvent(job)] });
+      // StepError, not StepFailed: Inngest will run the step again.
+      expect(step.op).toBe("StepError");
+      expect(error).toMatchObject({ name: "RetryAfterError", cause: { name: "RetryableReplyError" } });
+    } finally {
+      provider.setOptions({ rateLimitFailureRate: 0 });
+    }
+    expect(thrown).toHaveLength(1);
+    expect(thrown[0]).toBeInstanceOf(RetryAfterError);
+    // The double asks for 1 s (retry-after-ms: 1000); Inngest takes whole seconds.
+    expect((thrown[0] as RetryAfterError).retryAfter).toBe("1");
+
+    expect(await services.hot.readRelay(job.replyId, 0)).toEqual([]);
+    expect(await modules.replyState.readReplyState(services.hot, job.replyId)).toMatchObject({ status: "queued" });
+    expect(await services.hot.placeInLine(modules.hotKeys.hotKeys.replyLine, job.replyId)).not.toBeNull();
+
+    // The retry Inngest would make then answers in full.
+    const retry = new InngestTestEngine({ function: modules.functions.replyFunction });
+    const { result } = await retry.execute({ events: [replyEvent(job)] });
+    expect(result).toEqual({ status: "done" });
+    expect(modules.support.textOf(await readReply(job))).toBe(echoReply("rate limited", 6));
+  });
+
+  it("answers on the fallback model from the configured attempt on", async () => {
+    const job = await queueMessage("third try");
+    const engine = new InngestTestEngine({
+      function: modules.functions.replyFunction,
+      transformCtx: (ctx) => ({ ...mockCtx(ctx), attempt: 2 }),
+    });
+    const { result } = await engine.execute({ events: [replyEvent(job)] });
+    expect(result).toEqual({ status: "done" });
+    expect((await storedReply(job))?.model).toBe("double-large");
+  });
+
+  it("gives up visibly in onFailure: an error and the end of the stream, and an error reply kept", async () => {
+    const job = await queueMessage("never answered");
+    const before = await modules.metrics.readReplyMetrics(services.hot);
+    // @inngest/test 1.0 cannot pick the onFailure handler itself; this selects it as the serve
+    // handler does for the "-failure" function id, so the real execution engine runs it.
+    const replyFunction = modules.functions.replyFunction as unknown as {
+      createExecution(options: { partialOptions: Record<string, unknown> }): unknown;
+    };
+    const failureHandler = Object.create(replyFunction, {
+      createExecution: {
+        value: (options: { partialOptions: Record<string, unknown> }) =>
+          replyFunction.createExecution({ partialOptions: { ...options.partialOptions, handlerKind: "failure" } }),
+      },
+    });
+    const engine = new InngestTestEngine({ function: failureHandler });
+    const failed = {
+      name: "inngest/function.failed",
+      data: {
+        function_id: "stampede-generate-reply",
+        run_id: "01TESTRUN",
+        error: { name: "RetryAfterError", message: "Model double-small failed before its first token" },
+        event: replyEvent(job),
+      },
+    };
+    const { result } = await engine.execute({ events: [failed] });
+    expect(result).toEqual({ status: "failed" });
+
+    const chunks = await readReply(job);
+    expect(chunks.map((chunk) => chunk.type)).toEqual(["start", "error", "finish"]);
+    expect(chunks[1]).toMatchObject({ errorText: expect.stringContaining("could not answer") });
+    expect(await storedReply(job)).toMatchObject({ role: "assistant", status: "error" });
+    expect(await modules.replyState.readReplyState(services.hot, job.replyId)).toMatchObject({ status: "failed" });
+    expect(await services.hot.placeInLine(modules.hotKeys.hotKeys.replyLine, job.replyId)).toBeNull();
+    const after = await modules.metrics.readReplyMetrics(services.hot);
+    expect(after["replies-failed"] - before["replies-failed"]).toBe(1);
+  });
+});
+
+describe("the flow-control configuration Inngest receives (in-band sync)", () => {
+  interface SyncedFunction {
+    id: string;
+    triggers: { event?: string; cron?: string; expression?: string }[];
+    concurrency?: unknown;
+    throttle?: unknown;
+    priority?: unknown;
+    singleton?: unknown;
+    steps: Record<string, { retries?: { attempts: number } }>;
+  }
+
+  async function sync(): Promise<{ status: number; functions: SyncedFunction[] }> {
+    const request = new Request("http://localhost:3000/api/inngest", {
+      method: "PUT",
+      headers: { "content-type": "application/json", "x-inngest-sync-kind": "in_band" },
+      body: JSON.stringify({ url: "http://localhost:3000/api/inngest" }),
+    });
+    // Next passes a NextRequest; the serve handler reads only what a Request has.
+    const response = await modules.route.PUT(request as NextRequest, undefined);
+    const body = await response.json();
+    return { status: response.status, functions: body.functions };
+  }
+
+  it("registers the reply function with its concurrency keys, throttle, priority and retries", async () => {
+    const { status, functions } = await sync();
+    expect(status).toBe(200);
+    const reply = functions.find((fn) => fn.id === "stampede-generate-reply");
+    expect(reply).toBeDefined();
+    expect(reply!.triggers).toEqual([{ event: "chat/reply.requested" }]);
+    expect(reply!.concurrency).toEqual([{ key: "event.data.userId", limit: 1 }, { limit: 7 }]);
+    // LLM_RPM 90: three starts every two seconds, one at a time.
+    expect(reply!.throttle).toEqual({ limit: 3, period: "2s", burst: 1 });
+    expect(reply!.priority).toEqual({
+      run: "event.data.tier == 'admin' ? 20 : event.data.tier == 'pro' ? 20 : event.data.tier == 'free' ? 10 : 0",
+    });
+    expect(Object.values(reply!.steps)[0].retries).toEqual({ attempts: 5 });
+
+    const failure = functions.find((fn) => fn.id === "stampede-generate-reply-failure");
+    expect(failure?.triggers).toEqual([
+      { event: "inngest/function.failed", expression: "event.data.function_id == 'stampede-generate-reply'" },
+    ]);
+  });
+
+  it("registers the flush on its cron and on demand, one at a time", async () => {
+    const { functions } = await sync();
+    const flush = functions.find((fn) => fn.id === "stampede-flush-history");
+    expect(flush?.triggers).toEqual([{ cron: "*/2 * * * *" }, { event: "chat/flush.requested" }]);
+    expect(flush?.singleton).toEqual({ mode: "skip" });
+  });
+});

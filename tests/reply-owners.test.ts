@@ -1,0 +1,127 @@
+/**
+ * Replies whose instance died (lib/chat/reply-owners.ts), in process on PostgreSQL, Redis and the
+ * provider double: the dead instance is simulated by an owner record whose heartbeat is gone.
+ * tests/multi-instance.test.ts does the same with real processes and SIGKILL.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readReplyState, writeReplyState } from "@/lib/chat/reply-state";
+import { getChatMessages } from "@/lib/chat/history";
+import { hotKeys } from "@/lib/chat/hot-keys";
+import { INTERRUPTED_MESSAGE, recoverOrphanedReply, type ReplyOwner } from "@/lib/chat/reply-owners";
+import { replyStreamResponse } from "@/lib/chat/reply-stream";
+import { replyIdFor } from "@/lib/chat/send-message";
+import type { ReplyJob } from "@/lib/chat/types";
+import { writeUnflushed } from "@/lib/chat/write-unflushed";
+import { lineScore } from "@/lib/jobs/reply-policy";
+import { echoReply } from "@/lib/testing/provider-double";
+import { readUIMessageStream, startTestApp, textOf, type TestApp } from "./support/app-services";
+import { uniqueSuffix } from "./support/scratch";
+
+let app: TestApp;
+const TTL = 3600;
+
+beforeAll(async () => {
+  app = await startTestApp("services", { provider: { tokensPerReply: 5 } });
+});
+
+afterAll(async () => {
+  await app?.dispose();
+});
+
+/**
+ * A message accepted by an instance that then died: the user message and chat in the hot store,
+ * the reply's state and place in line, and an owner record naming an instance with no heartbeat.
+ */
+async function orphan(status: "queued" | "running", relayed: object[] = [], owner = `dead-${uniqueSuffix()}`) {
+  const { hot } = app.services;
+  const userId = await app.createUser();
+  const chatId = `c_${uniqueSuffix()}`;
+  const messageId = `m_${uniqueSuffix()}`;
+  const text = `question ${uniqueSuffix()}`;
+  const now = Date.now();
+  const job: ReplyJob = { replyId: replyIdFor(messageId), chatId, userId, tier: "free", modelId: "double-small", userMessageId: messageId, enqueuedAt: now };
+  await writeUnflushed(hot, chatId, now, () =>
+    Promise.all([
+      hot.putChat({ id: chatId, userId, title: text, createdAt: now, updatedAt: now }, TTL),
+      hot.putMessages(chatId, [{ id: messageId, chatId, role: "user", parts: [{ type: "text", text }], createdAt: now }], TTL),
+    ]),
+  );
+  await writeReplyState(hot, { replyId: job.replyId, chatId, userId, status, enqueuedAt: now }, TTL);
+  await hot.setValue(hotKeys.activeReply(chatId), job.replyId, TTL);
+  if (status === "queued") await hot.joinLine(hotKeys.replyLine, job.replyId, lineScore(job));
+  if (relayed.length > 0) await hot.appendRelay(job.replyId, relayed.map((chunk) => JSON.stringify(chunk)), TTL);
+  const record: ReplyOwner = { instanceId: owner, job };
+  await hot.setValue(hotKeys.replyOwner(job.replyId), JSON.stringify(record), TTL);
+  return { job, text, owner };
+}
+
+function readWithRecovery(job: ReplyJob) {
+  return replyStreamResponse(app.services.hot, {
+    replyId: job.replyId,
+    userId: job.userId,
+    recover: (replyId) => recoverOrphanedReply(app.services, replyId),
+  }).then(readUIMessageStream);
+}
+
+describe("a reply whose instance died", () => {
+  it("is queued again and answered in full when nothing of it had reached the user", async () => {
+    const { job, text } = await orphan("queued");
+    const started = Date.now();
+    const chunks = await readWithRecovery(job);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(chunks.some((chunk) => chunk.type === "error")).toBe(false);
+    expect(textOf(chunks)).toBe(echoReply(text, 5));
+    expect((await readReplyState(app.services.hot, job.replyId))?.status).toBe("done");
+    expect(await app.services.hot.placeInLine(hotKeys.replyLine, job.replyId)).toBeNull();
+    // This instance owns it now.
+    const owner = JSON.parse((await app.services.hot.getValue(hotKeys.replyOwner(job.replyId)))!) as ReplyOwner;
+    expect(owner.instanceId).not.toMatch(/^dead-/);
+  });
+
+  it("is answered once however many readers notice", async () => {
+    const { job } = await orphan("running");
+    const before = app.provider!.stats().requests;
+    const reads = await Promise.all([readWithRecovery(job), readWithRecovery(job), readWithRecovery(job)]);
+    for (const chunks of reads) expect(chunks.at(-1)).toMatchObject({ type: "finish" });
+    expect(new Set(reads.map(textOf)).size).toBe(1);
+    expect(app.provider!.stats().requests - before).toBe(1);
+  });
+
+  it("ends as interrupted, keeping what was written, when it had streamed text", async () => {
+    const partial = [
+      { type: "start", messageId: "x" },
+      { type: "start-step" },
+      { type: "text-start", id: "t" },
+      { type: "text-delta", id: "t", delta: "Once upon" },
+      { type: "text-delta", id: "t", delta: " a time" },
+    ];
+    const { job } = await orphan("running", partial);
+    const chunks = await readWithRecovery(job);
+    expect(textOf(chunks)).toBe("Once upon a time");
+    expect(chunks.slice(-2)).toEqual([{ type: "error", errorText: INTERRUPTED_MESSAGE }, { type: "finish" }]);
+    expect((await readReplyState(app.services.hot, job.replyId))?.status).toBe("failed");
+    const { messages } = await getChatMessages(app.services, { chatId: job.chatId, userId: job.userId });
+    expect(messages.map((message) => message.role)).toEqual(["user", "assistant"]);
+    expect(messages[1]).toMatchObject({ status: "interrupted", parts: [{ type: "text", text: "Once upon a time" }] });
+  });
+
+  it("is left alone while its owner's heartbeat is there", async () => {
+    const owner = `alive-${uniqueSuffix()}`;
+    await app.services.hot.setValue(hotKeys.runnerAlive(owner), "1", 60);
+    const { job } = await orphan("queued", [], owner);
+    expect(await recoverOrphanedReply(app.services, job.replyId)).toBe("not-orphaned");
+    // A reader waits on it rather than taking it over.
+    const abort = new AbortController();
+    const reading = replyStreamResponse(app.services.hot, {
+      replyId: job.replyId,
+      userId: job.userId,
+      signal: abort.signal,
+      recover: (replyId) => recoverOrphanedReply(app.services, replyId),
+    }).then(readUIMessageStream);
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    expect((await readReplyState(app.services.hot, job.replyId))?.status).toBe("queued");
+    abort.abort();
+    const chunks = await reading;
+    expect(chunks.filter((chunk) => chunk.type === "text-delta")).toEqual([]);
+  }, 15_000);
+});

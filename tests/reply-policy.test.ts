@@ -1,0 +1,72 @@
+/**
+ * The reply policies as data and pure functions: who is served first, which model answers an
+ * attempt, and how the provider's limits become a pace for each runner.
+ */
+import { describe, expect, it } from "vitest";
+import { inngestThrottle, startIntervalMs, startsPerMinute } from "@/lib/jobs/provider-pace";
+import { headStartExpression, lineScore, modelForAttempt } from "@/lib/jobs/reply-policy";
+
+describe("line order", () => {
+  const now = 1_800_000_000_000;
+
+  it("puts pro ahead of free ahead of guest when they arrive together", () => {
+    const order = (["guest", "free", "pro"] as const)
+      .map((tier) => ({ tier, score: lineScore({ tier, enqueuedAt: now }) }))
+      .sort((a, b) => a.score - b.score)
+      .map((entry) => entry.tier);
+    expect(order).toEqual(["pro", "free", "guest"]);
+  });
+
+  it("bounds the head start: a guest who waited longer than it is served before a new pro", () => {
+    expect(lineScore({ tier: "guest", enqueuedAt: now - 21_000 })).toBeLessThan(lineScore({ tier: "pro", enqueuedAt: now }));
+    expect(lineScore({ tier: "guest", enqueuedAt: now - 19_000 })).toBeGreaterThan(lineScore({ tier: "pro", enqueuedAt: now }));
+  });
+
+  it("gives Inngest the same head starts as a priority expression", () => {
+    expect(headStartExpression("event.data.tier")).toBe(
+      "event.data.tier == 'admin' ? 20 : event.data.tier == 'pro' ? 20 : event.data.tier == 'free' ? 10 : 0",
+    );
+  });
+});
+
+describe("fallback model", () => {
+  it("keeps the chosen model until the configured number of failures, then falls back", () => {
+    const fallback = { modelId: "backup", afterFailures: 2 };
+    expect([0, 1, 2, 3].map((attempt) => modelForAttempt({ modelId: "main" }, attempt, fallback))).toEqual([
+      "main",
+      "main",
+      "backup",
+      "backup",
+    ]);
+    expect(modelForAttempt({ modelId: "main" }, 5, undefined)).toBe("main");
+  });
+});
+
+describe("provider pace", () => {
+  const limits = (rpm: number, tpm?: number) => ({ rpm, tpm, tokensPerReply: 1000 });
+
+  it("spaces starts at 60 s / rpm, slowed further by a token cap when that binds first", () => {
+    expect(startIntervalMs(limits(600))).toBe(100);
+    expect(startsPerMinute(limits(600, 120_000))).toBe(120);
+    expect(startIntervalMs(limits(600, 120_000))).toBe(500);
+    expect(startsPerMinute(limits(600, 10_000_000))).toBe(600);
+  });
+
+  it.each([
+    [600, { limit: 10, period: "1s" }],
+    [90, { limit: 3, period: "2s" }],
+    [120, { limit: 2, period: "1s" }],
+    [7, { limit: 1, period: "9s" }],
+  ])("throttles Inngest at rpm %i as %o, one start at a time", (rpm, expected) => {
+    expect(inngestThrottle(limits(rpm))).toEqual({ ...expected, burst: 1 });
+  });
+
+  it("never lets Inngest start faster than the provider allows, and uses most of it", () => {
+    for (let rpm = 1; rpm <= 5000; rpm += 7) {
+      const { limit, period } = inngestThrottle(limits(rpm));
+      const perMinute = (limit / Number.parseInt(period, 10)) * 60;
+      expect(perMinute).toBeLessThanOrEqual(rpm + 1e-9);
+      expect(perMinute).toBeGreaterThanOrEqual(rpm * 0.85);
+    }
+  });
+});
