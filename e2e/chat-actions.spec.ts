@@ -1,11 +1,11 @@
 import { expect, test } from "./support/fixtures";
 import { ChatPage } from "./pages/chat-page";
+import { longPrompt } from "./support/long-prompt";
 
 test("stop ends a reply early and the cut-off reply stays cut off", async ({ page }) => {
   const chat = new ChatPage(page);
   await chat.open();
-  await chat.send("Tell me a long story");
-  await expect(chat.lastReply()).not.toBeEmpty();
+  await chat.sendAndWaitForReplyStart(longPrompt("Tell me a long story"));
   await chat.stopButton.click();
   await expect(chat.stopButton).toBeHidden();
   const partial = (await chat.lastReply().innerText()).trim();

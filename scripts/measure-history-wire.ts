@@ -6,9 +6,21 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { compress } from "../lib/http/negotiate";
+import { promisify } from "node:util";
+import { brotliCompress, constants as zlibConstants, gzip } from "node:zlib";
 import { sampleChat } from "../lib/testing/sample-chat";
 import { encodeChatHistory, encodeChatHistoryJson } from "../lib/wire/chat-history-wire";
+
+const gzipAsync = promisify(gzip);
+const brotliAsync = promisify(brotliCompress);
+
+/** What a proxy at its usual settings sends: gzip level 6, brotli quality 5. */
+function compressed(body: Uint8Array): Promise<Buffer[]> {
+  return Promise.all([
+    gzipAsync(body, { level: 6 }),
+    brotliAsync(body, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 5 } }),
+  ]);
+}
 
 /** README sections of a reply's size (400 to 4,000 characters), `needed` of them. */
 function readmeSections(needed: number): string[] {
@@ -40,8 +52,7 @@ async function main(): Promise<void> {
   console.log(`${count} messages, ${text.toLocaleString("en-US")} characters of message text\n`);
   console.log("format      identity      gzip        br");
   for (const [name, body] of Object.entries(formats)) {
-    const [gzip, br] = await Promise.all([compress(body, "gzip"), compress(body, "br")]);
-    const cells = [body, gzip, br].map((bytes) => bytes.byteLength.toLocaleString("en-US").padStart(10));
+    const cells = [body, ...(await compressed(body))].map((bytes) => bytes.byteLength.toLocaleString("en-US").padStart(10));
     console.log(`${name.padEnd(10)}${cells.join("")}`);
   }
 }

@@ -31,8 +31,7 @@ describe.each<DriverSet>(["embedded", "services"])("chat flow on the %s drivers"
     await app?.dispose();
   });
 
-  async function sendAndRead(userId: string, chatId: string, text: string) {
-    const messageId = `m_${uniqueSuffix()}`;
+  async function sendAndRead(userId: string, chatId: string, text: string, messageId = `m_${uniqueSuffix()}`) {
     const { replyId } = await submitChatRequest(app.services, { userId, tier: "free" }, { kind: "send", chatId, messageId, text });
     const chunks = await readUIMessageStream(await replyStreamResponse(app.services.hot, { replyId, userId }));
     return { messageId, replyId, chunks };
@@ -122,6 +121,39 @@ describe.each<DriverSet>(["embedded", "services"])("chat flow on the %s drivers"
     expect(again.replyId).toBe(replyId);
     const { messages } = await getChatMessages(app.services, { chatId, userId });
     expect(messages).toHaveLength(2);
+  });
+
+  it("keeps the same message id in different chats apart, for one user or two, before and after a flush", async () => {
+    const [alice, bob] = [await app.createUser(), await app.createUser()];
+    // API clients number their messages ("m1", "m2"...) per chat, as the README's example does.
+    // A "z" id: a question and its reply share a timestamp, and the reply must still sort after.
+    const messageId = `z1_${uniqueSuffix()}`;
+    const chats = [
+      { userId: alice, chatId: `c_${uniqueSuffix()}`, text: "alice's first chat" },
+      { userId: alice, chatId: `c_${uniqueSuffix()}`, text: "alice's second chat" },
+      { userId: bob, chatId: `c_${uniqueSuffix()}`, text: "bob's chat" },
+    ];
+    const sent = [];
+    for (const { userId, chatId, text } of chats) sent.push(await sendAndRead(userId, chatId, text, messageId));
+    expect(new Set(sent.map((reply) => reply.replyId)).size).toBe(3);
+
+    const histories = () =>
+      Promise.all(chats.map(({ userId, chatId }) => getChatMessages(app.services, { chatId, userId })));
+    for (const [index, { messages }] of (await histories()).entries()) {
+      expect(messages.map((message) => [message.id, message.role])).toEqual([
+        [messageId, "user"],
+        [sent[index].replyId, "assistant"],
+      ]);
+      expect(messages[0].parts).toEqual([{ type: "text", text: chats[index].text }]);
+      expect(textOf(sent[index].chunks)).toContain(chats[index].text);
+    }
+
+    await flushHistory(app.services);
+    for (const { userId, chatId } of chats) await app.services.hot.deleteChat(chatId, userId);
+    for (const [index, { messages }] of (await histories()).entries()) {
+      expect(messages.map((message) => message.id)).toEqual([messageId, sent[index].replyId]);
+      expect(messages[0].parts).toEqual([{ type: "text", text: chats[index].text }]);
+    }
   });
 });
 

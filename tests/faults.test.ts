@@ -19,6 +19,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { replyIdFor } from "@/lib/chat/send-message";
 import { echoReply, startProviderDouble, type ProviderDouble } from "@/lib/testing/provider-double";
 import { RouteClient } from "./support/route-client";
 import { readChunks as readUIMessageStream, textOfChunks as textOf } from "./support/ui-stream";
@@ -334,7 +335,7 @@ describe("PostgreSQL unreachable for a while during traffic", () => {
       expect(((await signIn.json()) as { code?: string }).code).toBe("DATABASE_UNAVAILABLE");
       // The flush fails while Postgres is away; the hot store keeps everything marked.
       await services.jobs.requestFlush();
-      expect(await countMessages(accepted.map((body) => body.messageId))).toEqual({ users: 0, replies: 0 });
+      expect(await countMessages(accepted)).toEqual({ users: 0, replies: 0 });
       await sleep(2000);
       // Replies accepted before the cut finish during it (their history comes from the hot store).
       const replies = (await Promise.all(streams)) as Awaited<ReturnType<typeof readUIMessageStream>>[];
@@ -359,7 +360,7 @@ describe("PostgreSQL unreachable for a while during traffic", () => {
     await Promise.all(streams);
     const written = await eventually(async () => {
       await services.jobs.requestFlush();
-      const rows = await countMessages(accepted.map((body) => body.messageId));
+      const rows = await countMessages(accepted);
       return rows.users === accepted.length && rows.replies === accepted.length;
     });
     expect(written).toBe(true);
@@ -367,13 +368,13 @@ describe("PostgreSQL unreachable for a while during traffic", () => {
 });
 
 /** Messages (and their replies) in PostgreSQL itself, read around the proxy. */
-async function countMessages(messageIds: string[]): Promise<{ users: number; replies: number }> {
+async function countMessages(sent: { chatId: string; messageId: string }[]): Promise<{ users: number; replies: number }> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
     const { rows } = await client.query<{ users: number; replies: number }>(
       `SELECT count(*) FILTER (WHERE "id" = ANY($1))::int AS users, count(*) FILTER (WHERE "id" = ANY($2))::int AS replies FROM "message"`,
-      [messageIds, messageIds.map((id) => `${id}-reply`)],
+      [sent.map((body) => body.messageId), sent.map((body) => replyIdFor(body.chatId, body.messageId))],
     );
     return rows[0];
   } finally {

@@ -10,8 +10,10 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { toUIMessage } from "@/lib/chat/history";
 import { applyMigrations, pgExecutor } from "@/lib/db/migrate";
 import { startProviderDouble, type ProviderDouble } from "@/lib/testing/provider-double";
+import { decodeChatHistory } from "@/lib/wire/chat-history-wire";
 import { hasBuild, nginxAvailable, startCluster, type Cluster, type Instance } from "@/scripts/multi-instance/cluster";
 import { HttpUser, readStream } from "./support/http-user";
 import { createScratchPostgres, createScratchRedisPrefix, uniqueSuffix } from "./support/scratch";
@@ -136,6 +138,32 @@ describe.skipIf(!BUILT)("several instances on one PostgreSQL and Redis", () => {
     const { chatId, messageId } = ids();
     const reply = await readStream(await user.send(cluster.url, { chatId, messageId, text: "through nginx" }));
     expect(reply).toMatchObject({ status: 200, finished: true, text: "Seen 1 messages, last: through nginx" });
+  });
+
+  it("answers history that decodes under compression: JSON gzipped by the instance, both formats by nginx", async () => {
+    double.setOptions({ reply: historyReply, latencyMs: 0, tokenDelayMs: 0 });
+    const user = await newUser(A);
+    const { chatId, messageId } = ids();
+    // Well over 1 KiB of history, so it is worth compressing.
+    const text = "a long question to make a long history ".repeat(40).trim();
+    expect(await readStream(await user.send(A.url, { chatId, messageId, text }))).toMatchObject({ finished: true });
+    const history = (baseUrl: string, accept: string) =>
+      fetch(`${baseUrl}/api/chats/${chatId}`, { headers: user.headers({ accept, "accept-encoding": "gzip, deflate, br" }) });
+
+    const direct = await history(A.url, "application/json");
+    expect(direct.headers.get("content-encoding")).toBe("gzip");
+    const expected = await direct.json();
+    expect(expected.messages.map(textOf)).toEqual([text, `Seen 1 messages, last: ${text}`]);
+    if (!nginxAvailable()) return;
+
+    const viaNginx = await history(cluster.url, "application/json");
+    expect(viaNginx.headers.get("content-encoding")).toBe("gzip");
+    expect(await viaNginx.json()).toEqual(expected);
+    const protobuf = await history(cluster.url, "application/x-protobuf");
+    expect(protobuf.headers.get("content-type")).toBe("application/x-protobuf");
+    expect(protobuf.headers.get("content-encoding")).toBe("gzip");
+    const decoded = decodeChatHistory(new Uint8Array(await protobuf.arrayBuffer()));
+    expect(decoded.messages.map(toUIMessage)).toEqual(expected.messages);
   });
 
   it("shares a guest's limits across instances", async () => {

@@ -39,7 +39,7 @@ async function orphan(status: "queued" | "running", relayed: object[] = [], owne
   const messageId = `m_${uniqueSuffix()}`;
   const text = `question ${uniqueSuffix()}`;
   const now = Date.now();
-  const job: ReplyJob = { replyId: replyIdFor(messageId), chatId, userId, tier: "free", modelId: "double-small", userMessageId: messageId, enqueuedAt: now };
+  const job: ReplyJob = { replyId: replyIdFor(chatId, messageId), chatId, userId, tier: "free", modelId: "double-small", userMessageId: messageId, enqueuedAt: now };
   await writeUnflushed(hot, chatId, now, () =>
     Promise.all([
       hot.putChat({ id: chatId, userId, title: text, createdAt: now, updatedAt: now }, TTL),

@@ -428,7 +428,7 @@ describe("flushing the hot history into Postgres", () => {
     await writeLive(hot, chat, [message]);
 
     expect(await flushHistory({ db, hot })).toMatchObject({ messagesWritten: 1, rejected: 0 });
-    expect(await db.prisma.message.findUnique({ where: { id: message.id }, select: { parts: true } })).toEqual({
+    expect(await db.prisma.message.findUnique({ where: { chatId_id: { chatId: chat.id, id: message.id } }, select: { parts: true } })).toEqual({
       parts: [{ type: "text", text: "ab" }],
     });
     expect(await db.prisma.chat.findUnique({ where: { id: chat.id }, select: { title: true } })).toEqual({ title: "nultitle" });

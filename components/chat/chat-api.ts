@@ -4,6 +4,7 @@
  */
 import { APICallError } from "ai";
 import type { ChatListPage } from "@/lib/chat/history";
+import type { ChatUIMessage } from "@/lib/chat/types";
 
 export type ChatSummary = ChatListPage["chats"][number];
 
@@ -119,6 +120,12 @@ export async function fetchChats(
   if (query) params.set("q", query);
   const response = await request(`/api/chats?${params}`, { signal, cache: "no-store" });
   return (await response.json()) as ChatListPage;
+}
+
+/** A chat's messages as the server has them now (GET /api/chats/{id}). */
+export async function fetchChatMessages(chatId: string): Promise<ChatUIMessage[]> {
+  const response = await request(`/api/chats/${encodeURIComponent(chatId)}`, { cache: "no-store" });
+  return ((await response.json()) as { messages: ChatUIMessage[] }).messages;
 }
 
 export async function deleteChat(chatId: string): Promise<void> {

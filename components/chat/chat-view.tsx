@@ -7,7 +7,7 @@ import { Button } from "@/components/ui/button";
 import { ArrowDownIcon } from "@/components/ui/icons";
 import { useSecondsUntil } from "@/components/ui/use-seconds-until";
 import type { ChatUIMessage } from "@/lib/chat/types";
-import { problemFromError, stopReply, type ApiProblem } from "./chat-api";
+import { fetchChatMessages, problemFromError, stopReply, type ApiProblem } from "./chat-api";
 import { useChatList } from "./chat-list-context";
 import { createChatTransport, type ChatResponseInfo, type SendOptionsBody } from "./chat-transport";
 import { Composer } from "./composer";
@@ -50,6 +50,7 @@ export function ChatView({
   const lastResponseRef = useRef<ChatResponseInfo | null>(null);
   const pendingRequestRef = useRef<PendingRequest | null>(null);
   const isOnServerRef = useRef(!isNew);
+  const catchUpRef = useRef<() => void>(() => {});
   const onResponseRef = useRef<(info: ChatResponseInfo) => void>(() => {});
   const [transport] = useState(() =>
     createChatTransport({
@@ -66,6 +67,7 @@ export function ChatView({
     onResponseRef.current = (info) => {
       lastResponseRef.current = info;
       if (info.remaining !== undefined) setRemainingMessages(info.remaining);
+      if (info.request === "resume" && info.status === 204) catchUpRef.current();
       if (info.request !== "send" || !info.ok) return;
       if (!isOnServerRef.current) {
         isOnServerRef.current = true;
@@ -103,6 +105,17 @@ export function ChatView({
   });
 
   const isBusy = status === "submitted" || status === "streaming";
+
+  useEffect(() => {
+    // A reply that ended between rendering the page and resuming it is in neither: the page was
+    // rendered without it and there is no stream left to resume. Fetch it from the history.
+    catchUpRef.current = () => {
+      if (messages.at(-1)?.role !== "user") return;
+      fetchChatMessages(chatId)
+        .then((latest) => setMessages((current) => (current.at(-1)?.role === "user" ? latest : current)))
+        .catch((error: unknown) => setProblem(problemFromError(error)));
+    };
+  }, [chatId, messages, setMessages]);
 
   useEffect(() => {
     if (problem?.retryAt !== undefined && secondsUntilRetry === 0) setProblem(null);

@@ -30,6 +30,13 @@ export class ChatPage {
     await this.sendButton.click();
   }
 
+  /** Sends a message and returns as soon as the first words of its reply are on screen. */
+  async sendAndWaitForReplyStart(text: string): Promise<void> {
+    await this.send(text);
+    // Polled every 50 ms: expect's default back-off may look first a whole second after the start.
+    await expect.poll(() => this.lastReply().innerText(), { intervals: [50] }).not.toBe("");
+  }
+
   /** The text of the last reply, without its action buttons. */
   lastReply(): Locator {
     return this.assistantMessages.last().getByTestId("message-content");

@@ -5,6 +5,8 @@ const root = path.resolve(__dirname, "../..");
 const postgresAdmin = process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const providerPort = 4311;
+/** Words in each reply of the e2e provider double: at its 40 ms a word, a reply streams for over 3 s. */
+const providerReplyWords = 80;
 
 function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);
@@ -15,6 +17,7 @@ function withDatabase(url: string, database: string): string {
 export const E2E = {
   root,
   providerPort,
+  providerReplyWords,
   postgresAdmin,
   embedded: {
     baseUrl: "http://127.0.0.1:3301",

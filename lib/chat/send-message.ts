@@ -3,7 +3,7 @@
  * reply. Messages go to the hot store (never straight to Postgres) and the reply is queued; the
  * model is never called here, the reply job does that in its turn.
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import type { ModelProvider } from "@/lib/ai/models";
 import type { AppConfig } from "@/lib/config";
 import * as chatsDb from "@/lib/db/chats";
@@ -50,9 +50,19 @@ export function titleFromMessage(text: string): string {
   return `${(lastSpace > TITLE_LENGTH / 2 ? cut.slice(0, lastSpace) : cut).trimEnd()}…`;
 }
 
-/** The first reply's id is derived from the message id, so a duplicate submit finds the same reply. */
-export function replyIdFor(messageId: string): string {
-  return `${messageId}-reply`;
+/**
+ * The first reply's id is derived from the chat and message ids, so a duplicate submit finds the
+ * same reply. It starts with the message id, so the reply sorts right after its question when
+ * both share a timestamp (lib/hot/message-order.ts), and ends with a hash of the chat id: message
+ * ids are the client's and unique only within a chat, while reply ids name shared state.
+ */
+export function replyIdFor(chatId: string, messageId: string): string {
+  return `${messageId}-reply-${createHash("sha256").update(chatId).digest("base64url").slice(0, 16)}`;
+}
+
+/** A fresh reply's id for a regenerated answer, sorting after its question as above. */
+function newReplyId(questionId: string): string {
+  return `${questionId}-reply-${randomBytes(12).toString("base64url")}`;
 }
 
 export function validateMessageText(text: string, maxLength: number): void {
@@ -79,14 +89,14 @@ export async function submitChatRequest(
     if (!lastUser) throw new AppError("invalid_request", "There is no message to answer again in this chat.");
     await cancelActiveReply(deps.hot, chat.id);
     await deleteChatMessages(deps, chat, idsOf(messages.slice(messages.indexOf(lastUser) + 1)));
-    const replyId = `${lastUser.id}-reply-${randomBytes(4).toString("hex")}`;
+    const replyId = newReplyId(lastUser.id);
     await queueReply(deps, replyJob({ chat, sender, modelId, userMessageId: lastUser.id, replyId, now }));
     return { replyId, chat };
   }
 
   validateMessageText(request.text, deps.config.chat.maxMessageLength);
   const { chat, isNew } = await openOrCreateChat(deps, sender.userId, request, now);
-  const replyId = replyIdFor(request.messageId);
+  const replyId = replyIdFor(chat.id, request.messageId);
   if (await deps.hot.getValue(hotKeys.replyState(replyId))) return { replyId, chat };
   let isFirstMessage = isNew;
 

@@ -1,10 +1,7 @@
 /**
  * Content negotiation for answers offered in several formats: the format the request's Accept
- * prefers, and compression by its Accept-Encoding. Web-standard Request and Response only.
+ * prefers. Web-standard Request and Response only.
  */
-import { promisify } from "node:util";
-import { brotliCompress, constants as zlibConstants, gzip } from "node:zlib";
-
 interface Preference {
   value: string;
   q: number;
@@ -60,51 +57,11 @@ export function pickMediaType<T extends string>(accept: string | null, offered: 
   return best?.type ?? offered[0];
 }
 
-export type ContentEncoding = "br" | "gzip";
-
-/** Brotli first: smaller than gzip at a similar cost at the quality used below. */
-const ENCODINGS: readonly ContentEncoding[] = ["br", "gzip"];
-
-/** The encoding Accept-Encoding rates highest, ours breaking ties; null for none. */
-export function pickEncoding(acceptEncoding: string | null): ContentEncoding | null {
-  const codings = parsePreferences(acceptEncoding);
-  let best: { encoding: ContentEncoding; q: number } | null = null;
-  for (const encoding of ENCODINGS) {
-    const q = (codings.find((coding) => coding.value === encoding) ?? codings.find((coding) => coding.value === "*"))?.q ?? 0;
-    if (q > 0 && (!best || q > best.q)) best = { encoding, q };
-  }
-  return best?.encoding ?? null;
-}
-
-// zlib hands back Buffers over plain ArrayBuffers, which is what a Response body takes.
-const brotliAsync = promisify(brotliCompress) as (body: Uint8Array, options: object) => Promise<Buffer<ArrayBuffer>>;
-const gzipAsync = promisify(gzip) as (body: Uint8Array) => Promise<Buffer<ArrayBuffer>>;
-
-/** Below this, compression saves a few dozen bytes at best: not worth the CPU. */
-export const COMPRESSION_THRESHOLD_BYTES = 1024;
-
-const compressors: Record<ContentEncoding, (body: Uint8Array) => Promise<Buffer<ArrayBuffer>>> = {
-  // Quality 5, not the default 11: that one is meant for static files and is far slower.
-  br: (body) => brotliAsync(body, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 5 } }),
-  gzip: (body) => gzipAsync(body),
-};
-
-export function compress(body: Uint8Array, encoding: ContentEncoding): Promise<Buffer<ArrayBuffer>> {
-  return compressors[encoding](body);
-}
-
 /**
- * A 200 answer of `body`, compressed when the request accepts an encoding and the body is large
- * enough. Its Vary names both headers, as the format and the encoding depend on them.
+ * A 200 answer of `body` in the negotiated format. Not compressed here: Next.js drops a route
+ * handler's Content-Encoding header (and would gzip the compressed body again), so compression is
+ * left to the servers in front: `next start` gzips JSON, a proxy like deploy/nginx.conf both formats.
  */
-export async function negotiatedResponse(
-  request: Request,
-  body: Uint8Array<ArrayBuffer>,
-  contentType: string,
-): Promise<Response> {
-  const headers = new Headers({ "Content-Type": contentType, Vary: "Accept, Accept-Encoding" });
-  const encoding = body.byteLength > COMPRESSION_THRESHOLD_BYTES ? pickEncoding(request.headers.get("accept-encoding")) : null;
-  if (!encoding) return new Response(body, { headers });
-  headers.set("Content-Encoding", encoding);
-  return new Response(await compress(body, encoding), { headers });
+export function negotiatedResponse(body: Uint8Array<ArrayBuffer>, contentType: string): Response {
+  return new Response(body, { headers: { "Content-Type": contentType, Vary: "Accept" } });
 }

@@ -16,10 +16,10 @@ export interface ChatHistory {
   messages: StoredMessage[];
 }
 
-export async function chatHistoryResponse(request: Request, history: ChatHistory): Promise<Response> {
+export function chatHistoryResponse(request: Request, history: ChatHistory): Response {
   const type = pickMediaType(request.headers.get("accept"), [JSON_MEDIA_TYPE, PROTOBUF_MEDIA_TYPE]);
   const body = type === PROTOBUF_MEDIA_TYPE ? encodeChatHistory(history) : encodeChatHistoryJson(history);
-  return negotiatedResponse(request, body, type);
+  return negotiatedResponse(body, type);
 }
 
 /** The JSON answer: the chat and its messages as the AI SDK client renders them. */

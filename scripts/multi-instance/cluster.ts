@@ -81,6 +81,11 @@ ${upstreams.map((upstream) => `    server 127.0.0.1:${upstream} max_fails=1 fail
   server {
     listen 127.0.0.1:${port};
     client_max_body_size 1m;
+    # Compression of API answers happens here, as in deploy/nginx.conf.
+    gzip on;
+    gzip_min_length 1024;
+    gzip_proxied any;
+    gzip_types application/json application/x-protobuf;
     location / {
       proxy_pass http://stampede;
       proxy_http_version 1.1;
