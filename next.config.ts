@@ -2,7 +2,25 @@ import type { NextConfig } from "next";
 
 const nextConfig: NextConfig = {
   // PGlite loads its wasm and data files from its own package folder; bundling it breaks that.
-  serverExternalPackages: ["@electric-sql/pglite", "pglite-prisma-adapter", "ioredis"],
+  // The rest are loaded once from node_modules instead of bundled into every route: each route
+  // is its own server bundle, and a dozen copies of them took ~60 MB of every instance's heap.
+  serverExternalPackages: [
+    "@electric-sql/pglite",
+    "pglite-prisma-adapter",
+    "ioredis",
+    "better-auth",
+    "inngest",
+    "ai",
+    "@ai-sdk/anthropic",
+    "@ai-sdk/gateway",
+    "@ai-sdk/openai",
+    "@ai-sdk/openai-compatible",
+    "@upstash/redis",
+    "@upstash/ratelimit",
+    "zod",
+    "pg",
+    "@prisma/adapter-pg",
+  ],
   poweredByHeader: false,
   // forbidden() and unauthorized(): the admin pages answer 403 and 401 with a page, not a redirect.
   experimental: { authInterrupts: true },
