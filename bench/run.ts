@@ -495,7 +495,12 @@ async function runStreams(stores: Stores, sessions: Session[]): Promise<StreamsR
     const provider = await doubleStats(double.base);
     const errors: Record<string, number> = {};
     for (const outcome of outcomes.filter((o) => !o.completed)) {
-      const key = outcome.status === 200 ? (outcome.errorCode ?? "stream-error") : `${outcome.status} ${outcome.errorCode ?? ""}`.trim();
+      const key =
+        outcome.status === 200
+          ? (outcome.errorCode ?? "stream-error")
+          : outcome.status === 0
+            ? `no response: ${outcome.streamError ?? "unknown"}`
+            : `${outcome.status} ${outcome.errorCode ?? ""}`.trim();
       errors[key] = (errors[key] ?? 0) + 1;
     }
     return {

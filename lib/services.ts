@@ -10,7 +10,7 @@ import { createModelProvider, type ModelProvider } from "@/lib/ai/models";
 import { createAuth, type Auth } from "@/lib/auth/auth";
 import { flushHistory } from "@/lib/chat/flush-history";
 import { abandonReply, generateReply } from "@/lib/chat/generate-reply";
-import { RunnerPresence } from "@/lib/chat/reply-owners";
+import { recoverUnwatchedOrphans, RunnerPresence } from "@/lib/chat/reply-owners";
 import { describeDrivers, getConfig, type AppConfig } from "@/lib/config";
 import { createDatabase, type Database } from "@/lib/db/client";
 import { createHotStore } from "@/lib/hot/create-hot-store";
@@ -60,16 +60,17 @@ export async function buildServices(config: AppConfig): Promise<Services> {
   const models = createModelProvider(config.model);
   const limiter = createLimiter(config);
   const replyDeps = { config, db, hot, models, limiter };
-  const handlers: JobHandlers = {
-    reply: (job, attempt) => generateReply(replyDeps, job, attempt),
-    abandonReply: (job) => abandonReply(replyDeps, job),
-    flush: () => flushHistory({ db, hot }),
-  };
   // Instances sharing a hot store watch each other's in-process runners (lib/chat/reply-owners.ts).
   const presence =
     config.jobs.driver === "inline" && config.hot.driver !== "memory"
       ? new RunnerPresence(hot, randomBytes(8).toString("hex"), config.chat.hotHistoryTtlSeconds)
       : undefined;
+  const handlers: JobHandlers = {
+    reply: (job, attempt) => generateReply(replyDeps, job, attempt),
+    abandonReply: (job) => abandonReply(replyDeps, job),
+    flush: () => flushHistory({ db, hot }),
+    ...(presence && { recoverOrphans: (runner) => recoverUnwatchedOrphans({ config, hot, jobs: runner }) }),
+  };
   const jobs = createJobRunner(config, handlers, presence);
   const auth = createAuth({
     config,

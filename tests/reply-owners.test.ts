@@ -32,9 +32,9 @@ afterAll(async () => {
  * A message accepted by an instance that then died: the user message and chat in the hot store,
  * the reply's state and place in line, and an owner record naming an instance with no heartbeat.
  */
-async function orphan(status: "queued" | "running", relayed: object[] = [], owner = `dead-${uniqueSuffix()}`) {
-  const { hot } = app.services;
-  const userId = await app.createUser();
+async function orphan(status: "queued" | "running", relayed: object[] = [], owner = `dead-${uniqueSuffix()}`, on = app) {
+  const { hot } = on.services;
+  const userId = await on.createUser();
   const chatId = `c_${uniqueSuffix()}`;
   const messageId = `m_${uniqueSuffix()}`;
   const text = `question ${uniqueSuffix()}`;
@@ -124,4 +124,35 @@ describe("a reply whose instance died", () => {
     const chunks = await reading;
     expect(chunks.filter((chunk) => chunk.type === "text-delta")).toEqual([]);
   }, 15_000);
+});
+
+describe("a waiting reply of a dead instance that nobody reads", () => {
+  let swept: TestApp;
+  beforeAll(async () => {
+    // Its own app, whose runner flushes (and sweeps) every second.
+    swept = await startTestApp("services", { env: { FLUSH_INTERVAL: "1" }, provider: { tokensPerReply: 5 } });
+  });
+  afterAll(async () => {
+    await swept?.dispose();
+  });
+
+  it("is found in the line by the runner's sweep and answered, while a live instance's reply is left alone", async () => {
+    const { hot } = swept.services;
+    const alive = `alive-${uniqueSuffix()}`;
+    await hot.setValue(hotKeys.runnerAlive(alive), "1", 60);
+    const kept = await orphan("queued", [], alive, swept);
+    const { job, text } = await orphan("queued", [], undefined, swept);
+    expect(await hot.placeInLine(hotKeys.replyLine, job.replyId)).toBe(1);
+
+    await expect
+      .poll(async () => (await readReplyState(hot, job.replyId))?.status, { timeout: 15_000, interval: 200 })
+      .toBe("done");
+    const { messages } = await getChatMessages(swept.services, { chatId: job.chatId, userId: job.userId });
+    expect(messages.map((message) => message.role)).toEqual(["user", "assistant"]);
+    expect(messages[1].parts).toContainEqual(expect.objectContaining({ type: "text", text: echoReply(text, 5) }));
+    expect(await hot.placeInLine(hotKeys.replyLine, job.replyId)).toBeNull();
+
+    expect((await readReplyState(hot, kept.job.replyId))?.status).toBe("queued");
+    expect(await hot.placeInLine(hotKeys.replyLine, kept.job.replyId)).toBe(0);
+  }, 30_000);
 });

@@ -8,7 +8,8 @@
  * short TTL refreshed every few seconds) and records, for each reply it accepts, that it owns it
  * (`reply-owner:{replyId}`, with the job). A reader that sees no progress asks whether the owner's
  * heartbeat is still there; once it is gone (and the relay has stayed still meanwhile), the first
- * reader to claim the reply recovers it, on its own instance:
+ * reader to claim the reply recovers it, on its own instance (and replies nobody reads are found
+ * in the shared line by a sweep, recoverUnwatchedOrphans):
  *
  * - nothing reached the user yet (queued, or running before its first token): the job is queued
  *   again on the recovering instance, keeping its place in line, and is answered in full;
@@ -145,6 +146,27 @@ export async function recoverOrphanedReply(deps: RecoveryDeps, replyId: string):
   await countReplyMetrics(hot, { "replies-failed": 1 });
   logger.warn({ replyId, deadInstance: owner.instanceId }, "reply of a dead instance ended as interrupted");
   return "interrupted";
+}
+
+/** How much of the front of the line one sweep looks at: the replies everyone else waits behind. */
+export const SWEEP_FRONT_OF_LINE = 200;
+
+/**
+ * Recovers the waiting replies of dead instances that nobody is reading (their user left, say):
+ * readers recover what they watch, but an unwatched reply of a dead instance would otherwise keep
+ * its place in the shared line until its state expired, and never be answered. Each in-process
+ * runner sweeps the front of the line on its flush timer; returns how many replies it recovered.
+ */
+export async function recoverUnwatchedOrphans(deps: RecoveryDeps): Promise<number> {
+  const now = Date.now();
+  let recovered = 0;
+  for (const replyId of await deps.hot.frontOfLine(hotKeys.replyLine, SWEEP_FRONT_OF_LINE)) {
+    const raw = await deps.hot.getValue(hotKeys.replyOwner(replyId));
+    if (!raw || (await isAlive(deps.hot, (JSON.parse(raw) as ReplyOwner).instanceId, now))) continue;
+    const outcome = await recoverOrphanedReply(deps, replyId);
+    if (outcome === "requeued" || outcome === "interrupted") recovered++;
+  }
+  return recovered;
 }
 
 /** Whether an instance's heartbeat is there, asked at most once a second per instance in this process. */

@@ -328,6 +328,18 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
         expect(await store.lineLength("free")).toBe(4);
       });
 
+      it("lists the front of the line in order, ties by id", async () => {
+        await store.joinLine("free", "r-c", 20);
+        await store.joinLine("free", "r-a", 10);
+        await store.joinLine("free", "r-b", 20);
+        await store.joinLine("free", "42", 30);
+        await store.joinLine("other", "r-o", 1);
+        expect(await store.frontOfLine("free", 2)).toEqual(["r-a", "r-b"]);
+        expect(await store.frontOfLine("free", 10)).toEqual(["r-a", "r-b", "r-c", "42"]);
+        expect(await store.frontOfLine("free", 0)).toEqual([]);
+        expect(await store.frontOfLine("empty", 5)).toEqual([]);
+      });
+
       it("re-scores a reply that joins again", async () => {
         await store.joinLine("free", "r-a", 10);
         await store.joinLine("free", "r-b", 20);

@@ -105,6 +105,8 @@ export interface HotStore {
   /** Zero-based place in line, or null when not waiting. */
   placeInLine(line: string, replyId: string): Promise<number | null>;
   lineLength(line: string): Promise<number>;
+  /** The first `count` members, in line order (score, then id). */
+  frontOfLine(line: string, count: number): Promise<string[]>;
   /** Removes the members scored below `minScore` (stale entries of a line used as a live set); returns how many. */
   trimLine(line: string, minScore: number): Promise<number>;
 }

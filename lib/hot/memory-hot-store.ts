@@ -273,6 +273,12 @@ export class MemoryHotStore implements HotStore {
     return this.lines.get(line)?.size ?? 0;
   }
 
+  async frontOfLine(line: string, count: number): Promise<string[]> {
+    const scores = [...(this.lines.get(line) ?? [])];
+    scores.sort(([idA, a], [idB, b]) => a - b || (idA < idB ? -1 : idA > idB ? 1 : 0));
+    return scores.slice(0, Math.max(0, count)).map(([replyId]) => replyId);
+  }
+
   async trimLine(line: string, minScore: number): Promise<number> {
     const scores = this.lines.get(line);
     if (!scores) return 0;

@@ -387,6 +387,11 @@ export class RedisHotStore implements HotStore {
     return this.client.zcard(this.lineKey(line));
   }
 
+  async frontOfLine(line: string, count: number): Promise<string[]> {
+    if (count <= 0) return [];
+    return (await this.client.zrange<unknown[]>(this.lineKey(line), 0, count - 1)).map(memberId);
+  }
+
   async trimLine(line: string, minScore: number): Promise<number> {
     // "(" makes the bound exclusive: a member scored exactly minScore stays.
     return this.client.zremrangebyscore(this.lineKey(line), "-inf", `(${minScore}`);

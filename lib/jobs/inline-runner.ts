@@ -1,7 +1,7 @@
 /**
  * The in-process job runner, used when Inngest is not configured: reply jobs run in this process
  * under the same policies as the Inngest reply function (inngest/functions.ts), and a timer
- * flushes the hot history.
+ * flushes the hot history (and, with `presence`, recovers dead instances' unwatched replies).
  *
  * - A user's replies run one at a time, in the order they were asked for (a p-queue per user).
  * - At most `maxConcurrency` replies generate at once, and their starts are spaced evenly at the
@@ -63,6 +63,7 @@ export class InlineJobRunner implements JobRunner {
   private readonly shutdown = new AbortController();
   private readonly flushTimer: ReturnType<typeof setInterval>;
   private flushing: Promise<unknown> | undefined;
+  private sweeping: Promise<unknown> | undefined;
 
   constructor(
     private readonly handlers: JobHandlers,
@@ -73,7 +74,7 @@ export class InlineJobRunner implements JobRunner {
       // strict: no two starts closer than the interval, even across window boundaries.
       ...(options.startIntervalMs > 0 && { interval: options.startIntervalMs, intervalCap: 1, strict: true }),
     });
-    this.flushTimer = setInterval(() => void this.requestFlush(), options.flushIntervalMs);
+    this.flushTimer = setInterval(() => void this.onTimer(), options.flushIntervalMs);
     this.flushTimer.unref();
   }
 
@@ -143,6 +144,19 @@ export class InlineJobRunner implements JobRunner {
     }
   }
 
+  /** The periodic work: a flush, then the sweep for dead instances' replies, if there is one. */
+  private async onTimer(): Promise<void> {
+    await this.requestFlush();
+    const { recoverOrphans } = this.handlers;
+    if (!recoverOrphans || this.shutdown.signal.aborted || this.sweeping) return;
+    this.sweeping = recoverOrphans(this)
+      .catch((error) => this.options.onError?.(error, "orphan sweep"))
+      .finally(() => {
+        this.sweeping = undefined;
+      });
+    await this.sweeping;
+  }
+
   /** One flush at a time in this process; a request during a flush joins it. */
   async requestFlush(): Promise<void> {
     this.flushing ??= this.handlers
@@ -166,6 +180,7 @@ export class InlineJobRunner implements JobRunner {
     for (const lane of this.lanes.values()) lane.queue.clear();
     await Promise.allSettled(this.replies.values());
     await this.flushing;
+    await this.sweeping;
     await this.options.presence?.stop();
   }
 }
