@@ -75,10 +75,13 @@ export async function generateReply(
   const state = await currentState(hot, job);
   if (isSettled(state.status)) return { status: state.status };
 
-  await hot.leaveLine(hotKeys.replyLine, job.replyId);
-  await countReplyMetrics(hot, { retries: attempt > 0 ? 1 : 0, fallbacks: modelId === job.modelId ? 0 : 1 });
-
-  if (await hot.getValue(hotKeys.replyCancel(job.replyId))) {
+  // Independent round trips go out together: each one here delays the reply's first token.
+  const [, , cancelled] = await Promise.all([
+    hot.leaveLine(hotKeys.replyLine, job.replyId),
+    countReplyMetrics(hot, { retries: attempt > 0 ? 1 : 0, fallbacks: modelId === job.modelId ? 0 : 1 }),
+    hot.getValue(hotKeys.replyCancel(job.replyId)),
+  ]);
+  if (cancelled) {
     const writer = new RelayWriter(hot, job.replyId, ttl);
     writer.write({ type: "abort", reason: "stopped before it started" });
     await writer.close();
@@ -87,9 +90,10 @@ export async function generateReply(
   }
 
   const startedAt = Date.now();
-  await writeReplyState(hot, { ...state, status: "running", startedAt }, ttl);
-
-  const { messages } = await getChatMessages(deps, { chatId: job.chatId, userId: job.userId });
+  const [, { messages }] = await Promise.all([
+    writeReplyState(hot, { ...state, status: "running", startedAt }, ttl),
+    getChatMessages(deps, { chatId: job.chatId, userId: job.userId }),
+  ]);
   const cut = messages.findIndex((message) => message.id === job.userMessageId);
   const history = (cut === -1 ? messages : messages.slice(0, cut + 1)).map(toUIMessage);
 

@@ -95,9 +95,13 @@ export async function submitChatRequest(
   }
 
   validateMessageText(request.text, deps.config.chat.maxMessageLength);
-  const { chat, isNew } = await openOrCreateChat(deps, sender.userId, request, now);
-  const replyId = replyIdFor(chat.id, request.messageId);
-  if (await deps.hot.getValue(hotKeys.replyState(replyId))) return { replyId, chat };
+  const replyId = replyIdFor(request.chatId, request.messageId);
+  // Asked together; the reply's state counts only once the chat is known to be the sender's.
+  const [{ chat, isNew }, existingReply] = await Promise.all([
+    openOrCreateChat(deps, sender.userId, request, now),
+    deps.hot.getValue(hotKeys.replyState(replyId)),
+  ]);
+  if (existingReply) return { replyId, chat };
   let isFirstMessage = isNew;
 
   if (request.editOf) {
@@ -119,11 +123,13 @@ export async function submitChatRequest(
     createdAt: now,
   };
   const ttl = deps.config.chat.hotHistoryTtlSeconds;
-  await writeUnflushed(deps.hot, chat.id, now, () =>
-    Promise.all([deps.hot.putChat({ ...chat, updatedAt: now }, ttl), deps.hot.putMessages(chat.id, [message], ttl)]),
-  );
+  const [, cached] = await Promise.all([
+    writeUnflushed(deps.hot, chat.id, now, () =>
+      Promise.all([deps.hot.putChat({ ...chat, updatedAt: now }, ttl), deps.hot.putMessages(chat.id, [message], ttl)]),
+    ),
+    lookupCachedReply(deps.hot, { modelId, text: request.text, isFirstMessage }),
+  ]);
   const job = replyJob({ chat, sender, modelId, userMessageId: message.id, replyId, now });
-  const cached = await lookupCachedReply(deps.hot, { modelId, text: request.text, isFirstMessage });
   if (cached) await replayCachedReply(deps.hot, job, cached, ttl);
   else await queueReply(deps, job);
   return { replyId, chat };
