@@ -86,11 +86,16 @@ export class RunnerPresence {
   }
 }
 
+/** The in-process runner that took the reply, if one did. */
+async function readOwner(hot: HotStore, replyId: string): Promise<ReplyOwner | null> {
+  const raw = await hot.getValue(hotKeys.replyOwner(replyId));
+  return raw ? (JSON.parse(raw) as ReplyOwner) : null;
+}
+
 /** The reply's owner, if an in-process runner took it and that runner's heartbeat is gone. */
 export async function orphanedOwner(hot: HotStore, replyId: string): Promise<ReplyOwner | null> {
-  const raw = await hot.getValue(hotKeys.replyOwner(replyId));
-  if (!raw) return null;
-  const owner = JSON.parse(raw) as ReplyOwner;
+  const owner = await readOwner(hot, replyId);
+  if (!owner) return null;
   return (await hot.getValue(hotKeys.runnerAlive(owner.instanceId))) ? null : owner;
 }
 
@@ -159,10 +164,17 @@ export const SWEEP_FRONT_OF_LINE = 200;
  */
 export async function recoverUnwatchedOrphans(deps: RecoveryDeps): Promise<number> {
   const now = Date.now();
+  const waiting = await deps.hot.frontOfLine(hotKeys.replyLine, SWEEP_FRONT_OF_LINE);
+  // Owners read together, heartbeats once per instance; only suspects go on to a claim.
+  const suspects = await Promise.all(
+    waiting.map(async (replyId) => {
+      const owner = await readOwner(deps.hot, replyId);
+      return owner && !(await isAlive(deps.hot, owner.instanceId, now)) ? replyId : null;
+    }),
+  );
   let recovered = 0;
-  for (const replyId of await deps.hot.frontOfLine(hotKeys.replyLine, SWEEP_FRONT_OF_LINE)) {
-    const raw = await deps.hot.getValue(hotKeys.replyOwner(replyId));
-    if (!raw || (await isAlive(deps.hot, (JSON.parse(raw) as ReplyOwner).instanceId, now))) continue;
+  for (const replyId of suspects) {
+    if (!replyId) continue;
     const outcome = await recoverOrphanedReply(deps, replyId);
     if (outcome === "requeued" || outcome === "interrupted") recovered++;
   }
@@ -196,10 +208,7 @@ export function orphanWatch(hot: HotStore, replyId: string, recover: (replyId: s
     if (now - lastCheck < everyMs) return;
     lastCheck = now;
     // Read again while suspected: another instance may have taken the reply over meanwhile.
-    if (owner === undefined || suspected) {
-      const raw = await hot.getValue(hotKeys.replyOwner(replyId));
-      owner = raw ? (JSON.parse(raw) as ReplyOwner) : null;
-    }
+    if (owner === undefined || suspected) owner = await readOwner(hot, replyId);
     if (!owner || (await isAlive(hot, owner.instanceId, now))) {
       suspected = undefined;
       // No owner yet (the runner has not claimed it) or an owner that is gone: look again later.

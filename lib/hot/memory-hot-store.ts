@@ -261,11 +261,9 @@ export class MemoryHotStore implements HotStore {
     const scores = this.lines.get(line);
     const score = scores?.get(replyId);
     if (!scores || score === undefined) return null;
-    // Counted rather than sorted: one pass per call. Ties go by id, as in a Redis sorted set.
+    // Counted rather than sorted: one pass per call.
     let ahead = 0;
-    for (const [otherId, otherScore] of scores) {
-      if (otherScore < score || (otherScore === score && otherId < replyId)) ahead++;
-    }
+    for (const other of scores) if (lineOrder(other, [replyId, score]) < 0) ahead++;
     return ahead;
   }
 
@@ -274,9 +272,8 @@ export class MemoryHotStore implements HotStore {
   }
 
   async frontOfLine(line: string, count: number): Promise<string[]> {
-    const scores = [...(this.lines.get(line) ?? [])];
-    scores.sort(([idA, a], [idB, b]) => a - b || (idA < idB ? -1 : idA > idB ? 1 : 0));
-    return scores.slice(0, Math.max(0, count)).map(([replyId]) => replyId);
+    const members = [...(this.lines.get(line) ?? [])].sort(lineOrder);
+    return members.slice(0, Math.max(0, count)).map(([replyId]) => replyId);
   }
 
   async trimLine(line: string, minScore: number): Promise<number> {
@@ -292,4 +289,9 @@ export class MemoryHotStore implements HotStore {
     if (scores.size === 0) this.lines.delete(line);
     return removed;
   }
+}
+
+/** A line's order, as in a Redis sorted set: by score, ties by id. */
+function lineOrder([idA, scoreA]: [string, number], [idB, scoreB]: [string, number]): number {
+  return scoreA - scoreB || (idA < idB ? -1 : idA > idB ? 1 : 0);
 }
