@@ -19,4 +19,5 @@ COPY --from=build /app ./
 EXPOSE 3000
 # Migrations run once per deployment (the `migrate` service in docker-compose.yml, or
 # `npm run db:migrate` in a release step), not on every replica's start.
-CMD ["sh", "-c", "exec node node_modules/next/dist/bin/next start -H 0.0.0.0 -p \"$PORT\""]
+# The heap settings `npm start` uses (package.json config.serverNodeOptions; the README says why).
+CMD ["sh", "-c", "exec node $(node -p 'require(\"./package.json\").config.serverNodeOptions') node_modules/next/dist/bin/next start -H 0.0.0.0 -p \"$PORT\""]

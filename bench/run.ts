@@ -20,6 +20,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { burst, mapPool, now, sendAndRead, signInGuest, type Session, type UserOutcome } from "./lib/client";
+import { serverNodeOptions } from "../scripts/server-node-options";
 import { binaries, firstLine, sampleRss, startChild, waitForHttp, type Child } from "./lib/processes";
 import {
   burstFigures,
@@ -227,6 +228,8 @@ async function resetDouble(base: string): Promise<void> {
 function stampedeEnv(stores: Stores, modelUrl: string, overrides: Record<string, string>): Record<string, string | undefined> {
   return {
     ...baseEnv(),
+    // As `npm start` runs it; BENCH_NODE_OPTIONS come after, so they can override.
+    NODE_OPTIONS: [serverNodeOptions(ROOT), process.env.BENCH_NODE_OPTIONS].filter(Boolean).join(" "),
     NODE_ENV: "production",
     PORT: String(PORTS.stampede),
     DATA_DIR: stores.dataDir,
@@ -466,6 +469,10 @@ interface StreamsRun {
   maxOpenAtOnce: number;
   /** Most model calls the provider double had in flight at once. */
   providerMaxInFlight: number;
+  /** From the POST leaving the user to its first text token. */
+  timeToFirstTokenMs: Distribution;
+  /** Connections the server's accept queue dropped, sent again (sendAndRead). */
+  connectRetries: number;
   idleRssBytes: number;
   peakRssBytes: number;
   secondsPerStream: number;
@@ -508,6 +515,8 @@ async function runStreams(stores: Stores, sessions: Session[]): Promise<StreamsR
       completed: outcomes.filter((outcome) => outcome.completed).length,
       errors,
       maxOpenAtOnce: maxOverlap(outcomes),
+      timeToFirstTokenMs: distribution(outcomes.flatMap((outcome) => (outcome.firstTextAt ? [outcome.firstTextAt - outcome.postAt] : []))),
+      connectRetries: outcomes.reduce((sum, outcome) => sum + outcome.connectRetries, 0),
       providerMaxInFlight: provider.maxInFlight,
       idleRssBytes,
       peakRssBytes: rss.stop().peakBytes,
@@ -660,9 +669,13 @@ function renderMarkdown(results: Results): string {
           ["Streams started / completed", `${streams.streams} / ${streams.completed}${streams.completed < streams.streams ? ` (${errorsText(streams.errors)})` : ""}`],
           ["Most open at the same moment", String(streams.maxOpenAtOnce)],
           ["Model calls in flight at once (provider)", String(streams.providerMaxInFlight)],
+          ["Time to first token p50 / p95 / max", formatDistribution(streams.timeToFirstTokenMs)],
+          ["Connections the server did not accept in 10 s, sent again", String(streams.connectRetries)],
           ["Server RSS idle → peak", `${formatBytes(streams.idleRssBytes)} → ${formatBytes(streams.peakRssBytes)}`],
         ],
-      ) + `\n\nEach stream lasts about ${streams.secondsPerStream} s (50 tokens); LLM_MAX_CONCURRENCY=${streams.streams}, no provider cap.`,
+      ) +
+        `\n\nEach stream lasts about ${streams.secondsPerStream} s (50 tokens); LLM_MAX_CONCURRENCY=${streams.streams}, no provider cap. ` +
+        "A connection the server has not accepted after 10 s (its accept queue full while it is busy) is made again with the same message, as a browser keeps trying.",
     );
   }
   return sections.join("\n\n");

@@ -62,6 +62,30 @@ describe("health", () => {
   });
 });
 
+describe("sessions", () => {
+  it("are read from the hot store, and a session the hot store lost is read from Postgres: nobody is signed out", async () => {
+    const client = new RouteClient();
+    const signUp = await client.call(routes.auth.POST, {
+      method: "POST",
+      path: "/api/auth/sign-up/email",
+      json: { email: `user-${uniqueSuffix()}@example.test`, password: "correct horse battery", name: "Test User" },
+    });
+    const { token } = (await signUp.json()) as { token: string };
+    expect(await app.services.hot.getValue(`auth:${token}`)).toContain(token);
+
+    await app.services.hot.deleteValue(`auth:${token}`);
+    expect((await client.call(routes.chats.GET, { path: "/api/chats" })).status).toBe(200);
+  });
+
+  it("end on sign-out, in the hot store and in Postgres", async () => {
+    const client = await signUp();
+    const otherTab = client.copy();
+    expect((await otherTab.call(routes.chats.GET, { path: "/api/chats" })).status).toBe(200);
+    expect((await client.call(routes.auth.POST, { method: "POST", path: "/api/auth/sign-out", json: {} })).status).toBe(200);
+    await expectError(await otherTab.call(routes.chats.GET, { path: "/api/chats" }), 401, "unauthorized");
+  });
+});
+
 describe("POST /api/chat", () => {
   it("refuses a visitor without a session with 401", async () => {
     const response = await new RouteClient().call(routes.chat.POST, {

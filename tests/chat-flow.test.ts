@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoReplyText } from "@/lib/ai/demo-model";
 import { flushHistory } from "@/lib/chat/flush-history";
 import { getChatMessages, listChats } from "@/lib/chat/history";
+import { hotKeys } from "@/lib/chat/hot-keys";
 import { replyStreamResponse } from "@/lib/chat/reply-stream";
+import { writeReplyState } from "@/lib/chat/reply-state";
 import { stopReply, submitChatRequest } from "@/lib/chat/send-message";
 import { AppError } from "@/lib/errors";
 import { readUIMessageStream, startTestApp, textOf, type DriverSet, type TestApp } from "./support/app-services";
@@ -37,6 +39,15 @@ describe.each<DriverSet>(["embedded", "services"])("chat flow on the %s drivers"
     return { messageId, replyId, chunks };
   }
 
+  /** A second turn's reply answers its question with the first turn in context, and the chat keeps all four messages. */
+  async function expectSecondTurn(userId: string, chatId: string, text: string) {
+    const { chunks } = await sendAndRead(userId, chatId, text);
+    if (drivers === "embedded") expect(textOf(chunks)).toBe(demoReplyText(text, 2));
+    else expect(textOf(chunks)).toContain(text);
+    const { messages } = await getChatMessages(app.services, { chatId, userId });
+    expect(messages.map((message) => message.role)).toEqual(["user", "assistant", "user", "assistant"]);
+  }
+
   it("streams a complete reply through the relay and keeps both messages", async () => {
     const userId = await app.createUser();
     const chatId = `c_${uniqueSuffix()}`;
@@ -61,11 +72,32 @@ describe.each<DriverSet>(["embedded", "services"])("chat flow on the %s drivers"
     const userId = await app.createUser();
     const chatId = `c_${uniqueSuffix()}`;
     await sendAndRead(userId, chatId, "first question");
-    const { chunks } = await sendAndRead(userId, chatId, "second question");
-    if (drivers === "embedded") expect(textOf(chunks)).toBe(demoReplyText("second question", 2));
-    else expect(textOf(chunks)).toContain("second question");
-    const { messages } = await getChatMessages(app.services, { chatId, userId });
-    expect(messages.map((message) => message.role)).toEqual(["user", "assistant", "user", "assistant"]);
+    await expectSecondTurn(userId, chatId, "second question");
+  });
+
+  it("continues a chat whose hot copy expired with its whole history, in the model's context and in reads", async () => {
+    const userId = await app.createUser();
+    const chatId = `c_${uniqueSuffix()}`;
+    await sendAndRead(userId, chatId, "before the expiry");
+    await flushHistory(app.services);
+    // What the hot copy's TTL does: the chat and its messages leave the hot store, Postgres keeps them.
+    await app.services.hot.deleteChat(chatId, userId);
+    await expectSecondTurn(userId, chatId, "after the expiry");
+  });
+
+  it("ends a reader's stream with an error, once, when its reply's state is gone", async () => {
+    const userId = await app.createUser();
+    const replyId = `r_${uniqueSuffix()}`;
+    const { hot } = app.services;
+    await writeReplyState(hot, { replyId, chatId: `c_${uniqueSuffix()}`, userId, status: "queued", enqueuedAt: Date.now() }, 60);
+    const response = await replyStreamResponse(hot, { replyId, userId });
+    expect(response.headers.get("x-vercel-ai-ui-message-stream")).toBe("v1");
+    await hot.deleteValue(hotKeys.replyState(replyId));
+
+    const body = await response.text();
+    expect(body.endsWith("data: [DONE]\n\n")).toBe(true);
+    const chunks = await readUIMessageStream(new Response(body));
+    expect(chunks.map((chunk) => chunk.type)).toEqual(["error", "finish"]);
   });
 
   it("moves the hot history into the database on flush, and reads stay the same", async () => {

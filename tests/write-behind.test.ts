@@ -19,7 +19,7 @@ import { createDatabase, type Database } from "@/lib/db/client";
 import { AppError, toAppError } from "@/lib/errors";
 import { logger } from "@/lib/log";
 import { createHotStore } from "@/lib/hot/create-hot-store";
-import type { ChatMeta, HotStore, StoredMessage } from "@/lib/hot/hot-store";
+import { chatMeta, type ChatMeta, type HotStore, type StoredMessage } from "@/lib/hot/hot-store";
 import { compareMessages } from "@/lib/hot/message-order";
 import { createScratchPostgres, createScratchRedisPrefix, uniqueSuffix } from "./support/scratch";
 
@@ -38,16 +38,32 @@ interface DatabaseControl {
   down: boolean;
   /** $transaction calls made, failed ones included. */
   transactions: number;
+  /** Model queries made outside transactions (prisma.message.findMany and the like). */
+  queries: number;
   /** Runs inside each flush, after it read the hot store and before its transaction. */
   duringTransaction?: () => Promise<void>;
 }
 
 /** The app's Database over the scratch database, switchable to "down" and counting transactions. */
 function controlledDatabase(up: Database, unreachable: Database): { db: Database; control: DatabaseControl } {
-  const control: DatabaseControl = { down: false, transactions: 0 };
+  const control: DatabaseControl = { down: false, transactions: 0, queries: 0 };
+  const countQueries = (delegate: object) =>
+    new Proxy(delegate, {
+      get(target, method) {
+        const query = Reflect.get(target, method);
+        if (typeof query !== "function") return query;
+        return (...args: unknown[]) => {
+          control.queries += 1;
+          return query.apply(target, args);
+        };
+      },
+    });
   const counted = new Proxy(up.prisma, {
     get(target, property) {
       const value = Reflect.get(target, property);
+      if (typeof value === "object" && value !== null && typeof property === "string" && !property.startsWith("$")) {
+        return countQueries(value);
+      }
       if (typeof value !== "function") return value;
       if (property !== "$transaction") return value.bind(target);
       return async (...args: unknown[]) => {
@@ -121,7 +137,7 @@ beforeEach(() => {
   // The unflushed marks and the figures are store-wide: each test gets a store of its own.
   redis = createScratchRedisPrefix();
   hot = openHotStore();
-  Object.assign(control, { down: false, transactions: 0, duringTransaction: undefined });
+  Object.assign(control, { down: false, transactions: 0, queries: 0, duringTransaction: undefined });
 });
 
 afterEach(async () => {
@@ -209,6 +225,33 @@ describe("flushing the hot history into Postgres", () => {
     expect(await hot.getChat(chat.id)).toBeNull();
     expect(await hot.listMessages(chat.id)).toEqual([]);
     expect({ history: await history(), list: await list() }).toEqual(before);
+  });
+
+  it("reads a chat created in the hot store from the hot store alone, and from Postgres once its hot messages are gone", async () => {
+    const userId = await createUser();
+    const chat = { ...newChat(userId), holdsWholeHistory: true };
+    const written = conversation(chat, 4);
+    await writeLive(hot, chat, written);
+    await flushHistory({ db, hot });
+    const history = () => getChatMessages({ db, hot }, { chatId: chat.id, userId });
+
+    control.queries = 0;
+    const read = await history();
+    expect(idsOf(read.messages)).toEqual(idsOf(written));
+    expect(read.chat).toEqual(chatMeta(chat));
+    expect(control.queries).toBe(0);
+
+    // A chat the hot store holds only part of (continued after its hot copy expired) stitches.
+    const older = newChat(userId);
+    await writeLive(hot, older, conversation(older, 2));
+    await flushHistory({ db, hot });
+    control.queries = 0;
+    await getChatMessages({ db, hot }, { chatId: older.id, userId });
+    expect(control.queries).toBeGreaterThan(0);
+
+    // Evicted, say: the chat's record outlived its messages. Postgres has them.
+    await hot.deleteMessages(chat.id, idsOf(written));
+    expect(idsOf((await history()).messages)).toEqual(idsOf(written));
   });
 
   it("keeps chatting while Postgres is down, counts the failed flushes and drains the backlog once it is back", async () => {

@@ -25,6 +25,8 @@ export interface UserOutcome {
   text: string;
   /** A reply with text that ended with `finish` and no error. */
   completed: boolean;
+  /** Connection attempts the server never accepted (its accept queue full), sent again. */
+  connectRetries: number;
 }
 
 export interface Session {
@@ -59,20 +61,45 @@ export async function signInGuest(baseUrl: string, origin: string, index: number
 
 const STAMP = /\[t=(\d+)\]/;
 
+/** Connection failures before any answer: the server's accept queue was full, nothing was sent. */
+const CONNECT_FAILURES = new Set(["UND_ERR_CONNECT_TIMEOUT", "ECONNRESET", "ECONNREFUSED"]);
+const CONNECT_ATTEMPTS = 4;
+
+/**
+ * Posts, trying again while the connection itself fails. fetch gives up on a connection after
+ * 10 s, where a browser keeps retrying it for a minute or two; the message is the same (same chat
+ * and message id), so the app answers it once whichever attempt gets through.
+ */
+async function postPatiently(url: string, init: RequestInit, outcome: UserOutcome): Promise<Response> {
+  for (;;) {
+    try {
+      return await fetch(url, init);
+    } catch (error) {
+      const code = ((error as Error).cause as { code?: string } | undefined)?.code;
+      if (!code || !CONNECT_FAILURES.has(code) || outcome.connectRetries + 1 >= CONNECT_ATTEMPTS) throw error;
+      outcome.connectRetries += 1;
+    }
+  }
+}
+
 /** Posts one message to `url` and reads the AI SDK UI message stream to its end. */
 export async function sendAndRead(
   url: string,
   { index, headers, body, timeoutMs }: { index: number; headers: Record<string, string>; body: unknown; timeoutMs: number },
 ): Promise<UserOutcome> {
-  const outcome: UserOutcome = { index, postAt: now(), status: 0, text: "", completed: false };
+  const outcome: UserOutcome = { index, postAt: now(), status: 0, text: "", completed: false, connectRetries: 0 };
   let finished = false;
   try {
-    const response = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...headers },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
+    const response = await postPatiently(
+      url,
+      {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      },
+      outcome,
+    );
     outcome.status = response.status;
     if (!response.ok || !response.body) {
       const raw = await response.text();
@@ -119,13 +146,21 @@ export async function sendAndRead(
       }
     }
   } catch (error) {
-    outcome.streamError ??= error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    outcome.streamError ??= describeFailure(error);
   }
   const stamp = STAMP.exec(outcome.text);
   if (stamp) outcome.stampAt = Number(stamp[1]);
   outcome.completed = finished && !outcome.streamError && outcome.text.length > 0;
   if (outcome.status === 200 && !outcome.completed) outcome.errorCode ??= classifyStreamError(outcome.streamError);
   return outcome;
+}
+
+/** The error and, for fetch's bare "fetch failed", the socket error under it (ECONNRESET, a timeout). */
+function describeFailure(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause as { code?: string; message?: string } | undefined;
+  const detail = cause ? ` (${cause.code ?? cause.message ?? String(cause)})` : "";
+  return `${error.name}: ${error.message}${detail}`;
 }
 
 /** "429" when an in-stream error names a rate limit, "5xx" for a server error, else "stream-error". */

@@ -1,13 +1,16 @@
 /**
  * The users admin page: search, plan tier and role changes, bans. Every change is validated here
  * (better-auth would store any role string) and written to the audit log in the same
- * transaction. Changes apply to the user's very next request: the session lookup reads the user
- * row each time (no session cookie cache), and the limits are chosen from the tier it finds.
+ * transaction. Changes apply to the user's very next request: the cached copies of their sessions
+ * are rewritten from Postgres right after (there is no session cookie cache), and the limits are
+ * chosen from the tier the session carries.
  *
  * A ban keeps the user's sessions: viewer.ts answers every request of a banned user with 403
  * `banned` at once, which a revoked session could not (it would read as signed out, 401), and
  * better-auth refuses new sign-ins with 403 BANNED_USER. An unban lets the same sessions back in.
  */
+import type { Auth } from "@/lib/auth/auth";
+import { refreshCachedSessions } from "@/lib/auth/session-storage";
 import type { Database } from "@/lib/db/client";
 import { AppError, notFound } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
@@ -118,14 +121,34 @@ async function findUser(tx: Prisma.TransactionClient, userId: string): Promise<U
   return row;
 }
 
+interface UserChangeDeps {
+  db: Database;
+  auth: Auth;
+}
+
+/**
+ * Saves a change to a user, then rewrites the cached copies of their sessions
+ * (lib/auth/session-storage.ts), so the change applies from their next request. They are
+ * rewritten even when nothing changed: an admin retrying after a failed rewrite repairs them.
+ */
+async function changeUser(
+  { db, auth }: UserChangeDeps,
+  userId: string,
+  change: (tx: Prisma.TransactionClient) => Promise<AdminUser>,
+): Promise<AdminUser> {
+  const user = await db.prisma.$transaction(change);
+  await refreshCachedSessions(auth, userId);
+  return user;
+}
+
 /** Changes a user's plan tier and/or role; an unchanged value is neither written nor audited. */
 export async function updateUser(
-  { db }: { db: Database },
+  services: UserChangeDeps,
   admin: AdminActor,
   userId: string,
   change: { tier?: PlanTier; role?: UserRole },
 ): Promise<AdminUser> {
-  return db.prisma.$transaction(async (tx) => {
+  return changeUser(services, userId, async (tx) => {
     const before = toAdminUser(await findUser(tx, userId));
     if (change.role !== undefined && change.role !== before.role) {
       if (userId === admin.userId) {
@@ -156,12 +179,12 @@ export async function updateUser(
 }
 
 export async function banUser(
-  { db }: { db: Database },
+  services: UserChangeDeps,
   admin: AdminActor,
   userId: string,
   { reason }: { reason?: string },
 ): Promise<AdminUser> {
-  return db.prisma.$transaction(async (tx) => {
+  return changeUser(services, userId, async (tx) => {
     const before = toAdminUser(await findUser(tx, userId));
     if (userId === admin.userId) throw new AppError("invalid_request", "You can't ban yourself.");
     if (before.role === "admin") throw new AppError("invalid_request", "Admins can't be banned: change their role to user first.");
@@ -179,8 +202,8 @@ export async function banUser(
   });
 }
 
-export async function unbanUser({ db }: { db: Database }, admin: AdminActor, userId: string): Promise<AdminUser> {
-  return db.prisma.$transaction(async (tx) => {
+export async function unbanUser(services: UserChangeDeps, admin: AdminActor, userId: string): Promise<AdminUser> {
+  return changeUser(services, userId, async (tx) => {
     const before = toAdminUser(await findUser(tx, userId));
     if (before.banned) {
       await tx.user.update({ where: { id: userId }, data: { banned: false, banReason: null, banExpires: null } });

@@ -9,6 +9,7 @@ import type { AppConfig } from "@/lib/config";
 import type { Database } from "@/lib/db/client";
 import type { HotStore } from "@/lib/hot/hot-store";
 import { transferChats } from "@/lib/chat/transfer-chats";
+import { hotSessionStorage } from "./session-storage";
 
 export interface AuthDeps {
   config: AppConfig;
@@ -31,6 +32,9 @@ export function createAuth({ config, db, hot, secret, baseUrl }: AuthDeps) {
     baseURL: baseUrl,
     trustedOrigins,
     database: prismaAdapter(db.prisma, { provider: "postgresql" }),
+    // Sessions are read from the hot store and kept in Postgres too (lib/auth/session-storage.ts).
+    secondaryStorage: hotSessionStorage(hot),
+    session: { storeSessionInDatabase: true },
     // Stampede limits auth attempts itself (lib/auth/auth-request.ts), with a client IP it can trust.
     rateLimit: { enabled: false },
     emailAndPassword: { enabled: true, minPasswordLength: 8, maxPasswordLength: 128 },

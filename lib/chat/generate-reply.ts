@@ -72,15 +72,14 @@ export async function generateReply(
 ): Promise<{ status: ReplyStatus }> {
   const { config, hot } = deps;
   const ttl = config.chat.hotHistoryTtlSeconds;
-  const state = await currentState(hot, job);
-  if (isSettled(state.status)) return { status: state.status };
-
   // Independent round trips go out together: each one here delays the reply's first token.
-  const [, , cancelled] = await Promise.all([
+  // Leaving the line is harmless for a reply that turns out settled: it left the line before.
+  const [state, , cancelled] = await Promise.all([
+    currentState(hot, job),
     hot.leaveLine(hotKeys.replyLine, job.replyId),
-    countReplyMetrics(hot, { retries: attempt > 0 ? 1 : 0, fallbacks: modelId === job.modelId ? 0 : 1 }),
     hot.getValue(hotKeys.replyCancel(job.replyId)),
   ]);
+  if (isSettled(state.status)) return { status: state.status };
   if (cancelled) {
     const writer = new RelayWriter(hot, job.replyId, ttl);
     writer.write({ type: "abort", reason: "stopped before it started" });
@@ -93,6 +92,7 @@ export async function generateReply(
   const [, { messages }] = await Promise.all([
     writeReplyState(hot, { ...state, status: "running", startedAt }, ttl),
     getChatMessages(deps, { chatId: job.chatId, userId: job.userId }),
+    countReplyMetrics(hot, { retries: attempt > 0 ? 1 : 0, fallbacks: modelId === job.modelId ? 0 : 1 }),
   ]);
   const cut = messages.findIndex((message) => message.id === job.userMessageId);
   const history = (cut === -1 ? messages : messages.slice(0, cut + 1)).map(toUIMessage);
@@ -101,14 +101,15 @@ export async function generateReply(
   const cancelWatch = setInterval(async () => {
     if (await hot.getValue(hotKeys.replyCancel(job.replyId)).catch(() => null)) abort.abort();
   }, CANCEL_POLL_MS);
-  // Admin figures (lib/metrics/model-calls.ts): each attempt is one model call, in flight until it settles.
-  const modelCall = await startModelCall(hot, `${job.replyId}:${attempt}`);
+  // Admin figures (lib/metrics/model-calls.ts): each attempt is one model call, in flight until it
+  // settles. Counted while the call starts rather than before: the count never delays a token.
+  const modelCall = startModelCall(hot, `${job.replyId}:${attempt}`);
   let outcome: StreamOutcome;
   try {
     outcome = await streamToRelay(deps, job, { modelId, history, signal: abort.signal });
   } finally {
     clearInterval(cancelWatch);
-    await modelCall.end();
+    await (await modelCall).end();
   }
 
   if (outcome.kind === "failed-before-text") {
@@ -211,7 +212,8 @@ async function streamToRelay(
   // A stream that ends on an error chunk still needs its finish.
   let ending: UIMessageChunk = { type: "finish" };
   for await (const chunk of stream) {
-    if (!textStarted) {
+    const first = !textStarted;
+    if (first) {
       if (chunk.type === "error") return { kind: "failed-before-text", error: modelError };
       if (PREAMBLE_CHUNKS.has(chunk.type)) {
         held.push(chunk);
@@ -222,6 +224,9 @@ async function streamToRelay(
     }
     if (isTerminalChunk(chunk)) ending = chunk;
     else relay(chunk);
+    // The first token waits for its append: the reader gets it then, before the rest of a fast
+    // stream keeps this process busy.
+    if (first) await writer.flush();
   }
 
   const status = signal.aborted ? "cancelled" : modelError !== undefined ? "failed" : "done";

@@ -6,7 +6,7 @@
 import * as chatsDb from "@/lib/db/chats";
 import type { Database } from "@/lib/db/client";
 import { databaseUnavailable, isDatabaseUnreachable, notFound } from "@/lib/errors";
-import type { ChatMeta, HotStore, StoredMessage } from "@/lib/hot/hot-store";
+import { chatMeta, type ChatMeta, type HotChat, type HotStore, type StoredMessage } from "@/lib/hot/hot-store";
 import { compareMessages } from "@/lib/hot/message-order";
 import { logger } from "@/lib/log";
 import { buryChat, buryMessages, unburyChat } from "./tombstones";
@@ -39,19 +39,19 @@ async function unlessDatabaseDown<T>(read: Promise<T>): Promise<T | typeof DATAB
 
 /** The chat if it is the user's, from the hot store first, else Postgres; null otherwise. */
 export async function findChatForUser(deps: HistoryDeps, params: { chatId: string; userId: string }): Promise<ChatMeta | null> {
-  return (await findChat(deps, params))?.chat ?? null;
+  return (await findChat(deps, params, await deps.hot.getChat(params.chatId)))?.chat ?? null;
 }
 
-/** The chat, and whether the hot store had it: such a chat can be answered without Postgres. */
+/** The chat if it is the user's, from the hot store's copy (`hotChat`, null if none) or Postgres. */
 async function findChat(
-  { db, hot }: HistoryDeps,
+  { db }: HistoryDeps,
   { chatId, userId }: { chatId: string; userId: string },
-): Promise<{ chat: ChatMeta; hot: boolean } | null> {
-  const hotChat = await hot.getChat(chatId);
-  if (hotChat) return hotChat.userId === userId ? { chat: hotChat, hot: true } : null;
+  hotChat: HotChat | null,
+): Promise<{ chat: ChatMeta; hotChat: HotChat | null } | null> {
+  if (hotChat) return hotChat.userId === userId ? { chat: chatMeta(hotChat), hotChat } : null;
   const durable = await unlessDatabaseDown(chatsDb.getChatForUser(db.prisma, { chatId, userId }));
   if (durable === DATABASE_DOWN) throw databaseUnavailable();
-  return durable && { chat: durable, hot: false };
+  return durable && { chat: durable, hotChat: null };
 }
 
 export async function getChatForUserOrThrow(deps: HistoryDeps, params: { chatId: string; userId: string }) {
@@ -61,22 +61,25 @@ export async function getChatForUserOrThrow(deps: HistoryDeps, params: { chatId:
 }
 
 /**
- * Every message of a chat the user owns, oldest first; throws not_found otherwise. With Postgres
- * unreachable, a chat the hot store has is answered from the hot store alone (its messages since
- * its hot copy began: all of them, unless it had expired once); any other is database_unavailable.
+ * Every message of a chat the user owns, oldest first; throws not_found otherwise. A chat whose
+ * hot copy holds its whole history is answered from the hot store alone, as every reply's history
+ * read of a live chat is; others stitch Postgres and the hot store. With Postgres unreachable, a
+ * chat the hot store has is answered from the hot store alone (its messages since its hot copy
+ * began: all of them, unless it had expired once); any other is database_unavailable.
  */
 export async function getChatMessages(
   deps: HistoryDeps,
   { chatId, userId }: { chatId: string; userId: string },
 ): Promise<{ chat: ChatMeta; messages: StoredMessage[] }> {
-  const found = await findChat(deps, { chatId, userId });
+  // Read together; the messages are used only once the chat is known to be the user's.
+  const [hotChat, hot] = await Promise.all([deps.hot.getChat(chatId), deps.hot.listMessages(chatId)]);
+  const found = await findChat(deps, { chatId, userId }, hotChat);
   if (!found) throw notFound();
-  const [durable, hot] = await Promise.all([
-    unlessDatabaseDown(chatsDb.listMessagesForChat(deps.db.prisma, { chatId, userId })),
-    deps.hot.listMessages(chatId),
-  ]);
+  // No messages at all means the hot copy lost them (evicted, say): Postgres has the history.
+  if (found.hotChat?.holdsWholeHistory && hot.length > 0) return { chat: found.chat, messages: hot };
+  const durable = await unlessDatabaseDown(chatsDb.listMessagesForChat(deps.db.prisma, { chatId, userId }));
   if (durable === DATABASE_DOWN) {
-    if (!found.hot) throw databaseUnavailable();
+    if (!found.hotChat) throw databaseUnavailable();
     logger.warn({ chatId, userId }, "Postgres unreachable: chat history answered from the hot store alone");
     return { chat: found.chat, messages: hot };
   }
@@ -126,7 +129,7 @@ export async function listChats(
   }
   const byId = new Map<string, ChatMeta>();
   for (const chat of durable === DATABASE_DOWN ? [] : durable) byId.set(chat.id, chat);
-  for (const chat of hot) byId.set(chat.id, chat);
+  for (const chat of hot) byId.set(chat.id, chatMeta(chat));
   const sorted = [...byId.values()].sort((a, b) => b.updatedAt - a.updatedAt || (a.id < b.id ? 1 : -1));
   const page = sorted.slice(0, limit);
   return { chats: page, ...(sorted.length > limit && { nextBefore: page.at(-1)!.updatedAt }) };

@@ -21,6 +21,8 @@ export class RelayWriter {
   private pending: Promise<unknown> = Promise.resolve();
   private failure: unknown;
   private hasWrittenText = false;
+  /** Whether an append set the relay's TTL; until one succeeds, each append sets it. */
+  private hasSetTtl = false;
 
   constructor(
     private readonly hot: HotStore,
@@ -53,7 +55,12 @@ export class RelayWriter {
     const batch = this.buffer.map((chunk) => JSON.stringify(chunk));
     this.buffer = [];
     this.pending = this.pending
-      .then(() => this.hot.appendRelay(this.replyId, batch, this.ttlSeconds))
+      .then(async () => {
+        // Set once: a reply streams for minutes at most, its relay lives for the hot TTL (a day).
+        const setTtl = !this.hasSetTtl;
+        await this.hot.appendRelay(this.replyId, batch, setTtl ? this.ttlSeconds : undefined);
+        this.hasSetTtl = true;
+      })
       .catch((error) => {
         this.failure ??= error;
       });
@@ -74,29 +81,36 @@ export interface RelayReadOptions {
   idleMs?: number;
   /**
    * Called while no chunk arrives, with the offset read up to: emits place-in-line updates,
-   * detects dead replies.
+   * detects dead replies. A terminal chunk among them ends the read.
    */
-  onIdle?: (offset: number) => Promise<UIMessageChunk[] | "end">;
+  onIdle?: (offset: number) => Promise<UIMessageChunk[]>;
 }
 
-/** Yields the relay's chunks from an offset until its terminal chunk, waiting for new ones. */
-export async function* readRelay(hot: HotStore, replyId: string, options: RelayReadOptions = {}) {
+/**
+ * Yields the relay from an offset, a batch of entries at a time, until its terminal chunk,
+ * waiting for new ones. Entries are the chunks' JSON text as appended, so a reader can send them
+ * on without decoding and encoding them again.
+ */
+export async function* readRelay(hot: HotStore, replyId: string, options: RelayReadOptions = {}): AsyncGenerator<string[]> {
   let offset = options.fromOffset ?? 0;
   const idleMs = options.idleMs ?? 1000;
+  let handed: string[] | undefined;
   while (!options.signal?.aborted) {
-    const raw = await hot.readRelay(replyId, offset);
-    for (const entry of raw) {
-      offset += 1;
-      const chunk = JSON.parse(entry) as UIMessageChunk;
-      yield chunk;
-      if (isTerminalChunk(chunk)) return;
+    const entries = handed ?? (await hot.readRelay(replyId, offset));
+    handed = undefined;
+    if (entries.length > 0) {
+      const end = entries.findIndex((entry) => isTerminalChunk(JSON.parse(entry) as UIMessageChunk));
+      const batch = end === -1 ? entries : entries.slice(0, end + 1);
+      offset += batch.length;
+      yield batch;
+      if (end !== -1) return;
+      continue;
     }
-    if (raw.length > 0) continue;
-    if (options.onIdle) {
-      const extra = await options.onIdle(offset);
-      if (extra === "end") return;
-      for (const chunk of extra) yield chunk;
+    const extra = (await options.onIdle?.(offset)) ?? [];
+    if (extra.length > 0) {
+      yield extra.map((chunk) => JSON.stringify(chunk));
+      if (extra.some(isTerminalChunk)) return;
     }
-    await hot.waitForRelay(replyId, offset, idleMs);
+    handed = await hot.waitForRelay(replyId, offset, idleMs);
   }
 }

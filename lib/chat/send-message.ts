@@ -10,7 +10,7 @@ import * as chatsDb from "@/lib/db/chats";
 import type { Database } from "@/lib/db/client";
 import { AppError, isDatabaseUnreachable, notFound } from "@/lib/errors";
 import { logger } from "@/lib/log";
-import type { ChatMeta, HotStore, StoredMessage } from "@/lib/hot/hot-store";
+import type { ChatMeta, HotChat, HotStore, StoredMessage } from "@/lib/hot/hot-store";
 import type { JobRunner } from "@/lib/jobs/job-runner";
 import { lineScore } from "@/lib/jobs/reply-policy";
 import { readReplyState } from "./reply-state";
@@ -184,20 +184,21 @@ async function openOrCreateChat(
   userId: string,
   request: { chatId: string; text: string },
   now: number,
-): Promise<{ chat: ChatMeta; isNew: boolean }> {
+): Promise<{ chat: HotChat; isNew: boolean }> {
   const hotChat = await hot.getChat(request.chatId);
   if (hotChat) {
     if (hotChat.userId !== userId) throw notFound();
     return { chat: hotChat, isNew: false };
   }
   const owner = await chatOwnerIfReachable(db, request.chatId);
-  if (owner !== null && owner !== userId) throw notFound();
-  const durable = owner === null ? null : await chatsDb.getChatForUser(db.prisma, { chatId: request.chatId, userId });
-  if (durable) return { chat: durable, isNew: false };
-  return {
-    chat: { id: request.chatId, userId, title: titleFromMessage(request.text), createdAt: now, updatedAt: now },
-    isNew: true,
-  };
+  if (owner !== UNKNOWN_OWNER && owner !== null) {
+    if (owner !== userId) throw notFound();
+    const durable = await chatsDb.getChatForUser(db.prisma, { chatId: request.chatId, userId });
+    if (durable) return { chat: durable, isNew: false };
+  }
+  const chat = { id: request.chatId, userId, title: titleFromMessage(request.text), createdAt: now, updatedAt: now };
+  // Known to be new, rather than unknown to a Postgres that is down: its history starts here.
+  return { chat: { ...chat, holdsWholeHistory: owner !== UNKNOWN_OWNER }, isNew: true };
 }
 
 /** Stops the reply in progress in a chat the user owns; not_found for anyone else's chat. */
@@ -213,16 +214,19 @@ function idsOf(messages: StoredMessage[]): string[] {
   return messages.map((message) => message.id);
 }
 
+const UNKNOWN_OWNER = Symbol("Postgres unreachable");
+
 /**
- * Who owns a chat id the hot store does not know. With Postgres down, chatting goes on: the id is
- * taken as a new chat (ids are random, so it is one), and the flush writes it once Postgres is back.
+ * Who owns a chat id the hot store does not know (null: nobody). With Postgres down, chatting goes
+ * on: the id is taken as a new chat (ids are random, so it is one), and the flush writes it once
+ * Postgres is back.
  */
-async function chatOwnerIfReachable(db: Database, chatId: string): Promise<string | null> {
+async function chatOwnerIfReachable(db: Database, chatId: string): Promise<string | null | typeof UNKNOWN_OWNER> {
   try {
     return await chatsDb.getChatOwner(db.prisma, { chatId });
   } catch (error) {
     if (!isDatabaseUnreachable(error)) throw error;
     logger.warn({ chatId }, "database unreachable: accepting the chat as new");
-    return null;
+    return UNKNOWN_OWNER;
   }
 }

@@ -57,6 +57,13 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
         expect(await store.getChat("nope")).toBeNull();
       });
 
+      it("keeps the mark of a chat that holds its whole history", async () => {
+        const meta = { ...chat("c2", "alice", 2_000), holdsWholeHistory: true };
+        await store.putChat(meta, LONG_TTL);
+        expect(await store.getChat("c2")).toEqual(meta);
+        expect(await store.listChats("alice", 10)).toEqual([meta]);
+      });
+
       it("updates a chat in place when it is put again", async () => {
         await store.putChat(chat("c1", "alice", 2_000), LONG_TTL);
         await store.putChat({ ...chat("c1", "alice", 3_000), title: "Renamed" }, LONG_TTL);
@@ -275,6 +282,16 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
         expect(woken.elapsed).toBeLessThan(4_000);
       });
 
+      it("hands the appended entries to a waiter they continue, and nothing to one they skip", async () => {
+        await store.appendRelay("r1", ["a"], LONG_TTL);
+        const continued = store.waitForRelay("r1", 1, 5_000);
+        const behind = store.waitForRelay("r1", 0, 5_000);
+        expect(await behind).toBeUndefined();
+        await store.appendRelay("r1", ["b", "c"], LONG_TTL);
+        expect(await continued).toEqual(["b", "c"]);
+        expect(await store.readRelay("r1", 1)).toEqual(["b", "c"]);
+      });
+
       it("returns promptly when the relay is already past the known length", async () => {
         await store.appendRelay("r1", ["a", "b"], LONG_TTL);
         expect(await settlesWithin(store.waitForRelay("r1", 1, 5_000), 4_000)).toBe("settled");
@@ -296,6 +313,15 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
         await store.deleteValue("v");
         expect(await store.getValue("v")).toBeNull();
         await store.deleteValue("never-set");
+      });
+
+      it("takes a value once: of several takers at once, exactly one gets it", async () => {
+        await store.setValue("once", "token", LONG_TTL);
+        const taken = await Promise.all([store.takeValue("once"), store.takeValue("once"), store.takeValue("once")]);
+        expect(taken.filter((value) => value === "token")).toHaveLength(1);
+        expect(taken.filter((value) => value === null)).toHaveLength(2);
+        expect(await store.getValue("once")).toBeNull();
+        expect(await store.takeValue("never-set")).toBeNull();
       });
 
       it("returns text exactly, even text that looks like JSON", async () => {
@@ -387,6 +413,7 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
       await store.setCached("short", "x", 1);
       await store.setCached("long", "y", LONG_TTL);
       await store.appendRelay("short", ["x"], 1);
+      await store.appendRelay("short", ["x2"]);
       await store.appendRelay("long", ["y"], LONG_TTL);
       await store.setValue("short", "x", 1);
       await store.setValue("long", "y", LONG_TTL);

@@ -33,6 +33,21 @@ export interface ChatMeta {
   updatedAt: number;
 }
 
+/** A chat as the hot store keeps it. */
+export interface HotChat extends ChatMeta {
+  /**
+   * Set on a chat created through the hot store: every message it ever had was written here
+   * first, so while its hot copy lives Postgres holds nothing that copy lacks, and a history read
+   * can skip Postgres (lib/chat/history.ts).
+   */
+  holdsWholeHistory?: boolean;
+}
+
+/** The chat's own fields, without the hot store's bookkeeping: what clients and Postgres see. */
+export function chatMeta({ id, userId, title, createdAt, updatedAt }: ChatMeta): ChatMeta {
+  return { id, userId, title, createdAt, updatedAt };
+}
+
 /** One chat awaiting a flush: `version` is compared when the mark is cleared. */
 export interface UnflushedChat {
   chatId: string;
@@ -51,10 +66,10 @@ export interface HotStore {
 
   // --- chats and their recent messages -------------------------------------------------
   /** Creates or updates a chat's metadata and indexes it under its user by `updatedAt`. */
-  putChat(chat: ChatMeta, ttlSeconds: number): Promise<void>;
-  getChat(chatId: string): Promise<ChatMeta | null>;
+  putChat(chat: HotChat, ttlSeconds: number): Promise<void>;
+  getChat(chatId: string): Promise<HotChat | null>;
   /** The user's chats known to the hot store, newest first. */
-  listChats(userId: string, limit: number): Promise<ChatMeta[]>;
+  listChats(userId: string, limit: number): Promise<HotChat[]>;
   /** Upserts by message id, so writing the same message twice keeps one copy. */
   putMessages(chatId: string, messages: StoredMessage[], ttlSeconds: number): Promise<void>;
   /** Ordered by createdAt, then id. */
@@ -77,20 +92,29 @@ export interface HotStore {
   setCached(key: string, value: string, ttlSeconds: number): Promise<void>;
 
   // --- reply relay: an append-only list of stream chunks, readable from any offset --------
-  /** Appends chunks in order and returns the relay's new length. */
-  appendRelay(replyId: string, chunks: string[], ttlSeconds: number): Promise<number>;
+  /**
+   * Appends chunks in order and returns the relay's new length. The relay's TTL is set when
+   * `ttlSeconds` is given and kept otherwise: a writer gives it on its first append, so each token
+   * after costs one command.
+   */
+  appendRelay(replyId: string, chunks: string[], ttlSeconds?: number): Promise<number>;
   readRelay(replyId: string, fromOffset: number): Promise<string[]>;
   /**
-   * Resolves once the relay may have grown past `knownLength`, or after `timeoutMs`.
-   * Callers re-read afterwards; a spurious wake-up is harmless.
+   * Resolves once the relay may have grown past `knownLength`, or after `timeoutMs`. When an
+   * append through this same store brought the entries right after `knownLength`, it resolves
+   * with them (all the relay holds from `knownLength`, as of that append), so the reader of a
+   * reply this process writes need not read them back. Otherwise callers re-read; a spurious
+   * wake-up is harmless.
    */
-  waitForRelay(replyId: string, knownLength: number, timeoutMs: number): Promise<void>;
+  waitForRelay(replyId: string, knownLength: number, timeoutMs: number): Promise<string[] | undefined>;
 
   // --- small shared values ---------------------------------------------------------------
   /** JSON-serialisable state with a TTL (reply state, cancel flags, active reply of a chat). */
   setValue(key: string, value: string, ttlSeconds: number): Promise<void>;
   getValue(key: string): Promise<string | null>;
   deleteValue(key: string): Promise<void>;
+  /** Gets a value and deletes it in one step: of two callers at once, only one gets it. */
+  takeValue(key: string): Promise<string | null>;
   /**
    * Adds `by` to a counter and returns the new value; the TTL is set on first increment (more
    * exactly: whenever the counter has none), and later increments do not extend it.

@@ -6,7 +6,7 @@
  * Chats and messages are kept as JSON text, as Redis keeps them: callers get fresh objects
  * they may mutate, and exactly what survives a Redis round trip survives here.
  */
-import type { ChatMeta, HotStore, StoredMessage, UnflushedChat } from "./hot-store";
+import type { HotChat, HotStore, StoredMessage, UnflushedChat } from "./hot-store";
 import { compareMessages } from "./message-order";
 import { RelayWaiters } from "./relay-waiters";
 
@@ -98,19 +98,19 @@ export class MemoryHotStore implements HotStore {
 
   // --- chats and their recent messages -------------------------------------------------
 
-  async putChat(chat: ChatMeta, ttlSeconds: number): Promise<void> {
+  async putChat(chat: HotChat, ttlSeconds: number): Promise<void> {
     this.chats.set(chat.id, JSON.stringify(chat), expiryAfter(ttlSeconds));
     const chatIds = this.chatIdsByUser.get(chat.userId) ?? new Set();
     chatIds.add(chat.id);
     this.chatIdsByUser.set(chat.userId, chatIds);
   }
 
-  async getChat(chatId: string): Promise<ChatMeta | null> {
+  async getChat(chatId: string): Promise<HotChat | null> {
     const json = this.chats.get(chatId);
-    return json === undefined ? null : (JSON.parse(json) as ChatMeta);
+    return json === undefined ? null : (JSON.parse(json) as HotChat);
   }
 
-  async listChats(userId: string, limit: number): Promise<ChatMeta[]> {
+  async listChats(userId: string, limit: number): Promise<HotChat[]> {
     const chatIds = this.chatIdsByUser.get(userId);
     if (!chatIds || limit <= 0) return [];
     // Newest first; ties in reverse id order, as ZREVRANGE gives them.
@@ -120,11 +120,11 @@ export class MemoryHotStore implements HotStore {
   }
 
   /** The user's live chats, pruning ids of chats that expired or now belong to someone else. */
-  private liveChatsOf(userId: string, chatIds: Set<string>): ChatMeta[] {
-    const live: ChatMeta[] = [];
+  private liveChatsOf(userId: string, chatIds: Set<string>): HotChat[] {
+    const live: HotChat[] = [];
     for (const chatId of chatIds) {
       const json = this.chats.get(chatId);
-      const chat = json === undefined ? null : (JSON.parse(json) as ChatMeta);
+      const chat = json === undefined ? null : (JSON.parse(json) as HotChat);
       if (chat?.userId === userId) live.push(chat);
       else chatIds.delete(chatId);
     }
@@ -198,12 +198,13 @@ export class MemoryHotStore implements HotStore {
 
   // --- reply relay ---------------------------------------------------------------------
 
-  async appendRelay(replyId: string, chunks: string[], ttlSeconds: number): Promise<number> {
-    const relay = this.relays.get(replyId) ?? [];
+  async appendRelay(replyId: string, chunks: string[], ttlSeconds?: number): Promise<number> {
+    const current = this.relays.entry(replyId);
+    const relay = current?.value ?? [];
     if (chunks.length === 0) return relay.length;
     relay.push(...chunks);
-    this.relays.set(replyId, relay, expiryAfter(ttlSeconds));
-    this.relayWaiters.wake(replyId);
+    this.relays.set(replyId, relay, ttlSeconds === undefined ? (current?.expiresAt ?? Infinity) : expiryAfter(ttlSeconds));
+    this.relayWaiters.wake(replyId, { from: relay.length - chunks.length, entries: chunks });
     return relay.length;
   }
 
@@ -211,9 +212,9 @@ export class MemoryHotStore implements HotStore {
     return (this.relays.get(replyId) ?? []).slice(fromOffset);
   }
 
-  async waitForRelay(replyId: string, knownLength: number, timeoutMs: number): Promise<void> {
-    if ((this.relays.get(replyId)?.length ?? 0) > knownLength) return;
-    return this.relayWaiters.wait(replyId, timeoutMs).done;
+  async waitForRelay(replyId: string, knownLength: number, timeoutMs: number): Promise<string[] | undefined> {
+    if ((this.relays.get(replyId)?.length ?? 0) > knownLength) return undefined;
+    return this.relayWaiters.wait(replyId, knownLength, timeoutMs);
   }
 
   // --- small shared values ---------------------------------------------------------------
@@ -228,6 +229,12 @@ export class MemoryHotStore implements HotStore {
 
   async deleteValue(key: string): Promise<void> {
     this.values.delete(key);
+  }
+
+  async takeValue(key: string): Promise<string | null> {
+    const value = this.values.get(key) ?? null;
+    this.values.delete(key);
+    return value;
   }
 
   async incrCounter(key: string, by: number, ttlSeconds?: number): Promise<number> {

@@ -5,7 +5,7 @@
  *
  * Key layout (every key starts with `prefix`, "stampede:" by default):
  *
- *   chat:{chatId}          STRING  ChatMeta JSON                           EX ttl of putChat
+ *   chat:{chatId}          STRING  HotChat JSON                            EX ttl of putChat
  *   messages:{chatId}      HASH    messageId → StoredMessage JSON          EXPIRE ttl of putMessages
  *   user-chats:{userId}    ZSET    chatId scored by updatedAt              EXPIRE NX + GT: lives as
  *                                                                          long as its longest-lived chat
@@ -35,7 +35,7 @@
  * pipeline of LLENs for every relay this process waits on).
  */
 import type { Redis } from "@upstash/redis";
-import type { ChatMeta, HotStore, StoredMessage, UnflushedChat } from "./hot-store";
+import type { HotChat, HotStore, StoredMessage, UnflushedChat } from "./hot-store";
 import { compareMessages } from "./message-order";
 import { RelayWaiters } from "./relay-waiters";
 
@@ -91,11 +91,6 @@ function memberId(raw: unknown): string {
   return typeof raw === "string" ? raw : JSON.stringify(raw);
 }
 
-interface RelayWatcher {
-  knownLength: number;
-  release: () => void;
-}
-
 /** LLENs per pipeline in the shared relay poll. */
 const RELAY_POLL_BATCH = 500;
 
@@ -106,9 +101,8 @@ export class RedisHotStore implements HotStore {
   private readonly relayPollMs: number;
   private readonly closeClient?: () => Promise<void>;
   private readonly unflushed: { marks: string; versions: string; clock: string };
+  /** Waits on relays, by reply: woken by this store's appends and by the shared poll (pollRelays). */
   private readonly relayWaiters = new RelayWaiters();
-  /** Waits on relays, by reply, for the shared poll (pollRelays). */
-  private readonly relayWatchers = new Map<string, Set<RelayWatcher>>();
   private relayPollTimer: ReturnType<typeof setInterval> | undefined;
   private relayPolling = false;
   /** Relays whose wait began this turn, looked at once right away. */
@@ -155,7 +149,7 @@ export class RedisHotStore implements HotStore {
 
   // --- chats and their recent messages -------------------------------------------------
 
-  async putChat(chat: ChatMeta, ttlSeconds: number): Promise<void> {
+  async putChat(chat: HotChat, ttlSeconds: number): Promise<void> {
     const index = this.userChatsKey(chat.userId);
     await this.client
       .multi()
@@ -168,21 +162,21 @@ export class RedisHotStore implements HotStore {
       .exec();
   }
 
-  async getChat(chatId: string): Promise<ChatMeta | null> {
+  async getChat(chatId: string): Promise<HotChat | null> {
     const raw = await this.client.get(this.chatKey(chatId));
-    return raw === null ? null : parseStoredJson<ChatMeta>(raw);
+    return raw === null ? null : parseStoredJson<HotChat>(raw);
   }
 
-  async listChats(userId: string, limit: number): Promise<ChatMeta[]> {
+  async listChats(userId: string, limit: number): Promise<HotChat[]> {
     if (limit <= 0) return [];
     const index = this.userChatsKey(userId);
     const ids = (await this.client.zrange<unknown[]>(index, 0, limit - 1, { rev: true })).map(memberId);
     if (ids.length === 0) return [];
     const metas = await this.client.mget<unknown[]>(ids.map(this.chatKey));
-    const chats: ChatMeta[] = [];
+    const chats: HotChat[] = [];
     const stale: string[] = [];
     metas.forEach((raw, i) => {
-      const chat = raw === null ? null : parseStoredJson<ChatMeta>(raw);
+      const chat = raw === null ? null : parseStoredJson<HotChat>(raw);
       // Expired, or moved to another user since it was indexed here. Pruned now, so a later
       // call is not short of `limit` because of them.
       if (chat?.userId === userId) chats.push(chat);
@@ -265,15 +259,15 @@ export class RedisHotStore implements HotStore {
 
   // --- reply relay ---------------------------------------------------------------------
 
-  async appendRelay(replyId: string, chunks: string[], ttlSeconds: number): Promise<number> {
+  async appendRelay(replyId: string, chunks: string[], ttlSeconds?: number): Promise<number> {
     const key = this.relayKey(replyId);
     if (chunks.length === 0) return this.client.llen(key);
-    const [length] = await this.client
-      .multi()
-      .rpush(key, ...chunks.map(wrapText))
-      .expire(key, ttlSeconds)
-      .exec();
-    this.relayWaiters.wake(replyId);
+    const entries = chunks.map(wrapText);
+    const [length] =
+      ttlSeconds === undefined
+        ? [await this.client.rpush(key, ...entries)]
+        : await this.client.multi().rpush(key, ...entries).expire(key, ttlSeconds).exec();
+    this.relayWaiters.wake(replyId, { from: length - chunks.length, entries: chunks });
     return length;
   }
 
@@ -282,15 +276,11 @@ export class RedisHotStore implements HotStore {
     return raws.map(unwrapText);
   }
 
-  async waitForRelay(replyId: string, knownLength: number, timeoutMs: number): Promise<void> {
+  async waitForRelay(replyId: string, knownLength: number, timeoutMs: number): Promise<string[] | undefined> {
     // Woken at once by an append through this store, else by the shared poll below (which also
     // catches an append that landed before this wait began), else by the timeout.
-    const wait = this.relayWaiters.wait(replyId, timeoutMs);
-    const watcher: RelayWatcher = { knownLength, release: wait.release };
-    const watchers = this.relayWatchers.get(replyId) ?? new Set<RelayWatcher>();
-    watchers.add(watcher);
-    this.relayWatchers.set(replyId, watchers);
-    this.relayPollTimer ??= setInterval(() => void this.pollRelays([...this.relayWatchers.keys()]), this.relayPollMs);
+    const woken = this.relayWaiters.wait(replyId, knownLength, timeoutMs);
+    this.relayPollTimer ??= setInterval(() => void this.pollRelays(this.relayWaiters.replyIds()), this.relayPollMs);
     // Look once now too (batched with every wait begun in the same turn): the relay may have grown
     // between the caller's read and this wait.
     this.relayFresh.add(replyId);
@@ -302,11 +292,9 @@ export class RedisHotStore implements HotStore {
       });
     }
     try {
-      await wait.done;
+      return await woken;
     } finally {
-      watchers.delete(watcher);
-      if (watchers.size === 0 && this.relayWatchers.get(replyId) === watchers) this.relayWatchers.delete(replyId);
-      if (this.relayWatchers.size === 0 && this.relayPollTimer) {
+      if (this.relayWaiters.isEmpty && this.relayPollTimer) {
         clearInterval(this.relayPollTimer);
         this.relayPollTimer = undefined;
       }
@@ -327,11 +315,7 @@ export class RedisHotStore implements HotStore {
         const pipeline = this.client.pipeline();
         for (const replyId of batch) pipeline.llen(this.relayKey(replyId));
         const lengths = await pipeline.exec<number[]>();
-        batch.forEach((replyId, i) => {
-          for (const watcher of [...(this.relayWatchers.get(replyId) ?? [])]) {
-            if (lengths[i] > watcher.knownLength) watcher.release();
-          }
-        });
+        batch.forEach((replyId, i) => this.relayWaiters.wakeBehind(replyId, lengths[i]));
       }
     } catch {
       // Redis unreachable: the waits end by their timeouts, and their callers meet the failure
@@ -354,6 +338,11 @@ export class RedisHotStore implements HotStore {
 
   async deleteValue(key: string): Promise<void> {
     await this.client.del(this.valueKey(key));
+  }
+
+  async takeValue(key: string): Promise<string | null> {
+    const raw = await this.client.getdel(this.valueKey(key));
+    return raw === null ? null : unwrapText(raw);
   }
 
   async incrCounter(key: string, by: number, ttlSeconds?: number): Promise<number> {

@@ -163,16 +163,19 @@ export interface TcpRedisClient {
   close(): Promise<void>;
 }
 
-/** An `@upstash/redis` client for an ordinary Redis (`redis://` or `rediss://` URL). */
 /** While Redis is down, ioredis reports every reconnect attempt; one log line a minute is enough. */
 const CONNECTION_ERROR_LOG_INTERVAL_MS = 60_000;
 
+/** An `@upstash/redis` client for an ordinary Redis (`redis://` or `rediss://` URL). */
 export function createTcpRedisClient(url: string, options: RedisOptions = {}): TcpRedisClient {
   const connection = new IORedis(url, {
     // A command fails after one retry instead of twenty, so a Redis outage becomes a prompt 503
     // rather than requests hanging; ioredis keeps reconnecting in the background.
     maxRetriesPerRequest: 1,
     connectTimeout: 2_000,
+    // Commands sent in the same tick share one socket write: a message's independent round trips
+    // go out together, and under load a system call per command was a tenth of the CPU.
+    enableAutoPipelining: true,
     ...options,
   });
   let lastLogged = 0;

@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { serverNodeOptions } from "../server-node-options";
 
 export interface ClusterOptions {
   /** Project root holding the build (`.next`). */
@@ -148,7 +149,15 @@ function startInstance(
     const next = path.join(root, "node_modules", "next", "dist", "bin", "next");
     const spawned = spawn(process.execPath, [next, "start", "-p", String(port), "-H", "127.0.0.1"], {
       cwd: root,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "production", ...env, PORT: String(port) },
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? "",
+        NODE_ENV: "production",
+        // As `npm start` runs it.
+        NODE_OPTIONS: serverNodeOptions(root),
+        ...env,
+        PORT: String(port),
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const collect = (chunk: Buffer) => {

@@ -44,6 +44,13 @@ export class RouteClient {
     return response;
   }
 
+  /** Another client with a copy of this one's cookies, as a second tab or a copied cookie would have. */
+  copy(): RouteClient {
+    const other = new RouteClient(this.ip);
+    for (const [name, value] of this.cookies) other.cookies.set(name, value);
+    return other;
+  }
+
   get signedIn(): boolean {
     return [...this.cookies.keys()].some((name) => name.endsWith("session_token"));
   }
