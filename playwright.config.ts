@@ -44,7 +44,7 @@ export default defineConfig({
   ],
   webServer: [
     {
-      command: `npx tsx scripts/provider-double.ts --port ${E2E.providerPort} --token-delay 40 --tokens ${E2E.providerReplyWords}`,
+      command: `npx tsx scripts/provider-double.ts --port ${E2E.providerPort} --token-delay 50 --tokens ${E2E.providerReplyWords}`,
       url: `http://127.0.0.1:${E2E.providerPort}/v1/models`,
       reuseExistingServer: false,
       timeout: 30_000,

@@ -3,14 +3,12 @@
  * e2e/support/e2e-env.ts): the overview's figures move while a scripted burst of guests chats,
  * a tier change and a ban apply to the user's very next request, and anyone else gets 403.
  */
-import { randomBytes } from "node:crypto";
-import type { APIRequestContext, APIResponse, Browser, BrowserContext, Locator, Page } from "@playwright/test";
+import type { Locator, Page } from "@playwright/test";
+import { apiGuest, newId as id } from "./support/api-guest";
 import { newAccount, signIn, signUp } from "./support/accounts";
 import { expect, newVisitorContext, test } from "./support/fixtures";
 
 const ADMIN = { email: "admin@e2e.test", password: "an admin password for e2e" };
-
-const id = (prefix: string) => `${prefix}_${randomBytes(6).toString("hex")}`;
 
 /** Signs up as the configured admin; once the account exists (an earlier test), signs in. */
 async function becomeAdmin(page: Page): Promise<void> {
@@ -24,28 +22,6 @@ async function becomeAdmin(page: Page): Promise<void> {
   await expect(signedIn.or(refused)).toBeVisible();
   if (!(await signedIn.isVisible())) await signIn(page, ADMIN);
   await expect(page.getByTestId("admin-link")).toBeVisible();
-}
-
-/** A visitor on their own network with a guest session, chatting through the API as the page would. */
-interface ApiGuest {
-  context: BrowserContext;
-  request: APIRequestContext;
-  userId: string;
-  send(text: string): Promise<APIResponse>;
-}
-
-async function apiGuest(browser: Browser): Promise<ApiGuest> {
-  const context = await newVisitorContext(browser);
-  const request = context.request;
-  const started = await request.post("/api/auth/sign-in/anonymous", { data: {} });
-  expect(started.ok()).toBe(true);
-  const userId: string = (await started.json()).user.id;
-  return {
-    context,
-    request,
-    userId,
-    send: (text) => request.post("/api/chat", { data: { chatId: id("c"), messageId: id("m"), text } }),
-  };
 }
 
 async function figure(locator: Locator): Promise<number> {

@@ -5,7 +5,7 @@ const root = path.resolve(__dirname, "../..");
 const postgresAdmin = process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const providerPort = 4311;
-/** Words in each reply of the e2e provider double: at its 40 ms a word, a reply streams for over 3 s. */
+/** Words in each reply of the e2e provider double: at its 50 ms a word, a reply streams for 4 s. */
 const providerReplyWords = 80;
 
 function withDatabase(url: string, database: string): string {
@@ -26,8 +26,8 @@ export const E2E = {
       PORT: "3301",
       DATA_DIR: path.join(root, ".data/e2e-embedded"),
       BETTER_AUTH_URL: "http://127.0.0.1:3301",
-      // Slow enough that a person (or a test) can press Stop mid-reply.
-      DEMO_MODEL_DELAY_MS: "40",
+      // Slow enough that a person (or a test on a loaded machine) can press Stop or reload mid-reply.
+      DEMO_MODEL_DELAY_MS: "60",
       // Two model calls at once, so a handful of visitors already wait in line.
       LLM_MAX_CONCURRENCY: "2",
       TRUSTED_PROXY_HOPS: "1",

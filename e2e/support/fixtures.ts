@@ -12,8 +12,8 @@ export function visitorAddress(): string {
   return `198.51.100.${(counter % 250) + 1}`;
 }
 
-export async function newVisitorContext(browser: Browser): Promise<BrowserContext> {
-  return browser.newContext({ extraHTTPHeaders: { "x-forwarded-for": visitorAddress() } });
+export async function newVisitorContext(browser: Browser, address = visitorAddress()): Promise<BrowserContext> {
+  return browser.newContext({ extraHTTPHeaders: { "x-forwarded-for": address } });
 }
 
 export const test = base.extend({
