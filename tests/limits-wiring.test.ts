@@ -71,12 +71,16 @@ describe("limits on POST /api/chat", () => {
       expect(response.status).toBe(200);
       await response.text();
     }
-    const refused = await send(client, "one too many");
+    const chatId = `c_${uniqueSuffix()}`;
+    const refused = await send(client, "one too many", chatId);
     expect(refused.status).toBe(429);
     const body = await refused.json();
     expect(body.error.code).toBe("rate_limited");
     expect(body.error.retryAfter).toBeGreaterThan(0);
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    // The refused message was not stored: its chat does not exist.
+    const chat = await client.call(app.routes.chatById.GET, { path: `/api/chats/${chatId}`, params: { id: chatId } });
+    expect(chat.status).toBe(404);
   });
 
   it("holds the guest limit of a network across fresh guest sessions", async () => {

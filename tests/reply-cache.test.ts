@@ -1,23 +1,32 @@
 import type { UIMessageChunk } from "ai";
 import IORedis from "ioredis";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { parseConfig } from "@/lib/config";
 import {
-  lookupCachedReply,
+  countCacheLookup,
   normalisePrompt,
+  readCachedReply,
   readReplyCacheCounters,
   replyCacheKey,
   storeCachedReply,
   type CachedReply,
+  type PromptInChat,
 } from "@/lib/chat/reply-cache";
 import type { HotStore } from "@/lib/hot/hot-store";
-import { MemoryHotStore } from "@/lib/hot/memory-hot-store";
 import { RedisHotStore } from "@/lib/hot/redis-hot-store";
 import { createTcpRedisClient } from "@/lib/hot/redis-requester";
-import { createScratchRedisPrefix, uniqueSuffix } from "./support/scratch";
+import { describeOnEachHotStore } from "./support/hot-stores";
+import { createScratchRedisPrefix } from "./support/scratch";
 import { TEST_REDIS_URL } from "./support/services";
 
 const TTL = 3_600;
+
+/** A lookup as a message makes it: read, then counted. */
+async function lookupCachedReply(hot: HotStore, prompt: PromptInChat): Promise<CachedReply | null> {
+  const lookup = await readCachedReply(hot, prompt);
+  await countCacheLookup(hot, lookup);
+  return lookup?.reply ?? null;
+}
 const PAST_ONE_SECOND_TTL_MS = 1_600;
 
 const scratch = createScratchRedisPrefix();
@@ -41,16 +50,6 @@ function reply(text: string, extra: UIMessageChunk[] = []): CachedReply {
 
 const first = (modelId: string, text: string) => ({ modelId, text, isFirstMessage: true });
 
-const adapters: [string, () => HotStore][] = [
-  ["MemoryHotStore", () => new MemoryHotStore()],
-  [
-    "RedisHotStore",
-    () => {
-      const { client, close } = createTcpRedisClient(TEST_REDIS_URL);
-      return new RedisHotStore({ client, driver: "redis", prefix: `${scratch.prefix}${uniqueSuffix()}:`, close });
-    },
-  ],
-];
 
 describe("prompt normalisation", () => {
   it("ignores case, punctuation and spacing, but keeps words apart", () => {
@@ -66,15 +65,9 @@ describe("prompt normalisation", () => {
   });
 });
 
-describe.each(adapters)("reply cache on %s", (_name, makeStore) => {
-  let hot: HotStore;
-
-  afterEach(async () => {
-    await hot.close();
-  });
-
+describeOnEachHotStore("reply cache", (newStore) => {
   it("serves a reply to the same first message, however it is written", async () => {
-    hot = makeStore();
+    const hot = newStore();
     expect(await storeCachedReply(hot, { ...first("small", "Hello, World!"), reply: reply("Hi there!"), ttlSeconds: TTL })).toBe(true);
     const cached = await lookupCachedReply(hot, first("small", "  hello world "));
     expect(cached?.chunks.find((chunk) => chunk.type === "text-delta")).toMatchObject({ delta: "Hi there!" });
@@ -82,13 +75,13 @@ describe.each(adapters)("reply cache on %s", (_name, makeStore) => {
   });
 
   it("misses for another model", async () => {
-    hot = makeStore();
+    const hot = newStore();
     await storeCachedReply(hot, { ...first("small", "hello"), reply: reply("Hi"), ttlSeconds: TTL });
     expect(await lookupCachedReply(hot, first("large", "hello"))).toBeNull();
   });
 
   it("keeps a reply only for the TTL it is given", async () => {
-    hot = makeStore();
+    const hot = newStore();
     await storeCachedReply(hot, { ...first("small", "hello"), reply: reply("Hi"), ttlSeconds: 1 });
     expect(await lookupCachedReply(hot, first("small", "hello"))).not.toBeNull();
     await new Promise((resolve) => setTimeout(resolve, PAST_ONE_SECOND_TTL_MS));
@@ -96,7 +89,7 @@ describe.each(adapters)("reply cache on %s", (_name, makeStore) => {
   });
 
   it("neither stores nor serves replies to later turns, and counts nothing for them", async () => {
-    hot = makeStore();
+    const hot = newStore();
     const laterTurn = { modelId: "small", text: "hello", isFirstMessage: false };
     expect(await storeCachedReply(hot, { ...laterTurn, reply: reply("Depends on history"), ttlSeconds: TTL })).toBe(false);
     expect(await lookupCachedReply(hot, first("small", "hello"))).toBeNull();
@@ -108,7 +101,7 @@ describe.each(adapters)("reply cache on %s", (_name, makeStore) => {
   });
 
   it("counts hits, misses and the tokens each hit saved", async () => {
-    hot = makeStore();
+    const hot = newStore();
     expect(await readReplyCacheCounters(hot)).toEqual({ hits: 0, misses: 0, tokensSaved: 0 });
     await lookupCachedReply(hot, first("small", "hello"));
     expect(await readReplyCacheCounters(hot)).toEqual({ hits: 0, misses: 1, tokensSaved: 0 });
@@ -120,7 +113,7 @@ describe.each(adapters)("reply cache on %s", (_name, makeStore) => {
   });
 
   it("keeps only replies that finished cleanly", async () => {
-    hot = makeStore();
+    const hot = newStore();
     const stopped: CachedReply = { ...reply("Hal"), chunks: [...reply("Hal").chunks.slice(0, 4), { type: "abort" }] };
     const failed = reply("Hi", [{ type: "error", errorText: "provider down" }]);
     expect(await storeCachedReply(hot, { ...first("small", "stopped"), reply: stopped, ttlSeconds: TTL })).toBe(false);
@@ -130,7 +123,7 @@ describe.each(adapters)("reply cache on %s", (_name, makeStore) => {
   });
 
   it("shares no one's reply id, metadata or place in line", async () => {
-    hot = makeStore();
+    const hot = newStore();
     await storeCachedReply(hot, { ...first("small", "hello"), reply: reply("Hi"), ttlSeconds: TTL });
     const cached = await lookupCachedReply(hot, first("small", "hello"));
     expect(cached?.chunks).toEqual([
@@ -143,7 +136,7 @@ describe.each(adapters)("reply cache on %s", (_name, makeStore) => {
   });
 
   it("treats an unreadable entry as a miss", async () => {
-    hot = makeStore();
+    const hot = newStore();
     await hot.setCached(replyCacheKey("small", "hello")!, "{not json", TTL);
     expect(await lookupCachedReply(hot, first("small", "hello"))).toBeNull();
     expect((await readReplyCacheCounters(hot)).misses).toBe(1);

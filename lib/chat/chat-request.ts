@@ -1,13 +1,14 @@
 /**
  * POST /api/chat's one entry point: a message is checked against the sender's plan (length,
  * pace, daily messages and tokens, and for guests their network's allowance) before anything is
- * stored or any model spend is queued; then it is accepted (lib/chat/send-message.ts).
+ * stored or any model spend is queued, while what the request needs is read; then it is
+ * accepted (lib/chat/send-message.ts).
  */
 import { checkChatAllowance } from "@/lib/limits/chat-allowance";
 import type { Limiter } from "@/lib/limits/limiter";
 import { logger } from "@/lib/log";
 import { shouldFlushEarly } from "./flush-history";
-import { submitChatRequest, validateMessageText, type ChatRequest, type SendMessageDeps, type Sender } from "./send-message";
+import { prepareChatRequest, validateMessageText, type ChatRequest, type SendMessageDeps, type Sender } from "./send-message";
 
 /** Header with the messages the sender has left today, for the composer's hint. */
 export const DAILY_REMAINING_HEADER = "X-Messages-Remaining-Today";
@@ -19,8 +20,12 @@ export async function acceptChatRequest(
   const textLength = request.kind === "send" ? request.text.length : 0;
   // An empty or oversized message is refused before it costs the sender anything.
   if (request.kind === "send") validateMessageText(request.text, deps.config.chat.maxMessageLength);
-  const allowance = await checkChatAllowance(deps, { viewer: sender, clientIp, textLength });
-  const accepted = await submitChatRequest(deps, sender, request);
+  // Asked together: preparing only reads, and nothing is written unless the allowance holds.
+  const [allowance, prepared] = await Promise.all([
+    checkChatAllowance(deps, { viewer: sender, clientIp, textLength }),
+    prepareChatRequest(deps, sender, request),
+  ]);
+  const accepted = await prepared.commit();
   // Not awaited: the in-process runner's flush takes as long as the flush, and the sender should not.
   void requestEarlyFlush(deps);
   const headers: Record<string, string> = { ...allowance.headers };

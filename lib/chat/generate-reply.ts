@@ -73,11 +73,13 @@ export async function generateReply(
   const { config, hot } = deps;
   const ttl = config.chat.hotHistoryTtlSeconds;
   // Independent round trips go out together: each one here delays the reply's first token.
-  // Leaving the line is harmless for a reply that turns out settled: it left the line before.
-  const [state, , cancelled] = await Promise.all([
+  // Leaving the line is harmless for a reply that turns out settled: it left the line before, and
+  // its history is read for nothing.
+  const [state, , cancelled, { messages }] = await Promise.all([
     currentState(hot, job),
     hot.leaveLine(hotKeys.replyLine, job.replyId),
     hot.getValue(hotKeys.replyCancel(job.replyId)),
+    getChatMessages(deps, { chatId: job.chatId, userId: job.userId }),
   ]);
   if (isSettled(state.status)) return { status: state.status };
   if (cancelled) {
@@ -89,11 +91,6 @@ export async function generateReply(
   }
 
   const startedAt = Date.now();
-  const [, { messages }] = await Promise.all([
-    writeReplyState(hot, { ...state, status: "running", startedAt }, ttl),
-    getChatMessages(deps, { chatId: job.chatId, userId: job.userId }),
-    countReplyMetrics(hot, { retries: attempt > 0 ? 1 : 0, fallbacks: modelId === job.modelId ? 0 : 1 }),
-  ]);
   const cut = messages.findIndex((message) => message.id === job.userMessageId);
   const history = (cut === -1 ? messages : messages.slice(0, cut + 1)).map(toUIMessage);
 
@@ -101,12 +98,24 @@ export async function generateReply(
   const cancelWatch = setInterval(async () => {
     if (await hot.getValue(hotKeys.replyCancel(job.replyId)).catch(() => null)) abort.abort();
   }, CANCEL_POLL_MS);
+  // Written while the model call starts, and awaited before its first token is relayed: readers
+  // see "running" by the time text reaches them, and a hot store that fails here fails the attempt
+  // before anything reached the relay, as a failure of the reads above would.
+  const markedRunning = Promise.all([
+    writeReplyState(hot, { ...state, status: "running", startedAt }, ttl),
+    countReplyMetrics(hot, { retries: attempt > 0 ? 1 : 0, fallbacks: modelId === job.modelId ? 0 : 1 }),
+  ]);
+  // Awaited by streamToRelay; a failure before that is handled there, not reported as unhandled.
+  markedRunning.catch(() => undefined);
   // Admin figures (lib/metrics/model-calls.ts): each attempt is one model call, in flight until it
   // settles. Counted while the call starts rather than before: the count never delays a token.
   const modelCall = startModelCall(hot, `${job.replyId}:${attempt}`);
   let outcome: StreamOutcome;
   try {
-    outcome = await streamToRelay(deps, job, { modelId, history, signal: abort.signal });
+    outcome = await streamToRelay(deps, job, { modelId, history, signal: abort.signal, markedRunning });
+  } catch (error) {
+    abort.abort();
+    throw error;
   } finally {
     clearInterval(cancelWatch);
     await (await modelCall).end();
@@ -172,7 +181,12 @@ type StreamOutcome =
 async function streamToRelay(
   { config, hot, models }: GenerateReplyDeps,
   job: ReplyJob,
-  { modelId, history, signal }: { modelId: string; history: ChatUIMessage[]; signal: AbortSignal },
+  {
+    modelId,
+    history,
+    signal,
+    markedRunning,
+  }: { modelId: string; history: ChatUIMessage[]; signal: AbortSignal; markedRunning: Promise<unknown> },
 ): Promise<StreamOutcome> {
   const writer = new RelayWriter(hot, job.replyId, config.chat.hotHistoryTtlSeconds);
   const metadata: ChatMessageMetadata = { createdAt: job.enqueuedAt, model: modelId };
@@ -211,6 +225,7 @@ async function streamToRelay(
   let textStarted = false;
   // A stream that ends on an error chunk still needs its finish.
   let ending: UIMessageChunk = { type: "finish" };
+  await markedRunning;
   for await (const chunk of stream) {
     const first = !textStarted;
     if (first) {

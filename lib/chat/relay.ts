@@ -87,30 +87,43 @@ export interface RelayReadOptions {
 }
 
 /**
+ * How long a relay may be silent before `onIdle` is first asked about it. A reply that starts at
+ * once, or keeps streaming, never needs a place in line or a check on its writer; asking at every
+ * empty read cost round trips between batches and held the first token back behind them.
+ */
+const FIRST_IDLE_MS = 200;
+
+/**
  * Yields the relay from an offset, a batch of entries at a time, until its terminal chunk,
  * waiting for new ones. Entries are the chunks' JSON text as appended, so a reader can send them
  * on without decoding and encoding them again.
+ *
+ * Each step starts with a wait rather than a read: entries appended through this process are
+ * handed to the wait the moment they are written (a reply's first token, read by the instance
+ * that runs it, needs no round trip), and a relay already longer ends the wait at once.
  */
 export async function* readRelay(hot: HotStore, replyId: string, options: RelayReadOptions = {}): AsyncGenerator<string[]> {
   let offset = options.fromOffset ?? 0;
   const idleMs = options.idleMs ?? 1000;
-  let handed: string[] | undefined;
+  /** Whether the last wait brought nothing: the relay is idle (in line, or its writer slow or gone). */
+  let idle = false;
   while (!options.signal?.aborted) {
+    const handed = await hot.waitForRelay(replyId, offset, idle ? idleMs : Math.min(idleMs, FIRST_IDLE_MS));
     const entries = handed ?? (await hot.readRelay(replyId, offset));
-    handed = undefined;
-    if (entries.length > 0) {
-      const end = entries.findIndex((entry) => isTerminalChunk(JSON.parse(entry) as UIMessageChunk));
-      const batch = end === -1 ? entries : entries.slice(0, end + 1);
-      offset += batch.length;
-      yield batch;
-      if (end !== -1) return;
+    if (entries.length === 0) {
+      idle = true;
+      const extra = (await options.onIdle?.(offset)) ?? [];
+      if (extra.length > 0) {
+        yield extra.map((chunk) => JSON.stringify(chunk));
+        if (extra.some(isTerminalChunk)) return;
+      }
       continue;
     }
-    const extra = (await options.onIdle?.(offset)) ?? [];
-    if (extra.length > 0) {
-      yield extra.map((chunk) => JSON.stringify(chunk));
-      if (extra.some(isTerminalChunk)) return;
-    }
-    handed = await hot.waitForRelay(replyId, offset, idleMs);
+    idle = false;
+    const end = entries.findIndex((entry) => isTerminalChunk(JSON.parse(entry) as UIMessageChunk));
+    const batch = end === -1 ? entries : entries.slice(0, end + 1);
+    offset += batch.length;
+    yield batch;
+    if (end !== -1) return;
   }
 }

@@ -63,22 +63,33 @@ export function replyCacheKey(modelId: string, text: string): string | null {
   return `reply:${digest}`;
 }
 
-/** The cached reply to this prompt, counting a hit (and the tokens it saves) or a miss. */
-export async function lookupCachedReply(hot: HotStore, { modelId, text, isFirstMessage }: PromptInChat): Promise<CachedReply | null> {
+/** A cache lookup's result: the reply found, if any; null when the prompt is not looked up. */
+export type CacheLookup = { reply: CachedReply | null } | null;
+
+/**
+ * Reads the cache for a prompt without counting the lookup, so it can be asked before it is
+ * known to be wanted (lib/chat/send-message.ts); countCacheLookup counts the lookups used.
+ */
+export async function readCachedReply(hot: HotStore, { modelId, text, isFirstMessage }: PromptInChat): Promise<CacheLookup> {
   const key = isFirstMessage ? replyCacheKey(modelId, text) : null;
   if (key === null) return null;
   const raw = await hot.getCached(key);
-  const reply = raw === null ? null : parseCachedReply(raw);
+  return { reply: raw === null ? null : parseCachedReply(raw) };
+}
+
+/** Counts a lookup for the admin pages: a hit (and the tokens it saves) or a miss. */
+export async function countCacheLookup(hot: HotStore, lookup: CacheLookup): Promise<void> {
+  if (lookup === null) return;
+  const { reply } = lookup;
   if (reply === null) {
     await hot.incrCounter(REPLY_CACHE_COUNTERS.misses, 1);
-    return null;
+    return;
   }
   await Promise.all([
     hot.incrCounter(REPLY_CACHE_COUNTERS.hits, 1),
     hot.incrCounter(REPLY_CACHE_COUNTERS.tokensSaved, reply.inputTokens + reply.outputTokens),
     countInMinute(hot, "cache-hits"),
   ]);
-  return reply;
 }
 
 /**

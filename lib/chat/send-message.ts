@@ -18,7 +18,7 @@ import { deleteChatMessages, getChatForUserOrThrow, getChatMessages } from "./hi
 import { writeUnflushed } from "./write-unflushed";
 import { replayCachedReply } from "./cached-reply";
 import { hotKeys } from "./hot-keys";
-import { lookupCachedReply } from "./reply-cache";
+import { countCacheLookup, readCachedReply, type CacheLookup } from "./reply-cache";
 import type { ReplyJob, ReplyState, Tier } from "./types";
 
 export interface SendMessageDeps {
@@ -75,11 +75,33 @@ export function validateMessageText(text: string, maxLength: number): void {
   }
 }
 
+/**
+ * A chat request once everything it depends on has been read (the chat and that it is the
+ * sender's, an earlier submit of the same message, the history an edit or a regeneration
+ * replaces, the reply cache), before anything is written: `commit` writes and queues it.
+ */
+export interface PreparedChatRequest {
+  commit(): Promise<{ replyId: string; chat: ChatMeta }>;
+}
+
+/** Prepares and commits a request: see prepareChatRequest. */
 export async function submitChatRequest(
   deps: SendMessageDeps,
   sender: Sender,
   request: ChatRequest,
 ): Promise<{ replyId: string; chat: ChatMeta }> {
+  return (await prepareChatRequest(deps, sender, request)).commit();
+}
+
+/**
+ * Reads only, so it can run while the sender's allowance is checked (lib/chat/chat-request.ts):
+ * a request refused there has written nothing. Throws not_found for another user's chat.
+ */
+export async function prepareChatRequest(
+  deps: SendMessageDeps,
+  sender: Sender,
+  request: ChatRequest,
+): Promise<PreparedChatRequest> {
   const modelId = deps.models.resolveModelId(request.modelId);
   const now = Date.now();
 
@@ -87,32 +109,38 @@ export async function submitChatRequest(
     const { chat, messages } = await getChatMessages(deps, { chatId: request.chatId, userId: sender.userId });
     const lastUser = messages.findLast((message) => message.role === "user");
     if (!lastUser) throw new AppError("invalid_request", "There is no message to answer again in this chat.");
-    await cancelActiveReply(deps.hot, chat.id);
-    await deleteChatMessages(deps, chat, idsOf(messages.slice(messages.indexOf(lastUser) + 1)));
     const replyId = newReplyId(lastUser.id);
-    await queueReply(deps, replyJob({ chat, sender, modelId, userMessageId: lastUser.id, replyId, now }));
-    return { replyId, chat };
+    return {
+      async commit() {
+        await cancelActiveReply(deps.hot, chat.id);
+        await deleteChatMessages(deps, chat, idsOf(messages.slice(messages.indexOf(lastUser) + 1)));
+        await queueReply(deps, replyJob({ chat, sender, modelId, userMessageId: lastUser.id, replyId, now }));
+        return { replyId, chat };
+      },
+    };
   }
 
   validateMessageText(request.text, deps.config.chat.maxMessageLength);
   const replyId = replyIdFor(request.chatId, request.messageId);
   // Asked together; the reply's state counts only once the chat is known to be the sender's.
-  const [{ chat, isNew }, existingReply] = await Promise.all([
-    openOrCreateChat(deps, sender.userId, request, now),
+  const [opened, existingReply] = await Promise.all([
+    openOrCreateChat(deps, sender.userId, { ...request, modelId }, now),
     deps.hot.getValue(hotKeys.replyState(replyId)),
   ]);
-  if (existingReply) return { replyId, chat };
-  let isFirstMessage = isNew;
+  const { chat } = opened;
+  if (existingReply) return { commit: async () => ({ replyId, chat }) };
 
+  let { cacheLookup } = opened;
+  let replaced: string[] = [];
   if (request.editOf) {
     const { messages } = await getChatMessages(deps, { chatId: chat.id, userId: sender.userId });
     const lastUser = messages.findLast((message) => message.role === "user");
     if (lastUser?.id !== request.editOf) {
       throw new AppError("invalid_request", "Only the last message you sent can be edited.");
     }
-    await cancelActiveReply(deps.hot, chat.id);
-    await deleteChatMessages(deps, chat, idsOf(messages.slice(messages.indexOf(lastUser))));
-    isFirstMessage = messages.indexOf(lastUser) === 0;
+    replaced = idsOf(messages.slice(messages.indexOf(lastUser)));
+    const isFirstMessage = messages.indexOf(lastUser) === 0;
+    cacheLookup = await readCachedReply(deps.hot, { modelId, text: request.text, isFirstMessage });
   }
 
   const message: StoredMessage = {
@@ -122,17 +150,26 @@ export async function submitChatRequest(
     parts: [{ type: "text", text: request.text }],
     createdAt: now,
   };
-  const ttl = deps.config.chat.hotHistoryTtlSeconds;
-  const [, cached] = await Promise.all([
-    writeUnflushed(deps.hot, chat.id, now, () =>
-      Promise.all([deps.hot.putChat({ ...chat, updatedAt: now }, ttl), deps.hot.putMessages(chat.id, [message], ttl)]),
-    ),
-    lookupCachedReply(deps.hot, { modelId, text: request.text, isFirstMessage }),
-  ]);
-  const job = replyJob({ chat, sender, modelId, userMessageId: message.id, replyId, now });
-  if (cached) await replayCachedReply(deps.hot, job, cached, ttl);
-  else await queueReply(deps, job);
-  return { replyId, chat };
+  return {
+    async commit() {
+      if (request.editOf) {
+        await cancelActiveReply(deps.hot, chat.id);
+        await deleteChatMessages(deps, chat, replaced);
+      }
+      const ttl = deps.config.chat.hotHistoryTtlSeconds;
+      await Promise.all([
+        writeUnflushed(deps.hot, chat.id, now, () =>
+          Promise.all([deps.hot.putChat({ ...chat, updatedAt: now }, ttl), deps.hot.putMessages(chat.id, [message], ttl)]),
+        ),
+        countCacheLookup(deps.hot, cacheLookup),
+      ]);
+      const job = replyJob({ chat, sender, modelId, userMessageId: message.id, replyId, now });
+      const cached = cacheLookup?.reply;
+      if (cached) await replayCachedReply(deps.hot, job, cached, ttl);
+      else await queueReply(deps, job);
+      return { replyId, chat };
+    },
+  };
 }
 
 function replyJob(
@@ -179,26 +216,34 @@ export async function cancelActiveReply(hot: HotStore, chatId: string): Promise<
 }
 
 
+/**
+ * The chat a message is for, from the hot store, or from Postgres when its hot copy is gone, or
+ * new. A chat the hot store does not hold is most likely new, so the reply cache is read while
+ * Postgres is asked (the lookup is used, and counted, only if the chat is new).
+ */
 async function openOrCreateChat(
   { db, hot }: SendMessageDeps,
   userId: string,
-  request: { chatId: string; text: string },
+  request: { chatId: string; text: string; modelId: string },
   now: number,
-): Promise<{ chat: HotChat; isNew: boolean }> {
+): Promise<{ chat: HotChat; cacheLookup: CacheLookup }> {
   const hotChat = await hot.getChat(request.chatId);
   if (hotChat) {
     if (hotChat.userId !== userId) throw notFound();
-    return { chat: hotChat, isNew: false };
+    return { chat: hotChat, cacheLookup: null };
   }
-  const owner = await chatOwnerIfReachable(db, request.chatId);
+  const [owner, cacheLookup] = await Promise.all([
+    chatOwnerIfReachable(db, request.chatId),
+    readCachedReply(hot, { modelId: request.modelId, text: request.text, isFirstMessage: true }),
+  ]);
   if (owner !== UNKNOWN_OWNER && owner !== null) {
     if (owner !== userId) throw notFound();
     const durable = await chatsDb.getChatForUser(db.prisma, { chatId: request.chatId, userId });
-    if (durable) return { chat: durable, isNew: false };
+    if (durable) return { chat: durable, cacheLookup: null };
   }
   const chat = { id: request.chatId, userId, title: titleFromMessage(request.text), createdAt: now, updatedAt: now };
   // Known to be new, rather than unknown to a Postgres that is down: its history starts here.
-  return { chat: { ...chat, holdsWholeHistory: owner !== UNKNOWN_OWNER }, isNew: true };
+  return { chat: { ...chat, holdsWholeHistory: owner !== UNKNOWN_OWNER }, cacheLookup };
 }
 
 /** Stops the reply in progress in a chat the user owns; not_found for anyone else's chat. */

@@ -1,0 +1,108 @@
+/**
+ * Reading a reply's relay (lib/chat/relay.ts) on each hot store: what a reader on the instance
+ * that writes the reply costs, and when it asks about a silent relay.
+ */
+import type { UIMessageChunk } from "ai";
+import { expect, it } from "vitest";
+import { readRelay, RelayWriter } from "@/lib/chat/relay";
+import type { HotStore } from "@/lib/hot/hot-store";
+import { describeOnEachHotStore } from "./support/hot-stores";
+import { uniqueSuffix } from "./support/scratch";
+
+const TTL = 600;
+
+/** The store, with a count of the relay reads made through it. */
+function countingReads(hot: HotStore): { hot: HotStore; reads: () => number } {
+  let reads = 0;
+  const counted = new Proxy(hot, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (property !== "readRelay") return typeof value === "function" ? value.bind(target) : value;
+      return (...args: Parameters<HotStore["readRelay"]>) => {
+        reads += 1;
+        return target.readRelay(...args);
+      };
+    },
+  });
+  return { hot: counted, reads: () => reads };
+}
+
+const delta = (text: string): UIMessageChunk => ({ type: "text-delta", id: "t1", delta: text });
+
+describeOnEachHotStore("readRelay", (newStore) => {
+  it("hands a reader on the writer's instance its first token without reading the relay", async () => {
+    const store = newStore();
+    const { hot, reads } = countingReads(store);
+    const replyId = `r_${uniqueSuffix()}`;
+    const batches = readRelay(hot, replyId);
+    const firstBatch = batches.next();
+    // The reader waits before the writer has anything, as it does for a reply just queued.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    const writer = new RelayWriter(hot, replyId, TTL);
+    writer.write({ type: "text-start", id: "t1" });
+    writer.write(delta("Hello"));
+    const { value } = await firstBatch;
+    expect(value?.map((entry: string) => JSON.parse(entry))).toEqual([{ type: "text-start", id: "t1" }, delta("Hello")]);
+    expect(reads()).toBe(0);
+
+    writer.write({ type: "finish" });
+    await writer.close();
+    const rest: string[] = [];
+    for await (const batch of batches) rest.push(...batch);
+    expect(rest.map((entry) => JSON.parse(entry))).toEqual([{ type: "finish" }]);
+  });
+
+  it("asks about a relay only once it has been silent, not between batches", async () => {
+    const store = newStore();
+    const replyId = `r_${uniqueSuffix()}`;
+    const idleChecks: number[] = [];
+    const batches = readRelay(store, replyId, {
+      onIdle: async (offset) => {
+        idleChecks.push(offset);
+        return [{ type: "data-queue", data: { position: 1, etaSeconds: 1 }, transient: true }];
+      },
+    });
+    const writer = new RelayWriter(store, replyId, TTL);
+
+    // Silent from the start: after a moment the reader is told where the reply stands.
+    const silent = await batches.next();
+    expect(JSON.parse(silent.value![0])).toMatchObject({ type: "data-queue" });
+    expect(idleChecks).toEqual([0]);
+
+    // Streaming: each batch is written once the one before was read, and nothing is asked.
+    writer.write({ type: "text-start", id: "t1" });
+    for (const word of ["one", "two", "three"]) {
+      writer.write(delta(word));
+      await writer.flush();
+      const { value } = await batches.next();
+      expect(value?.map((entry: string) => JSON.parse(entry))).toContainEqual(delta(word));
+    }
+    expect(idleChecks).toEqual([0]);
+
+    writer.write({ type: "finish" });
+    await writer.close();
+    const { value: ending } = await batches.next();
+    expect(ending?.map((entry: string) => JSON.parse(entry))).toEqual([{ type: "finish" }]);
+    expect((await batches.next()).done).toBe(true);
+  });
+
+  it("reads a finished relay from an offset, with nothing to ask about", async () => {
+    const store = newStore();
+    const replyId = `r_${uniqueSuffix()}`;
+    const writer = new RelayWriter(store, replyId, TTL);
+    for (const chunk of [{ type: "text-start", id: "t1" } as const, delta("a"), delta("b")]) {
+      writer.write(chunk);
+      await writer.flush();
+    }
+    writer.write({ type: "finish" });
+    await writer.close();
+
+    const idleChecks: number[] = [];
+    const read: UIMessageChunk[] = [];
+    const batches = readRelay(store, replyId, { fromOffset: 1, onIdle: async (offset) => (idleChecks.push(offset), []) });
+    for await (const batch of batches) read.push(...batch.map((entry) => JSON.parse(entry)));
+    expect(read).toEqual([delta("a"), delta("b"), { type: "finish" }]);
+    expect(idleChecks).toEqual([]);
+  });
+});
