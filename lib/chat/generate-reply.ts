@@ -9,7 +9,7 @@
  * instead, since the reader already shows part of it. When the runner's attempts are used up it
  * calls abandonReply, so a reader always gets an ending.
  */
-import { convertToModelMessages, streamText, type LanguageModelUsage, type UIMessageChunk } from "ai";
+import type { UIMessageChunk } from "ai";
 import type { ModelProvider } from "@/lib/ai/models";
 import type { AppConfig } from "@/lib/config";
 import type { Database } from "@/lib/db/client";
@@ -24,6 +24,7 @@ import { hotKeys } from "./hot-keys";
 import { readReplyState, writeReplyState } from "./reply-state";
 import { RetryableReplyError, describeModelFailure } from "./model-errors";
 import { RelayWriter, isTerminalChunk } from "./relay";
+import { streamModelReply, type ModelReplyOutcome } from "./model-stream";
 import { storeCachedReply } from "./reply-cache";
 import { countReplyMetrics } from "./reply-metrics";
 import { recordReplyFinished } from "./wait-estimate";
@@ -170,7 +171,7 @@ type StreamOutcome =
       kind: "streamed";
       status: "done" | "failed" | "cancelled";
       parts: ChatUIMessage["parts"];
-      usage?: LanguageModelUsage;
+      usage?: ModelReplyOutcome["usage"];
       /** Every chunk the reader got, ending included: what the reply cache keeps. */
       relayed: UIMessageChunk[];
       /** Writes the relay's terminal chunk; called once the reply is stored (see generateReply). */
@@ -189,31 +190,12 @@ async function streamToRelay(
   }: { modelId: string; history: ChatUIMessage[]; signal: AbortSignal; markedRunning: Promise<unknown> },
 ): Promise<StreamOutcome> {
   const writer = new RelayWriter(hot, job.replyId, config.chat.hotHistoryTtlSeconds);
-  const metadata: ChatMessageMetadata = { createdAt: job.enqueuedAt, model: modelId };
-  let modelError: unknown;
-  let parts: ChatUIMessage["parts"] = [];
-
-  const result = streamText({
-    model: models.languageModel(modelId),
-    messages: await convertToModelMessages(history),
-    abortSignal: signal,
-    // The job runner retries, paced by its queue; the SDK's own retries would bypass that pace.
-    maxRetries: 0,
-    // Errors are handled through the UI stream's onError below; this only silences the SDK's log.
-    onError: () => undefined,
-  });
-  const stream = result.toUIMessageStream<ChatUIMessage>({
-    generateMessageId: () => job.replyId,
-    messageMetadata: ({ part }) => (part.type === "start" ? metadata : undefined),
-    onError: (error) => {
-      // Called again with a plain Error(errorText) once the error chunk is processed for onEnd:
-      // the first call carries the provider's error.
-      modelError ??= error;
-      return STOPPED_MIDWAY_MESSAGE;
-    },
-    onEnd: ({ responseMessage }) => {
-      parts = responseMessage.parts;
-    },
+  const { chunks, outcome } = streamModelReply(models.languageModel(modelId), {
+    history,
+    signal,
+    messageId: job.replyId,
+    metadata: { createdAt: job.enqueuedAt, model: modelId },
+    errorText: STOPPED_MIDWAY_MESSAGE,
   });
 
   const held: UIMessageChunk[] = [];
@@ -226,10 +208,10 @@ async function streamToRelay(
   // A stream that ends on an error chunk still needs its finish.
   let ending: UIMessageChunk = { type: "finish" };
   await markedRunning;
-  for await (const chunk of stream) {
+  for await (const chunk of chunks) {
     const first = !textStarted;
     if (first) {
-      if (chunk.type === "error") return { kind: "failed-before-text", error: modelError };
+      if (chunk.type === "error") return { kind: "failed-before-text", error: outcome.error };
       if (PREAMBLE_CHUNKS.has(chunk.type)) {
         held.push(chunk);
         continue;
@@ -244,12 +226,12 @@ async function streamToRelay(
     if (first) await writer.flush();
   }
 
-  const status = signal.aborted ? "cancelled" : modelError !== undefined ? "failed" : "done";
+  const status = signal.aborted ? "cancelled" : outcome.error !== undefined ? "failed" : "done";
   return {
     kind: "streamed",
     status,
-    parts,
-    usage: status === "done" ? await result.totalUsage : undefined,
+    parts: outcome.parts,
+    usage: status === "done" ? outcome.usage : undefined,
     relayed,
     end: async () => {
       relay(ending);
@@ -287,7 +269,7 @@ export async function abandonReply(
 export async function storeReply(
   hot: HotStore,
   job: ReplyJob,
-  { parts, modelId, status, usage }: { parts: unknown[]; modelId: string; status: ReplyStatus; usage?: LanguageModelUsage },
+  { parts, modelId, status, usage }: { parts: unknown[]; modelId: string; status: ReplyStatus; usage?: ModelReplyOutcome["usage"] },
   ttlSeconds: number,
 ): Promise<void> {
   const reply: StoredMessage = {

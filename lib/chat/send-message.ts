@@ -157,16 +157,19 @@ export async function prepareChatRequest(
         await deleteChatMessages(deps, chat, replaced);
       }
       const ttl = deps.config.chat.hotHistoryTtlSeconds;
+      const job = replyJob({ chat, sender, modelId, userMessageId: message.id, replyId, now });
+      const cached = cacheLookup?.reply;
       await Promise.all([
-        writeUnflushed(deps.hot, chat.id, now, () =>
-          Promise.all([deps.hot.putChat({ ...chat, updatedAt: now }, ttl), deps.hot.putMessages(chat.id, [message], ttl)]),
+        writeUnflushed(
+          deps.hot,
+          chat.id,
+          now,
+          () => Promise.all([deps.hot.putChat({ ...chat, updatedAt: now }, ttl), deps.hot.putMessages(chat.id, [message], ttl)]),
+          // The reply is queued (or replayed) only once its question is stored.
+          () => (cached ? replayCachedReply(deps.hot, job, cached, ttl) : queueReply(deps, job)),
         ),
         countCacheLookup(deps.hot, cacheLookup),
       ]);
-      const job = replyJob({ chat, sender, modelId, userMessageId: message.id, replyId, now });
-      const cached = cacheLookup?.reply;
-      if (cached) await replayCachedReply(deps.hot, job, cached, ttl);
-      else await queueReply(deps, job);
       return { replyId, chat };
     },
   };

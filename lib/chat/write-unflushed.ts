@@ -6,8 +6,15 @@ import type { HotStore } from "@/lib/hot/hot-store";
  * which read the chat between the first mark and the write (and cleared that mark) is followed
  * by another that sees the write.
  */
-export async function writeUnflushed(hot: HotStore, chatId: string, at: number, write: () => Promise<unknown>): Promise<void> {
+export async function writeUnflushed(
+  hot: HotStore,
+  chatId: string,
+  at: number,
+  write: () => Promise<unknown>,
+  /** Goes out with the second mark: what needs only the write to have landed (queueing a reply to it). */
+  afterWrite?: () => Promise<unknown>,
+): Promise<void> {
   await hot.markUnflushed(chatId, at);
   await write();
-  await hot.markUnflushed(chatId, at);
+  await Promise.all([hot.markUnflushed(chatId, at), afterWrite?.()]);
 }
