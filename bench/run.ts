@@ -57,7 +57,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --tokens <n>              words per reply (default 24)
   --concurrency <n>         LLM_MAX_CONCURRENCY (default 16)
   --flush-interval <s>      FLUSH_INTERVAL of the server (default 10)
-  --ttft-samples <n>        requests per side in the TTFT overhead phase (default 100)
+  --ttft-samples <n>        requests per side in the TTFT overhead phase (default 300)
   --open-streams <n>        reply streams held open at once in the last phase (default: --users)
   --stream-seconds <n>      how long each of those streams lasts (default 10)
   --only <list>             phases to run: stampede,baseline,ttft,streams (default all)
@@ -78,7 +78,7 @@ const { values: flags } = parseArgs({
     tokens: { type: "string", default: "24" },
     concurrency: { type: "string", default: "16" },
     "flush-interval": { type: "string", default: "10" },
-    "ttft-samples": { type: "string", default: "100" },
+    "ttft-samples": { type: "string", default: "300" },
     "open-streams": { type: "string" },
     "stream-seconds": { type: "string", default: "10" },
     only: { type: "string", default: "stampede,baseline,ttft,streams" },
@@ -406,6 +406,12 @@ async function runBaseline(stores: Stores): Promise<BurstRun> {
   }
 }
 
+/**
+ * Requests per side before the TTFT samples count: both servers start fresh for the phase, and
+ * their first requests run cold code (ten were too few; the p50 still moved by several ms).
+ */
+const TTFT_WARM_UP = 50;
+
 interface TtftRun {
   samples: number;
   stampede: Distribution;
@@ -422,12 +428,11 @@ async function runTtft(stores: Stores, sessions: Session[]): Promise<TtftRun> {
   );
   const bare = await startNaive(PORTS.bare, double.url, null);
   try {
-    const count = Math.min(settings.ttftSamples, sessions.length - 10);
-    const warmUp = 10;
+    const count = Math.min(settings.ttftSamples, sessions.length - TTFT_WARM_UP);
     const stampedeTimes: number[] = [];
     const bareTimes: number[] = [];
     log(`ttft: ${count} requests each through Stampede and a bare route (instant provider, one at a time)`);
-    for (let i = 0; i < count + warmUp; i += 1) {
+    for (let i = 0; i < count + TTFT_WARM_UP; i += 1) {
       const session = sessions[i];
       const viaStampede = await sendAndRead(`${ORIGIN}/api/chat`, {
         index: i,
@@ -441,7 +446,7 @@ async function runTtft(stores: Stores, sessions: Session[]): Promise<TtftRun> {
         headers: {},
         body: { text: `ttft probe ${i} ${RUN_ID}` },
       });
-      if (i < warmUp) continue;
+      if (i < TTFT_WARM_UP) continue;
       if (viaStampede.firstTextAt) stampedeTimes.push(viaStampede.firstTextAt - viaStampede.postAt);
       if (viaBare.firstTextAt) bareTimes.push(viaBare.firstTextAt - viaBare.postAt);
     }
@@ -658,7 +663,7 @@ function renderMarkdown(results: Results): string {
           ["Bare route: streamText → first token", formatMs(ttft.bare.p50), formatMs(ttft.bare.p95)],
           ["Stampede's overhead", formatMs(ttft.overheadP50Ms), formatMs(ttft.overheadP95Ms)],
         ],
-      ) + `\n\n${ttft.samples} samples each, after 10 warm-up requests.`,
+      ) + `\n\n${ttft.samples} samples each, after ${TTFT_WARM_UP} warm-up requests (both servers start fresh for this phase).`,
     );
   }
   if (streams) {
@@ -731,7 +736,7 @@ async function main(): Promise<void> {
         sessions = stampede.sessions;
       } else {
         const server = await startStampede(stampedeEnv(stores, "http://127.0.0.1:9/v1", {}));
-        sessions = await mapPool(Array.from({ length: Math.max(settings.openStreams, settings.ttftSamples + 10) }, (_, i) => i), 16, (i) =>
+        sessions = await mapPool(Array.from({ length: Math.max(settings.openStreams, settings.ttftSamples + TTFT_WARM_UP) }, (_, i) => i), 16, (i) =>
           signInGuest(ORIGIN, ORIGIN, i),
         );
         await server.stop();
