@@ -81,6 +81,13 @@ describe("limits on POST /api/chat", () => {
     // The refused message was not stored: its chat does not exist.
     const chat = await client.call(app.routes.chatById.GET, { path: `/api/chats/${chatId}`, params: { id: chatId } });
     expect(chat.status).toBe(404);
+
+    // Refused before anything else is said, even about a chat that is not the sender's.
+    const theirs = `c_${uniqueSuffix()}`;
+    const stranger = await guest();
+    await (await send(stranger, "my own chat", theirs)).text();
+    const intoTheirs = await send(client, "not my chat", theirs);
+    expect(intoTheirs.status).toBe(429);
   });
 
   it("holds the guest limit of a network across fresh guest sessions", async () => {

@@ -20,12 +20,16 @@ export async function acceptChatRequest(
   const textLength = request.kind === "send" ? request.text.length : 0;
   // An empty or oversized message is refused before it costs the sender anything.
   if (request.kind === "send") validateMessageText(request.text, deps.config.chat.maxMessageLength);
-  // Asked together: preparing only reads, and nothing is written unless the allowance holds.
-  const [allowance, prepared] = await Promise.all([
+  // Asked together: preparing only reads, and nothing is written unless the allowance holds. A
+  // refusal is the answer even when preparing failed too, as if the limits had been asked first.
+  const [allowed, prepared] = await Promise.allSettled([
     checkChatAllowance(deps, { viewer: sender, clientIp, textLength }),
     prepareChatRequest(deps, sender, request),
   ]);
-  const accepted = await prepared.commit();
+  if (allowed.status === "rejected") throw allowed.reason;
+  if (prepared.status === "rejected") throw prepared.reason;
+  const allowance = allowed.value;
+  const accepted = await prepared.value.commit();
   // Not awaited: the in-process runner's flush takes as long as the flush, and the sender should not.
   void requestEarlyFlush(deps);
   const headers: Record<string, string> = { ...allowance.headers };
