@@ -153,6 +153,16 @@ describe("a reply read straight from the model's stream", () => {
     expect(actual.chunks.map((chunk) => chunk.type)).toEqual(["start", "error"]);
     expect(actual.chunks.at(-1)).toEqual({ type: "error", errorText: ERROR_TEXT });
     expect(actual.error).toBe(refused);
+
+    // The same when the provider throws instead of rejecting.
+    const throwing = new MockLanguageModelV4({
+      doStream: () => {
+        throw refused;
+      },
+    });
+    const thrown = await viaModelStream(throwing, [question("hi")]);
+    expect(thrown.chunks.map((chunk) => chunk.type)).toEqual(["start", "error"]);
+    expect(thrown.error).toBe(refused);
   });
 
   it("ends a stream that breaks off with an error chunk after the text so far, which is kept", async () => {

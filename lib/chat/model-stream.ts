@@ -48,8 +48,9 @@ export function streamModelReply(
   options: ModelReplyOptions,
 ): { chunks: AsyncGenerator<UIMessageChunk>; outcome: ModelReplyOutcome } {
   const outcome: ModelReplyOutcome = { parts: [] };
-  // Called now, not on the first read: the request is on its way while the caller gets ready.
-  const call = Promise.resolve(model.doStream({ prompt: toModelPrompt(options.history), abortSignal: options.signal }));
+  // Called now, not on the first read: the request is on its way while the caller gets ready. In
+  // an async function, so a provider that throws rather than rejects fails the same way.
+  const call = (async () => model.doStream({ prompt: toModelPrompt(options.history), abortSignal: options.signal }))();
   // Awaited by the chunks; a failure before that is reported there, not as unhandled.
   call.catch(() => undefined);
   return { chunks: replyChunks(call, options, outcome), outcome };
