@@ -21,15 +21,13 @@ export async function acceptChatRequest(
   // An empty or oversized message is refused before it costs the sender anything.
   if (request.kind === "send") validateMessageText(request.text, deps.config.chat.maxMessageLength);
   // Asked together: preparing only reads, and nothing is written unless the allowance holds. A
-  // refusal is the answer even when preparing failed too, as if the limits had been asked first.
-  const [allowed, prepared] = await Promise.allSettled([
-    checkChatAllowance(deps, { viewer: sender, clientIp, textLength }),
-    prepareChatRequest(deps, sender, request),
-  ]);
-  if (allowed.status === "rejected") throw allowed.reason;
-  if (prepared.status === "rejected") throw prepared.reason;
-  const allowance = allowed.value;
-  const accepted = await prepared.value.commit();
+  // refusal is the answer as soon as it comes, as if the limits had been asked first: neither
+  // another failure of preparing nor its wait (a hot store reconnecting) goes before it.
+  const preparing = prepareChatRequest(deps, sender, request);
+  // Its failure is met at the await below; a refused request never gets there.
+  preparing.catch(() => undefined);
+  const allowance = await checkChatAllowance(deps, { viewer: sender, clientIp, textLength });
+  const accepted = await (await preparing).commit();
   // Not awaited: the in-process runner's flush takes as long as the flush, and the sender should not.
   void requestEarlyFlush(deps);
   const headers: Record<string, string> = { ...allowance.headers };
