@@ -75,37 +75,34 @@ async function* replyChunks(
       switch (part.type) {
         case "text-start":
         case "reasoning-start": {
-          const kind = part.type === "text-start" ? "text" : "reasoning";
+          const kind = kindOf(part.type);
           // The SDK keeps a reasoning part's id in the message (not a text part's); so does this.
           const started: StreamingPart = {
             type: kind,
             ...(kind === "reasoning" && { id: part.id }),
             text: "",
             state: "streaming",
-            ...(part.providerMetadata && { providerMetadata: part.providerMetadata }),
+            ...metadataOf(part),
           };
           open.set(`${kind}:${part.id}`, started);
           outcome.parts.push(started);
-          yield { type: part.type, id: part.id, ...(part.providerMetadata && { providerMetadata: part.providerMetadata }) };
+          yield { type: part.type, id: part.id, ...metadataOf(part) };
           break;
         }
         case "text-delta":
         case "reasoning-delta": {
-          const streaming = open.get(`${part.type === "text-delta" ? "text" : "reasoning"}:${part.id}`);
+          const streaming = open.get(`${kindOf(part.type)}:${part.id}`);
           if (streaming) streaming.text += part.delta;
           yield { type: part.type, id: part.id, delta: part.delta };
           break;
         }
         case "text-end":
         case "reasoning-end": {
-          const key = `${part.type === "text-end" ? "text" : "reasoning"}:${part.id}`;
+          const key = `${kindOf(part.type)}:${part.id}`;
           const ended = open.get(key);
-          if (ended) {
-            ended.state = "done";
-            if (part.providerMetadata) ended.providerMetadata = part.providerMetadata;
-          }
+          if (ended) Object.assign(ended, { state: "done" }, metadataOf(part));
           open.delete(key);
-          yield { type: part.type, id: part.id, ...(part.providerMetadata && { providerMetadata: part.providerMetadata }) };
+          yield { type: part.type, id: part.id, ...metadataOf(part) };
           break;
         }
         case "finish":
@@ -119,13 +116,12 @@ async function* replyChunks(
       }
     }
   } catch (error) {
-    if (signal.aborted) {
-      yield { type: "abort" };
+    // Once stopped, what the call threw is the stop itself: the reply ends as aborted below.
+    if (!signal.aborted) {
+      outcome.error = error;
+      yield { type: "error", errorText };
       return;
     }
-    outcome.error = error;
-    yield { type: "error", errorText };
-    return;
   }
   if (signal.aborted) {
     yield { type: "abort" };
@@ -156,6 +152,15 @@ export function toModelPrompt(history: ChatUIMessage[]): LanguageModelV4Prompt {
     }
   }
   return prompt;
+}
+
+function kindOf(type: `${"text" | "reasoning"}-${string}`): "text" | "reasoning" {
+  return type.startsWith("text") ? "text" : "reasoning";
+}
+
+/** What the provider attached to a part, kept on the part and passed on with its chunks. */
+function metadataOf(part: { providerMetadata?: StreamingPart["providerMetadata"] }) {
+  return part.providerMetadata ? { providerMetadata: part.providerMetadata } : {};
 }
 
 /** What the provider attached to a part comes back to it with the part, as its options. */
