@@ -14,16 +14,14 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toUIMessage } from "@/lib/chat/history";
-import { applyMigrations, pgExecutor } from "@/lib/db/migrate";
 import { startProviderDouble, type ProviderDouble } from "@/lib/testing/provider-double";
 import { decodeChatHistory } from "@/lib/wire/chat-history-wire";
 import { DEPLOY_NGINX_CONF, startCluster, type Cluster, type Instance } from "@/scripts/multi-instance/cluster";
 import { HttpUser, readStream } from "./support/http-user";
 import { requireBuild, requireNginx } from "./support/prerequisites";
-import { createScratchPostgres, createScratchRedisPrefix, uniqueSuffix } from "./support/scratch";
+import { createMigratedScratchPostgres, createScratchRedisPrefix, uniqueSuffix } from "./support/scratch";
 import { waitFor } from "./support/wait-for";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -71,12 +69,8 @@ function ids() {
 
 describe("several instances on one PostgreSQL and Redis", () => {
   beforeAll(async () => {
-    const database = await createScratchPostgres();
+    const database = await createMigratedScratchPostgres();
     cleanups.push(database.drop);
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    await applyMigrations(pgExecutor(client));
-    await client.end();
     const redis = createScratchRedisPrefix();
     cleanups.push(redis.clear);
     double = await startProviderDouble({ reply: historyReply, tokensPerReply: 8 });
