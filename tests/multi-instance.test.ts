@@ -1,26 +1,34 @@
 /**
  * Three `next start` instances of the build in .next on one PostgreSQL and one Redis, behind nginx
- * when it is installed (scripts/multi-instance/cluster.ts): a conversation moves between
- * instances, limits and the place in line are shared, and a reply survives the instance running
- * it being killed with SIGKILL mid-reply (finished elsewhere, or clearly ended as interrupted).
+ * running deploy/nginx.conf itself (scripts/multi-instance/cluster.ts templates only its ports and
+ * upstreams): a conversation moves between instances, limits, the place in line, stopping and the
+ * admin figures are shared, and a reply survives the instance running it being killed with
+ * SIGKILL mid-reply (finished elsewhere, or clearly ended as interrupted).
  *
- * Needs a production build: run `npm run build` first. Without one the file is skipped.
+ * Prerequisites; a missing one fails this file with what to do:
+ * - a production build in .next: `npm run build` (`npm test` builds first);
+ * - nginx: `apt-get install nginx-light` (or your system's nginx package).
+ * TEST_WITHOUT is a comma-separated list of prerequisites to do without on purpose:
+ * `TEST_WITHOUT=nginx` addresses the instances directly and skips the tests of nginx itself.
  */
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import path from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toUIMessage } from "@/lib/chat/history";
-import { applyMigrations, pgExecutor } from "@/lib/db/migrate";
 import { startProviderDouble, type ProviderDouble } from "@/lib/testing/provider-double";
 import { decodeChatHistory } from "@/lib/wire/chat-history-wire";
-import { hasBuild, nginxAvailable, startCluster, type Cluster, type Instance } from "@/scripts/multi-instance/cluster";
+import { DEPLOY_NGINX_CONF, startCluster, type Cluster, type Instance } from "@/scripts/multi-instance/cluster";
 import { HttpUser, readStream } from "./support/http-user";
-import { createScratchPostgres, createScratchRedisPrefix, uniqueSuffix } from "./support/scratch";
+import { requireBuild, requireNginx } from "./support/prerequisites";
+import { createMigratedScratchPostgres, createScratchRedisPrefix, uniqueSuffix } from "./support/scratch";
+import { waitFor } from "./support/wait-for";
 
 const ROOT = path.resolve(__dirname, "..");
-const BUILT = hasBuild(ROOT);
-if (!BUILT) console.warn("tests/multi-instance.test.ts skipped: no build in .next (run `npm run build` first)");
+requireBuild(ROOT);
+const NGINX = requireNginx();
+const ADMIN_EMAIL = "admin@multi-instance.test";
+const METRICS_TOKEN = "multi-instance-metrics-token";
 
 let cluster: Cluster;
 let double: ProviderDouble;
@@ -59,23 +67,22 @@ function ids() {
   return { chatId: `mi-${id}`, messageId: `mi-m-${id}` };
 }
 
-describe.skipIf(!BUILT)("several instances on one PostgreSQL and Redis", () => {
+describe("several instances on one PostgreSQL and Redis", () => {
   beforeAll(async () => {
-    const database = await createScratchPostgres();
+    const database = await createMigratedScratchPostgres();
     cleanups.push(database.drop);
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    await applyMigrations(pgExecutor(client));
-    await client.end();
     const redis = createScratchRedisPrefix();
     cleanups.push(redis.clear);
     double = await startProviderDouble({ reply: historyReply, tokensPerReply: 8 });
     cleanups.push(() => double.close());
 
-    publicUrl = nginxAvailable() ? "http://127.0.0.1:3600" : "http://127.0.0.1:3601";
+    publicUrl = NGINX ? "http://127.0.0.1:3600" : "http://127.0.0.1:3601";
     cluster = await startCluster({
       root: ROOT,
+      nginx: NGINX,
       env: {
+        ADMIN_EMAIL,
+        METRICS_TOKEN,
         DATABASE_URL: database.url,
         REDIS_URL: redis.url,
         REDIS_PREFIX: redis.prefix,
@@ -121,7 +128,35 @@ describe.skipIf(!BUILT)("several instances on one PostgreSQL and Redis", () => {
     ]);
   });
 
-  it.runIf(nginxAvailable())("spreads requests over the instances through nginx, streams included", async () => {
+  it.runIf(NGINX)("runs deploy/nginx.conf itself, changed only at its listening port and upstream servers", async () => {
+    const deployed = readFileSync(path.join(ROOT, DEPLOY_NGINX_CONF), "utf8");
+    // What nginx loaded, as it prints it (-T), with the cluster's own command line.
+    const dump = spawnSync("nginx", [...cluster.nginxArgs!, "-T"], { encoding: "utf8" });
+    expect(dump.status, dump.stderr).toBe(0);
+    const loaded = new Set(dump.stdout.split("\n").map((line) => line.trim()));
+    const settings = deployed
+      .split("\n")
+      .map((line) => line.replace(/#.*/, "").trim())
+      .filter((line) => line !== "" && line !== "}" && !/^listen 80;|^server app:3000/.test(line));
+    expect(settings.filter((line) => !loaded.has(line))).toEqual([]);
+    expect(loaded).toContain("proxy_send_timeout 1h;");
+
+    // A setting of the file, seen in behaviour: its body limit (client_max_body_size 1m) answers
+    // before any instance does, where an instance alone answers with its own JSON error.
+    const user = await newUser(A);
+    const tooLarge = JSON.stringify({ ...ids(), text: "x".repeat(1_100_000) });
+    const post = (baseUrl: string) =>
+      fetch(`${baseUrl}/api/chat`, { method: "POST", headers: user.headers({ "content-type": "application/json" }), body: tooLarge });
+    const direct = await post(A.url);
+    expect(direct.status).toBe(413);
+    expect((await direct.json()).error.code).toBe("payload_too_large");
+    const viaNginx = await post(cluster.url);
+    expect(viaNginx.status).toBe(413);
+    expect(viaNginx.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(await viaNginx.text()).toMatch(/413 Request Entity Too Large[\s\S]*nginx/);
+  });
+
+  it.runIf(NGINX)("spreads requests over the instances through nginx, streams included", async () => {
     double.setOptions({ reply: historyReply, latencyMs: 0, tokenDelayMs: 0 });
     const upstreams = new Set<string>();
     // Held open at once, so least_conn has connections to balance.
@@ -131,6 +166,8 @@ describe.skipIf(!BUILT)("several instances on one PostgreSQL and Redis", () => {
       upstreams.add(response.headers.get("x-upstream") ?? "");
       await response.arrayBuffer();
     }
+    // X-Upstream is the cluster's probe (scripts/multi-instance/cluster.ts), inherited by every location.
+    expect(upstreams.has(""), "no X-Upstream header: does deploy/nginx.conf set its own add_header now?").toBe(false);
     expect(upstreams.size).toBeGreaterThanOrEqual(2);
 
     const user = new HttpUser("203.0.113.200", publicUrl);
@@ -154,7 +191,7 @@ describe.skipIf(!BUILT)("several instances on one PostgreSQL and Redis", () => {
     expect(direct.headers.get("content-encoding")).toBe("gzip");
     const expected = await direct.json();
     expect(expected.messages.map(textOf)).toEqual([text, `Seen 1 messages, last: ${text}`]);
-    if (!nginxAvailable()) return;
+    if (!NGINX) return;
 
     const viaNginx = await history(cluster.url, "application/json");
     expect(viaNginx.headers.get("content-encoding")).toBe("gzip");
@@ -188,8 +225,16 @@ describe.skipIf(!BUILT)("several instances on one PostgreSQL and Redis", () => {
     const replies = sent.map(({ user, chatId, messageId }, index) =>
       user.send(placement[index].url, { chatId, messageId, text: `line ${index}` }),
     );
-    // Each instance answers one at a time: three replies run, three wait, one per instance.
-    await sleep(1000);
+    // Each instance answers one at a time: three replies run (at the provider), three wait, one per
+    // instance. A waiting reply's POST answers with its first part, its place in line (200 ms on);
+    // a running one's only with its first token, 3 s on.
+    const answered = new Set<number>();
+    replies.forEach((response, index) => void response.then(() => answered.add(index)));
+    await waitFor(
+      "three replies running at the provider and three answered with a place in line",
+      () => ({ running: double.stats().inFlight, waiting: answered.size }),
+      ({ running, waiting }) => running === 3 && waiting === 3,
+    );
     // Asked on another instance than the one each was sent to, while the first three still run.
     const places = await Promise.all(
       sent.map(async ({ user, chatId }, index) => {
@@ -204,6 +249,75 @@ describe.skipIf(!BUILT)("several instances on one PostgreSQL and Redis", () => {
     expect(places.filter((place) => place !== undefined).sort()).toEqual([1, 2, 3]);
     const reads = await Promise.all(replies.map(async (response) => readStream(await response, { timeoutMs: 30_000 })));
     for (const read of reads) expect(read.finished).toBe(true);
+  });
+
+  // README, HTTP API: "POST /api/chat/{chatId}/stop | Stops the reply in progress (204), whichever instance runs it."
+  it("stops a reply running on A through B: answered 204, and A's reader sees the reply stop", async () => {
+    double.setOptions({ reply: undefined, latencyMs: 0, tokenDelayMs: 100, tokensPerReply: 60 });
+    const user = await newUser(A);
+    const { chatId, messageId } = ids();
+    let sawText!: () => void;
+    const textArrived = new Promise<void>((resolve) => (sawText = resolve));
+    // Read on A, where the reply runs, to its end; the first text is the cue to stop it.
+    const reading = user.send(A.url, { chatId, messageId, text: "a reply to stop" }).then((response) =>
+      readStream(response, {
+        until: (read) => {
+          if (read.text.length > 0) sawText();
+          return false;
+        },
+        timeoutMs: 20_000,
+      }),
+    );
+    await textArrived;
+
+    const stop = await user.post(B.url, `/api/chat/${chatId}/stop`);
+    expect(stop.status).toBe(204);
+
+    const read = await reading;
+    expect(read.stoppedBy).toBe("end");
+    expect(read.finished).toBe(true);
+    expect(read.chunks.map((chunk) => chunk.type)).toContain("abort");
+    // Ended short: the full reply is 60 words, 100 ms apart.
+    expect(read.text.trim().split(/\s+/).length).toBeLessThan(60);
+    const history = await (await user.get(C.url, `/api/chats/${chatId}`)).json();
+    expect(history.messages[1].metadata.status).toBe("stopped");
+    expect(textOf(history.messages[1])).toBe(read.text);
+    expect((await user.get(C.url, `/api/chat/${chatId}/stream`)).status).toBe(204);
+  });
+
+  // README, Admin: "Shared figures come from the hot store, so every instance shows the same."
+  it("shows the same admin figures on every instance, in the overview and in /api/metrics", async () => {
+    double.setOptions({ reply: historyReply, latencyMs: 0, tokenDelayMs: 0 });
+    const admin = new HttpUser("198.51.100.250", publicUrl);
+    await admin.signUp(A.url, { email: ADMIN_EMAIL, password: "a long admin password", name: "Admin" });
+    // Activity on each instance, so a figure counted per instance would differ between them.
+    for (const instance of [A, B, C]) {
+      const user = await newUser(instance);
+      expect(await readStream(await user.send(instance.url, { ...ids(), text: `figures on ${instance.name}` }))).toMatchObject({ finished: true });
+      expect((await user.get(instance.url, `/api/chats/no-such-chat-${instance.name}`)).status).toBe(404);
+    }
+
+    // Read at different moments, so figures that age (the flush lag, the read time) are left out.
+    const overview = async (instance: Instance) => {
+      const response = await admin.get(instance.url, "/api/admin/overview");
+      expect(response.status).toBe(200);
+      const { at, flush, ...figures } = await response.json();
+      return { ...figures, flush: { ...flush, lagMs: flush.lagMs > 0 } };
+    };
+    const metrics = async (instance: Instance) => {
+      const response = await fetch(`${instance.url}/api/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+      expect(response.status).toBe(200);
+      return (await response.text()).split("\n").filter((line) => !line.startsWith("stampede_flush_lag_seconds"));
+    };
+    // Each instance is read over and over until all three agree; a figure kept per instance never would.
+    const [fromA] = await waitFor("the same overview on A, B and C", () => Promise.all([A, B, C].map(overview)), ([a, b, c]) =>
+      JSON.stringify(a) === JSON.stringify(b) && JSON.stringify(b) === JSON.stringify(c),
+    );
+    expect(fromA.replies.completed).toBeGreaterThanOrEqual(3);
+    expect(fromA.errors.not_found).toBeGreaterThanOrEqual(3);
+    await waitFor("the same metrics on A, B and C", () => Promise.all([A, B, C].map(metrics)), ([a, b, c]) =>
+      a.join("\n") === b.join("\n") && b.join("\n") === c.join("\n"),
+    );
   });
 
   it("keeps a reply whose instance is killed with SIGKILL: a waiting one is finished elsewhere, a streaming one ends as interrupted", async () => {
@@ -225,12 +339,22 @@ describe.skipIf(!BUILT)("several instances on one PostgreSQL and Redis", () => {
 
     await A.kill("SIGKILL");
     const killedAt = Date.now();
+    // When each reply was taken over: the interrupted one's error part, the waiting one's first text.
+    const takenOverAfter: { streaming?: number; waiting?: number } = {};
+    const noteTakeover = (which: keyof typeof takenOverAfter, taken: (read: { text: string; error?: string }) => boolean) =>
+      (read: { text: string; error?: string }) => {
+        if (taken(read)) takenOverAfter[which] ??= Date.now() - killedAt;
+        return false;
+      };
 
     const [resumedStreaming, resumedWaiting] = await Promise.all([
-      streaming.get(B.url, `/api/chat/${streamingIds.chatId}/stream`).then((response) => readStream(response, { timeoutMs: 40_000 })),
-      waiting.get(C.url, `/api/chat/${waitingIds.chatId}/stream`).then((response) => readStream(response, { timeoutMs: 40_000 })),
+      streaming
+        .get(B.url, `/api/chat/${streamingIds.chatId}/stream`)
+        .then((response) => readStream(response, { until: noteTakeover("streaming", (read) => read.error !== undefined), timeoutMs: 40_000 })),
+      waiting
+        .get(C.url, `/api/chat/${waitingIds.chatId}/stream`)
+        .then((response) => readStream(response, { until: noteTakeover("waiting", (read) => read.text.length > 0), timeoutMs: 40_000 })),
     ]);
-    const settledWithin = Date.now() - killedAt;
 
     // The streaming reply had reached its reader: it ends, marked interrupted, with what was said.
     expect(resumedStreaming.status).toBe(200);
@@ -242,7 +366,11 @@ describe.skipIf(!BUILT)("several instances on one PostgreSQL and Redis", () => {
     expect(resumedWaiting.stoppedBy).toBe("end");
     expect(resumedWaiting.error).toBeUndefined();
     expect(resumedWaiting.text).toMatch(/^Echo: and me too/);
-    expect(settledWithin).toBeLessThan(35_000);
+    // README, Self-hosting: a reader on another instance "notices the heartbeat gone within about
+    // 12 s" (a 10 s heartbeat, then 1.5 s of a still relay). Asserted as under 20 s: room for a
+    // loaded machine's scheduling, yet a detection that took twice as long as documented fails.
+    expect(takenOverAfter.streaming).toBeLessThan(20_000);
+    expect(takenOverAfter.waiting).toBeLessThan(20_000);
 
     // Nothing of what the users sent is lost, and the history says what happened to each reply.
     const streamingHistory = await (await streaming.get(C.url, `/api/chats/${streamingIds.chatId}`)).json();

@@ -111,15 +111,14 @@ export async function listChats(
   { userId, limit, before, query }: { userId: string; limit: number; before?: number; query?: string },
 ): Promise<ChatListPage> {
   const needle = query?.trim().toLowerCase();
-  const [durable, hotChats] = await Promise.all([
-    unlessDatabaseDown(chatsDb.listChatsForUser(deps.db.prisma, { userId, limit: limit + 1, before, query: needle })),
-    deps.hot.listChats(userId, HOT_CHAT_SCAN_LIMIT),
-  ]);
-  const hot = hotChats.filter(
-    (chat) =>
-      chat.userId === userId &&
-      (before === undefined || chat.updatedAt < before) &&
-      (!needle || chat.title.toLowerCase().includes(needle)),
+  const live = (await deps.hot.listChats(userId, HOT_CHAT_SCAN_LIMIT)).filter((chat) => chat.userId === userId);
+  // A chat with a hot copy is placed by it: its Postgres row is older once the chat has unflushed
+  // messages, and would show it again on a later page.
+  const durable = await unlessDatabaseDown(
+    chatsDb.listChatsForUser(deps.db.prisma, { userId, limit: limit + 1, before, query: needle, excludeIds: live.map((chat) => chat.id) }),
+  );
+  const hot = live.filter(
+    (chat) => (before === undefined || chat.updatedAt < before) && (!needle || chat.title.toLowerCase().includes(needle)),
   );
   // With Postgres unreachable the hot chats are the user's live ones: a list of them beats an
   // error. With none, the list would look empty, which it may well not be.

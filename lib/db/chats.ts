@@ -80,15 +80,16 @@ export async function getChatForUser(
 /**
  * The user's chats, most recently updated first. `before` pages on: pass the last chat's
  * updatedAt to get the chats updated earlier than it. `query` keeps chats whose title
- * contains it, ignoring case.
+ * contains it, ignoring case. `excludeIds` leaves out chats the caller places by a newer copy.
  */
 export async function listChatsForUser(
   prisma: PrismaClient,
-  params: { userId: string; limit: number; before?: number; query?: string },
+  params: { userId: string; limit: number; before?: number; query?: string; excludeIds?: string[] },
 ): Promise<ChatMeta[]> {
   const rows = await prisma.chat.findMany({
     where: {
       userId: params.userId,
+      ...(params.excludeIds?.length ? { id: { notIn: params.excludeIds } } : {}),
       ...(params.before !== undefined ? { updatedAt: { lt: new Date(params.before) } } : {}),
       // Titles hold no U+0000 (see withoutNul), and Postgres refuses one in a parameter (22021).
       ...(params.query ? { title: { contains: escapeLikePattern(withoutNul(params.query)), mode: "insensitive" } } : {}),

@@ -2,11 +2,12 @@
  * Several Stampede instances on one PostgreSQL and one Redis, behind nginx (least_conn): the
  * topology `npm run multi-instance` starts and tests/multi-instance.test.ts exercises. Each
  * instance is `next start` on the build in `.next`, started with node directly so SIGKILL reaches
- * the server itself. nginx runs in the foreground as a child process, its configuration written
- * to a temporary folder; without nginx on the machine, clients address the instances directly.
+ * the server itself. nginx runs in the foreground as a child process on deploy/nginx.conf itself,
+ * templated only for the local ports and upstreams (templateDeployNginxConfig); without nginx
+ * (or with `nginx: false`), clients address the instances directly.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -47,6 +48,8 @@ export interface Cluster {
   url: string;
   /** True when nginx fronts the instances. */
   balanced: boolean;
+  /** nginx's command line (configuration, prefix, globals) when it runs: `nginx -T` with them prints what it loaded. */
+  nginxArgs?: string[];
   stop(): Promise<void>;
 }
 
@@ -58,52 +61,71 @@ export function hasBuild(root: string): boolean {
   return existsSync(path.join(root, ".next", "BUILD_ID"));
 }
 
-/** The nginx configuration for the instances, as deploy/nginx.conf has it for Docker. */
-export function nginxConfig({ dir, port, upstreams }: { dir: string; port: number; upstreams: number[] }): string {
-  const runningAsRoot = typeof process.getuid === "function" && process.getuid() === 0;
-  return `# Written by scripts/multi-instance/cluster.ts
-${runningAsRoot ? "user root;\n" : ""}worker_processes 1;
-daemon off;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/client_body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  upstream stampede {
-    least_conn;
-${upstreams.map((upstream) => `    server 127.0.0.1:${upstream} max_fails=1 fail_timeout=5s;`).join("\n")}
-    keepalive 64;
+/** The nginx configuration of the Docker topology, which the cluster runs itself (templated, never copied). */
+export const DEPLOY_NGINX_CONF = path.join("deploy", "nginx.conf");
+
+/**
+ * deploy/nginx.conf for local instances: only the listening address and the upstream servers
+ * change, plus one `include` at the top of its `http` block for what running as a child process
+ * in a temporary folder needs (`runtimeInclude`). Every other setting is the file's own, so what
+ * the tests exercise is what Docker deploys. Throws when the file no longer has the one `listen`
+ * and the one upstream `server` it is templated at, rather than running something else.
+ */
+export function templateDeployNginxConfig(
+  deployConfig: string,
+  { port, upstreams, runtimeInclude }: { port: number; upstreams: number[]; runtimeInclude: string },
+): string {
+  const substitutions: [RegExp, (match: string, ...groups: string[]) => string][] = [
+    [/^(\s*)listen\s+80\s*;/m, (_match, indent) => `${indent}listen 127.0.0.1:${port};`],
+    // The address changes; the server parameters (max_fails, fail_timeout) stay the file's.
+    [
+      /^(\s*)server\s+app:3000(\s[^;]*)?;/m,
+      (_match, indent, parameters = "") => upstreams.map((upstream) => `${indent}server 127.0.0.1:${upstream}${parameters};`).join("\n"),
+    ],
+    [/^(\s*)http\s*\{/m, (match, indent) => `${match}\n${indent}  include ${runtimeInclude};`],
+  ];
+  let config = deployConfig;
+  for (const [pattern, replace] of substitutions) {
+    const matches = config.match(new RegExp(pattern.source, "gm"))?.length ?? 0;
+    if (matches !== 1) throw new Error(`${DEPLOY_NGINX_CONF}: expected exactly one match of ${pattern}, found ${matches}`);
+    config = config.replace(pattern, replace);
   }
-  server {
-    listen 127.0.0.1:${port};
-    client_max_body_size 1m;
-    # Compression of API answers happens here, as in deploy/nginx.conf.
-    gzip on;
-    gzip_min_length 1024;
-    gzip_proxied any;
-    gzip_types application/json application/x-protobuf;
-    location / {
-      proxy_pass http://stampede;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $http_host;
-      # The app believes exactly one proxy hop (TRUSTED_PROXY_HOPS=1): the address nginx saw.
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto $scheme;
-      # Replies are server-sent events: pass every chunk on at once, and keep long streams open.
-      proxy_buffering off;
-      proxy_cache off;
-      proxy_read_timeout 1h;
-      add_header X-Upstream $upstream_addr always;
-    }
-  }
+  return config;
 }
+
+/**
+ * The `http`-level additions for a child-process nginx in `dir`: temp paths it can write (the
+ * compiled-in ones under /var/lib/nginx need root), and a header naming the instance that answered,
+ * so a test can see the balancing. deploy/nginx.conf sets no add_header, so every location inherits it.
+ */
+function runtimeHttpSettings(dir: string): string {
+  return `# Written by scripts/multi-instance/cluster.ts: running deploy/nginx.conf unprivileged in ${dir}.
+client_body_temp_path ${dir}/client_body;
+proxy_temp_path ${dir}/proxy;
+fastcgi_temp_path ${dir}/fastcgi;
+uwsgi_temp_path ${dir}/uwsgi;
+scgi_temp_path ${dir}/scgi;
+add_header X-Upstream $upstream_addr always;
 `;
+}
+
+/** nginx's command line for the templated configuration: main-context settings go in as `-g`. */
+function nginxArguments(dir: string, configFile: string): string[] {
+  const runningAsRoot = typeof process.getuid === "function" && process.getuid() === 0;
+  // As root, workers would switch to the compiled-in user, which cannot read the temporary folder.
+  const globals = `daemon off; pid ${dir}/nginx.pid;${runningAsRoot ? " user root;" : ""}`;
+  return ["-p", dir, "-c", configFile, "-e", `${dir}/error.log`, "-g", globals];
+}
+
+/** Writes the templated deploy/nginx.conf and its runtime settings into `dir`; returns nginx's arguments. */
+export function prepareNginx({ root, dir, port, upstreams }: { root: string; dir: string; port: number; upstreams: number[] }): string[] {
+  for (const sub of ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]) mkdirSync(path.join(dir, sub));
+  const runtimeInclude = path.join(dir, "runtime-http.conf");
+  writeFileSync(runtimeInclude, runtimeHttpSettings(dir));
+  const configFile = path.join(dir, "nginx.conf");
+  const deployConfig = readFileSync(path.join(root, DEPLOY_NGINX_CONF), "utf8");
+  writeFileSync(configFile, templateDeployNginxConfig(deployConfig, { port, upstreams, runtimeInclude }));
+  return nginxArguments(dir, configFile);
 }
 
 function prefixLines(prefix: string, text: string): string {
@@ -229,17 +251,15 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     if (!useNginx) return { instances, url: instances[0].url, balanced: false, stop };
 
     nginxDir = mkdtempSync(path.join(os.tmpdir(), "stampede-nginx-"));
-    for (const sub of ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]) mkdirSync(path.join(nginxDir, sub));
-    const configFile = path.join(nginxDir, "nginx.conf");
-    writeFileSync(configFile, nginxConfig({ dir: nginxDir, port: nginxPort, upstreams: ports }));
+    const nginxArgs = prepareNginx({ root, dir: nginxDir, port: nginxPort, upstreams: ports });
     let nginxOutput = "";
-    nginx = spawn("nginx", ["-c", configFile, "-p", nginxDir], { stdio: ["ignore", "pipe", "pipe"] });
+    nginx = spawn("nginx", nginxArgs, { stdio: ["ignore", "pipe", "pipe"] });
     nginx.stdout?.on("data", (chunk: Buffer) => (nginxOutput += chunk.toString()));
     nginx.stderr?.on("data", (chunk: Buffer) => (nginxOutput += chunk.toString()));
     const url = `http://127.0.0.1:${nginxPort}`;
     const alive = () => nginx!.exitCode === null;
     await waitForHealth(url, alive, () => nginxOutput, 15_000);
-    return { instances, url, balanced: true, stop };
+    return { instances, url, balanced: true, nginxArgs, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -29,13 +29,18 @@ export class HttpUser {
   }
 
   async signIn(baseUrl: string): Promise<void> {
-    const response = await fetch(`${baseUrl}/api/auth/sign-in/anonymous`, {
-      method: "POST",
-      headers: this.headers({ "content-type": "application/json" }),
-      body: "{}",
-    });
+    await this.startSession(baseUrl, "/api/auth/sign-in/anonymous", {});
+  }
+
+  /** Signs up (and in) with an email account, e.g. the ADMIN_EMAIL one. */
+  async signUp(baseUrl: string, account: { email: string; password: string; name: string }): Promise<void> {
+    await this.startSession(baseUrl, "/api/auth/sign-up/email", account);
+  }
+
+  private async startSession(baseUrl: string, path: string, body: unknown): Promise<void> {
+    const response = await this.post(baseUrl, path, body);
     await response.arrayBuffer();
-    if (!response.ok) throw new Error(`guest sign-in failed: ${response.status}`);
+    if (!response.ok) throw new Error(`${path} failed: ${response.status}`);
     this.cookie = response.headers
       .getSetCookie()
       .map((cookie) => cookie.split(";")[0])
@@ -48,6 +53,15 @@ export class HttpUser {
       headers: this.headers({ "content-type": "application/json" }),
       body: JSON.stringify(body),
       signal,
+    });
+  }
+
+  /** A JSON POST with the session, as the app's own client sends one (`{}` for body-less actions). */
+  post(baseUrl: string, path: string, body: unknown = {}): Promise<Response> {
+    return fetch(`${baseUrl}${path}`, {
+      method: "POST",
+      headers: this.headers({ "content-type": "application/json" }),
+      body: JSON.stringify(body),
     });
   }
 

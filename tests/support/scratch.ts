@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import Redis from "ioredis";
 import pg from "pg";
+import { applyMigrations, pgExecutor } from "@/lib/db/migrate";
 import { TEST_POSTGRES_URL, TEST_REDIS_URL } from "./services";
 
 export function uniqueSuffix(): string {
@@ -34,6 +35,19 @@ export async function createScratchPostgres(): Promise<{ url: string; drop: () =
     url: url.toString(),
     drop: () => withAdmin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
   };
+}
+
+/** A scratch database with the app's migrations applied, for servers started from the build. */
+export async function createMigratedScratchPostgres(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const database = await createScratchPostgres();
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    await applyMigrations(pgExecutor(client));
+  } finally {
+    await client.end();
+  }
+  return database;
 }
 
 /** Deletes every key under a prefix. */
