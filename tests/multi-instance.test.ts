@@ -20,7 +20,7 @@ import { startProviderDouble, type ProviderDouble } from "@/lib/testing/provider
 import { decodeChatHistory } from "@/lib/wire/chat-history-wire";
 import { DEPLOY_NGINX_CONF, startCluster, type Cluster, type Instance } from "@/scripts/multi-instance/cluster";
 import { HttpUser, readStream } from "./support/http-user";
-import { requireBuild, requireNginx } from "./support/prerequisites";
+import { requireBuild, requireNginx } from "@/scripts/test/prerequisites";
 import { createMigratedScratchPostgres, createScratchRedisPrefix, uniqueSuffix } from "./support/scratch";
 import { waitFor } from "./support/wait-for";
 

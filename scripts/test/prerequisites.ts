@@ -4,7 +4,7 @@
  * prerequisite fails the file with what to install or run, so a fresh machine cannot pass by
  * silently skipping.
  */
-import { hasBuild, nginxAvailable } from "@/scripts/multi-instance/cluster";
+import { hasBuild, nginxAvailable } from "../multi-instance/cluster";
 
 const OPT_OUTS = ["nginx"] as const;
 type OptOut = (typeof OPT_OUTS)[number];
