@@ -64,17 +64,28 @@ describe("health", () => {
 
 describe("sessions", () => {
   it("are read from the hot store, and a session the hot store lost is read from Postgres: nobody is signed out", async () => {
+    const email = `user-${uniqueSuffix()}@example.test`;
     const client = new RouteClient();
     const signUp = await client.call(routes.auth.POST, {
       method: "POST",
       path: "/api/auth/sign-up/email",
-      json: { email: `user-${uniqueSuffix()}@example.test`, password: "correct horse battery", name: "Test User" },
+      json: { email, password: "correct horse battery", name: "Test User" },
     });
     const { token } = (await signUp.json()) as { token: string };
     expect(await app.services.hot.getValue(`auth:${token}`)).toContain(token);
-
-    await app.services.hot.deleteValue(`auth:${token}`);
+    // With its Postgres row gone, the session still works: it was read from the hot store.
+    expect(await app.services.db.prisma.session.deleteMany({ where: { token } })).toEqual({ count: 1 });
     expect((await client.call(routes.chats.GET, { path: "/api/chats" })).status).toBe(200);
+
+    const otherDevice = new RouteClient();
+    const signIn = await otherDevice.call(routes.auth.POST, {
+      method: "POST",
+      path: "/api/auth/sign-in/email",
+      json: { email, password: "correct horse battery" },
+    });
+    const { token: otherToken } = (await signIn.json()) as { token: string };
+    await app.services.hot.deleteValue(`auth:${otherToken}`);
+    expect((await otherDevice.call(routes.chats.GET, { path: "/api/chats" })).status).toBe(200);
   });
 
   it("end on sign-out, in the hot store and in Postgres", async () => {

@@ -6,8 +6,9 @@
  *   requests answer typed 503s at once while it is down, and work again once it is back, without
  *   restarting the app;
  * - PostgreSQL becomes unreachable for a while during traffic (a TCP proxy in front of it that
- *   the test cuts): requests it is needed for answer typed 503s, replies already accepted still
- *   complete, and once it is back every accepted message and its reply reach PostgreSQL.
+ *   the test cuts): messages are still accepted, requests only it can answer get typed 503s,
+ *   replies already accepted still complete, a flush fails without dropping a mark, and once it
+ *   is back every accepted message and its reply reach PostgreSQL.
  *
  * An instance killed with SIGKILL mid-reply is covered by tests/multi-instance.test.ts.
  */
@@ -19,6 +20,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readFlushFigures } from "@/lib/chat/flush-figures";
 import { replyIdFor } from "@/lib/chat/send-message";
 import { echoReply, startProviderDouble, type ProviderDouble } from "@/lib/testing/provider-double";
 import { RouteClient } from "./support/route-client";
@@ -300,13 +302,22 @@ describe("Redis restarting", () => {
 describe("PostgreSQL unreachable for a while during traffic", () => {
   it("loses nothing it accepted: replies complete meanwhile and everything reaches PostgreSQL once it is back", async () => {
     const users = await Promise.all(Array.from({ length: 6 }, () => guest()));
+    // A chat only PostgreSQL holds (flushed, and its hot copy expired): reading it needs Postgres.
+    const reader = await guest();
+    const archived = message("archived before the outage");
+    await readUIMessageStream(await sendChat(reader, archived));
+    await services.jobs.requestFlush();
+    expect(await countMessages([archived])).toEqual({ users: 1, replies: 1 });
+    await services.hot.deleteChat(archived.chatId, (await services.hot.getChat(archived.chatId))!.userId);
+
     // Slow replies, so some are still being written when Postgres goes away.
     provider.setOptions({ tokenDelayMs: 150, latencyMs: 0 });
     const accepted: ReturnType<typeof message>[] = [];
     const streams: Promise<unknown>[] = [];
-    const refusals: { status: number; code?: string }[] = [];
 
-    async function wave(label: string): Promise<void> {
+    /** Sends a message from every user; returns the refusals. */
+    async function wave(label: string): Promise<{ status: number; code?: string }[]> {
+      const refusals: { status: number; code?: string }[] = [];
       await Promise.all(
         users.map(async (user, index) => {
           const body = message(`${label} ${index}`);
@@ -319,12 +330,19 @@ describe("PostgreSQL unreachable for a while during traffic", () => {
           }
         }),
       );
+      return refusals;
     }
 
     try {
-      await wave("before the outage");
+      expect(await wave("before the outage")).toEqual([]);
       await proxy.cut();
-      await wave("during the outage");
+      // Chatting goes on: new chats start in the hot store, and the flush writes them later.
+      expect(await wave("during the outage")).toEqual([]);
+      // What only Postgres has is refused with a typed, retryable 503, never a 500.
+      const history = await reader.call(routes.chatById.GET, { path: `/api/chats/${archived.chatId}`, params: { id: archived.chatId } });
+      expect(history.status).toBe(503);
+      expect(history.headers.get("retry-after")).toBeTruthy();
+      expect(await errorCode(history)).toBe("database_unavailable");
       // A new guest session needs Postgres too: refused the same way, in better-auth's shape.
       const signIn = await new RouteClient("192.0.2.251").call(routes.auth.POST, {
         method: "POST",
@@ -333,10 +351,12 @@ describe("PostgreSQL unreachable for a while during traffic", () => {
       });
       expect(signIn.status).toBe(503);
       expect(((await signIn.json()) as { code?: string }).code).toBe("DATABASE_UNAVAILABLE");
-      // The flush fails while Postgres is away; the hot store keeps everything marked.
+      // A flush while Postgres is away fails, and every accepted chat stays marked for the next.
+      const failuresBefore = (await readFlushFigures(services.hot)).failures;
       await services.jobs.requestFlush();
-      expect(await countMessages(accepted)).toEqual({ users: 0, replies: 0 });
-      await sleep(2000);
+      expect((await readFlushFigures(services.hot)).failures).toBe(failuresBefore + 1);
+      const marked = new Set((await services.hot.listUnflushed(1_000)).map((mark) => mark.chatId));
+      expect(accepted.filter((body) => !marked.has(body.chatId))).toEqual([]);
       // Replies accepted before the cut finish during it (their history comes from the hot store).
       const replies = (await Promise.all(streams)) as Awaited<ReturnType<typeof readUIMessageStream>>[];
       for (const chunks of replies) expect(chunks.some((chunk) => chunk.type === "error")).toBe(false);
@@ -344,12 +364,7 @@ describe("PostgreSQL unreachable for a while during traffic", () => {
       await proxy.open();
       provider.setOptions({ tokenDelayMs: 0 });
     }
-    // Every refusal was a typed, retryable 503, never a 500.
-    for (const refusal of refusals) {
-      expect(refusal.status).toBe(503);
-      expect(refusal.code).toBe("database_unavailable");
-    }
-    expect(accepted.length).toBeGreaterThanOrEqual(users.length);
+    expect(accepted.length).toBe(2 * users.length);
 
     // Back: traffic flows again, and a flush writes what waited in the hot store.
     const recovered = await eventually(async () => {

@@ -81,7 +81,22 @@ describe("GET /api/chats/{id} on the wire", () => {
     // Next.js would drop the header and compress the body again (see lib/http/negotiate.ts).
     expect(response.headers.get("content-encoding")).toBeNull();
     expect(response.headers.get("vary")).toBe("Accept");
-    expect(json).toEqual({ chat, messages: messages.map(toUIMessage) });
+    // AI SDK UI messages: the stored parts, with the time and (on replies) the model as metadata;
+    // token counts stay out of the JSON.
+    expect(json).toEqual({
+      chat: { id: chat.id, userId: chat.userId, title: "Handling traffic spikes", createdAt: chat.createdAt, updatedAt: chat.updatedAt },
+      messages: messages.map(({ id, role, parts, createdAt }) =>
+        role === "user"
+          ? { id, role: "user", parts, metadata: { createdAt } }
+          : { id, role: "assistant", parts, metadata: { createdAt, model: "gpt-4o-mini" } },
+      ),
+    });
+    expect(json.messages[1]).toEqual({
+      id: messages[1].id,
+      role: "assistant",
+      parts: [{ type: "step-start" }, { type: "text", text: expect.stringContaining(" "), state: "done" }],
+      metadata: { createdAt: Date.UTC(2026, 0, 15, 9, 30) + 20_000, model: "gpt-4o-mini" },
+    });
   });
 
   it("answers Protocol Buffers that decode to the same chat and messages, token counts included", async () => {

@@ -103,14 +103,36 @@ describe("RedisHotStore on Redis", () => {
   });
 
   it("polls every relay waited on in one round trip per tick, however many readers wait", async () => {
-    const store = new RedisHotStore({ client: tcp.client, driver: "redis", prefix: `${prefix}many:`, relayPollMs: 50 });
-    const writer = new RedisHotStore({ client: tcp.client, driver: "redis", prefix: `${prefix}many:`, relayPollMs: 50 });
-    const waits = Array.from({ length: 300 }, (_, i) => store.waitForRelay(`r${i % 100}`, 0, 10_000));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const pollMs = 50;
+    const relayKeys = Array.from({ length: 100 }, (_, i) => `${prefix}many:relay:r${i}`);
+    // The store's client, through a requester that notes the relays each round trip asks about.
+    const asked: string[][] = [];
+    const requester = new IORedisRequester(tcp.connection);
+    const client = new Redis({
+      request: (req) => {
+        const commands = (req.path ? req.body : [req.body]) as unknown[][];
+        const lengths = commands.filter(([name]) => String(name).toLowerCase() === "llen").map(([, key]) => String(key));
+        if (lengths.length > 0) asked.push(lengths);
+        return requester.request(req);
+      },
+    });
+    const store = new RedisHotStore({ client, driver: "redis", prefix: `${prefix}many:`, relayPollMs: pollMs });
+    const writer = new RedisHotStore({ client: tcp.client, driver: "redis", prefix: `${prefix}many:`, relayPollMs: pollMs });
+
+    const started = performance.now();
+    const waits = Array.from({ length: 300 }, (_, i) => store.waitForRelay(`r${i % 100}`, 0, 60_000));
+    // The look when the waits begin, then at least three ticks.
+    await expect.poll(() => asked.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(4);
+    const whileWaiting = asked.slice();
+    const elapsed = performance.now() - started;
     await Promise.all(Array.from({ length: 100 }, (_, i) => writer.appendRelay(`r${i}`, ["x"], 60)));
-    const started = Date.now();
+    // Woken by the poll: their timeouts are longer than the test's.
     await Promise.all(waits);
-    expect(Date.now() - started).toBeLessThan(5_000);
+
+    // Each round trip asked about every relay once, for all 300 readers...
+    for (const relays of whileWaiting) expect([...relays].sort()).toEqual([...relayKeys].sort());
+    // ...and there was one per tick at most (timers never fire early), besides the first look.
+    expect(whileWaiting.length).toBeLessThanOrEqual(Math.floor(elapsed / pollMs) + 2);
     await store.close();
   });
 

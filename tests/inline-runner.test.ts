@@ -42,8 +42,11 @@ afterEach(async () => {
   await Promise.all(runners.splice(0).map((runner) => runner.close()));
 });
 
-/** A runner over fake handlers that record every attempt; `work` decides how an attempt goes. */
-function harness(options: Partial<InlineRunnerOptions>, work: Work = () => sleep(10)) {
+/**
+ * A runner over fake handlers that record every attempt; `work` decides how an attempt goes,
+ * `flush` how a flush does.
+ */
+function harness(options: Partial<InlineRunnerOptions>, work: Work = () => sleep(10), flush: () => Promise<void> = async () => {}) {
   const calls: Call[] = [];
   const succeeded = new Set<string>();
   const abandoned: string[] = [];
@@ -70,7 +73,7 @@ function harness(options: Partial<InlineRunnerOptions>, work: Work = () => sleep
       async abandonReply(job) {
         abandoned.push(job.replyId);
       },
-      async flush() {},
+      flush,
     },
     {
       flushIntervalMs: 3_600_000,
@@ -256,6 +259,27 @@ describe("the in-process runner", () => {
     await settled([job]);
     await sleep(20);
     expect(calls.map((call) => call.replyId)).toEqual([job.replyId]);
+  });
+
+  it("answers a flush requested during a flush only after a flush that began after the request", async () => {
+    const firstFlushHeld = gate();
+    let flushesStarted = 0;
+    const { runner } = harness({}, undefined, async () => {
+      flushesStarted += 1;
+      if (flushesStarted === 1) await firstFlushHeld.opened;
+    });
+    const first = runner.requestFlush();
+    await expect.poll(() => flushesStarted).toBe(1);
+    // Asked while the first flush runs (it may have listed the chats already): both wait for a
+    // second flush, and share it.
+    const second = runner.requestFlush();
+    const third = runner.requestFlush();
+    firstFlushHeld.open();
+    await first;
+    await second;
+    expect(flushesStarted).toBe(2);
+    await third;
+    expect(flushesStarted).toBe(2);
   });
 
   it("on close, lets running replies finish and drops waiting ones without abandoning them", async () => {

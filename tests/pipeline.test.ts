@@ -220,14 +220,24 @@ describe("the place in line", () => {
 
   it("shows a later user's reply its place in line, counting down, before its text", async () => {
     const [first, second, third] = await Promise.all([app.createUser(), app.createUser(), app.createUser()]);
-    await send(app, first, "one");
-    await send(app, second, "two");
-    const late = await send(app, third, "three");
-    const chunks = await readUIMessageStream(await replyStreamResponse(app.services.hot, late));
+    // Each reply outlasts the stream's re-check of the place (about once a second while nothing
+    // arrives), so the third reply is seen second in line and then first.
+    app.provider!.setOptions({ latencyMs: 1_500 });
+    let chunks: UIMessageChunk[];
+    try {
+      await send(app, first, "one");
+      await send(app, second, "two");
+      const late = await send(app, third, "three");
+      chunks = await readUIMessageStream(await replyStreamResponse(app.services.hot, late));
+    } finally {
+      app.provider!.setOptions({ latencyMs: 0 });
+    }
 
     const positions = queueParts(chunks).map((part) => part.position);
+    expect(positions.length).toBeGreaterThanOrEqual(2);
     expect(positions[0]).toBeGreaterThanOrEqual(2);
-    expect(positions).toEqual([...positions].sort((a, b) => b - a));
+    positions.slice(1).forEach((position, index) => expect(position).toBeLessThan(positions[index]));
+    expect(positions.at(-1)).toBe(1);
     const lastQueuePart = chunks.findLastIndex((chunk) => chunk.type === "data-queue");
     expect(lastQueuePart).toBeLessThan(chunks.findIndex((chunk) => chunk.type === "text-delta"));
     expect(textOf(chunks)).toBe(echoReply("three", TOKENS));

@@ -3,6 +3,7 @@
  * provider double: the dead instance is simulated by an owner record whose heartbeat is gone.
  * tests/multi-instance.test.ts does the same with real processes and SIGKILL.
  */
+import IORedis from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readReplyState, writeReplyState } from "@/lib/chat/reply-state";
 import { getChatMessages } from "@/lib/chat/history";
@@ -16,6 +17,7 @@ import { lineScore } from "@/lib/jobs/reply-policy";
 import { echoReply } from "@/lib/testing/provider-double";
 import { readUIMessageStream, startTestApp, textOf, type TestApp } from "./support/app-services";
 import { uniqueSuffix } from "./support/scratch";
+import { TEST_REDIS_URL } from "./support/services";
 
 let app: TestApp;
 const TTL = 3600;
@@ -111,6 +113,7 @@ describe("a reply whose instance died", () => {
     const { job } = await orphan("queued", [], owner);
     expect(await recoverOrphanedReply(app.services, job.replyId)).toBe("not-orphaned");
     // A reader waits on it rather than taking it over.
+    const heartbeatReads = await countReads(`value:${hotKeys.runnerAlive(owner)}`);
     const abort = new AbortController();
     const reading = replyStreamResponse(app.services.hot, {
       replyId: job.replyId,
@@ -118,13 +121,30 @@ describe("a reply whose instance died", () => {
       signal: abort.signal,
       recover: (replyId) => recoverOrphanedReply(app.services, replyId),
     }).then(readUIMessageStream);
-    await new Promise((resolve) => setTimeout(resolve, 4000));
+    try {
+      // The reader looks at the owner's heartbeat at most once a second. Had it been gone, the
+      // third look (ORPHAN_CONFIRM_MS after the first) would have taken the reply over, before
+      // the fourth.
+      await expect.poll(heartbeatReads.count, { timeout: 15_000, interval: 100 }).toBeGreaterThanOrEqual(4);
+    } finally {
+      heartbeatReads.stop();
+    }
     expect((await readReplyState(app.services.hot, job.replyId))?.status).toBe("queued");
     abort.abort();
     const chunks = await reading;
     expect(chunks.filter((chunk) => chunk.type === "text-delta")).toEqual([]);
-  }, 15_000);
+  }, 20_000);
 });
+
+/** Counts the GETs Redis serves from now on of keys ending in `keySuffix` (MONITOR, on its own connection). */
+async function countReads(keySuffix: string): Promise<{ count: () => number; stop: () => void }> {
+  const monitor = await new IORedis(TEST_REDIS_URL).monitor();
+  let reads = 0;
+  monitor.on("monitor", (_time: string, args: string[]) => {
+    if (args[0]?.toLowerCase() === "get" && args[1]?.endsWith(keySuffix)) reads += 1;
+  });
+  return { count: () => reads, stop: () => monitor.disconnect() };
+}
 
 describe("a waiting reply of a dead instance that nobody reads", () => {
   let swept: TestApp;

@@ -62,7 +62,10 @@ export class InlineJobRunner implements JobRunner {
   private readonly modelCalls: PQueue;
   private readonly shutdown = new AbortController();
   private readonly flushTimer: ReturnType<typeof setInterval>;
-  private flushing: Promise<unknown> | undefined;
+  /** The flush running now, if any. */
+  private flushing: Promise<void> | undefined;
+  /** The flush queued behind it, shared by every request made while it runs. */
+  private flushQueued: Promise<void> | undefined;
   private sweeping: Promise<unknown> | undefined;
 
   constructor(
@@ -157,15 +160,26 @@ export class InlineJobRunner implements JobRunner {
     await this.sweeping;
   }
 
-  /** One flush at a time in this process; a request during a flush joins it. */
-  async requestFlush(): Promise<void> {
-    this.flushing ??= this.handlers
-      .flush()
-      .catch((error) => this.options.onError?.(error, "flush"))
-      .finally(() => {
-        this.flushing = undefined;
-      });
-    await this.flushing;
+  /**
+   * Resolves once a flush that started after the request has ended: a flush already running may
+   * have listed the chats before the caller's writes. One flush at a time in this process; the
+   * requests made during one share the single flush queued behind it.
+   */
+  requestFlush(): Promise<void> {
+    this.flushQueued ??= (this.flushing ?? Promise.resolve()).then(() => {
+      this.flushQueued = undefined;
+      this.flushing = this.handlers
+        .flush()
+        .then(
+          () => undefined,
+          (error) => this.options.onError?.(error, "flush"),
+        )
+        .finally(() => {
+          this.flushing = undefined;
+        });
+      return this.flushing;
+    });
+    return this.flushQueued;
   }
 
   /**
@@ -179,6 +193,7 @@ export class InlineJobRunner implements JobRunner {
     this.modelCalls.clear();
     for (const lane of this.lanes.values()) lane.queue.clear();
     await Promise.allSettled(this.replies.values());
+    await this.flushQueued;
     await this.flushing;
     await this.sweeping;
     await this.options.presence?.stop();

@@ -2,10 +2,11 @@
  * The behaviour every Limiter adapter must show: @upstash/ratelimit's, to the number. Test files
  * call `limiterContract` once per adapter; `make` builds a limiter for the given rules, and for
  * Redis, one under a key prefix the `cleanup` removes. Windows are real time: tests that count
- * exactly first wait out a window about to end, so no count straddles two windows.
+ * exactly first wait out a window about to end, so no count straddles two windows; the one that
+ * needs a given point inside a window sets the clock instead.
  */
 import { randomUUID } from "node:crypto";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import type { Tier } from "@/lib/chat/types";
 import type { Limiter } from "./limiter";
 import { LIMIT_RULES, TIER_POLICIES, tierRuleName, type LimitRule } from "./policies";
@@ -89,19 +90,26 @@ export function limiterContract(name: string, make: MakeLimiter, cleanup?: () =>
       const limiter = await contractLimiter();
       const user = randomUUID();
       const size = 2_000;
-      await sleep(size - (Date.now() % size) + 10);
-      const first = await inTurn(5, () => limiter.limit("short", user));
-      expect(first.map((result) => result.success)).toEqual([true, true, true, true, false]);
+      // The clock (read by both adapters) is set, so where in a window the test starts, and how
+      // long its calls take, cannot matter.
+      const windowStart = endOfWindow(size);
+      vi.useFakeTimers({ toFake: ["Date"], now: windowStart + 10 });
+      try {
+        const first = await inTurn(5, () => limiter.limit("short", user));
+        expect(first.map((result) => result.success)).toEqual([true, true, true, true, false]);
 
-      // 1.25 s into the next window, 1 - 0.625 of the previous window's 4 calls count: floor(1.5) = 1.
-      await sleep(size - (Date.now() % size) + 1_250);
-      const next = await inTurn(4, () => limiter.limit("short", user));
-      expect(next.map(({ success, remaining }) => [success, remaining])).toEqual([
-        [true, 2],
-        [true, 1],
-        [true, 0],
-        [false, 0],
-      ]);
+        // 1.25 s into the next window, 1 - 0.625 of the previous window's 4 calls count: floor(1.5) = 1.
+        vi.setSystemTime(windowStart + size + 1_250);
+        const next = await inTurn(4, () => limiter.limit("short", user));
+        expect(next.map(({ success, remaining }) => [success, remaining])).toEqual([
+          [true, 2],
+          [true, 1],
+          [true, 0],
+          [false, 0],
+        ]);
+      } finally {
+        vi.useRealTimers();
+      }
     });
 
     it("counts each identifier on its own", async () => {
