@@ -1,20 +1,28 @@
 /**
  * The app's real route handlers in this test process, configured against scratch PostgreSQL and
- * Redis and the provider double. One per test file: the app reads its configuration once.
+ * Redis (or, with `drivers: "embedded"`, PGlite in a scratch folder and the in-process hot store
+ * and limiter) and the provider double. One per test file: the app reads its configuration once.
  */
 import { startProviderDouble, type ProviderDouble, type ProviderDoubleOptions } from "@/lib/testing/provider-double";
+import type { DriverSet } from "./app-services";
 import { createScratchDir, createScratchPostgres, createScratchRedisPrefix } from "./scratch";
 
-export async function startRouteApp({ env = {}, provider: providerOptions }: { env?: Record<string, string>; provider?: ProviderDoubleOptions } = {}) {
-  const database = await createScratchPostgres();
-  const redis = createScratchRedisPrefix();
+export async function startRouteApp({
+  drivers = "services",
+  env = {},
+  provider: providerOptions,
+}: { drivers?: DriverSet; env?: Record<string, string>; provider?: ProviderDoubleOptions } = {}) {
+  const database = drivers === "services" ? await createScratchPostgres() : undefined;
+  const redis = drivers === "services" ? createScratchRedisPrefix() : undefined;
   const dataDir = await createScratchDir();
   const provider: ProviderDouble = await startProviderDouble(providerOptions);
   // The app reads its configuration on first use, so the environment is set before the routes load.
+  for (const name of ["DATABASE_URL", "REDIS_URL", "REDIS_PREFIX", "UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN"]) {
+    delete process.env[name];
+  }
   Object.assign(process.env, {
-    DATABASE_URL: database.url,
-    REDIS_URL: redis.url,
-    REDIS_PREFIX: redis.prefix,
+    ...(database && { DATABASE_URL: database.url }),
+    ...(redis && { REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix }),
     OPENAI_BASE_URL: provider.url,
     CHAT_MODELS: "double-small,double-large",
     DATA_DIR: dataDir.dir,
@@ -51,8 +59,8 @@ export async function startRouteApp({ env = {}, provider: providerOptions }: { e
     async dispose() {
       await closeServices(services);
       await provider.close();
-      await redis.clear();
-      await database.drop();
+      await redis?.clear();
+      await database?.drop();
       await dataDir.remove();
     },
   };

@@ -1,0 +1,57 @@
+/**
+ * The people of a route-app test (tests/support/route-app.ts): guests, accounts and their chat
+ * messages, each a RouteClient with its own address and cookie jar, through the real auth and
+ * chat routes.
+ */
+import { expect } from "vitest";
+import type { RouteApp } from "./route-app";
+import { RouteClient } from "./route-client";
+import { uniqueSuffix } from "./scratch";
+
+export const TEST_PASSWORD = "correct horse battery";
+
+export interface RouteUser {
+  client: RouteClient;
+  userId: string;
+}
+
+/** A new guest session from its own address (or `ip`). */
+export async function startGuest(app: RouteApp, ip?: string): Promise<RouteUser> {
+  const client = new RouteClient(ip);
+  const response = await client.call(app.routes.auth.POST, { method: "POST", path: "/api/auth/sign-in/anonymous", json: {} });
+  expect(response.status).toBe(200);
+  return { client, userId: (await response.json()).user.id };
+}
+
+/** Signs `client` up (a new one unless given, e.g. a guest's), and returns the new account. */
+export async function signUp(
+  app: RouteApp,
+  { client = new RouteClient(), email = `user-${uniqueSuffix()}@example.test` }: { client?: RouteClient; email?: string } = {},
+): Promise<RouteUser & { email: string }> {
+  const response = await client.call(app.routes.auth.POST, {
+    method: "POST",
+    path: "/api/auth/sign-up/email",
+    json: { email, password: TEST_PASSWORD, name: "Test User" },
+  });
+  expect(response.status).toBe(200);
+  return { client, userId: (await response.json()).user.id, email };
+}
+
+/** POST /api/chat with a new message; the response is the caller's to read. */
+export function sendMessage(app: RouteApp, client: RouteClient, { text, chatId = `c_${uniqueSuffix()}` }: { text: string; chatId?: string }) {
+  return client.call(app.routes.chat.POST, {
+    method: "POST",
+    path: "/api/chat",
+    json: { chatId, messageId: `m_${uniqueSuffix()}`, text },
+  });
+}
+
+/** Reads `read` until `done` holds or the deadline passes, and returns the last value read. */
+export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
