@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readStream, type StreamRead } from "./support/http-user";
 import { startRouteApp, type RouteApp } from "./support/route-app";
 import type { RouteClient } from "./support/route-client";
-import { pollUntil, sendMessage, signUp } from "./support/route-users";
+import { sendMessage, signUp } from "./support/route-users";
+import { waitFor } from "./support/wait-for";
 import { uniqueSuffix } from "./support/scratch";
 
 let app: RouteApp;
@@ -78,7 +79,8 @@ describe("replies carry X-Chat-Id and X-Reply-Id; every response carries X-Reque
     expect(startChunk?.messageId).toBe(reply.id);
 
     // The reader has the reply's end a moment before its job marks it done; then there is nothing to resume.
-    const nothingToResume = await pollUntil(
+    const nothingToResume = await waitFor(
+      "the finished reply to leave nothing to resume",
       async () => {
         const response = await resume(client, chatId);
         if (response.status !== 204) await response.body?.cancel();

@@ -45,13 +45,3 @@ export function sendMessage(app: RouteApp, client: RouteClient, { text, chatId =
     json: { chatId, messageId: `m_${uniqueSuffix()}`, text },
   });
 }
-
-/** Reads `read` until `done` holds or the deadline passes, and returns the last value read. */
-export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

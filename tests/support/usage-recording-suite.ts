@@ -10,7 +10,8 @@ import { TIER_POLICIES } from "@/lib/limits/policies";
 import type { DriverSet } from "./app-services";
 import { startRouteApp, type RouteApp } from "./route-app";
 import type { RouteClient } from "./route-client";
-import { pollUntil, sendMessage, signUp, startGuest } from "./route-users";
+import { sendMessage, signUp, startGuest } from "./route-users";
+import { waitFor } from "./wait-for";
 import { uniqueSuffix } from "./scratch";
 
 const ADMIN_EMAIL = "usage-admin@example.test";
@@ -62,7 +63,7 @@ export function usageRecordingSuite(drivers: DriverSet): void {
     app.provider.setOptions({ tokensPerReply: SHORT_REPLY_WORDS });
     // The reader has the whole reply a moment before its job has charged the tokens and filled
     // the reply cache; the job counts the reply as completed once it has done both.
-    expect(await pollUntil(completedReplies, (completed) => completed > completedBefore)).toBe(completedBefore + 1);
+    expect(await waitFor("the reply job to count the reply as completed", completedReplies, (completed) => completed > completedBefore)).toBe(completedBefore + 1);
     return { ...guest, tokensSpent: providerTokens() - tokensBefore };
   }
 
