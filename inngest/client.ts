@@ -26,6 +26,8 @@ function createClient() {
     eventKey: jobs?.eventKey,
     signingKey: jobs?.signingKey,
     isDev: jobs?.dev ?? config.env !== "production",
+    // A self-hosted or local Inngest server; unset, the SDK's default (Inngest Cloud, or the dev server's).
+    baseUrl: jobs?.baseUrl,
     // The app's structured log (and its LOG_LEVEL) rather than Inngest's console logger.
     logger,
   });

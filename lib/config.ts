@@ -67,6 +67,7 @@ const envSchema = z.object({
   INNGEST_EVENT_KEY: optionalString,
   INNGEST_SIGNING_KEY: optionalString,
   INNGEST_DEV: flag,
+  INNGEST_BASE_URL: optionalUrl(["http:", "https:"], "http://127.0.0.1:8288"),
 
   OPENAI_BASE_URL: optionalUrl(["http:", "https:"], "http://127.0.0.1:11434/v1"),
   OPENAI_API_KEY: optionalString,
@@ -129,7 +130,7 @@ export interface AppConfig {
     | { driver: "upstash"; url: string; token: string; prefix: string }
     | { driver: "redis"; url: string; prefix: string }
     | { driver: "memory" };
-  jobs: { driver: "inngest"; eventKey?: string; signingKey?: string; dev: boolean } | { driver: "inline" };
+  jobs: { driver: "inngest"; eventKey?: string; signingKey?: string; dev: boolean; baseUrl?: string } | { driver: "inline" };
   model: {
     driver: ModelDriver;
     baseUrl?: string;
@@ -223,7 +224,7 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
 
   const jobs: AppConfig["jobs"] =
     env.INNGEST_EVENT_KEY || env.INNGEST_SIGNING_KEY || env.INNGEST_DEV
-      ? { driver: "inngest", eventKey: env.INNGEST_EVENT_KEY, signingKey: env.INNGEST_SIGNING_KEY, dev: env.INNGEST_DEV }
+      ? { driver: "inngest", eventKey: env.INNGEST_EVENT_KEY, signingKey: env.INNGEST_SIGNING_KEY, dev: env.INNGEST_DEV, baseUrl: env.INNGEST_BASE_URL }
       : { driver: "inline" };
   if (jobs.driver === "inngest" && !jobs.dev && !(jobs.eventKey && jobs.signingKey)) {
     problems.push("INNGEST_EVENT_KEY and INNGEST_SIGNING_KEY: set both for Inngest Cloud, or INNGEST_DEV=1 for a dev server");

@@ -27,19 +27,12 @@ import { RouteClient } from "./support/route-client";
 import { readChunks as readUIMessageStream, textOfChunks as textOf } from "./support/ui-stream";
 import { createScratchDir, createScratchPostgres, uniqueSuffix } from "./support/scratch";
 import { TEST_POSTGRES_URL } from "./support/services";
+import { freeLoopbackPort } from "@/scripts/test/free-port";
 
 // The app reads its configuration once, on first use: nothing that loads lib/services may be
 // imported before beforeAll has set the environment (so no ./support/app-services here).
 
 // --- a scratch Redis this file starts, stops and starts again ------------------------------
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 class ScratchRedis {
   private process?: ChildProcess;
@@ -138,14 +131,14 @@ beforeAll(async () => {
   cleanups.push(database.drop);
   databaseUrl = database.url;
   const postgres = new URL(TEST_POSTGRES_URL);
-  proxy = new CuttableProxy(await freePort(), { host: postgres.hostname, port: Number(postgres.port || 5432) });
+  proxy = new CuttableProxy(await freeLoopbackPort(), { host: postgres.hostname, port: Number(postgres.port || 5432) });
   await proxy.open();
   cleanups.push(() => proxy.cut());
   const viaProxy = new URL(database.url);
   viaProxy.port = String(proxy.port);
 
   const redisDir = await mkdtemp(path.join(tmpdir(), "stampede-faults-redis-"));
-  redis = new ScratchRedis(await freePort(), redisDir);
+  redis = new ScratchRedis(await freeLoopbackPort(), redisDir);
   await redis.start();
   cleanups.push(async () => {
     await redis.stop();

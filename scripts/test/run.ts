@@ -8,6 +8,7 @@
  * Other arguments go to the last step's runner, e.g. `npm run test:unit -- tests/api.test.ts`.
  */
 import { spawn } from "node:child_process";
+import { provideInngestBinary } from "./inngest-binary";
 import { checkChromium, checkNginx, MissingTestDependency, providePostgres, provideRedis, type TestService } from "./services";
 
 const STEPS = {
@@ -54,7 +55,15 @@ async function main(): Promise<number> {
   try {
     if (needsServices) {
       // Checked before anything slow runs, so a missing piece is said within seconds.
-      if (steps.includes("unit")) summary.push(checkNginx(env));
+      if (steps.includes("unit")) {
+        summary.push(checkNginx(env));
+        const inngest = provideInngestBinary(env);
+        if ("missing" in inngest) summary.push(`WARNING: the Inngest suite will not run: ${inngest.missing}`);
+        else {
+          env.TEST_INNGEST_BIN = inngest.path;
+          summary.push(inngest.origin);
+        }
+      }
       if (steps.includes("e2e")) summary.push(await checkChromium());
       const provided = await Promise.allSettled([providePostgres(env), provideRedis(env)]);
       for (const result of provided) if (result.status === "fulfilled") services.push(result.value);

