@@ -36,10 +36,23 @@ export class HttpUser {
     });
     await response.arrayBuffer();
     if (!response.ok) throw new Error(`guest sign-in failed: ${response.status}`);
-    this.cookie = response.headers
-      .getSetCookie()
-      .map((cookie) => cookie.split(";")[0])
-      .join("; ");
+    this.keepCookies(response);
+  }
+
+  /** Signs up with email and password; resolves with better-auth's answer (user, or error). */
+  async signUp(baseUrl: string, account: { email: string; password: string; name: string }): Promise<{ status: number; body: { user?: { id: string; email: string; role?: string }; code?: string } }> {
+    const response = await fetch(`${baseUrl}/api/auth/sign-up/email`, {
+      method: "POST",
+      headers: this.headers({ "content-type": "application/json" }),
+      body: JSON.stringify(account),
+    });
+    this.keepCookies(response);
+    return { status: response.status, body: await response.json() };
+  }
+
+  private keepCookies(response: Response): void {
+    const cookies = response.headers.getSetCookie().map((cookie) => cookie.split(";")[0]);
+    if (cookies.length > 0) this.cookie = cookies.join("; ");
   }
 
   send(baseUrl: string, body: unknown, signal?: AbortSignal): Promise<Response> {
