@@ -5,14 +5,11 @@
  * stale in Redis), each change is in the audit log as "operator (cli)", an email in other letters
  * names the same account, and an unknown email is refused with exit code 1, changing nothing.
  */
-import { spawn } from "node:child_process";
-import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { runAdmin } from "./support/admin-command";
 import { startRouteApp, type RouteApp } from "./support/route-app";
 import { RouteClient } from "./support/route-client";
 import { uniqueSuffix } from "./support/scratch";
-
-const ROOT = path.resolve(__dirname, "..");
 
 let app: RouteApp;
 
@@ -23,23 +20,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.dispose();
 });
-
-/** Runs scripts/admin.ts as `npm run admin` does, with the environment the app was started with. */
-function runAdmin(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "scripts/admin.ts", ...args], {
-      cwd: ROOT,
-      env: process.env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once("error", reject);
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 async function signUp(email: string): Promise<{ client: RouteClient; userId: string }> {
   const client = new RouteClient();

@@ -10,12 +10,11 @@
 import { betterAuth } from "better-auth";
 import { prismaAdapter } from "better-auth/adapters/prisma";
 import { admin, anonymous } from "better-auth/plugins";
-import type { AppConfig } from "@/lib/config";
-import type { Database } from "@/lib/db/client";
-import type { HotStore } from "@/lib/hot/hot-store";
 import { ADMIN_EMAIL_VERIFIED, setRoleByEmail } from "@/lib/admin/admin-role";
 import { transferChats } from "@/lib/chat/transfer-chats";
-import { normalizeEmail } from "@/lib/config";
+import { normalizeEmail, type AppConfig } from "@/lib/config";
+import type { Database } from "@/lib/db/client";
+import type { HotStore } from "@/lib/hot/hot-store";
 import type { Mailer } from "@/lib/mail/mailer";
 import { verificationEmail } from "@/lib/mail/verification-email";
 import { hotSessionStorage } from "./session-storage";
