@@ -1,16 +1,24 @@
 /**
  * The admin pages as an admin uses them, on the embedded instance (ADMIN_EMAIL=admin@e2e.test in
- * e2e/support/e2e-env.ts): the overview's figures move while a scripted burst of guests chats,
- * a tier change and a ban apply to the user's very next request, and anyone else gets 403.
+ * e2e/support/e2e-env.ts; that account becomes an admin once it follows the verification link
+ * the instance wrote to its outbox, DATA_DIR/mail): the overview's figures move while a scripted
+ * burst of guests chats, a tier change and a ban apply to the user's very next request, and
+ * anyone else gets 403.
  */
 import type { Locator, Page } from "@playwright/test";
 import { apiGuest, newId as id } from "./support/api-guest";
+import path from "node:path";
+import { verificationLinkFor } from "../tests/support/mail-outbox";
 import { newAccount, signIn, signUp } from "./support/accounts";
+import { E2E } from "./support/e2e-env";
 import { expect, newVisitorContext, test } from "./support/fixtures";
 
 const ADMIN = { email: "admin@e2e.test", password: "an admin password for e2e" };
 
-/** Signs up as the configured admin; once the account exists (an earlier test), signs in. */
+/**
+ * Signs up as the configured admin, who is not an admin until the address is verified: follows
+ * the link from the instance's outbox. Once the account exists (an earlier test), signs in.
+ */
 async function becomeAdmin(page: Page): Promise<void> {
   await page.goto("/sign-up");
   await page.getByLabel("Name").fill("E2E Admin");
@@ -20,7 +28,12 @@ async function becomeAdmin(page: Page): Promise<void> {
   const signedIn = page.getByTestId("sign-out-button");
   const refused = page.getByTestId("auth-error");
   await expect(signedIn.or(refused)).toBeVisible();
-  if (!(await signedIn.isVisible())) await signIn(page, ADMIN);
+  if (await signedIn.isVisible()) {
+    await expect(page.getByTestId("admin-link")).toHaveCount(0);
+    await page.goto(await verificationLinkFor(path.join(E2E.embedded.dataDir, "mail"), ADMIN.email));
+  } else {
+    await signIn(page, ADMIN);
+  }
   await expect(page.getByTestId("admin-link")).toBeVisible();
 }
 

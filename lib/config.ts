@@ -46,6 +46,20 @@ const flag = optionalString
   })
   .transform((value) => value === "1" || value === "true");
 
+/** `chat@example.com` or `Name <chat@example.com>`, as a From header takes it. */
+function isMailbox(value: string): boolean {
+  const address = /^[^<>]*<([^<>]+)>$/.exec(value)?.[1] ?? value;
+  return z.email().safeParse(address).success;
+}
+
+/**
+ * The one spelling of an email address that comparisons use: better-auth stores and looks up
+ * addresses lowercased, so ADMIN_EMAIL, the operator command and the auth hooks do the same.
+ */
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   VERCEL: flag,
@@ -104,6 +118,11 @@ const envSchema = z.object({
   ADMIN_EMAIL: optionalString.refine((value) => value === undefined || z.email().safeParse(value).success, {
     message: "expected an email address",
   }),
+  SMTP_URL: optionalUrl(["smtp:", "smtps:"], "smtps://user:password@smtp.example.com:465"),
+  MAIL_FROM: optionalString.refine((value) => value === undefined || isMailbox(value), {
+    message: 'expected an address, e.g. chat@example.com or "Stampede <chat@example.com>"',
+  }),
+  MAIL_OUTBOX: flag,
   METRICS_TOKEN: optionalString.refine((value) => value === undefined || value.length >= 16, {
     message: "expected at least 16 characters (e.g. `openssl rand -hex 16`)",
   }),
@@ -166,7 +185,20 @@ export interface AppConfig {
     /** Unflushed chats past which a flush is asked for before the next periodic one. */
     flushBacklogThreshold: number;
   };
-  auth: { secret?: string; baseUrl?: string; adminEmail?: string };
+  auth: {
+    secret?: string;
+    baseUrl?: string;
+    /** Normalised (normalizeEmail): this account becomes an admin once it verifies the address. */
+    adminEmail?: string;
+  };
+  /**
+   * Where mail (verification links) goes: an SMTP server, or the local outbox, one file per
+   * message in `dir`. `chosen` is false when the outbox is only the fallback for a missing
+   * SMTP_URL, which the startup line points out in production.
+   */
+  mail:
+    | { driver: "smtp"; url: string; from: string }
+    | { driver: "outbox"; dir: string; from: string; chosen: boolean };
   limits: {
     /** What a chat or auth request gets when the limiter cannot answer: refused (503) or let through. */
     failMode: "closed" | "open";
@@ -261,6 +293,13 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
       problems.push(`VERCEL: serverless deployments need shared drivers; set ${embedded.join(", ")}`);
     }
   }
+  if (env.SMTP_URL && env.MAIL_OUTBOX) problems.push("SMTP_URL and MAIL_OUTBOX: set one (SMTP sends mail, the outbox keeps it in DATA_DIR/mail)");
+  if (env.SMTP_URL && !env.MAIL_FROM) problems.push('MAIL_FROM: required with SMTP_URL (e.g. "Stampede <chat@example.com>")');
+  const mailFrom = env.MAIL_FROM ?? "Stampede <stampede@localhost>";
+  const mail: AppConfig["mail"] = env.SMTP_URL
+    ? { driver: "smtp", url: env.SMTP_URL, from: mailFrom }
+    : { driver: "outbox", dir: path.join(dataDir, "mail"), from: mailFrom, chosen: env.MAIL_OUTBOX };
+
   if (env.NODE_ENV === "production" && env.VERCEL && !env.BETTER_AUTH_SECRET) {
     problems.push("BETTER_AUTH_SECRET: required on Vercel (at least 32 random characters)");
   }
@@ -298,7 +337,12 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
       flushIntervalSeconds: env.FLUSH_INTERVAL,
       flushBacklogThreshold: env.FLUSH_BACKLOG_THRESHOLD,
     },
-    auth: { secret: env.BETTER_AUTH_SECRET, baseUrl: env.BETTER_AUTH_URL, adminEmail: env.ADMIN_EMAIL },
+    auth: {
+      secret: env.BETTER_AUTH_SECRET,
+      baseUrl: env.BETTER_AUTH_URL,
+      adminEmail: env.ADMIN_EMAIL && normalizeEmail(env.ADMIN_EMAIL),
+    },
+    mail,
     limits: {
       failMode: env.RATE_LIMIT_FAIL_MODE,
       timeoutMs: env.RATE_LIMIT_TIMEOUT_MS,
@@ -318,6 +362,17 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
 /** The line logged at startup, e.g. `db=postgres hot=redis jobs=inline model=openai-compatible`. */
 export function describeDrivers(config: AppConfig): string {
   return `db=${config.database.driver} hot=${config.hot.driver} jobs=${config.jobs.driver} model=${config.model.driver}`;
+}
+
+/**
+ * The mail part of the startup line. A production server whose mail silently stayed on disk
+ * would leave every new account unverified and the admin without a way in, so that case says so.
+ */
+export function describeMail(config: AppConfig): string {
+  const { mail } = config;
+  if (mail.driver === "smtp") return "mail=smtp";
+  if (config.env !== "production" || mail.chosen) return "mail=outbox";
+  return `mail=outbox (no SMTP_URL: mail, verification links included, is written to ${mail.dir} and not sent; set SMTP_URL and MAIL_FROM, or MAIL_OUTBOX=1 to keep the outbox)`;
 }
 
 let cached: AppConfig | undefined;

@@ -20,6 +20,7 @@ import type { JobHandlers, JobRunner } from "@/lib/jobs/job-runner";
 import { createLimiter } from "@/lib/limits/create-limiter";
 import type { Limiter } from "@/lib/limits/limiter";
 import { logger } from "@/lib/log";
+import { createMailer } from "@/lib/mail/create-mailer";
 
 export interface Services {
   config: AppConfig;
@@ -76,6 +77,7 @@ export async function buildServices(config: AppConfig): Promise<Services> {
     config,
     db,
     hot,
+    mailer: createMailer(config.mail),
     secret: config.auth.secret ?? (await embeddedAuthSecret(config.dataDir)),
     baseUrl: config.auth.baseUrl ?? `http://localhost:${config.port}`,
   });

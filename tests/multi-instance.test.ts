@@ -19,6 +19,7 @@ import { toUIMessage } from "@/lib/chat/history";
 import { startProviderDouble, type ProviderDouble } from "@/lib/testing/provider-double";
 import { decodeChatHistory } from "@/lib/wire/chat-history-wire";
 import { DEPLOY_NGINX_CONF, startCluster, type Cluster, type Instance } from "@/scripts/multi-instance/cluster";
+import { runAdminWith } from "./support/admin-command";
 import { HttpUser, readStream } from "./support/http-user";
 import { requireBuild, requireNginx } from "@/scripts/test/prerequisites";
 import { createMigratedScratchPostgres, createScratchRedisPrefix, uniqueSuffix } from "./support/scratch";
@@ -31,6 +32,8 @@ const ADMIN_EMAIL = "admin@multi-instance.test";
 const METRICS_TOKEN = "multi-instance-metrics-token";
 
 let cluster: Cluster;
+/** The deployment's database and hot store, for the operator command. */
+let stores: Record<string, string>;
 let double: ProviderDouble;
 let A: Instance;
 let B: Instance;
@@ -77,11 +80,11 @@ describe("several instances on one PostgreSQL and Redis", () => {
     cleanups.push(() => double.close());
 
     publicUrl = NGINX ? "http://127.0.0.1:3600" : "http://127.0.0.1:3601";
+    stores = { DATABASE_URL: database.url, REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix };
     cluster = await startCluster({
       root: ROOT,
       nginx: NGINX,
       env: {
-        ADMIN_EMAIL,
         METRICS_TOKEN,
         DATABASE_URL: database.url,
         REDIS_URL: redis.url,
@@ -289,7 +292,10 @@ describe("several instances on one PostgreSQL and Redis", () => {
   it("shows the same admin figures on every instance, in the overview and in /api/metrics", async () => {
     double.setOptions({ reply: historyReply, latencyMs: 0, tokenDelayMs: 0 });
     const admin = new HttpUser("198.51.100.250", publicUrl);
-    await admin.signUp(A.url, { email: ADMIN_EMAIL, password: "a long admin password", name: "Admin" });
+    expect((await admin.signUp(A.url, { email: ADMIN_EMAIL, password: "a long admin password", name: "Admin" })).status).toBe(200);
+    // The operator's way to make an admin (README, Admin), against the deployment's stores.
+    const granted = await runAdminWith({ ...process.env, ...stores }, ["grant", ADMIN_EMAIL]);
+    expect(granted.code, granted.stderr).toBe(0);
     // Activity on each instance, so a figure counted per instance would differ between them.
     for (const instance of [A, B, C]) {
       const user = await newUser(instance);

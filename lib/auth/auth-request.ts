@@ -1,6 +1,7 @@
 /**
- * Every request to /api/auth/* passes here: sign-in, sign-up and new guest sessions are counted
- * per client IP (and sign-in per account) by Stampede's own limiter before better-auth sees them.
+ * Every request to /api/auth/* passes here: sign-in, sign-up (and requests for another
+ * verification mail) and new guest sessions are counted per client IP (and sign-in per account)
+ * by Stampede's own limiter before better-auth sees them.
  * better-auth's built-in limiter is off: it trusts X-Forwarded-For as the client sent it.
  * Refusals keep better-auth's error shape `{ code, message }`, as every /api/auth answer does.
  */
@@ -12,6 +13,8 @@ import type { Services } from "@/lib/services";
 const ATTEMPT_KIND_BY_PATH: Record<string, AuthAttempt["kind"]> = {
   "/api/auth/sign-in/email": "sign-in",
   "/api/auth/sign-up/email": "sign-up",
+  // Each one mails whatever address it names: counted with sign-ups, which send the same mail.
+  "/api/auth/send-verification-email": "sign-up",
   "/api/auth/sign-in/anonymous": "guest",
 };
 

@@ -1,25 +1,34 @@
 /**
  * Accounts and sessions (better-auth, stored through Prisma): email and password, guest sessions
  * that a visitor gets at once, and roles for the admin pages. Upgrading a guest keeps its chats.
+ *
+ * Every new account is sent a link that verifies its address (better-auth's email verification,
+ * through the mail port); unverified accounts use Stampede as before. The one thing verification
+ * unlocks is the admin role for ADMIN_EMAIL: sign-up takes any address unchecked, so the role
+ * is granted when that address is verified, not when someone signs up with it.
  */
 import { betterAuth } from "better-auth";
 import { prismaAdapter } from "better-auth/adapters/prisma";
 import { admin, anonymous } from "better-auth/plugins";
-import type { AppConfig } from "@/lib/config";
+import { ADMIN_EMAIL_VERIFIED, setRoleByEmail } from "@/lib/admin/admin-role";
+import { transferChats } from "@/lib/chat/transfer-chats";
+import { normalizeEmail, type AppConfig } from "@/lib/config";
 import type { Database } from "@/lib/db/client";
 import type { HotStore } from "@/lib/hot/hot-store";
-import { transferChats } from "@/lib/chat/transfer-chats";
+import type { Mailer } from "@/lib/mail/mailer";
+import { verificationEmail } from "@/lib/mail/verification-email";
 import { hotSessionStorage } from "./session-storage";
 
 export interface AuthDeps {
   config: AppConfig;
   db: Database;
   hot: HotStore;
+  mailer: Mailer;
   secret: string;
   baseUrl: string;
 }
 
-export function createAuth({ config, db, hot, secret, baseUrl }: AuthDeps) {
+export function createAuth({ config, db, hot, mailer, secret, baseUrl }: AuthDeps) {
   const origin = new URL(baseUrl);
   const trustedOrigins = [origin.origin];
   // A local start answers on both names for the loopback address.
@@ -38,6 +47,16 @@ export function createAuth({ config, db, hot, secret, baseUrl }: AuthDeps) {
     // Stampede limits auth attempts itself (lib/auth/auth-request.ts), with a client IP it can trust.
     rateLimit: { enabled: false },
     emailAndPassword: { enabled: true, minPasswordLength: 8, maxPasswordLength: 128 },
+    emailVerification: {
+      sendOnSignUp: true,
+      sendVerificationEmail: ({ user, url }) => mailer.send(verificationEmail({ to: user.email, name: user.name, url })),
+      afterEmailVerification: async (user) => {
+        const { adminEmail } = config.auth;
+        if (adminEmail && normalizeEmail(user.email) === adminEmail) {
+          await setRoleByEmail({ db, hot }, ADMIN_EMAIL_VERIFIED, { email: user.email, role: "admin" });
+        }
+      },
+    },
     user: {
       additionalFields: {
         tier: { type: "string", required: false, defaultValue: "free", input: false },
@@ -46,13 +65,9 @@ export function createAuth({ config, db, hot, secret, baseUrl }: AuthDeps) {
     databaseHooks: {
       user: {
         create: {
-          // Guests are on the guest plan, accounts start on free; the configured admin is an admin.
+          // Guests are on the guest plan, accounts start on free.
           before: async (user) => ({
-            data: {
-              ...user,
-              tier: (user as { isAnonymous?: boolean }).isAnonymous ? "guest" : "free",
-              ...(config.auth.adminEmail && user.email?.toLowerCase() === config.auth.adminEmail.toLowerCase() && { role: "admin" }),
-            },
+            data: { ...user, tier: (user as { isAnonymous?: boolean }).isAnonymous ? "guest" : "free" },
           }),
         },
       },

@@ -16,12 +16,13 @@ import { logger } from "@/lib/log";
 type SecondaryStorage = NonNullable<BetterAuthOptions["secondaryStorage"]>;
 
 const KEY_PREFIX = "auth:";
+const cacheKey = (name: string) => `${KEY_PREFIX}${name}`;
 
 /** better-auth passes a TTL on every write it makes; this bounds one that came without. */
 const LONGEST_TTL_SECONDS = 30 * 24 * 60 * 60;
 
 export function hotSessionStorage(hot: HotStore): SecondaryStorage {
-  const key = (name: string) => `${KEY_PREFIX}${name}`;
+  const key = cacheKey;
   return {
     async get(name) {
       try {
@@ -47,4 +48,13 @@ export async function refreshCachedSessions(auth: Auth, userId: string): Promise
   const { internalAdapter } = await auth.$context;
   const user = await internalAdapter.findUserById(userId);
   if (user) await internalAdapter.refreshUserSessions(user);
+}
+
+/**
+ * Drops the cached copies of these sessions (by token), for changes made where no better-auth
+ * instance runs (the operator command): better-auth then reads each session, and its user, from
+ * Postgres on the next request.
+ */
+export async function forgetCachedSessions(hot: Pick<HotStore, "deleteValue">, tokens: string[]): Promise<void> {
+  await Promise.all(tokens.map((token) => hot.deleteValue(cacheKey(token))));
 }

@@ -29,22 +29,25 @@ export class HttpUser {
   }
 
   async signIn(baseUrl: string): Promise<void> {
-    await this.startSession(baseUrl, "/api/auth/sign-in/anonymous", {});
-  }
-
-  /** Signs up (and in) with an email account, e.g. the ADMIN_EMAIL one. */
-  async signUp(baseUrl: string, account: { email: string; password: string; name: string }): Promise<void> {
-    await this.startSession(baseUrl, "/api/auth/sign-up/email", account);
-  }
-
-  private async startSession(baseUrl: string, path: string, body: unknown): Promise<void> {
-    const response = await this.post(baseUrl, path, body);
+    const response = await this.post(baseUrl, "/api/auth/sign-in/anonymous", {});
     await response.arrayBuffer();
-    if (!response.ok) throw new Error(`${path} failed: ${response.status}`);
-    this.cookie = response.headers
-      .getSetCookie()
-      .map((cookie) => cookie.split(";")[0])
-      .join("; ");
+    if (!response.ok) throw new Error(`guest sign-in failed: ${response.status}`);
+    this.keepCookies(response);
+  }
+
+  /** Signs up with email and password; resolves with better-auth's answer (user, or error). */
+  async signUp(
+    baseUrl: string,
+    account: { email: string; password: string; name: string },
+  ): Promise<{ status: number; body: { user?: { id: string; email: string; role?: string }; code?: string } }> {
+    const response = await this.post(baseUrl, "/api/auth/sign-up/email", account);
+    this.keepCookies(response);
+    return { status: response.status, body: await response.json() };
+  }
+
+  private keepCookies(response: Response): void {
+    const cookies = response.headers.getSetCookie().map((cookie) => cookie.split(";")[0]);
+    if (cookies.length > 0) this.cookie = cookies.join("; ");
   }
 
   send(baseUrl: string, body: unknown, signal?: AbortSignal): Promise<Response> {

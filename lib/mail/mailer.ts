@@ -1,0 +1,18 @@
+/**
+ * The mail port: Stampede sends one kind of mail today, the link that verifies an account's
+ * address (which is what makes ADMIN_EMAIL an admin). Two adapters: SMTP through nodemailer
+ * (smtp-mailer.ts) and, on embedded defaults, a local outbox that keeps each message as a file
+ * (outbox-mailer.ts), so a zero-configuration start can still verify an address.
+ */
+export interface MailMessage {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export interface Mailer {
+  readonly driver: "smtp" | "outbox";
+  /** Resolves once the message is handed over (accepted by the SMTP server, or written). */
+  send(message: MailMessage): Promise<void>;
+}
