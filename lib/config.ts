@@ -40,11 +40,13 @@ const wholeNumber = (fallback: number) =>
     .refine((value) => value === undefined || /^\d+$/.test(value), { message: "expected a whole number (0 or more)" })
     .transform((value) => (value === undefined ? fallback : Number(value)));
 
-const flag = optionalString
-  .refine((value) => value === undefined || ["0", "1", "true", "false"].includes(value), {
-    message: "expected 1, 0, true or false",
-  })
-  .transform((value) => value === "1" || value === "true");
+const flagWithDefault = (fallback: boolean) =>
+  optionalString
+    .refine((value) => value === undefined || ["0", "1", "true", "false"].includes(value), {
+      message: "expected 1, 0, true or false",
+    })
+    .transform((value) => (value === undefined ? fallback : value === "1" || value === "true"));
+const flag = flagWithDefault(false);
 
 /** `chat@example.com` or `Name <chat@example.com>`, as a From header takes it. */
 function isMailbox(value: string): boolean {
@@ -82,6 +84,7 @@ const envSchema = z.object({
   INNGEST_SIGNING_KEY: optionalString,
   INNGEST_DEV: flag,
   INNGEST_BASE_URL: optionalUrl(["http:", "https:"], "http://127.0.0.1:8288"),
+  INNGEST_CHECKPOINTING: flagWithDefault(true),
 
   OPENAI_BASE_URL: optionalUrl(["http:", "https:"], "http://127.0.0.1:11434/v1"),
   OPENAI_API_KEY: optionalString,
@@ -149,7 +152,9 @@ export interface AppConfig {
     | { driver: "upstash"; url: string; token: string; prefix: string }
     | { driver: "redis"; url: string; prefix: string }
     | { driver: "memory" };
-  jobs: { driver: "inngest"; eventKey?: string; signingKey?: string; dev: boolean; baseUrl?: string } | { driver: "inline" };
+  jobs:
+    | { driver: "inngest"; eventKey?: string; signingKey?: string; dev: boolean; baseUrl?: string; checkpointing: boolean }
+    | { driver: "inline" };
   model: {
     driver: ModelDriver;
     baseUrl?: string;
@@ -256,7 +261,7 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
 
   const jobs: AppConfig["jobs"] =
     env.INNGEST_EVENT_KEY || env.INNGEST_SIGNING_KEY || env.INNGEST_DEV
-      ? { driver: "inngest", eventKey: env.INNGEST_EVENT_KEY, signingKey: env.INNGEST_SIGNING_KEY, dev: env.INNGEST_DEV, baseUrl: env.INNGEST_BASE_URL }
+      ? { driver: "inngest", eventKey: env.INNGEST_EVENT_KEY, signingKey: env.INNGEST_SIGNING_KEY, dev: env.INNGEST_DEV, baseUrl: env.INNGEST_BASE_URL, checkpointing: env.INNGEST_CHECKPOINTING }
       : { driver: "inline" };
   if (jobs.driver === "inngest" && !jobs.dev && !(jobs.eventKey && jobs.signingKey)) {
     problems.push("INNGEST_EVENT_KEY and INNGEST_SIGNING_KEY: set both for Inngest Cloud, or INNGEST_DEV=1 for a dev server");
