@@ -18,9 +18,16 @@ function pinnedRelease(): string {
   return release;
 }
 
+/** The first Go on PATH (or in /usr/local/go) recent enough for tools/inngest/go.mod: 1.24 or newer. */
 function goToolchain(env: NodeJS.ProcessEnv): string | undefined {
   const dirs = [...(env.PATH ?? "").split(path.delimiter), "/usr/local/go/bin"].filter(Boolean);
-  return dirs.map((dir) => path.join(dir, "go")).find((candidate) => existsSync(candidate));
+  return dirs
+    .map((dir) => path.join(dir, "go"))
+    .filter((candidate) => existsSync(candidate))
+    .find((candidate) => {
+      const minor = /\bgo1\.(\d+)/.exec(spawnSync(candidate, ["version"], { encoding: "utf8" }).stdout ?? "")?.[1];
+      return minor !== undefined && Number(minor) >= 24;
+    });
 }
 
 export type InngestBinary = { path: string; origin: string } | { missing: string };
@@ -39,7 +46,7 @@ export function provideInngestBinary(env: NodeJS.ProcessEnv): InngestBinary {
   if (!go) {
     return {
       missing:
-        `no Inngest server: no Go toolchain to build ${release} from tools/inngest, and INNGEST_BIN is not set. ` +
+        `no Inngest server: no Go 1.24 or newer to build ${release} from tools/inngest, and INNGEST_BIN is not set. ` +
         "Install Go 1.24 or newer, or point INNGEST_BIN at an `inngest` binary.",
     };
   }
