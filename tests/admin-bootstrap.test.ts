@@ -6,18 +6,18 @@
  * verification link, read from the local outbox in DATA_DIR/mail, is followed; then the admin API
  * answers the same session and the grant is in the audit log.
  *
- * Needs a production build: run `npm run build` first. Without one the file is skipped.
+ * Needs a production build: run `npm run build` first (`npm test` builds before it tests).
  */
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hasBuild, startCluster, type Cluster } from "@/scripts/multi-instance/cluster";
+import { startCluster, type Cluster } from "@/scripts/multi-instance/cluster";
+import { requireBuild } from "@/scripts/test/prerequisites";
 import { HttpUser, readStream } from "./support/http-user";
 import { verificationLinkFor } from "./support/mail-outbox";
 import { createScratchDir, uniqueSuffix } from "./support/scratch";
 
 const ROOT = path.resolve(__dirname, "..");
-const BUILT = hasBuild(ROOT);
-if (!BUILT) console.warn("tests/admin-bootstrap.test.ts skipped: no build in .next (run `npm run build` first)");
+requireBuild(ROOT);
 
 const ADMIN_EMAIL = "owner@example.test";
 const PASSWORD = "a long enough password";
@@ -57,19 +57,20 @@ async function adminStatus(server: Server, user: HttpUser): Promise<number> {
   return response.status;
 }
 
-describe.skipIf(!BUILT)("the first admin, from ADMIN_EMAIL and a verified address", () => {
+describe("the first admin, from ADMIN_EMAIL and a verified address", () => {
   afterAll(async () => {
     for (const cleanup of cleanups) await cleanup();
   });
 
   describe("a stranger who signs up first with the address in other letters", () => {
     let server: Server;
+    let stranger: HttpUser;
     beforeAll(async () => {
       server = await startServer(3611);
+      stranger = newUser(server);
     });
 
     it("gets an ordinary account that is refused the admin API, and can still chat", async () => {
-      const stranger = newUser(server);
       const signUp = await stranger.signUp(server.url, { email: "OWNER@Example.TEST", password: PASSWORD, name: "Stranger" });
       expect(signUp.status).toBe(200);
       expect(signUp.body.user).toMatchObject({ email: ADMIN_EMAIL, role: "user" });
@@ -77,6 +78,17 @@ describe.skipIf(!BUILT)("the first admin, from ADMIN_EMAIL and a verified addres
 
       const reply = await readStream(await stranger.send(server.url, { chatId: `c-${uniqueSuffix()}`, messageId: "m1", text: "Hello" }));
       expect({ status: reply.status, finished: reply.finished, error: reply.error }).toEqual({ status: 200, finished: true, error: undefined });
+    });
+
+    it("stays an ordinary account when the address's owner follows the link mailed to the stranger's sign-up", async () => {
+      const link = await verificationLinkFor(path.join(server.dataDir, "mail"), ADMIN_EMAIL);
+      // The owner reads the mail and opens it in their own browser: no session of the stranger's account.
+      const mailboxOwner = newUser(server);
+      const followed = await fetch(link, { headers: mailboxOwner.headers(), redirect: "manual" });
+      await followed.arrayBuffer();
+      expect(followed.status).toBe(302);
+      expect(await adminStatus(server, stranger)).toBe(403);
+      expect(server.output()).toContain("ADMIN_EMAIL verified outside its own session: admin not granted");
     });
 
     it("was told at boot that this production server, without SMTP, keeps its mail in the outbox", () => {

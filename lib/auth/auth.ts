@@ -5,7 +5,8 @@
  * Every new account is sent a link that verifies its address (better-auth's email verification,
  * through the mail port); unverified accounts use Stampede as before. The one thing verification
  * unlocks is the admin role for ADMIN_EMAIL: sign-up takes any address unchecked, so the role
- * is granted when that address is verified, not when someone signs up with it.
+ * is granted when that address is verified in a session of the same account, not when someone
+ * signs up with it.
  */
 import { betterAuth } from "better-auth";
 import { prismaAdapter } from "better-auth/adapters/prisma";
@@ -15,6 +16,7 @@ import { transferChats } from "@/lib/chat/transfer-chats";
 import { normalizeEmail, type AppConfig } from "@/lib/config";
 import type { Database } from "@/lib/db/client";
 import type { HotStore } from "@/lib/hot/hot-store";
+import { logger } from "@/lib/log";
 import type { Mailer } from "@/lib/mail/mailer";
 import { verificationEmail } from "@/lib/mail/verification-email";
 import { hotSessionStorage } from "./session-storage";
@@ -35,7 +37,7 @@ export function createAuth({ config, db, hot, mailer, secret, baseUrl }: AuthDep
   if (origin.hostname === "localhost") trustedOrigins.push(`${origin.protocol}//127.0.0.1:${origin.port}`);
   if (origin.hostname === "127.0.0.1") trustedOrigins.push(`${origin.protocol}//localhost:${origin.port}`);
 
-  return betterAuth({
+  const auth = betterAuth({
     appName: "Stampede",
     secret,
     baseURL: baseUrl,
@@ -50,11 +52,19 @@ export function createAuth({ config, db, hot, mailer, secret, baseUrl }: AuthDep
     emailVerification: {
       sendOnSignUp: true,
       sendVerificationEmail: ({ user, url }) => mailer.send(verificationEmail({ to: user.email, name: user.name, url })),
-      afterEmailVerification: async (user) => {
+      afterEmailVerification: async (user, request) => {
         const { adminEmail } = config.auth;
-        if (adminEmail && normalizeEmail(user.email) === adminEmail) {
-          await setRoleByEmail({ db, hot }, ADMIN_EMAIL_VERIFIED, { email: user.email, role: "admin" });
+        if (!adminEmail || normalizeEmail(user.email) !== adminEmail) return;
+        // The link proves who reads the mailbox, not who chose the password: a stranger may have
+        // signed up with the address first and the owner clicked the link mailed to them. Only a
+        // link opened in a session of that same account grants the role; otherwise the operator
+        // grants it (npm run admin -- grant).
+        const session = request ? await auth.api.getSession({ headers: request.headers }) : null;
+        if (session?.user.id !== user.id) {
+          logger.warn({ userId: user.id }, "ADMIN_EMAIL verified outside its own session: admin not granted (use npm run admin -- grant)");
+          return;
         }
+        await setRoleByEmail({ db, hot }, ADMIN_EMAIL_VERIFIED, { email: user.email, role: "admin" });
       },
     },
     user: {
@@ -85,6 +95,7 @@ export function createAuth({ config, db, hot, mailer, secret, baseUrl }: AuthDep
       admin({ defaultRole: "user", adminRoles: ["admin"] }),
     ],
   });
+  return auth;
 }
 
 export type Auth = ReturnType<typeof createAuth>;
