@@ -5,6 +5,7 @@
  */
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
+import { waitFor } from "./wait-for";
 
 export interface OutboxMessage {
   from: string;
@@ -29,11 +30,7 @@ export function verificationLinkIn(text: string): string {
 
 /** The link in the newest verification mail to `to`, waiting for it to be written (bounded). */
 export async function verificationLinkFor(dir: string, to: string, timeoutMs = 10_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const message = (await outboxMessages(dir)).findLast((candidate) => candidate.to === to);
-    if (message) return verificationLinkIn(message.text);
-    if (Date.now() > deadline) throw new Error(`no mail to ${to} in ${dir} within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  const newest = async () => (await outboxMessages(dir)).findLast((candidate) => candidate.to === to);
+  const message = await waitFor(`a mail to ${to} in ${dir}`, newest, Boolean, { timeoutMs });
+  return verificationLinkIn(message!.text);
 }
