@@ -82,7 +82,8 @@ async function main(): Promise<number> {
       console.log(`\n== ${STEPS[step].label}: ${code === 0 ? "passed" : `failed (exit ${code})`} in ${seconds(stepStartedAt)}\n`);
       if (code !== 0) return code;
     }
-    console.log(`== npm test: ${steps.join(", ")} passed in ${seconds(startedAt)}`);
+    const warnings = summary.filter((line) => line.startsWith("WARNING"));
+    console.log(`== npm test: ${steps.join(", ")} passed in ${seconds(startedAt)}${warnings.map((line) => `\n${line}`).join("")}`);
     return 0;
   } finally {
     await stopServices();
