@@ -10,10 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readChunks } from "./support/ui-stream";
 import { RouteClient } from "./support/route-client";
 import { startRouteApp, type RouteApp } from "./support/route-app";
+import { grantAdmin } from "./support/route-users";
 import { uniqueSuffix } from "./support/scratch";
 
 // The admin plan's burst (20 messages) lets one user write the whole fixture at once.
-const ADMIN_EMAIL = "history-paging@example.test";
+const EMAIL = "history-paging@example.test";
 
 let app: RouteApp;
 let user: RouteClient;
@@ -60,15 +61,16 @@ async function allPages(query: Record<string, string>): Promise<ChatPage[]> {
 }
 
 beforeAll(async () => {
-  app = await startRouteApp({ env: { ADMIN_EMAIL, FLUSH_INTERVAL: "3600" }, provider: { tokensPerReply: 4 } });
+  app = await startRouteApp({ env: { FLUSH_INTERVAL: "3600" }, provider: { tokensPerReply: 4 } });
   user = new RouteClient();
   const response = await user.call(app.routes.auth.POST, {
     method: "POST",
     path: "/api/auth/sign-up/email",
-    json: { email: ADMIN_EMAIL, password: "a long enough password", name: "Pager" },
+    json: { email: EMAIL, password: "a long enough password", name: "Pager" },
   });
   expect(response.status).toBe(200);
   userId = (await response.json()).user.id;
+  await grantAdmin(app, EMAIL);
 
   const { hot, jobs, db } = app.services;
   // Flushed, then their hot copies expire: in Postgres only.

@@ -7,6 +7,7 @@ import { expect } from "vitest";
 import type { RouteApp } from "./route-app";
 import { RouteClient } from "./route-client";
 import { uniqueSuffix } from "./scratch";
+import { OPERATOR_CLI, setRoleByEmail } from "@/lib/admin/admin-role";
 
 export const TEST_PASSWORD = "correct horse battery";
 
@@ -35,6 +36,11 @@ export async function signUp(
   });
   expect(response.status).toBe(200);
   return { client, userId: (await response.json()).user.id, email };
+}
+
+/** Makes an account an admin the operator's way (`npm run admin -- grant`), from its next request on. */
+export async function grantAdmin(app: RouteApp, email: string): Promise<void> {
+  await setRoleByEmail(app.services, OPERATOR_CLI, { email, role: "admin" });
 }
 
 /** POST /api/chat with a new message; the response is the caller's to read. */

@@ -10,7 +10,7 @@ import { TIER_POLICIES } from "@/lib/limits/policies";
 import type { DriverSet } from "./app-services";
 import { startRouteApp, type RouteApp } from "./route-app";
 import type { RouteClient } from "./route-client";
-import { sendMessage, signUp, startGuest } from "./route-users";
+import { grantAdmin, sendMessage, signUp, startGuest } from "./route-users";
 import { waitFor } from "./wait-for";
 import { uniqueSuffix } from "./scratch";
 
@@ -24,9 +24,10 @@ export function usageRecordingSuite(drivers: DriverSet): void {
   let admin: RouteClient;
 
   beforeAll(async () => {
-    app = await startRouteApp({ drivers, env: { ADMIN_EMAIL }, provider: { tokensPerReply: SHORT_REPLY_WORDS } });
+    app = await startRouteApp({ drivers, provider: { tokensPerReply: SHORT_REPLY_WORDS } });
     expect(app.services.hot.driver).toBe(drivers === "embedded" ? "memory" : "redis");
     ({ client: admin } = await signUp(app, { email: ADMIN_EMAIL }));
+    await grantAdmin(app, ADMIN_EMAIL);
   });
 
   afterAll(async () => {
