@@ -12,6 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { serverNodeOptions } from "../server-node-options";
+import { assertPortFree } from "../test/free-port";
 
 export interface ClusterOptions {
   /** Project root holding the build (`.next`). */
@@ -229,6 +230,8 @@ function startInstance(
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const { root, ports = [3601, 3602, 3603], nginxPort = 3600, echo = false } = options;
   if (!hasBuild(root)) throw new Error(`No build in ${root}/.next: run \`npm run build\` first.`);
+  // A server already there would answer the health checks in place of ours.
+  for (const port of options.nginx === false ? ports : [...ports, nginxPort]) await assertPortFree(port);
   const names = ["A", "B", "C", "D", "E", "F", "G", "H"];
   const started = ports.map((port, i) => startInstance(root, names[i] ?? `#${i}`, port, options.env, echo));
   const instances = started.map((entry) => entry.instance);
