@@ -8,6 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { RetryableReplyError } from "@/lib/chat/model-errors";
 import type { ReplyJob, Tier } from "@/lib/chat/types";
+import { MemoryHotStore } from "@/lib/hot/memory-hot-store";
 import { InlineJobRunner, type InlineRunnerOptions } from "@/lib/jobs/inline-runner";
 import type { ReplyAttempt } from "@/lib/jobs/job-runner";
 import { startIntervalMs } from "@/lib/jobs/provider-pace";
@@ -76,6 +77,7 @@ function harness(options: Partial<InlineRunnerOptions>, work: Work = () => sleep
       flush,
     },
     {
+      limits: new MemoryHotStore(),
       flushIntervalMs: 3_600_000,
       maxConcurrency: 4,
       startIntervalMs: 0,
