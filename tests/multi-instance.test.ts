@@ -404,13 +404,21 @@ describe("several instances on one PostgreSQL and Redis", () => {
 describe("three instances sharing one provider's limits", () => {
   const PROVIDER_CAP_PER_10_S = 20;
   const MAX_CONCURRENCY = 4;
-  const TOKENS = 16;
+  /**
+   * Short answers first, then long ones (200 ms a word). On their own the short ones would start
+   * far faster than the provider allows (only the pace prevents 429s), and the long ones would pile
+   * up past the cap (only the cap prevents that): each limit is needed in one half.
+   */
+  const answerFor = (question: string) => (question.startsWith("short") ? "short answer" : echoReply(question, 20));
 
   beforeAll(async () => {
     await startDeployment(
-      // Each reply streams for about 3 s, so the replies the pace lets start would overlap past the
-      // cap: both limits bind.
-      { rpm: PROVIDER_CAP_PER_10_S, windowMs: 10_000, tokenDelayMs: 200, tokensPerReply: TOKENS },
+      {
+        rpm: PROVIDER_CAP_PER_10_S,
+        windowMs: 10_000,
+        tokenDelayMs: 200,
+        reply: ({ messages }) => answerFor(messages.findLast((message) => message.role === "user")?.content ?? ""),
+      },
       {
         LLM_MAX_CONCURRENCY: String(MAX_CONCURRENCY),
         // The double's 120 a minute less 20%, as in tests/pipeline.test.ts: requests reach the
@@ -427,21 +435,23 @@ describe("three instances sharing one provider's limits", () => {
   // are paced at LLM_RPM, however many instances share the hot store.
   it("answers every reply sent to three instances at three times the provider's rate, with the pace and the cap held for the deployment", async () => {
     const users = 30;
+    const question = (index: number) => `${index < users / 2 ? "short" : "long"} question ${index}`;
     // 30 messages over 5 s: three times the double's 20 per 10 s, spread over all three instances.
     const spreadMs = 5_000;
     const senders = await Promise.all(Array.from({ length: users }, (_, index) => newUser(cluster.instances[index % 3])));
     double.reset();
     const reads = senders.map(async (user, index) => {
+      // A schedule of arrivals, not a wait for something.
       await sleep((index * spreadMs) / users);
       const instance = cluster.instances[index % 3];
-      const response = await user.send(instance.url, { ...ids(), text: `shared limits ${index}` });
+      const response = await user.send(instance.url, { ...ids(), text: question(index) });
       return readStream(response, { timeoutMs: 120_000 });
     });
     const replies = await Promise.all(reads);
 
     const { requests, rateLimited, maxInFlight } = double.stats();
     const unanswered = replies.flatMap((reply, index) =>
-      reply.status === 200 && reply.finished && reply.error === undefined && reply.text === echoReply(`shared limits ${index}`, TOKENS)
+      reply.status === 200 && reply.finished && reply.error === undefined && reply.text === answerFor(question(index))
         ? []
         : [{ index, status: reply.status, error: reply.error, text: reply.text }],
     );
