@@ -2,8 +2,9 @@
  * The in-process runner's queue policies, driven with small fake handlers: per-user order, the
  * global cap, even pacing, line order by plan without starvation, retries that honour Retry-After,
  * the fallback model, abandoning, duplicates and shutdown; and the cap, the pace and per-user order
- * held across two runners sharing one hot store, as instances sharing Redis do. Timings are checked with lower bounds
- * and generous tolerances only, so a loaded machine slows the tests down without failing them.
+ * held across two runners sharing one hot store, as instances sharing Redis do. Timings are
+ * checked with lower bounds and generous tolerances only, so a loaded machine slows the tests down
+ * without failing them.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";

@@ -152,8 +152,17 @@ export class InlineJobRunner implements JobRunner {
     const { limits, leaseTtlMs = 10_000, leasePollMs = 200, onError } = this.options;
     const signal = this.shutdown.signal;
     const request = { ...place, ttlMs: leaseTtlMs };
+    let reported = false;
+    // A hot store that cannot be reached refuses the lease for now: the reply keeps waiting, and
+    // the failure is reported once per wait rather than on every poll.
+    const ask = () =>
+      limits.acquireLease(pool, holder, request).catch((error: unknown) => {
+        if (!reported) onError?.(error, `lease ${pool}`);
+        reported = true;
+        return false;
+      });
     try {
-      while (!(await limits.acquireLease(pool, holder, request).catch(reportedAsRefused(onError, pool)))) {
+      while (!(await ask())) {
         await Promise.race([sleep(leasePollMs, undefined, { signal }), this.leaseReturned.promise]);
         signal.throwIfAborted();
       }
@@ -235,12 +244,4 @@ export class InlineJobRunner implements JobRunner {
     await this.sweeping;
     await this.options.presence?.stop();
   }
-}
-
-/** A hot store that cannot be reached refuses the lease for now: the reply keeps waiting, and the failure is reported. */
-function reportedAsRefused(onError: InlineRunnerOptions["onError"], pool: string) {
-  return (error: unknown): false => {
-    onError?.(error, `lease ${pool}`);
-    return false;
-  };
 }
