@@ -216,6 +216,35 @@ describe("the in-process runner", () => {
     }
   });
 
+  it("asks the hot store often only for the replies at the front of its line, however many wait", async () => {
+    const store = new MemoryHotStore();
+    let asked = 0;
+    const limits: InlineRunnerOptions["limits"] = {
+      acquireLease: (...args) => {
+        asked += 1;
+        return store.acquireLease(...args);
+      },
+      renewLease: (...args) => store.renewLease(...args),
+      releaseLease: (...args) => store.releaseLease(...args),
+      reserveStart: (...args) => store.reserveStart(...args),
+    };
+    const blocker = gate();
+    const leasePollMs = 50;
+    const { runner, calls, settled } = harness({ limits, maxConcurrency: 2, leasePollMs }, () => blocker.opened);
+    const jobs = Array.from({ length: 200 }, (_, index) => replyJob(`user-${index}`));
+    await enqueueAll(runner, jobs);
+    // Two run; every other reply has asked once and waits.
+    await expect.poll(() => ({ running: calls.length, asked })).toEqual({ running: 2, asked: 200 + 200 });
+    const before = asked;
+    const windowMs = 20 * leasePollMs;
+    await sleep(windowMs);
+    // The two front waiters ask every poll; the 196 behind them only keep their places alive
+    // (every third of the lease TTL, 10 s). Were every waiter to poll, 198 × 20 asks.
+    expect(asked - before).toBeLessThan(10 * (windowMs / leasePollMs));
+    blocker.open();
+    await settled(jobs, 30_000);
+  });
+
   it("starts a pro reply ahead of guest replies queued before it when the cap is saturated", async () => {
     const blocker = gate();
     const { runner, startOrder, settled } = harness({ maxConcurrency: 1 }, (job) =>

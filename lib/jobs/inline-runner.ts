@@ -19,7 +19,7 @@
  *   becomes a queue rather than a burst of provider 429s.
  * - A lease lasts `leaseTtlMs` and is renewed while it is held, so the leases of an instance that
  *   dies free themselves within that time; waiting replies ask again every `leasePollMs`, and at
- *   once when this process gives a lease back.
+ *   once when this process gives a lease back (lib/jobs/lease-keeper.ts).
  * - A failed attempt is retried with exponential backoff (p-retry), never sooner than the
  *   provider's Retry-After, and waits again for a lease and a start; from the
  *   `fallback.afterFailures`th retry on it uses the fallback model; when the retries are used up
@@ -38,6 +38,7 @@ import { RetryableReplyError } from "@/lib/chat/model-errors";
 import type { ReplyJob } from "@/lib/chat/types";
 import type { HotStore } from "@/lib/hot/hot-store";
 import type { JobHandlers, JobRunner } from "./job-runner";
+import { LeaseKeeper } from "./lease-keeper";
 import { lineScore, modelForAttempt, type FallbackPolicy } from "./reply-policy";
 
 /** The shared limits' lease pools and pace in the hot store. */
@@ -75,9 +76,8 @@ export class InlineJobRunner implements JobRunner {
   private readonly runnerId = randomUUID();
   /** Replies accepted so far: breaks ties between replies with the same score in the order accepted. */
   private accepted = 0;
-  /** Resolves the next time this process gives a lease back, so its waiters ask at once. */
-  private leaseReturned = Promise.withResolvers<void>();
   private readonly shutdown = new AbortController();
+  private readonly leases: LeaseKeeper;
   private readonly flushTimer: ReturnType<typeof setInterval>;
   /** The flush running now, if any. */
   private flushing: Promise<void> | undefined;
@@ -89,6 +89,8 @@ export class InlineJobRunner implements JobRunner {
     private readonly handlers: JobHandlers,
     private readonly options: InlineRunnerOptions,
   ) {
+    const { limits: store, leaseTtlMs = 10_000, leasePollMs = 200, onError } = options;
+    this.leases = new LeaseKeeper({ store, ttlMs: leaseTtlMs, pollMs: leasePollMs, signal: this.shutdown.signal, onError });
     this.flushTimer = setInterval(() => void this.onTimer(), options.flushIntervalMs);
     this.flushTimer.unref();
   }
@@ -102,7 +104,7 @@ export class InlineJobRunner implements JobRunner {
     }
     // Zero-padded, so ids sort in the order accepted.
     const holder = `${String((this.accepted += 1)).padStart(12, "0")}:${this.runnerId}:${job.replyId}`;
-    const settled = this.withLease(userReplies(job.userId), holder, { limit: 1, score: job.enqueuedAt }, () =>
+    const settled = this.leases.hold(userReplies(job.userId), holder, { limit: 1, score: job.enqueuedAt }, () =>
       this.runWithRetries(job, holder),
     )
       .catch((error) => {
@@ -121,7 +123,7 @@ export class InlineJobRunner implements JobRunner {
         (attemptNumber) => {
           const attempt = attemptNumber - 1;
           const modelId = modelForAttempt(job, attempt, fallback);
-          return this.withLease(MODEL_CALLS, holder, place, async () => {
+          return this.leases.hold(MODEL_CALLS, holder, place, async () => {
             await this.waitForStart();
             return this.handlers.reply(job, { attempt, modelId });
           });
@@ -144,46 +146,6 @@ export class InlineJobRunner implements JobRunner {
       if (signal.aborted) throw error;
       this.options.onError?.(error, `reply ${job.replyId} abandoned`);
       await this.handlers.abandonReply(job);
-    }
-  }
-
-  /** Waits for one of the pool's leases, runs `work` holding it (renewed meanwhile), then gives it back. */
-  private async withLease<T>(pool: string, holder: string, place: { limit: number; score: number }, work: () => Promise<T>): Promise<T> {
-    const { limits, leaseTtlMs = 10_000, leasePollMs = 200, onError } = this.options;
-    const signal = this.shutdown.signal;
-    const request = { ...place, ttlMs: leaseTtlMs };
-    let reported = false;
-    // A hot store that cannot be reached refuses the lease for now: the reply keeps waiting, and
-    // the failure is reported once per wait rather than on every poll.
-    const ask = () =>
-      limits.acquireLease(pool, holder, request).catch((error: unknown) => {
-        if (!reported) onError?.(error, `lease ${pool}`);
-        reported = true;
-        return false;
-      });
-    try {
-      while (!(await ask())) {
-        await Promise.race([sleep(leasePollMs, undefined, { signal }), this.leaseReturned.promise]);
-        signal.throwIfAborted();
-      }
-    } catch (error) {
-      // Shutting down while waiting: leave the waiters at once rather than when the wait lapses.
-      await limits.releaseLease(pool, holder).catch(() => undefined);
-      throw error;
-    }
-    const renewal = setInterval(() => {
-      limits.renewLease(pool, holder, leaseTtlMs).then(
-        (kept) => kept || onError?.(new Error(`The lease ${pool} of ${holder} lapsed while held`), "lease renewal"),
-        (error) => onError?.(error, "lease renewal"),
-      );
-    }, leaseTtlMs / 3);
-    try {
-      return await work();
-    } finally {
-      clearInterval(renewal);
-      await limits.releaseLease(pool, holder).catch((error) => onError?.(error, "lease release"));
-      this.leaseReturned.resolve();
-      this.leaseReturned = Promise.withResolvers<void>();
     }
   }
 
