@@ -3,8 +3,9 @@
  *
  * Live chats are written here first and reach Postgres in batches (the flush job), replies are
  * relayed through here token by token so any instance can stream them, and shared figures
- * (queue, counters) live here so they agree across instances. Every adapter passes the same
- * contract suite (lib/hot/hot-store.contract.ts).
+ * (queue, counters) and the in-process runners' shared limits (leases, a pace of starts) live here
+ * so they hold across instances. Every adapter passes the same contract suite
+ * (lib/hot/hot-store.contract.ts).
  */
 
 export type MessageRole = "user" | "assistant" | "system";
