@@ -72,7 +72,7 @@ export async function buildServices(config: AppConfig): Promise<Services> {
     flush: () => flushHistory({ db, hot }),
     ...(presence && { recoverOrphans: (runner) => recoverUnwatchedOrphans({ config, hot, jobs: runner }) }),
   };
-  const jobs = createJobRunner(config, handlers, presence);
+  const jobs = createJobRunner(config, handlers, hot, presence);
   const auth = createAuth({
     config,
     db,

@@ -147,6 +147,9 @@ describe("RedisHotStore on Redis", () => {
     await store.setValue("v", "x", 60);
     await store.incrCounter("n", 1, 60);
     await store.joinLine("free", "r1", 1);
+    await store.acquireLease("pool", "holder", { limit: 1, ttlMs: 60_000, score: 1 });
+    await store.acquireLease("pool", "waiter", { limit: 1, ttlMs: 60_000, score: 2 });
+    await store.reserveStart("pace", 60_000);
 
     const ttls: Record<string, "expires" | "persists"> = {};
     for (const key of (await tcp.connection.keys(`${keyPrefix}*`)).sort()) {
@@ -157,7 +160,11 @@ describe("RedisHotStore on Redis", () => {
       "chat:c1": "expires",
       "counter:n": "expires",
       "line:free": "persists",
+      "lease-holders:pool": "expires",
+      "lease-waiters:pool": "expires",
+      "lease-waiting:pool": "expires",
       "messages:c1": "expires",
+      "pace:pace": "expires",
       "relay:r1": "expires",
       "unflushed:clock": "persists",
       "unflushed:marks": "persists",

@@ -1,13 +1,16 @@
 /**
  * The in-process runner's queue policies, driven with small fake handlers: per-user order, the
  * global cap, even pacing, line order by plan without starvation, retries that honour Retry-After,
- * the fallback model, abandoning, duplicates and shutdown. Timings are checked with lower bounds
- * and generous tolerances only, so a loaded machine slows the tests down without failing them.
+ * the fallback model, abandoning, duplicates and shutdown; and the cap, the pace and per-user order
+ * held across two runners sharing one hot store, as instances sharing Redis do. Timings are
+ * checked with lower bounds and generous tolerances only, so a loaded machine slows the tests down
+ * without failing them.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { RetryableReplyError } from "@/lib/chat/model-errors";
 import type { ReplyJob, Tier } from "@/lib/chat/types";
+import { MemoryHotStore } from "@/lib/hot/memory-hot-store";
 import { InlineJobRunner, type InlineRunnerOptions } from "@/lib/jobs/inline-runner";
 import type { ReplyAttempt } from "@/lib/jobs/job-runner";
 import { startIntervalMs } from "@/lib/jobs/provider-pace";
@@ -76,6 +79,7 @@ function harness(options: Partial<InlineRunnerOptions>, work: Work = () => sleep
       flush,
     },
     {
+      limits: new MemoryHotStore(),
       flushIntervalMs: 3_600_000,
       maxConcurrency: 4,
       startIntervalMs: 0,
@@ -163,6 +167,82 @@ describe("the in-process runner", () => {
     expect(starts.at(-1)! - starts[0]).toBeGreaterThanOrEqual(800);
     expect(sortedGaps[Math.floor(gaps.length / 2)]).toBeGreaterThanOrEqual(90);
     expect(sortedGaps[0]).toBeGreaterThanOrEqual(60);
+  });
+
+  it("shares the cap and the pace with another runner on the same hot store, as instances on one Redis do", async () => {
+    const limits = new MemoryHotStore();
+    let running = 0;
+    let maxRunning = 0;
+    const work = async () => {
+      running += 1;
+      maxRunning = Math.max(maxRunning, running);
+      // Longer than three start intervals, so the cap binds as well as the pace.
+      await sleep(200);
+      running -= 1;
+    };
+    const options = { limits, maxConcurrency: 3, startIntervalMs: 50 };
+    const one = harness(options, work);
+    const other = harness(options, work);
+    const jobs = Array.from({ length: 12 }, (_, index) => replyJob(`user-${index}`));
+    await Promise.all([enqueueAll(one.runner, jobs.slice(0, 6)), enqueueAll(other.runner, jobs.slice(6))]);
+    await one.settled(jobs.slice(0, 6));
+    await other.settled(jobs.slice(6));
+
+    expect(maxRunning).toBe(3);
+    const starts = [...one.calls, ...other.calls].map((call) => call.startedAt).sort((a, b) => a - b);
+    const gaps = starts.slice(1).map((start, index) => start - starts[index]);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(30);
+  });
+
+  it("keeps a user's replies one at a time, in the order asked, when they reach two runners on the same hot store", async () => {
+    const limits = new MemoryHotStore();
+    const options = { limits, maxConcurrency: 8 };
+    const one = harness(options, () => sleep(100));
+    const other = harness(options, () => sleep(100));
+    const now = Date.now();
+    const [first, second, third] = [0, 1, 2].map((index) => replyJob("ann", { enqueuedAt: now + index }));
+    await one.runner.enqueueReply(first);
+    await expect.poll(() => one.calls.length).toBe(1);
+    // While the first runs, the third reaches the other runner before the second reaches this one.
+    await other.runner.enqueueReply(third);
+    await one.runner.enqueueReply(second);
+    await one.settled([first, second]);
+    await other.settled([third]);
+
+    const calls = [...one.calls, ...other.calls].sort((a, b) => a.startedAt - b.startedAt);
+    expect(calls.map((call) => call.replyId)).toEqual([first, second, third].map((job) => job.replyId));
+    for (let index = 1; index < calls.length; index += 1) {
+      expect(calls[index].startedAt).toBeGreaterThanOrEqual(calls[index - 1].endedAt!);
+    }
+  });
+
+  it("asks the hot store often only for the replies at the front of its line, however many wait", async () => {
+    const store = new MemoryHotStore();
+    let asked = 0;
+    const limits: InlineRunnerOptions["limits"] = {
+      acquireLease: (...args) => {
+        asked += 1;
+        return store.acquireLease(...args);
+      },
+      renewLease: (...args) => store.renewLease(...args),
+      releaseLease: (...args) => store.releaseLease(...args),
+      reserveStart: (...args) => store.reserveStart(...args),
+    };
+    const blocker = gate();
+    const leasePollMs = 50;
+    const { runner, calls, settled } = harness({ limits, maxConcurrency: 2, leasePollMs }, () => blocker.opened);
+    const jobs = Array.from({ length: 200 }, (_, index) => replyJob(`user-${index}`));
+    await enqueueAll(runner, jobs);
+    // Two run; every other reply has asked once and waits.
+    await expect.poll(() => ({ running: calls.length, asked })).toEqual({ running: 2, asked: 200 + 200 });
+    const before = asked;
+    const windowMs = 20 * leasePollMs;
+    await sleep(windowMs);
+    // The two front waiters ask every poll; the 196 behind them only keep their places alive
+    // (every third of the lease TTL, 10 s). Were every waiter to poll, 198 × 20 asks.
+    expect(asked - before).toBeLessThan(10 * (windowMs / leasePollMs));
+    blocker.open();
+    await settled(jobs, 30_000);
   });
 
   it("starts a pro reply ahead of guest replies queued before it when the cap is saturated", async () => {

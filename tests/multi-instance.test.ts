@@ -13,10 +13,11 @@
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toUIMessage } from "@/lib/chat/history";
-import { startProviderDouble, type ProviderDouble } from "@/lib/testing/provider-double";
+import { echoReply, startProviderDouble, type ProviderDouble, type ProviderDoubleOptions } from "@/lib/testing/provider-double";
 import { decodeChatHistory } from "@/lib/wire/chat-history-wire";
 import { DEPLOY_NGINX_CONF, startCluster, type Cluster, type Instance } from "@/scripts/multi-instance/cluster";
 import { runAdminWith } from "./support/admin-command";
@@ -70,45 +71,54 @@ function ids() {
   return { chatId: `mi-${id}`, messageId: `mi-m-${id}` };
 }
 
+/** What every cluster in this file runs with; each describe adds its own limits. */
+function deploymentEnv(database: { url: string }, redis: { url: string; prefix: string }, provider: ProviderDouble): Record<string, string> {
+  return {
+    METRICS_TOKEN,
+    DATABASE_URL: database.url,
+    REDIS_URL: redis.url,
+    REDIS_PREFIX: redis.prefix,
+    OPENAI_BASE_URL: provider.url,
+    CHAT_MODELS: "double-model",
+    BETTER_AUTH_URL: publicUrl,
+    BETTER_AUTH_SECRET: "multi-instance-test-secret-multi-instance-test",
+    // The test addresses instances directly with its own X-Forwarded-For, as nginx would write it.
+    TRUSTED_PROXY_HOPS: "1",
+    LLM_RETRY_BASE_MS: "100",
+    LOG_LEVEL: "warn",
+  };
+}
+
+/** A fresh database, key prefix and provider double, and three instances on them; undone by `stopDeployment`. */
+async function startDeployment(doubleOptions: ProviderDoubleOptions, limits: Record<string, string>): Promise<void> {
+  const database = await createMigratedScratchPostgres();
+  cleanups.push(database.drop);
+  const redis = createScratchRedisPrefix();
+  cleanups.push(redis.clear);
+  double = await startProviderDouble(doubleOptions);
+  cleanups.push(() => double.close());
+
+  publicUrl = NGINX ? "http://127.0.0.1:3600" : "http://127.0.0.1:3601";
+  stores = { DATABASE_URL: database.url, REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix };
+  cluster = await startCluster({ root: ROOT, nginx: NGINX, env: { ...deploymentEnv(database, redis, double), ...limits } });
+  [A, B, C] = cluster.instances;
+}
+
+async function stopDeployment(): Promise<void> {
+  await cluster?.stop();
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+}
+
 describe("several instances on one PostgreSQL and Redis", () => {
   beforeAll(async () => {
-    const database = await createMigratedScratchPostgres();
-    cleanups.push(database.drop);
-    const redis = createScratchRedisPrefix();
-    cleanups.push(redis.clear);
-    double = await startProviderDouble({ reply: historyReply, tokensPerReply: 8 });
-    cleanups.push(() => double.close());
-
-    publicUrl = NGINX ? "http://127.0.0.1:3600" : "http://127.0.0.1:3601";
-    stores = { DATABASE_URL: database.url, REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix };
-    cluster = await startCluster({
-      root: ROOT,
-      nginx: NGINX,
-      env: {
-        METRICS_TOKEN,
-        DATABASE_URL: database.url,
-        REDIS_URL: redis.url,
-        REDIS_PREFIX: redis.prefix,
-        OPENAI_BASE_URL: double.url,
-        CHAT_MODELS: "double-model",
-        BETTER_AUTH_URL: publicUrl,
-        BETTER_AUTH_SECRET: "multi-instance-test-secret-multi-instance-test",
-        // The test addresses instances directly with its own X-Forwarded-For, as nginx would write it.
-        TRUSTED_PROXY_HOPS: "1",
-        // One reply at a time per instance, so replies queue where a test wants them to.
-        LLM_MAX_CONCURRENCY: "1",
-        LLM_RPM: "60000",
-        LLM_RETRY_BASE_MS: "100",
-        LOG_LEVEL: "warn",
-      },
-    });
-    [A, B, C] = cluster.instances;
+    await startDeployment(
+      { reply: historyReply, tokensPerReply: 8 },
+      // Three replies at a time across the deployment, so replies queue where a test wants them to.
+      { LLM_MAX_CONCURRENCY: "3", LLM_RPM: "60000" },
+    );
   }, 120_000);
 
-  afterAll(async () => {
-    await cluster?.stop();
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  }, 60_000);
+  afterAll(stopDeployment, 60_000);
 
   it("continues a conversation across instances: sent on A, answered with history on B, read on C", async () => {
     double.setOptions({ reply: historyReply, latencyMs: 0, tokenDelayMs: 0 });
@@ -228,8 +238,8 @@ describe("several instances on one PostgreSQL and Redis", () => {
     const replies = sent.map(({ user, chatId, messageId }, index) =>
       user.send(placement[index].url, { chatId, messageId, text: `line ${index}` }),
     );
-    // Each instance answers one at a time: three replies run (at the provider), three wait, one per
-    // instance. A waiting reply's POST answers with its first part, its place in line (200 ms on);
+    // Three replies run at a time across the deployment: three run (at the provider), three wait.
+    // A waiting reply's POST answers with its first part, its place in line (200 ms on);
     // a running one's only with its first token, 3 s on.
     const answered = new Set<number>();
     replies.forEach((response, index) => void response.then(() => answered.add(index)));
@@ -329,11 +339,13 @@ describe("several instances on one PostgreSQL and Redis", () => {
   it("keeps a reply whose instance is killed with SIGKILL: a waiting one is finished elsewhere, a streaming one ends as interrupted", async () => {
     double.setOptions({ reply: undefined, latencyMs: 0, tokenDelayMs: 100, tokensPerReply: 60 });
     const streaming = await newUser(A);
-    const waiting = await newUser(A);
+    // The same user's second reply, in another chat: it waits behind the first, since a user's
+    // replies run one at a time in the order asked, whichever instance they were sent to.
+    const waiting = streaming;
     const streamingIds = ids();
     const waitingIds = ids();
 
-    // On A: one reply streaming, and one waiting behind it (A answers one at a time).
+    // On A: one reply streaming, and one waiting behind it.
     const streamingRead = await readStream(await streaming.send(A.url, { ...streamingIds, text: "tell me a long story" }), {
       until: (read) => read.text.length > 0,
     });
@@ -393,4 +405,65 @@ describe("several instances on one PostgreSQL and Redis", () => {
     expect((await streaming.get(B.url, `/api/chat/${streamingIds.chatId}/stream`)).status).toBe(204);
     expect((await waiting.get(B.url, `/api/chat/${waitingIds.chatId}/stream`)).status).toBe(204);
   }, 60_000);
+});
+
+describe("three instances sharing one provider's limits", () => {
+  const PROVIDER_CAP_PER_10_S = 20;
+  const MAX_CONCURRENCY = 4;
+  /**
+   * Short answers first, then long ones (200 ms a word). On their own the short ones would start
+   * far faster than the provider allows (only the pace prevents 429s), and the long ones would pile
+   * up past the cap (only the cap prevents that): each limit is needed in one half.
+   */
+  const answerFor = (question: string) => (question.startsWith("short") ? "short answer" : echoReply(question, 20));
+
+  beforeAll(async () => {
+    await startDeployment(
+      {
+        rpm: PROVIDER_CAP_PER_10_S,
+        windowMs: 10_000,
+        tokenDelayMs: 200,
+        reply: ({ messages }) => answerFor(messages.findLast((message) => message.role === "user")?.content ?? ""),
+      },
+      {
+        LLM_MAX_CONCURRENCY: String(MAX_CONCURRENCY),
+        // The double's 120 a minute less 20%, as in tests/pipeline.test.ts: requests reach the
+        // double a little later than they start, by varying amounts, and the margin absorbs that.
+        LLM_RPM: "96",
+        LLM_MAX_RETRIES: "8",
+      },
+    );
+  }, 120_000);
+
+  afterAll(stopDeployment, 60_000);
+
+  // README, Configuration: LLM_MAX_CONCURRENCY caps model calls "across the deployment", and replies
+  // are paced at LLM_RPM, however many instances share the hot store.
+  it("answers every reply sent to three instances at three times the provider's rate, with the pace and the cap held for the deployment", async () => {
+    const users = 30;
+    const question = (index: number) => `${index < users / 2 ? "short" : "long"} question ${index}`;
+    // 30 messages over 5 s: three times the double's 20 per 10 s, spread over all three instances.
+    const spreadMs = 5_000;
+    const senders = await Promise.all(Array.from({ length: users }, (_, index) => newUser(cluster.instances[index % 3])));
+    double.reset();
+    const reads = senders.map(async (user, index) => {
+      // A schedule of arrivals, not a wait for something.
+      await sleep((index * spreadMs) / users);
+      const instance = cluster.instances[index % 3];
+      const response = await user.send(instance.url, { ...ids(), text: question(index) });
+      return readStream(response, { timeoutMs: 120_000 });
+    });
+    const replies = await Promise.all(reads);
+
+    const { requests, rateLimited, maxInFlight } = double.stats();
+    const unanswered = replies.flatMap((reply, index) =>
+      reply.status === 200 && reply.finished && reply.error === undefined && reply.text === answerFor(question(index))
+        ? []
+        : [{ index, status: reply.status, error: reply.error, text: reply.text }],
+    );
+    const figures = `requests ${requests}, 429s ${rateLimited}, most in flight ${maxInFlight}, unanswered ${unanswered.length}`;
+    expect(rateLimited, figures).toBeLessThanOrEqual(requests * 0.01);
+    expect(maxInFlight, figures).toBeLessThanOrEqual(MAX_CONCURRENCY);
+    expect(unanswered, figures).toEqual([]);
+  }, 180_000);
 });

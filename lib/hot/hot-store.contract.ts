@@ -405,6 +405,102 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
       });
     });
 
+    describe("shared limits", () => {
+      const LONG_LEASE_MS = 600_000;
+      /** Short enough to lapse within a test, long enough that a busy machine renews in time. */
+      const SHORT_LEASE_MS = 600;
+      const lease = (score: number, ttlMs = LONG_LEASE_MS, limit = 1) => ({ limit, ttlMs, score });
+
+      it("hands out at most `limit` leases of a pool, one per holder, and a given-back one again", async () => {
+        expect(await store.acquireLease("pool", "a", lease(0, LONG_LEASE_MS, 2))).toBe(true);
+        expect(await store.acquireLease("pool", "b", lease(0, LONG_LEASE_MS, 2))).toBe(true);
+        expect(await store.acquireLease("pool", "c", lease(0, LONG_LEASE_MS, 2))).toBe(false);
+        // Asking again while holding one keeps that one rather than taking the last.
+        expect(await store.acquireLease("pool", "a", lease(0, LONG_LEASE_MS, 2))).toBe(true);
+        expect(await store.acquireLease("pool", "c", lease(0, LONG_LEASE_MS, 2))).toBe(false);
+        await store.releaseLease("pool", "a");
+        expect(await store.acquireLease("pool", "c", lease(0, LONG_LEASE_MS, 2))).toBe(true);
+        // Pools are counted apart, and giving back what one does not hold changes nothing.
+        expect(await store.acquireLease("other", "d", lease(0))).toBe(true);
+        await store.releaseLease("pool", "nobody");
+        expect(await store.acquireLease("pool", "e", lease(0, LONG_LEASE_MS, 2))).toBe(false);
+      });
+
+      it("frees a lease left unrenewed past its TTL, and keeps one that is renewed", async () => {
+        expect(await store.acquireLease("left", "gone", lease(0, SHORT_LEASE_MS))).toBe(true);
+        expect(await store.acquireLease("kept", "alive", lease(0, SHORT_LEASE_MS))).toBe(true);
+        // Renewed well within its TTL, for more than twice its TTL.
+        const until = Date.now() + 2.5 * SHORT_LEASE_MS;
+        while (Date.now() < until) {
+          expect(await store.renewLease("kept", "alive", SHORT_LEASE_MS)).toBe(true);
+          await sleep(SHORT_LEASE_MS / 4);
+        }
+        expect(await store.acquireLease("kept", "other", lease(0))).toBe(false);
+        expect(await store.acquireLease("left", "next", lease(0))).toBe(true);
+        // The lapsed holder learns it lost the lease when it tries to renew it.
+        expect(await store.renewLease("left", "gone", SHORT_LEASE_MS)).toBe(false);
+        expect(await store.renewLease("never", "held", SHORT_LEASE_MS)).toBe(false);
+      });
+
+      it("gives a freed lease to the waiter with the lowest score, not to whoever asks first", async () => {
+        expect(await store.acquireLease("line", "holder", lease(0))).toBe(true);
+        for (const [waiter, score] of [["late", 30], ["early", 10], ["middle", 20], ["tied-b", 40], ["tied-a", 40]] as const) {
+          expect(await store.acquireLease("line", waiter, lease(score))).toBe(false);
+        }
+        await store.releaseLease("line", "holder");
+        expect(await store.acquireLease("line", "late", lease(30))).toBe(false);
+        expect(await store.acquireLease("line", "middle", lease(20))).toBe(false);
+        expect(await store.acquireLease("line", "early", lease(10))).toBe(true);
+        await store.releaseLease("line", "early");
+        expect(await store.acquireLease("line", "late", lease(30))).toBe(false);
+        expect(await store.acquireLease("line", "middle", lease(20))).toBe(true);
+        await store.releaseLease("line", "middle");
+        expect(await store.acquireLease("line", "late", lease(30))).toBe(true);
+        await store.releaseLease("line", "late");
+        // Equal scores: by holder id, as in a line.
+        expect(await store.acquireLease("line", "tied-b", lease(40))).toBe(false);
+        expect(await store.acquireLease("line", "tied-a", lease(40))).toBe(true);
+      });
+
+      it("drops a waiter that stops asking, so it holds up those behind it for one TTL at most", async () => {
+        expect(await store.acquireLease("stalled", "holder", lease(0))).toBe(true);
+        expect(await store.acquireLease("stalled", "dead", lease(1, SHORT_LEASE_MS))).toBe(false);
+        expect(await store.acquireLease("stalled", "leaving", lease(2, SHORT_LEASE_MS))).toBe(false);
+        expect(await store.acquireLease("stalled", "alive", lease(3, SHORT_LEASE_MS))).toBe(false);
+        // A waiter that gives up its place leaves at once; a dead one only when its wait lapses.
+        await store.releaseLease("stalled", "leaving");
+        await store.releaseLease("stalled", "holder");
+        expect(await store.acquireLease("stalled", "alive", lease(3, SHORT_LEASE_MS))).toBe(false);
+        const deadline = Date.now() + 10 * SHORT_LEASE_MS;
+        let granted = false;
+        while (!granted && Date.now() < deadline) {
+          await sleep(SHORT_LEASE_MS / 6);
+          granted = await store.acquireLease("stalled", "alive", lease(3, SHORT_LEASE_MS));
+        }
+        expect(granted).toBe(true);
+      });
+
+      it("reserves a pace's starts one interval apart, however many ask at once, and gathers no credit while idle", async () => {
+        const interval = 10_000;
+        const waits = (await Promise.all(Array.from({ length: 4 }, () => store.reserveStart("pace", interval)))).sort((a, b) => a - b);
+        waits.forEach((wait, index) => {
+          // Each one interval after the one before, less the moments the calls took.
+          expect(wait).toBeLessThanOrEqual(index * interval);
+          expect(wait).toBeGreaterThan(index * interval - 1_000);
+        });
+        expect(await store.reserveStart("other pace", interval)).toBe(0);
+
+        const short = 200;
+        expect(await store.reserveStart("idle", short)).toBe(0);
+        await sleep(5 * short);
+        // Idle for five intervals, yet only one start is free now: the others are spaced as before.
+        const afterIdle = (await Promise.all(Array.from({ length: 3 }, () => store.reserveStart("idle", short)))).sort((a, b) => a - b);
+        expect(afterIdle[0]).toBe(0);
+        expect(afterIdle[1]).toBeGreaterThan(short / 2);
+        expect(afterIdle[2]).toBeGreaterThan(short + short / 2);
+      });
+    });
+
     it("expires everything written with a TTL once it passes, and nothing else", async () => {
       await store.putChat(chat("short", "alice", 200), 1);
       await store.putChat(chat("long", "alice", 100), LONG_TTL);

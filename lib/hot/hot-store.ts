@@ -3,8 +3,9 @@
  *
  * Live chats are written here first and reach Postgres in batches (the flush job), replies are
  * relayed through here token by token so any instance can stream them, and shared figures
- * (queue, counters) live here so they agree across instances. Every adapter passes the same
- * contract suite (lib/hot/hot-store.contract.ts).
+ * (queue, counters) and the in-process runners' shared limits (leases, a pace of starts) live here
+ * so they hold across instances. Every adapter passes the same contract suite
+ * (lib/hot/hot-store.contract.ts).
  */
 
 export type MessageRole = "user" | "assistant" | "system";
@@ -54,6 +55,16 @@ export interface UnflushedChat {
   /** When its oldest unflushed write happened (ms). */
   since: number;
   version: number;
+}
+
+/** How a lease is asked for (`acquireLease`). */
+export interface LeaseRequest {
+  /** Leases the pool hands out at once. */
+  limit: number;
+  /** How long the lease (or the place among the waiters) lasts without a renewal, in ms. */
+  ttlMs: number;
+  /** Place among the waiters: lower scores are served first, ties by holder id (as in a line). */
+  score: number;
 }
 
 export interface HotStore {
@@ -133,4 +144,26 @@ export interface HotStore {
   frontOfLine(line: string, count: number): Promise<string[]>;
   /** Removes the members scored below `minScore` (stale entries of a line used as a live set); returns how many. */
   trimLine(line: string, minScore: number): Promise<number>;
+
+  // --- shared limits: leases and a pace, for every instance at once ----------------------------
+  /**
+   * Takes one of a pool's `limit` leases for `holder`, for `ttlMs`; true if it holds one now
+   * (asking again while holding one renews it rather than taking a second). Otherwise the holder
+   * waits among the pool's waiters for `ttlMs`, and a freed lease goes to the waiters in score
+   * order: of those asking, only the first `limit - held` by score get one. So callers poll more
+   * often than `ttlMs`; a waiter that stops asking (its process died) drops out after it, and a
+   * holder that stops renewing loses its lease after it, so nothing a dead process held stays taken.
+   * Expiry is judged by the store's clock, so instances with skewed clocks agree.
+   */
+  acquireLease(pool: string, holder: string, request: LeaseRequest): Promise<boolean>;
+  /** Extends a lease held now to `ttlMs` from now; false if it had expired (and may be someone else's). */
+  renewLease(pool: string, holder: string, ttlMs: number): Promise<boolean>;
+  /** Gives back the holder's lease and its place among the waiters, whichever it has. */
+  releaseLease(pool: string, holder: string): Promise<void>;
+  /**
+   * Reserves the next start of a pace: the first one `intervalMs` after the previous reservation,
+   * or now if that has passed. Returns how many ms to wait until it (0 = start now). Reservations
+   * never bunch up, however many callers or instances ask, and an idle pace gathers no credit.
+   */
+  reserveStart(pace: string, intervalMs: number): Promise<number>;
 }

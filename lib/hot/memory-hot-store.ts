@@ -6,7 +6,7 @@
  * Chats and messages are kept as JSON text, as Redis keeps them: callers get fresh objects
  * they may mutate, and exactly what survives a Redis round trip survives here.
  */
-import type { HotChat, HotStore, StoredMessage, UnflushedChat } from "./hot-store";
+import type { HotChat, HotStore, LeaseRequest, StoredMessage, UnflushedChat } from "./hot-store";
 import { compareMessages } from "./message-order";
 import { RelayWaiters } from "./relay-waiters";
 
@@ -55,6 +55,12 @@ interface UnflushedMark {
   version: number;
 }
 
+/** A lease pool: holders and waiters, each with when it lapses unless asked again (ms). */
+interface LeasePool {
+  holders: Map<string, number>;
+  waiters: Map<string, { score: number; expiresAt: number }>;
+}
+
 export interface MemoryHotStoreOptions {
   /** How often expired entries are swept out; default 30 s. Reads never see them regardless. */
   sweepIntervalMs?: number;
@@ -76,6 +82,9 @@ export class MemoryHotStore implements HotStore {
   private readonly values = new ExpiringMap<string>();
   private readonly counters = new ExpiringMap<number>();
   private readonly lines = new Map<string, Map<string, number>>();
+  private readonly leasePools = new Map<string, LeasePool>();
+  /** The next allowed start of each pace (ms); a pace whose next start has passed is dropped. */
+  private readonly paces = new Map<string, number>();
   private readonly sweepTimer: NodeJS.Timeout;
 
   constructor(options: MemoryHotStoreOptions = {}) {
@@ -87,6 +96,8 @@ export class MemoryHotStore implements HotStore {
     const now = Date.now();
     for (const map of [this.chats, this.messages, this.cache, this.relays, this.values, this.counters]) map.sweep(now);
     for (const [userId, chatIds] of this.chatIdsByUser) this.liveChatsOf(userId, chatIds);
+    for (const [name, pool] of this.leasePools) this.liveLeasePool(name, pool, now);
+    for (const [name, nextStart] of this.paces) if (nextStart <= now) this.paces.delete(name);
   }
 
   async ping(): Promise<void> {}
@@ -295,6 +306,52 @@ export class MemoryHotStore implements HotStore {
     }
     if (scores.size === 0) this.lines.delete(line);
     return removed;
+  }
+
+  // --- shared limits ---------------------------------------------------------------------
+
+  async acquireLease(poolName: string, holder: string, { limit, ttlMs, score }: LeaseRequest): Promise<boolean> {
+    const now = Date.now();
+    const pool = this.liveLeasePool(poolName, this.leasePools.get(poolName) ?? { holders: new Map(), waiters: new Map() }, now);
+    this.leasePools.set(poolName, pool);
+    pool.waiters.set(holder, { score, expiresAt: now + ttlMs });
+    const free = limit - pool.holders.size;
+    const ahead = [...pool.waiters].filter(([other, waiter]) => lineOrder([other, waiter.score], [holder, score]) < 0).length;
+    if (!pool.holders.has(holder) && ahead >= free) return false;
+    pool.waiters.delete(holder);
+    pool.holders.set(holder, now + ttlMs);
+    return true;
+  }
+
+  async renewLease(poolName: string, holder: string, ttlMs: number): Promise<boolean> {
+    const now = Date.now();
+    const pool = this.leasePools.get(poolName);
+    if (!pool || !this.liveLeasePool(poolName, pool, now).holders.has(holder)) return false;
+    pool.holders.set(holder, now + ttlMs);
+    return true;
+  }
+
+  async releaseLease(poolName: string, holder: string): Promise<void> {
+    const pool = this.leasePools.get(poolName);
+    if (!pool) return;
+    pool.holders.delete(holder);
+    pool.waiters.delete(holder);
+    this.liveLeasePool(poolName, pool, Date.now());
+  }
+
+  /** The pool without its lapsed holders and waiters; an empty pool is forgotten. */
+  private liveLeasePool(name: string, pool: LeasePool, now: number): LeasePool {
+    for (const [holder, expiresAt] of pool.holders) if (expiresAt <= now) pool.holders.delete(holder);
+    for (const [holder, { expiresAt }] of pool.waiters) if (expiresAt <= now) pool.waiters.delete(holder);
+    if (pool.holders.size === 0 && pool.waiters.size === 0) this.leasePools.delete(name);
+    return pool;
+  }
+
+  async reserveStart(pace: string, intervalMs: number): Promise<number> {
+    const now = Date.now();
+    const start = Math.max(now, this.paces.get(pace) ?? 0);
+    this.paces.set(pace, start + intervalMs);
+    return start - now;
   }
 }
 

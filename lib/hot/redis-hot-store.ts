@@ -18,6 +18,10 @@
  *   value:{key}            STRING  text, JSON-wrapped                      EX ttl
  *   counter:{key}          STRING  integer                                 EXPIRE NX ttl (first increment)
  *   line:{line}            ZSET    replyId scored by its place score
+ *   lease-holders:{pool}   ZSET    holder scored by when its lease lapses   PEXPIRE NX + GT: as long
+ *   lease-waiters:{pool}   ZSET    waiter scored by its place score         as its longest-lived
+ *   lease-waiting:{pool}   ZSET    waiter scored by when its wait lapses    holder or waiter
+ *   pace:{pace}            STRING  the next allowed start (ms)              PXAT that start
  *
  * No namespace is a prefix of another (as "chat:{id}" would be of "chat:{id}:messages"), so no
  * id can make two keys collide.
@@ -35,7 +39,7 @@
  * pipeline of LLENs for every relay this process waits on).
  */
 import type { Redis } from "@upstash/redis";
-import type { HotChat, HotStore, StoredMessage, UnflushedChat } from "./hot-store";
+import type { HotChat, HotStore, LeaseRequest, StoredMessage, UnflushedChat } from "./hot-store";
 import { compareMessages } from "./message-order";
 import { RelayWaiters } from "./relay-waiters";
 
@@ -74,6 +78,62 @@ for i = 1, #marks, 2 do
 end
 return result`;
 
+/** Redis's own clock in ms, so instances with skewed clocks judge expiry alike. */
+const REDIS_NOW_MS = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)`;
+
+/** Keeps a lease pool's keys for `ttl` more ms, never less than they already have. */
+const KEEP_LEASE_KEYS = `
+for _, key in ipairs(KEYS) do
+  redis.call('PEXPIRE', key, ttl, 'NX')
+  redis.call('PEXPIRE', key, ttl, 'GT')
+end`;
+
+/**
+ * KEYS: holders, waiters, waiting. ARGV: holder, limit, ttlMs, score. Returns 1 if the holder has
+ * a lease now. Lapsed holders and waiters are dropped first; then the holder joins the waiters and
+ * gets a lease if it already had one, or if it is among the first `limit - held` waiters.
+ */
+const ACQUIRE_LEASE = `${REDIS_NOW_MS}
+local holder, limit, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local lapsed = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now)
+for _, waiter in ipairs(lapsed) do
+  redis.call('ZREM', KEYS[2], waiter)
+  redis.call('ZREM', KEYS[3], waiter)
+end
+redis.call('ZADD', KEYS[2], ARGV[4], holder)
+local granted = redis.call('ZSCORE', KEYS[1], holder) ~= false
+  or redis.call('ZRANK', KEYS[2], holder) < limit - redis.call('ZCARD', KEYS[1])
+if granted then
+  redis.call('ZREM', KEYS[2], holder)
+  redis.call('ZREM', KEYS[3], holder)
+  redis.call('ZADD', KEYS[1], now + ttl, holder)
+else
+  redis.call('ZADD', KEYS[3], now + ttl, holder)
+end
+${KEEP_LEASE_KEYS}
+return granted and 1 or 0`;
+
+/** KEYS: holders. ARGV: holder, ttlMs. Returns 1 if the lease was still held and is extended. */
+const RENEW_LEASE = `${REDIS_NOW_MS}
+local ttl = tonumber(ARGV[2])
+local lapsesAt = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not lapsesAt or tonumber(lapsesAt) <= now then
+  redis.call('ZREM', KEYS[1], ARGV[1])
+  return 0
+end
+redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
+${KEEP_LEASE_KEYS}
+return 1`;
+
+/** KEYS: pace. ARGV: intervalMs. Returns the ms to wait until the start it reserved. */
+const RESERVE_START = `${REDIS_NOW_MS}
+local start = math.max(now, tonumber(redis.call('GET', KEYS[1]) or 0))
+redis.call('SET', KEYS[1], start + tonumber(ARGV[1]), 'PXAT', start + tonumber(ARGV[1]))
+return start - now`;
+
 function parseStoredJson<T>(raw: unknown): T {
   return (typeof raw === "string" ? JSON.parse(raw) : raw) as T;
 }
@@ -110,6 +170,9 @@ export class RedisHotStore implements HotStore {
   private readonly markScript;
   private readonly clearScript;
   private readonly listUnflushedScript;
+  private readonly acquireLeaseScript;
+  private readonly renewLeaseScript;
+  private readonly reserveStartScript;
 
   constructor(options: RedisHotStoreOptions) {
     this.client = options.client;
@@ -125,6 +188,9 @@ export class RedisHotStore implements HotStore {
     this.markScript = this.client.createScript<null>(MARK_UNFLUSHED);
     this.clearScript = this.client.createScript<number>(CLEAR_UNFLUSHED);
     this.listUnflushedScript = this.client.createScript<unknown[]>(LIST_UNFLUSHED);
+    this.acquireLeaseScript = this.client.createScript<number>(ACQUIRE_LEASE);
+    this.renewLeaseScript = this.client.createScript<number>(RENEW_LEASE);
+    this.reserveStartScript = this.client.createScript<number>(RESERVE_START);
   }
 
   private chatKey = (chatId: string) => `${this.prefix}chat:${chatId}`;
@@ -135,6 +201,9 @@ export class RedisHotStore implements HotStore {
   private valueKey = (key: string) => `${this.prefix}value:${key}`;
   private counterKey = (key: string) => `${this.prefix}counter:${key}`;
   private lineKey = (line: string) => `${this.prefix}line:${line}`;
+  private leaseKeys = (pool: string) =>
+    ["holders", "waiters", "waiting"].map((part) => `${this.prefix}lease-${part}:${pool}`);
+  private paceKey = (pace: string) => `${this.prefix}pace:${pace}`;
 
   async ping(): Promise<void> {
     await this.client.ping();
@@ -384,5 +453,26 @@ export class RedisHotStore implements HotStore {
   async trimLine(line: string, minScore: number): Promise<number> {
     // "(" makes the bound exclusive: a member scored exactly minScore stays.
     return this.client.zremrangebyscore(this.lineKey(line), "-inf", `(${minScore}`);
+  }
+
+  // --- shared limits ---------------------------------------------------------------------
+
+  async acquireLease(pool: string, holder: string, { limit, ttlMs, score }: LeaseRequest): Promise<boolean> {
+    const granted = await this.acquireLeaseScript.exec(this.leaseKeys(pool), [holder, String(limit), String(ttlMs), String(score)]);
+    return granted === 1;
+  }
+
+  async renewLease(pool: string, holder: string, ttlMs: number): Promise<boolean> {
+    const [holders] = this.leaseKeys(pool);
+    return (await this.renewLeaseScript.exec([holders], [holder, String(ttlMs)])) === 1;
+  }
+
+  async releaseLease(pool: string, holder: string): Promise<void> {
+    const [holders, waiters, waiting] = this.leaseKeys(pool);
+    await this.client.multi().zrem(holders, holder).zrem(waiters, holder).zrem(waiting, holder).exec();
+  }
+
+  async reserveStart(pace: string, intervalMs: number): Promise<number> {
+    return this.reserveStartScript.exec([this.paceKey(pace)], [String(intervalMs)]);
   }
 }

@@ -7,10 +7,19 @@ import type { JobHandlers, JobRunner } from "./job-runner";
 import { startIntervalMs } from "./provider-pace";
 import { fallbackPolicy } from "./reply-policy";
 
-/** `presence`: the in-process runner's heartbeat and reply ownership, when instances share a hot store. */
-export function createJobRunner(config: AppConfig, handlers: JobHandlers, presence?: InlineRunnerOptions["presence"]): JobRunner {
+/**
+ * `limits`: the hot store, where the in-process runner keeps the limits every instance shares.
+ * `presence`: its heartbeat and reply ownership, when instances share a hot store.
+ */
+export function createJobRunner(
+  config: AppConfig,
+  handlers: JobHandlers,
+  limits: InlineRunnerOptions["limits"],
+  presence?: InlineRunnerOptions["presence"],
+): JobRunner {
   if (config.jobs.driver === "inngest") return new InngestJobRunner();
   return new InlineJobRunner(handlers, {
+    limits,
     flushIntervalMs: config.chat.flushIntervalSeconds * 1000,
     maxConcurrency: config.llm.maxConcurrency,
     startIntervalMs: startIntervalMs(config.llm),

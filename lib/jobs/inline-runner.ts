@@ -3,64 +3,81 @@
  * under the same policies as the Inngest reply function (inngest/functions.ts), and a timer
  * flushes the hot history (and, with `presence`, recovers dead instances' unwatched replies).
  *
- * - A user's replies run one at a time, in the order they were asked for (a p-queue per user).
- * - At most `maxConcurrency` replies generate at once, and their starts are spaced evenly at the
- *   provider's pace (one shared p-queue with a sliding window of one start per interval), so a
- *   burst of messages becomes a queue rather than a burst of provider 429s.
- * - Waiting replies start in order of their line score (lib/jobs/reply-policy.ts), the same order
- *   as the place in line users are shown.
+ * The limits hold for the whole deployment, however many instances run this runner, because they
+ * live in the hot store every instance shares (Redis; embedded, the in-process store does the same
+ * for its one process, through the same code):
+ *
+ * - A user's replies run one at a time, in the order they were asked for: each holds the user's
+ *   one lease (`user-replies:{userId}`) from its first attempt to its last, and waiting replies
+ *   get it in the order asked, whichever instance they were sent to.
+ * - At most `maxConcurrency` model calls run at once: each attempt holds one of the
+ *   `model-calls` leases, and waiting attempts get a freed one in order of their line score
+ *   (lib/jobs/reply-policy.ts), the same order as the place in line users are shown. The score
+ *   moves a reply ahead by a bounded head start only, so no waiter starves.
+ * - Model calls start at the provider's pace: each attempt holding a lease reserves the next start
+ *   (one per `startIntervalMs`, shared by every instance) and waits for it, so a burst of messages
+ *   becomes a queue rather than a burst of provider 429s.
+ * - A lease lasts `leaseTtlMs` and is renewed while it is held, so the leases of an instance that
+ *   dies free themselves within that time; waiting replies ask again every `leasePollMs`, and at
+ *   once when this process gives a lease back (lib/jobs/lease-keeper.ts).
  * - A failed attempt is retried with exponential backoff (p-retry), never sooner than the
- *   provider's Retry-After, and queued again under the same cap and pace; from the
+ *   provider's Retry-After, and waits again for a lease and a start; from the
  *   `fallback.afterFailures`th retry on it uses the fallback model; when the retries are used up
  *   the reply is abandoned with a visible error.
  *
- * What it does not give: durability, and limits shared between processes. Waiting and retrying
- * replies live in this process's memory, so a crash or a restart drops them, and each process
- * paces itself as if it were alone. With `presence` (a shared hot store), each reply it accepts
+ * What it does not give: durability. Waiting and retrying replies live in this process's memory,
+ * so a crash or a restart drops them. With `presence` (a shared hot store), each reply it accepts
  * is recorded as its own and a heartbeat says it is alive, so when it dies a reader on another
  * instance queues the dropped replies again there, or ends the ones cut mid-stream as interrupted
  * (lib/chat/reply-owners.ts).
  */
+import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import PQueue from "p-queue";
 import pRetry from "p-retry";
 import { RetryableReplyError } from "@/lib/chat/model-errors";
 import type { ReplyJob } from "@/lib/chat/types";
+import type { HotStore } from "@/lib/hot/hot-store";
 import type { JobHandlers, JobRunner } from "./job-runner";
+import { LeaseKeeper } from "./lease-keeper";
 import { lineScore, modelForAttempt, type FallbackPolicy } from "./reply-policy";
 
+/** The shared limits' lease pools and pace in the hot store. */
+const MODEL_CALLS = "model-calls";
+const userReplies = (userId: string) => `user-replies:${userId}`;
+
 export interface InlineRunnerOptions {
+  /** Where the limits shared by every instance live: the hot store. */
+  limits: Pick<HotStore, "acquireLease" | "renewLease" | "releaseLease" | "reserveStart">;
   flushIntervalMs: number;
-  /** Replies generating at the same time (LLM_MAX_CONCURRENCY). */
+  /** Model calls at the same time, across the deployment (LLM_MAX_CONCURRENCY). */
   maxConcurrency: number;
-  /** Smallest gap between two reply starts (lib/jobs/provider-pace.ts); 0 leaves starts unpaced. */
+  /** Smallest gap between two model-call starts (lib/jobs/provider-pace.ts); 0 leaves starts unpaced. */
   startIntervalMs: number;
   /** Attempts after the first (LLM_MAX_RETRIES). */
   retries: number;
   /** The first backoff (LLM_RETRY_BASE_MS); it doubles with each retry, with jitter, up to `retryMaxDelayMs`. */
   retryMinDelayMs: number;
   retryMaxDelayMs?: number;
+  /** How long a lease outlives its last renewal; default 10 s. */
+  leaseTtlMs?: number;
+  /** How often a waiting reply asks for its lease again; default 200 ms. */
+  leasePollMs?: number;
   fallback?: FallbackPolicy;
   onError?: (error: unknown, context: string) => void;
   /** Records this runner's replies and keeps its heartbeat (lib/chat/reply-owners.ts). */
   presence?: { claim(job: ReplyJob): Promise<void>; stop(): Promise<void> };
 }
 
-interface Lane {
-  queue: PQueue;
-  /** Replies waiting or running in this lane. */
-  replies: number;
-}
-
 export class InlineJobRunner implements JobRunner {
   readonly driver = "inline" as const;
   /** Replies accepted and not settled yet: a duplicate id is ignored, and close() waits for them. */
   private readonly replies = new Map<string, Promise<void>>();
-  /** A queue per user with replies waiting or running, so a user's replies run one by one. */
-  private readonly lanes = new Map<string, Lane>();
-  /** Every model call goes through here: the global cap, the pace and the line order. */
-  private readonly modelCalls: PQueue;
+  /** Names this runner's leases apart from another instance's (a reply it recovered, say). */
+  private readonly runnerId = randomUUID();
+  /** Replies accepted so far: breaks ties between replies with the same score in the order accepted. */
+  private accepted = 0;
   private readonly shutdown = new AbortController();
+  private readonly leases: LeaseKeeper;
   private readonly flushTimer: ReturnType<typeof setInterval>;
   /** The flush running now, if any. */
   private flushing: Promise<void> | undefined;
@@ -72,11 +89,8 @@ export class InlineJobRunner implements JobRunner {
     private readonly handlers: JobHandlers,
     private readonly options: InlineRunnerOptions,
   ) {
-    this.modelCalls = new PQueue({
-      concurrency: options.maxConcurrency,
-      // strict: no two starts closer than the interval, even across window boundaries.
-      ...(options.startIntervalMs > 0 && { interval: options.startIntervalMs, intervalCap: 1, strict: true }),
-    });
+    const { limits: store, leaseTtlMs = 10_000, leasePollMs = 200, onError } = options;
+    this.leases = new LeaseKeeper({ store, ttlMs: leaseTtlMs, pollMs: leasePollMs, signal: this.shutdown.signal, onError });
     this.flushTimer = setInterval(() => void this.onTimer(), options.flushIntervalMs);
     this.flushTimer.unref();
   }
@@ -88,7 +102,11 @@ export class InlineJobRunner implements JobRunner {
       await this.options.presence.claim(job);
       if (this.replies.has(job.replyId) || this.shutdown.signal.aborted) return;
     }
-    const settled = this.runInLane(job)
+    // Zero-padded, so ids sort in the order accepted.
+    const holder = `${String((this.accepted += 1)).padStart(12, "0")}:${this.runnerId}:${job.replyId}`;
+    const settled = this.leases.hold(userReplies(job.userId), holder, { limit: 1, score: job.enqueuedAt }, () =>
+      this.runWithRetries(job, holder),
+    )
       .catch((error) => {
         if (!this.shutdown.signal.aborted) this.options.onError?.(error, `reply ${job.replyId}`);
       })
@@ -96,35 +114,19 @@ export class InlineJobRunner implements JobRunner {
     this.replies.set(job.replyId, settled);
   }
 
-  /** Waits for the user's earlier replies, then runs this one with its retries. */
-  private async runInLane(job: ReplyJob): Promise<void> {
-    let lane = this.lanes.get(job.userId);
-    if (!lane) {
-      lane = { queue: new PQueue({ concurrency: 1 }), replies: 0 };
-      this.lanes.set(job.userId, lane);
-    }
-    lane.replies += 1;
-    try {
-      await lane.queue.add(() => this.runWithRetries(job));
-    } finally {
-      // Counted here rather than read from the queue, so a lane is only dropped when no reply of
-      // the user is left in it: a reply waiting for its turn is never orphaned.
-      lane.replies -= 1;
-      if (lane.replies === 0) this.lanes.delete(job.userId);
-    }
-  }
-
-  private async runWithRetries(job: ReplyJob): Promise<void> {
-    const { retries, retryMinDelayMs, retryMaxDelayMs = 30_000, fallback } = this.options;
+  private async runWithRetries(job: ReplyJob, holder: string): Promise<void> {
+    const { retries, retryMinDelayMs, retryMaxDelayMs = 30_000, fallback, maxConcurrency } = this.options;
     const signal = this.shutdown.signal;
-    // p-queue starts higher priorities first; the line serves lower scores first.
-    const priority = -lineScore(job);
+    const place = { limit: maxConcurrency, score: lineScore(job) };
     try {
       await pRetry(
         (attemptNumber) => {
           const attempt = attemptNumber - 1;
           const modelId = modelForAttempt(job, attempt, fallback);
-          return this.modelCalls.add(() => this.handlers.reply(job, { attempt, modelId }), { priority });
+          return this.leases.hold(MODEL_CALLS, holder, place, async () => {
+            await this.waitForStart();
+            return this.handlers.reply(job, { attempt, modelId });
+          });
         },
         {
           retries,
@@ -145,6 +147,13 @@ export class InlineJobRunner implements JobRunner {
       this.options.onError?.(error, `reply ${job.replyId} abandoned`);
       await this.handlers.abandonReply(job);
     }
+  }
+
+  /** Reserves the next start of the shared pace and waits for it. */
+  private async waitForStart(): Promise<void> {
+    if (this.options.startIntervalMs <= 0) return;
+    const waitMs = await this.options.limits.reserveStart(MODEL_CALLS, this.options.startIntervalMs);
+    if (waitMs > 0) await sleep(waitMs, undefined, { signal: this.shutdown.signal });
   }
 
   /** The periodic work: a flush, then the sweep for dead instances' replies, if there is one. */
@@ -184,14 +193,13 @@ export class InlineJobRunner implements JobRunner {
 
   /**
    * Lets the replies generating now finish and drops the rest, unanswered: they are neither
-   * retried nor abandoned, as after a crash (see the header).
+   * retried nor abandoned, as after a crash (see the header). Their leases and places among the
+   * waiters are given back.
    */
   async close(): Promise<void> {
     clearInterval(this.flushTimer);
-    // Aborted first, so p-retry reads the cleared attempts below as a shutdown, not a failure.
+    // Aborted first, so p-retry reads the abandoned waits as a shutdown, not a failure.
     this.shutdown.abort(new Error("The job runner is closing"));
-    this.modelCalls.clear();
-    for (const lane of this.lanes.values()) lane.queue.clear();
     await Promise.allSettled(this.replies.values());
     await this.flushQueued;
     await this.flushing;
