@@ -23,7 +23,12 @@ const nextConfig: NextConfig = {
   ],
   poweredByHeader: false,
   // forbidden() and unauthorized(): the admin pages answer 403 and 401 with a page, not a redirect.
-  experimental: { authInterrupts: true },
+  experimental: {
+    authInterrupts: true,
+    // Next copies the body of each request proxy.ts sees (only paths with a `%`), unread, up to
+    // this size: no more than the largest body the app's own routes take (POST /api/chat).
+    proxyClientMaxBodySize: 256 * 1024,
+  },
 };
 
 export default nextConfig;

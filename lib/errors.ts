@@ -32,7 +32,12 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details?: { retryAfter?: number; issues?: { path: string; message: string }[] },
+    readonly details?: {
+      retryAfter?: number;
+      issues?: { path: string; message: string }[];
+      /** Response headers that describe the refusal (RateLimit-* on a 429); never in the body. */
+      headers?: Record<string, string>;
+    },
   ) {
     super(message);
     this.name = "AppError";

@@ -35,3 +35,11 @@ export async function checkHealth(services: Pick<Services, "db" | "hot" | "jobs"
   const ok = Object.values(drivers).every((entry) => entry.ok);
   return { status: ok ? "ok" : "degraded", drivers };
 }
+
+/** The report without the drivers' error messages, which name internal hosts: what anyone may see. */
+export function withoutErrorDetails(report: HealthReport): HealthReport {
+  const drivers = Object.fromEntries(
+    Object.entries(report.drivers).map(([name, { error: _error, ...entry }]) => [name, entry]),
+  ) as HealthReport["drivers"];
+  return { status: report.status, drivers };
+}

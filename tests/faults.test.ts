@@ -14,7 +14,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer, connect, type Server, type Socket } from "node:net";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -23,6 +23,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFlushFigures } from "@/lib/chat/flush-figures";
 import { replyIdFor } from "@/lib/chat/send-message";
 import { echoReply, startProviderDouble, type ProviderDouble } from "@/lib/testing/provider-double";
+import { CuttableProxy } from "./support/cuttable-proxy";
 import { RouteClient } from "./support/route-client";
 import { readChunks as readUIMessageStream, textOfChunks as textOf } from "./support/ui-stream";
 import { createScratchDir, createScratchPostgres, uniqueSuffix } from "./support/scratch";
@@ -74,39 +75,6 @@ class ScratchRedis {
     const exited = new Promise((resolve) => child.once("exit", resolve));
     child.kill("SIGTERM");
     await exited;
-  }
-}
-
-// --- a TCP proxy in front of PostgreSQL that the test can cut --------------------------------
-
-class CuttableProxy {
-  private server?: Server;
-  private readonly sockets = new Set<Socket>();
-  constructor(
-    readonly port: number,
-    private readonly target: { host: string; port: number },
-  ) {}
-
-  async open(): Promise<void> {
-    this.server = createServer((client) => {
-      const upstream = connect(this.target.port, this.target.host);
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on("close", () => this.sockets.delete(socket));
-        socket.on("error", () => socket.destroy());
-      }
-      client.pipe(upstream).pipe(client);
-      client.on("close", () => upstream.destroy());
-      upstream.on("close", () => client.destroy());
-    });
-    await new Promise<void>((resolve) => this.server!.listen(this.port, "127.0.0.1", resolve));
-  }
-
-  /** Drops every open connection and refuses new ones, as a crashed or unreachable server does. */
-  async cut(): Promise<void> {
-    const closed = new Promise((resolve) => this.server?.close(resolve));
-    for (const socket of this.sockets) socket.destroy();
-    await closed;
   }
 }
 

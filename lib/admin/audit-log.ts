@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import type { Database } from "@/lib/db/client";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type { AdminActor } from "./access";
+import { decodeAuditCursor, encodeAuditCursor } from "./audit-cursor";
 
 export type AuditAction = "user.tier" | "user.role" | "user.ban" | "user.unban" | "chat.view" | "user.chats.view";
 
@@ -50,24 +51,12 @@ export async function recordAudit(prisma: AuditWriter, actor: AdminActor, entry:
   });
 }
 
-/** Cursor: the last entry's createdAt (ms) and id, so entries written in the same ms are not skipped. */
-function encodeCursor(entry: { createdAt: Date; id: string }): string {
-  return `${entry.createdAt.getTime()}.${entry.id}`;
-}
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } | null {
-  const dot = cursor.indexOf(".");
-  const ms = Number(cursor.slice(0, dot));
-  if (dot < 1 || !Number.isSafeInteger(ms)) return null;
-  return { createdAt: new Date(ms), id: cursor.slice(dot + 1) };
-}
-
 export async function listAudit(
   { db }: { db: Database },
   _admin: AdminActor,
   { limit, cursor, targetId }: { limit: number; cursor?: string; targetId?: string },
 ): Promise<AuditPage> {
-  const after = cursor ? decodeCursor(cursor) : null;
+  const after = cursor ? decodeAuditCursor(cursor) : null;
   const rows = await db.prisma.auditLog.findMany({
     where: {
       ...(targetId && { targetId }),
@@ -95,6 +84,6 @@ export async function listAudit(
       createdAt: row.createdAt.getTime(),
       details: row.details,
     })),
-    ...(rows.length > limit && { nextCursor: encodeCursor(page.at(-1)!) }),
+    ...(rows.length > limit && { nextCursor: encodeAuditCursor(page.at(-1)!) }),
   };
 }

@@ -1,6 +1,7 @@
 /** Request shapes of the admin APIs, validated at the edge of each route (and again by the domain). */
 import { z } from "zod";
 import { idSchema } from "@/lib/chat/schemas";
+import { decodeAuditCursor } from "./audit-cursor";
 
 export const PLAN_TIERS = ["guest", "free", "pro"] as const;
 export type PlanTier = (typeof PLAN_TIERS)[number];
@@ -38,6 +39,10 @@ export const chatLookupQuerySchema = z.union([
 
 export const auditQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.string().max(200).optional(),
+  cursor: z
+    .string()
+    .max(200)
+    .refine((cursor) => decodeAuditCursor(cursor) !== null, { message: "expected the nextCursor of a previous page" })
+    .optional(),
   targetId: z.string().max(320).optional(),
 });

@@ -33,17 +33,20 @@ export async function handleAuthRequest(
     });
   } catch (error) {
     if (!(error instanceof AppError)) throw error;
-    const retryAfter = error.details?.retryAfter;
-    return authError(error);
+    return authErrorResponse(error);
   }
   return outageAware(services, await services.auth.handler(request));
 }
 
-function authError(error: AppError): Response {
+/** An AppError in better-auth's shape `{ code, message }`, as every /api/auth answer is. */
+export function authErrorResponse(error: AppError): Response {
   const retryAfter = error.details?.retryAfter;
   return Response.json(
     { code: error.code.toUpperCase(), message: error.message, ...(retryAfter !== undefined && { retryAfter }) },
-    { status: error.status, headers: retryAfter !== undefined ? { "Retry-After": String(Math.ceil(retryAfter)) } : {} },
+    {
+      status: error.status,
+      headers: { ...error.details?.headers, ...(retryAfter !== undefined && { "Retry-After": String(Math.ceil(retryAfter)) }) },
+    },
   );
 }
 
@@ -60,7 +63,7 @@ async function outageAware(services: Pick<Services, "db">, response: Response): 
     ),
     new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000).unref()),
   ]);
-  return reachable ? response : authError(databaseUnavailable());
+  return reachable ? response : authErrorResponse(databaseUnavailable());
 }
 
 /** The email a sign-in names, read from a copy so better-auth still gets the whole body. */

@@ -30,8 +30,11 @@ export const streamQuerySchema = z.object({
   offset: z.coerce.number().int().min(0).max(1_000_000).optional(),
 });
 
+/** The latest time a JavaScript Date holds (ms): a later `before` is no time at all. */
+export const LATEST_DATE_MS = 8.64e15;
+
 export const listChatsQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(30),
-  before: z.coerce.number().int().min(0).optional(),
+  before: z.coerce.number().int().min(0).max(LATEST_DATE_MS).optional(),
   q: z.string().max(200).optional(),
 });

@@ -1,7 +1,7 @@
 /**
- * The one wrapper every route handler goes through: a request id, typed errors mapped to
- * `{ error: { code, message } }` with their status (and counted by code for the admin pages), and
- * one structured log line per request.
+ * The one wrapper every route handler goes through: a request id, a cap on the request body, typed
+ * errors mapped to `{ error: { code, message } }` with their status (and counted by code for the
+ * admin pages), and one structured log line per request.
  */
 import { randomUUID } from "node:crypto";
 import type { z } from "zod";
@@ -18,26 +18,49 @@ export interface RequestContext {
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{8,64}$/;
 
+/** The body limit of routes that name none: every JSON body the app itself takes fits. */
+const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+
+export interface RouteOptions {
+  /**
+   * Largest request body the route reads. A declared Content-Length over it answers 413 before a
+   * byte is read; a body sent without one (chunked) is cut there and answers 413, so memory never
+   * grows with what a client sends, whoever reads the body (handlers, better-auth, Inngest).
+   */
+  maxBodyBytes?: number;
+  /** How errors are answered, for routes that keep another shape (better-auth's under /api/auth). */
+  errorResponse?: (error: AppError, requestId: string) => Response;
+}
+
 export function route<Params = unknown>(
   name: string,
   handler: (request: Request, context: RequestContext, params: Params) => Promise<Response>,
+  { maxBodyBytes = DEFAULT_MAX_BODY_BYTES, errorResponse = appErrorResponse }: RouteOptions = {},
 ) {
-  return async (request: Request, segment: { params: Promise<Params> }): Promise<Response> => {
+  // Routes without dynamic segments may be called without them (Inngest's serve handler is).
+  return async (request: Request, segment: { params: Promise<Params> } = { params: Promise.resolve(undefined as Params) }): Promise<Response> => {
     const started = performance.now();
     const incoming = request.headers.get("x-request-id");
     const context: RequestContext = {
       requestId: incoming && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID(),
     };
+    const body = capBody(request, maxBodyBytes);
     let response: Response;
     try {
-      response = await handler(request, context, await segment.params);
+      if (body.exceeded()) throw tooLarge(maxBodyBytes);
+      response = await handler(body.request, context, await segment.params);
+      // A handler that met the cut body may have answered it as malformed: it was too large.
+      if (body.exceeded()) throw tooLarge(maxBodyBytes);
     } catch (thrown) {
-      const error = toAppError(thrown);
+      const error = body.exceeded() ? tooLarge(maxBodyBytes) : toAppError(thrown);
       if (error.code === "internal_error") {
         logger.error({ err: thrown, requestId: context.requestId, route: name }, "unhandled error");
       }
       await countErrorResponse(error.code);
-      response = Response.json(errorBody(error, context.requestId), { status: error.status });
+      response = errorResponse(error, context.requestId);
+      // The unread rest of the body is still on the connection: it cannot carry another request.
+      if (body.exceeded()) response.headers.set("Connection", "close");
+      for (const [header, value] of Object.entries(error.details?.headers ?? {})) response.headers.set(header, value);
       if (error.details?.retryAfter !== undefined) {
         response.headers.set("Retry-After", String(Math.max(1, Math.ceil(error.details.retryAfter))));
       }
@@ -55,6 +78,49 @@ export function route<Params = unknown>(
   };
 }
 
+function appErrorResponse(error: AppError, requestId: string): Response {
+  return Response.json(errorBody(error, requestId), { status: error.status });
+}
+
+function tooLarge(maxBytes: number): AppError {
+  return new AppError("payload_too_large", `The body may be at most ${maxBytes.toLocaleString("en-US")} bytes.`);
+}
+
+/**
+ * The request as its handler gets it: a body declared larger than `maxBytes` is refused before
+ * it is read, and any other body is read through a counter that cuts it past `maxBytes`
+ * (`exceeded()` then says so, whatever the reader made of the cut).
+ */
+function capBody(request: Request, maxBytes: number): { request: Request; exceeded: () => boolean } {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) return { request, exceeded: () => true };
+  if (!request.body) return { request, exceeded: () => false };
+  let size = 0;
+  let exceeded = false;
+  const counted = request.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        size += chunk.byteLength;
+        if (size > maxBytes) {
+          exceeded = true;
+          controller.error(tooLarge(maxBytes));
+          return;
+        }
+        controller.enqueue(chunk);
+      },
+    }),
+    // The rest of the upload is left unread, not cancelled: cancelling makes Next.js drop the
+    // connection, sometimes before the 413 is written.
+    { preventCancel: true },
+  );
+  return { request: withBody(request, counted), exceeded: () => exceeded };
+}
+
+function withBody(request: Request, body: ReadableStream<Uint8Array>): Request {
+  // `duplex` is required by the fetch standard for a streamed request body.
+  return new Request(request.url, { method: request.method, headers: request.headers, body, signal: request.signal, duplex: "half" } as RequestInit);
+}
+
 /** Longest an error response waits for its count: a hot store that hangs must not slow errors down. */
 const COUNT_WAIT_MS = 200;
 
@@ -70,19 +136,13 @@ async function countErrorResponse(code: ErrorCode): Promise<void> {
   clearTimeout(timer);
 }
 
-/** Reads a JSON body no larger than `maxBytes` and validates it; every failure is a typed 4xx. */
-export async function parseJsonBody<Schema extends z.ZodType>(
-  request: Request,
-  schema: Schema,
-  { maxBytes = 64 * 1024 }: { maxBytes?: number } = {},
-): Promise<z.infer<Schema>> {
+/** Reads a JSON body (capped by the route wrapper) and validates it; every failure is a typed 4xx. */
+export async function parseJsonBody<Schema extends z.ZodType>(request: Request, schema: Schema): Promise<z.infer<Schema>> {
   const contentType = request.headers.get("content-type") ?? "";
   if (!/^application\/json\b/i.test(contentType)) {
     throw new AppError("unsupported_media_type", "Send the body as JSON with Content-Type: application/json.");
   }
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) throw new AppError("payload_too_large", `The body may be at most ${maxBytes} bytes.`);
-  const text = await readTextWithLimit(request, maxBytes);
+  const text = await request.text();
 
   let json: unknown;
   try {
@@ -105,22 +165,4 @@ export function parseWith<Schema extends z.ZodType>(schema: Schema, value: unkno
     });
   }
   return parsed.data;
-}
-
-async function readTextWithLimit(request: Request, maxBytes: number): Promise<string> {
-  if (!request.body) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw new AppError("payload_too_large", `The body may be at most ${maxBytes} bytes.`);
-    }
-    chunks.push(value);
-  }
-  return new TextDecoder("utf-8", { fatal: false }).decode(Buffer.concat(chunks));
 }

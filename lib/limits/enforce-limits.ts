@@ -97,10 +97,14 @@ function bindingRefusal(refused: CheckOutcome[]): CheckOutcome {
   return refused.reduce((latest, outcome) => (outcome.result.reset > latest.result.reset ? outcome : latest));
 }
 
+/** A refusal carries the same RateLimit fields as an accepted request, for the limit that refused it. */
 function refusalError(binding: CheckOutcome): AppError {
   const retryAfterSeconds = Math.max(1, secondsUntil(binding.result.reset));
   const { code, message } = binding.check.refusal({ limit: binding.result.limit, retryAfterSeconds });
-  return new AppError(code, message, { retryAfter: retryAfterSeconds });
+  return new AppError(code, message, {
+    retryAfter: retryAfterSeconds,
+    headers: rateLimitFields({ limit: binding.result.limit, remaining: 0, reset: binding.result.reset }),
+  });
 }
 
 /**
@@ -116,10 +120,14 @@ export function rateLimitHeaders(outcomes: CheckOutcome[]): Record<string, strin
       ? outcome
       : best,
   ).result;
+  return rateLimitFields(closest);
+}
+
+function rateLimitFields({ limit, remaining, reset }: Pick<LimitResult, "limit" | "remaining" | "reset">): Record<string, string> {
   return {
-    "RateLimit-Limit": String(closest.limit),
-    "RateLimit-Remaining": String(closest.remaining),
-    "RateLimit-Reset": String(Math.max(0, secondsUntil(closest.reset))),
+    "RateLimit-Limit": String(limit),
+    "RateLimit-Remaining": String(remaining),
+    "RateLimit-Reset": String(Math.max(0, secondsUntil(reset))),
   };
 }
 

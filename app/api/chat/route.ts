@@ -12,7 +12,7 @@ export const POST = route("chat.send", async (request, context) => {
   const services = await getServices();
   const viewer = await requireViewer(services, request.headers);
   context.userId = viewer.userId;
-  const body = await parseJsonBody(request, chatRequestSchema, { maxBytes: 256 * 1024 });
+  const body = await parseJsonBody(request, chatRequestSchema);
   const { replyId, chat, headers } = await acceptChatRequest(services, {
     sender: viewer,
     clientIp: clientIpFrom(request.headers, services.config.limits.clientIp),
@@ -28,4 +28,4 @@ export const POST = route("chat.send", async (request, context) => {
     headers: { ...headers, "X-Chat-Id": chat.id, "X-Reply-Id": replyId },
     recover: (id) => recoverOrphanedReply(services, id),
   });
-});
+}, { maxBodyBytes: 256 * 1024 });

@@ -1,7 +1,7 @@
 // /api/inngest: the Inngest serve endpoint (function registry and execution). Without Inngest
 // configured (the in-process runner does the jobs) it is not in use and answers 404, rather than
 // letting anyone call Inngest's handler, which answers 500 to a request for an unknown function.
-import type { NextRequest } from "next/server";
+import { NextRequest } from "next/server";
 import { serve } from "inngest/next";
 import { inngest } from "@/inngest/client";
 import { functions } from "@/inngest/functions";
@@ -13,13 +13,19 @@ const handlers = serve({ client: inngest, functions });
 
 type Handler = (request: NextRequest, context: unknown) => Promise<Response>;
 
-const notServed = route("inngest", async () => {
-  throw notFound("Page");
-});
+// Inngest sends a run's state inline up to 4 MiB (larger state it has the SDK fetch), plus the
+// triggering events: 10 MiB holds that with room, and no more reaches Inngest's handler.
+const MAX_INNGEST_BODY_BYTES = 10 * 1024 * 1024;
 
-function whenInngest(handler: Handler): Handler {
-  return (request, context) =>
-    getConfig().jobs.driver === "inngest" ? handler(request, context) : notServed(request, { params: Promise.resolve(undefined) });
+function whenInngest(handler: Handler) {
+  return route(
+    "inngest",
+    async (request) => {
+      if (getConfig().jobs.driver !== "inngest") throw notFound("Page");
+      return handler(new NextRequest(request), undefined);
+    },
+    { maxBodyBytes: MAX_INNGEST_BODY_BYTES },
+  );
 }
 
 export const GET = whenInngest(handlers.GET as Handler);
