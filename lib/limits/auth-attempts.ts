@@ -4,6 +4,7 @@
  * this is the one that holds when that header is rotated (see lib/limits/client-ip.ts).
  */
 import { createHash } from "node:crypto";
+import { normalizeEmail } from "@/lib/config";
 import { describeWait, enforceLimits, rateLimitHeaders, type LimitCheck, type LimitDeps } from "./enforce-limits";
 
 export interface AuthAttempt {
@@ -68,5 +69,5 @@ export async function checkAuthAttempt(
 
 /** Counts an account by a hash of its normalised email, so no address is written to Redis. */
 export function accountKey(email: string): string {
-  return createHash("sha256").update(email.trim().toLowerCase()).digest("hex").slice(0, 32);
+  return createHash("sha256").update(normalizeEmail(email)).digest("hex").slice(0, 32);
 }
