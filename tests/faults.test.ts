@@ -14,7 +14,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer, connect, type Server, type Socket } from "node:net";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -27,6 +27,7 @@ import { RouteClient } from "./support/route-client";
 import { readChunks as readUIMessageStream, textOfChunks as textOf } from "./support/ui-stream";
 import { createScratchDir, createScratchPostgres, uniqueSuffix } from "./support/scratch";
 import { TEST_POSTGRES_URL } from "./support/services";
+import { TcpProxy } from "./support/tcp-proxy";
 import { freeLoopbackPort } from "@/scripts/test/free-port";
 
 // The app reads its configuration once, on first use: nothing that loads lib/services may be
@@ -77,44 +78,11 @@ class ScratchRedis {
   }
 }
 
-// --- a TCP proxy in front of PostgreSQL that the test can cut --------------------------------
-
-class CuttableProxy {
-  private server?: Server;
-  private readonly sockets = new Set<Socket>();
-  constructor(
-    readonly port: number,
-    private readonly target: { host: string; port: number },
-  ) {}
-
-  async open(): Promise<void> {
-    this.server = createServer((client) => {
-      const upstream = connect(this.target.port, this.target.host);
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on("close", () => this.sockets.delete(socket));
-        socket.on("error", () => socket.destroy());
-      }
-      client.pipe(upstream).pipe(client);
-      client.on("close", () => upstream.destroy());
-      upstream.on("close", () => client.destroy());
-    });
-    await new Promise<void>((resolve) => this.server!.listen(this.port, "127.0.0.1", resolve));
-  }
-
-  /** Drops every open connection and refuses new ones, as a crashed or unreachable server does. */
-  async cut(): Promise<void> {
-    const closed = new Promise((resolve) => this.server?.close(resolve));
-    for (const socket of this.sockets) socket.destroy();
-    await closed;
-  }
-}
-
 // --- the app, configured against them ------------------------------------------------------
 
 let provider: ProviderDouble;
 let redis: ScratchRedis;
-let proxy: CuttableProxy;
+let proxy: TcpProxy;
 let routes: {
   auth: typeof import("@/app/api/auth/[...all]/route");
   chat: typeof import("@/app/api/chat/route");
@@ -131,7 +99,7 @@ beforeAll(async () => {
   cleanups.push(database.drop);
   databaseUrl = database.url;
   const postgres = new URL(TEST_POSTGRES_URL);
-  proxy = new CuttableProxy(await freeLoopbackPort(), { host: postgres.hostname, port: Number(postgres.port || 5432) });
+  proxy = new TcpProxy(await freeLoopbackPort(), { host: postgres.hostname, port: Number(postgres.port || 5432) });
   await proxy.open();
   cleanups.push(() => proxy.cut());
   const viaProxy = new URL(database.url);
