@@ -117,6 +117,16 @@ function isUnavailableSqlState(code: unknown): boolean {
   return typeof code === "string" && (code.startsWith("08") || ["57P01", "57P02", "57P03", "53300"].includes(code));
 }
 
+/**
+ * True when another attempt later may well succeed: Postgres unreachable, or a transaction that
+ * ran past its time limit or waited too long for a connection (Prisma's P2028), which is what a
+ * slow or overloaded database gives. Not a verdict on what was being written.
+ */
+export function isTransientDatabaseFailure(error: unknown): boolean {
+  if (isDatabaseUnreachable(error)) return true;
+  return error instanceof Error && error.name.startsWith("PrismaClient") && (error as Error & { code?: unknown }).code === "P2028";
+}
+
 /** True when the error says Postgres could not be reached or dropped the connection. */
 export function isDatabaseUnreachable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;

@@ -28,6 +28,7 @@ import { RouteClient } from "./support/route-client";
 import { readChunks as readUIMessageStream, textOfChunks as textOf } from "./support/ui-stream";
 import { createScratchDir, createScratchPostgres, uniqueSuffix } from "./support/scratch";
 import { TEST_POSTGRES_URL } from "./support/services";
+import { TcpProxy } from "./support/tcp-proxy";
 import { freeLoopbackPort } from "@/scripts/test/free-port";
 
 // The app reads its configuration once, on first use: nothing that loads lib/services may be
@@ -82,7 +83,7 @@ class ScratchRedis {
 
 let provider: ProviderDouble;
 let redis: ScratchRedis;
-let proxy: CuttableProxy;
+let proxy: TcpProxy;
 let routes: {
   auth: typeof import("@/app/api/auth/[...all]/route");
   chat: typeof import("@/app/api/chat/route");
@@ -99,7 +100,7 @@ beforeAll(async () => {
   cleanups.push(database.drop);
   databaseUrl = database.url;
   const postgres = new URL(TEST_POSTGRES_URL);
-  proxy = new CuttableProxy(await freeLoopbackPort(), { host: postgres.hostname, port: Number(postgres.port || 5432) });
+  proxy = new TcpProxy(await freeLoopbackPort(), { host: postgres.hostname, port: Number(postgres.port || 5432) });
   await proxy.open();
   cleanups.push(() => proxy.cut());
   const viaProxy = new URL(database.url);

@@ -95,7 +95,7 @@ describe("RedisHotStore on Redis", () => {
     const writer = new RedisHotStore({ client: tcp.client, driver: "redis", prefix, relayPollMs: 50 });
     const started = Date.now();
     const woken = reader.waitForRelay("r1", 0, 10_000).then(() => Date.now() - started);
-    setTimeout(() => void writer.appendRelay("r1", ["from another instance"], 60), 200);
+    setTimeout(() => void writer.appendRelay("r1", ["from another instance"], { writer: "w", seq: 0, ttlSeconds: 60 }), 200);
     // Not by the 10 s timeout: by the poll, a tick or two after the append.
     expect(await woken).toBeLessThan(5_000);
     expect(await reader.readRelay("r1", 0)).toEqual(["from another instance"]);
@@ -125,7 +125,7 @@ describe("RedisHotStore on Redis", () => {
     await expect.poll(() => asked.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(4);
     const whileWaiting = asked.slice();
     const elapsed = performance.now() - started;
-    await Promise.all(Array.from({ length: 100 }, (_, i) => writer.appendRelay(`r${i}`, ["x"], 60)));
+    await Promise.all(Array.from({ length: 100 }, (_, i) => writer.appendRelay(`r${i}`, ["x"], { writer: "w", seq: 0, ttlSeconds: 60 })));
     // Woken by the poll: their timeouts are longer than the test's.
     await Promise.all(waits);
 
@@ -143,7 +143,7 @@ describe("RedisHotStore on Redis", () => {
     await store.putMessages("c1", [{ id: "m1", chatId: "c1", role: "user", parts: [], createdAt: 1 }], 60);
     await store.markUnflushed("c1", 1);
     await store.setCached("k", "v", 60);
-    await store.appendRelay("r1", ["x"], 60);
+    await store.appendRelay("r1", ["x"], { writer: "w", seq: 0, ttlSeconds: 60 });
     await store.setValue("v", "x", 60);
     await store.incrCounter("n", 1, 60);
     await store.joinLine("free", "r1", 1);
@@ -166,6 +166,7 @@ describe("RedisHotStore on Redis", () => {
       "messages:c1": "expires",
       "pace:pace": "expires",
       "relay:r1": "expires",
+      "relay-applied:r1": "expires",
       "unflushed:clock": "persists",
       "unflushed:marks": "persists",
       "unflushed:versions": "persists",

@@ -51,7 +51,7 @@ async function orphan(status: "queued" | "running", relayed: object[] = [], owne
   await writeReplyState(hot, { replyId: job.replyId, chatId, userId, status, enqueuedAt: now }, TTL);
   await hot.setValue(hotKeys.activeReply(chatId), job.replyId, TTL);
   if (status === "queued") await hot.joinLine(hotKeys.replyLine, job.replyId, lineScore(job));
-  if (relayed.length > 0) await hot.appendRelay(job.replyId, relayed.map((chunk) => JSON.stringify(chunk)), TTL);
+  if (relayed.length > 0) await hot.appendRelay(job.replyId, relayed.map((chunk) => JSON.stringify(chunk)), { writer: owner, seq: 0, ttlSeconds: TTL });
   const record: ReplyOwner = { instanceId: owner, job };
   await hot.setValue(hotKeys.replyOwner(job.replyId), JSON.stringify(record), TTL);
   return { job, text, owner };

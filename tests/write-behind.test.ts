@@ -189,6 +189,22 @@ async function durableIds(chatIds: string[]): Promise<string[]> {
 
 const idsOf = (messages: StoredMessage[]) => messages.map((message) => message.id);
 
+/** Makes every insert into the message table take `seconds` longer, until `end()`: a slow database. */
+async function slowDownMessageInserts(seconds: number): Promise<{ end: () => Promise<void> }> {
+  const admin = new pg.Client({ connectionString: postgres.url });
+  await admin.connect();
+  await admin.query(`CREATE FUNCTION slow_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN PERFORM pg_sleep(${Number(seconds)}); RETURN NULL; END $$`);
+  await admin.query("CREATE TRIGGER slow_insert BEFORE INSERT ON message FOR EACH STATEMENT EXECUTE FUNCTION slow_insert()");
+  return {
+    async end() {
+      await admin.query("DROP TRIGGER slow_insert ON message");
+      await admin.query("DROP FUNCTION slow_insert()");
+      await admin.end();
+    },
+  };
+}
+
 describe("flushing the hot history into Postgres", () => {
   it("moves 1,000 messages across 50 chats in one transaction, each exactly once, and counts it", async () => {
     const userId = await createUser();
@@ -296,6 +312,32 @@ describe("flushing the hot history into Postgres", () => {
     expect(await durableIds([live.id])).toEqual(idsOf(conversation(live, 6)));
     expect(await durableIds([fresh.id])).toEqual(idsOf(conversation(fresh, 2)));
     expect(await readFlushFigures(hot)).toMatchObject({ failures: 2, backlog: 0, lagMs: 0, rowsWritten: 10 });
+  });
+
+  it("waits out a slow database: tries the batch whole, rejects nothing, keeps every mark, and writes it once the database is fast", async () => {
+    const userId = await createUser();
+    const chats = Array.from({ length: 4 }, () => newChat(userId));
+    for (const chat of chats) await writeLive(hot, chat, conversation(chat, 2));
+    const chatIds = chats.map((chat) => chat.id);
+
+    // Each insert of messages now takes 2 s, twice the time limit this flush gives a transaction.
+    const slowdown = await slowDownMessageInserts(2);
+    try {
+      // The run fails (it is counted below), and the error goes to the runner's log.
+      await flushHistory({ db, hot }, { transactionTimeoutMs: 1_000 }).catch(() => undefined);
+      // One attempt at the whole batch: not halved into smaller ones, nothing refused, nothing written.
+      expect(await readFlushFigures(hot)).toMatchObject({ runs: 1, failures: 1, chatsRejected: 0, transactions: 0, backlog: 4 });
+      expect(control.transactions).toBe(1);
+      expect(await durableIds(chatIds)).toEqual([]);
+      expect((await hot.listUnflushed(20)).map((mark) => mark.chatId).sort()).toEqual([...chatIds].sort());
+    } finally {
+      await slowdown.end();
+    }
+
+    const drained = await flushHistory({ db, hot }, { transactionTimeoutMs: 1_000 });
+    expect(drained).toMatchObject({ chats: 4, messagesWritten: 8, transactions: 1, rejected: 0 });
+    expect(await durableIds(chatIds)).toHaveLength(8);
+    expect(await readFlushFigures(hot)).toMatchObject({ runs: 2, failures: 1, chatsRejected: 0, backlog: 0 });
   });
 
   it("writes nothing twice after a flush that committed but died before clearing its marks", async () => {

@@ -14,7 +14,7 @@
 import type { AppConfig } from "@/lib/config";
 import * as chatsDb from "@/lib/db/chats";
 import type { Database } from "@/lib/db/client";
-import { isDatabaseUnreachable } from "@/lib/errors";
+import { isTransientDatabaseFailure } from "@/lib/errors";
 import type { ChatMeta, HotStore, StoredMessage, UnflushedChat } from "@/lib/hot/hot-store";
 import { logger } from "@/lib/log";
 import { recordFlush } from "./flush-figures";
@@ -36,6 +36,8 @@ export interface FlushOptions {
   batchSize?: number;
   /** Transactions per run at most; what is left waits for the next run. */
   maxBatches?: number;
+  /** Time limit of each batch's transaction; by default chosen for the batch's size (chatBatchTimeoutMs). */
+  transactionTimeoutMs?: number;
 }
 
 interface FlushDeps {
@@ -60,7 +62,7 @@ export async function flushHistory(deps: FlushDeps, options: FlushOptions = {}):
   }
 }
 
-async function flushBatches(deps: FlushDeps, { batchSize = 100, maxBatches = 50 }: FlushOptions, result: FlushResult) {
+async function flushBatches(deps: FlushDeps, { batchSize = 100, maxBatches = 50, transactionTimeoutMs }: FlushOptions, result: FlushResult) {
   // A chat written to while its batch was in flight keeps its mark. Skipping chats this run has
   // already taken keeps such a busy chat from being taken again and again: the next run gets it.
   const taken = new Set<string>();
@@ -71,7 +73,7 @@ async function flushBatches(deps: FlushDeps, { batchSize = 100, maxBatches = 50 
     if (marks.length === 0) return;
     for (const mark of marks) taken.add(mark.chatId);
 
-    const outcome = await flushBatch(deps, marks);
+    const outcome = await flushBatch(deps, marks, transactionTimeoutMs);
     result.transactions += outcome.transactions;
     result.chats += outcome.written.length;
     result.messagesWritten += outcome.messages;
@@ -80,7 +82,7 @@ async function flushBatches(deps: FlushDeps, { batchSize = 100, maxBatches = 50 
   }
 }
 
-async function flushBatch({ db, hot }: FlushDeps, marks: UnflushedChat[]): Promise<BatchOutcome> {
+async function flushBatch({ db, hot }: FlushDeps, marks: UnflushedChat[], timeoutMs: number | undefined): Promise<BatchOutcome> {
   const loaded = await Promise.all(
     marks.map(async (mark) => {
       const [chat, messages] = await Promise.all([hot.getChat(mark.chatId), hot.listMessages(mark.chatId)]);
@@ -89,7 +91,7 @@ async function flushBatch({ db, hot }: FlushDeps, marks: UnflushedChat[]): Promi
   );
   // A chat that expired or was deleted from the hot store has nothing left to write.
   const chats = loaded.filter((entry): entry is LoadedChat => entry.chat !== null);
-  const outcome = chats.length > 0 ? await saveIsolatingRejects(db, chats) : NOTHING_WRITTEN;
+  const outcome = chats.length > 0 ? await saveIsolatingRejects(db, chats, timeoutMs) : NOTHING_WRITTEN;
   // Before the marks are cleared: should this fail, the next flush writes the batch again and
   // checks again, while the tombstones still live.
   await Promise.all(outcome.written.map((entry) => undoDeletedWrites({ db, hot }, entry)));
@@ -112,26 +114,29 @@ const NOTHING_WRITTEN: BatchOutcome = { transactions: 0, written: [], rejected: 
 
 /**
  * Writes the chats in one transaction. When Postgres refuses the batch for what is in it (a chat
- * whose user is gone, say) rather than for being unreachable, the batch is halved until the
- * refused chats stand alone: the others are written, the refused ones stay marked and are
- * logged, and one bad chat cannot hold back everyone's history.
+ * whose user is gone, say), the batch is halved until the refused chats stand alone: the others
+ * are written, the refused ones stay marked and are logged, and one bad chat cannot hold back
+ * everyone's history. When Postgres is unreachable or too slow (the transaction ran out of time),
+ * the run fails and the batch is tried whole by the next one: halving it would only retry the same
+ * slowness many times over and mark good chats as refused.
  */
-async function saveIsolatingRejects(db: Database, chats: LoadedChat[]): Promise<BatchOutcome> {
+async function saveIsolatingRejects(db: Database, chats: LoadedChat[], timeoutMs: number | undefined): Promise<BatchOutcome> {
   try {
-    const written = await chatsDb.saveChatBatch(db.prisma, {
-      chats: chats.map((entry) => entry.chat),
-      messages: chats.flatMap((entry) => entry.messages),
-    });
+    const written = await chatsDb.saveChatBatch(
+      db.prisma,
+      { chats: chats.map((entry) => entry.chat), messages: chats.flatMap((entry) => entry.messages) },
+      { timeoutMs },
+    );
     return { transactions: 1, written: chats, rejected: [], messages: written.messages };
   } catch (error) {
-    if (isDatabaseUnreachable(error)) throw error;
+    if (isTransientDatabaseFailure(error)) throw error;
     if (chats.length === 1) {
       logger.error({ err: error, chatId: chats[0].chat.id }, "Postgres refused a chat; it stays in the hot store");
       return { ...NOTHING_WRITTEN, rejected: chats };
     }
     const half = Math.ceil(chats.length / 2);
-    const first = await saveIsolatingRejects(db, chats.slice(0, half));
-    const second = await saveIsolatingRejects(db, chats.slice(half));
+    const first = await saveIsolatingRejects(db, chats.slice(0, half), timeoutMs);
+    const second = await saveIsolatingRejects(db, chats.slice(half), timeoutMs);
     return {
       transactions: first.transactions + second.transactions,
       written: [...first.written, ...second.written],

@@ -3,6 +3,7 @@
  * streams them to the browser from any offset. That is what makes a reply resumable after a
  * reload or a dropped connection, and servable by an instance other than the one running the job.
  */
+import { randomUUID } from "node:crypto";
 import type { UIMessageChunk } from "ai";
 import type { HotStore } from "@/lib/hot/hot-store";
 
@@ -13,9 +14,13 @@ export function isTerminalChunk(chunk: UIMessageChunk): boolean {
 
 /**
  * Buffers chunks and appends them in batches, merging consecutive text deltas, so a reply costs
- * a few dozen hot-store writes rather than one per token.
+ * a few dozen hot-store writes rather than one per token. Each writer numbers its chunks, so the
+ * hot store applies each once even when a client sends an append again (HotStore.appendRelay).
  */
 export class RelayWriter {
+  private readonly writerId = randomUUID();
+  /** Chunks handed to the hot store so far: the sequence number of the next one. */
+  private sent = 0;
   private buffer: UIMessageChunk[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private pending: Promise<unknown> = Promise.resolve();
@@ -54,11 +59,13 @@ export class RelayWriter {
     if (this.buffer.length === 0) return this.pending;
     const batch = this.buffer.map((chunk) => JSON.stringify(chunk));
     this.buffer = [];
+    const seq = this.sent;
+    this.sent += batch.length;
     this.pending = this.pending
       .then(async () => {
         // Set once: a reply streams for minutes at most, its relay lives for the hot TTL (a day).
-        const setTtl = !this.hasSetTtl;
-        await this.hot.appendRelay(this.replyId, batch, setTtl ? this.ttlSeconds : undefined);
+        const ttlSeconds = this.hasSetTtl ? undefined : this.ttlSeconds;
+        await this.hot.appendRelay(this.replyId, batch, { writer: this.writerId, seq, ttlSeconds });
         this.hasSetTtl = true;
       })
       .catch((error) => {

@@ -25,6 +25,7 @@ import type { HotStore, StoredMessage } from "@/lib/hot/hot-store";
 import type { JobRunner } from "@/lib/jobs/job-runner";
 import { lineScore } from "@/lib/jobs/reply-policy";
 import { logger } from "@/lib/log";
+import { RelayWriter } from "./relay";
 import { readReplyState, writeReplyState } from "./reply-state";
 import { hotKeys } from "./hot-keys";
 import { countReplyMetrics } from "./reply-metrics";
@@ -145,7 +146,9 @@ export async function recoverOrphanedReply(deps: RecoveryDeps, replyId: string):
   };
   await writeUnflushed(hot, job.chatId, Date.now(), () => hot.putMessages(job.chatId, [reply], ttl));
   const ending: UIMessageChunk[] = [{ type: "error", errorText: INTERRUPTED_MESSAGE }, { type: "finish" }];
-  await hot.appendRelay(replyId, ending.map((chunk) => JSON.stringify(chunk)), ttl);
+  const writer = new RelayWriter(hot, replyId, ttl);
+  for (const chunk of ending) writer.write(chunk);
+  await writer.close();
   await hot.leaveLine(hotKeys.replyLine, replyId);
   await writeReplyState(hot, { ...state, status: "failed", finishedAt: Date.now() }, ttl);
   await countReplyMetrics(hot, { "replies-failed": 1 });

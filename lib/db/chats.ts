@@ -8,8 +8,23 @@ import type { ChatMeta, MessageRole, StoredMessage } from "../hot/hot-store";
 import type { Chat as ChatRow, Message as MessageRow, Prisma, PrismaClient } from "../generated/prisma/client";
 
 /**
+ * How long a batch's transaction may run, in ms. Prisma's default is 5 s whatever the batch; a
+ * batch costs a few statements plus one UPDATE for each chat Postgres already has, so its budget
+ * grows with it: 5 s, and 50 ms a chat (a healthy Postgres takes about a millisecond each), which
+ * is 10 s for the flush's batches of 100. Past it the transaction is rolled back and fails with
+ * P2028: a slow database, not bad content.
+ */
+export function chatBatchTimeoutMs(chats: number): number {
+  return 5_000 + chats * 50;
+}
+
+/** How long a batch waits for a pooled connection before it gives up (P2028 as well). */
+const CHAT_BATCH_MAX_WAIT_MS = 5_000;
+
+/**
  * Writes chats and their messages from the hot store in one transaction, and returns how many
  * rows it inserted. Saving the same batch again inserts nothing, so a retried flush is safe.
+ * `timeoutMs` defaults to the batch's budget (chatBatchTimeoutMs).
  *
  * Existing chats get the batch's title and updatedAt unless the database already holds a later
  * updatedAt (a stale retry must not undo a newer flush). A chat id that belongs to another user
@@ -20,6 +35,7 @@ import type { Chat as ChatRow, Message as MessageRow, Prisma, PrismaClient } fro
 export async function saveChatBatch(
   prisma: PrismaClient,
   batch: { chats: ChatMeta[]; messages: StoredMessage[] },
+  { timeoutMs = chatBatchTimeoutMs(batch.chats.length) }: { timeoutMs?: number } = {},
 ): Promise<{ chats: number; messages: number }> {
   const batchChatIds = new Set(batch.chats.map((chat) => chat.id));
   const orphan = batch.messages.find((message) => !batchChatIds.has(message.chatId));
@@ -54,7 +70,7 @@ export async function saveChatBatch(
       skipDuplicates: true,
     });
     return { chats: created.length, messages: inserted.count };
-  });
+  }, { maxWait: CHAT_BATCH_MAX_WAIT_MS, timeout: timeoutMs });
 }
 
 /** Deletes messages of the user's chat (e.g. a reply being regenerated); returns how many. */

@@ -253,21 +253,34 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
 
     describe("reply relay", () => {
       it("appends in order, returns the new length, and reads from any offset", async () => {
-        expect(await store.appendRelay("r1", ["a", "b"], LONG_TTL)).toBe(2);
-        expect(await store.appendRelay("r1", ["c"], LONG_TTL)).toBe(3);
-        expect(await store.appendRelay("r1", [], LONG_TTL)).toBe(3);
+        expect(await store.appendRelay("r1", ["a", "b"], { writer: "w", seq: 0, ttlSeconds: LONG_TTL })).toBe(2);
+        expect(await store.appendRelay("r1", ["c"], { writer: "w", seq: 2 })).toBe(3);
+        expect(await store.appendRelay("r1", [], { writer: "w", seq: 3 })).toBe(3);
         expect(await store.readRelay("r1", 0)).toEqual(["a", "b", "c"]);
         expect(await store.readRelay("r1", 2)).toEqual(["c"]);
         expect(await store.readRelay("r1", 3)).toEqual([]);
         expect(await store.readRelay("r1", 10)).toEqual([]);
         expect(await store.readRelay("unknown", 0)).toEqual([]);
-        expect(await store.appendRelay("unknown", [], LONG_TTL)).toBe(0);
+        expect(await store.appendRelay("unknown", [], { writer: "w", seq: 0 })).toBe(0);
       });
 
       it("returns chunks exactly, even ones that look like JSON", async () => {
         const chunks = ["1", "null", '{"x": 1}', "", " ", "héllo 🎉", '"'];
-        await store.appendRelay("r1", chunks, LONG_TTL);
+        await store.appendRelay("r1", chunks, { writer: "w", seq: 0, ttlSeconds: LONG_TTL });
         expect(await store.readRelay("r1", 0)).toEqual(chunks);
+      });
+
+      it("applies each writer's chunks once, in sequence, however often an append is sent", async () => {
+        expect(await store.appendRelay("r1", ["a", "b"], { writer: "w1", seq: 0, ttlSeconds: LONG_TTL })).toBe(2);
+        // Sent again (its answer was lost): nothing changes.
+        expect(await store.appendRelay("r1", ["a", "b"], { writer: "w1", seq: 0, ttlSeconds: LONG_TTL })).toBe(2);
+        // Another writer numbers its own chunks; its chunks go after what the relay holds.
+        expect(await store.appendRelay("r1", ["x"], { writer: "w2", seq: 0 })).toBe(3);
+        // Overlapping what was applied: only the new chunk lands.
+        expect(await store.appendRelay("r1", ["b", "c"], { writer: "w1", seq: 1 })).toBe(4);
+        // A gap in the writer's sequence is refused and changes nothing.
+        await expect(store.appendRelay("r1", ["e"], { writer: "w1", seq: 4 })).rejects.toThrow(/out of order/);
+        expect(await store.readRelay("r1", 0)).toEqual(["a", "b", "x", "c"]);
       });
 
       it("wakes a waiter as soon as chunks are appended", async () => {
@@ -276,29 +289,29 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
         const wait = store.waitForRelay("r1", 0, 5_000).then(() => ({ appended, elapsed: Date.now() - started }));
         await sleep(50);
         appended = true;
-        await store.appendRelay("r1", ["x"], LONG_TTL);
+        await store.appendRelay("r1", ["x"], { writer: "w", seq: 0, ttlSeconds: LONG_TTL });
         const woken = await wait;
         expect(woken.appended).toBe(true);
         expect(woken.elapsed).toBeLessThan(4_000);
       });
 
       it("hands the appended entries to a waiter they continue, and nothing to one they skip", async () => {
-        await store.appendRelay("r1", ["a"], LONG_TTL);
+        await store.appendRelay("r1", ["a"], { writer: "w", seq: 0, ttlSeconds: LONG_TTL });
         const continued = store.waitForRelay("r1", 1, 5_000);
         const behind = store.waitForRelay("r1", 0, 5_000);
         expect(await behind).toBeUndefined();
-        await store.appendRelay("r1", ["b", "c"], LONG_TTL);
+        await store.appendRelay("r1", ["b", "c"], { writer: "w", seq: 1 });
         expect(await continued).toEqual(["b", "c"]);
         expect(await store.readRelay("r1", 1)).toEqual(["b", "c"]);
       });
 
       it("returns promptly when the relay is already past the known length", async () => {
-        await store.appendRelay("r1", ["a", "b"], LONG_TTL);
+        await store.appendRelay("r1", ["a", "b"], { writer: "w", seq: 0, ttlSeconds: LONG_TTL });
         expect(await settlesWithin(store.waitForRelay("r1", 1, 5_000), 4_000)).toBe("settled");
       });
 
       it("gives up by the timeout when nothing arrives", async () => {
-        await store.appendRelay("r1", ["a"], LONG_TTL);
+        await store.appendRelay("r1", ["a"], { writer: "w", seq: 0, ttlSeconds: LONG_TTL });
         expect(await settlesWithin(store.waitForRelay("r1", 1, 300), 3_000)).toBe("settled");
         expect(await settlesWithin(store.waitForRelay("never-written", 0, 300), 3_000)).toBe("settled");
       });
@@ -508,9 +521,9 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
       await store.putMessages("long", [message("long", "m2", 1)], LONG_TTL);
       await store.setCached("short", "x", 1);
       await store.setCached("long", "y", LONG_TTL);
-      await store.appendRelay("short", ["x"], 1);
-      await store.appendRelay("short", ["x2"]);
-      await store.appendRelay("long", ["y"], LONG_TTL);
+      await store.appendRelay("short", ["x"], { writer: "w", seq: 0, ttlSeconds: 1 });
+      await store.appendRelay("short", ["x2"], { writer: "w", seq: 1 });
+      await store.appendRelay("long", ["y"], { writer: "w", seq: 0, ttlSeconds: LONG_TTL });
       await store.setValue("short", "x", 1);
       await store.setValue("long", "y", LONG_TTL);
       // The TTL is set on the first increment; later ones do not extend it.
@@ -533,8 +546,8 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
       expect(await store.getValue("short")).toBeNull();
       expect(await store.getValue("long")).toBe("y");
       expect(await store.getCounters(["short", "long", "forever"])).toEqual([0, 1, 1]);
-      // An expired relay starts again from nothing.
-      expect(await store.appendRelay("short", ["z"], LONG_TTL)).toBe(1);
+      // An expired relay starts again from nothing, its writers' sequences too.
+      expect(await store.appendRelay("short", ["z"], { writer: "w", seq: 0, ttlSeconds: LONG_TTL })).toBe(1);
     });
   });
 }

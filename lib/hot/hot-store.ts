@@ -67,6 +67,15 @@ export interface LeaseRequest {
   score: number;
 }
 
+/** Who appends to a relay and where its chunks go in that writer's sequence (`appendRelay`). */
+export interface RelayAppendOrder {
+  /** Unique per writer, e.g. a random id: each writer numbers its own chunks from 0. */
+  writer: string;
+  /** How many chunks this writer appended before these. */
+  seq: number;
+  ttlSeconds?: number;
+}
+
 export interface HotStore {
   readonly driver: "memory" | "redis" | "upstash";
 
@@ -104,11 +113,15 @@ export interface HotStore {
 
   // --- reply relay: an append-only list of stream chunks, readable from any offset --------
   /**
-   * Appends chunks in order and returns the relay's new length. The relay's TTL is set when
-   * `ttlSeconds` is given and kept otherwise: a writer gives it on its first append, so each token
-   * after costs one command.
+   * Appends chunks in order and returns the relay's new length, applying each chunk once: the
+   * writer numbers its chunks (`seq` is how many it appended before these), and the store appends
+   * only those past the last one it applied for that writer, in the same step. So an append sent
+   * twice (a client resending a command whose answer was lost) lands once. An append that would
+   * leave a gap (`seq` past what was applied) is refused with an error. The relay's TTL is set
+   * when `ttlSeconds` is given and kept otherwise: a writer gives it on its first append, so each
+   * token after costs one command.
    */
-  appendRelay(replyId: string, chunks: string[], ttlSeconds?: number): Promise<number>;
+  appendRelay(replyId: string, chunks: string[], append: RelayAppendOrder): Promise<number>;
   readRelay(replyId: string, fromOffset: number): Promise<string[]>;
   /**
    * Resolves once the relay may have grown past `knownLength`, or after `timeoutMs`. When an

@@ -6,7 +6,7 @@
  * Chats and messages are kept as JSON text, as Redis keeps them: callers get fresh objects
  * they may mutate, and exactly what survives a Redis round trip survives here.
  */
-import type { HotChat, HotStore, LeaseRequest, StoredMessage, UnflushedChat } from "./hot-store";
+import type { HotChat, HotStore, LeaseRequest, RelayAppendOrder, StoredMessage, UnflushedChat } from "./hot-store";
 import { compareMessages } from "./message-order";
 import { RelayWaiters } from "./relay-waiters";
 
@@ -55,6 +55,12 @@ interface UnflushedMark {
   version: number;
 }
 
+/** A relay's chunks, and how many chunks of each writer it holds (see `appendRelay`). */
+interface Relay {
+  entries: string[];
+  appliedByWriter: Map<string, number>;
+}
+
 /** A lease pool: holders and waiters, each with when it lapses unless asked again (ms). */
 interface LeasePool {
   holders: Map<string, number>;
@@ -77,7 +83,7 @@ export class MemoryHotStore implements HotStore {
   /** Versions are never reused, so a stale flusher cannot clear a newer mark. */
   private unflushedClock = 0;
   private readonly cache = new ExpiringMap<string>();
-  private readonly relays = new ExpiringMap<string[]>();
+  private readonly relays = new ExpiringMap<Relay>();
   private readonly relayWaiters = new RelayWaiters();
   private readonly values = new ExpiringMap<string>();
   private readonly counters = new ExpiringMap<number>();
@@ -209,22 +215,27 @@ export class MemoryHotStore implements HotStore {
 
   // --- reply relay ---------------------------------------------------------------------
 
-  async appendRelay(replyId: string, chunks: string[], ttlSeconds?: number): Promise<number> {
+  async appendRelay(replyId: string, chunks: string[], { writer, seq, ttlSeconds }: RelayAppendOrder): Promise<number> {
     const current = this.relays.entry(replyId);
-    const relay = current?.value ?? [];
-    if (chunks.length === 0) return relay.length;
-    relay.push(...chunks);
+    const relay = current?.value ?? { entries: [], appliedByWriter: new Map<string, number>() };
+    if (chunks.length === 0) return relay.entries.length;
+    const applied = relay.appliedByWriter.get(writer) ?? 0;
+    if (seq > applied) throw new Error(`relay append out of order: chunk ${seq} of ${writer}, ${applied} applied`);
+    // Chunks applied already (an append sent again) are skipped.
+    const fresh = chunks.slice(applied - seq);
+    relay.entries.push(...fresh);
+    relay.appliedByWriter.set(writer, Math.max(applied, seq + chunks.length));
     this.relays.set(replyId, relay, ttlSeconds === undefined ? (current?.expiresAt ?? Infinity) : expiryAfter(ttlSeconds));
-    this.relayWaiters.wake(replyId, { from: relay.length - chunks.length, entries: chunks });
-    return relay.length;
+    if (fresh.length > 0) this.relayWaiters.wake(replyId, { from: relay.entries.length - fresh.length, entries: fresh });
+    return relay.entries.length;
   }
 
   async readRelay(replyId: string, fromOffset: number): Promise<string[]> {
-    return (this.relays.get(replyId) ?? []).slice(fromOffset);
+    return (this.relays.get(replyId)?.entries ?? []).slice(fromOffset);
   }
 
   async waitForRelay(replyId: string, knownLength: number, timeoutMs: number): Promise<string[] | undefined> {
-    if ((this.relays.get(replyId)?.length ?? 0) > knownLength) return undefined;
+    if ((this.relays.get(replyId)?.entries.length ?? 0) > knownLength) return undefined;
     return this.relayWaiters.wait(replyId, knownLength, timeoutMs);
   }
 

@@ -14,7 +14,8 @@
  *   unflushed:clock        STRING  counter versions are drawn from, so a cleared mark's version
  *                                  is never reused and a stale flusher cannot clear a newer mark
  *   cache:{key}            STRING  text, JSON-wrapped (see below)          EX ttl
- *   relay:{replyId}        LIST    one JSON-wrapped chunk per element      EXPIRE ttl on every append
+ *   relay:{replyId}        LIST    one JSON-wrapped chunk per element      EXPIRE ttl when an append gives one
+ *   relay-applied:{replyId} HASH   writer → chunks of it the relay holds   the same EXPIRE, in the same step
  *   value:{key}            STRING  text, JSON-wrapped                      EX ttl
  *   counter:{key}          STRING  integer                                 EXPIRE NX ttl (first increment)
  *   line:{line}            ZSET    replyId scored by its place score
@@ -39,7 +40,7 @@
  * pipeline of LLENs for every relay this process waits on).
  */
 import type { Redis } from "@upstash/redis";
-import type { HotChat, HotStore, LeaseRequest, StoredMessage, UnflushedChat } from "./hot-store";
+import type { HotChat, HotStore, LeaseRequest, RelayAppendOrder, StoredMessage, UnflushedChat } from "./hot-store";
 import { compareMessages } from "./message-order";
 import { RelayWaiters } from "./relay-waiters";
 
@@ -77,6 +78,26 @@ for i = 1, #marks, 2 do
   result[#result + 1] = redis.call('HGET', KEYS[2], marks[i])
 end
 return result`;
+
+/**
+ * KEYS: relay, applied. ARGV: writer, seq, ttl ("" keeps it), chunks... Returns {chunks appended,
+ * relay length}. Chunks of the writer the relay holds already (an append sent again after its
+ * answer was lost) are skipped; a gap in the writer's sequence is refused.
+ */
+const APPEND_RELAY = `
+local applied = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or 0)
+local seq = tonumber(ARGV[2])
+if seq > applied then
+  return redis.error_reply('relay append out of order: chunk ' .. seq .. ' of ' .. ARGV[1] .. ', ' .. applied .. ' applied')
+end
+local first = 4 + applied - seq
+for i = first, #ARGV do redis.call('RPUSH', KEYS[1], ARGV[i]) end
+redis.call('HSET', KEYS[2], ARGV[1], math.max(applied, seq + #ARGV - 3))
+if ARGV[3] ~= '' then
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
+  redis.call('EXPIRE', KEYS[2], ARGV[3])
+end
+return {math.max(0, #ARGV - first + 1), redis.call('LLEN', KEYS[1])}`;
 
 /** Redis's own clock in ms, so instances with skewed clocks judge expiry alike. */
 const REDIS_NOW_MS = `
@@ -167,6 +188,7 @@ export class RedisHotStore implements HotStore {
   private relayPolling = false;
   /** Relays whose wait began this turn, looked at once right away. */
   private readonly relayFresh = new Set<string>();
+  private readonly appendRelayScript;
   private readonly markScript;
   private readonly clearScript;
   private readonly listUnflushedScript;
@@ -185,6 +207,7 @@ export class RedisHotStore implements HotStore {
       versions: `${this.prefix}unflushed:versions`,
       clock: `${this.prefix}unflushed:clock`,
     };
+    this.appendRelayScript = this.client.createScript<[number, number]>(APPEND_RELAY);
     this.markScript = this.client.createScript<null>(MARK_UNFLUSHED);
     this.clearScript = this.client.createScript<number>(CLEAR_UNFLUSHED);
     this.listUnflushedScript = this.client.createScript<unknown[]>(LIST_UNFLUSHED);
@@ -198,6 +221,7 @@ export class RedisHotStore implements HotStore {
   private userChatsKey = (userId: string) => `${this.prefix}user-chats:${userId}`;
   private cacheKey = (key: string) => `${this.prefix}cache:${key}`;
   private relayKey = (replyId: string) => `${this.prefix}relay:${replyId}`;
+  private relayAppliedKey = (replyId: string) => `${this.prefix}relay-applied:${replyId}`;
   private valueKey = (key: string) => `${this.prefix}value:${key}`;
   private counterKey = (key: string) => `${this.prefix}counter:${key}`;
   private lineKey = (line: string) => `${this.prefix}line:${line}`;
@@ -328,15 +352,15 @@ export class RedisHotStore implements HotStore {
 
   // --- reply relay ---------------------------------------------------------------------
 
-  async appendRelay(replyId: string, chunks: string[], ttlSeconds?: number): Promise<number> {
+  async appendRelay(replyId: string, chunks: string[], { writer, seq, ttlSeconds }: RelayAppendOrder): Promise<number> {
     const key = this.relayKey(replyId);
     if (chunks.length === 0) return this.client.llen(key);
-    const entries = chunks.map(wrapText);
-    const [length] =
-      ttlSeconds === undefined
-        ? [await this.client.rpush(key, ...entries)]
-        : await this.client.multi().rpush(key, ...entries).expire(key, ttlSeconds).exec();
-    this.relayWaiters.wake(replyId, { from: length - chunks.length, entries: chunks });
+    const [appended, length] = await this.appendRelayScript.exec(
+      [key, this.relayAppliedKey(replyId)],
+      [writer, String(seq), ttlSeconds === undefined ? "" : String(ttlSeconds), ...chunks.map(wrapText)],
+    );
+    const fresh = chunks.slice(chunks.length - appended);
+    if (fresh.length > 0) this.relayWaiters.wake(replyId, { from: length - fresh.length, entries: fresh });
     return length;
   }
 
