@@ -23,7 +23,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFlushFigures } from "@/lib/chat/flush-figures";
 import { replyIdFor } from "@/lib/chat/send-message";
 import { echoReply, startProviderDouble, type ProviderDouble } from "@/lib/testing/provider-double";
-import { CuttableProxy } from "./support/cuttable-proxy";
 import { RouteClient } from "./support/route-client";
 import { readChunks as readUIMessageStream, textOfChunks as textOf } from "./support/ui-stream";
 import { createScratchDir, createScratchPostgres, uniqueSuffix } from "./support/scratch";

@@ -8,18 +8,18 @@
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { freeLoopbackPort } from "@/scripts/test/free-port";
-import { CuttableProxy } from "../support/cuttable-proxy";
+import { TcpProxy } from "../support/tcp-proxy";
 import { startProductionInstance, type ProductionInstance } from "../support/production-instance";
 import { TEST_REDIS_URL } from "../support/services";
 import { waitFor } from "../support/wait-for";
 
 const METRICS_TOKEN = "abuse-metrics-token-0123456789";
 let server: ProductionInstance;
-let proxy: CuttableProxy;
+let proxy: TcpProxy;
 
 beforeAll(async () => {
   const redis = new URL(TEST_REDIS_URL);
-  proxy = new CuttableProxy(await freeLoopbackPort(), { host: redis.hostname, port: Number(redis.port || 6379) });
+  proxy = new TcpProxy(await freeLoopbackPort(), { host: redis.hostname, port: Number(redis.port || 6379) });
   await proxy.open();
   const viaProxy = new URL(TEST_REDIS_URL);
   viaProxy.port = String(proxy.port);
