@@ -22,10 +22,15 @@ function inngestRetries(configured: number): InngestRetries {
   return Math.min(20, Math.max(0, Math.floor(configured))) as InngestRetries;
 }
 
-/** A provider's Retry-After becomes Inngest's; any other failure is retried on Inngest's backoff. */
+/**
+ * A provider's Retry-After becomes Inngest's; any other failure is retried on Inngest's backoff.
+ * Given as a moment, not a number: the SDK rounds a number to whole seconds and the server adds
+ * them to the current second truncated, so a retry could come up to a second before the provider
+ * allows it (and collect another 429). A date keeps its milliseconds.
+ */
 function forInngest(error: unknown): unknown {
   if (error instanceof RetryableReplyError && error.retryAfterMs !== undefined) {
-    return new RetryAfterError(error.message, error.retryAfterMs, { cause: error });
+    return new RetryAfterError(error.message, new Date(Date.now() + error.retryAfterMs), { cause: error });
   }
   return error;
 }

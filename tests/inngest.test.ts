@@ -4,6 +4,10 @@
  * that runs with INNGEST_DEV=1, on scratch PostgreSQL and Redis and the provider double. What is
  * asserted comes from what the provider double and the database observed.
  *
+ * Two app configurations run one after the other, each with its own dev server (only one can run
+ * on a machine): the defaults, and a small provider (two calls at once, two starts a second) for
+ * the global cap, the throttle and plan priority.
+ *
  * Without an Inngest binary (no Go toolchain and no INNGEST_BIN) the suite cannot run: it says so
  * in the test run's first line and here, and the rest of the run goes on.
  */
@@ -11,56 +15,82 @@ import path from "node:path";
 import Redis from "ioredis";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startProviderDouble, type ProviderDouble } from "@/lib/testing/provider-double";
+import { echoReply, startProviderDouble, type ProviderDouble } from "@/lib/testing/provider-double";
 import { startCluster, type Cluster } from "@/scripts/multi-instance/cluster";
 import { requireBuild } from "@/scripts/test/prerequisites";
-import { HttpUser, readStream } from "./support/http-user";
+import { HttpUser, readStream, type StreamRead } from "./support/http-user";
 import { INNGEST_BIN, startInngestDev, syncApp, type InngestServer } from "./support/inngest-server";
 import { createMigratedScratchPostgres, createScratchRedisPrefix, uniqueSuffix } from "./support/scratch";
 import { waitFor } from "./support/wait-for";
 
 const ROOT = path.resolve(__dirname, "..");
-const APP_PORT = 3621;
-const APP_URL = `http://127.0.0.1:${APP_PORT}`;
-const SDK_URL = `${APP_URL}/api/inngest`;
+const TOKENS_PER_REPLY = 8;
 
 if (!INNGEST_BIN) console.warn("\ntests/inngest.test.ts NOT RUN: no Inngest server binary (see the test run's first line).\n");
 
-describe.skipIf(!INNGEST_BIN)("jobs on a real Inngest server", () => {
-  let inngest: InngestServer;
-  let cluster: Cluster;
-  let double: ProviderDouble;
-  let database: pg.Client;
-  let redisUrl: string;
-  let redisPrefix: string;
-  const cleanups: (() => Promise<void>)[] = [];
-  let userCount = 0;
+/** One chat completion request as the provider double received it. */
+interface ProviderRequest {
+  model: string;
+  /** The last user message: which reply asked. */
+  text: string;
+  at: number;
+  /** Admitted requests of others being answered when this one arrived. */
+  othersInFlight: number;
+}
 
-  async function newUser(): Promise<HttpUser> {
-    userCount += 1;
-    const user = new HttpUser(`198.51.100.${userCount}`, APP_URL);
-    await user.signIn(APP_URL);
-    return user;
-  }
+/** An app instance on the dev server, its scratch stores and the provider double it calls. */
+interface Stack {
+  url: string;
+  inngest: InngestServer;
+  cluster: Cluster;
+  double: ProviderDouble;
+  database: pg.Client;
+  hot: Redis;
+  redisPrefix: string;
+  /** Every request the double received since the last `forget()`. */
+  requests: ProviderRequest[];
+  /** Runs on each request before the double answers it (it may change the double's behaviour for it). */
+  onRequest?: (request: ProviderRequest) => void;
+  forget(): void;
+  newUser(): Promise<HttpUser>;
+  stop(): Promise<void>;
+}
 
-  beforeAll(async () => {
-    requireBuild(ROOT);
+async function startStack({ port, ipPrefix, env }: { port: number; ipPrefix: string; env: Record<string, string> }): Promise<Stack> {
+  requireBuild(ROOT);
+  const url = `http://127.0.0.1:${port}`;
+  const sdkUrl = `${url}/api/inngest`;
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  };
+  try {
     const scratch = await createMigratedScratchPostgres();
     cleanups.push(scratch.drop);
-    database = new pg.Client({ connectionString: scratch.url });
+    const database = new pg.Client({ connectionString: scratch.url });
     await database.connect();
     cleanups.push(() => database.end());
     const redis = createScratchRedisPrefix();
     cleanups.push(redis.clear);
-    [redisUrl, redisPrefix] = [redis.url, redis.prefix];
-    double = await startProviderDouble({ tokensPerReply: 8 });
+    const hot = new Redis(redis.url);
+    cleanups.push(async () => hot.disconnect());
+    const stack = { requests: [] as ProviderRequest[] } as Stack;
+    const double = await startProviderDouble({
+      tokensPerReply: TOKENS_PER_REPLY,
+      reply: ({ messages, model }) => {
+        const text = messages.findLast((message) => message.role === "user")?.content ?? "";
+        const request = { model, text, at: Date.now(), othersInFlight: double.stats().inFlight };
+        stack.requests.push(request);
+        stack.onRequest?.(request);
+        return echoReply(text, TOKENS_PER_REPLY);
+      },
+    });
     cleanups.push(() => double.close());
-
-    inngest = await startInngestDev({ sdkUrl: SDK_URL });
+    const inngest = await startInngestDev({ sdkUrl });
     cleanups.push(() => inngest.stop());
-    cluster = await startCluster({
+    const cluster = await startCluster({
       root: ROOT,
-      ports: [APP_PORT],
+      ports: [port],
       nginx: false,
       env: {
         DATABASE_URL: scratch.url,
@@ -68,69 +98,194 @@ describe.skipIf(!INNGEST_BIN)("jobs on a real Inngest server", () => {
         REDIS_PREFIX: redis.prefix,
         OPENAI_BASE_URL: double.url,
         CHAT_MODELS: "double-model",
-        BETTER_AUTH_URL: APP_URL,
+        BETTER_AUTH_URL: url,
         BETTER_AUTH_SECRET: "inngest-suite-secret-inngest-suite-secret",
         INNGEST_DEV: "1",
         INNGEST_BASE_URL: inngest.url,
         // The server the suite builds (1.12) predates checkpointing.
         INNGEST_CHECKPOINTING: "0",
         TRUSTED_PROXY_HOPS: "1",
-        // A single unflushed chat asks for a flush (the event-triggered flush function).
-        FLUSH_BACKLOG_THRESHOLD: "1",
         LOG_LEVEL: "warn",
+        ...env,
       },
     });
     cleanups.push(() => cluster.stop());
-    await syncApp(SDK_URL);
+    await syncApp(sdkUrl);
+    let userCount = 0;
+    return Object.assign(stack, {
+      url,
+      inngest,
+      cluster,
+      double,
+      database,
+      hot,
+      redisPrefix: redis.prefix,
+      forget() {
+        stack.requests = [];
+        stack.onRequest = undefined;
+        double.reset();
+      },
+      async newUser() {
+        userCount += 1;
+        const user = new HttpUser(`${ipPrefix}.${userCount}`, url);
+        await user.signIn(url);
+        return user;
+      },
+      stop,
+    });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+function newChatId(label: string): string {
+  return `inngest-${label}-${uniqueSuffix()}`;
+}
+
+/** Sends a message in a new chat and reads the reply to its end. */
+async function ask(stack: Stack, user: HttpUser, text: string, chatId = newChatId("chat"), timeoutMs = 30_000) {
+  const read = await readStream(await user.send(stack.url, { chatId, messageId: `m-${uniqueSuffix()}`, text }), { timeoutMs });
+  return { chatId, ...read };
+}
+
+/** The reply ended normally with the double's whole answer to `text`, once. */
+function expectAnswered(read: StreamRead, text: string): void {
+  expect({ finished: read.finished, error: read.error, text: read.text }).toEqual({
+    finished: true,
+    error: undefined,
+    text: echoReply(text, TOKENS_PER_REPLY),
+  });
+}
+
+function requestsFor(stack: Stack, text: string): ProviderRequest[] {
+  return stack.requests.filter((request) => request.text === text);
+}
+
+async function storedRoles(database: pg.Client, chatId: string): Promise<string[]> {
+  const { rows } = await database.query(`SELECT role FROM message WHERE "chatId" = $1 ORDER BY "createdAt"`, [chatId]);
+  return rows.map((row) => row.role);
+}
+
+/** The id of the run the dev server started for a chat's reply (its REST API, /v1). */
+async function replyRunId(inngest: InngestServer, chatId: string): Promise<string> {
+  return waitFor(
+    `the Inngest run of ${chatId}'s reply`,
+    async () => {
+      const events = (await (await fetch(`${inngest.url}/v1/events?name=chat/reply.requested&limit=100`)).json()) as {
+        data: { internal_id: string; data: { chatId: string } }[];
+      };
+      const event = events.data.find((candidate) => candidate.data.chatId === chatId);
+      if (!event) return undefined;
+      const runs = (await (await fetch(`${inngest.url}/v1/events/${event.internal_id}/runs`)).json()) as { data: { run_id: string }[] };
+      return runs.data[0]?.run_id;
+    },
+    (runId) => runId !== undefined,
+  ) as Promise<string>;
+}
+
+describe.skipIf(!INNGEST_BIN)("jobs on a real Inngest server", () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({
+      port: 3621,
+      ipPrefix: "198.51.100",
+      env: {
+        // A single unflushed chat asks for a flush (the event-triggered flush function).
+        FLUSH_BACKLOG_THRESHOLD: "1",
+        // The second attempt goes to the fallback model.
+        FALLBACK_MODEL: "double-fallback",
+        LLM_FALLBACK_AFTER: "1",
+      },
+    });
   }, 120_000);
 
-  afterAll(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  }, 60_000);
+  afterAll(() => stack?.stop(), 60_000);
 
   it("answers a message through the Inngest reply function: one provider call, the reply streamed to the sender", async () => {
-    const user = await newUser();
-    const chatId = `inngest-${uniqueSuffix()}`;
-    const callsBefore = double.stats().requests;
-    const read = await readStream(await user.send(APP_URL, { chatId, messageId: `m-${uniqueSuffix()}`, text: "hello through inngest" }));
-    expect(read, inngest.output().slice(-2000)).toMatchObject({ status: 200, finished: true });
+    stack.forget();
+    const user = await stack.newUser();
+    const read = await ask(stack, user, "hello through inngest");
+    expect(read, stack.inngest.output().slice(-2000)).toMatchObject({ status: 200, finished: true });
     expect(read.error).toBeUndefined();
     expect(read.text).toMatch(/^Echo: hello through inngest/);
-    expect(double.stats().requests - callsBefore).toBe(1);
+    expect(stack.double.stats().requests).toBe(1);
   });
-
-  async function storedRoles(chatId: string): Promise<string[]> {
-    const { rows } = await database.query(`SELECT role FROM message WHERE "chatId" = $1 ORDER BY "createdAt"`, [chatId]);
-    return rows.map((row) => row.role);
-  }
 
   it("writes a message to PostgreSQL through the event-triggered flush function, within seconds", async () => {
     // One early flush request per 10 s for the deployment (lib/chat/flush-history.ts): wait until
     // the gate is open, so this message's backlog sends chat/flush.requested.
-    const hot = new Redis(redisUrl);
-    cleanups.push(async () => hot.disconnect());
-    await waitFor("the early-flush gate to open", () => hot.exists(`${redisPrefix}counter:flush:early-requested`), (count) => count === 0, {
+    await waitFor("the early-flush gate to open", () => stack.hot.exists(`${stack.redisPrefix}counter:flush:early-requested`), (count) => count === 0, {
       timeoutMs: 15_000,
     });
-    const user = await newUser();
-    const chatId = `inngest-flush-${uniqueSuffix()}`;
-    expect((await readStream(await user.send(APP_URL, { chatId, messageId: `m-${uniqueSuffix()}`, text: "keep me" }))).finished).toBe(true);
+    const user = await stack.newUser();
+    const { chatId, finished } = await ask(stack, user, "keep me", newChatId("flush"));
+    expect(finished).toBe(true);
     // Long before the next cron run could matter, the flush function has written the message.
-    expect(await waitFor("the message in PostgreSQL", () => storedRoles(chatId), (roles) => roles.includes("user"), { timeoutMs: 10_000 })).toContain(
-      "user",
-    );
+    const roles = await waitFor("the message in PostgreSQL", () => storedRoles(stack.database, chatId), (found) => found.includes("user"));
+    expect(roles).toContain("user");
   });
 
   it("writes a chat to PostgreSQL on the cron flush (every minute) when no early flush is asked for", async () => {
     // Hold the early-flush gate shut, as a request moments ago would, so only the cron can flush.
-    const hot = new Redis(redisUrl);
-    cleanups.push(async () => hot.disconnect());
-    await hot.set(`${redisPrefix}counter:flush:early-requested`, "1", "EX", 120);
-    const user = await newUser();
-    const chatId = `inngest-cron-${uniqueSuffix()}`;
-    expect((await readStream(await user.send(APP_URL, { chatId, messageId: `m-${uniqueSuffix()}`, text: "by the minute" }))).finished).toBe(true);
-    const roles = await waitFor("the whole chat in PostgreSQL", () => storedRoles(chatId), (found) => found.length === 2, { timeoutMs: 75_000 });
+    const gate = `${stack.redisPrefix}counter:flush:early-requested`;
+    await stack.hot.set(gate, "1", "EX", 120);
+    const user = await stack.newUser();
+    const { chatId, finished } = await ask(stack, user, "by the minute", newChatId("cron"));
+    expect(finished).toBe(true);
+    const roles = await waitFor("the whole chat in PostgreSQL", () => storedRoles(stack.database, chatId), (found) => found.length === 2, {
+      timeoutMs: 75_000,
+    });
     expect(roles).toEqual(["user", "assistant"]);
-    await hot.del(`${redisPrefix}counter:flush:early-requested`);
+    await stack.hot.del(gate);
   }, 90_000);
+
+  it("runs one reply at a time per user: a user's second reply reaches the provider only after the first ended", async () => {
+    stack.forget();
+    stack.double.setOptions({ latencyMs: 800 });
+    const user = await stack.newUser();
+    const reads = await Promise.all([ask(stack, user, "first of two"), ask(stack, user, "second of two")]);
+    stack.double.setOptions({ latencyMs: 0 });
+    expectAnswered(reads[0], "first of two");
+    expectAnswered(reads[1], "second of two");
+    expect(stack.requests.map((request) => request.text).sort()).toEqual(["first of two", "second of two"]);
+    // Whichever went second arrived when nothing else was being answered.
+    expect(stack.requests.map((request) => request.othersInFlight)).toEqual([0, 0]);
+    expect(stack.double.stats().maxInFlight).toBe(1);
+  });
+
+  it("retries a reply the provider refused with 429 no sooner than its Retry-After, and answers it then", async () => {
+    stack.forget();
+    // One request per 3 s: the second reply is refused with Retry-After until the first's slot frees.
+    const windowMs = 3000;
+    stack.double.setOptions({ rpm: 1, windowMs });
+    const [first, second] = [await stack.newUser(), await stack.newUser()];
+    const firstRead = await ask(stack, first, "takes the only slot");
+    expect(firstRead.finished).toBe(true);
+    // Inngest's own backoff would wait 15 s or more: the reply arriving within 12 s is the Retry-After at work.
+    const secondRead = await ask(stack, second, "refused then retried", newChatId("retry"), 12_000);
+    stack.double.setOptions({ rpm: undefined, windowMs: undefined });
+    expectAnswered(secondRead, "refused then retried");
+    const [slotTaken] = requestsFor(stack, "takes the only slot");
+    const attempts = requestsFor(stack, "refused then retried");
+    expect(attempts).toHaveLength(2);
+    expect(attempts[0].at).toBeLessThan(slotTaken.at + windowMs);
+    // Not sooner than the provider said: the retry came once the slot was free, and was answered.
+    expect(attempts[1].at).toBeGreaterThanOrEqual(slotTaken.at + windowMs);
+    expect(stack.double.stats().rateLimited).toBe(1);
+  });
+
+  it("answers on the fallback model once the chosen model failed (LLM_FALLBACK_AFTER=1)", async () => {
+    stack.forget();
+    // The chosen model is overloaded: each of its requests gets a 429 (Retry-After 1 s); the fallback answers.
+    stack.onRequest = ({ model }) => stack.double.setOptions({ rateLimitFailureRate: model === "double-model" ? 1 : 0 });
+    const user = await stack.newUser();
+    const read = await ask(stack, user, "answer me somehow", newChatId("fallback"), 12_000);
+    const models = stack.requests.map((request) => request.model);
+    stack.forget();
+    stack.double.setOptions({ rateLimitFailureRate: 0 });
+    expect(models).toEqual(["double-model", "double-fallback"]);
+    expectAnswered(read, "answer me somehow");
+  });
 });
