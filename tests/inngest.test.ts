@@ -288,4 +288,45 @@ describe.skipIf(!INNGEST_BIN)("jobs on a real Inngest server", () => {
     expect(models).toEqual(["double-model", "double-fallback"]);
     expectAnswered(read, "answer me somehow");
   });
+
+  /**
+   * The user's second reply waits behind the first (one at a time per user) while the provider
+   * takes its time over the first: `whileQueued` acts on it, then the first is answered.
+   */
+  async function withQueuedReply(label: string, whileQueued: (queued: { user: HttpUser; chatId: string }) => Promise<void>) {
+    stack.forget();
+    stack.double.setOptions({ latencyMs: 3000 });
+    const user = await stack.newUser();
+    const firstText = `${label}: first`;
+    const first = ask(stack, user, firstText);
+    await waitFor("the first reply at the provider", () => requestsFor(stack, firstText).length, (count) => count === 1);
+    const chatId = newChatId(label);
+    const queuedText = `${label}: queued`;
+    const queued = readStream(await user.send(stack.url, { chatId, messageId: `m-${uniqueSuffix()}`, text: queuedText }), { timeoutMs: 15_000 });
+    await whileQueued({ user, chatId });
+    stack.double.setOptions({ latencyMs: 0 });
+    expectAnswered(await first, firstText);
+    return { queued: await queued, providerSawQueued: () => requestsFor(stack, queuedText).length > 0 };
+  }
+
+  it("stops a queued reply: its reader sees it end and the provider never sees it", async () => {
+    const { queued, providerSawQueued } = await withQueuedReply("stop", async ({ user, chatId }) => {
+      const stopped = await user.post(stack.url, `/api/chat/${chatId}/stop`);
+      expect(stopped.status).toBe(204);
+    });
+    expect(queued.finished).toBe(true);
+    expect(queued.text).toBe("");
+    expect(providerSawQueued()).toBe(false);
+  });
+
+  it("ends a reply whose run was cancelled on the Inngest server: its reader sees the end, not a spinner", async () => {
+    const { queued, providerSawQueued } = await withQueuedReply("cancel", async ({ chatId }) => {
+      const runId = await replyRunId(stack.inngest, chatId);
+      const cancelled = await fetch(`${stack.inngest.url}/v1/runs/${runId}`, { method: "DELETE" });
+      expect(cancelled.ok, await cancelled.text()).toBe(true);
+    });
+    expect(queued).toMatchObject({ finished: true, stoppedBy: "end", error: expect.any(String) });
+    expect(queued.text).toBe("");
+    expect(providerSawQueued()).toBe(false);
+  });
 });
