@@ -250,8 +250,8 @@ describe("the flow-control configuration Inngest receives (in-band sync)", () =>
     expect(reply).toBeDefined();
     expect(reply!.triggers).toEqual([{ event: "chat/reply.requested" }]);
     expect(reply!.concurrency).toEqual([{ key: "event.data.userId", limit: 1 }, { limit: 7 }]);
-    // LLM_RPM 90: three starts every two seconds, one at a time.
-    expect(reply!.throttle).toEqual({ limit: 3, period: "2s", burst: 1 });
+    // LLM_RPM 90: one start a second, at most one at once (lib/jobs/provider-pace.ts).
+    expect(reply!.throttle).toEqual({ limit: 1, period: "1s", burst: 1 });
     expect(reply!.priority).toEqual({
       run: "event.data.tier == 'admin' ? 20 : event.data.tier == 'pro' ? 20 : event.data.tier == 'free' ? 10 : 0",
     });

@@ -12,6 +12,7 @@
  * in the test run's first line and here, and the rest of the run goes on.
  */
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import Redis from "ioredis";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -329,4 +330,83 @@ describe.skipIf(!INNGEST_BIN)("jobs on a real Inngest server", () => {
     expect(queued.text).toBe("");
     expect(providerSawQueued()).toBe(false);
   });
+});
+
+describe.skipIf(!INNGEST_BIN)("flow control on a real Inngest server, for a provider that takes two calls at once and two a second", () => {
+  const MAX_CONCURRENCY = 2;
+  const STARTS_PER_SECOND = 2;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({
+      port: 3622,
+      ipPrefix: "198.51.101",
+      env: { LLM_MAX_CONCURRENCY: String(MAX_CONCURRENCY), LLM_RPM: String(STARTS_PER_SECOND * 60) },
+    });
+  }, 120_000);
+
+  afterAll(() => stack?.stop(), 60_000);
+
+  async function newUsers(count: number): Promise<HttpUser[]> {
+    return Promise.all(Array.from({ length: count }, () => stack.newUser()));
+  }
+
+  it("keeps model calls in flight at LLM_MAX_CONCURRENCY, never above, with more users waiting", async () => {
+    const users = await newUsers(6);
+    stack.forget();
+    stack.double.setOptions({ latencyMs: 1500 });
+    const reads = await Promise.all(users.map((user, index) => ask(stack, user, `capped ${index}`)));
+    stack.double.setOptions({ latencyMs: 0 });
+    reads.forEach((read, index) => expectAnswered(read, `capped ${index}`));
+    expect(stack.double.stats()).toMatchObject({ requests: 6, completed: 6, maxInFlight: MAX_CONCURRENCY });
+  });
+
+  it("paces model calls within the provider's limit: three times its rate offered, every reply arrives and the provider sends no 429", async () => {
+    const users = await newUsers(18);
+    stack.forget();
+    // The provider allows exactly LLM_RPM: four calls in any two seconds.
+    stack.double.setOptions({ rpm: 2 * STARTS_PER_SECOND, windowMs: 2000 });
+    // Three times the rate, for three seconds.
+    const offeredEveryMs = 1000 / (3 * STARTS_PER_SECOND);
+    const reads = await Promise.all(
+      users.map(async (user, index) => {
+        await sleep(index * offeredEveryMs);
+        return ask(stack, user, `paced ${index}`, newChatId("paced"), 60_000);
+      }),
+    );
+    stack.double.setOptions({ rpm: undefined, windowMs: undefined });
+    reads.forEach((read, index) => expectAnswered(read, `paced ${index}`));
+    expect(stack.double.stats()).toMatchObject({ completed: 18, rateLimited: 0 });
+  }, 90_000);
+
+  /** Makes a signed-in user a pro, as an admin's tier change would, in the database. */
+  async function makePro(user: HttpUser): Promise<void> {
+    const session = (await (await user.get(stack.url, "/api/auth/get-session")).json()) as { user: { id: string } };
+    await stack.database.query(`UPDATE "user" SET tier = 'pro' WHERE id = $1`, [session.user.id]);
+    // Cached sessions carry the old tier: dropped, they are read again from PostgreSQL.
+    const cached = await stack.hot.keys(`${stack.redisPrefix}value:auth:*`);
+    if (cached.length > 0) await stack.hot.del(...cached);
+  }
+
+  it("serves a pro user's reply before guests' replies that were already waiting", async () => {
+    const [pro, ...guests] = await newUsers(6);
+    await makePro(pro);
+    stack.forget();
+    stack.double.setOptions({ latencyMs: 2000 });
+    // Two guests take both slots; three more wait, then the pro user asks.
+    const running = guests.slice(0, MAX_CONCURRENCY).map((guest, index) => ask(stack, guest, `running guest ${index}`));
+    await waitFor("both slots taken", () => stack.requests.length, (count) => count === MAX_CONCURRENCY);
+    const waiting: ReturnType<typeof ask>[] = [];
+    for (const [index, guest] of guests.slice(MAX_CONCURRENCY).entries()) {
+      const chatId = newChatId("waiting");
+      waiting.push(ask(stack, guest, `waiting guest ${index}`, chatId));
+      await replyRunId(stack.inngest, chatId);
+    }
+    const proRead = await ask(stack, pro, "pro overtakes");
+    await Promise.all([...running, ...waiting]);
+    stack.double.setOptions({ latencyMs: 0 });
+    expectAnswered(proRead, "pro overtakes");
+    const order = stack.requests.map((request) => request.text);
+    expect(order.slice(MAX_CONCURRENCY)).toEqual(["pro overtakes", "waiting guest 0", "waiting guest 1", "waiting guest 2"]);
+  }, 60_000);
 });
