@@ -168,21 +168,22 @@ async function storedRoles(database: pg.Client, chatId: string): Promise<string[
   return rows.map((row) => row.role);
 }
 
-/** The id of the run the dev server started for a chat's reply (its REST API, /v1). */
+/** The id of the run the dev server started for a chat's reply (its REST API, /v1; newest events first). */
 async function replyRunId(inngest: InngestServer, chatId: string): Promise<string> {
-  return waitFor(
+  const found = await waitFor(
     `the Inngest run of ${chatId}'s reply`,
     async () => {
-      const events = (await (await fetch(`${inngest.url}/v1/events?name=chat/reply.requested&limit=100`)).json()) as {
+      const events = (await (await fetch(`${inngest.url}/v1/events?name=chat/reply.requested&limit=50`)).json()) as {
         data: { internal_id: string; data: { chatId: string } }[];
       };
       const event = events.data.find((candidate) => candidate.data.chatId === chatId);
-      if (!event) return undefined;
+      if (!event) return { events: events.data.length };
       const runs = (await (await fetch(`${inngest.url}/v1/events/${event.internal_id}/runs`)).json()) as { data: { run_id: string }[] };
-      return runs.data[0]?.run_id;
+      return { events: events.data.length, runs, runId: runs.data?.[0]?.run_id };
     },
-    (runId) => runId !== undefined,
-  ) as Promise<string>;
+    (seen) => "runId" in seen && seen.runId !== undefined,
+  );
+  return found.runId as string;
 }
 
 describe.skipIf(!INNGEST_BIN)("jobs on a real Inngest server", () => {
@@ -330,6 +331,31 @@ describe.skipIf(!INNGEST_BIN)("jobs on a real Inngest server", () => {
     expect(queued.text).toBe("");
     expect(providerSawQueued()).toBe(false);
   });
+
+  it("retries a reply whose app instance was killed mid-stream without repeating the text its reader already has", async () => {
+    stack.forget();
+    // Slow enough to be killed mid-stream.
+    stack.double.setOptions({ tokenDelayMs: 400 });
+    const user = await stack.newUser();
+    const chatId = newChatId("killed");
+    const text = "interrupted by a crash";
+    const before = await readStream(await user.send(stack.url, { chatId, messageId: `m-${uniqueSuffix()}`, text }), {
+      until: (read) => read.text.length > 0,
+    });
+    expect(before.stoppedBy).toBe("until");
+    const [instance] = stack.cluster.instances;
+    await instance.kill("SIGKILL");
+    stack.double.setOptions({ tokenDelayMs: 0 });
+    await instance.restart();
+    // The reader comes back (a reload) and reads the reply from its start, until Inngest's retry of
+    // the step (on its own backoff: 15 s and more after a failed call) settles it.
+    const after = await readStream(await user.get(stack.url, `/api/chat/${chatId}/stream`), { timeoutMs: 60_000 });
+    expect(after).toMatchObject({ status: 200, finished: true, error: expect.any(String) });
+    // What had streamed, once: the retry ended the reply as interrupted rather than answering again after it.
+    expect(after.text.startsWith(before.text)).toBe(true);
+    expect(echoReply(text, TOKENS_PER_REPLY).startsWith(after.text)).toBe(true);
+    expect(requestsFor(stack, text)).toHaveLength(1);
+  }, 90_000);
 });
 
 describe.skipIf(!INNGEST_BIN)("flow control on a real Inngest server, for a provider that takes two calls at once and two a second", () => {

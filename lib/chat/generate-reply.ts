@@ -21,6 +21,7 @@ import { lineScore } from "@/lib/jobs/reply-policy";
 import { startModelCall } from "@/lib/metrics/model-calls";
 import { getChatMessages, toUIMessage } from "./history";
 import { hotKeys } from "./hot-keys";
+import { interruptIfTextStreamed } from "./reply-owners";
 import { readReplyState, writeReplyState } from "./reply-state";
 import { RetryableReplyError, describeModelFailure } from "./model-errors";
 import { RelayWriter, isTerminalChunk } from "./relay";
@@ -83,6 +84,11 @@ export async function generateReply(
     getChatMessages(deps, { chatId: job.chatId, userId: job.userId }),
   ]);
   if (isSettled(state.status)) return { status: state.status };
+  // A retry of an attempt that died mid-stream (Inngest runs the step again after its instance was
+  // killed): the reader already shows that attempt's text, so the reply ends there, interrupted.
+  if (state.status === "running" && (await interruptIfTextStreamed(hot, { job, state, ttlSeconds: ttl }))) {
+    return { status: "failed" };
+  }
   if (cancelled) {
     const writer = new RelayWriter(hot, job.replyId, ttl);
     writer.write({ type: "abort", reason: "stopped before it started" });
