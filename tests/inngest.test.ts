@@ -380,7 +380,8 @@ describe.skipIf(!INNGEST_BIN)("flow control on a real Inngest server, for a prov
   it("keeps model calls in flight at LLM_MAX_CONCURRENCY, never above, with more users waiting", async () => {
     const users = await newUsers(6);
     stack.forget();
-    stack.double.setOptions({ latencyMs: 1500 });
+    // Calls last three starts of the throttle's pace: without the cap, three would be in flight.
+    stack.double.setOptions({ latencyMs: 3000 });
     const reads = await Promise.all(users.map((user, index) => ask(stack, user, `capped ${index}`)));
     stack.double.setOptions({ latencyMs: 0 });
     reads.forEach((read, index) => expectAnswered(read, `capped ${index}`));
