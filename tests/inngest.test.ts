@@ -170,20 +170,21 @@ async function storedRoles(database: pg.Client, chatId: string): Promise<string[
 
 /** The id of the run the dev server started for a chat's reply (its REST API, /v1; newest events first). */
 async function replyRunId(inngest: InngestServer, chatId: string): Promise<string> {
-  const found = await waitFor(
+  const { runId } = await waitFor(
     `the Inngest run of ${chatId}'s reply`,
-    async () => {
+    async (): Promise<{ eventsSeen: number; runId?: string }> => {
       const events = (await (await fetch(`${inngest.url}/v1/events?name=chat/reply.requested&limit=50`)).json()) as {
         data: { internal_id: string; data: { chatId: string } }[];
       };
       const event = events.data.find((candidate) => candidate.data.chatId === chatId);
-      if (!event) return { events: events.data.length };
-      const runs = (await (await fetch(`${inngest.url}/v1/events/${event.internal_id}/runs`)).json()) as { data: { run_id: string }[] };
-      return { events: events.data.length, runs, runId: runs.data?.[0]?.run_id };
+      if (!event) return { eventsSeen: events.data.length };
+      const runs = (await (await fetch(`${inngest.url}/v1/events/${event.internal_id}/runs`)).json()) as { data?: { run_id: string }[] };
+      return { eventsSeen: events.data.length, runId: runs.data?.[0]?.run_id };
     },
-    (seen) => "runId" in seen && seen.runId !== undefined,
+    (seen) => seen.runId !== undefined,
+    { timeoutMs: 20_000 },
   );
-  return found.runId as string;
+  return runId as string;
 }
 
 describe.skipIf(!INNGEST_BIN)("jobs on a real Inngest server", () => {
