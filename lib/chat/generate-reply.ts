@@ -6,8 +6,9 @@
  * Retry-safe: nothing reaches the relay before the model's first token, so a failure until then
  * (a 429, a 5xx, the network) throws RetryableReplyError and the runner can run the job again as
  * if the attempt never happened. Once text has streamed, a failure ends the reply with an error
- * instead, since the reader already shows part of it. When the runner's attempts are used up it
- * calls abandonReply, so a reader always gets an ending.
+ * instead, since the reader already shows part of it; so does a retry of an attempt whose process
+ * died mid-stream (Inngest runs the step again). When the runner's attempts are used up it calls
+ * abandonReply, so a reader always gets an ending.
  */
 import type { UIMessageChunk } from "ai";
 import type { ModelProvider } from "@/lib/ai/models";

@@ -17,7 +17,8 @@
  *   was said and status "interrupted", so the chat shows what happened instead of a spinner.
  *
  * Inngest runs replies durably and retries them itself: its runner claims nothing, so its replies
- * are never taken for orphans.
+ * are never taken for orphans; its retry of a reply that had streamed ends it the same way
+ * (interruptIfTextStreamed, from generateReply).
  */
 import type { UIMessageChunk } from "ai";
 import type { AppConfig } from "@/lib/config";
