@@ -3,7 +3,7 @@
  * logic. Flow control lives here, in Inngest's terms, from the same policies the in-process
  * runner applies (lib/jobs/reply-policy.ts, lib/jobs/provider-pace.ts).
  */
-import { RetryAfterError } from "inngest";
+import { RetryAfterError, internalEvents } from "inngest";
 import { getConfig } from "@/lib/config";
 import { getServices } from "@/lib/services";
 import { flushHistory } from "@/lib/chat/flush-history";
@@ -22,10 +22,15 @@ function inngestRetries(configured: number): InngestRetries {
   return Math.min(20, Math.max(0, Math.floor(configured))) as InngestRetries;
 }
 
-/** A provider's Retry-After becomes Inngest's; any other failure is retried on Inngest's backoff. */
+/**
+ * A provider's Retry-After becomes Inngest's; any other failure is retried on Inngest's backoff.
+ * Given as a moment, not a number: the SDK rounds a number to whole seconds and the server adds
+ * them to the current second truncated, so a retry could come up to a second before the provider
+ * allows it (and collect another 429). A date keeps its milliseconds.
+ */
 function forInngest(error: unknown): unknown {
   if (error instanceof RetryableReplyError && error.retryAfterMs !== undefined) {
-    return new RetryAfterError(error.message, error.retryAfterMs, { cause: error });
+    return new RetryAfterError(error.message, new Date(Date.now() + error.retryAfterMs), { cause: error });
   }
   return error;
 }
@@ -60,6 +65,22 @@ export const replyFunction = inngest.createFunction(
   },
 );
 
+/**
+ * A reply run cancelled on the Inngest server (from its dashboard or API, or by a deploy that
+ * removed it) ends without running onFailure, which only follows failures: this ends its reply,
+ * so the reader gets an error and the end of the stream instead of a spinner.
+ */
+export const replyCancelledFunction = inngest.createFunction(
+  {
+    id: "generate-reply-cancelled",
+    triggers: [{ event: internalEvents.FunctionCancelled, if: `event.data.function_id == '${replyFunction.id(inngest.id)}'` }],
+  },
+  async ({ event, step }) => {
+    const job = replyRequested.schema.parse(event.data.event.data);
+    return step.run("abandon", async () => abandonReply(await getServices(), job));
+  },
+);
+
 export const flushFunction = inngest.createFunction(
   {
     id: "flush-history",
@@ -74,4 +95,4 @@ export const flushFunction = inngest.createFunction(
   },
 );
 
-export const functions = [replyFunction, flushFunction];
+export const functions = [replyFunction, replyCancelledFunction, flushFunction];

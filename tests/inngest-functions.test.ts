@@ -144,6 +144,7 @@ describe("the reply function, run by @inngest/test", () => {
       },
     });
     provider.setOptions({ rateLimitFailureRate: 1 });
+    const before = Date.now();
     try {
       const { step, error } = await engine.executeStep("generate", { events: [replyEvent(job)] });
       // StepError, not StepFailed: Inngest will run the step again.
@@ -154,8 +155,10 @@ describe("the reply function, run by @inngest/test", () => {
     }
     expect(thrown).toHaveLength(1);
     expect(thrown[0]).toBeInstanceOf(RetryAfterError);
-    // The double asks for 1 s (retry-after-ms: 1000); Inngest takes whole seconds.
-    expect((thrown[0] as RetryAfterError).retryAfter).toBe("1");
+    // The double asks for 1 s (retry-after-ms: 1000): the retry's moment, to the millisecond.
+    const retryAt = Date.parse((thrown[0] as RetryAfterError).retryAfter);
+    expect(retryAt).toBeGreaterThanOrEqual(before + 1000);
+    expect(retryAt).toBeLessThanOrEqual(Date.now() + 1000);
 
     expect(await services.hot.readRelay(job.replyId, 0)).toEqual([]);
     expect(await modules.replyState.readReplyState(services.hot, job.replyId)).toMatchObject({ status: "queued" });
@@ -247,8 +250,8 @@ describe("the flow-control configuration Inngest receives (in-band sync)", () =>
     expect(reply).toBeDefined();
     expect(reply!.triggers).toEqual([{ event: "chat/reply.requested" }]);
     expect(reply!.concurrency).toEqual([{ key: "event.data.userId", limit: 1 }, { limit: 7 }]);
-    // LLM_RPM 90: three starts every two seconds, one at a time.
-    expect(reply!.throttle).toEqual({ limit: 3, period: "2s", burst: 1 });
+    // LLM_RPM 90: one start a second, at most one at once (lib/jobs/provider-pace.ts).
+    expect(reply!.throttle).toEqual({ limit: 1, period: "1s", burst: 1 });
     expect(reply!.priority).toEqual({
       run: "event.data.tier == 'admin' ? 20 : event.data.tier == 'pro' ? 20 : event.data.tier == 'free' ? 10 : 0",
     });

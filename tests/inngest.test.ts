@@ -4,63 +4,94 @@
  * that runs with INNGEST_DEV=1, on scratch PostgreSQL and Redis and the provider double. What is
  * asserted comes from what the provider double and the database observed.
  *
+ * Two app configurations run one after the other, each with its own dev server (only one can run
+ * on a machine): the defaults, and a small provider (two calls at once, two starts a second) for
+ * the global cap, the throttle and plan priority.
+ *
  * Without an Inngest binary (no Go toolchain and no INNGEST_BIN) the suite cannot run: it says so
  * in the test run's first line and here, and the rest of the run goes on.
  */
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import Redis from "ioredis";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startProviderDouble, type ProviderDouble } from "@/lib/testing/provider-double";
+import { echoReply, startProviderDouble, type ProviderDouble } from "@/lib/testing/provider-double";
 import { startCluster, type Cluster } from "@/scripts/multi-instance/cluster";
 import { requireBuild } from "@/scripts/test/prerequisites";
-import { HttpUser, readStream } from "./support/http-user";
+import { HttpUser, readStream, type StreamRead } from "./support/http-user";
 import { INNGEST_BIN, startInngestDev, syncApp, type InngestServer } from "./support/inngest-server";
 import { createMigratedScratchPostgres, createScratchRedisPrefix, uniqueSuffix } from "./support/scratch";
 import { waitFor } from "./support/wait-for";
 
 const ROOT = path.resolve(__dirname, "..");
-const APP_PORT = 3621;
-const APP_URL = `http://127.0.0.1:${APP_PORT}`;
-const SDK_URL = `${APP_URL}/api/inngest`;
+const TOKENS_PER_REPLY = 8;
 
 if (!INNGEST_BIN) console.warn("\ntests/inngest.test.ts NOT RUN: no Inngest server binary (see the test run's first line).\n");
 
-describe.skipIf(!INNGEST_BIN)("jobs on a real Inngest server", () => {
-  let inngest: InngestServer;
-  let cluster: Cluster;
-  let double: ProviderDouble;
-  let database: pg.Client;
-  let redisUrl: string;
-  let redisPrefix: string;
-  const cleanups: (() => Promise<void>)[] = [];
-  let userCount = 0;
+/** One chat completion request as the provider double received it. */
+interface ProviderRequest {
+  model: string;
+  /** The last user message: which reply asked. */
+  text: string;
+  at: number;
+  /** Admitted requests of others being answered when this one arrived. */
+  othersInFlight: number;
+}
 
-  async function newUser(): Promise<HttpUser> {
-    userCount += 1;
-    const user = new HttpUser(`198.51.100.${userCount}`, APP_URL);
-    await user.signIn(APP_URL);
-    return user;
-  }
+/** An app instance on the dev server, its scratch stores and the provider double it calls. */
+interface Stack {
+  url: string;
+  inngest: InngestServer;
+  cluster: Cluster;
+  double: ProviderDouble;
+  database: pg.Client;
+  hot: Redis;
+  redisPrefix: string;
+  /** Every request the double received since the last `forget()`. */
+  requests: ProviderRequest[];
+  /** Runs on each request before the double answers it (it may change the double's behaviour for it). */
+  onRequest?: (request: ProviderRequest) => void;
+  forget(): void;
+  newUser(): Promise<HttpUser>;
+  stop(): Promise<void>;
+}
 
-  beforeAll(async () => {
-    requireBuild(ROOT);
+async function startStack({ port, ipPrefix, env }: { port: number; ipPrefix: string; env: Record<string, string> }): Promise<Stack> {
+  requireBuild(ROOT);
+  const url = `http://127.0.0.1:${port}`;
+  const sdkUrl = `${url}/api/inngest`;
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  };
+  try {
     const scratch = await createMigratedScratchPostgres();
     cleanups.push(scratch.drop);
-    database = new pg.Client({ connectionString: scratch.url });
+    const database = new pg.Client({ connectionString: scratch.url });
     await database.connect();
     cleanups.push(() => database.end());
     const redis = createScratchRedisPrefix();
     cleanups.push(redis.clear);
-    [redisUrl, redisPrefix] = [redis.url, redis.prefix];
-    double = await startProviderDouble({ tokensPerReply: 8 });
+    const hot = new Redis(redis.url);
+    cleanups.push(async () => hot.disconnect());
+    const stack = { requests: [] as ProviderRequest[] } as Stack;
+    const double = await startProviderDouble({
+      tokensPerReply: TOKENS_PER_REPLY,
+      reply: ({ messages, model }) => {
+        const text = messages.findLast((message) => message.role === "user")?.content ?? "";
+        const request = { model, text, at: Date.now(), othersInFlight: double.stats().inFlight };
+        stack.requests.push(request);
+        stack.onRequest?.(request);
+        return echoReply(text, TOKENS_PER_REPLY);
+      },
+    });
     cleanups.push(() => double.close());
-
-    inngest = await startInngestDev({ sdkUrl: SDK_URL });
+    const inngest = await startInngestDev({ sdkUrl });
     cleanups.push(() => inngest.stop());
-    cluster = await startCluster({
+    const cluster = await startCluster({
       root: ROOT,
-      ports: [APP_PORT],
+      ports: [port],
       nginx: false,
       env: {
         DATABASE_URL: scratch.url,
@@ -68,69 +99,342 @@ describe.skipIf(!INNGEST_BIN)("jobs on a real Inngest server", () => {
         REDIS_PREFIX: redis.prefix,
         OPENAI_BASE_URL: double.url,
         CHAT_MODELS: "double-model",
-        BETTER_AUTH_URL: APP_URL,
+        BETTER_AUTH_URL: url,
         BETTER_AUTH_SECRET: "inngest-suite-secret-inngest-suite-secret",
         INNGEST_DEV: "1",
         INNGEST_BASE_URL: inngest.url,
         // The server the suite builds (1.12) predates checkpointing.
         INNGEST_CHECKPOINTING: "0",
         TRUSTED_PROXY_HOPS: "1",
-        // A single unflushed chat asks for a flush (the event-triggered flush function).
-        FLUSH_BACKLOG_THRESHOLD: "1",
         LOG_LEVEL: "warn",
+        ...env,
       },
     });
     cleanups.push(() => cluster.stop());
-    await syncApp(SDK_URL);
+    await syncApp(sdkUrl);
+    let userCount = 0;
+    return Object.assign(stack, {
+      url,
+      inngest,
+      cluster,
+      double,
+      database,
+      hot,
+      redisPrefix: redis.prefix,
+      forget() {
+        stack.requests = [];
+        stack.onRequest = undefined;
+        double.reset();
+      },
+      async newUser() {
+        userCount += 1;
+        const user = new HttpUser(`${ipPrefix}.${userCount}`, url);
+        await user.signIn(url);
+        return user;
+      },
+      stop,
+    });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+function newChatId(label: string): string {
+  return `inngest-${label}-${uniqueSuffix()}`;
+}
+
+/** Sends a message in a new chat and reads the reply to its end. */
+async function ask(stack: Stack, user: HttpUser, text: string, chatId = newChatId("chat"), timeoutMs = 30_000) {
+  const read = await readStream(await user.send(stack.url, { chatId, messageId: `m-${uniqueSuffix()}`, text }), { timeoutMs });
+  return { chatId, ...read };
+}
+
+/** The reply ended normally with the double's whole answer to `text`, once. */
+function expectAnswered(read: StreamRead, text: string): void {
+  expect({ finished: read.finished, error: read.error, text: read.text }).toEqual({
+    finished: true,
+    error: undefined,
+    text: echoReply(text, TOKENS_PER_REPLY),
+  });
+}
+
+function requestsFor(stack: Stack, text: string): ProviderRequest[] {
+  return stack.requests.filter((request) => request.text === text);
+}
+
+async function storedRoles(database: pg.Client, chatId: string): Promise<string[]> {
+  const { rows } = await database.query(`SELECT role FROM message WHERE "chatId" = $1 ORDER BY "createdAt"`, [chatId]);
+  return rows.map((row) => row.role);
+}
+
+/** The id of the run the dev server started for a chat's reply (its REST API, /v1; newest events first). */
+async function replyRunId(inngest: InngestServer, chatId: string): Promise<string> {
+  const { runId } = await waitFor(
+    `the Inngest run of ${chatId}'s reply`,
+    async (): Promise<{ eventsSeen: number; runId?: string }> => {
+      const events = (await (await fetch(`${inngest.url}/v1/events?name=chat/reply.requested&limit=50`)).json()) as {
+        data: { internal_id: string; data: { chatId: string } }[];
+      };
+      const event = events.data.find((candidate) => candidate.data.chatId === chatId);
+      if (!event) return { eventsSeen: events.data.length };
+      const runs = (await (await fetch(`${inngest.url}/v1/events/${event.internal_id}/runs`)).json()) as { data?: { run_id: string }[] };
+      return { eventsSeen: events.data.length, runId: runs.data?.[0]?.run_id };
+    },
+    (seen) => seen.runId !== undefined,
+    { timeoutMs: 20_000 },
+  );
+  return runId as string;
+}
+
+describe.skipIf(!INNGEST_BIN)("jobs on a real Inngest server", () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({
+      port: 3621,
+      ipPrefix: "198.51.100",
+      env: {
+        // A single unflushed chat asks for a flush (the event-triggered flush function).
+        FLUSH_BACKLOG_THRESHOLD: "1",
+        // The second attempt goes to the fallback model.
+        FALLBACK_MODEL: "double-fallback",
+        LLM_FALLBACK_AFTER: "1",
+      },
+    });
   }, 120_000);
 
-  afterAll(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  }, 60_000);
+  afterAll(() => stack?.stop(), 60_000);
 
   it("answers a message through the Inngest reply function: one provider call, the reply streamed to the sender", async () => {
-    const user = await newUser();
-    const chatId = `inngest-${uniqueSuffix()}`;
-    const callsBefore = double.stats().requests;
-    const read = await readStream(await user.send(APP_URL, { chatId, messageId: `m-${uniqueSuffix()}`, text: "hello through inngest" }));
-    expect(read, inngest.output().slice(-2000)).toMatchObject({ status: 200, finished: true });
+    stack.forget();
+    const user = await stack.newUser();
+    const read = await ask(stack, user, "hello through inngest");
+    expect(read, stack.inngest.output().slice(-2000)).toMatchObject({ status: 200, finished: true });
     expect(read.error).toBeUndefined();
     expect(read.text).toMatch(/^Echo: hello through inngest/);
-    expect(double.stats().requests - callsBefore).toBe(1);
+    expect(stack.double.stats().requests).toBe(1);
   });
-
-  async function storedRoles(chatId: string): Promise<string[]> {
-    const { rows } = await database.query(`SELECT role FROM message WHERE "chatId" = $1 ORDER BY "createdAt"`, [chatId]);
-    return rows.map((row) => row.role);
-  }
 
   it("writes a message to PostgreSQL through the event-triggered flush function, within seconds", async () => {
     // One early flush request per 10 s for the deployment (lib/chat/flush-history.ts): wait until
     // the gate is open, so this message's backlog sends chat/flush.requested.
-    const hot = new Redis(redisUrl);
-    cleanups.push(async () => hot.disconnect());
-    await waitFor("the early-flush gate to open", () => hot.exists(`${redisPrefix}counter:flush:early-requested`), (count) => count === 0, {
+    await waitFor("the early-flush gate to open", () => stack.hot.exists(`${stack.redisPrefix}counter:flush:early-requested`), (count) => count === 0, {
       timeoutMs: 15_000,
     });
-    const user = await newUser();
-    const chatId = `inngest-flush-${uniqueSuffix()}`;
-    expect((await readStream(await user.send(APP_URL, { chatId, messageId: `m-${uniqueSuffix()}`, text: "keep me" }))).finished).toBe(true);
+    const user = await stack.newUser();
+    const { chatId, finished } = await ask(stack, user, "keep me", newChatId("flush"));
+    expect(finished).toBe(true);
     // Long before the next cron run could matter, the flush function has written the message.
-    expect(await waitFor("the message in PostgreSQL", () => storedRoles(chatId), (roles) => roles.includes("user"), { timeoutMs: 10_000 })).toContain(
-      "user",
-    );
+    const roles = await waitFor("the message in PostgreSQL", () => storedRoles(stack.database, chatId), (found) => found.includes("user"));
+    expect(roles).toContain("user");
   });
 
   it("writes a chat to PostgreSQL on the cron flush (every minute) when no early flush is asked for", async () => {
     // Hold the early-flush gate shut, as a request moments ago would, so only the cron can flush.
-    const hot = new Redis(redisUrl);
-    cleanups.push(async () => hot.disconnect());
-    await hot.set(`${redisPrefix}counter:flush:early-requested`, "1", "EX", 120);
-    const user = await newUser();
-    const chatId = `inngest-cron-${uniqueSuffix()}`;
-    expect((await readStream(await user.send(APP_URL, { chatId, messageId: `m-${uniqueSuffix()}`, text: "by the minute" }))).finished).toBe(true);
-    const roles = await waitFor("the whole chat in PostgreSQL", () => storedRoles(chatId), (found) => found.length === 2, { timeoutMs: 75_000 });
+    const gate = `${stack.redisPrefix}counter:flush:early-requested`;
+    await stack.hot.set(gate, "1", "EX", 120);
+    const user = await stack.newUser();
+    const { chatId, finished } = await ask(stack, user, "by the minute", newChatId("cron"));
+    expect(finished).toBe(true);
+    const roles = await waitFor("the whole chat in PostgreSQL", () => storedRoles(stack.database, chatId), (found) => found.length === 2, {
+      timeoutMs: 75_000,
+    });
     expect(roles).toEqual(["user", "assistant"]);
-    await hot.del(`${redisPrefix}counter:flush:early-requested`);
+    await stack.hot.del(gate);
   }, 90_000);
+
+  it("runs one reply at a time per user: a user's second reply reaches the provider only after the first ended", async () => {
+    stack.forget();
+    stack.double.setOptions({ latencyMs: 800 });
+    const user = await stack.newUser();
+    const reads = await Promise.all([ask(stack, user, "first of two"), ask(stack, user, "second of two")]);
+    stack.double.setOptions({ latencyMs: 0 });
+    expectAnswered(reads[0], "first of two");
+    expectAnswered(reads[1], "second of two");
+    expect(stack.requests.map((request) => request.text).sort()).toEqual(["first of two", "second of two"]);
+    // Whichever went second arrived when nothing else was being answered.
+    expect(stack.requests.map((request) => request.othersInFlight)).toEqual([0, 0]);
+    expect(stack.double.stats().maxInFlight).toBe(1);
+  });
+
+  it("retries a reply the provider refused with 429 no sooner than its Retry-After, and answers it then", async () => {
+    stack.forget();
+    // One request per 3 s: the second reply is refused with Retry-After until the first's slot frees.
+    const windowMs = 3000;
+    stack.double.setOptions({ rpm: 1, windowMs });
+    const [first, second] = [await stack.newUser(), await stack.newUser()];
+    const firstRead = await ask(stack, first, "takes the only slot");
+    expect(firstRead.finished).toBe(true);
+    // Inngest's own backoff would wait 15 s or more: the reply arriving within 12 s is the Retry-After at work.
+    const secondRead = await ask(stack, second, "refused then retried", newChatId("retry"), 12_000);
+    stack.double.setOptions({ rpm: undefined, windowMs: undefined });
+    expectAnswered(secondRead, "refused then retried");
+    const [slotTaken] = requestsFor(stack, "takes the only slot");
+    const attempts = requestsFor(stack, "refused then retried");
+    expect(attempts).toHaveLength(2);
+    expect(attempts[0].at).toBeLessThan(slotTaken.at + windowMs);
+    // Not sooner than the provider said: the retry came once the slot was free, and was answered.
+    expect(attempts[1].at).toBeGreaterThanOrEqual(slotTaken.at + windowMs);
+    expect(stack.double.stats().rateLimited).toBe(1);
+  });
+
+  it("answers on the fallback model once the chosen model failed (LLM_FALLBACK_AFTER=1)", async () => {
+    stack.forget();
+    // The chosen model is overloaded: each of its requests gets a 429 (Retry-After 1 s); the fallback answers.
+    stack.onRequest = ({ model }) => stack.double.setOptions({ rateLimitFailureRate: model === "double-model" ? 1 : 0 });
+    const user = await stack.newUser();
+    const read = await ask(stack, user, "answer me somehow", newChatId("fallback"), 12_000);
+    const models = stack.requests.map((request) => request.model);
+    stack.forget();
+    stack.double.setOptions({ rateLimitFailureRate: 0 });
+    expect(models).toEqual(["double-model", "double-fallback"]);
+    expectAnswered(read, "answer me somehow");
+  });
+
+  /**
+   * The user's second reply waits behind the first (one at a time per user) while the provider
+   * takes its time over the first: `whileQueued` acts on it, then the first is answered.
+   */
+  async function withQueuedReply(label: string, whileQueued: (queued: { user: HttpUser; chatId: string }) => Promise<void>) {
+    stack.forget();
+    stack.double.setOptions({ latencyMs: 3000 });
+    const user = await stack.newUser();
+    const firstText = `${label}: first`;
+    const first = ask(stack, user, firstText);
+    await waitFor("the first reply at the provider", () => requestsFor(stack, firstText).length, (count) => count === 1);
+    const chatId = newChatId(label);
+    const queuedText = `${label}: queued`;
+    const queued = readStream(await user.send(stack.url, { chatId, messageId: `m-${uniqueSuffix()}`, text: queuedText }), { timeoutMs: 15_000 });
+    await whileQueued({ user, chatId });
+    stack.double.setOptions({ latencyMs: 0 });
+    expectAnswered(await first, firstText);
+    return { queued: await queued, providerSawQueued: () => requestsFor(stack, queuedText).length > 0 };
+  }
+
+  it("stops a queued reply: its reader sees it end and the provider never sees it", async () => {
+    const { queued, providerSawQueued } = await withQueuedReply("stop", async ({ user, chatId }) => {
+      const stopped = await user.post(stack.url, `/api/chat/${chatId}/stop`);
+      expect(stopped.status).toBe(204);
+    });
+    expect(queued.finished).toBe(true);
+    expect(queued.text).toBe("");
+    expect(providerSawQueued()).toBe(false);
+  });
+
+  it("ends a reply whose run was cancelled on the Inngest server: its reader sees the end, not a spinner", async () => {
+    const { queued, providerSawQueued } = await withQueuedReply("cancel", async ({ chatId }) => {
+      const runId = await replyRunId(stack.inngest, chatId);
+      const cancelled = await fetch(`${stack.inngest.url}/v1/runs/${runId}`, { method: "DELETE" });
+      expect(cancelled.ok, await cancelled.text()).toBe(true);
+    });
+    expect(queued).toMatchObject({ finished: true, stoppedBy: "end", error: expect.any(String) });
+    expect(queued.text).toBe("");
+    expect(providerSawQueued()).toBe(false);
+  });
+
+  it("retries a reply whose app instance was killed mid-stream without repeating the text its reader already has", async () => {
+    stack.forget();
+    // Slow enough to be killed mid-stream.
+    stack.double.setOptions({ tokenDelayMs: 400 });
+    const user = await stack.newUser();
+    const chatId = newChatId("killed");
+    const text = "interrupted by a crash";
+    const before = await readStream(await user.send(stack.url, { chatId, messageId: `m-${uniqueSuffix()}`, text }), {
+      until: (read) => read.text.length > 0,
+    });
+    expect(before.stoppedBy).toBe("until");
+    const [instance] = stack.cluster.instances;
+    await instance.kill("SIGKILL");
+    stack.double.setOptions({ tokenDelayMs: 0 });
+    await instance.restart();
+    // The reader comes back (a reload) and reads the reply from its start, until Inngest's retry of
+    // the step (on its own backoff: 15 s and more after a failed call) settles it.
+    const after = await readStream(await user.get(stack.url, `/api/chat/${chatId}/stream`), { timeoutMs: 60_000 });
+    expect(after).toMatchObject({ status: 200, finished: true, error: expect.any(String) });
+    // What had streamed, once: the retry ended the reply as interrupted rather than answering again after it.
+    expect(after.text.startsWith(before.text)).toBe(true);
+    expect(echoReply(text, TOKENS_PER_REPLY).startsWith(after.text)).toBe(true);
+    expect(requestsFor(stack, text)).toHaveLength(1);
+  }, 90_000);
+});
+
+describe.skipIf(!INNGEST_BIN)("flow control on a real Inngest server, for a provider that takes two calls at once and two a second", () => {
+  const MAX_CONCURRENCY = 2;
+  const STARTS_PER_SECOND = 2;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({
+      port: 3622,
+      ipPrefix: "198.51.101",
+      env: { LLM_MAX_CONCURRENCY: String(MAX_CONCURRENCY), LLM_RPM: String(STARTS_PER_SECOND * 60) },
+    });
+  }, 120_000);
+
+  afterAll(() => stack?.stop(), 60_000);
+
+  async function newUsers(count: number): Promise<HttpUser[]> {
+    return Promise.all(Array.from({ length: count }, () => stack.newUser()));
+  }
+
+  it("keeps model calls in flight at LLM_MAX_CONCURRENCY, never above, with more users waiting", async () => {
+    const users = await newUsers(6);
+    stack.forget();
+    // Calls last three starts of the throttle's pace: without the cap, three would be in flight.
+    stack.double.setOptions({ latencyMs: 3000 });
+    const reads = await Promise.all(users.map((user, index) => ask(stack, user, `capped ${index}`)));
+    stack.double.setOptions({ latencyMs: 0 });
+    reads.forEach((read, index) => expectAnswered(read, `capped ${index}`));
+    expect(stack.double.stats()).toMatchObject({ requests: 6, completed: 6, maxInFlight: MAX_CONCURRENCY });
+  });
+
+  it("paces model calls within the provider's limit: three times its rate offered, every reply arrives and the provider sends no 429", async () => {
+    const users = await newUsers(18);
+    stack.forget();
+    // The provider allows exactly LLM_RPM: four calls in any two seconds.
+    stack.double.setOptions({ rpm: 2 * STARTS_PER_SECOND, windowMs: 2000 });
+    // Three times the rate, for three seconds.
+    const offeredEveryMs = 1000 / (3 * STARTS_PER_SECOND);
+    const reads = await Promise.all(
+      users.map(async (user, index) => {
+        await sleep(index * offeredEveryMs);
+        return ask(stack, user, `paced ${index}`, newChatId("paced"), 60_000);
+      }),
+    );
+    stack.double.setOptions({ rpm: undefined, windowMs: undefined });
+    reads.forEach((read, index) => expectAnswered(read, `paced ${index}`));
+    expect(stack.double.stats()).toMatchObject({ completed: 18, rateLimited: 0 });
+  }, 90_000);
+
+  /** Makes a signed-in user a pro, as an admin's tier change would, in the database. */
+  async function makePro(user: HttpUser): Promise<void> {
+    const session = (await (await user.get(stack.url, "/api/auth/get-session")).json()) as { user: { id: string } };
+    await stack.database.query(`UPDATE "user" SET tier = 'pro' WHERE id = $1`, [session.user.id]);
+    // Cached sessions carry the old tier: dropped, they are read again from PostgreSQL.
+    const cached = await stack.hot.keys(`${stack.redisPrefix}value:auth:*`);
+    if (cached.length > 0) await stack.hot.del(...cached);
+  }
+
+  it("serves a pro user's reply before guests' replies that were already waiting", async () => {
+    const [pro, ...guests] = await newUsers(6);
+    await makePro(pro);
+    stack.forget();
+    stack.double.setOptions({ latencyMs: 2000 });
+    // Two guests take both slots; three more wait, then the pro user asks.
+    const running = guests.slice(0, MAX_CONCURRENCY).map((guest, index) => ask(stack, guest, `running guest ${index}`));
+    await waitFor("both slots taken", () => stack.requests.length, (count) => count === MAX_CONCURRENCY);
+    const waiting: ReturnType<typeof ask>[] = [];
+    for (const [index, guest] of guests.slice(MAX_CONCURRENCY).entries()) {
+      const chatId = newChatId("waiting");
+      waiting.push(ask(stack, guest, `waiting guest ${index}`, chatId));
+      await replyRunId(stack.inngest, chatId);
+    }
+    const proRead = await ask(stack, pro, "pro overtakes");
+    await Promise.all([...running, ...waiting]);
+    stack.double.setOptions({ latencyMs: 0 });
+    expectAnswered(proRead, "pro overtakes");
+    const order = stack.requests.map((request) => request.text);
+    expect(order.slice(MAX_CONCURRENCY)).toEqual(["pro overtakes", "waiting guest 0", "waiting guest 1", "waiting guest 2"]);
+  }, 60_000);
 });

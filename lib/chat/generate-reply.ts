@@ -6,8 +6,9 @@
  * Retry-safe: nothing reaches the relay before the model's first token, so a failure until then
  * (a 429, a 5xx, the network) throws RetryableReplyError and the runner can run the job again as
  * if the attempt never happened. Once text has streamed, a failure ends the reply with an error
- * instead, since the reader already shows part of it. When the runner's attempts are used up it
- * calls abandonReply, so a reader always gets an ending.
+ * instead, since the reader already shows part of it; so does a retry of an attempt whose process
+ * died mid-stream (Inngest runs the step again). When the runner's attempts are used up it calls
+ * abandonReply, so a reader always gets an ending.
  */
 import type { UIMessageChunk } from "ai";
 import type { ModelProvider } from "@/lib/ai/models";
@@ -21,6 +22,7 @@ import { lineScore } from "@/lib/jobs/reply-policy";
 import { startModelCall } from "@/lib/metrics/model-calls";
 import { getChatMessages, toUIMessage } from "./history";
 import { hotKeys } from "./hot-keys";
+import { interruptIfTextStreamed } from "./reply-owners";
 import { readReplyState, writeReplyState } from "./reply-state";
 import { RetryableReplyError, describeModelFailure } from "./model-errors";
 import { RelayWriter, isTerminalChunk } from "./relay";
@@ -83,6 +85,11 @@ export async function generateReply(
     getChatMessages(deps, { chatId: job.chatId, userId: job.userId }),
   ]);
   if (isSettled(state.status)) return { status: state.status };
+  // A retry of an attempt that died mid-stream (Inngest runs the step again after its instance was
+  // killed): the reader already shows that attempt's text, so the reply ends there, interrupted.
+  if (state.status === "running" && (await interruptIfTextStreamed(hot, { job, state, ttlSeconds: ttl }))) {
+    return { status: "failed" };
+  }
   if (cancelled) {
     const writer = new RelayWriter(hot, job.replyId, ttl);
     writer.write({ type: "abort", reason: "stopped before it started" });

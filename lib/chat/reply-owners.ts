@@ -17,7 +17,8 @@
  *   was said and status "interrupted", so the chat shows what happened instead of a spinner.
  *
  * Inngest runs replies durably and retries them itself: its runner claims nothing, so its replies
- * are never taken for orphans.
+ * are never taken for orphans; its retry of a reply that had streamed ends it the same way
+ * (interruptIfTextStreamed, from generateReply).
  */
 import type { UIMessageChunk } from "ai";
 import type { AppConfig } from "@/lib/config";
@@ -29,7 +30,7 @@ import { RelayWriter } from "./relay";
 import { readReplyState, writeReplyState } from "./reply-state";
 import { hotKeys } from "./hot-keys";
 import { countReplyMetrics } from "./reply-metrics";
-import type { ReplyJob } from "./types";
+import type { ReplyJob, ReplyState } from "./types";
 import { writeUnflushed } from "./write-unflushed";
 
 /** How long a heartbeat lives; an instance silent this long is taken for dead. */
@@ -122,21 +123,34 @@ export async function recoverOrphanedReply(deps: RecoveryDeps, replyId: string):
   if (claim !== 1) return "taken-by-another";
 
   const ttl = config.chat.hotHistoryTtlSeconds;
-  const relayed = (await hot.readRelay(replyId, 0)).map((raw) => JSON.parse(raw) as UIMessageChunk);
-  const text = relayed.map((chunk) => (chunk.type === "text-delta" ? chunk.delta : "")).join("");
   const { job } = owner;
-
-  if (!relayed.some((chunk) => chunk.type === "text-delta")) {
-    // Nothing reached anyone: answer it here as if it had just been queued, in its old place.
-    await writeReplyState(hot, { ...state, status: "queued" }, ttl);
-    await hot.joinLine(hotKeys.replyLine, replyId, lineScore(job));
-    await deps.jobs.enqueueReply(job);
-    logger.warn({ replyId, deadInstance: owner.instanceId }, "reply of a dead instance queued again here");
-    return "requeued";
+  if (await interruptIfTextStreamed(hot, { job, state, ttlSeconds: ttl })) {
+    logger.warn({ replyId, deadInstance: owner.instanceId }, "reply of a dead instance ended as interrupted");
+    return "interrupted";
   }
+  // Nothing reached anyone: answer it here as if it had just been queued, in its old place.
+  await writeReplyState(hot, { ...state, status: "queued" }, ttl);
+  await hot.joinLine(hotKeys.replyLine, replyId, lineScore(job));
+  await deps.jobs.enqueueReply(job);
+  logger.warn({ replyId, deadInstance: owner.instanceId }, "reply of a dead instance queued again here");
+  return "requeued";
+}
 
+/**
+ * Ends a reply whose attempt died after its text reached the reader (its instance was killed, by
+ * either runner): answering again would repeat that text after itself. What was said is kept,
+ * marked "interrupted", and the reader gets an error and the end. Does nothing, and answers false,
+ * when no text had streamed: the reply can then be answered in full.
+ */
+export async function interruptIfTextStreamed(
+  hot: HotStore,
+  { job, state, ttlSeconds }: { job: ReplyJob; state: ReplyState; ttlSeconds: number },
+): Promise<boolean> {
+  const relayed = (await hot.readRelay(job.replyId, 0)).map((raw) => JSON.parse(raw) as UIMessageChunk);
+  if (!relayed.some((chunk) => chunk.type === "text-delta")) return false;
+  const text = relayed.map((chunk) => (chunk.type === "text-delta" ? chunk.delta : "")).join("");
   const reply: StoredMessage = {
-    id: replyId,
+    id: job.replyId,
     chatId: job.chatId,
     role: "assistant",
     parts: text ? [{ type: "text", text }] : [],
@@ -144,16 +158,15 @@ export async function recoverOrphanedReply(deps: RecoveryDeps, replyId: string):
     model: job.modelId,
     status: "interrupted",
   };
-  await writeUnflushed(hot, job.chatId, Date.now(), () => hot.putMessages(job.chatId, [reply], ttl));
+  await writeUnflushed(hot, job.chatId, Date.now(), () => hot.putMessages(job.chatId, [reply], ttlSeconds));
   const ending: UIMessageChunk[] = [{ type: "error", errorText: INTERRUPTED_MESSAGE }, { type: "finish" }];
-  const writer = new RelayWriter(hot, replyId, ttl);
+  const writer = new RelayWriter(hot, job.replyId, ttlSeconds);
   for (const chunk of ending) writer.write(chunk);
   await writer.close();
-  await hot.leaveLine(hotKeys.replyLine, replyId);
-  await writeReplyState(hot, { ...state, status: "failed", finishedAt: Date.now() }, ttl);
+  await hot.leaveLine(hotKeys.replyLine, job.replyId);
+  await writeReplyState(hot, { ...state, status: "failed", finishedAt: Date.now() }, ttlSeconds);
   await countReplyMetrics(hot, { "replies-failed": 1 });
-  logger.warn({ replyId, deadInstance: owner.instanceId }, "reply of a dead instance ended as interrupted");
-  return "interrupted";
+  return true;
 }
 
 /** How much of the front of the line one sweep looks at: the replies everyone else waits behind. */

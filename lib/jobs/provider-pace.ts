@@ -20,22 +20,20 @@ export function startIntervalMs(limits: LlmLimits): number {
   return Math.ceil(60_000 / startsPerMinute(limits));
 }
 
-/** Longest throttle period considered: a longer one would let a period's allowance bunch up. */
-const MAX_THROTTLE_PERIOD_SECONDS = 10;
-
 /**
- * Inngest's throttle for the same pace. Inngest spaces starts evenly through the period (GCRA)
- * and `burst: 1` lets none start early, so a short period with a few starts in it is the pace
- * itself. Periods are whole seconds: this picks the one (up to 10 s) that comes closest to the
- * allowed rate without exceeding it, e.g. 600/min → 10 per 1 s, 90/min → 3 per 2 s, 7/min → 1 per 9 s.
+ * Inngest's throttle for the same pace. Inngest's throttle (GCRA, whole-second periods) lets a
+ * whole period's `limit` start at once after a quiet spell, on top of the pace, whatever `burst`
+ * says (1 is its minimum, and means one period's worth): `limit` per `period` is not `limit`
+ * evenly spread. So the burst is kept to at most one second's starts, and taken off the minute's
+ * allowance: over any minute, `limit` at once plus `limit` a second stays within the provider's
+ * pace (e.g. 600/min → 9 per 1 s, 120/min → 1 per 1 s, 30/min → 1 per 3 s). The pace is lower than
+ * the provider's, most at low rates, in exchange for never bunching a provider's limit into 429s.
  */
 export function inngestThrottle(limits: LlmLimits): { limit: number; period: `${number}s`; burst: number } {
-  const perSecond = startsPerMinute(limits) / 60;
-  let best = { limit: 1, seconds: Math.max(1, Math.ceil(1 / perSecond)) };
-  for (let seconds = 1; seconds <= MAX_THROTTLE_PERIOD_SECONDS; seconds += 1) {
-    // The epsilon keeps 1.5/s × 2 s at 3 despite float rounding.
-    const limit = Math.floor(perSecond * seconds + 1e-9);
-    if (limit >= 1 && limit / seconds > best.limit / best.seconds) best = { limit, seconds };
-  }
-  return { limit: best.limit, period: `${best.seconds}s`, burst: 1 };
+  const perMinute = startsPerMinute(limits);
+  // limit + 60 × limit ≤ perMinute, with a one-second period.
+  if (perMinute >= 61) return { limit: Math.floor(perMinute / 61), period: "1s", burst: 1 };
+  // One at a time: one start plus 60 / period starts within a minute; below 2 a minute, half the pace.
+  const seconds = Math.ceil(60 / Math.max(perMinute - 1, perMinute / 2));
+  return { limit: 1, period: `${seconds}s`, burst: 1 };
 }
