@@ -17,13 +17,21 @@ import { startProviderDouble, type ProviderDouble } from "@/lib/testing/provider
 
 const ERROR_TEXT = "The model stopped before finishing this answer.";
 const metadata = { createdAt: 1, model: "m" };
+const MAX_OUTPUT_TOKENS = 1_000;
 
 const question = (text: string, id = "q1"): ChatUIMessage => ({ id, role: "user", parts: [{ type: "text", text }] });
 
 /** What the job relayed and stored before: the SDK's chunks and the message it built from them. */
 async function viaSdk(model: LanguageModelV4, history: ChatUIMessage[], signal = new AbortController().signal) {
   let parts: ChatUIMessage["parts"] = [];
-  const result = streamText({ model, messages: await convertToModelMessages(history), abortSignal: signal, maxRetries: 0, onError: () => undefined });
+  const result = streamText({
+    model,
+    messages: await convertToModelMessages(history),
+    abortSignal: signal,
+    maxRetries: 0,
+    maxOutputTokens: MAX_OUTPUT_TOKENS,
+    onError: () => undefined,
+  });
   const stream = result.toUIMessageStream<ChatUIMessage>({
     generateMessageId: () => "reply-1",
     messageMetadata: ({ part }) => (part.type === "start" ? metadata : undefined),
@@ -39,7 +47,7 @@ async function viaSdk(model: LanguageModelV4, history: ChatUIMessage[], signal =
 }
 
 async function viaModelStream(model: LanguageModelV4, history: ChatUIMessage[], signal = new AbortController().signal) {
-  const { chunks: stream, outcome } = streamModelReply(model, { history, signal, messageId: "reply-1", metadata, errorText: ERROR_TEXT });
+  const { chunks: stream, outcome } = streamModelReply(model, { history, signal, messageId: "reply-1", metadata, errorText: ERROR_TEXT, maxOutputTokens: MAX_OUTPUT_TOKENS });
   const chunks: UIMessageChunk[] = [];
   for await (const chunk of stream) chunks.push(chunk);
   return { chunks, parts: outcome.parts, usage: outcome.usage, error: outcome.error };
@@ -188,6 +196,7 @@ describe("a reply read straight from the model's stream", () => {
       messageId: "reply-1",
       metadata,
       errorText: ERROR_TEXT,
+      maxOutputTokens: MAX_OUTPUT_TOKENS,
     });
     const chunks: UIMessageChunk[] = [];
     for await (const chunk of stream) {

@@ -32,6 +32,7 @@ import { countReplyMetrics } from "./reply-metrics";
 import { recordReplyFinished } from "./wait-estimate";
 import { writeUnflushed } from "./write-unflushed";
 import type { ChatMessageMetadata, ChatUIMessage, ReplyJob, ReplyState, ReplyStatus } from "./types";
+import { TIER_POLICIES } from "@/lib/limits/policies";
 
 export interface GenerateReplyDeps {
   config: AppConfig;
@@ -203,6 +204,7 @@ async function streamToRelay(
     messageId: job.replyId,
     metadata: { createdAt: job.enqueuedAt, model: modelId },
     errorText: STOPPED_MIDWAY_MESSAGE,
+    maxOutputTokens: TIER_POLICIES[job.tier].maxOutputTokens,
   });
 
   const held: UIMessageChunk[] = [];

@@ -25,6 +25,8 @@ export interface ModelReplyOptions {
   metadata: ChatMessageMetadata;
   /** What the reader is told when the model fails; the provider's error goes to `outcome.error`. */
   errorText: string;
+  /** The provider stops the reply here (the sender's plan, lib/limits/policies.ts). */
+  maxOutputTokens: number;
 }
 
 export interface ModelReplyOutcome {
@@ -50,7 +52,7 @@ export function streamModelReply(
   const outcome: ModelReplyOutcome = { parts: [] };
   // Called now, not on the first read: the request is on its way while the caller gets ready. In
   // an async function, so a provider that throws rather than rejects fails the same way.
-  const call = (async () => model.doStream({ prompt: toModelPrompt(options.history), abortSignal: options.signal }))();
+  const call = (async () => model.doStream({ prompt: toModelPrompt(options.history), abortSignal: options.signal, maxOutputTokens: options.maxOutputTokens }))();
   // Awaited by the chunks; a failure before that is reported there, not as unhandled.
   call.catch(() => undefined);
   return { chunks: replyChunks(call, options, outcome), outcome };

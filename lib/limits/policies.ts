@@ -15,6 +15,8 @@ export interface TierPolicy {
   tokensPerDay: number;
   /** Characters per message; MAX_MESSAGE_LENGTH caps every tier, whatever this says. */
   maxMessageLength: number;
+  /** Tokens one reply may have: sent to the provider as its output cap, so no reply runs unbounded. */
+  maxOutputTokens: number;
 }
 
 export const TIER_POLICIES = {
@@ -24,6 +26,7 @@ export const TIER_POLICIES = {
     messagesPerDay: 30,
     tokensPerDay: 30_000,
     maxMessageLength: 2_000,
+    maxOutputTokens: 1_000,
   },
   free: {
     messagesPerMinute: 10,
@@ -31,6 +34,7 @@ export const TIER_POLICIES = {
     messagesPerDay: 200,
     tokensPerDay: 200_000,
     maxMessageLength: 4_000,
+    maxOutputTokens: 2_000,
   },
   pro: {
     messagesPerMinute: 30,
@@ -38,6 +42,7 @@ export const TIER_POLICIES = {
     messagesPerDay: 2_000,
     tokensPerDay: 2_000_000,
     maxMessageLength: 16_000,
+    maxOutputTokens: 4_000,
   },
   admin: {
     messagesPerMinute: 60,
@@ -45,6 +50,7 @@ export const TIER_POLICIES = {
     messagesPerDay: 10_000,
     tokensPerDay: 10_000_000,
     maxMessageLength: 32_000,
+    maxOutputTokens: 8_000,
   },
 } as const satisfies Record<Tier, TierPolicy>;
 

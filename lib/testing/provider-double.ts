@@ -164,6 +164,9 @@ const chatRequestSchema = z.looseObject({
   messages: z.array(z.looseObject({ role: z.string(), content: contentSchema })).min(1),
   stream: z.boolean().nullish(),
   stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),
+  /** The caller's output cap: the reply stops there with finish_reason "length", as OpenAI's does. */
+  max_tokens: z.number().int().positive().nullish(),
+  max_completion_tokens: z.number().int().positive().nullish(),
 });
 
 type ChatRequest = z.infer<typeof chatRequestSchema>;
@@ -245,6 +248,7 @@ interface CapExceeded {
 interface Plan {
   model: string;
   pieces: string[];
+  finishReason: "stop" | "length";
   promptTokens: number;
   stream: boolean;
   includeUsage: boolean;
@@ -365,7 +369,9 @@ export async function startProviderDouble(options: ProviderDoubleOptions = {}): 
     const text = behaviour.reply
       ? behaviour.reply({ messages, model: request.model })
       : echoReply(lastUser, behaviour.tokensPerReply);
-    const pieces = splitTokens(text);
+    const allPieces = splitTokens(text);
+    const outputCap = request.max_completion_tokens ?? request.max_tokens ?? allPieces.length;
+    const pieces = allPieces.slice(0, outputCap);
     const promptTokens = messages.reduce((sum, message) => sum + countTokens(message.content), 0);
 
     const now = Date.now();
@@ -396,6 +402,7 @@ export async function startProviderDouble(options: ProviderDoubleOptions = {}): 
     const plan: Plan = {
       model: request.model,
       pieces,
+      finishReason: pieces.length < allPieces.length ? "length" : "stop",
       promptTokens,
       stream: request.stream === true,
       includeUsage: request.stream_options?.include_usage === true,
@@ -451,7 +458,7 @@ export async function startProviderDouble(options: ProviderDoubleOptions = {}): 
             index: 0,
             message: { role: "assistant", content: plan.pieces.join(""), refusal: null },
             logprobs: null,
-            finish_reason: "stop",
+            finish_reason: plan.finishReason,
           },
         ],
         usage: usage(plan),
@@ -478,7 +485,7 @@ export async function startProviderDouble(options: ProviderDoubleOptions = {}): 
     };
     // With include_usage, OpenAI puts "usage": null on every chunk and the totals on one extra chunk at the end.
     const usageField = plan.includeUsage ? { usage: null } : {};
-    const event = (delta: object, finishReason: "stop" | null = null) =>
+    const event = (delta: object, finishReason: Plan["finishReason"] | null = null) =>
       `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }], ...usageField })}\n\n`;
 
     res.write(event({ role: "assistant", content: "", refusal: null }));
@@ -487,7 +494,7 @@ export async function startProviderDouble(options: ProviderDoubleOptions = {}): 
       res.write(event({ content: piece }));
       stats.completionTokens += 1;
     }
-    res.write(event({}, "stop"));
+    res.write(event({}, plan.finishReason));
     if (plan.includeUsage) res.write(`data: ${JSON.stringify({ ...base, choices: [], usage: usage(plan) })}\n\n`);
     res.end("data: [DONE]\n\n");
     return true;

@@ -108,7 +108,8 @@ export default async function AdminConfigPage() {
                 <th className="py-1 pr-3 text-right font-medium">Burst</th>
                 <th className="py-1 pr-3 text-right font-medium">Per day</th>
                 <th className="py-1 pr-3 text-right font-medium">Tokens per day</th>
-                <th className="py-1 text-right font-medium">Longest message</th>
+                <th className="py-1 pr-3 text-right font-medium">Longest message</th>
+                <th className="py-1 text-right font-medium">Longest reply (tokens)</th>
               </tr>
             </thead>
             <tbody>
@@ -121,7 +122,8 @@ export default async function AdminConfigPage() {
                   </td>
                   <td className="py-1.5 pr-3 text-right tabular-nums">{count(policy.messagesPerDay)}</td>
                   <td className="py-1.5 pr-3 text-right tabular-nums">{count(policy.tokensPerDay)}</td>
-                  <td className="py-1.5 text-right tabular-nums">{count(Math.min(policy.maxMessageLength, view.chat.maxMessageLength))}</td>
+                  <td className="py-1.5 pr-3 text-right tabular-nums">{count(Math.min(policy.maxMessageLength, view.chat.maxMessageLength))}</td>
+                  <td className="py-1.5 text-right tabular-nums">{count(policy.maxOutputTokens)}</td>
                 </tr>
               ))}
             </tbody>
