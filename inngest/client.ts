@@ -18,6 +18,9 @@ export const replyRequested = eventType("chat/reply.requested", {
 
 export const flushRequested = eventType("chat/flush.requested");
 
+/** Below the `maxDuration` (300 s) that app/api/inngest and the reply routes export. */
+export const CHECKPOINT_MAX_RUNTIME_SECONDS = 240;
+
 function createClient() {
   const config = getConfig();
   const jobs = config.jobs.driver === "inngest" ? config.jobs : undefined;
@@ -30,7 +33,9 @@ function createClient() {
     baseUrl: jobs?.baseUrl,
     // Servers that predate checkpointing (self-hosted Inngest 1.12, the one the test suite builds)
     // fail every run that ends with it on: "run complete not implemented".
-    checkpointing: jobs?.checkpointing ?? true,
+    // A run checkpoints within one request for up to 240 s, then goes on asynchronously: below the
+    // 300 s maxDuration of the routes that run jobs, so the platform never cuts a run mid-step.
+    checkpointing: (jobs?.checkpointing ?? true) && { maxRuntime: `${CHECKPOINT_MAX_RUNTIME_SECONDS}s` },
     // The app's structured log (and its LOG_LEVEL) rather than Inngest's console logger.
     logger,
   });

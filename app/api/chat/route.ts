@@ -8,6 +8,10 @@ import { clientIpFrom } from "@/lib/limits/client-ip";
 import { parseJsonBody, route } from "@/lib/http/route";
 import { getServices } from "@/lib/services";
 
+// How long the platform lets this function run (Vercel reads it; Next needs a literal here). The
+// Inngest client's checkpointing.maxRuntime (inngest/client.ts) stays below it.
+export const maxDuration = 300;
+
 export const POST = route("chat.send", async (request, context) => {
   const services = await getServices();
   const viewer = await requireViewer(services, request.headers);

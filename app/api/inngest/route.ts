@@ -9,6 +9,10 @@ import { getConfig } from "@/lib/config";
 import { notFound } from "@/lib/errors";
 import { route } from "@/lib/http/route";
 
+// How long the platform lets this function run (Vercel reads it; Next needs a literal here). The
+// Inngest client's checkpointing.maxRuntime (inngest/client.ts) stays below it.
+export const maxDuration = 300;
+
 const handlers = serve({ client: inngest, functions });
 
 type Handler = (request: NextRequest, context: unknown) => Promise<Response>;

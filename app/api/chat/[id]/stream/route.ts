@@ -7,6 +7,10 @@ import { idSchema, streamQuerySchema } from "@/lib/chat/schemas";
 import { parseWith, route } from "@/lib/http/route";
 import { getServices } from "@/lib/services";
 
+// How long the platform lets this function run (Vercel reads it; Next needs a literal here). The
+// Inngest client's checkpointing.maxRuntime (inngest/client.ts) stays below it.
+export const maxDuration = 300;
+
 export const GET = route<{ id: string }>("chat.resume", async (request, context, params) => {
   const services = await getServices();
   const viewer = await requireViewer(services, request.headers);
