@@ -6,6 +6,7 @@
  * in-process twin; what an operator sees is the admin API's usage of a user.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { recordTokenUsage } from "@/lib/limits/chat-allowance";
 import { TIER_POLICIES } from "@/lib/limits/policies";
 import type { DriverSet } from "./app-services";
 import { startRouteApp, type RouteApp } from "./route-app";
@@ -15,9 +16,11 @@ import { waitFor } from "./wait-for";
 import { uniqueSuffix } from "./scratch";
 
 const ADMIN_EMAIL = "usage-admin@example.test";
-/** One reply is a guest's whole day of tokens: the next message meets the quota. */
-const WHOLE_DAY_REPLY_WORDS = TIER_POLICIES.guest.tokensPerDay;
+/** As long as a guest's reply may be (its plan's output cap). */
+const LONGEST_REPLY_WORDS = TIER_POLICIES.guest.maxOutputTokens;
 const SHORT_REPLY_WORDS = 5;
+/** Spent by earlier replies, so that one more longest reply takes the guest past its day's tokens. */
+const SPENT_EARLIER = TIER_POLICIES.guest.tokensPerDay - LONGEST_REPLY_WORDS / 2;
 
 export function usageRecordingSuite(drivers: DriverSet): void {
   let app: RouteApp;
@@ -53,28 +56,37 @@ export function usageRecordingSuite(drivers: DriverSet): void {
     return (await response.json()).replies.completed;
   }
 
-  /** A guest whose first message got a reply as long as a guest's daily token quota. */
-  async function guestWithWholeDayReply(prompt: string) {
+  /** A guest whose message got a reply as long as a guest's reply may be. */
+  async function guestWithLongestReply(prompt: string) {
     const guest = await startGuest(app);
-    app.provider.setOptions({ tokensPerReply: WHOLE_DAY_REPLY_WORDS });
+    return { ...guest, ...(await replyTo(guest, prompt)) };
+  }
+
+  /** Sends `prompt` and reads a reply as long as a guest's may be, until its job has finished. */
+  async function replyTo(guest: { client: RouteClient }, prompt: string): Promise<{ tokensSpent: number }> {
+    app.provider.setOptions({ tokensPerReply: LONGEST_REPLY_WORDS });
     const [tokensBefore, completedBefore] = [providerTokens(), await completedReplies()];
     const response = await sendMessage(app, guest.client, { text: prompt });
     expect(response.status).toBe(200);
-    expect(await response.text()).toContain(`word${WHOLE_DAY_REPLY_WORDS}`);
+    expect(await response.text()).toContain(`word${LONGEST_REPLY_WORDS}`);
     app.provider.setOptions({ tokensPerReply: SHORT_REPLY_WORDS });
     // The reader has the whole reply a moment before its job has charged the tokens and filled
     // the reply cache; the job counts the reply as completed once it has done both.
     expect(await waitFor("the reply job to count the reply as completed", completedReplies, (completed) => completed > completedBefore)).toBe(completedBefore + 1);
-    return { ...guest, tokensSpent: providerTokens() - tokensBefore };
+    return { tokensSpent: providerTokens() - tokensBefore };
   }
 
   describe("Tokens are counted when a reply finishes", () => {
     it("charges the reply's prompt and answer tokens to the sender: the admin API shows them, and a spent quota refuses the next message before any model call", async () => {
-      const guest = await guestWithWholeDayReply(`Tell me everything ${uniqueSuffix()}`);
-      expect(guest.tokensSpent).toBeGreaterThanOrEqual(TIER_POLICIES.guest.tokensPerDay);
+      // The day's earlier replies, counted by the same function a finished reply calls.
+      const guest = await startGuest(app);
+      await recordTokenUsage(app.services, { userId: guest.userId, tier: "guest", tokens: SPENT_EARLIER });
+      const reply = await replyTo(guest, `Tell me everything ${uniqueSuffix()}`);
+      expect(SPENT_EARLIER + reply.tokensSpent).toBeGreaterThanOrEqual(TIER_POLICIES.guest.tokensPerDay);
 
-      // What the operator sees: the tokens the provider reported for this reply, once it finished.
-      expect(await usageToday(guest.userId)).toEqual({ messages: 1, tokens: guest.tokensSpent });
+      // What the operator sees: the tokens the provider reported for this reply, once it finished
+      // (the admin API counts stored replies; the earlier spend lives in the quota only).
+      expect(await usageToday(guest.userId)).toEqual({ messages: 1, tokens: reply.tokensSpent });
 
       // What the user meets: the day's token allowance is gone.
       const callsBefore = app.provider.stats().requests;
@@ -89,17 +101,17 @@ export function usageRecordingSuite(drivers: DriverSet): void {
   describe("a reply served from the reply cache counts as a message but spends no tokens", () => {
     it("serves the cached reply without a model call, counts the message, and leaves the sender's token quota whole", async () => {
       const prompt = `What is the longest river ${uniqueSuffix()}?`;
-      const first = await guestWithWholeDayReply(prompt);
+      const first = await guestWithLongestReply(prompt);
       const callsBefore = app.provider.stats().requests;
 
       const second = await startGuest(app);
       const cached = await sendMessage(app, second.client, { text: prompt });
       expect(cached.status).toBe(200);
       expect(cached.headers.get("x-messages-remaining-today")).toBe(String(TIER_POLICIES.guest.messagesPerDay - 1));
-      expect(await cached.text()).toContain(`word${WHOLE_DAY_REPLY_WORDS}`);
+      expect(await cached.text()).toContain(`word${LONGEST_REPLY_WORDS}`);
       expect(app.provider.stats().requests).toBe(callsBefore);
 
-      // The same reply cost its first sender a whole day of tokens, and this sender none.
+      // The same reply cost its first sender its tokens, and this sender none.
       expect(await usageToday(first.userId)).toEqual({ messages: 1, tokens: first.tokensSpent });
       expect(await usageToday(second.userId)).toEqual({ messages: 1, tokens: 0 });
       const next = await sendMessage(app, second.client, { text: `and the shortest ${uniqueSuffix()}?` });
