@@ -10,6 +10,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "../generated/prisma/client";
+import { claimDataDir, releaseDataDir } from "./data-dir-lock";
 import { applyMigrations, pgExecutor, pgliteExecutor } from "./migrate";
 
 export type DatabaseOptions =
@@ -54,6 +55,7 @@ function createPostgresDatabase(options: { url: string; poolMax?: number }): Dat
 }
 
 async function createPgliteDatabase(options: { dataDir: string }): Promise<Database> {
+  claimDataDir(options.dataDir);
   await mkdir(options.dataDir, { recursive: true });
   const pglite = await PGlite.create(options.dataDir);
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
@@ -68,6 +70,7 @@ async function createPgliteDatabase(options: { dataDir: string }): Promise<Datab
       await prisma.$disconnect();
       // The adapter does not own the instance it was given.
       if (!pglite.closed) await pglite.close();
+      releaseDataDir(options.dataDir);
     },
   };
 }
