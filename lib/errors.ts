@@ -19,6 +19,7 @@ const STATUS_BY_CODE = {
   hot_store_unavailable: 503,
   database_unavailable: 503,
   limiter_unavailable: 503,
+  jobs_unavailable: 503,
   internal_error: 500,
 } as const;
 

@@ -117,9 +117,9 @@ export function OverviewDashboard({ initial }: { initial: Overview }) {
         <StatCard
           label="Flush backlog"
           value={count(flush.backlog)}
-          detail={`chats · lag ${seconds(flush.lagMs)} · ${count(flush.failures)} failed runs`}
+          detail={`chats · lag ${seconds(flush.lagMs)} · ${count(flush.failures)} failed runs · ${count(flush.setAside)} set aside`}
           testId="overview-flush-backlog"
-          tone={flush.failures > 0 && flush.backlog > 0 ? "warning" : "normal"}
+          tone={(flush.failures > 0 && flush.backlog > 0) || flush.setAside > 0 ? "warning" : "normal"}
         />
       </section>
 

@@ -65,7 +65,9 @@ export async function renderMetrics(overview: Overview): Promise<{ contentType: 
   gauge("flush_backlog_chats", "Chats with writes Postgres does not have yet.", overview.flush.backlog);
   gauge("flush_lag_seconds", "Age of the oldest write Postgres does not have yet.", overview.flush.lagMs / 1000);
   counter("flush_runs_total", "Write-behind flush runs.", overview.flush.runs);
-  counter("flush_failures_total", "Flush runs that failed.", overview.flush.failures);
+  counter("flush_failures_total", "Flush runs that failed or set chats aside.", overview.flush.failures);
+  counter("flush_chats_rejected_total", "Chats Postgres refused for their content.", overview.flush.chatsRejected);
+  gauge("flush_set_aside_chats", "Chats the flush set aside after Postgres refused them.", overview.flush.setAside);
   counter("flush_rows_written_total", "Message rows the flush inserted.", overview.flush.rowsWritten);
 
   const errors = labelledCounter("errors_total", "Error responses by code.", ["code"]);

@@ -4,6 +4,7 @@
  */
 import type { HotStore } from "@/lib/hot/hot-store";
 import { logger } from "@/lib/log";
+import { countSetAside } from "./flush-set-aside";
 
 export const FLUSH_COUNTERS = [
   "flush-runs",
@@ -25,10 +26,15 @@ export interface FlushFigures {
   transactions: number;
   /** Message rows inserted; messages Postgres already had are not counted. */
   rowsWritten: number;
-  /** Runs that ended in an error (Postgres or the hot store unreachable, most likely). */
+  /**
+   * Runs that ended in an error (Postgres or the hot store unreachable, most likely), or that set
+   * chats aside: either way history did not reach Postgres, and an alert on this sees both.
+   */
   failures: number;
   /** Chats Postgres refused for their content, each time a run tried; see the error log. */
   chatsRejected: number;
+  /** Chats set aside now after Postgres refused them (lib/chat/flush-set-aside.ts). */
+  setAside: number;
   transactionsPerRun: number;
   rowsPerTransaction: number;
   /** Chats with writes Postgres does not have yet. */
@@ -46,7 +52,7 @@ export async function recordFlush(
     "flush-runs": 1,
     "flush-transactions": run.transactions,
     "flush-rows-written": run.messagesWritten,
-    "flush-failures": run.failed ? 1 : 0,
+    "flush-failures": run.failed || run.rejected > 0 ? 1 : 0,
     "flush-chats-rejected": run.rejected,
   };
   const increments = Object.entries(amounts).filter(([, by]) => by > 0) as [FlushCounter, number][];
@@ -56,9 +62,10 @@ export async function recordFlush(
 }
 
 export async function readFlushFigures(hot: HotStore, now = Date.now()): Promise<FlushFigures> {
-  const [[runs, transactions, rowsWritten, failures, chatsRejected], { count, oldestSince }] = await Promise.all([
+  const [[runs, transactions, rowsWritten, failures, chatsRejected], { count, oldestSince }, setAside] = await Promise.all([
     hot.getCounters(FLUSH_COUNTERS.map(flushCounterKey)),
     hot.unflushedStats(),
+    countSetAside(hot, now),
   ]);
   return {
     runs,
@@ -66,6 +73,7 @@ export async function readFlushFigures(hot: HotStore, now = Date.now()): Promise
     rowsWritten,
     failures,
     chatsRejected,
+    setAside,
     transactionsPerRun: runs > 0 ? transactions / runs : 0,
     rowsPerTransaction: transactions > 0 ? rowsWritten / transactions : 0,
     backlog: count,

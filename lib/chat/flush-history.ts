@@ -10,6 +10,11 @@
  *   (two instances flushing at once, a crash between commit and clearing) inserts nothing twice.
  * - Deletions leave tombstones the flush honours after its commit (lib/chat/tombstones.ts), so a
  *   chat or message deleted while a flush was in flight is not written back.
+ *
+ * Why one bad chat cannot stall the others: a chat Postgres refuses for its content (its user was
+ * deleted, say) is set aside (lib/chat/flush-set-aside.ts): its mark is cleared, so the next run
+ * does not meet it again at the front of the line, and it stays in the hot store, listed and
+ * counted for the operator. A later write to it marks it again and it is tried again.
  */
 import type { AppConfig } from "@/lib/config";
 import * as chatsDb from "@/lib/db/chats";
@@ -18,6 +23,7 @@ import { isTransientDatabaseFailure } from "@/lib/errors";
 import type { ChatMeta, HotStore, StoredMessage, UnflushedChat } from "@/lib/hot/hot-store";
 import { logger } from "@/lib/log";
 import { recordFlush } from "./flush-figures";
+import { setAside } from "./flush-set-aside";
 import { readTombstones } from "./tombstones";
 
 export interface FlushResult {
@@ -27,7 +33,7 @@ export interface FlushResult {
   messagesWritten: number;
   /** Batch transactions committed. */
   transactions: number;
-  /** Chats Postgres refused for their content; they stay marked and are logged. */
+  /** Chats Postgres refused for their content; they are set aside and logged. */
   rejected: number;
 }
 
@@ -97,7 +103,7 @@ async function flushBatch({ db, hot }: FlushDeps, marks: UnflushedChat[], timeou
   await Promise.all(outcome.written.map((entry) => undoDeletedWrites({ db, hot }, entry)));
   const rejected = new Set(outcome.rejected.map((entry) => entry.chat.id));
   await Promise.all(
-    marks.filter((mark) => !rejected.has(mark.chatId)).map((mark) => hot.clearUnflushed(mark.chatId, mark.version)),
+    marks.map((mark) => (rejected.has(mark.chatId) ? setAside(hot, mark) : hot.clearUnflushed(mark.chatId, mark.version))),
   );
   return outcome;
 }
@@ -105,7 +111,7 @@ async function flushBatch({ db, hot }: FlushDeps, marks: UnflushedChat[], timeou
 interface BatchOutcome {
   transactions: number;
   written: LoadedChat[];
-  /** Chats Postgres refused; they keep their marks. */
+  /** Chats Postgres refused; they are set aside. */
   rejected: LoadedChat[];
   messages: number;
 }
@@ -115,7 +121,7 @@ const NOTHING_WRITTEN: BatchOutcome = { transactions: 0, written: [], rejected: 
 /**
  * Writes the chats in one transaction. When Postgres refuses the batch for what is in it (a chat
  * whose user is gone, say), the batch is halved until the refused chats stand alone: the others
- * are written, the refused ones stay marked and are logged, and one bad chat cannot hold back
+ * are written, the refused ones are set aside and logged, and one bad chat cannot hold back
  * everyone's history. When Postgres is unreachable or too slow (the transaction ran out of time),
  * the run fails and the batch is tried whole by the next one: halving it would only retry the same
  * slowness many times over and mark good chats as refused.
@@ -131,7 +137,7 @@ async function saveIsolatingRejects(db: Database, chats: LoadedChat[], timeoutMs
   } catch (error) {
     if (isTransientDatabaseFailure(error)) throw error;
     if (chats.length === 1) {
-      logger.error({ err: error, chatId: chats[0].chat.id }, "Postgres refused a chat; it stays in the hot store");
+      logger.error({ err: error, chatId: chats[0].chat.id }, "Postgres refused a chat; it is set aside in the hot store");
       return { ...NOTHING_WRITTEN, rejected: chats };
     }
     const half = Math.ceil(chats.length / 2);

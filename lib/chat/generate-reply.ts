@@ -250,13 +250,14 @@ async function streamToRelay(
 }
 
 /**
- * Ends a reply that will not be generated: its attempts are used up, or its failure is one no
- * retry would fix. The reader gets an error and the end of the stream, and the chat keeps the
+ * Ends a reply that will not be generated: its attempts are used up, its failure is one no
+ * retry would fix, or the job system refused to queue it (lib/chat/send-message.ts). The reader gets an error and the end of the stream, and the chat keeps the
  * reply marked as an error, so nobody is left watching a spinner. Safe to call twice.
  */
 export async function abandonReply(
   { config, hot }: Pick<GenerateReplyDeps, "config" | "hot">,
   job: ReplyJob,
+  errorText = NO_ANSWER_MESSAGE,
 ): Promise<{ status: ReplyStatus }> {
   const ttl = config.chat.hotHistoryTtlSeconds;
   const state = await currentState(hot, job);
@@ -267,7 +268,7 @@ export async function abandonReply(
   const writer = new RelayWriter(hot, job.replyId, ttl);
   const metadata: ChatMessageMetadata = { createdAt: job.enqueuedAt, model: job.modelId, status: "error" };
   writer.write({ type: "start", messageId: job.replyId, messageMetadata: metadata });
-  writer.write({ type: "error", errorText: NO_ANSWER_MESSAGE });
+  writer.write({ type: "error", errorText });
   writer.write({ type: "finish" });
   await writer.close();
   await writeReplyState(hot, { ...state, status: "failed", finishedAt: Date.now() }, ttl);

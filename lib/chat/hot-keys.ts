@@ -13,6 +13,8 @@ export const hotKeys = {
   runnerAlive: (instanceId: string) => `runner-alive:${instanceId}`,
   /** Counter whose first increment wins the recovery of a dead instance's reply. */
   replyRecovery: (replyId: string, deadInstanceId: string) => `reply-recovery:${replyId}:${deadInstanceId}`,
+  /** Chats the flush set aside, by when (lib/chat/flush-set-aside.ts). */
+  flushSetAside: "flush-set-aside",
   /** Reply pipeline totals (lib/chat/reply-metrics.ts), kept without expiry. */
   metric: (name: ReplyMetric) => `metric:${name}`,
 } as const;

@@ -17,6 +17,7 @@ import { readReplyState } from "./reply-state";
 import { deleteChatMessages, getChatForUserOrThrow, getChatMessages } from "./history";
 import { writeUnflushed } from "./write-unflushed";
 import { replayCachedReply } from "./cached-reply";
+import { abandonReply } from "./generate-reply";
 import { hotKeys } from "./hot-keys";
 import { countCacheLookup, readCachedReply, type CacheLookup } from "./reply-cache";
 import type { ReplyJob, ReplyState, Tier } from "./types";
@@ -202,10 +203,21 @@ async function queueReply({ config, hot, jobs }: SendMessageDeps, job: ReplyJob)
   try {
     await jobs.enqueueReply(job);
   } catch (error) {
-    // Nothing will serve it: left in line, it would count ahead of everyone behind it.
-    await hot.leaveLine(hotKeys.replyLine, replyId);
-    throw error;
+    logger.error({ err: error, replyId, chatId }, "the job runner refused a reply");
+    // Nothing will serve it. Left queued, it would count ahead of everyone in line, and a resend
+    // or resume would wait for it until its state expired: it is ended as failed instead, so
+    // both answer at once with the error.
+    await abandonReply({ config, hot }, job, NOT_QUEUED_MESSAGE).catch((abandonError: unknown) =>
+      logger.error({ err: abandonError, replyId }, "could not end a reply the job runner refused"),
+    );
+    throw error instanceof AppError ? error : jobsUnavailable();
   }
+}
+
+const NOT_QUEUED_MESSAGE = "This reply could not be queued. Please send your message again in a moment.";
+
+function jobsUnavailable(): AppError {
+  return new AppError("jobs_unavailable", "Replies can't be queued right now. Please try again in a moment.", { retryAfter: 5 });
 }
 
 /** Asks the chat's reply in progress, if any, to stop; the job sees the flag on any instance. */
