@@ -22,21 +22,20 @@ const cacheKey = (name: string) => `${KEY_PREFIX}${name}`;
 const LONGEST_TTL_SECONDS = 30 * 24 * 60 * 60;
 
 export function hotSessionStorage(hot: HotStore): SecondaryStorage {
-  const key = cacheKey;
   return {
     async get(name) {
       try {
-        return await hot.getValue(key(name));
+        return await hot.getValue(cacheKey(name));
       } catch (error) {
         // better-auth then reads the session from Postgres.
         logger.debug({ err: error }, "session cache unreachable; reading the session from Postgres");
         return null;
       }
     },
-    set: (name, value, ttlSeconds) => hot.setValue(key(name), value, ttlSeconds || LONGEST_TTL_SECONDS),
-    delete: (name) => hot.deleteValue(key(name)),
-    getAndDelete: (name) => hot.takeValue(key(name)),
-    increment: (name, ttlSeconds) => hot.incrCounter(key(name), 1, ttlSeconds),
+    set: (name, value, ttlSeconds) => hot.setValue(cacheKey(name), value, ttlSeconds || LONGEST_TTL_SECONDS),
+    delete: (name) => hot.deleteValue(cacheKey(name)),
+    getAndDelete: (name) => hot.takeValue(cacheKey(name)),
+    increment: (name, ttlSeconds) => hot.incrCounter(cacheKey(name), 1, ttlSeconds),
   };
 }
 

@@ -157,25 +157,34 @@ async function startRedisServer(env: NodeJS.ProcessEnv): Promise<TestService> {
   };
 }
 
-export async function providePostgres(env: NodeJS.ProcessEnv): Promise<TestService> {
-  if (env.TEST_POSTGRES_URL) {
-    const failure = await postgresAnswers(env.TEST_POSTGRES_URL);
-    if (failure) throw new MissingTestDependency(`TEST_POSTGRES_URL does not answer: ${failure}`);
-    return kept(env.TEST_POSTGRES_URL, "PostgreSQL at TEST_POSTGRES_URL");
+/**
+ * The service at `given` (which must answer), else at `fallback` if it answers, else one the run
+ * starts. Something may listen on the default port and still refuse us (a password rule): then
+ * the run starts its own too.
+ */
+async function provide(
+  name: string,
+  { given, givenBy, fallback, fallbackAt }: { given?: string; givenBy: string; fallback: string; fallbackAt: string },
+  answers: (url: string) => Promise<string | undefined>,
+  start: () => Promise<TestService>,
+): Promise<TestService> {
+  if (given) {
+    const failure = await answers(given);
+    if (failure) throw new MissingTestDependency(`${givenBy} does not answer: ${failure}`);
+    return kept(given, `${name} at ${givenBy}`);
   }
-  // Something may listen on 5432 and still refuse us (a password rule): then we start our own.
-  if ((await postgresAnswers(DEFAULT_POSTGRES_URL)) === undefined) return kept(DEFAULT_POSTGRES_URL, "PostgreSQL already on 127.0.0.1:5432");
-  return startEmbeddedPostgres();
+  if ((await answers(fallback)) === undefined) return kept(fallback, `${name} already on ${fallbackAt}`);
+  return start();
 }
 
-export async function provideRedis(env: NodeJS.ProcessEnv): Promise<TestService> {
-  if (env.TEST_REDIS_URL) {
-    const failure = await redisAnswers(env.TEST_REDIS_URL);
-    if (failure) throw new MissingTestDependency(`TEST_REDIS_URL does not answer: ${failure}`);
-    return kept(env.TEST_REDIS_URL, "Redis at TEST_REDIS_URL");
-  }
-  if ((await redisAnswers(DEFAULT_REDIS_URL)) === undefined) return kept(DEFAULT_REDIS_URL, "Redis already on 127.0.0.1:6379");
-  return startRedisServer(env);
+export function providePostgres(env: NodeJS.ProcessEnv): Promise<TestService> {
+  const where = { given: env.TEST_POSTGRES_URL, givenBy: "TEST_POSTGRES_URL", fallback: DEFAULT_POSTGRES_URL, fallbackAt: "127.0.0.1:5432" };
+  return provide("PostgreSQL", where, postgresAnswers, startEmbeddedPostgres);
+}
+
+export function provideRedis(env: NodeJS.ProcessEnv): Promise<TestService> {
+  const where = { given: env.TEST_REDIS_URL, givenBy: "TEST_REDIS_URL", fallback: DEFAULT_REDIS_URL, fallbackAt: "127.0.0.1:6379" };
+  return provide("Redis", where, redisAnswers, () => startRedisServer(env));
 }
 
 /**

@@ -15,7 +15,7 @@ export interface OutboxMessage {
   html: string;
 }
 
-export async function outboxMessages(dir: string): Promise<OutboxMessage[]> {
+async function outboxMessages(dir: string): Promise<OutboxMessage[]> {
   const names = await readdir(dir).catch(() => [] as string[]);
   const files = names.filter((name) => name.endsWith(".json")).sort();
   return Promise.all(files.map(async (name) => JSON.parse(await readFile(path.join(dir, name), "utf8")) as OutboxMessage));
