@@ -106,7 +106,7 @@ export function accountSuite(drivers: DriverSet): void {
   });
 
   describe("DELETE /api/account", () => {
-    it("refuses without a session (401), from a guest (403), with a body that is not JSON (415) and without the account's email (400), deleting nothing", async () => {
+    it("refuses without a session (401), from a guest (403), a body that is not JSON (415), too large (413) or malformed, and without the account's email (400), deleting nothing", async () => {
       await expectError(await deleteAccount(new RouteClient(), { confirm: "x@example.test" }), 401, "unauthorized");
       const guest = await startGuest(app);
       await expectError(await deleteAccount(guest.client, { confirm: "x@example.test" }), 403, "forbidden");
@@ -119,7 +119,13 @@ export function accountSuite(drivers: DriverSet): void {
         headers: { "content-type": "application/x-www-form-urlencoded" },
       });
       await expectError(rawBody, 415, "unsupported_media_type");
-      await expectError(await deleteAccount(user.client, {}), 400, "invalid_request");
+      const rawDelete = (body: string) =>
+        user.client.call(app.routes.account.DELETE, { method: "DELETE", path: "/api/account", rawBody: body, headers: { "content-type": "application/json" } });
+      await expectError(await rawDelete("{ not json"), 400, "invalid_request");
+      await expectError(await rawDelete(JSON.stringify({ confirm: "x".repeat(70_000) })), 413, "payload_too_large");
+      for (const body of [{}, { confirm: 5 }, { confirm: user.email, also: "this" }, [user.email]]) {
+        await expectError(await deleteAccount(user.client, body), 400, "invalid_request");
+      }
       await expectError(await deleteAccount(user.client, { confirm: "someone-else@example.test" }), 400, "invalid_request");
       expect((await listChats(user.client)).status).toBe(200);
     });
