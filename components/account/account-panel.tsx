@@ -55,7 +55,7 @@ export function AccountPanel({ email }: { email: string }) {
         <h2 className="font-medium">Delete your account</h2>
         <p className="text-sm text-muted-foreground">
           Your account, every chat in it and any reply still being written are deleted for good, and you are signed out
-          everywhere. This cannot be undone.
+          everywhere. This cannot be undone, and needs a sign-in within the last day.
         </p>
         <label htmlFor={confirmId} className="text-sm font-medium">
           Type your email address to confirm

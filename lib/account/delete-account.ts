@@ -15,12 +15,22 @@ import { AppError } from "@/lib/errors";
 /** DELETE /api/account: the account's email address, typed again, confirms the deletion. */
 export const deleteAccountSchema = z.strictObject({ confirm: z.string().max(320) });
 
+/**
+ * How recently the session must have signed in, as better-auth asks of its own deletion: a
+ * browser left signed in for days, or a copied cookie, cannot end the account on its own.
+ */
+export const DELETE_SIGN_IN_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+
 export async function deleteAccount(
   deps: { db: Database; auth: Auth },
-  viewer: Pick<Viewer, "userId" | "email" | "isGuest">,
+  viewer: Pick<Viewer, "userId" | "email" | "isGuest" | "signedInAt">,
   { confirm }: z.infer<typeof deleteAccountSchema>,
+  now = Date.now(),
 ): Promise<{ signedOutCookies: string[] }> {
   if (viewer.isGuest) throw new AppError("forbidden", "A guest session has no account to delete.");
+  if (now - viewer.signedInAt > DELETE_SIGN_IN_MAX_AGE_MS) {
+    throw new AppError("forbidden", "You signed in more than a day ago: sign out and in again to delete your account.");
+  }
   if (normalizeEmail(confirm) !== normalizeEmail(viewer.email)) {
     throw new AppError("invalid_request", "To delete your account, confirm with its email address.");
   }

@@ -6,7 +6,8 @@
  * leaves an audit entry that holds none of what the user wrote.
  */
 import { strFromU8, unzipSync } from "fflate";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { DELETE_SIGN_IN_MAX_AGE_MS } from "@/lib/account/delete-account";
 import type { DriverSet } from "./app-services";
 import { startRouteApp, type RouteApp } from "./route-app";
 import { RouteClient } from "./route-client";
@@ -41,6 +42,18 @@ export function accountSuite(drivers: DriverSet): void {
 
   function listChats(client: RouteClient) {
     return client.call(app.routes.chats.GET, { path: "/api/chats" });
+  }
+
+  /** A second session of the account, as another browser would sign in. */
+  async function signInElsewhere(email: string): Promise<RouteClient> {
+    const client = new RouteClient();
+    const response = await client.call(app.routes.auth.POST, {
+      method: "POST",
+      path: "/api/auth/sign-in/email",
+      json: { email, password: TEST_PASSWORD },
+    });
+    expect(response.status).toBe(200);
+    return client;
   }
 
   async function expectError(response: Response, status: number, code: string): Promise<void> {
@@ -134,13 +147,7 @@ export function accountSuite(drivers: DriverSet): void {
       const user = await signUp(app);
       const texts = [`my first secret ${uniqueSuffix()}`, `my second secret ${uniqueSuffix()}`];
       const chatIds = [await chatOf(user, texts[0], { flushed: true }), await chatOf(user, texts[1])];
-      const otherSession = new RouteClient();
-      const signedIn = await otherSession.call(app.routes.auth.POST, {
-        method: "POST",
-        path: "/api/auth/sign-in/email",
-        json: { email: user.email, password: TEST_PASSWORD },
-      });
-      expect(signedIn.status).toBe(200);
+      const otherSession = await signInElsewhere(user.email);
       const stranger = await signUp(app);
       const strangerChat = await chatOf(stranger, `the stranger stays ${uniqueSuffix()}`);
 
@@ -177,6 +184,21 @@ export function accountSuite(drivers: DriverSet): void {
       const theirs = await stranger.client.call(app.routes.chatById.GET, { path: `/api/chats/${strangerChat}`, params: { id: strangerChat } });
       expect(theirs.status).toBe(200);
       await signUp(app, { email: user.email });
+    });
+
+    it("refuses a session that signed in more than a day ago (403), and deletes from one signed in again", async () => {
+      const user = await signUp(app);
+      vi.useFakeTimers({ toFake: ["Date"] });
+      try {
+        vi.setSystemTime(Date.now() + DELETE_SIGN_IN_MAX_AGE_MS + 60_000);
+        await expectError(await deleteAccount(user.client, { confirm: user.email }), 403, "forbidden");
+        expect((await listChats(user.client)).status).toBe(200);
+
+        const again = await signInElsewhere(user.email);
+        expect((await deleteAccount(again, { confirm: user.email })).status).toBe(204);
+      } finally {
+        vi.useRealTimers();
+      }
     });
 
     it("ends a reply still being written: the provider's stream is dropped, not finished", async () => {
