@@ -19,7 +19,7 @@ import type { Database } from "@/lib/db/client";
 import type { HotStore } from "@/lib/hot/hot-store";
 import { logger } from "@/lib/log";
 import type { Mailer } from "@/lib/mail/mailer";
-import { verificationEmail } from "@/lib/mail/verification-email";
+import { changeEmailConfirmation, passwordResetEmail, verificationEmail } from "@/lib/mail/account-mail";
 import { hotSessionStorage } from "./session-storage";
 
 export interface AuthDeps {
@@ -38,6 +38,7 @@ export function createAuth({ config, db, hot, mailer, secret, baseUrl }: AuthDep
   if (origin.hostname === "localhost") trustedOrigins.push(`${origin.protocol}//127.0.0.1:${origin.port}`);
   if (origin.hostname === "127.0.0.1") trustedOrigins.push(`${origin.protocol}//localhost:${origin.port}`);
 
+  const adminPlugin = admin({ defaultRole: "user", adminRoles: ["admin"] });
   const auth = betterAuth({
     appName: "Stampede",
     secret,
@@ -49,7 +50,14 @@ export function createAuth({ config, db, hot, mailer, secret, baseUrl }: AuthDep
     session: { storeSessionInDatabase: true },
     // Stampede limits auth attempts itself (lib/auth/auth-request.ts), with a client IP it can trust.
     rateLimit: { enabled: false },
-    emailAndPassword: { enabled: true, minPasswordLength: 8, maxPasswordLength: 128 },
+    emailAndPassword: {
+      enabled: true,
+      minPasswordLength: 8,
+      maxPasswordLength: 128,
+      // A forgotten password: the link is mailed, and a reset ends every session of the account.
+      sendResetPassword: ({ user, url }) => mailer.send(passwordResetEmail({ to: user.email, name: user.name, url })),
+      revokeSessionsOnPasswordReset: true,
+    },
     emailVerification: {
       sendOnSignUp: true,
       sendVerificationEmail: ({ user, url }) => mailer.send(verificationEmail({ to: user.email, name: user.name, url })),
@@ -69,6 +77,14 @@ export function createAuth({ config, db, hot, mailer, secret, baseUrl }: AuthDep
       },
     },
     user: {
+      // A verified account's current address approves the change first (a stolen session cannot
+      // move the account); then the new address is mailed a link and replaces the old one only
+      // once that link is followed, so the account's address stays verified.
+      changeEmail: {
+        enabled: true,
+        sendChangeEmailConfirmation: ({ user, newEmail, url }) =>
+          mailer.send(changeEmailConfirmation({ to: user.email, name: user.name, newEmail, url })),
+      },
       additionalFields: {
         tier: { type: "string", required: false, defaultValue: "free", input: false },
       },
@@ -104,7 +120,16 @@ export function createAuth({ config, db, hot, mailer, secret, baseUrl }: AuthDep
           });
         },
       }),
-      admin({ defaultRole: "user", adminRoles: ["admin"] }),
+      adminPlugin,
+    ],
+    disabledPaths: [
+      // Roles, bans and removals go through /api/admin/*, which validates them and writes the
+      // audit log; the plugin's own endpoints would take any role ("superuser") and impersonate
+      // users unaudited. The plugin stays for its fields and for refusing banned users.
+      ...Object.values(adminPlugin.endpoints).map((endpoint) => endpoint.path),
+      // Unused by Stampede: a password oracle for anyone holding a session, and a session writer.
+      "/verify-password",
+      "/update-session",
     ],
   });
   return auth;
