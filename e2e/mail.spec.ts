@@ -40,6 +40,7 @@ test("resets a forgotten password by the link mailed over SMTP, then signs in wi
 
   await page.goto("/sign-in");
   await page.getByRole("link", { name: "Forgot your password?" }).click();
+  await expect(page.getByRole("heading", { name: "Reset your password" })).toBeVisible();
   await page.getByLabel("Email").fill(account.email);
   await page.getByRole("button", { name: "Send the link" }).click();
   await expect(page.getByTestId("auth-done")).toContainText(account.email);

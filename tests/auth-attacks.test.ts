@@ -7,7 +7,8 @@
  * - twenty wrong passwords from twenty other addresses do not stop the owner signing in from theirs;
  * - better-auth's admin plugin endpoints (impersonation, any role string) are not reachable: an
  *   admin goes through /api/admin/*, which validates and audits;
- * - every route better-auth mounts is either one Stampede means to serve or refused.
+ * - every route better-auth mounts is either one Stampede means to serve or refused;
+ * - the development outbox page, whose links reset passwords, is off in production.
  *
  * Needs a production build: run `npm run build` first (`npm test` builds before it tests).
  */
@@ -147,6 +148,14 @@ describe("no side doors through better-auth's admin plugin", () => {
       expect({ path, status: (await statusAndCode(await admin.post(server.url, path, body))).status }).toEqual({ path, status: 404 });
     }
     expect((await signIn(newUser(), victim.email, PASSWORD)).status).toBe(200);
+  });
+});
+
+describe("the development outbox page", () => {
+  it("answers 404 on a production server, whose outbox may hold password reset links", async () => {
+    const response = await fetch(`${server.url}/dev/outbox`);
+    await response.arrayBuffer();
+    expect(response.status).toBe(404);
   });
 });
 

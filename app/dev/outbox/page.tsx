@@ -4,7 +4,7 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { Fragment } from "react";
-import { ThemeToggle } from "@/components/ui/theme-toggle";
+import { AuthPage } from "@/components/auth/auth-page";
 import { getConfig } from "@/lib/config";
 import { readOutbox } from "@/lib/mail/outbox-mailer";
 
@@ -32,35 +32,29 @@ export default async function OutboxPage() {
   if (config.env === "production") notFound();
   const messages = config.mail.driver === "outbox" ? (await readOutbox(config.mail.dir)).reverse() : [];
   return (
-    <div className="flex min-h-dvh flex-col">
-      <header className="flex h-14 items-center justify-between px-4">
-        <span className="font-semibold">Stampede</span>
-        <ThemeToggle />
-      </header>
-      <main id="main" tabIndex={-1} className="mx-auto w-full max-w-3xl px-4 py-6 focus:outline-none">
-        <h1 className="text-2xl font-semibold tracking-tight">Outbox</h1>
-        <p className="mt-1 text-sm text-muted-foreground">
-          {config.mail.driver === "outbox"
-            ? `Mail this server would have sent, kept in ${config.mail.dir}. Development only.`
-            : "This server sends its mail over SMTP (SMTP_URL): nothing is kept here."}
-        </p>
-        {config.mail.driver === "outbox" && messages.length === 0 && (
-          <p className="mt-6 text-sm text-muted-foreground">No mail yet. Sign up, or ask for a password reset, and it appears here.</p>
-        )}
-        <ol className="mt-6 flex flex-col gap-4">
-          {messages.map((message, index) => (
-            <li key={`${index}-${message.date}`} data-testid="outbox-message" className="rounded-md border border-border p-4">
-              <p className="font-medium">{message.subject}</p>
-              <p className="text-xs text-muted-foreground">
-                To {message.to} · <time dateTime={message.date}>{new Date(message.date).toUTCString()}</time>
-              </p>
-              <p className="mt-3 whitespace-pre-wrap text-sm">
-                <Linked text={message.text} />
-              </p>
-            </li>
-          ))}
-        </ol>
-      </main>
-    </div>
+    <AuthPage wide>
+      <h1 className="text-2xl font-semibold tracking-tight">Outbox</h1>
+      <p className="mt-1 text-sm text-muted-foreground">
+        {config.mail.driver === "outbox"
+          ? `Mail this server would have sent, kept in ${config.mail.dir}. Development only.`
+          : "This server sends its mail over SMTP (SMTP_URL): nothing is kept here."}
+      </p>
+      {config.mail.driver === "outbox" && messages.length === 0 && (
+        <p className="mt-6 text-sm text-muted-foreground">No mail yet. Sign up, or ask for a password reset, and it appears here.</p>
+      )}
+      <ol className="mt-6 flex flex-col gap-4">
+        {messages.map((message, index) => (
+          <li key={`${index}-${message.date}`} data-testid="outbox-message" className="rounded-md border border-border p-4">
+            <p className="font-medium">{message.subject}</p>
+            <p className="text-xs text-muted-foreground">
+              To {message.to} · <time dateTime={message.date}>{new Date(message.date).toUTCString()}</time>
+            </p>
+            <p className="mt-3 whitespace-pre-wrap text-sm">
+              <Linked text={message.text} />
+            </p>
+          </li>
+        ))}
+      </ol>
+    </AuthPage>
   );
 }
