@@ -7,6 +7,11 @@
  * unlocks is the admin role for ADMIN_EMAIL: sign-up takes any address unchecked, so the role
  * is granted when that address is verified in a session of the same account, not when someone
  * signs up with it.
+ *
+ * Recovery goes through better-auth's own flows, mailed through the same port: a reset link for a
+ * forgotten password, a change of password that asks for the current one, and a change of email
+ * that the current address approves and the new one verifies. Its admin plugin's endpoints are
+ * off: /api/admin/* is the one audited way to change roles, bans and users.
  */
 import { betterAuth } from "better-auth";
 import { prismaAdapter } from "better-auth/adapters/prisma";
