@@ -7,6 +7,7 @@ import { AppError } from "@/lib/errors";
 import { IORedisRequester, createTcpRedisClient } from "@/lib/hot/redis-requester";
 import { logger } from "@/lib/log";
 import { accountKey, admitAuthAttempt, type AuthAttempt } from "@/lib/limits/auth-attempts";
+import { UNKNOWN_CLIENT_IP } from "@/lib/limits/client-ip";
 import { checkChatAllowance, recordTokenUsage, type ChatAllowanceRequest } from "@/lib/limits/chat-allowance";
 import { unanswered, type Limiter } from "@/lib/limits/limiter";
 import { limiterFailureCounts } from "@/lib/limits/limiter-failures";
@@ -346,6 +347,12 @@ describe("auth attempts", () => {
     expect(error.message).toContain("for this account from your network");
     expect(error.details?.retryAfter).toBeLessThanOrEqual(15 * 60);
     await expect(admitAuthAttempt(deps, { clientIp: "192.0.2.11", action: { kind: "sign-in", email: "ada@example.test" } })).resolves.toMatchObject({ delayMs: 0 });
+  });
+
+  it("never refuses an account's sign-ins when the client address is unknown (no trusted proxy): one address for all would lock owners out", async () => {
+    const deps = freshDeps();
+    for (let i = 0; i < 5; i++) await signIn(deps, UNKNOWN_CLIENT_IP, "ada@example.test", "wrong-password");
+    await expect(admitAuthAttempt(deps, { clientIp: UNKNOWN_CLIENT_IP, action: { kind: "sign-in", email: "ada@example.test" } })).resolves.toBeDefined();
   });
 
   it("slows an account's sign-ins down past 10 failures from every address together, and refuses none", async () => {

@@ -11,6 +11,7 @@
  */
 import { createHash } from "node:crypto";
 import { normalizeEmail } from "@/lib/config";
+import { UNKNOWN_CLIENT_IP } from "./client-ip";
 import { AUTH_ATTEMPT_POLICY, type LimitRuleName } from "./policies";
 import { describeWait, enforceLimits, giveBack, rateLimitHeaders, type LimitCheck, type LimitDeps } from "./enforce-limits";
 
@@ -60,7 +61,9 @@ function checksFor({ clientIp, action }: AuthAttempt): LimitCheck[] {
     case "sign-in":
       return [
         spend("auth.sign-in-failures-per-ip", clientIp, "Too many failed sign-ins from your network."),
-        ...(action.email
+        // Without a client address (no trusted proxy) this would be a per-account lockout that any
+        // stranger could trigger: the account-wide backstop slows such guessing down instead.
+        ...(action.email && clientIp !== UNKNOWN_CLIENT_IP
           ? [
               spend(
                 "auth.sign-in-failures-per-account-and-ip",
