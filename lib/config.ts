@@ -138,9 +138,10 @@ export type ModelDriver = "openai-compatible" | "openai" | "anthropic" | "gatewa
 
 /**
  * Where a request's client IP is read from (lib/limits/client-ip.ts): Vercel's own header, the
- * entry the nearest trusted proxies appended to X-Forwarded-For, or nowhere (no trusted proxy).
+ * entry the nearest trusted proxies appended to X-Forwarded-For, or the connection itself (no
+ * trusted proxy).
  */
-export type ClientIpSource = { from: "x-real-ip" } | { from: "x-forwarded-for"; trustedHops: number } | { from: "nowhere" };
+export type ClientIpSource = { from: "x-real-ip" } | { from: "x-forwarded-for"; trustedHops: number } | { from: "socket" };
 
 export interface AppConfig {
   env: "development" | "production" | "test";
@@ -357,7 +358,7 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
         ? { from: "x-real-ip" }
         : env.TRUSTED_PROXY_HOPS > 0
           ? { from: "x-forwarded-for", trustedHops: env.TRUSTED_PROXY_HOPS }
-          : { from: "nowhere" },
+          : { from: "socket" },
     },
     replyCache: { ttlSeconds: env.REPLY_CACHE_TTL_SECONDS },
     metrics: { token: env.METRICS_TOKEN },
