@@ -118,6 +118,7 @@ const envSchema = z.object({
     message: "expected at least 32 characters (e.g. `openssl rand -base64 32`)",
   }),
   BETTER_AUTH_URL: optionalUrl(["http:", "https:"], "https://chat.example.com"),
+  GUEST_RETENTION_DAYS: positiveInt(30),
   ADMIN_EMAIL: optionalString.refine((value) => value === undefined || z.email().safeParse(value).success, {
     message: "expected an email address",
   }),
@@ -196,6 +197,8 @@ export interface AppConfig {
     baseUrl?: string;
     /** Normalised (normalizeEmail): this account becomes an admin once it verifies the address. */
     adminEmail?: string;
+    /** Guests idle this long are deleted with their data (lib/auth/purge-idle-guests.ts). */
+    guestRetentionDays: number;
   };
   /**
    * Where mail (verification links) goes: an SMTP server, or the local outbox, one file per
@@ -347,6 +350,7 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
       secret: env.BETTER_AUTH_SECRET,
       baseUrl: env.BETTER_AUTH_URL,
       adminEmail: env.ADMIN_EMAIL && normalizeEmail(env.ADMIN_EMAIL),
+      guestRetentionDays: env.GUEST_RETENTION_DAYS,
     },
     mail,
     limits: {
