@@ -86,16 +86,18 @@ export interface RelayReadOptions {
   fromOffset?: number;
   signal?: AbortSignal;
   /**
-   * The wait for new chunks before `onIdle` is first asked again; it doubles while `onIdle` has
-   * nothing to say, up to MAX_IDLE_MS.
+   * The wait for new chunks before `onIdle` is asked again; it doubles while `onIdle` answers
+   * "quiet", up to MAX_IDLE_MS.
    */
   idleMs?: number;
   /**
    * Called while no chunk arrives, with the offset read up to: emits place-in-line updates,
    * detects dead replies. A terminal chunk among them ends the read. "settled" says the reply
-   * has ended, so its relay is complete: the read ends after what is left of it.
+   * has ended, so its relay is complete: the read ends after what is left of it. "quiet" says
+   * nothing is expected to change soon (a reply being written that is slow to write), so the
+   * next question can wait longer.
    */
-  onIdle?: (offset: number) => Promise<UIMessageChunk[] | "settled">;
+  onIdle?: (offset: number) => Promise<UIMessageChunk[] | "settled" | "quiet">;
 }
 
 /**
@@ -106,10 +108,10 @@ export interface RelayReadOptions {
 const FIRST_IDLE_MS = 200;
 
 /**
- * The longest wait between two `onIdle` checks of a relay that stays silent (a reply waiting in
- * a line that does not move): each check costs the hot store a few reads per open stream. New
- * chunks end a wait at once however long it is, so this delays only place-in-line updates and
- * the noticing of a dead writer.
+ * The longest wait between two `onIdle` checks of a relay that stays quiet (a reply whose model
+ * is slow to answer): each check costs the hot store a few reads per open stream. New chunks end
+ * a wait at once however long it is, so this delays only the noticing of a dead writer, which
+ * takes a dozen seconds anyway (lib/chat/reply-owners.ts).
  */
 const MAX_IDLE_MS = 4000;
 
@@ -139,7 +141,11 @@ export async function* readRelay(hot: HotStore, replyId: string, options: RelayR
         if (batch.length > 0) yield batch;
         return;
       }
-      idleWait = extra.length > 0 || idleWait === 0 ? idleMs : Math.min(idleWait * 2, MAX_IDLE_MS);
+      if (extra === "quiet") {
+        idleWait = idleWait ? Math.min(idleWait * 2, MAX_IDLE_MS) : idleMs;
+        continue;
+      }
+      idleWait = idleMs;
       if (extra.length > 0) {
         yield extra.map((chunk) => JSON.stringify(chunk));
         if (extra.some(isTerminalChunk)) return;

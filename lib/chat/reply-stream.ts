@@ -36,13 +36,14 @@ export async function replyStreamResponse(hot: HotStore, options: ReplyStreamOpt
 
   let lastPosition: number | null = null;
   const watchOwner = options.recover ? orphanWatch(hot, options.replyId, options.recover) : undefined;
-  const onIdle = async (offset: number): Promise<UIMessageChunk[] | "settled"> => {
+  const onIdle = async (offset: number): Promise<UIMessageChunk[] | "settled" | "quiet"> => {
     const current = await readReplyState(hot, options.replyId);
     if (!current) return [{ type: "error", errorText: REPLY_LOST_MESSAGE }, { type: "finish" }];
     // An ended reply's relay holds its end (the job closes the relay before it says so).
     if (current.status !== "queued" && current.status !== "running") return "settled";
     await watchOwner?.(offset);
-    if (current.status !== "queued") return [];
+    // Running: nothing to tell until it writes. Queued: its place may change any second.
+    if (current.status !== "queued") return "quiet";
     const position = await hot.placeInLine(hotKeys.replyLine, options.replyId);
     if (position === null || position === lastPosition) return [];
     lastPosition = position;
