@@ -22,8 +22,8 @@ export async function openStreamSlot(
   { userId, streamId }: { userId: string; streamId: string },
 ): Promise<LiveEntry> {
   const set = `live:user-streams:${userId}`;
-  await hot.trimLine(set, Date.now() - STALE_AFTER_MS);
-  const slot = await enterLiveSet(hot, set, streamId);
+  // The new entry is fresh, so trimming the stale ones may run beside its entry, not before it.
+  const [, slot] = await Promise.all([hot.trimLine(set, Date.now() - STALE_AFTER_MS), enterLiveSet(hot, set, streamId)]);
   const place = await hot.placeInLine(set, streamId);
   if (place !== null && place >= OPEN_STREAMS_PER_USER) {
     await slot.end();
