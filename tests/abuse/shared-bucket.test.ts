@@ -65,6 +65,20 @@ function postFrom(
 const guestSession = (from: string, server: ProductionInstance, headers?: Record<string, string>) =>
   postFrom(from, server, "/api/auth/sign-in/anonymous", {}, headers);
 
+/**
+ * Sends until refused, and returns how many were accepted first. The limits are sliding windows
+ * weighed across two fixed ones (@upstash/ratelimit), so near a window's end a few more than the
+ * limit may pass: the refusal comes at the limit or a little after.
+ */
+async function acceptedUntilRefused(send: () => Promise<{ status: number }>, limit: number): Promise<number> {
+  for (let accepted = 0; accepted < 2 * limit; accepted++) {
+    const { status } = await send();
+    if (status === 429) return accepted;
+    expect(status).toBe(200);
+  }
+  throw new Error(`no refusal after ${2 * limit} requests`);
+}
+
 const signUp = (from: string, server: ProductionInstance) =>
   postFrom(from, server, "/api/auth/sign-up/email", {
     email: `u-${uniqueSuffix()}@example.test`,
@@ -75,9 +89,9 @@ const signUp = (from: string, server: ProductionInstance) =>
 describe("with the default configuration (no trusted proxy)", () => {
   it("30 guest sessions from one client leave another client's guest session alone", async () => {
     const attacker = "127.0.0.2";
-    for (let i = 0; i < GUEST_SESSIONS_PER_MINUTE; i++) expect((await guestSession(attacker, direct)).status).toBe(200);
+    const sessions = await acceptedUntilRefused(() => guestSession(attacker, direct), GUEST_SESSIONS_PER_MINUTE);
+    expect(sessions).toBeGreaterThanOrEqual(GUEST_SESSIONS_PER_MINUTE);
     // The attacker's own address is spent, whatever headers it sends to pose as someone else.
-    expect((await guestSession(attacker, direct)).status).toBe(429);
     expect((await guestSession(attacker, direct, { "x-forwarded-for": "198.51.100.7", "x-real-ip": "198.51.100.7" })).status).toBe(429);
     expect((await guestSession(attacker, direct, { [SOCKET_ADDRESS_HEADER]: "127.0.0.3" })).status).toBe(429);
 
@@ -86,8 +100,7 @@ describe("with the default configuration (no trusted proxy)", () => {
 
   it("3 sign-ups from one client do not block another client's sign-up", async () => {
     const attacker = "127.0.0.4";
-    for (let i = 0; i < SIGN_UPS_PER_MINUTE; i++) expect((await signUp(attacker, direct)).status).toBe(200);
-    expect((await signUp(attacker, direct)).status).toBe(429);
+    expect(await acceptedUntilRefused(() => signUp(attacker, direct), SIGN_UPS_PER_MINUTE)).toBeGreaterThanOrEqual(SIGN_UPS_PER_MINUTE);
 
     expect((await signUp("127.0.0.5", direct)).status).toBe(200);
   }, 60_000);
@@ -98,8 +111,8 @@ describe("behind a proxy (TRUSTED_PROXY_HOPS=1)", () => {
     // Both networks reach the app through the same proxy, so through the same socket address.
     const proxy = "127.0.0.6";
     const network = { "x-forwarded-for": "203.0.113.50" };
-    for (let i = 0; i < GUEST_SESSIONS_PER_MINUTE; i++) expect((await guestSession(proxy, proxied, network)).status).toBe(200);
-    expect((await guestSession(proxy, proxied, network)).status).toBe(429);
+    const sessions = await acceptedUntilRefused(() => guestSession(proxy, proxied, network), GUEST_SESSIONS_PER_MINUTE);
+    expect(sessions).toBeGreaterThanOrEqual(GUEST_SESSIONS_PER_MINUTE);
     // A client cannot step out of its network by writing another address left of the proxy's entry.
     expect((await guestSession(proxy, proxied, { "x-forwarded-for": "192.0.2.1, 203.0.113.50" })).status).toBe(429);
 
