@@ -1,4 +1,4 @@
-# Stampede as a container: the production build served by `next start`.
+# Stampede as a container: the production build served as `npm start` serves it (scripts/server.mts).
 # Used by docker-compose.yml (three replicas behind nginx); not exercised by the test suite.
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
@@ -20,4 +20,4 @@ EXPOSE 3000
 # Migrations run once per deployment (the `migrate` service in docker-compose.yml, or
 # `npm run db:migrate` in a release step), not on every replica's start.
 # The heap settings `npm start` uses (package.json config.serverNodeOptions; the README says why).
-CMD ["sh", "-c", "exec node $(node -p 'require(\"./package.json\").config.serverNodeOptions') node_modules/next/dist/bin/next start -H 0.0.0.0 -p \"$PORT\""]
+CMD ["sh", "-c", "exec node $(node -p 'require(\"./package.json\").config.serverNodeOptions') scripts/server.mts -H 0.0.0.0 -p \"$PORT\""]

@@ -1,4 +1,31 @@
 import type { NextConfig } from "next";
+import { PHASE_DEVELOPMENT_SERVER } from "next/constants";
+
+/**
+ * The Content-Security-Policy of every response. What it holds: images only from this app and
+ * over https (as the chat's Markdown renders them, components/chat/markdown.tsx), requests only to
+ * this app, no plugins, no framing by other sites, forms and <base> only to this app.
+ *
+ * Scripts keep 'unsafe-inline': Next.js writes its bootstrap and the page's server-component
+ * payload as inline scripts, and the nonce that would name them (through proxy.ts) makes every
+ * page render on each request and every request pass through the proxy, which copies its body.
+ * Replies cannot inject a script anyway: their Markdown is rendered without raw HTML. The dev
+ * server also needs 'unsafe-eval' (React's debugging) and WebSockets (hot reload).
+ */
+function contentSecurityPolicy(dev: boolean): string {
+  return [
+    "default-src 'self'",
+    `script-src 'self' 'unsafe-inline'${dev ? " 'unsafe-eval'" : ""}`,
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' https: blob:",
+    "font-src 'self'",
+    `connect-src 'self'${dev ? " ws: wss:" : ""}`,
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+}
 
 const nextConfig: NextConfig = {
   // PGlite loads its wasm and data files from its own package folder; bundling it breaks that.
@@ -31,4 +58,7 @@ const nextConfig: NextConfig = {
   },
 };
 
-export default nextConfig;
+export default function config(phase: string): NextConfig {
+  const policy = contentSecurityPolicy(phase === PHASE_DEVELOPMENT_SERVER);
+  return { ...nextConfig, headers: async () => [{ source: "/:path*", headers: [{ key: "Content-Security-Policy", value: policy }] }] };
+}

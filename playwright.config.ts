@@ -61,7 +61,7 @@ export default defineConfig({
     },
     {
       // Each instance starts from empty state: the reset runs right before the server starts.
-      command: "npx tsx e2e/support/reset-state.ts embedded && npx next start -H 127.0.0.1",
+      command: "npx tsx e2e/support/reset-state.ts embedded && node scripts/server.mts -H 127.0.0.1",
       url: `${E2E.embedded.baseUrl}/api/health`,
       env: E2E.embedded.env,
       reuseExistingServer: false,
@@ -69,7 +69,7 @@ export default defineConfig({
       stdout: "pipe",
     },
     {
-      command: "npx tsx e2e/support/reset-state.ts mail && npx next start -H 127.0.0.1",
+      command: "npx tsx e2e/support/reset-state.ts mail && node scripts/server.mts -H 127.0.0.1",
       url: `${E2E.mail.baseUrl}/api/health`,
       env: E2E.mail.env,
       reuseExistingServer: false,
@@ -77,7 +77,7 @@ export default defineConfig({
       stdout: "pipe",
     },
     {
-      command: "npx tsx e2e/support/reset-state.ts services && npx next start -H 127.0.0.1",
+      command: "npx tsx e2e/support/reset-state.ts services && node scripts/server.mts -H 127.0.0.1",
       url: `${E2E.services.baseUrl}/api/health`,
       env: E2E.services.env,
       reuseExistingServer: false,

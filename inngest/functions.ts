@@ -6,9 +6,11 @@
 import { RetryAfterError, internalEvents } from "inngest";
 import { getConfig } from "@/lib/config";
 import { getServices } from "@/lib/services";
+import { purgeIdleGuests } from "@/lib/auth/purge-idle-guests";
 import { flushHistory } from "@/lib/chat/flush-history";
 import { abandonReply, generateReply } from "@/lib/chat/generate-reply";
 import { RetryableReplyError } from "@/lib/chat/model-errors";
+import { GUEST_PURGE_INTERVAL_MS } from "@/lib/jobs/create-job-runner";
 import { inngestThrottle } from "@/lib/jobs/provider-pace";
 import { fallbackPolicy, headStartExpression, modelForAttempt } from "@/lib/jobs/reply-policy";
 import { flushRequested, inngest, replyRequested } from "./client";
@@ -95,4 +97,18 @@ export const flushFunction = inngest.createFunction(
   },
 );
 
-export const functions = [replyFunction, replyCancelledFunction, flushFunction];
+/** Idle guests with their data (lib/auth/purge-idle-guests.ts), at the in-process runner's pace. */
+export const purgeGuestsFunction = inngest.createFunction(
+  {
+    id: "purge-idle-guests",
+    triggers: [{ cron: `0 */${GUEST_PURGE_INTERVAL_MS / (60 * 60 * 1000)} * * *` }],
+    singleton: { mode: "skip" },
+  },
+  async ({ step }) =>
+    step.run("purge", async () => {
+      const services = await getServices();
+      return purgeIdleGuests(services, { retentionDays: config.auth.guestRetentionDays });
+    }),
+);
+
+export const functions = [replyFunction, replyCancelledFunction, flushFunction, purgeGuestsFunction];

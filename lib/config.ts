@@ -123,6 +123,7 @@ const envSchema = z.object({
     message: "expected at least 32 characters (e.g. `openssl rand -base64 32`)",
   }),
   BETTER_AUTH_URL: optionalUrl(["http:", "https:"], "https://chat.example.com"),
+  GUEST_RETENTION_DAYS: positiveInt(30),
   ADMIN_EMAIL: optionalString.refine((value) => value === undefined || z.email().safeParse(value).success, {
     message: "expected an email address",
   }),
@@ -156,9 +157,10 @@ export type ModelDriver = "openai-compatible" | "openai" | "anthropic" | "gatewa
 
 /**
  * Where a request's client IP is read from (lib/limits/client-ip.ts): Vercel's own header, the
- * entry the nearest trusted proxies appended to X-Forwarded-For, or nowhere (no trusted proxy).
+ * entry the nearest trusted proxies appended to X-Forwarded-For, or the connection itself (no
+ * trusted proxy).
  */
-export type ClientIpSource = { from: "x-real-ip" } | { from: "x-forwarded-for"; trustedHops: number } | { from: "nowhere" };
+export type ClientIpSource = { from: "x-real-ip" } | { from: "x-forwarded-for"; trustedHops: number } | { from: "socket" };
 
 export interface AppConfig {
   env: "development" | "production" | "test";
@@ -213,6 +215,8 @@ export interface AppConfig {
     baseUrl?: string;
     /** Normalised (normalizeEmail): this account becomes an admin once it verifies the address. */
     adminEmail?: string;
+    /** Guests idle this long are deleted with their data (lib/auth/purge-idle-guests.ts). */
+    guestRetentionDays: number;
     /** The sign-in buttons, in the order the pages show them. */
     sso: SsoProvider[];
   };
@@ -377,6 +381,7 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
       secret: env.BETTER_AUTH_SECRET,
       baseUrl: env.BETTER_AUTH_URL,
       adminEmail: env.ADMIN_EMAIL && normalizeEmail(env.ADMIN_EMAIL),
+      guestRetentionDays: env.GUEST_RETENTION_DAYS,
       sso,
     },
     mail,
@@ -389,7 +394,7 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
         ? { from: "x-real-ip" }
         : env.TRUSTED_PROXY_HOPS > 0
           ? { from: "x-forwarded-for", trustedHops: env.TRUSTED_PROXY_HOPS }
-          : { from: "nowhere" },
+          : { from: "socket" },
     },
     replyCache: { ttlSeconds: env.REPLY_CACHE_TTL_SECONDS },
     metrics: { token: env.METRICS_TOKEN },

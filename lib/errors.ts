@@ -16,6 +16,7 @@ const STATUS_BY_CODE = {
   unsupported_media_type: 415,
   rate_limited: 429,
   quota_exceeded: 429,
+  too_many_streams: 429,
   hot_store_unavailable: 503,
   database_unavailable: 503,
   limiter_unavailable: 503,
@@ -79,13 +80,38 @@ export function databaseUnavailable(): AppError {
 }
 
 /**
+ * The embedded database (PGlite) cannot be opened or has stopped: damaged files, or its
+ * WebAssembly Postgres aborted. Only the operator can mend it (the server's log says how).
+ */
+export function embeddedDatabaseBroken(): AppError {
+  return new AppError(
+    "database_unavailable",
+    "The database cannot be opened, so nothing can be read or saved. The server's operator will find what to do in its log.",
+    { retryAfter: 60 },
+  );
+}
+
+/**
  * Anything that is not an AppError is an internal error, its message never reaching a client;
  * except a database outage, which is a 503 the client may retry, not a bug.
  */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   if (isDatabaseUnreachable(error)) return databaseUnavailable();
+  if (isEmbeddedDatabaseAbort(error)) return embeddedDatabaseBroken();
   return new AppError("internal_error", "Something went wrong on our side. Please try again.");
+}
+
+/**
+ * PGlite's Postgres, compiled to WebAssembly, stopped: `RuntimeError: Aborted()`, thrown by the
+ * query that met it (and passed on by Prisma's adapter as the cause or in its message). It does not
+ * come back within this process.
+ */
+function isEmbeddedDatabaseAbort(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 4; current = current.cause, depth++) {
+    if (current.message.includes("Aborted()")) return true;
+  }
+  return false;
 }
 
 // What Prisma 7 with @prisma/adapter-pg throws when Postgres is down, as observed against a

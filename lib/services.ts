@@ -8,6 +8,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createModelProvider, type ModelProvider } from "@/lib/ai/models";
 import { createAuth, type Auth } from "@/lib/auth/auth";
+import { purgeIdleGuests } from "@/lib/auth/purge-idle-guests";
 import { flushHistory } from "@/lib/chat/flush-history";
 import { abandonReply, generateReply } from "@/lib/chat/generate-reply";
 import { recoverUnwatchedOrphans, RunnerPresence } from "@/lib/chat/reply-owners";
@@ -73,6 +74,8 @@ export async function buildServices(config: AppConfig): Promise<Services> {
     reply: (job, attempt) => generateReply(replyDeps, job, attempt),
     abandonReply: (job) => abandonReply(replyDeps, job),
     flush: () => flushHistory({ db, hot }),
+    // auth is made below, before the runner's first purge.
+    purgeIdleGuests: () => purgeIdleGuests({ db, auth }, { retentionDays: config.auth.guestRetentionDays }),
     ...(presence && { recoverOrphans: (runner) => recoverUnwatchedOrphans({ config, hot, jobs: runner }) }),
   };
   const jobs = createJobRunner(config, handlers, hot, presence);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig, type ClientIpSource } from "@/lib/config";
 import { UNKNOWN_CLIENT_IP, clientIpFrom, ipBucket } from "@/lib/limits/client-ip";
+import { SOCKET_ADDRESS_HEADER } from "@/lib/limits/socket-address.mts";
 
 const behindOneProxy: ClientIpSource = { from: "x-forwarded-for", trustedHops: 1 };
 const behindTwoProxies: ClientIpSource = { from: "x-forwarded-for", trustedHops: 2 };
@@ -29,9 +30,11 @@ describe("client IP", () => {
     expect(clientIpFrom(joined, behindOneProxy)).toBe("198.51.100.7");
   });
 
-  it("believes no header without a trusted proxy: every request shares the unknown bucket", () => {
-    const spoofed = headers({ "x-forwarded-for": "198.51.100.7", "x-real-ip": "198.51.100.8" });
-    expect(clientIpFrom(spoofed, { from: "nowhere" })).toBe(UNKNOWN_CLIENT_IP);
+  it("without a trusted proxy, counts the connection's address the server wrote, and no forwarding header", () => {
+    const spoofed = headers({ "x-forwarded-for": "198.51.100.7", "x-real-ip": "198.51.100.8", [SOCKET_ADDRESS_HEADER]: "::ffff:203.0.113.9" });
+    expect(clientIpFrom(spoofed, { from: "socket" })).toBe("203.0.113.9");
+    // A server that writes no socket address (not started by `npm start`): one shared bucket.
+    expect(clientIpFrom(headers({ "x-forwarded-for": "198.51.100.7" }), { from: "socket" })).toBe(UNKNOWN_CLIENT_IP);
   });
 
   it("uses X-Real-IP on Vercel, whose edge sets it", () => {
@@ -63,8 +66,8 @@ describe("client IP", () => {
   });
 
   it("takes its source from the configuration: none by default, hops from TRUSTED_PROXY_HOPS, X-Real-IP on Vercel", () => {
-    expect(parseConfig({}).limits.clientIp).toEqual({ from: "nowhere" });
-    expect(parseConfig({ TRUSTED_PROXY_HOPS: "0" }).limits.clientIp).toEqual({ from: "nowhere" });
+    expect(parseConfig({}).limits.clientIp).toEqual({ from: "socket" });
+    expect(parseConfig({ TRUSTED_PROXY_HOPS: "0" }).limits.clientIp).toEqual({ from: "socket" });
     expect(parseConfig({ TRUSTED_PROXY_HOPS: "2" }).limits.clientIp).toEqual({ from: "x-forwarded-for", trustedHops: 2 });
     // Vercel refuses embedded drivers, hence the others.
     const vercel = {

@@ -268,5 +268,7 @@ describe("the flow-control configuration Inngest receives (in-band sync)", () =>
     const flush = functions.find((fn) => fn.id === "stampede-flush-history");
     expect(flush?.triggers).toEqual([{ cron: "*/2 * * * *" }, { event: "chat/flush.requested" }]);
     expect(flush?.singleton).toEqual({ mode: "skip" });
+    const purge = functions.find((fn) => fn.id === "stampede-purge-idle-guests");
+    expect(purge?.triggers).toEqual([{ cron: "0 */6 * * *" }]);
   });
 });

@@ -105,4 +105,33 @@ describeOnEachHotStore("readRelay", (newStore) => {
     expect(read).toEqual([delta("a"), delta("b"), { type: "finish" }]);
     expect(idleChecks).toEqual([]);
   });
+
+  it("starts a read from past the relay's end at its end", async () => {
+    const store = newStore();
+    const replyId = `r_${uniqueSuffix()}`;
+    const writer = new RelayWriter(store, replyId, TTL);
+    writer.write({ type: "text-start", id: "t1" });
+    writer.write(delta("so far"));
+    await writer.close();
+
+    const idleAt: number[] = [];
+    const batches = readRelay(store, replyId, { fromOffset: 1_000_000, onIdle: async (offset) => (idleAt.push(offset), "settled") });
+    const read: string[] = [];
+    for await (const batch of batches) read.push(...batch);
+    expect({ read, idleAt }).toEqual({ read: [], idleAt: [2] });
+  });
+
+  it("ends a read past a settled reply's end instead of waiting for chunks that never come", async () => {
+    const store = newStore();
+    const replyId = `r_${uniqueSuffix()}`;
+    const writer = new RelayWriter(store, replyId, TTL);
+    writer.write({ type: "text-start", id: "t1" });
+    writer.write({ type: "finish" });
+    await writer.close();
+
+    // Where a reader that already had the end would stand, told that the reply has ended.
+    const read: string[] = [];
+    for await (const batch of readRelay(store, replyId, { fromOffset: 2, onIdle: async () => "settled" })) read.push(...batch);
+    expect(read).toEqual([]);
+  });
 });

@@ -1,5 +1,6 @@
 "use client";
 
+import type { ComponentProps } from "react";
 import { code } from "@streamdown/code";
 import { defaultRehypePlugins, Streamdown } from "streamdown";
 
@@ -10,6 +11,21 @@ import { defaultRehypePlugins, Streamdown } from "streamdown";
  */
 const REHYPE_PLUGINS = [defaultRehypePlugins.sanitize, defaultRehypePlugins.harden];
 const PLUGINS = { code };
+const COMPONENTS = { img: HttpsImage };
+
+/**
+ * Images in a reply load only over https. A reply holds what the model wrote and whatever the
+ * user pasted, and an image is a request the browser makes by itself: over http it can be read
+ * or changed on the way, a data: URL can carry anything, and a relative URL is a request to this
+ * app with the user's cookies. Any of those shows its alt text instead. The Content-Security-
+ * Policy's img-src (next.config.ts) holds the same line for the whole page.
+ */
+function HttpsImage({ src, alt, node: _node, ...props }: ComponentProps<"img"> & { node?: unknown }) {
+  if (typeof src === "string" && src.startsWith("https://")) {
+    return <img src={src} alt={alt ?? ""} loading="lazy" referrerPolicy="no-referrer" {...props} />;
+  }
+  return <span className="rounded bg-muted px-2 py-0.5 text-sm text-muted-foreground">[Image blocked: {alt || "no description"}]</span>;
+}
 
 export function Markdown({ text, isStreaming }: { text: string; isStreaming: boolean }) {
   return (
@@ -17,6 +33,7 @@ export function Markdown({ text, isStreaming }: { text: string; isStreaming: boo
       className="min-w-0 break-words [&_pre]:max-w-full"
       plugins={PLUGINS}
       rehypePlugins={REHYPE_PLUGINS}
+      components={COMPONENTS}
       isAnimating={isStreaming}
     >
       {text}

@@ -49,7 +49,7 @@ export function describeConfiguration(config: AppConfig) {
           ? `X-Forwarded-For, ${config.limits.clientIp.trustedHops} trusted hop(s)`
           : config.limits.clientIp.from === "x-real-ip"
             ? "X-Real-IP (Vercel)"
-            : "none trusted: one shared address",
+            : "the connection's own address (no proxy trusted)",
     },
     metricsEndpoint: config.metrics.token ? "on (bearer token)" : "off",
     adminEmailConfigured: Boolean(config.auth.adminEmail),

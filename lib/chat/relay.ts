@@ -82,15 +82,22 @@ export class RelayWriter {
 }
 
 export interface RelayReadOptions {
+  /** Where to start; an offset past the relay's end starts at its end. */
   fromOffset?: number;
   signal?: AbortSignal;
-  /** Longest single wait for new chunks before re-checking (and calling `onIdle`). */
+  /**
+   * The wait for new chunks before `onIdle` is asked again; it doubles while `onIdle` answers
+   * "quiet", up to MAX_IDLE_MS.
+   */
   idleMs?: number;
   /**
    * Called while no chunk arrives, with the offset read up to: emits place-in-line updates,
-   * detects dead replies. A terminal chunk among them ends the read.
+   * detects dead replies. A terminal chunk among them ends the read. "settled" says the reply
+   * has ended, so its relay is complete: the read ends after what is left of it. "quiet" says
+   * nothing is expected to change soon (a reply being written that is slow to write), so the
+   * next question can wait longer.
    */
-  onIdle?: (offset: number) => Promise<UIMessageChunk[]>;
+  onIdle?: (offset: number) => Promise<UIMessageChunk[] | "settled" | "quiet">;
 }
 
 /**
@@ -99,6 +106,14 @@ export interface RelayReadOptions {
  * empty read cost round trips between batches and held the first token back behind them.
  */
 const FIRST_IDLE_MS = 200;
+
+/**
+ * The longest wait between two `onIdle` checks of a relay that stays quiet (a reply whose model
+ * is slow to answer): each check costs the hot store a few reads per open stream. New chunks end
+ * a wait at once however long it is, so this delays only the noticing of a dead writer, which
+ * takes a dozen seconds anyway (lib/chat/reply-owners.ts).
+ */
+const MAX_IDLE_MS = 4000;
 
 /**
  * Yields the relay from an offset, a batch of entries at a time, until its terminal chunk,
@@ -110,27 +125,43 @@ const FIRST_IDLE_MS = 200;
  * that runs it, needs no round trip), and a relay already longer ends the wait at once.
  */
 export async function* readRelay(hot: HotStore, replyId: string, options: RelayReadOptions = {}): AsyncGenerator<string[]> {
-  let offset = options.fromOffset ?? 0;
+  // The offset is the client's to send: one past the end would wait for chunks that never come.
+  let offset = options.fromOffset ? Math.min(options.fromOffset, await hot.relayLength(replyId)) : 0;
   const idleMs = options.idleMs ?? 1000;
-  /** Whether the last wait brought nothing: the relay is idle (in line, or its writer slow or gone). */
-  let idle = false;
+  /** The next wait while the relay is idle (in line, or its writer slow or gone); 0 while it is not. */
+  let idleWait = 0;
   while (!options.signal?.aborted) {
-    const handed = await hot.waitForRelay(replyId, offset, idle ? idleMs : Math.min(idleMs, FIRST_IDLE_MS));
+    const handed = await hot.waitForRelay(replyId, offset, idleWait || Math.min(idleMs, FIRST_IDLE_MS));
     const entries = handed ?? (await hot.readRelay(replyId, offset));
     if (entries.length === 0) {
-      idle = true;
       const extra = (await options.onIdle?.(offset)) ?? [];
+      if (extra === "settled") {
+        // Its last chunks may have landed after the read above; past them there is nothing to wait for.
+        const { batch } = upToTerminal(await hot.readRelay(replyId, offset));
+        if (batch.length > 0) yield batch;
+        return;
+      }
+      if (extra === "quiet") {
+        idleWait = idleWait ? Math.min(idleWait * 2, MAX_IDLE_MS) : idleMs;
+        continue;
+      }
+      idleWait = idleMs;
       if (extra.length > 0) {
         yield extra.map((chunk) => JSON.stringify(chunk));
         if (extra.some(isTerminalChunk)) return;
       }
       continue;
     }
-    idle = false;
-    const end = entries.findIndex((entry) => isTerminalChunk(JSON.parse(entry) as UIMessageChunk));
-    const batch = end === -1 ? entries : entries.slice(0, end + 1);
+    idleWait = 0;
+    const { batch, ended } = upToTerminal(entries);
     offset += batch.length;
     yield batch;
-    if (end !== -1) return;
+    if (ended) return;
   }
+}
+
+/** The entries up to and including the first terminal chunk (`ended`), or all of them. */
+function upToTerminal(entries: string[]): { batch: string[]; ended: boolean } {
+  const end = entries.findIndex((entry) => isTerminalChunk(JSON.parse(entry) as UIMessageChunk));
+  return end === -1 ? { batch: entries, ended: false } : { batch: entries.slice(0, end + 1), ended: true };
 }

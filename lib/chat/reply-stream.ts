@@ -8,6 +8,7 @@ import { UI_MESSAGE_STREAM_HEADERS, type UIMessageChunk } from "ai";
 import type { HotStore } from "@/lib/hot/hot-store";
 import { notFound } from "@/lib/errors";
 import { withCommandActivity } from "@/lib/hot/command-count";
+import { openStreamSlot } from "@/lib/limits/open-streams";
 import { enterLiveSet, LIVE_SETS, type LiveEntry } from "@/lib/metrics/live-set";
 import { hotKeys } from "./hot-keys";
 import { readReplyState } from "./reply-state";
@@ -36,11 +37,14 @@ export async function replyStreamResponse(hot: HotStore, options: ReplyStreamOpt
 
   let lastPosition: number | null = null;
   const watchOwner = options.recover ? orphanWatch(hot, options.replyId, options.recover) : undefined;
-  const onIdle = async (offset: number): Promise<UIMessageChunk[]> => {
+  const onIdle = async (offset: number): Promise<UIMessageChunk[] | "settled" | "quiet"> => {
     const current = await readReplyState(hot, options.replyId);
     if (!current) return [{ type: "error", errorText: REPLY_LOST_MESSAGE }, { type: "finish" }];
-    if (current.status === "queued" || current.status === "running") await watchOwner?.(offset);
-    if (current.status !== "queued") return [];
+    // An ended reply's relay holds its end (the job closes the relay before it says so).
+    if (current.status !== "queued" && current.status !== "running") return "settled";
+    await watchOwner?.(offset);
+    // Running: nothing to tell until it writes. Queued: its place may change any second.
+    if (current.status !== "queued") return "quiet";
     const position = await hot.placeInLine(hotKeys.replyLine, options.replyId);
     if (position === null || position === lastPosition) return [];
     lastPosition = position;
@@ -48,13 +52,17 @@ export async function replyStreamResponse(hot: HotStore, options: ReplyStreamOpt
     return [{ type: "data-queue", data: { position: position + 1, etaSeconds }, transient: true }];
   };
 
+  const streamId = randomUUID();
+  // One of the user's open streams, refused past the cap, from here until it ends or the client leaves.
+  const slot = await openStreamSlot(hot, { userId: options.userId, streamId });
   const batches = readRelay(hot, options.replyId, {
     fromOffset: options.fromOffset,
     signal: options.signal,
     onIdle,
   });
-  // Counted as an open stream (for the admin pages) from here until it ends or the client leaves.
-  const live = await enterLiveSet(hot, LIVE_SETS.replyStreams, randomUUID());
+  // Counted as an open stream (for the admin pages) too.
+  const counted = await enterLiveSet(hot, LIVE_SETS.replyStreams, streamId);
+  const live: LiveEntry = { end: async () => void (await Promise.all([slot.end(), counted.end()])) };
   const headers = new Headers({
     ...UI_MESSAGE_STREAM_HEADERS,
     // no-transform: not gzipped by `next start` (or a proxy). A compressed event stream holds a

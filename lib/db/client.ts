@@ -9,6 +9,8 @@ import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
+import { embeddedDatabaseBroken } from "@/lib/errors";
+import { logger } from "@/lib/log";
 import { PrismaClient } from "../generated/prisma/client";
 import { claimDataDir, releaseDataDir } from "./data-dir-lock";
 import { applyMigrations, pgExecutor, pgliteExecutor } from "./migrate";
@@ -54,10 +56,28 @@ function createPostgresDatabase(options: { url: string; poolMax?: number }): Dat
   };
 }
 
+/**
+ * Folders PGlite could not open, with the error: damaged files fail the same way at every
+ * attempt, and each attempt starts a whole Postgres in WebAssembly, so a request does not retry.
+ */
+const brokenDataDirs = new Map<string, unknown>();
+
 async function createPgliteDatabase(options: { dataDir: string }): Promise<Database> {
+  if (brokenDataDirs.has(options.dataDir)) throw embeddedDatabaseBroken();
   claimDataDir(options.dataDir);
   await mkdir(options.dataDir, { recursive: true });
-  const pglite = await PGlite.create(options.dataDir);
+  const pglite = await PGlite.create(options.dataDir).catch((error: unknown) => {
+    brokenDataDirs.set(options.dataDir, error);
+    releaseDataDir(options.dataDir);
+    logger.error(
+      { err: error, dataDir: options.dataDir },
+      `The embedded database in ${options.dataDir} cannot be opened: its files are damaged (two processes writing ` +
+        "them at once does that). Stop the server, move the folder aside (keep it: its data may be recoverable " +
+        "with PostgreSQL's tools), then start again for an empty database, or put back a copy. Until then every " +
+        "request answers 503 database_unavailable.",
+    );
+    throw embeddedDatabaseBroken();
+  });
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
   return {
     driver: "pglite",

@@ -262,6 +262,8 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
         expect(await store.readRelay("r1", 10)).toEqual([]);
         expect(await store.readRelay("unknown", 0)).toEqual([]);
         expect(await store.appendRelay("unknown", [], { writer: "w", seq: 0 })).toBe(0);
+        expect(await store.relayLength("r1")).toBe(3);
+        expect(await store.relayLength("unknown")).toBe(0);
       });
 
       it("returns chunks exactly, even ones that look like JSON", async () => {

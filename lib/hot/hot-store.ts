@@ -123,6 +123,8 @@ export interface HotStore {
    */
   appendRelay(replyId: string, chunks: string[], append: RelayAppendOrder): Promise<number>;
   readRelay(replyId: string, fromOffset: number): Promise<string[]>;
+  /** How many chunks the relay holds (0 for none): where a resume from past its end starts. */
+  relayLength(replyId: string): Promise<number>;
   /**
    * Resolves once the relay may have grown past `knownLength`, or after `timeoutMs`. When an
    * append through this same store brought the entries right after `knownLength`, it resolves

@@ -234,6 +234,10 @@ export class MemoryHotStore implements HotStore {
     return (this.relays.get(replyId)?.entries ?? []).slice(fromOffset);
   }
 
+  async relayLength(replyId: string): Promise<number> {
+    return this.relays.get(replyId)?.entries.length ?? 0;
+  }
+
   async waitForRelay(replyId: string, knownLength: number, timeoutMs: number): Promise<string[] | undefined> {
     if ((this.relays.get(replyId)?.entries.length ?? 0) > knownLength) return undefined;
     return this.relayWaiters.wait(replyId, knownLength, timeoutMs);

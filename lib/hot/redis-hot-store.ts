@@ -369,6 +369,10 @@ export class RedisHotStore implements HotStore {
     return raws.map(unwrapText);
   }
 
+  async relayLength(replyId: string): Promise<number> {
+    return this.client.llen(this.relayKey(replyId));
+  }
+
   async waitForRelay(replyId: string, knownLength: number, timeoutMs: number): Promise<string[] | undefined> {
     // Woken at once by an append through this store, else by the shared poll below (which also
     // catches an append that landed before this wait began), else by the timeout.

@@ -7,6 +7,9 @@ import type { JobHandlers, JobRunner } from "./job-runner";
 import { startIntervalMs } from "./provider-pace";
 import { fallbackPolicy } from "./reply-policy";
 
+/** Idle guests are counted in days: four purges a day keep the backlog small. */
+export const GUEST_PURGE_INTERVAL_MS = 6 * 60 * 60 * 1000;
+
 /**
  * `limits`: the hot store, where the in-process runner keeps the limits every instance shares.
  * `presence`: its heartbeat and reply ownership, when instances share a hot store.
@@ -21,6 +24,7 @@ export function createJobRunner(
   return new InlineJobRunner(handlers, {
     limits,
     flushIntervalMs: config.chat.flushIntervalSeconds * 1000,
+    guestPurgeIntervalMs: GUEST_PURGE_INTERVAL_MS,
     maxConcurrency: config.llm.maxConcurrency,
     startIntervalMs: startIntervalMs(config.llm),
     retries: config.llm.maxRetries,

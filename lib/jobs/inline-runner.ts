@@ -44,12 +44,16 @@ import { lineScore, modelForAttempt, type FallbackPolicy } from "./reply-policy"
 
 /** The shared limits' lease pools and pace in the hot store. */
 const MODEL_CALLS = "model-calls";
+/** The first guest purge waits for the start to settle. */
+const FIRST_PURGE_DELAY_MS = 5_000;
 const userReplies = (userId: string) => `user-replies:${userId}`;
 
 export interface InlineRunnerOptions {
   /** Where the limits shared by every instance live: the hot store. */
   limits: Pick<HotStore, "acquireLease" | "renewLease" | "releaseLease" | "reserveStart">;
   flushIntervalMs: number;
+  /** How often idle guests are purged (`handlers.purgeIdleGuests`); the first purge runs soon after the start. */
+  guestPurgeIntervalMs?: number;
   /** Model calls at the same time, across the deployment (LLM_MAX_CONCURRENCY). */
   maxConcurrency: number;
   /** Smallest gap between two model-call starts (lib/jobs/provider-pace.ts); 0 leaves starts unpaced. */
@@ -85,6 +89,8 @@ export class InlineJobRunner implements JobRunner {
   /** The flush queued behind it, shared by every request made while it runs. */
   private flushQueued: Promise<void> | undefined;
   private sweeping: Promise<unknown> | undefined;
+  private readonly purgeTimers: ReturnType<typeof setTimeout>[] = [];
+  private purging: Promise<unknown> | undefined;
 
   constructor(
     private readonly handlers: JobHandlers,
@@ -94,6 +100,20 @@ export class InlineJobRunner implements JobRunner {
     this.leases = new LeaseKeeper({ store, ttlMs: leaseTtlMs, pollMs: leasePollMs, signal: this.shutdown.signal, onError });
     this.flushTimer = setInterval(() => void withCommandActivity("flush", () => this.onTimer()), options.flushIntervalMs);
     this.flushTimer.unref();
+    const { purgeIdleGuests } = handlers;
+    if (purgeIdleGuests && options.guestPurgeIntervalMs) {
+      const purge = () => {
+        if (this.purging || this.shutdown.signal.aborted) return;
+        this.purging = purgeIdleGuests()
+          .catch((error) => onError?.(error, "guest purge"))
+          .finally(() => {
+            this.purging = undefined;
+          });
+      };
+      // Once soon after the start too: a server restarted more often than the interval still purges.
+      this.purgeTimers.push(setTimeout(purge, FIRST_PURGE_DELAY_MS), setInterval(purge, options.guestPurgeIntervalMs));
+      for (const timer of this.purgeTimers) timer.unref();
+    }
   }
 
   async enqueueReply(job: ReplyJob): Promise<void> {
@@ -200,12 +220,14 @@ export class InlineJobRunner implements JobRunner {
    */
   async close(): Promise<void> {
     clearInterval(this.flushTimer);
+    for (const timer of this.purgeTimers) clearTimeout(timer);
     // Aborted first, so p-retry reads the abandoned waits as a shutdown, not a failure.
     this.shutdown.abort(new Error("The job runner is closing"));
     await Promise.allSettled(this.replies.values());
     await this.flushQueued;
     await this.flushing;
     await this.sweeping;
+    await this.purging;
     await this.options.presence?.stop();
   }
 }

@@ -23,6 +23,8 @@ export interface JobHandlers {
   abandonReply(job: ReplyJob): Promise<unknown>;
   /** Moves unflushed hot history into Postgres. */
   flush(): Promise<unknown>;
+  /** Deletes idle guest accounts with their data (lib/auth/purge-idle-guests.ts). */
+  purgeIdleGuests?(): Promise<unknown>;
   /**
    * In-process runners sharing a hot store: recovers, through `runner`, the waiting replies of
    * dead instances that nobody is reading (lib/chat/reply-owners.ts). Run with each flush.

@@ -1,7 +1,7 @@
 /**
  * The client IP that per-IP limits count against. A Next.js route handler sees no socket
- * address, only headers, and any header can be written by the client; so only what a trusted
- * proxy wrote is believed, as the configuration says (config.limits.clientIp):
+ * address, only headers, and any header can be written by the client; so only what the server
+ * itself or a trusted proxy wrote is believed, as the configuration says (config.limits.clientIp):
  *
  * - "x-real-ip" (VERCEL=1): Vercel's edge sets X-Real-IP to the address it saw and discards
  *   what the client sent.
@@ -9,14 +9,19 @@
  *   request from, so the N-th entry from the right was written by the outermost trusted proxy.
  *   Everything left of it is the client's to invent and is ignored: rotating the leftmost value
  *   changes nothing.
- * - "nowhere" (the default, no trusted proxy): every request shares one "unknown" bucket. That
- *   is strict on purpose (one shared guest allowance) rather than trusting headers anyone can set.
+ * - "socket" (the default, no trusted proxy): the address the connection came from, which
+ *   `npm start`'s server (scripts/server.mts) writes into SOCKET_ADDRESS_HEADER over anything a
+ *   client sent under that name. Each client is counted on its own, so no one can spend another's
+ *   allowance. A server started otherwise (`next start` itself, `next dev`) writes no such header,
+ *   and its requests share one "unknown" address, which is logged once.
  *
  * A header that should hold an address but does not also gives "unknown". IPv6 clients are
  * counted per /64, the block one subscriber usually gets, so cycling through it does not help.
  */
 import { isIP } from "node:net";
 import type { ClientIpSource } from "@/lib/config";
+import { logger } from "@/lib/log";
+import { SOCKET_ADDRESS_HEADER } from "./socket-address.mts";
 
 export const UNKNOWN_CLIENT_IP = "unknown";
 
@@ -31,9 +36,25 @@ export function clientIpFrom(headers: Headers, source: ClientIpSource): string {
         ? ipBucket(entries[entries.length - source.trustedHops])
         : UNKNOWN_CLIENT_IP;
     }
-    case "nowhere":
-      return UNKNOWN_CLIENT_IP;
+    case "socket": {
+      const address = headers.get(SOCKET_ADDRESS_HEADER);
+      if (address === null) warnNoSocketAddress();
+      return ipBucket(address);
+    }
   }
+}
+
+let warnedNoSocketAddress = false;
+
+/** Said once per process: every client now shares one allowance, which is what this source exists to prevent. */
+function warnNoSocketAddress(): void {
+  if (warnedNoSocketAddress) return;
+  warnedNoSocketAddress = true;
+  logger.warn(
+    `requests carry no ${SOCKET_ADDRESS_HEADER}, so per-network limits count every client as one ` +
+      "(harmless under `next dev` on your own machine). In production start the server with `npm start` " +
+      "(scripts/server.mts), or set TRUSTED_PROXY_HOPS behind a proxy.",
+  );
 }
 
 /** An address as limits count it: IPv4 as is, IPv6 as its /64, anything else "unknown". */

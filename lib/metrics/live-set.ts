@@ -27,8 +27,11 @@ export interface LiveEntry {
   end(): Promise<void>;
 }
 
-/** Adds `id` to the set and keeps it fresh until `end()`. Never throws: figures must not fail work. */
-export async function enterLiveSet(hot: HotStore, set: LiveSet, id: string): Promise<LiveEntry> {
+/**
+ * Adds `id` to the set and keeps it fresh until `end()`. Never throws: figures must not fail work.
+ * Besides the figures of LIVE_SETS, a set per user counts that user's open streams (lib/limits/open-streams.ts).
+ */
+export async function enterLiveSet(hot: Pick<HotStore, "joinLine" | "leaveLine">, set: string, id: string): Promise<LiveEntry> {
   let pending: Promise<void> = Promise.resolve();
   const beat = () => {
     pending = hot.joinLine(set, id, Date.now()).catch((error: unknown) => {

@@ -1,9 +1,10 @@
 /**
  * Several Stampede instances on one PostgreSQL and one Redis, behind nginx (least_conn): the
  * topology `npm run multi-instance` starts and tests/multi-instance.test.ts exercises. Each
- * instance is `next start` on the build in `.next`, started with node directly so SIGKILL reaches
- * the server itself. nginx runs in the foreground as a child process on deploy/nginx.conf itself,
- * templated only for the local ports and upstreams (templateDeployNginxConfig); without nginx
+ * instance is `npm start`'s server (scripts/server.mts) on the build in `.next`, started with node
+ * directly so SIGKILL reaches the server itself. nginx runs in the foreground as a child process
+ * on deploy/nginx.conf itself, templated only for the local ports and upstreams
+ * (templateDeployNginxConfig); without nginx
  * (or with `nginx: false`), clients address the instances directly.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -27,6 +28,8 @@ export interface ClusterOptions {
   nginx?: boolean;
   /** Print the instances' output with a prefix. */
   echo?: boolean;
+  /** When an instance counts as started: `/api/health` answers 200 (default), or answers at all (a test of a broken driver). */
+  readyWhen?: "healthy" | "answering";
 }
 
 export interface Instance {
@@ -137,7 +140,13 @@ function prefixLines(prefix: string, text: string): string {
     .join("");
 }
 
-async function waitForHealth(url: string, isAlive: () => boolean, output: () => string, timeoutMs: number): Promise<void> {
+async function waitForHealth(
+  url: string,
+  isAlive: () => boolean,
+  output: () => string,
+  timeoutMs: number,
+  readyWhen: ClusterOptions["readyWhen"] = "healthy",
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = "";
   while (Date.now() < deadline) {
@@ -145,7 +154,7 @@ async function waitForHealth(url: string, isAlive: () => boolean, output: () => 
     try {
       const response = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(2000) });
       await response.arrayBuffer();
-      if (response.ok) return;
+      if (response.ok || readyWhen === "answering") return;
       last = `HTTP ${response.status}`;
     } catch (error) {
       last = String(error);
@@ -161,6 +170,7 @@ function startInstance(
   port: number,
   env: Record<string, string>,
   echo: boolean,
+  readyWhen: ClusterOptions["readyWhen"],
 ): { instance: Instance; ready: () => Promise<void> } {
   let child: ChildProcess | undefined;
   let output = "";
@@ -169,8 +179,8 @@ function startInstance(
 
   const launch = () => {
     output = "";
-    const next = path.join(root, "node_modules", "next", "dist", "bin", "next");
-    const spawned = spawn(process.execPath, [next, "start", "-p", String(port), "-H", "127.0.0.1"], {
+    const server = path.join(root, "scripts", "server.mts");
+    const spawned = spawn(process.execPath, [server, "-p", String(port), "-H", "127.0.0.1"], {
       cwd: root,
       env: {
         PATH: process.env.PATH ?? "",
@@ -220,10 +230,10 @@ function startInstance(
         await exited;
       }
       launch();
-      await waitForHealth(url, running, () => output, 60_000);
+      await waitForHealth(url, running, () => output, 60_000, readyWhen);
     },
   };
-  return { instance, ready: () => waitForHealth(url, running, () => output, 90_000) };
+  return { instance, ready: () => waitForHealth(url, running, () => output, 90_000, readyWhen) };
 }
 
 /** Starts the instances (in parallel) and nginx in front of them; resolves when all answer. */
@@ -233,7 +243,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   // A server already there would answer the health checks in place of ours.
   for (const port of options.nginx === false ? ports : [...ports, nginxPort]) await assertPortFree(port);
   const names = ["A", "B", "C", "D", "E", "F", "G", "H"];
-  const started = ports.map((port, i) => startInstance(root, names[i] ?? `#${i}`, port, options.env, echo));
+  const started = ports.map((port, i) => startInstance(root, names[i] ?? `#${i}`, port, options.env, echo, options.readyWhen));
   const instances = started.map((entry) => entry.instance);
   let nginx: ChildProcess | undefined;
   let nginxDir: string | undefined;
