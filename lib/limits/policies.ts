@@ -11,7 +11,10 @@ export interface TierPolicy {
   burst: { size: number; refillSeconds: number };
   /** Messages per UTC day. */
   messagesPerDay: number;
-  /** Model tokens (prompt and reply) per UTC day: checked before a message, counted after its reply. */
+  /**
+   * Model tokens (prompt and reply) per UTC day: a reply's estimate (its prompt and output cap) is
+   * reserved before the model call and settled with the provider's figures after it.
+   */
   tokensPerDay: number;
   /** Characters per message; MAX_MESSAGE_LENGTH caps every tier, whatever this says. */
   maxMessageLength: number;
@@ -61,7 +64,9 @@ export const TIER_POLICIES = {
 export const GUEST_IP_POLICY = {
   messagesPerMinute: 30,
   messagesPerDay: 300,
-} as const satisfies { messagesPerMinute: number; messagesPerDay: number };
+  /** Model tokens per UTC day, reserved and settled as a guest's own quota is (lib/limits/token-budget.ts). */
+  tokensPerDay: 100_000,
+} as const satisfies { messagesPerMinute: number; messagesPerDay: number; tokensPerDay: number };
 
 /** Password guessing and sign-up floods, counted before better-auth sees the request. */
 export const AUTH_ATTEMPT_POLICY = {
@@ -97,6 +102,7 @@ export type LimitRuleName =
   | `${Tier}.${TierRuleKind}`
   | "guest-ip.per-minute"
   | "guest-ip.per-day"
+  | "guest-ip.tokens-per-day"
   | "auth.sign-in-per-ip"
   | "auth.sign-up-per-ip"
   | "auth.guest-per-ip"
@@ -126,6 +132,7 @@ export const LIMIT_RULES: Readonly<Record<LimitRuleName, LimitRule>> = Object.fr
   ) as Record<`${Tier}.${TierRuleKind}`, LimitRule>),
   "guest-ip.per-minute": { algorithm: "sliding-window", limit: GUEST_IP_POLICY.messagesPerMinute, window: "1 m" },
   "guest-ip.per-day": { algorithm: "fixed-window", limit: GUEST_IP_POLICY.messagesPerDay, window: "1 d" },
+  "guest-ip.tokens-per-day": { algorithm: "fixed-window", limit: GUEST_IP_POLICY.tokensPerDay, window: "1 d" },
   "auth.sign-in-per-ip": { algorithm: "sliding-window", limit: AUTH_ATTEMPT_POLICY.signInPerIpPerMinute, window: "1 m" },
   "auth.sign-up-per-ip": { algorithm: "sliding-window", limit: AUTH_ATTEMPT_POLICY.signUpPerIpPerMinute, window: "1 m" },
   "auth.guest-per-ip": {
