@@ -84,7 +84,7 @@ async function observedTimes(hot: HotStore, now: number): Promise<typeof ASSUMED
 }
 
 /** The gap between two model-call starts the configured job runner keeps, in ms. */
-export function startGapMs(config: Pick<AppConfig, "jobs" | "llm">): number {
+function startGapMs(config: Pick<AppConfig, "jobs" | "llm">): number {
   if (config.jobs.driver !== "inngest") return startIntervalMs(config.llm);
   const { limit, period } = inngestThrottle(config.llm);
   return (Number.parseInt(period, 10) * 1000) / limit;
