@@ -13,6 +13,7 @@ export const replyRequested = eventType("chat/reply.requested", {
     modelId: z.string(),
     userMessageId: z.string(),
     enqueuedAt: z.number(),
+    network: z.string().optional(),
   }),
 });
 

@@ -63,6 +63,19 @@ function isLoopbackUrl(value: string): boolean {
  * The one spelling of an email address that comparisons use: better-auth stores and looks up
  * addresses lowercased, so ADMIN_EMAIL, the operator command and the auth hooks do the same.
  */
+/** "a=1,b=2" as { a: 1, b: 2 }; null when malformed. The last `=` splits, as model ids may hold one. */
+function parseModelBudgets(value: string | undefined): Record<string, number> | null {
+  const budgets: Record<string, number> = {};
+  for (const entry of (value ?? "").split(",").map((item) => item.trim()).filter(Boolean)) {
+    const split = entry.lastIndexOf("=");
+    const id = entry.slice(0, split).trim();
+    const tokens = entry.slice(split + 1).trim();
+    if (split <= 0 || !/^[1-9]\d*$/.test(tokens)) return null;
+    budgets[id] = Number(tokens);
+  }
+  return budgets;
+}
+
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
@@ -108,6 +121,8 @@ const envSchema = z.object({
   LLM_FALLBACK_AFTER: positiveInt(2),
   LLM_RETRY_BASE_MS: positiveInt(500),
   LLM_TOKENS_PER_REPLY: positiveInt(1500),
+  LLM_HISTORY_TOKENS: positiveInt(8000),
+  LLM_HISTORY_TOKENS_BY_MODEL: optionalString,
 
   MAX_MESSAGE_LENGTH: positiveInt(8000),
   HOT_HISTORY_TTL_SECONDS: positiveInt(24 * 60 * 60),
@@ -183,6 +198,12 @@ export interface AppConfig {
     models: string[];
     fallbackModel?: string;
     demoDelayMs: number;
+    /**
+     * Estimated tokens of chat history sent with each reply, per model (`byModel`, from
+     * LLM_HISTORY_TOKENS_BY_MODEL) or `default` (LLM_HISTORY_TOKENS): older turns beyond it are
+     * left out (lib/chat/trim-history.ts), so a long chat costs no more per message than this.
+     */
+    historyTokens: { default: number; byModel: Record<string, number> };
   };
   llm: {
     maxConcurrency: number;
@@ -319,6 +340,10 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
     ? env.CHAT_MODELS.split(",").map((id) => id.trim()).filter(Boolean)
     : DEFAULT_MODELS[modelDriver];
   if (models.length === 0) problems.push("CHAT_MODELS: expected a comma-separated list of model ids");
+  const historyTokensByModel = parseModelBudgets(env.LLM_HISTORY_TOKENS_BY_MODEL);
+  if (historyTokensByModel === null) {
+    problems.push("LLM_HISTORY_TOKENS_BY_MODEL: expected model=tokens pairs separated by commas, e.g. gpt-4o=32000,gpt-4o-mini=8000");
+  }
 
   // Embedded drivers keep state inside one process; several instances would silently split it.
   if (env.VERCEL) {
@@ -361,6 +386,7 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
       models,
       fallbackModel: env.FALLBACK_MODEL,
       demoDelayMs: env.DEMO_MODEL_DELAY_MS,
+      historyTokens: { default: env.LLM_HISTORY_TOKENS, byModel: historyTokensByModel ?? {} },
     },
     llm: {
       maxConcurrency: env.LLM_MAX_CONCURRENCY,

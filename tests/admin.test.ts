@@ -359,7 +359,7 @@ describe("the overview", () => {
       expect(during.queue.depth).toBeGreaterThanOrEqual(1);
       expect(during.modelCalls.inFlight).toBe(1);
       expect(during.activeStreams - before.activeStreams).toBe(4);
-      expect(during.queue.waitSeconds).toBeGreaterThanOrEqual(1);
+      expect(during.queue.waitSeconds).toBeGreaterThan(0);
 
       await Promise.all(responses.map((response) => response.text()));
       const after = await until(

@@ -8,7 +8,8 @@ import { IORedisRequester, createTcpRedisClient } from "@/lib/hot/redis-requeste
 import { logger } from "@/lib/log";
 import { accountKey, admitAuthAttempt, type AuthAttempt } from "@/lib/limits/auth-attempts";
 import { UNKNOWN_CLIENT_IP } from "@/lib/limits/client-ip";
-import { checkChatAllowance, recordTokenUsage, type ChatAllowanceRequest } from "@/lib/limits/chat-allowance";
+import { checkChatAllowance, type ChatAllowanceRequest } from "@/lib/limits/chat-allowance";
+import { chargeTokens } from "@/lib/limits/token-budget";
 import { unanswered, type Limiter } from "@/lib/limits/limiter";
 import { limiterFailureCounts } from "@/lib/limits/limiter-failures";
 import { createMemoryLimiter } from "@/lib/limits/memory-limiter";
@@ -192,16 +193,16 @@ describe.each(adapters)("chat allowance on the %s limiter", (_name, makeLimiter)
     expect(Math.abs((error.details?.retryAfter ?? 0) - secondsToUtcMidnight())).toBeLessThan(5);
   });
 
-  it("refuses once the day's tokens are used, counting them as replies finish", async () => {
+  it("refuses once the day's tokens left could not hold the longest reply the plan allows", async () => {
     const deps = { limiter: makeLimiter(), config: defaultConfig };
     const user = request("free");
-    const { userId, tier } = user.viewer;
     await checkChatAllowance(deps, user);
-    await recordTokenUsage(deps, { userId, tier, tokens: TIER_POLICIES.free.tokensPerDay - 1 });
-    await recordTokenUsage(deps, { userId, tier, tokens: 0 });
+    const { tokensPerDay, maxOutputTokens } = TIER_POLICIES.free;
+    await chargeTokens(deps, user.viewer, tokensPerDay - maxOutputTokens);
+    await chargeTokens(deps, user.viewer, 0);
     await checkChatAllowance(deps, user);
 
-    await recordTokenUsage(deps, { userId, tier, tokens: 0.5 });
+    await chargeTokens(deps, user.viewer, 0.5);
     const error = await refusal(checkChatAllowance(deps, user));
     expect(error.code).toBe("quota_exceeded");
     expect(error.message).toContain("reply allowance");
@@ -305,7 +306,7 @@ describe("when the limiter does not answer", () => {
     vi.spyOn(logger, "warn").mockImplementation(() => undefined);
     const limiter = partlyUnavailable(keep(createMemoryLimiter(LIMIT_RULES)), () => true);
     const before = limiterFailureCounts();
-    await recordTokenUsage({ limiter }, { userId: "u", tier: "free", tokens: 100 });
+    await chargeTokens({ limiter }, { userId: "u", tier: "free" }, 100);
     expect(limiterFailureCounts().unrecorded).toBe(before.unrecorded + 1);
   });
 

@@ -35,7 +35,7 @@ describe.each<DriverSet>(["embedded", "services"])("chat flow on the %s drivers"
 
   async function sendAndRead(userId: string, chatId: string, text: string, messageId = `m_${uniqueSuffix()}`) {
     const { replyId } = await submitChatRequest(app.services, { userId, tier: "free" }, { kind: "send", chatId, messageId, text });
-    const chunks = await readUIMessageStream(await replyStreamResponse(app.services.hot, { replyId, userId }));
+    const chunks = await readUIMessageStream(await replyStreamResponse(app.services.hot, { replyId, userId, config: app.services.config }));
     return { messageId, replyId, chunks };
   }
 
@@ -90,7 +90,7 @@ describe.each<DriverSet>(["embedded", "services"])("chat flow on the %s drivers"
     const replyId = `r_${uniqueSuffix()}`;
     const { hot } = app.services;
     await writeReplyState(hot, { replyId, chatId: `c_${uniqueSuffix()}`, userId, status: "queued", enqueuedAt: Date.now() }, 60);
-    const response = await replyStreamResponse(hot, { replyId, userId });
+    const response = await replyStreamResponse(hot, { replyId, userId, config: app.services.config });
     expect(response.headers.get("x-vercel-ai-ui-message-stream")).toBe("v1");
     await hot.deleteValue(hotKeys.replyState(replyId));
 
@@ -207,7 +207,7 @@ describe("stopping a reply", () => {
       { userId, tier: "free" },
       { kind: "send", chatId, messageId: `m_${uniqueSuffix()}`, text: "a long story please" },
     );
-    const response = await replyStreamResponse(app.services.hot, { replyId, userId });
+    const response = await replyStreamResponse(app.services.hot, { replyId, userId, config: app.services.config });
     const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
     let received = "";
     while (!received.includes('"text-delta"')) received += (await reader.read()).value ?? "";

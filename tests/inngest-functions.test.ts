@@ -101,7 +101,7 @@ function replyEvent(job: ReplyJob) {
 }
 
 async function readReply(job: ReplyJob) {
-  const response = await modules.stream.replyStreamResponse(services.hot, { replyId: job.replyId, userId: job.userId });
+  const response = await modules.stream.replyStreamResponse(services.hot, { replyId: job.replyId, userId: job.userId, config: services.config });
   return modules.support.readUIMessageStream(response);
 }
 

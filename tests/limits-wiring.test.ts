@@ -3,7 +3,7 @@
  * real Redis and PostgreSQL and the provider double counting every model call.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { recordTokenUsage } from "@/lib/limits/chat-allowance";
+import { chargeTokens } from "@/lib/limits/token-budget";
 import { TIER_POLICIES } from "@/lib/limits/policies";
 import { startRouteApp, type RouteApp } from "./support/route-app";
 import { RouteClient } from "./support/route-client";
@@ -110,7 +110,7 @@ describe("limits on POST /api/chat", () => {
 
   it("refuses a user over the daily token quota before any model call", async () => {
     const { client, userId } = await account();
-    await recordTokenUsage(app.services, { userId, tier: "free", tokens: TIER_POLICIES.free.tokensPerDay + 1 });
+    await chargeTokens(app.services, { userId, tier: "free" }, TIER_POLICIES.free.tokensPerDay + 1);
     const callsBefore = app.provider.stats().requests;
     const refused = await send(client, "anything at all");
     expect(refused.status).toBe(429);

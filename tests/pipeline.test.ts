@@ -25,7 +25,7 @@ const TOKENS = 20;
 
 /** Reads a reply stream to its end, noting when each chunk arrived. */
 async function readTimed(app: TestApp, replyId: string, userId: string) {
-  const response = await replyStreamResponse(app.services.hot, { replyId, userId });
+  const response = await replyStreamResponse(app.services.hot, { replyId, userId, config: app.services.config });
   const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
   const chunks: { chunk: UIMessageChunk; at: number }[] = [];
   let buffer = "";
@@ -94,7 +94,7 @@ describe("a burst above the provider's rate limit", () => {
   }
 
   async function read(message: Awaited<ReturnType<typeof send>>) {
-    const chunks = await readUIMessageStream(await replyStreamResponse(app.services.hot, message));
+    const chunks = await readUIMessageStream(await replyStreamResponse(app.services.hot, { ...message, config: app.services.config }));
     return { ...message, chunks };
   }
 
@@ -228,7 +228,7 @@ describe("the place in line", () => {
       await send(app, first, "one");
       await send(app, second, "two");
       const late = await send(app, third, "three");
-      chunks = await readUIMessageStream(await replyStreamResponse(app.services.hot, late));
+      chunks = await readUIMessageStream(await replyStreamResponse(app.services.hot, { ...late, config: app.services.config }));
     } finally {
       app.provider!.setOptions({ latencyMs: 0 });
     }
@@ -263,7 +263,7 @@ describe("the place in line", () => {
     expect(await app.services.hot.placeInLine(line, guests[0].replyId)).toBe(1);
 
     const all = [running, ...guests, paid];
-    await Promise.all(all.map(async (message) => readUIMessageStream(await replyStreamResponse(app.services.hot, message))));
+    await Promise.all(all.map(async (message) => readUIMessageStream(await replyStreamResponse(app.services.hot, { ...message, config: app.services.config }))));
     const states = await Promise.all(all.map((message) => readReplyState(app.services.hot, message.replyId)));
     const [, guestOne, guestTwo, proState] = states;
     expect(proState!.startedAt).toBeLessThan(guestOne!.startedAt!);

@@ -62,6 +62,7 @@ function readWithRecovery(job: ReplyJob) {
     replyId: job.replyId,
     userId: job.userId,
     recover: (replyId) => recoverOrphanedReply(app.services, replyId),
+    config: app.services.config,
   }).then(readUIMessageStream);
 }
 
@@ -120,6 +121,7 @@ describe("a reply whose instance died", () => {
       userId: job.userId,
       signal: abort.signal,
       recover: (replyId) => recoverOrphanedReply(app.services, replyId),
+      config: app.services.config,
     }).then(readUIMessageStream);
     try {
       // The reader looks at the owner's heartbeat at most once a second. Had it been gone, the

@@ -1,4 +1,4 @@
-/** "You are 12th in line, about 8 s": the wording of a reply's place in the model queue. */
+/** "You are 12th in line, about 8 s" (or "…, starting…"): the wording of a reply's place in the model queue. */
 import type { ChatDataParts } from "@/lib/chat/types";
 
 export type QueueStatus = ChatDataParts["queue"];
@@ -22,6 +22,10 @@ export function formatWait(seconds: number): string {
   return `${Math.round(seconds / 60)} min`;
 }
 
+/** Below this many seconds a wait reads "starting…": closer than an estimate can promise. */
+const STARTING_SECONDS = 2;
+
 export function describeQueue({ position, etaSeconds }: QueueStatus): string {
-  return `You are ${ordinal(position)} in line, about ${formatWait(etaSeconds)}`;
+  const wait = etaSeconds < STARTING_SECONDS ? "starting…" : `about ${formatWait(etaSeconds)}`;
+  return `You are ${ordinal(position)} in line, ${wait}`;
 }

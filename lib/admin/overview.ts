@@ -87,7 +87,7 @@ export async function readOverview(services: Pick<Services, "hot" | "config">, n
     serviceRate(hot, now),
   ]);
   await sampleQueueDepth(hot, { line: hotKeys.replyLine, depth, now });
-  const [waitSeconds, series] = await Promise.all([estimateWaitSeconds(hot, depth, now), readMinuteSeries(hot, now)]);
+  const [waitSeconds, series] = await Promise.all([estimateWaitSeconds({ hot, config }, depth, now), readMinuteSeries(hot, now)]);
   const lookups = cache.hits + cache.misses;
   return {
     at: now,

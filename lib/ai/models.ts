@@ -26,6 +26,8 @@ export interface ModelProvider {
   /** Throws invalid_request for an id that is not offered. */
   resolveModelId(requested: string | undefined): string;
   languageModel(id: string): LanguageModelV4;
+  /** Estimated tokens of history a reply by this model may send (LLM_HISTORY_TOKENS[_BY_MODEL]). */
+  historyBudget(id: string): number;
 }
 
 export function createModelProvider(config: AppConfig["model"]): ModelProvider {
@@ -45,6 +47,7 @@ export function createModelProvider(config: AppConfig["model"]): ModelProvider {
       return requested;
     },
     languageModel,
+    historyBudget: (id) => config.historyTokens.byModel[id] ?? config.historyTokens.default,
   };
 }
 

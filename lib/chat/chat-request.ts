@@ -23,7 +23,8 @@ export async function acceptChatRequest(
   // Asked together: preparing only reads, and nothing is written unless the allowance holds. A
   // refusal is the answer as soon as it comes, as if the limits had been asked first: neither
   // another failure of preparing nor its wait (a hot store reconnecting) goes before it.
-  const preparing = prepareChatRequest(deps, sender, request);
+  const network = sender.tier === "guest" ? clientIp : undefined;
+  const preparing = prepareChatRequest(deps, { ...sender, ...(network !== undefined && { network }) }, request);
   // Its failure is met at the await below; a refused request never gets there.
   preparing.catch(() => undefined);
   const allowance = await checkChatAllowance(deps, { viewer: sender, clientIp, textLength });

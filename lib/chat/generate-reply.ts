@@ -16,7 +16,8 @@ import type { AppConfig } from "@/lib/config";
 import type { Database } from "@/lib/db/client";
 import type { HotStore, StoredMessage } from "@/lib/hot/hot-store";
 import type { ReplyAttempt } from "@/lib/jobs/job-runner";
-import { recordTokenUsage } from "@/lib/limits/chat-allowance";
+import { estimateMessageTokens, estimatePromptTokens } from "@/lib/ai/token-estimate";
+import { reserveTokens, settleTokens } from "@/lib/limits/token-budget";
 import type { Limiter } from "@/lib/limits/limiter";
 import { lineScore } from "@/lib/jobs/reply-policy";
 import { startModelCall } from "@/lib/metrics/model-calls";
@@ -28,6 +29,7 @@ import { RetryableReplyError, describeModelFailure } from "./model-errors";
 import { RelayWriter, isTerminalChunk } from "./relay";
 import { streamModelReply, type ModelReplyOutcome } from "./model-stream";
 import { storeCachedReply } from "./reply-cache";
+import { trimHistory } from "./trim-history";
 import { countReplyMetrics } from "./reply-metrics";
 import { recordReplyFinished } from "./wait-estimate";
 import { writeUnflushed } from "./write-unflushed";
@@ -99,9 +101,17 @@ export async function generateReply(
     return { status: "cancelled" };
   }
 
-  const startedAt = Date.now();
   const cut = messages.findIndex((message) => message.id === job.userMessageId);
-  const history = (cut === -1 ? messages : messages.slice(0, cut + 1)).map(toUIMessage);
+  const wholeHistory = (cut === -1 ? messages : messages.slice(0, cut + 1)).map(toUIMessage);
+  const history = trimHistory(wholeHistory, deps.models.historyBudget(modelId));
+  // The most this call can cost is held against the day's token quotas before it is made.
+  const promptTokens = estimatePromptTokens(history);
+  const spender = { userId: job.userId, tier: job.tier, network: job.network };
+  const reserved = await reserveTokens(deps, spender, promptTokens + TIER_POLICIES[job.tier].maxOutputTokens);
+  if (reserved.kind === "refused") return abandonReply(deps, job, reserved.message);
+  const { reservation } = reserved;
+
+  const startedAt = Date.now();
 
   const abort = new AbortController();
   const cancelWatch = setInterval(async () => {
@@ -124,6 +134,7 @@ export async function generateReply(
     outcome = await streamToRelay(deps, job, { modelId, history, signal: abort.signal, markedRunning });
   } catch (error) {
     abort.abort();
+    await settleTokens(deps, reservation, 0);
     throw error;
   } finally {
     clearInterval(cancelWatch);
@@ -132,6 +143,7 @@ export async function generateReply(
 
   if (outcome.kind === "failed-before-text") {
     const failure = describeModelFailure(outcome.error);
+    await settleTokens(deps, reservation, 0);
     await countReplyMetrics(hot, { "provider-429s": failure.rateLimited ? 1 : 0 });
     if (!failure.retryable) return abandonReply(deps, job);
     // Back in line for the next attempt, so the reader sees a place in line again, not a stall.
@@ -150,15 +162,19 @@ export async function generateReply(
   } finally {
     await outcome.end();
   }
-  await writeReplyState(hot, { ...state, status, startedAt, finishedAt: Date.now() }, ttl);
-  await recordReplyFinished(hot);
-  const tokens = (usage?.inputTokens ?? 0) + (usage?.outputTokens ?? 0);
-  await recordTokenUsage(deps, { userId: job.userId, tier: job.tier, tokens });
-  if (status === "done" && history.length === 1) {
+  const finishedAt = Date.now();
+  await writeReplyState(hot, { ...state, status, startedAt, finishedAt }, ttl);
+  await recordReplyFinished(hot, status === "done" ? { startedAt, firstTokenAt: outcome.firstTokenAt, finishedAt } : undefined);
+  // A reply cut short has no usage figures; its prompt and what streamed were still billed.
+  const tokens = usage
+    ? (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0)
+    : promptTokens + estimateMessageTokens({ parts });
+  await settleTokens(deps, reservation, tokens);
+  if (status === "done" && wholeHistory.length === 1) {
     // A chat's first message has no context: its reply can serve the next person who opens with it.
     await storeCachedReply(hot, {
       modelId,
-      text: textOf(history[0]),
+      text: textOf(wholeHistory[0]),
       isFirstMessage: true,
       reply: { chunks: relayed, inputTokens: usage?.inputTokens ?? 0, outputTokens: usage?.outputTokens ?? 0 },
       ttlSeconds: config.replyCache.ttlSeconds,
@@ -182,6 +198,8 @@ type StreamOutcome =
       usage?: ModelReplyOutcome["usage"];
       /** Every chunk the reader got, ending included: what the reply cache keeps. */
       relayed: UIMessageChunk[];
+      /** When the first token reached the relay: what the wait estimate learns a reply's start from. */
+      firstTokenAt: number;
       /** Writes the relay's terminal chunk; called once the reply is stored (see generateReply). */
       end: () => Promise<void>;
     };
@@ -214,6 +232,7 @@ async function streamToRelay(
     writer.write(chunk);
   };
   let textStarted = false;
+  let firstTokenAt = 0;
   // A stream that ends on an error chunk still needs its finish.
   let ending: UIMessageChunk = { type: "finish" };
   await markedRunning;
@@ -226,6 +245,7 @@ async function streamToRelay(
         continue;
       }
       textStarted = true;
+      firstTokenAt = Date.now();
       for (const early of held) relay(early);
     }
     if (isTerminalChunk(chunk)) ending = chunk;
@@ -242,6 +262,7 @@ async function streamToRelay(
     parts: outcome.parts,
     usage: status === "done" ? outcome.usage : undefined,
     relayed,
+    firstTokenAt,
     end: async () => {
       relay(ending);
       await writer.close();

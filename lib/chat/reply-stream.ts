@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { UI_MESSAGE_STREAM_HEADERS, type UIMessageChunk } from "ai";
+import type { AppConfig } from "@/lib/config";
 import type { HotStore } from "@/lib/hot/hot-store";
 import { notFound } from "@/lib/errors";
 import { withCommandActivity } from "@/lib/hot/command-count";
@@ -27,6 +28,8 @@ export interface ReplyStreamOptions {
    * reply whose in-process runner is gone is waited for until its state expires.
    */
   recover?: (replyId: string) => Promise<unknown>;
+  /** What paces the line (the job runner, LLM_RPM, LLM_MAX_CONCURRENCY), for the wait estimate. */
+  config: Pick<AppConfig, "jobs" | "llm">;
 }
 
 const REPLY_LOST_MESSAGE = "This reply was interrupted before it finished. Please regenerate it.";
@@ -48,7 +51,7 @@ export async function replyStreamResponse(hot: HotStore, options: ReplyStreamOpt
     const position = await hot.placeInLine(hotKeys.replyLine, options.replyId);
     if (position === null || position === lastPosition) return [];
     lastPosition = position;
-    const etaSeconds = await estimateWaitSeconds(hot, position);
+    const etaSeconds = await estimateWaitSeconds({ hot, config: options.config }, position);
     return [{ type: "data-queue", data: { position: position + 1, etaSeconds }, transient: true }];
   };
 

@@ -33,6 +33,8 @@ export interface SendMessageDeps {
 export interface Sender {
   userId: string;
   tier: Tier;
+  /** A guest's client address, whose network shares a daily token quota. */
+  network?: string;
 }
 
 export type ChatRequest = { chatId: string; modelId?: string } & (
@@ -187,6 +189,7 @@ function replyJob(
     modelId: params.modelId,
     userMessageId: params.userMessageId,
     enqueuedAt: params.now,
+    ...(params.sender.network !== undefined && { network: params.sender.network }),
   };
 }
 

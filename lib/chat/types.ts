@@ -26,6 +26,8 @@ export interface ReplyJob {
   /** The user message this reply answers; history is cut after it. */
   userMessageId: string;
   enqueuedAt: number;
+  /** A guest's client address: their network's daily token quota is charged too (lib/limits/token-budget.ts). */
+  network?: string;
 }
 
 export type ReplyStatus = "queued" | "running" | "done" | "failed" | "cancelled";

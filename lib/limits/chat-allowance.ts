@@ -2,16 +2,16 @@
  * May this viewer send this chat message now? Checked before a message is accepted, against the
  * viewer's tier (lib/limits/policies.ts): message length, pace (per minute and burst), messages
  * and tokens per day, and for guests the allowance of their IP, which every guest session from
- * that address shares. Tokens are counted when the reply finishes (recordTokenUsage), since a
- * reply's size is unknown before; until then a message only needs some token quota left.
+ * that address shares. A reply's tokens are reserved by its job, once its prompt is known, and
+ * settled when it ends (lib/limits/token-budget.ts); a message is refused here already when its
+ * quotas could not cover the longest reply the plan allows.
  */
 import type { AppConfig } from "@/lib/config";
 import { AppError } from "@/lib/errors";
 import type { Tier } from "@/lib/chat/types";
 import { describeWait, enforceLimits, rateLimitHeaders, type LimitCheck, type LimitDeps } from "./enforce-limits";
-import type { Limiter } from "./limiter";
-import { recordLimiterFailure } from "./limiter-failures";
-import { maxMessageLengthFor, tierRuleName } from "./policies";
+import { maxMessageLengthFor, TIER_POLICIES, tierRuleName } from "./policies";
+import { tokenQuotaMessage } from "./token-budget";
 
 export interface ChatAllowanceDeps extends LimitDeps {
   config: Pick<AppConfig, "chat" | "limits">;
@@ -56,27 +56,6 @@ export async function checkChatAllowance(
   };
 }
 
-/**
- * Counts a finished reply's tokens (prompt and answer) against the viewer's daily token quota.
- * Never throws: the reply is already delivered. A reply may take the count past the quota;
- * the next message is then refused until the day ends.
- */
-export async function recordTokenUsage(
-  { limiter }: { limiter: Limiter },
-  { userId, tier, tokens }: { userId: string; tier: Tier; tokens: number },
-): Promise<void> {
-  if (!(tokens > 0)) return;
-  const rule = tierRuleName(tier, "tokens-per-day");
-  const result = await limiter.limit(rule, userId, { rate: Math.ceil(tokens) });
-  if (result.reason !== undefined) {
-    recordLimiterFailure({
-      during: "token-usage",
-      outcome: "unrecorded",
-      failures: [{ rule, reason: result.reason, cause: result.cause }],
-    });
-  }
-}
-
 function chatChecks({ userId, tier }: ChatAllowanceRequest["viewer"], clientIp: string): LimitCheck[] {
   const tooFast: LimitCheck["refusal"] = ({ retryAfterSeconds }) => ({
     code: "rate_limited",
@@ -97,15 +76,7 @@ function chatChecks({ userId, tier }: ChatAllowanceRequest["viewer"], clientIp: 
           `More in ${describeWait(retryAfterSeconds)}.${signUpHint}`,
       }),
     },
-    {
-      rule: tierRuleName(tier, "tokens-per-day"),
-      identifier: userId,
-      mode: "peek",
-      refusal: ({ retryAfterSeconds }) => ({
-        code: "quota_exceeded",
-        message: `You've used today's reply allowance. It renews in ${describeWait(retryAfterSeconds)}.${signUpHint}`,
-      }),
-    },
+    tokenCheck(tierRuleName(tier, "tokens-per-day"), userId, tier),
   ];
   if (tier === "guest") {
     checks.push(
@@ -129,7 +100,19 @@ function chatChecks({ userId, tier }: ChatAllowanceRequest["viewer"], clientIp: 
           message: "Guests on your network have used today's allowance. Sign in or create a free account to keep chatting.",
         }),
       },
+      tokenCheck("guest-ip.tokens-per-day", clientIp, tier),
     );
   }
   return checks;
+}
+
+/** A token quota must still hold the longest reply the plan allows; the job reserves the exact estimate. */
+function tokenCheck(rule: LimitCheck["rule"], identifier: string, tier: Tier): LimitCheck {
+  return {
+    rule,
+    identifier,
+    mode: "peek",
+    need: TIER_POLICIES[tier].maxOutputTokens,
+    refusal: ({ retryAfterSeconds }) => ({ code: "quota_exceeded", message: tokenQuotaMessage(rule, tier, retryAfterSeconds) }),
+  };
 }

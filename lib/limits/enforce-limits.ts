@@ -37,6 +37,8 @@ export interface LimitCheck {
    * whose cost is known later (a reply's tokens, counted when it finishes).
    */
   mode: "spend" | "peek";
+  /** With "peek": how much must be left for the request to pass (default 1). */
+  need?: number;
   /** What the user is told when this check is the one holding the request back. */
   refusal: (refused: { limit: number; retryAfterSeconds: number }) => Refusal;
 }
@@ -80,7 +82,7 @@ export async function enforceLimits(
 async function ask(limiter: Limiter, check: LimitCheck): Promise<LimitResult> {
   if (check.mode === "spend") return limiter.limit(check.rule, check.identifier);
   const left = await limiter.getRemaining(check.rule, check.identifier);
-  return { ...left, success: left.reason === undefined && left.remaining > 0 };
+  return { ...left, success: left.reason === undefined && left.remaining >= (check.need ?? 1) };
 }
 
 /**

@@ -11,7 +11,10 @@ export interface TierPolicy {
   burst: { size: number; refillSeconds: number };
   /** Messages per UTC day. */
   messagesPerDay: number;
-  /** Model tokens (prompt and reply) per UTC day: checked before a message, counted after its reply. */
+  /**
+   * Model tokens (prompt and reply) per UTC day: a reply's estimate (its prompt and output cap) is
+   * reserved before the model call and settled with the provider's figures after it.
+   */
   tokensPerDay: number;
   /** Characters per message; MAX_MESSAGE_LENGTH caps every tier, whatever this says. */
   maxMessageLength: number;
@@ -61,7 +64,9 @@ export const TIER_POLICIES = {
 export const GUEST_IP_POLICY = {
   messagesPerMinute: 30,
   messagesPerDay: 300,
-} as const satisfies { messagesPerMinute: number; messagesPerDay: number };
+  /** Model tokens per UTC day, reserved and settled as a guest's own quota is (lib/limits/token-budget.ts). */
+  tokensPerDay: 100_000,
+} as const satisfies { messagesPerMinute: number; messagesPerDay: number; tokensPerDay: number };
 
 /**
  * Every /api/auth request that changes something, counted before better-auth sees it
@@ -119,6 +124,7 @@ export type LimitRuleName =
   | `${Tier}.${TierRuleKind}`
   | "guest-ip.per-minute"
   | "guest-ip.per-day"
+  | "guest-ip.tokens-per-day"
   | `auth.${AuthRuleKind}`;
 
 export type AuthRuleKind =
@@ -161,6 +167,7 @@ export const LIMIT_RULES: Readonly<Record<LimitRuleName, LimitRule>> = Object.fr
   ) as Record<`${Tier}.${TierRuleKind}`, LimitRule>),
   "guest-ip.per-minute": { algorithm: "sliding-window", limit: GUEST_IP_POLICY.messagesPerMinute, window: "1 m" },
   "guest-ip.per-day": { algorithm: "fixed-window", limit: GUEST_IP_POLICY.messagesPerDay, window: "1 d" },
+  "guest-ip.tokens-per-day": { algorithm: "fixed-window", limit: GUEST_IP_POLICY.tokensPerDay, window: "1 d" },
   "auth.sign-in-failures-per-ip": perMinute(AUTH_ATTEMPT_POLICY.signInFailuresPerIpPerMinute),
   "auth.sign-in-failures-per-account-and-ip": {
     algorithm: "sliding-window",

@@ -39,6 +39,11 @@ export interface ProviderDoubleOptions {
   failureRate?: number;
   /** 0..1: fraction of all requests answered 429 regardless of the caps, deterministically (default 0). */
   rateLimitFailureRate?: number;
+  /**
+   * Prompt tokens billed on top of the messages' own (default 0), as a provider's own preamble is:
+   * lets a test spend a day's token quota in a few replies.
+   */
+  promptTokensOverhead?: number;
   /** Custom reply text; the default is {@link echoReply} of the last user message. */
   reply?: (prompt: { messages: { role: string; content: string }[]; model: string }) => string;
 }
@@ -113,6 +118,7 @@ interface Behaviour {
   tpm?: number;
   failureRate: number;
   rateLimitFailureRate: number;
+  promptTokensOverhead: number;
   reply?: ProviderDoubleOptions["reply"];
 }
 
@@ -123,6 +129,7 @@ const DEFAULT_BEHAVIOUR: Behaviour = {
   windowMs: 60_000,
   failureRate: 0,
   rateLimitFailureRate: 0,
+  promptTokensOverhead: 0,
 };
 
 function applyPatch(current: Behaviour, patch: Partial<ProviderDoubleBehaviour>): Behaviour {
@@ -136,6 +143,7 @@ function applyPatch(current: Behaviour, patch: Partial<ProviderDoubleBehaviour>)
     rpm: merged.rpm,
     tpm: merged.tpm,
     failureRate: merged.failureRate ?? DEFAULT_BEHAVIOUR.failureRate,
+    promptTokensOverhead: merged.promptTokensOverhead ?? DEFAULT_BEHAVIOUR.promptTokensOverhead,
     rateLimitFailureRate: merged.rateLimitFailureRate ?? DEFAULT_BEHAVIOUR.rateLimitFailureRate,
     reply: merged.reply,
   };
@@ -148,6 +156,7 @@ function applyPatch(current: Behaviour, patch: Partial<ProviderDoubleBehaviour>)
     ["tpm", next.tpm, (value) => Number.isInteger(value) && value > 0],
     ["failureRate", next.failureRate, (value) => value >= 0 && value <= 1],
     ["rateLimitFailureRate", next.rateLimitFailureRate, (value) => value >= 0 && value <= 1],
+    ["promptTokensOverhead", next.promptTokensOverhead, (value) => Number.isInteger(value) && value >= 0],
   ];
   for (const [name, value, valid] of checks) {
     if (value !== undefined && !valid(value)) throw new RangeError(`provider double: invalid ${name}: ${value}`);
@@ -372,7 +381,8 @@ export async function startProviderDouble(options: ProviderDoubleOptions = {}): 
     const allPieces = splitTokens(text);
     const outputCap = request.max_completion_tokens ?? request.max_tokens ?? allPieces.length;
     const pieces = allPieces.slice(0, outputCap);
-    const promptTokens = messages.reduce((sum, message) => sum + countTokens(message.content), 0);
+    const promptTokens =
+      behaviour.promptTokensOverhead + messages.reduce((sum, message) => sum + countTokens(message.content), 0);
 
     const now = Date.now();
     pruneWindow(now);

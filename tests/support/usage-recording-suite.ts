@@ -1,12 +1,12 @@
 /**
  * Token usage as the README promises it, through the real routes and the provider double, on
- * either driver set (run by tests/usage-recording*.test.ts): "Tokens are counted when a reply
- * finishes; a reply served from the reply cache counts as a message but spends no tokens." What
- * a user meets is the daily token quota (a guest's is 30,000 tokens), counted in Redis or by its
- * in-process twin; what an operator sees is the admin API's usage of a user.
+ * either driver set (run by tests/usage-recording*.test.ts): "Tokens are reserved before each model
+ * call and settled after it … A reply served from the reply cache counts as a message but spends
+ * no tokens." What a user meets is the daily token quota (a guest's is 30,000 tokens), counted
+ * in Redis or by its in-process twin; what an operator sees is the admin API's usage of a user.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { recordTokenUsage } from "@/lib/limits/chat-allowance";
+import { chargeTokens } from "@/lib/limits/token-budget";
 import { TIER_POLICIES } from "@/lib/limits/policies";
 import type { DriverSet } from "./app-services";
 import { startRouteApp, type RouteApp } from "./route-app";
@@ -19,8 +19,11 @@ const ADMIN_EMAIL = "usage-admin@example.test";
 /** As long as a guest's reply may be (its plan's output cap). */
 const LONGEST_REPLY_WORDS = TIER_POLICIES.guest.maxOutputTokens;
 const SHORT_REPLY_WORDS = 5;
-/** Spent by earlier replies, so that one more longest reply takes the guest past its day's tokens. */
-const SPENT_EARLIER = TIER_POLICIES.guest.tokensPerDay - LONGEST_REPLY_WORDS / 2;
+/**
+ * Spent by earlier replies, so that one more longest reply still fits (its reservation is its
+ * prompt, a few dozen tokens, and the output cap) and leaves less than another would need.
+ */
+const SPENT_EARLIER = TIER_POLICIES.guest.tokensPerDay - LONGEST_REPLY_WORDS - 100;
 
 export function usageRecordingSuite(drivers: DriverSet): void {
   let app: RouteApp;
@@ -76,13 +79,13 @@ export function usageRecordingSuite(drivers: DriverSet): void {
     return { tokensSpent: providerTokens() - tokensBefore };
   }
 
-  describe("Tokens are counted when a reply finishes", () => {
+  describe("Tokens are reserved before each model call and settled after it", () => {
     it("charges the reply's prompt and answer tokens to the sender: the admin API shows them, and a spent quota refuses the next message before any model call", async () => {
       // The day's earlier replies, counted by the same function a finished reply calls.
       const guest = await startGuest(app);
-      await recordTokenUsage(app.services, { userId: guest.userId, tier: "guest", tokens: SPENT_EARLIER });
+      await chargeTokens(app.services, { userId: guest.userId, tier: "guest" }, SPENT_EARLIER);
       const reply = await replyTo(guest, `Tell me everything ${uniqueSuffix()}`);
-      expect(SPENT_EARLIER + reply.tokensSpent).toBeGreaterThanOrEqual(TIER_POLICIES.guest.tokensPerDay);
+      expect(TIER_POLICIES.guest.tokensPerDay - SPENT_EARLIER - reply.tokensSpent).toBeLessThan(TIER_POLICIES.guest.maxOutputTokens);
 
       // What the operator sees: the tokens the provider reported for this reply, once it finished
       // (the admin API counts stored replies; the earlier spend lives in the quota only).

@@ -135,6 +135,7 @@ export default async function AdminConfigPage() {
               rows={[
                 ["Messages per minute", count(view.guestIp.messagesPerMinute)],
                 ["Messages per day", count(view.guestIp.messagesPerDay)],
+                ["Tokens per day", count(view.guestIp.tokensPerDay)],
               ]}
             />
           </Section>

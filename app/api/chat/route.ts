@@ -31,5 +31,6 @@ export const POST = route("chat.send", async (request, context) => {
     signal: request.signal,
     headers: { ...headers, "X-Chat-Id": chat.id, "X-Reply-Id": replyId },
     recover: (id) => recoverOrphanedReply(services, id),
+    config: services.config,
   });
 }, { maxBodyBytes: 256 * 1024 });

@@ -27,5 +27,6 @@ export const GET = route<{ id: string }>("chat.resume", async (request, context,
     signal: request.signal,
     headers: { "X-Chat-Id": chatId, "X-Reply-Id": replyId },
     recover: (id) => recoverOrphanedReply(services, id),
+    config: services.config,
   });
 });

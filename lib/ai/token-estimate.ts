@@ -1,0 +1,40 @@
+/**
+ * Token counts estimated without a tokenizer: what trims the history sent to a model and sizes
+ * the reservation against a daily token quota. Stampede talks to several providers, each with its
+ * own tokenizer, so no one tokenizer would be exact; this estimate is cheap (it runs on every
+ * reply's whole history) and errs high rather than low:
+ *
+ * - ASCII text counts one token per 4 characters, OpenAI's rule of thumb for English (a word of
+ *   prose and its space is 1.3 tokens with cl100k/o200k), but never fewer than one per word, so
+ *   text of one-letter words ("a a a …", a token each) is not undercounted by half;
+ * - every other character counts one token (CJK text is about one token a character, accented
+ *   Latin letters and emoji often more than a quarter);
+ * - each message adds 4 for its role and separators, as OpenAI's chat format does.
+ */
+import type { ChatUIMessage } from "@/lib/chat/types";
+
+const MESSAGE_OVERHEAD_TOKENS = 4;
+
+export function estimateTokens(text: string): number {
+  let ascii = 0;
+  let other = 0;
+  for (const character of text) {
+    if (character.charCodeAt(0) < 128) ascii += 1;
+    else other += 1;
+  }
+  const words = text.split(/\s+/).filter(Boolean).length;
+  return Math.max(Math.ceil(ascii / 4), words) + other;
+}
+
+/** A message's text and reasoning, as the model is sent them (lib/chat/model-stream.ts). */
+export function estimateMessageTokens(message: Pick<ChatUIMessage, "parts">): number {
+  let tokens = MESSAGE_OVERHEAD_TOKENS;
+  for (const part of message.parts) {
+    if (part.type === "text" || part.type === "reasoning") tokens += estimateTokens(part.text);
+  }
+  return tokens;
+}
+
+export function estimatePromptTokens(history: Pick<ChatUIMessage, "parts">[]): number {
+  return history.reduce((sum, message) => sum + estimateMessageTokens(message), 0);
+}

@@ -1,0 +1,44 @@
+// What of a chat's history goes to the model (lib/chat/trim-history.ts), by the token estimate
+// of lib/ai/token-estimate.ts.
+import { describe, expect, it } from "vitest";
+import { estimateTokens } from "@/lib/ai/token-estimate";
+import { trimHistory } from "@/lib/chat/trim-history";
+import type { ChatUIMessage } from "@/lib/chat/types";
+
+function message(id: string, role: ChatUIMessage["role"], text: string): ChatUIMessage {
+  return { id, role, parts: [{ type: "text", text }] };
+}
+
+/** 100 estimated tokens of text, and 104 as a message. */
+const HUNDRED = "word ".repeat(80);
+
+describe("estimateTokens", () => {
+  it("counts a token per 4 ASCII characters, at least one per word, and one per other character", () => {
+    expect(estimateTokens("The quick brown fox jumps over the lazy dog.")).toBe(11);
+    expect(estimateTokens("a ".repeat(100))).toBe(100);
+    expect(estimateTokens("Grüße aus Köln")).toBe(3 + 3);
+  });
+});
+
+describe("trimHistory", () => {
+  const history = [
+    message("u1", "user", HUNDRED),
+    message("a1", "assistant", HUNDRED),
+    message("u2", "user", HUNDRED),
+    message("a2", "assistant", HUNDRED),
+    message("u3", "user", HUNDRED),
+  ];
+
+  it("keeps the whole history within the budget", () => {
+    expect(trimHistory(history, 10_000)).toEqual(history);
+  });
+
+  it("leaves out the oldest turns first, and an answer whose question went", () => {
+    expect(trimHistory(history, 4 * 104).map(({ id }) => id)).toEqual(["u2", "a2", "u3"]);
+  });
+
+  it("always keeps the message answered and system messages", () => {
+    const withSystem = [message("s", "system", "Be brief."), ...history];
+    expect(trimHistory(withSystem, 10).map(({ id }) => id)).toEqual(["s", "u3"]);
+  });
+});
