@@ -6,9 +6,9 @@
 import { RetryAfterError, internalEvents } from "inngest";
 import { getConfig } from "@/lib/config";
 import { getServices } from "@/lib/services";
-import { flushHistory } from "@/lib/chat/flush-history";
-import { abandonReply, generateReply } from "@/lib/chat/generate-reply";
-import { RetryableReplyError } from "@/lib/chat/model-errors";
+import { flushHistory } from "@/lib/history/flush-history";
+import { abandonReply, generateReply } from "@/lib/replies/generate-reply";
+import { RetryableReplyError } from "@/lib/replies/model-errors";
 import { inngestThrottle } from "@/lib/jobs/provider-pace";
 import { fallbackPolicy, headStartExpression, modelForAttempt } from "@/lib/jobs/reply-policy";
 import { flushRequested, inngest, replyRequested } from "./client";

@@ -8,9 +8,9 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createModelProvider, type ModelProvider } from "@/lib/ai/models";
 import { createAuth, type Auth } from "@/lib/auth/auth";
-import { flushHistory } from "@/lib/chat/flush-history";
-import { abandonReply, generateReply } from "@/lib/chat/generate-reply";
-import { recoverUnwatchedOrphans, RunnerPresence } from "@/lib/chat/reply-owners";
+import { flushHistory } from "@/lib/history/flush-history";
+import { abandonReply, generateReply } from "@/lib/replies/generate-reply";
+import { recoverUnwatchedOrphans, RunnerPresence } from "@/lib/replies/reply-owners";
 import { describeDrivers, getConfig, type AppConfig } from "@/lib/config";
 import { createDatabase, type Database } from "@/lib/db/client";
 import { createHotStore } from "@/lib/hot/create-hot-store";
@@ -61,7 +61,7 @@ export async function buildServices(config: AppConfig): Promise<Services> {
   const models = createModelProvider(config.model);
   const limiter = createLimiter(config);
   const replyDeps = { config, db, hot, models, limiter };
-  // Instances sharing a hot store watch each other's in-process runners (lib/chat/reply-owners.ts).
+  // Instances sharing a hot store watch each other's in-process runners (lib/replies/reply-owners.ts).
   const presence =
     config.jobs.driver === "inline" && config.hot.driver !== "memory"
       ? new RunnerPresence(hot, randomBytes(8).toString("hex"), config.chat.hotHistoryTtlSeconds)

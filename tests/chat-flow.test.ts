@@ -5,11 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoReplyText } from "@/lib/ai/demo-model";
-import { flushHistory } from "@/lib/chat/flush-history";
-import { getChatMessages, listChats } from "@/lib/chat/history";
-import { hotKeys } from "@/lib/chat/hot-keys";
-import { replyStreamResponse } from "@/lib/chat/reply-stream";
-import { writeReplyState } from "@/lib/chat/reply-state";
+import { flushHistory } from "@/lib/history/flush-history";
+import { getChatMessages, listChats } from "@/lib/history/history";
+import { hotKeys } from "@/lib/hot/hot-keys";
+import { replyStreamResponse } from "@/lib/replies/reply-stream";
+import { writeReplyState } from "@/lib/replies/reply-state";
 import { stopReply, submitChatRequest } from "@/lib/chat/send-message";
 import { AppError } from "@/lib/errors";
 import { readUIMessageStream, startTestApp, textOf, type DriverSet, type TestApp } from "./support/app-services";

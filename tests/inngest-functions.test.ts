@@ -7,7 +7,7 @@ import { InngestTestEngine, mockCtx } from "@inngest/test";
 import { RetryAfterError } from "inngest";
 import type { NextRequest } from "next/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ReplyJob } from "@/lib/chat/types";
+import type { ReplyJob } from "@/lib/domain";
 import type { JobRunner } from "@/lib/jobs/job-runner";
 import type { Services } from "@/lib/services";
 import { echoReply, startProviderDouble, type ProviderDouble } from "@/lib/testing/provider-double";
@@ -17,11 +17,11 @@ type Modules = {
   functions: typeof import("@/inngest/functions");
   route: typeof import("@/app/api/inngest/route");
   chat: typeof import("@/lib/chat/send-message");
-  replyState: typeof import("@/lib/chat/reply-state");
-  history: typeof import("@/lib/chat/history");
-  stream: typeof import("@/lib/chat/reply-stream");
-  metrics: typeof import("@/lib/chat/reply-metrics");
-  hotKeys: typeof import("@/lib/chat/hot-keys");
+  replyState: typeof import("@/lib/replies/reply-state");
+  history: typeof import("@/lib/history/history");
+  stream: typeof import("@/lib/replies/reply-stream");
+  metrics: typeof import("@/lib/replies/reply-metrics");
+  hotKeys: typeof import("@/lib/hot/hot-keys");
   support: typeof import("./support/app-services");
 };
 
@@ -63,11 +63,11 @@ beforeAll(async () => {
     functions: await import("@/inngest/functions"),
     route: await import("@/app/api/inngest/route"),
     chat: await import("@/lib/chat/send-message"),
-    replyState: await import("@/lib/chat/reply-state"),
-    history: await import("@/lib/chat/history"),
-    stream: await import("@/lib/chat/reply-stream"),
-    metrics: await import("@/lib/chat/reply-metrics"),
-    hotKeys: await import("@/lib/chat/hot-keys"),
+    replyState: await import("@/lib/replies/reply-state"),
+    history: await import("@/lib/history/history"),
+    stream: await import("@/lib/replies/reply-stream"),
+    metrics: await import("@/lib/replies/reply-metrics"),
+    hotKeys: await import("@/lib/hot/hot-keys"),
     support: await import("./support/app-services"),
   };
 });

@@ -219,7 +219,7 @@ describe.skipIf(!INNGEST_BIN)("jobs on a real Inngest server", () => {
   });
 
   it("writes a message to PostgreSQL through the event-triggered flush function, within seconds", async () => {
-    // One early flush request per 10 s for the deployment (lib/chat/flush-history.ts): wait until
+    // One early flush request per 10 s for the deployment (lib/history/flush-history.ts): wait until
     // the gate is open, so this message's backlog sends chat/flush.requested.
     await waitFor("the early-flush gate to open", () => stack.hot.exists(`${stack.redisPrefix}counter:flush:early-requested`), (count) => count === 0, {
       timeoutMs: 15_000,

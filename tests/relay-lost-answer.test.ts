@@ -9,7 +9,7 @@ import { Redis } from "@upstash/redis";
 import type { UIMessageChunk } from "ai";
 import IORedis from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
-import { readRelay, RelayWriter } from "@/lib/chat/relay";
+import { readRelay, RelayWriter } from "@/lib/replies/relay";
 import { RedisHotStore } from "@/lib/hot/redis-hot-store";
 import { createTcpRedisClient, IORedisRequester } from "@/lib/hot/redis-requester";
 import { freeLoopbackPort } from "@/scripts/test/free-port";

@@ -1,18 +1,18 @@
 /**
- * Replies whose instance died (lib/chat/reply-owners.ts), in process on PostgreSQL, Redis and the
+ * Replies whose instance died (lib/replies/reply-owners.ts), in process on PostgreSQL, Redis and the
  * provider double: the dead instance is simulated by an owner record whose heartbeat is gone.
  * tests/multi-instance.test.ts does the same with real processes and SIGKILL.
  */
 import IORedis from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readReplyState, writeReplyState } from "@/lib/chat/reply-state";
-import { getChatMessages } from "@/lib/chat/history";
-import { hotKeys } from "@/lib/chat/hot-keys";
-import { INTERRUPTED_MESSAGE, recoverOrphanedReply, type ReplyOwner } from "@/lib/chat/reply-owners";
-import { replyStreamResponse } from "@/lib/chat/reply-stream";
+import { readReplyState, writeReplyState } from "@/lib/replies/reply-state";
+import { getChatMessages } from "@/lib/history/history";
+import { hotKeys } from "@/lib/hot/hot-keys";
+import { INTERRUPTED_MESSAGE, recoverOrphanedReply, type ReplyOwner } from "@/lib/replies/reply-owners";
+import { replyStreamResponse } from "@/lib/replies/reply-stream";
 import { replyIdFor } from "@/lib/chat/send-message";
-import type { ReplyJob } from "@/lib/chat/types";
-import { writeUnflushed } from "@/lib/chat/write-unflushed";
+import type { ReplyJob } from "@/lib/domain";
+import { writeUnflushed } from "@/lib/history/write-unflushed";
 import { lineScore } from "@/lib/jobs/reply-policy";
 import { echoReply } from "@/lib/testing/provider-double";
 import { readUIMessageStream, startTestApp, textOf, type TestApp } from "./support/app-services";

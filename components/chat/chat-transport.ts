@@ -4,7 +4,7 @@
  * /api/chat/{id}/stream. Each response's headers are reported for request ids and remaining quota.
  */
 import { DefaultChatTransport } from "ai";
-import type { ChatUIMessage } from "@/lib/chat/types";
+import type { ChatUIMessage } from "@/lib/domain";
 import { retryAfterFromHeaders } from "./chat-api";
 import { messageText } from "./message-text";
 

@@ -6,7 +6,7 @@ import { useEffect, useRef, useState } from "react";
 import { Button } from "@/components/ui/button";
 import { ArrowDownIcon } from "@/components/ui/icons";
 import { useSecondsUntil } from "@/components/ui/use-seconds-until";
-import type { ChatUIMessage } from "@/lib/chat/types";
+import type { ChatUIMessage } from "@/lib/domain";
 import { fetchChatMessages, problemFromError, stopReply, type ApiProblem } from "./chat-api";
 import { useChatList } from "./chat-list-context";
 import { createChatTransport, type ChatResponseInfo, type SendOptionsBody } from "./chat-transport";

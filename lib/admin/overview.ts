@@ -6,11 +6,11 @@
  * buckets, live sets, the waiting line). The only exception says so: limiter failures are
  * counted per process (lib/limits/limiter-failures.ts explains why).
  */
-import { readFlushFigures, type FlushFigures } from "@/lib/chat/flush-figures";
-import { hotKeys } from "@/lib/chat/hot-keys";
-import { readReplyCacheCounters } from "@/lib/chat/reply-cache";
-import { readReplyMetrics } from "@/lib/chat/reply-metrics";
-import { estimateWaitSeconds, serviceRate } from "@/lib/chat/wait-estimate";
+import { readFlushFigures, type FlushFigures } from "@/lib/history/flush-figures";
+import { hotKeys } from "@/lib/hot/hot-keys";
+import { readReplyCacheCounters } from "@/lib/replies/reply-cache";
+import { readReplyMetrics } from "@/lib/replies/reply-metrics";
+import { estimateWaitSeconds, serviceRate } from "@/lib/replies/wait-estimate";
 import { describeDrivers } from "@/lib/config";
 import type { ErrorCode } from "@/lib/errors";
 import { readErrorCounts } from "@/lib/http/error-counts";

@@ -10,17 +10,18 @@ import * as chatsDb from "@/lib/db/chats";
 import type { Database } from "@/lib/db/client";
 import { AppError, isDatabaseUnreachable, notFound } from "@/lib/errors";
 import { logger } from "@/lib/log";
-import type { ChatMeta, HotChat, HotStore, StoredMessage } from "@/lib/hot/hot-store";
+import type { HotChat, HotStore } from "@/lib/hot/hot-store";
+import type { ChatMeta, StoredMessage } from "@/lib/domain";
 import type { JobRunner } from "@/lib/jobs/job-runner";
 import { lineScore } from "@/lib/jobs/reply-policy";
-import { readReplyState } from "./reply-state";
-import { deleteChatMessages, getChatForUserOrThrow, getChatMessages } from "./history";
-import { writeUnflushed } from "./write-unflushed";
-import { replayCachedReply } from "./cached-reply";
-import { abandonReply } from "./generate-reply";
-import { hotKeys } from "./hot-keys";
-import { countCacheLookup, readCachedReply, type CacheLookup } from "./reply-cache";
-import type { ReplyJob, ReplyState, Tier } from "./types";
+import { readReplyState } from "@/lib/replies/reply-state";
+import { deleteChatMessages, getChatForUserOrThrow, getChatMessages } from "@/lib/history/history";
+import { writeUnflushed } from "@/lib/history/write-unflushed";
+import { replayCachedReply } from "@/lib/replies/cached-reply";
+import { abandonReply } from "@/lib/replies/generate-reply";
+import { hotKeys } from "@/lib/hot/hot-keys";
+import { countCacheLookup, readCachedReply, type CacheLookup } from "@/lib/replies/reply-cache";
+import type { ReplyJob, ReplyState, Tier } from "@/lib/domain";
 
 export interface SendMessageDeps {
   config: AppConfig;

@@ -39,7 +39,7 @@ export interface HotChat extends ChatMeta {
   /**
    * Set on a chat created through the hot store: every message it ever had was written here
    * first, so while its hot copy lives Postgres holds nothing that copy lacks, and a history read
-   * can skip Postgres (lib/chat/history.ts).
+   * can skip Postgres (lib/history/history.ts).
    */
   holdsWholeHistory?: boolean;
 }

@@ -29,13 +29,13 @@
  * so a crash or a restart drops them. With `presence` (a shared hot store), each reply it accepts
  * is recorded as its own and a heartbeat says it is alive, so when it dies a reader on another
  * instance queues the dropped replies again there, or ends the ones cut mid-stream as interrupted
- * (lib/chat/reply-owners.ts).
+ * (lib/replies/reply-owners.ts).
  */
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import pRetry from "p-retry";
-import { RetryableReplyError } from "@/lib/chat/model-errors";
-import type { ReplyJob } from "@/lib/chat/types";
+import { RetryableReplyError } from "@/lib/replies/model-errors";
+import type { ReplyJob } from "@/lib/domain";
 import type { HotStore } from "@/lib/hot/hot-store";
 import type { JobHandlers, JobRunner } from "./job-runner";
 import { LeaseKeeper } from "./lease-keeper";
@@ -64,7 +64,7 @@ export interface InlineRunnerOptions {
   leasePollMs?: number;
   fallback?: FallbackPolicy;
   onError?: (error: unknown, context: string) => void;
-  /** Records this runner's replies and keeps its heartbeat (lib/chat/reply-owners.ts). */
+  /** Records this runner's replies and keeps its heartbeat (lib/replies/reply-owners.ts). */
   presence?: { claim(job: ReplyJob): Promise<void>; stop(): Promise<void> };
 }
 

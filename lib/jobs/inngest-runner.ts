@@ -4,7 +4,7 @@
  * Inngest's 24-hour window is dropped rather than answered twice.
  */
 import { flushRequested, inngest, replyRequested } from "@/inngest/client";
-import type { ReplyJob } from "@/lib/chat/types";
+import type { ReplyJob } from "@/lib/domain";
 import type { JobRunner } from "./job-runner";
 
 export class InngestJobRunner implements JobRunner {

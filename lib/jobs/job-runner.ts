@@ -3,7 +3,7 @@
  * in-process runner with the same queue policies on one machine. Both call the same plain
  * functions in lib/chat, handed to them as `JobHandlers`.
  */
-import type { ReplyJob } from "@/lib/chat/types";
+import type { ReplyJob } from "@/lib/domain";
 
 /** One try at a reply, as the runner schedules it. */
 export interface ReplyAttempt {
@@ -25,7 +25,7 @@ export interface JobHandlers {
   flush(): Promise<unknown>;
   /**
    * In-process runners sharing a hot store: recovers, through `runner`, the waiting replies of
-   * dead instances that nobody is reading (lib/chat/reply-owners.ts). Run with each flush.
+   * dead instances that nobody is reading (lib/replies/reply-owners.ts). Run with each flush.
    */
   recoverOrphans?(runner: Pick<JobRunner, "enqueueReply">): Promise<unknown>;
 }

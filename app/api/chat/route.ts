@@ -1,7 +1,7 @@
 // POST /api/chat: accept a user message, queue its reply, stream the reply as it is generated.
 import { requireViewer } from "@/lib/auth/viewer";
-import { recoverOrphanedReply } from "@/lib/chat/reply-owners";
-import { replyStreamResponse } from "@/lib/chat/reply-stream";
+import { recoverOrphanedReply } from "@/lib/replies/reply-owners";
+import { replyStreamResponse } from "@/lib/replies/reply-stream";
 import { chatRequestSchema } from "@/lib/chat/schemas";
 import { acceptChatRequest } from "@/lib/chat/chat-request";
 import { clientIpFrom } from "@/lib/limits/client-ip";

@@ -1,6 +1,6 @@
 // GET /api/chats?limit=&before=&q=: the signed-in user's chats, newest first.
 import { requireViewer } from "@/lib/auth/viewer";
-import { listChats } from "@/lib/chat/history";
+import { listChats } from "@/lib/history/history";
 import { listChatsQuerySchema } from "@/lib/chat/schemas";
 import { parseWith, route } from "@/lib/http/route";
 import { getServices } from "@/lib/services";

@@ -1,7 +1,7 @@
 // GET /api/chats/{id}: one chat with its messages, as JSON or, when Accept prefers it, Protocol
 // Buffers (proto/chat_history.proto); gzip or br by Accept-Encoding. DELETE /api/chats/{id}: delete it.
 import { requireViewer } from "@/lib/auth/viewer";
-import { deleteChat, getChatMessages } from "@/lib/chat/history";
+import { deleteChat, getChatMessages } from "@/lib/history/history";
 import { idSchema } from "@/lib/chat/schemas";
 import { parseWith, route } from "@/lib/http/route";
 import { getServices } from "@/lib/services";

@@ -1,8 +1,8 @@
 // GET /api/chat/{chatId}/stream[?offset=N]: resume the chat's reply in progress, on any instance.
 import { requireViewer } from "@/lib/auth/viewer";
-import { activeReplyFor } from "@/lib/chat/active-reply";
-import { recoverOrphanedReply } from "@/lib/chat/reply-owners";
-import { replyStreamResponse } from "@/lib/chat/reply-stream";
+import { activeReplyFor } from "@/lib/replies/active-reply";
+import { recoverOrphanedReply } from "@/lib/replies/reply-owners";
+import { replyStreamResponse } from "@/lib/replies/reply-stream";
 import { idSchema, streamQuerySchema } from "@/lib/chat/schemas";
 import { parseWith, route } from "@/lib/http/route";
 import { getServices } from "@/lib/services";

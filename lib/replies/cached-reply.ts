@@ -8,11 +8,11 @@ import { readUIMessageStream } from "ai";
 import type { HotStore } from "@/lib/hot/hot-store";
 import { storeReply } from "./generate-reply";
 import { writeReplyState } from "./reply-state";
-import { hotKeys } from "./hot-keys";
+import { hotKeys } from "@/lib/hot/hot-keys";
 import { RelayWriter } from "./relay";
 import type { CachedReply } from "./reply-cache";
 import { recordReplyFinished } from "./wait-estimate";
-import type { ChatMessageMetadata, ChatUIMessage, ReplyJob } from "./types";
+import type { ChatMessageMetadata, ChatUIMessage, ReplyJob } from "@/lib/domain";
 
 export async function replayCachedReply(
   hot: HotStore,

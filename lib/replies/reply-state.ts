@@ -1,7 +1,7 @@
 /** A reply's state in the hot store (queued, running, done...), shared by every instance. */
 import type { HotStore } from "@/lib/hot/hot-store";
-import { hotKeys } from "./hot-keys";
-import type { ReplyState } from "./types";
+import { hotKeys } from "@/lib/hot/hot-keys";
+import type { ReplyState } from "@/lib/domain";
 
 export async function readReplyState(hot: HotStore, replyId: string): Promise<ReplyState | null> {
   const raw = await hot.getValue(hotKeys.replyState(replyId));

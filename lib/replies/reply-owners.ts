@@ -22,16 +22,17 @@
  */
 import type { UIMessageChunk } from "ai";
 import type { AppConfig } from "@/lib/config";
-import type { HotStore, StoredMessage } from "@/lib/hot/hot-store";
+import type { HotStore } from "@/lib/hot/hot-store";
+import type { StoredMessage } from "@/lib/domain";
 import type { JobRunner } from "@/lib/jobs/job-runner";
 import { lineScore } from "@/lib/jobs/reply-policy";
 import { logger } from "@/lib/log";
 import { RelayWriter } from "./relay";
 import { readReplyState, writeReplyState } from "./reply-state";
-import { hotKeys } from "./hot-keys";
+import { hotKeys } from "@/lib/hot/hot-keys";
 import { countReplyMetrics } from "./reply-metrics";
-import type { ReplyJob, ReplyState } from "./types";
-import { writeUnflushed } from "./write-unflushed";
+import type { ReplyJob, ReplyState } from "@/lib/domain";
+import { writeUnflushed } from "@/lib/history/write-unflushed";
 
 /** How long a heartbeat lives; an instance silent this long is taken for dead. */
 export const RUNNER_HEARTBEAT_TTL_SECONDS = 10;

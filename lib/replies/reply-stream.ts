@@ -8,7 +8,7 @@ import { UI_MESSAGE_STREAM_HEADERS, type UIMessageChunk } from "ai";
 import type { HotStore } from "@/lib/hot/hot-store";
 import { notFound } from "@/lib/errors";
 import { enterLiveSet, LIVE_SETS, type LiveEntry } from "@/lib/metrics/live-set";
-import { hotKeys } from "./hot-keys";
+import { hotKeys } from "@/lib/hot/hot-keys";
 import { readReplyState } from "./reply-state";
 import { readRelay } from "./relay";
 import { orphanWatch } from "./reply-owners";
@@ -21,7 +21,7 @@ export interface ReplyStreamOptions {
   signal?: AbortSignal;
   headers?: Record<string, string>;
   /**
-   * Recovers the reply when its owner instance died (lib/chat/reply-owners.ts); without it, a
+   * Recovers the reply when its owner instance died (lib/replies/reply-owners.ts); without it, a
    * reply whose in-process runner is gone is waited for until its state expires.
    */
   recover?: (replyId: string) => Promise<unknown>;

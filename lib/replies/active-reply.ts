@@ -1,8 +1,8 @@
 import type { Database } from "@/lib/db/client";
 import type { HotStore } from "@/lib/hot/hot-store";
 import { readReplyState } from "./reply-state";
-import { getChatForUserOrThrow } from "./history";
-import { hotKeys } from "./hot-keys";
+import { getChatForUserOrThrow } from "@/lib/history/history";
+import { hotKeys } from "@/lib/hot/hot-keys";
 
 /** The reply still being generated (or waiting) in a chat the user owns, if any. */
 export async function activeReplyFor(
