@@ -1,4 +1,41 @@
+/**
+ * The nouns every layer shares (a plan, a chat and its messages, a reply job and its state), at
+ * the bottom of the dependency graph: ports, the database and the domain modules all import them
+ * from here, and this imports nothing of the app.
+ */
 import type { UIMessage } from "ai";
+
+export type MessageRole = "user" | "assistant" | "system";
+
+/** A chat message as the hot store and the database both hold it. Ids are made by the app. */
+export interface StoredMessage {
+  id: string;
+  chatId: string;
+  role: MessageRole;
+  /** AI SDK UIMessage parts, stored as the client will render them. */
+  parts: unknown[];
+  /** Milliseconds since the epoch; with `id` it orders a chat. */
+  createdAt: number;
+  model?: string;
+  inputTokens?: number;
+  outputTokens?: number;
+  /** Set on replies that ended without completing, e.g. "interrupted" or "error". */
+  status?: string;
+}
+
+export interface ChatMeta {
+  id: string;
+  userId: string;
+  title: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** The chat's own fields, without the hot store's bookkeeping: what clients and Postgres see. */
+export function chatMeta({ id, userId, title, createdAt, updatedAt }: ChatMeta): ChatMeta {
+  return { id, userId, title, createdAt, updatedAt };
+}
+
 
 /** Data parts the reply stream carries besides the model's own chunks. */
 export type ChatDataParts = {
