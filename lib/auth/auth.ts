@@ -12,7 +12,7 @@ import { betterAuth } from "better-auth";
 import { prismaAdapter } from "better-auth/adapters/prisma";
 import { admin, anonymous } from "better-auth/plugins";
 import { ADMIN_EMAIL_VERIFIED, setRoleByEmail } from "@/lib/admin/admin-role";
-import { removeUserHotData } from "@/lib/history/remove-user-hot-data";
+import { removeUserHotData } from "@/lib/chat/remove-user-hot-data";
 import { transferChats } from "@/lib/history/transfer-chats";
 import { normalizeEmail, type AppConfig } from "@/lib/config";
 import type { Database } from "@/lib/db/client";

@@ -5,9 +5,9 @@
  * better-auth's user delete hook (lib/auth/auth.ts), which every deletion path runs.
  */
 import type { HotStore } from "@/lib/hot/hot-store";
-import { cancelActiveReply } from "@/lib/chat/send-message";
+import { cancelActiveReply } from "./send-message";
 import { hotKeys } from "@/lib/hot/hot-keys";
-import { buryChat } from "./tombstones";
+import { buryChat } from "@/lib/history/tombstones";
 
 /** More than the hot store indexes for anyone who chats like a person. */
 const MAX_HOT_CHATS = 1000;
