@@ -51,7 +51,10 @@ export type ChatMessageMetadata = {
 
 export type ChatUIMessage = UIMessage<ChatMessageMetadata, ChatDataParts>;
 
-export type Tier = "guest" | "free" | "pro" | "admin";
+/** The plans, from the least to the most served. */
+export const TIERS = ["guest", "free", "pro", "admin"] as const;
+
+export type Tier = (typeof TIERS)[number];
 
 /** What a reply job needs; the same payload for the in-process runner and Inngest events. */
 export interface ReplyJob {
@@ -65,7 +68,8 @@ export interface ReplyJob {
   enqueuedAt: number;
 }
 
-export type ReplyStatus = "queued" | "running" | "done" | "failed" | "cancelled";
+/** A reply's life: lib/replies/reply-state.ts lists the moves between these. */
+export type ReplyStatus = "queued" | "running" | "streaming" | "finished" | "failed" | "interrupted" | "stopped";
 
 export interface ReplyState {
   replyId: string;

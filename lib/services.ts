@@ -9,7 +9,7 @@ import path from "node:path";
 import { createModelProvider, type ModelProvider } from "@/lib/ai/models";
 import { createAuth, type Auth } from "@/lib/auth/auth";
 import { flushHistory } from "@/lib/history/flush-history";
-import { abandonReply, generateReply } from "@/lib/replies/generate-reply";
+import { abandonReply, endCancelledReply, generateReply, type GenerateReplyDeps } from "@/lib/replies/generate-reply";
 import { recoverUnwatchedOrphans, RunnerPresence } from "@/lib/replies/reply-owners";
 import { describeDrivers, getConfig, type AppConfig } from "@/lib/config";
 import { createDatabase, type Database } from "@/lib/db/client";
@@ -30,6 +30,8 @@ export interface Services {
   models: ModelProvider;
   auth: Auth;
   limiter: Limiter;
+  /** What the job runner runs, the same for both runners (Inngest's functions call these). */
+  handlers: JobHandlers;
 }
 
 const GLOBAL_KEY = Symbol.for("stampede.services");
@@ -60,18 +62,12 @@ export async function buildServices(config: AppConfig): Promise<Services> {
   const hot = createHotStore(config.hot);
   const models = createModelProvider(config.model);
   const limiter = createLimiter(config);
-  const replyDeps = { config, db, hot, models, limiter };
   // Instances sharing a hot store watch each other's in-process runners (lib/replies/reply-owners.ts).
   const presence =
     config.jobs.driver === "inline" && config.hot.driver !== "memory"
       ? new RunnerPresence(hot, randomBytes(8).toString("hex"), config.chat.hotHistoryTtlSeconds)
       : undefined;
-  const handlers: JobHandlers = {
-    reply: (job, attempt) => generateReply(replyDeps, job, attempt),
-    abandonReply: (job) => abandonReply(replyDeps, job),
-    flush: () => flushHistory({ db, hot }),
-    ...(presence && { recoverOrphans: (runner) => recoverUnwatchedOrphans({ config, hot, jobs: runner }) }),
-  };
+  const handlers = createJobHandlers({ config, db, hot, models, limiter }, { recoverOrphans: presence !== undefined });
   const jobs = createJobRunner(config, handlers, hot, presence);
   const auth = createAuth({
     config,
@@ -82,7 +78,23 @@ export async function buildServices(config: AppConfig): Promise<Services> {
     baseUrl: config.auth.baseUrl ?? `http://localhost:${config.port}`,
   });
   logger.debug({ drivers: describeDrivers(config) }, "services ready");
-  return { config, db, hot, jobs, models, auth, limiter };
+  return { config, db, hot, jobs, models, auth, limiter, handlers };
+}
+
+/**
+ * The one wiring of the jobs' work: the in-process runner is handed these, and the Inngest
+ * functions call them from `getServices()`. `recoverOrphans`: in-process runners sharing a hot
+ * store also sweep for the replies of dead instances.
+ */
+export function createJobHandlers(deps: GenerateReplyDeps, { recoverOrphans }: { recoverOrphans: boolean }): JobHandlers {
+  const { config, db, hot } = deps;
+  return {
+    reply: (job, attempt) => generateReply(deps, job, attempt),
+    abandonReply: (job) => abandonReply(deps, job),
+    replyCancelled: (job) => endCancelledReply(deps, job),
+    flush: () => flushHistory({ db, hot }),
+    ...(recoverOrphans && { recoverOrphans: (runner) => recoverUnwatchedOrphans({ config, hot, jobs: runner }) }),
+  };
 }
 
 /** A zero-configuration start still needs a stable signing secret: made once, kept in the data folder. */

@@ -8,7 +8,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
-import { RetryableReplyError } from "@/lib/replies/model-errors";
+import { RetryableReplyError } from "@/lib/jobs/job-runner";
 import type { ReplyJob, Tier } from "@/lib/domain";
 import { MemoryHotStore } from "@/lib/hot/memory-hot-store";
 import { InlineJobRunner, type InlineRunnerOptions } from "@/lib/jobs/inline-runner";
@@ -76,6 +76,7 @@ function harness(options: Partial<InlineRunnerOptions>, work: Work = () => sleep
       async abandonReply(job) {
         abandoned.push(job.replyId);
       },
+      replyCancelled: async () => {},
       flush,
     },
     {

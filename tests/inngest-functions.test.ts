@@ -84,6 +84,7 @@ async function queueMessage(text: string): Promise<ReplyJob> {
   const capture: JobRunner = {
     driver: "inngest",
     enqueueReply: async (job) => void jobs.push(job),
+    replyStopped: async () => {},
     requestFlush: async () => {},
     close: async () => {},
   };
@@ -116,7 +117,7 @@ describe("the reply function, run by @inngest/test", () => {
     const engine = new InngestTestEngine({ function: modules.functions.replyFunction });
     const { result, ctx } = await engine.execute({ events: [replyEvent(job)] });
 
-    expect(result).toEqual({ status: "done" });
+    expect(result).toEqual({ status: "finished" });
     expect(ctx.step.run).toHaveBeenCalledWith("generate", expect.any(Function));
     const chunks = await readReply(job);
     expect(modules.support.textOf(chunks)).toBe(echoReply("hello from inngest", 6));
@@ -167,7 +168,7 @@ describe("the reply function, run by @inngest/test", () => {
     // The retry Inngest would make then answers in full.
     const retry = new InngestTestEngine({ function: modules.functions.replyFunction });
     const { result } = await retry.execute({ events: [replyEvent(job)] });
-    expect(result).toEqual({ status: "done" });
+    expect(result).toEqual({ status: "finished" });
     expect(modules.support.textOf(await readReply(job))).toBe(echoReply("rate limited", 6));
   });
 
@@ -178,7 +179,7 @@ describe("the reply function, run by @inngest/test", () => {
       transformCtx: (ctx) => ({ ...mockCtx(ctx), attempt: 2 }),
     });
     const { result } = await engine.execute({ events: [replyEvent(job)] });
-    expect(result).toEqual({ status: "done" });
+    expect(result).toEqual({ status: "finished" });
     expect((await storedReply(job))?.model).toBe("double-large");
   });
 

@@ -251,7 +251,7 @@ describe("the place in line", () => {
       app.createUser("pro"),
     ]);
     const running = await send(app, busy, "keeping the model busy");
-    await until(async () => (await readReplyState(app.services.hot, running.replyId))?.status === "running");
+    await until(async () => ["running", "streaming"].includes((await readReplyState(app.services.hot, running.replyId))?.status ?? ""));
     const guests = [
       await send(app, guestA, "guest one", { tier: "guest" }),
       await send(app, guestB, "guest two", { tier: "guest" }),

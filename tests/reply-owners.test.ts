@@ -5,7 +5,7 @@
  */
 import IORedis from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readReplyState, writeReplyState } from "@/lib/replies/reply-state";
+import { createReplyState, moveReply, readReplyState } from "@/lib/replies/reply-state";
 import { getChatMessages } from "@/lib/history/history";
 import { hotKeys } from "@/lib/hot/hot-keys";
 import { INTERRUPTED_MESSAGE, recoverOrphanedReply, type ReplyOwner } from "@/lib/replies/reply-owners";
@@ -48,7 +48,8 @@ async function orphan(status: "queued" | "running", relayed: object[] = [], owne
       hot.putMessages(chatId, [{ id: messageId, chatId, role: "user", parts: [{ type: "text", text }], createdAt: now }], TTL),
     ]),
   );
-  await writeReplyState(hot, { replyId: job.replyId, chatId, userId, status, enqueuedAt: now }, TTL);
+  const queued = await createReplyState(hot, job, "queued", TTL);
+  if (status === "running") await moveReply(hot, queued, "running", TTL);
   await hot.setValue(hotKeys.activeReply(chatId), job.replyId, TTL);
   if (status === "queued") await hot.joinLine(hotKeys.replyLine, job.replyId, lineScore(job));
   if (relayed.length > 0) await hot.appendRelay(job.replyId, relayed.map((chunk) => JSON.stringify(chunk)), { writer: owner, seq: 0, ttlSeconds: TTL });
@@ -73,7 +74,8 @@ describe("a reply whose instance died", () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(chunks.some((chunk) => chunk.type === "error")).toBe(false);
     expect(textOf(chunks)).toBe(echoReply(text, 5));
-    expect((await readReplyState(app.services.hot, job.replyId))?.status).toBe("done");
+    // Settled right after the relay's end (lib/replies/lifecycle.ts, endReply).
+    await expect.poll(async () => (await readReplyState(app.services.hot, job.replyId))?.status).toBe("finished");
     expect(await app.services.hot.placeInLine(hotKeys.replyLine, job.replyId)).toBeNull();
     // This instance owns it now.
     const owner = JSON.parse((await app.services.hot.getValue(hotKeys.replyOwner(job.replyId)))!) as ReplyOwner;
@@ -101,7 +103,7 @@ describe("a reply whose instance died", () => {
     const chunks = await readWithRecovery(job);
     expect(textOf(chunks)).toBe("Once upon a time");
     expect(chunks.slice(-2)).toEqual([{ type: "error", errorText: INTERRUPTED_MESSAGE }, { type: "finish" }]);
-    expect((await readReplyState(app.services.hot, job.replyId))?.status).toBe("failed");
+    expect((await readReplyState(app.services.hot, job.replyId))?.status).toBe("interrupted");
     const { messages } = await getChatMessages(app.services, { chatId: job.chatId, userId: job.userId });
     expect(messages.map((message) => message.role)).toEqual(["user", "assistant"]);
     expect(messages[1]).toMatchObject({ status: "interrupted", parts: [{ type: "text", text: "Once upon a time" }] });
@@ -166,7 +168,7 @@ describe("a waiting reply of a dead instance that nobody reads", () => {
 
     await expect
       .poll(async () => (await readReplyState(hot, job.replyId))?.status, { timeout: 15_000, interval: 200 })
-      .toBe("done");
+      .toBe("finished");
     const { messages } = await getChatMessages(swept.services, { chatId: job.chatId, userId: job.userId });
     expect(messages.map((message) => message.role)).toEqual(["user", "assistant"]);
     expect(messages[1].parts).toContainEqual(expect.objectContaining({ type: "text", text: echoReply(text, 5) }));

@@ -5,8 +5,7 @@
  * better-auth's user delete hook (lib/auth/auth.ts), which every deletion path runs.
  */
 import type { HotStore } from "@/lib/hot/hot-store";
-import { cancelActiveReply } from "./send-message";
-import { hotKeys } from "@/lib/hot/hot-keys";
+import { forgetChatReply } from "@/lib/replies/lifecycle";
 import { buryChat } from "@/lib/history/tombstones";
 
 /** More than the hot store indexes for anyone who chats like a person. */
@@ -23,7 +22,7 @@ export async function removeUserHotData(hot: HotStore, userId: string): Promise<
   const now = Date.now();
   for (const chat of chats) {
     await buryChat(hot, chat.id, now);
-    await cancelActiveReply(hot, chat.id);
-    await Promise.all([hot.deleteChat(chat.id, userId), hot.deleteValue(hotKeys.activeReply(chat.id))]);
+    await forgetChatReply(hot, chat.id);
+    await hot.deleteChat(chat.id, userId);
   }
 }

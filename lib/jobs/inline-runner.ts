@@ -34,10 +34,10 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import pRetry from "p-retry";
-import { RetryableReplyError } from "@/lib/replies/model-errors";
+
 import type { ReplyJob } from "@/lib/domain";
 import type { HotStore } from "@/lib/hot/hot-store";
-import type { JobHandlers, JobRunner } from "./job-runner";
+import { RetryableReplyError, type JobHandlers, type JobRunner } from "./job-runner";
 import { LeaseKeeper } from "./lease-keeper";
 import { lineScore, modelForAttempt, type FallbackPolicy } from "./reply-policy";
 
@@ -113,6 +113,9 @@ export class InlineJobRunner implements JobRunner {
       .finally(() => this.replies.delete(job.replyId));
     this.replies.set(job.replyId, settled);
   }
+
+  /** A stopped reply waiting here sees its flag when it starts, and ends then without a model call. */
+  async replyStopped(): Promise<void> {}
 
   private async runWithRetries(job: ReplyJob, holder: string): Promise<void> {
     const { retries, retryMinDelayMs, retryMaxDelayMs = 30_000, fallback, maxConcurrency } = this.options;

@@ -9,7 +9,7 @@ import type { HotStore } from "@/lib/hot/hot-store";
 import { notFound } from "@/lib/errors";
 import { enterLiveSet, LIVE_SETS, type LiveEntry } from "@/lib/metrics/live-set";
 import { hotKeys } from "@/lib/hot/hot-keys";
-import { readReplyState } from "./reply-state";
+import { isActive, readReplyState } from "./reply-state";
 import { readRelay } from "./relay";
 import { orphanWatch } from "./reply-owners";
 import { estimateWaitSeconds } from "./wait-estimate";
@@ -38,7 +38,7 @@ export async function replyStreamResponse(hot: HotStore, options: ReplyStreamOpt
   const onIdle = async (offset: number): Promise<UIMessageChunk[]> => {
     const current = await readReplyState(hot, options.replyId);
     if (!current) return [{ type: "error", errorText: REPLY_LOST_MESSAGE }, { type: "finish" }];
-    if (current.status === "queued" || current.status === "running") await watchOwner?.(offset);
+    if (isActive(current.status)) await watchOwner?.(offset);
     if (current.status !== "queued") return [];
     const position = await hot.placeInLine(hotKeys.replyLine, options.replyId);
     if (position === null || position === lastPosition) return [];
