@@ -1,6 +1,7 @@
 /**
  * Replies whose instance died (lib/replies/reply-owners.ts), in process on PostgreSQL, Redis and the
- * provider double: the dead instance is simulated by an owner record whose heartbeat is gone.
+ * provider double: the dead instance is simulated by an owner record whose heartbeat is gone; and
+ * a provider stream that breaks mid-answer, which must not be answered twice either.
  * tests/multi-instance.test.ts does the same with real processes and SIGKILL.
  */
 import IORedis from "ioredis";
@@ -10,7 +11,7 @@ import { getChatMessages } from "@/lib/history/history";
 import { hotKeys } from "@/lib/hot/hot-keys";
 import { INTERRUPTED_MESSAGE, recoverOrphanedReply, type ReplyOwner } from "@/lib/replies/reply-owners";
 import { replyStreamResponse } from "@/lib/replies/reply-stream";
-import { replyIdFor } from "@/lib/chat/send-message";
+import { replyIdFor, submitChatRequest } from "@/lib/chat/send-message";
 import type { ReplyJob } from "@/lib/domain";
 import { writeUnflushed } from "@/lib/history/write-unflushed";
 import { lineScore } from "@/lib/jobs/reply-policy";
@@ -177,4 +178,30 @@ describe("a waiting reply of a dead instance that nobody reads", () => {
     expect((await readReplyState(hot, kept.job.replyId))?.status).toBe("queued");
     expect(await hot.placeInLine(hotKeys.replyLine, kept.job.replyId)).toBe(0);
   }, 30_000);
+});
+
+describe("a reply whose provider stream breaks after its first tokens, on the in-process runner", () => {
+  it("ends as failed with those tokens once, and is not answered a second time", async () => {
+    const userId = await app.createUser();
+    const chatId = `c_${uniqueSuffix()}`;
+    const text = `break ${uniqueSuffix()}`;
+    app.provider!.setOptions({ cutStreamAfterTokens: 2 });
+    try {
+      const { replyId } = await submitChatRequest(app.services, { userId, tier: "free" }, { kind: "send", chatId, messageId: `m_${uniqueSuffix()}`, text });
+      const chunks = await readUIMessageStream(await replyStreamResponse(app.services.hot, { replyId, userId }));
+      const shown = textOf(chunks);
+      expect(shown.length).toBeGreaterThan(0);
+      expect(echoReply(text, 5).startsWith(shown)).toBe(true);
+      expect(shown).not.toBe(echoReply(text, 5));
+      expect(chunks.slice(-2).map((chunk) => chunk.type)).toEqual(["error", "finish"]);
+      await expect.poll(async () => (await readReplyState(app.services.hot, replyId))?.status).toBe("failed");
+      // Nothing retried it: the relay holds that one attempt, the chat that one reply.
+      expect(textOf(await readUIMessageStream(await replyStreamResponse(app.services.hot, { replyId, userId })))).toBe(shown);
+      const { messages } = await getChatMessages(app.services, { chatId, userId });
+      expect(messages.map((message) => message.role)).toEqual(["user", "assistant"]);
+      expect(messages[1]).toMatchObject({ status: "error", parts: expect.arrayContaining([expect.objectContaining({ text: shown })]) });
+    } finally {
+      app.provider!.setOptions({ cutStreamAfterTokens: undefined });
+    }
+  });
 });
