@@ -8,7 +8,7 @@
 import { DefaultChatTransport, type UIMessageChunk } from "ai";
 import type { ChatUIMessage } from "@/lib/domain";
 import { retryAfterFromHeaders } from "./chat-api";
-import { messageText } from "./message-text";
+import { messageText } from "@/lib/chat/message-text";
 
 export interface ChatResponseInfo {
   /** A POST to /api/chat, or a GET resuming a reply. */
