@@ -2,6 +2,7 @@
 import { Inngest, eventType } from "inngest";
 import { z } from "zod";
 import { getConfig } from "@/lib/config";
+import { TIERS } from "@/lib/domain";
 import { logger } from "@/lib/log";
 
 export const replyRequested = eventType("chat/reply.requested", {
@@ -9,13 +10,16 @@ export const replyRequested = eventType("chat/reply.requested", {
     replyId: z.string(),
     chatId: z.string(),
     userId: z.string(),
-    tier: z.enum(["guest", "free", "pro", "admin"]),
+    tier: z.enum(TIERS),
     modelId: z.string(),
     userMessageId: z.string(),
     enqueuedAt: z.number(),
     network: z.string().optional(),
   }),
 });
+
+/** Sent by a stop: cancels the reply's run if it has not finished (the reply function's `cancelOn`). */
+export const replyStopped = eventType("chat/reply.stopped", { schema: z.object({ replyId: z.string() }) });
 
 export const flushRequested = eventType("chat/flush.requested");
 

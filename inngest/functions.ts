@@ -1,19 +1,16 @@
 /**
- * Inngest functions: thin orchestrators over the plain functions in lib/, which hold all the
- * logic. Flow control lives here, in Inngest's terms, from the same policies the in-process
+ * Inngest functions: thin orchestrators over the job handlers every runner calls (wired once in
+ * lib/services.ts), which hold all the logic. Flow control lives here, in Inngest's terms, from the same policies the in-process
  * runner applies (lib/jobs/reply-policy.ts, lib/jobs/provider-pace.ts).
  */
 import { RetryAfterError, internalEvents } from "inngest";
 import { getConfig } from "@/lib/config";
 import { getServices } from "@/lib/services";
-import { purgeIdleGuests } from "@/lib/auth/purge-idle-guests";
-import { flushHistory } from "@/lib/chat/flush-history";
-import { abandonReply, generateReply } from "@/lib/chat/generate-reply";
-import { RetryableReplyError } from "@/lib/chat/model-errors";
 import { GUEST_PURGE_INTERVAL_MS } from "@/lib/jobs/create-job-runner";
+import { RetryableReplyError } from "@/lib/jobs/job-runner";
 import { inngestThrottle } from "@/lib/jobs/provider-pace";
 import { fallbackPolicy, headStartExpression, modelForAttempt } from "@/lib/jobs/reply-policy";
-import { flushRequested, inngest, replyRequested } from "./client";
+import { flushRequested, inngest, replyRequested, replyStopped } from "./client";
 
 const config = getConfig();
 
@@ -51,16 +48,19 @@ export const replyFunction = inngest.createFunction(
     // The plan's head start in seconds, as in the place-in-line score.
     priority: { run: headStartExpression("event.data.tier") },
     retries: inngestRetries(config.llm.maxRetries),
+    // A stop cancels the run, so a stopped reply waiting for its turn gives its throttle and
+    // concurrency places back; the cancelled handler below ends it as stopped for its readers.
+    cancelOn: [{ event: replyStopped, if: "async.data.replyId == event.data.replyId" }],
     // Runs once the retries are used up: the reader gets an error instead of a spinner.
     onFailure: async ({ event, step }) => {
-      return step.run("abandon", async () => abandonReply(await getServices(), event.data.event.data));
+      return step.run("abandon", async () => (await getServices()).handlers.abandonReply(event.data.event.data));
     },
   },
   async ({ event, step, attempt }) => {
     const modelId = modelForAttempt(event.data, attempt, fallbackPolicy(config));
     return step.run("generate", async () => {
-      const services = await getServices();
-      return generateReply(services, event.data, { attempt, modelId }).catch((error: unknown) => {
+      const { handlers } = await getServices();
+      return handlers.reply(event.data, { attempt, modelId }).catch((error: unknown) => {
         throw forInngest(error);
       });
     });
@@ -68,9 +68,9 @@ export const replyFunction = inngest.createFunction(
 );
 
 /**
- * A reply run cancelled on the Inngest server (from its dashboard or API, or by a deploy that
- * removed it) ends without running onFailure, which only follows failures: this ends its reply,
- * so the reader gets an error and the end of the stream instead of a spinner.
+ * A reply run cancelled on the Inngest server (by a stop through `cancelOn`, from its dashboard or
+ * API, or by a deploy that removed it) ends without running onFailure, which only follows
+ * failures: this ends its reply, so the reader sees it stopped, or an error, instead of a spinner.
  */
 export const replyCancelledFunction = inngest.createFunction(
   {
@@ -79,7 +79,7 @@ export const replyCancelledFunction = inngest.createFunction(
   },
   async ({ event, step }) => {
     const job = replyRequested.schema.parse(event.data.event.data);
-    return step.run("abandon", async () => abandonReply(await getServices(), job));
+    return step.run("end", async () => (await getServices()).handlers.replyCancelled(job));
   },
 );
 
@@ -90,10 +90,7 @@ export const flushFunction = inngest.createFunction(
     singleton: { mode: "skip" },
   },
   async ({ step }) => {
-    return step.run("flush", async () => {
-      const services = await getServices();
-      return flushHistory(services);
-    });
+    return step.run("flush", async () => (await getServices()).handlers.flush());
   },
 );
 
@@ -105,10 +102,7 @@ export const purgeGuestsFunction = inngest.createFunction(
     singleton: { mode: "skip" },
   },
   async ({ step }) =>
-    step.run("purge", async () => {
-      const services = await getServices();
-      return purgeIdleGuests(services, { retentionDays: config.auth.guestRetentionDays });
-    }),
+    step.run("purge", async () => (await getServices()).handlers.purgeIdleGuests()),
 );
 
 export const functions = [replyFunction, replyCancelledFunction, flushFunction, purgeGuestsFunction];

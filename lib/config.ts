@@ -201,7 +201,7 @@ export interface AppConfig {
     /**
      * Estimated tokens of chat history sent with each reply, per model (`byModel`, from
      * LLM_HISTORY_TOKENS_BY_MODEL) or `default` (LLM_HISTORY_TOKENS): older turns beyond it are
-     * left out (lib/chat/trim-history.ts), so a long chat costs no more per message than this.
+     * left out (lib/replies/trim-history.ts), so a long chat costs no more per message than this.
      */
     historyTokens: { default: number; byModel: Record<string, number> };
   };

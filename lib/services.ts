@@ -9,9 +9,9 @@ import path from "node:path";
 import { createModelProvider, type ModelProvider } from "@/lib/ai/models";
 import { createAuth, type Auth } from "@/lib/auth/auth";
 import { purgeIdleGuests } from "@/lib/auth/purge-idle-guests";
-import { flushHistory } from "@/lib/chat/flush-history";
-import { abandonReply, generateReply } from "@/lib/chat/generate-reply";
-import { recoverUnwatchedOrphans, RunnerPresence } from "@/lib/chat/reply-owners";
+import { flushHistory } from "@/lib/history/flush-history";
+import { abandonReply, endCancelledReply, generateReply, type GenerateReplyDeps } from "@/lib/replies/generate-reply";
+import { recoverUnwatchedOrphans, RunnerPresence } from "@/lib/replies/reply-owners";
 import { describeDrivers, getConfig, type AppConfig } from "@/lib/config";
 import { createDatabase, type Database } from "@/lib/db/client";
 import { BACKGROUND_ACTIVITY, withCommandActivity } from "@/lib/hot/command-count";
@@ -32,6 +32,8 @@ export interface Services {
   models: ModelProvider;
   auth: Auth;
   limiter: Limiter;
+  /** What the job runner runs, the same for both runners (Inngest's functions call these). */
+  handlers: JobHandlers;
 }
 
 const GLOBAL_KEY = Symbol.for("stampede.services");
@@ -64,20 +66,13 @@ export async function buildServices(config: AppConfig): Promise<Services> {
   const hot = createHotStore(config.hot);
   const models = createModelProvider(config.model);
   const limiter = createLimiter(config);
-  const replyDeps = { config, db, hot, models, limiter };
-  // Instances sharing a hot store watch each other's in-process runners (lib/chat/reply-owners.ts).
+  // Instances sharing a hot store watch each other's in-process runners (lib/replies/reply-owners.ts).
   const presence =
     config.jobs.driver === "inline" && config.hot.driver !== "memory"
       ? new RunnerPresence(hot, randomBytes(8).toString("hex"), config.chat.hotHistoryTtlSeconds)
       : undefined;
-  const handlers: JobHandlers = {
-    reply: (job, attempt) => generateReply(replyDeps, job, attempt),
-    abandonReply: (job) => abandonReply(replyDeps, job),
-    flush: () => flushHistory({ db, hot }),
-    // auth is made below, before the runner's first purge.
-    purgeIdleGuests: () => purgeIdleGuests({ db, auth }, { retentionDays: config.auth.guestRetentionDays }),
-    ...(presence && { recoverOrphans: (runner) => recoverUnwatchedOrphans({ config, hot, jobs: runner }) }),
-  };
+  // auth is made below, before the runner's first purge.
+  const handlers = createJobHandlers({ config, db, hot, models, limiter }, { recoverOrphans: presence !== undefined, auth: () => auth });
   const jobs = createJobRunner(config, handlers, hot, presence);
   const auth = createAuth({
     config,
@@ -88,7 +83,27 @@ export async function buildServices(config: AppConfig): Promise<Services> {
     baseUrl: config.auth.baseUrl ?? `http://localhost:${config.port}`,
   });
   logger.debug({ drivers: describeDrivers(config) }, "services ready");
-  return { config, db, hot, jobs, models, auth, limiter };
+  return { config, db, hot, jobs, models, auth, limiter, handlers };
+}
+
+/**
+ * The one wiring of the jobs' work: the in-process runner is handed these, and the Inngest
+ * functions call them from `getServices()`. `recoverOrphans`: in-process runners sharing a hot
+ * store also sweep for the replies of dead instances.
+ */
+export function createJobHandlers(
+  deps: GenerateReplyDeps,
+  { recoverOrphans, auth }: { recoverOrphans: boolean; auth: () => Auth },
+): JobHandlers {
+  const { config, db, hot } = deps;
+  return {
+    reply: (job, attempt) => generateReply(deps, job, attempt),
+    abandonReply: (job) => abandonReply(deps, job),
+    replyCancelled: (job) => endCancelledReply(deps, job),
+    flush: () => flushHistory({ db, hot }),
+    purgeIdleGuests: () => purgeIdleGuests({ db, auth: auth() }, { retentionDays: config.auth.guestRetentionDays }),
+    ...(recoverOrphans && { recoverOrphans: (runner) => recoverUnwatchedOrphans({ config, hot, jobs: runner }) }),
+  };
 }
 
 /** A zero-configuration start still needs a stable signing secret: made once, kept in the data folder. */

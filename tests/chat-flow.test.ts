@@ -5,11 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoReplyText } from "@/lib/ai/demo-model";
-import { flushHistory } from "@/lib/chat/flush-history";
-import { getChatMessages, listChats } from "@/lib/chat/history";
-import { hotKeys } from "@/lib/chat/hot-keys";
-import { replyStreamResponse } from "@/lib/chat/reply-stream";
-import { writeReplyState } from "@/lib/chat/reply-state";
+import { flushHistory } from "@/lib/history/flush-history";
+import { getChatMessages, listChats } from "@/lib/history/history";
+import { hotKeys } from "@/lib/hot/hot-keys";
+import { replyStreamResponse } from "@/lib/replies/reply-stream";
+import { createReplyState } from "@/lib/replies/reply-state";
 import { stopReply, submitChatRequest } from "@/lib/chat/send-message";
 import { AppError } from "@/lib/errors";
 import { readUIMessageStream, startTestApp, textOf, type DriverSet, type TestApp } from "./support/app-services";
@@ -89,7 +89,7 @@ describe.each<DriverSet>(["embedded", "services"])("chat flow on the %s drivers"
     const userId = await app.createUser();
     const replyId = `r_${uniqueSuffix()}`;
     const { hot } = app.services;
-    await writeReplyState(hot, { replyId, chatId: `c_${uniqueSuffix()}`, userId, status: "queued", enqueuedAt: Date.now() }, 60);
+    await createReplyState(hot, { replyId, chatId: `c_${uniqueSuffix()}`, userId, enqueuedAt: Date.now() }, "queued", 60);
     const response = await replyStreamResponse(hot, { replyId, userId, config: app.services.config });
     expect(response.headers.get("x-vercel-ai-ui-message-stream")).toBe("v1");
     await hot.deleteValue(hotKeys.replyState(replyId));

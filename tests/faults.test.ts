@@ -20,7 +20,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readFlushFigures } from "@/lib/chat/flush-figures";
+import { readFlushFigures } from "@/lib/history/flush-figures";
 import { replyIdFor } from "@/lib/chat/send-message";
 import { echoReply, startProviderDouble, type ProviderDouble } from "@/lib/testing/provider-double";
 import { RouteClient } from "./support/route-client";

@@ -4,9 +4,9 @@
  * stitched from both stores. Compression through a real server: tests/multi-instance.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { flushHistory } from "@/lib/chat/flush-history";
-import { toUIMessage } from "@/lib/chat/history";
-import type { StoredMessage } from "@/lib/hot/hot-store";
+import { flushHistory } from "@/lib/history/flush-history";
+import { toUIMessage } from "@/lib/history/history";
+import type { StoredMessage } from "@/lib/domain";
 import { pickMediaType } from "@/lib/http/negotiate";
 import { sampleChat } from "@/lib/testing/sample-chat";
 import { decodeChatHistory } from "@/lib/wire/chat-history-wire";

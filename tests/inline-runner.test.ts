@@ -8,8 +8,8 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
-import { RetryableReplyError } from "@/lib/chat/model-errors";
-import type { ReplyJob, Tier } from "@/lib/chat/types";
+import { RetryableReplyError } from "@/lib/jobs/job-runner";
+import type { ReplyJob, Tier } from "@/lib/domain";
 import { MemoryHotStore } from "@/lib/hot/memory-hot-store";
 import { InlineJobRunner, type InlineRunnerOptions } from "@/lib/jobs/inline-runner";
 import type { ReplyAttempt } from "@/lib/jobs/job-runner";
@@ -76,7 +76,9 @@ function harness(options: Partial<InlineRunnerOptions>, work: Work = () => sleep
       async abandonReply(job) {
         abandoned.push(job.replyId);
       },
+      replyCancelled: async () => {},
       flush,
+      purgeIdleGuests: async () => {},
     },
     {
       limits: new MemoryHotStore(),

@@ -7,7 +7,7 @@ import { InngestTestEngine, mockCtx } from "@inngest/test";
 import { RetryAfterError } from "inngest";
 import type { NextRequest } from "next/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ReplyJob } from "@/lib/chat/types";
+import type { ReplyJob } from "@/lib/domain";
 import type { JobRunner } from "@/lib/jobs/job-runner";
 import type { Services } from "@/lib/services";
 import { echoReply, startProviderDouble, type ProviderDouble } from "@/lib/testing/provider-double";
@@ -17,11 +17,11 @@ type Modules = {
   functions: typeof import("@/inngest/functions");
   route: typeof import("@/app/api/inngest/route");
   chat: typeof import("@/lib/chat/send-message");
-  replyState: typeof import("@/lib/chat/reply-state");
-  history: typeof import("@/lib/chat/history");
-  stream: typeof import("@/lib/chat/reply-stream");
-  metrics: typeof import("@/lib/chat/reply-metrics");
-  hotKeys: typeof import("@/lib/chat/hot-keys");
+  replyState: typeof import("@/lib/replies/reply-state");
+  history: typeof import("@/lib/history/history");
+  stream: typeof import("@/lib/replies/reply-stream");
+  metrics: typeof import("@/lib/replies/reply-metrics");
+  hotKeys: typeof import("@/lib/hot/hot-keys");
   support: typeof import("./support/app-services");
 };
 
@@ -63,11 +63,11 @@ beforeAll(async () => {
     functions: await import("@/inngest/functions"),
     route: await import("@/app/api/inngest/route"),
     chat: await import("@/lib/chat/send-message"),
-    replyState: await import("@/lib/chat/reply-state"),
-    history: await import("@/lib/chat/history"),
-    stream: await import("@/lib/chat/reply-stream"),
-    metrics: await import("@/lib/chat/reply-metrics"),
-    hotKeys: await import("@/lib/chat/hot-keys"),
+    replyState: await import("@/lib/replies/reply-state"),
+    history: await import("@/lib/history/history"),
+    stream: await import("@/lib/replies/reply-stream"),
+    metrics: await import("@/lib/replies/reply-metrics"),
+    hotKeys: await import("@/lib/hot/hot-keys"),
     support: await import("./support/app-services"),
   };
 });
@@ -78,15 +78,24 @@ afterAll(async () => {
   for (const cleanup of cleanups) await cleanup();
 });
 
-/** Accepts a message the way the app does, capturing the reply job instead of sending it to Inngest. */
-async function queueMessage(text: string): Promise<ReplyJob> {
-  const jobs: ReplyJob[] = [];
-  const capture: JobRunner = {
+/** Stops the runner was asked for, by reply id (the events that would cancel their runs). */
+const stopsSent: string[] = [];
+
+/** A job runner that captures what the app would send to Inngest instead of sending it. */
+function capturingRunner(jobs: ReplyJob[]): JobRunner {
+  return {
     driver: "inngest",
     enqueueReply: async (job) => void jobs.push(job),
+    replyStopped: async (replyId) => void stopsSent.push(replyId),
     requestFlush: async () => {},
     close: async () => {},
   };
+}
+
+/** Accepts a message the way the app does, capturing the reply job instead of sending it to Inngest. */
+async function queueMessage(text: string): Promise<ReplyJob> {
+  const jobs: ReplyJob[] = [];
+  const capture = capturingRunner(jobs);
   const userId = `user_${uniqueSuffix()}`;
   await modules.chat.submitChatRequest(
     { ...services, jobs: capture },
@@ -116,7 +125,7 @@ describe("the reply function, run by @inngest/test", () => {
     const engine = new InngestTestEngine({ function: modules.functions.replyFunction });
     const { result, ctx } = await engine.execute({ events: [replyEvent(job)] });
 
-    expect(result).toEqual({ status: "done" });
+    expect(result).toEqual({ status: "finished" });
     expect(ctx.step.run).toHaveBeenCalledWith("generate", expect.any(Function));
     const chunks = await readReply(job);
     expect(modules.support.textOf(chunks)).toBe(echoReply("hello from inngest", 6));
@@ -167,7 +176,7 @@ describe("the reply function, run by @inngest/test", () => {
     // The retry Inngest would make then answers in full.
     const retry = new InngestTestEngine({ function: modules.functions.replyFunction });
     const { result } = await retry.execute({ events: [replyEvent(job)] });
-    expect(result).toEqual({ status: "done" });
+    expect(result).toEqual({ status: "finished" });
     expect(modules.support.textOf(await readReply(job))).toBe(echoReply("rate limited", 6));
   });
 
@@ -178,7 +187,7 @@ describe("the reply function, run by @inngest/test", () => {
       transformCtx: (ctx) => ({ ...mockCtx(ctx), attempt: 2 }),
     });
     const { result } = await engine.execute({ events: [replyEvent(job)] });
-    expect(result).toEqual({ status: "done" });
+    expect(result).toEqual({ status: "finished" });
     expect((await storedReply(job))?.model).toBe("double-large");
   });
 
@@ -220,6 +229,92 @@ describe("the reply function, run by @inngest/test", () => {
   });
 });
 
+describe("the reply function when an attempt breaks off, run by @inngest/test", () => {
+  /** Every text the reader gets, in order: a reply whose text appears twice would show it here. */
+  async function relayedText(job: ReplyJob): Promise<string> {
+    return modules.support.textOf(await readReply(job));
+  }
+
+  it("ends the reply as failed with the tokens it had when the provider's stream breaks after its first tokens, and a re-run adds nothing", async () => {
+    const job = await queueMessage("cut me off");
+    const full = echoReply("cut me off", 6);
+    const engine = new InngestTestEngine({ function: modules.functions.replyFunction });
+    provider.setOptions({ cutStreamAfterTokens: 2 });
+    let first: Awaited<ReturnType<typeof engine.execute>>;
+    try {
+      first = await engine.execute({ events: [replyEvent(job)] });
+    } finally {
+      provider.setOptions({ cutStreamAfterTokens: undefined });
+    }
+    // Returned, not thrown: Inngest does not retry a reply whose text the reader already shows.
+    expect(first.result).toEqual({ status: "failed" });
+    const shown = await relayedText(job);
+    expect(shown.length).toBeGreaterThan(0);
+    expect(full.startsWith(shown)).toBe(true);
+    expect(shown).not.toBe(full);
+    expect(await storedReply(job)).toMatchObject({ status: "error", parts: expect.arrayContaining([expect.objectContaining({ text: shown })]) });
+
+    // The step run again (a duplicate delivery, a retry after a lost answer): the reply is settled.
+    const calls = provider.stats().requests;
+    const again = await new InngestTestEngine({ function: modules.functions.replyFunction }).execute({ events: [replyEvent(job)] });
+    expect(again.result).toEqual({ status: "failed" });
+    expect(provider.stats().requests).toBe(calls);
+    expect(await relayedText(job)).toBe(shown);
+  });
+
+  it("ends a reply as interrupted, with its text once, when the attempt that streamed it crashed and Inngest runs the step again", async () => {
+    const job = await queueMessage("crash midway");
+    // What a crashed attempt leaves: the reply streaming, two chunks of its text in the relay.
+    const ttl = services.config.chat.hotHistoryTtlSeconds;
+    const queued = await modules.replyState.readReplyState(services.hot, job.replyId);
+    const running = await modules.replyState.moveReply(services.hot, queued!, "running", ttl);
+    await modules.replyState.moveReply(services.hot, running, "streaming", ttl);
+    const partial = [
+      { type: "start", messageId: job.replyId },
+      { type: "text-start", id: "t" },
+      { type: "text-delta", id: "t", delta: "Half an " },
+      { type: "text-delta", id: "t", delta: "answer" },
+    ];
+    await services.hot.appendRelay(job.replyId, partial.map((chunk) => JSON.stringify(chunk)), { writer: "crashed", seq: 0, ttlSeconds: ttl });
+
+    const calls = provider.stats().requests;
+    const { result } = await new InngestTestEngine({ function: modules.functions.replyFunction }).execute({ events: [replyEvent(job)] });
+    expect(result).toEqual({ status: "interrupted" });
+    expect(provider.stats().requests).toBe(calls);
+    const chunks = await readReply(job);
+    expect(modules.support.textOf(chunks)).toBe("Half an answer");
+    expect(chunks.slice(-2).map((chunk) => chunk.type)).toEqual(["error", "finish"]);
+    expect(await storedReply(job)).toMatchObject({ status: "interrupted", parts: [{ type: "text", text: "Half an answer" }] });
+  });
+});
+
+describe("a stop while the reply waits for its turn", () => {
+  it("asks Inngest to cancel the run, and the cancelled run's handler ends the reply as stopped without a model call", async () => {
+    const jobs: ReplyJob[] = [];
+    const userId = `user_${uniqueSuffix()}`;
+    const chatId = `c_${uniqueSuffix()}`;
+    const deps = { ...services, jobs: capturingRunner(jobs) };
+    await modules.chat.submitChatRequest(deps, { userId, tier: "free" }, { kind: "send", chatId, messageId: `m_${uniqueSuffix()}`, text: "never mind" });
+    const [job] = jobs;
+    await modules.chat.stopReply(deps, { chatId, userId });
+    expect(stopsSent).toContain(job.replyId);
+
+    const calls = provider.stats().requests;
+    const engine = new InngestTestEngine({ function: modules.functions.replyCancelledFunction });
+    const cancelled = {
+      name: "inngest/function.cancelled",
+      data: { function_id: "stampede-generate-reply", run_id: "01TESTRUN", event: replyEvent(job) },
+    };
+    const { result } = await engine.execute({ events: [cancelled] });
+    expect(result).toEqual({ status: "stopped" });
+    expect(provider.stats().requests).toBe(calls);
+    const chunks = await readReply(job);
+    expect(chunks.map((chunk) => chunk.type)).toEqual(["abort"]);
+    expect(await modules.replyState.readReplyState(services.hot, job.replyId)).toMatchObject({ status: "stopped" });
+    expect(await services.hot.placeInLine(modules.hotKeys.hotKeys.replyLine, job.replyId)).toBeNull();
+  });
+});
+
 describe("the flow-control configuration Inngest receives (in-band sync)", () => {
   interface SyncedFunction {
     id: string;
@@ -228,6 +323,7 @@ describe("the flow-control configuration Inngest receives (in-band sync)", () =>
     throttle?: unknown;
     priority?: unknown;
     singleton?: unknown;
+    cancel?: unknown;
     steps: Record<string, { retries?: { attempts: number } }>;
   }
 
@@ -256,6 +352,8 @@ describe("the flow-control configuration Inngest receives (in-band sync)", () =>
       run: "event.data.tier == 'admin' ? 20 : event.data.tier == 'pro' ? 20 : event.data.tier == 'free' ? 10 : 0",
     });
     expect(Object.values(reply!.steps)[0].retries).toEqual({ attempts: 5 });
+    // A stop cancels the run whose reply it names.
+    expect(reply!.cancel).toEqual([{ event: "chat/reply.stopped", if: "async.data.replyId == event.data.replyId" }]);
 
     const failure = functions.find((fn) => fn.id === "stampede-generate-reply-failure");
     expect(failure?.triggers).toEqual([

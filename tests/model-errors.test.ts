@@ -1,7 +1,7 @@
 /** How provider failures are read: worth a retry or not, a rate limit or not, and the wait asked for. */
 import { APICallError } from "ai";
 import { describe, expect, it } from "vitest";
-import { describeModelFailure, retryAfterMs } from "@/lib/chat/model-errors";
+import { describeModelFailure, retryAfterMs } from "@/lib/replies/model-errors";
 
 function apiError(statusCode: number | undefined, responseHeaders?: Record<string, string>) {
   return new APICallError({ message: "failed", url: "http://provider/v1", requestBodyValues: {}, statusCode, responseHeaders });

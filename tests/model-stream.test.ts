@@ -1,5 +1,5 @@
 /**
- * The reply job reads the provider's stream itself (lib/chat/model-stream.ts) rather than through
+ * The reply job reads the provider's stream itself (lib/replies/model-stream.ts) rather than through
  * streamText + toUIMessageStream. These tests hold it to the SDK: on the same model streams, the
  * reader gets the same chunks, the history stores the same parts and the model gets the same
  * prompt, on the demo model, the OpenAI-compatible provider double over HTTP, and a model that
@@ -11,8 +11,8 @@ import { APICallError, convertToModelMessages, simulateReadableStream, streamTex
 import { MockLanguageModelV4 } from "ai/test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDemoModel } from "@/lib/ai/demo-model";
-import { streamModelReply, toModelPrompt } from "@/lib/chat/model-stream";
-import type { ChatUIMessage } from "@/lib/chat/types";
+import { streamModelReply, toModelPrompt } from "@/lib/replies/model-stream";
+import type { ChatUIMessage } from "@/lib/domain";
 import { startProviderDouble, type ProviderDouble } from "@/lib/testing/provider-double";
 
 const ERROR_TEXT = "The model stopped before finishing this answer.";

@@ -16,7 +16,7 @@ import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { toUIMessage } from "@/lib/chat/history";
+import { toUIMessage } from "@/lib/history/history";
 import { echoReply, startProviderDouble, type ProviderDouble, type ProviderDoubleOptions } from "@/lib/testing/provider-double";
 import { decodeChatHistory } from "@/lib/wire/chat-history-wire";
 import { DEPLOY_NGINX_CONF, startCluster, type Cluster, type Instance } from "@/scripts/multi-instance/cluster";

@@ -10,13 +10,13 @@
  */
 import type { UIMessageChunk } from "ai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readReplyState } from "@/lib/chat/reply-state";
-import { getChatMessages } from "@/lib/chat/history";
-import { hotKeys } from "@/lib/chat/hot-keys";
-import { readReplyMetrics, type ReplyMetrics } from "@/lib/chat/reply-metrics";
-import { replyStreamResponse } from "@/lib/chat/reply-stream";
+import { readReplyState } from "@/lib/replies/reply-state";
+import { getChatMessages } from "@/lib/history/history";
+import { hotKeys } from "@/lib/hot/hot-keys";
+import { readReplyMetrics, type ReplyMetrics } from "@/lib/replies/reply-metrics";
+import { replyStreamResponse } from "@/lib/replies/reply-stream";
 import { submitChatRequest } from "@/lib/chat/send-message";
-import type { Tier } from "@/lib/chat/types";
+import type { Tier } from "@/lib/domain";
 import { echoReply } from "@/lib/testing/provider-double";
 import { readUIMessageStream, startTestApp, textOf, type TestApp } from "./support/app-services";
 import { uniqueSuffix } from "./support/scratch";
@@ -251,7 +251,7 @@ describe("the place in line", () => {
       app.createUser("pro"),
     ]);
     const running = await send(app, busy, "keeping the model busy");
-    await until(async () => (await readReplyState(app.services.hot, running.replyId))?.status === "running");
+    await until(async () => ["running", "streaming"].includes((await readReplyState(app.services.hot, running.replyId))?.status ?? ""));
     const guests = [
       await send(app, guestA, "guest one", { tier: "guest" }),
       await send(app, guestB, "guest two", { tier: "guest" }),

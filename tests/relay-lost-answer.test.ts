@@ -7,7 +7,7 @@
 import { Redis } from "@upstash/redis";
 import type { UIMessageChunk } from "ai";
 import { afterAll, describe, expect, it } from "vitest";
-import { readRelay, RelayWriter } from "@/lib/chat/relay";
+import { readRelay, RelayWriter } from "@/lib/replies/relay";
 import { RedisHotStore } from "@/lib/hot/redis-hot-store";
 import { createTcpRedisClient } from "@/lib/hot/redis-requester";
 import { startUpstashRestServer } from "@/lib/testing/upstash-rest-server";

@@ -1,10 +1,10 @@
 /**
- * Reading a reply's relay (lib/chat/relay.ts) on each hot store: what a reader on the instance
+ * Reading a reply's relay (lib/replies/relay.ts) on each hot store: what a reader on the instance
  * that writes the reply costs, and when it asks about a silent relay.
  */
 import type { UIMessageChunk } from "ai";
 import { expect, it } from "vitest";
-import { readRelay, RelayWriter } from "@/lib/chat/relay";
+import { readRelay, RelayWriter } from "@/lib/replies/relay";
 import type { HotStore } from "@/lib/hot/hot-store";
 import { describeOnEachHotStore } from "./support/hot-stores";
 import { uniqueSuffix } from "./support/scratch";

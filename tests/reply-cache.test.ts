@@ -11,7 +11,7 @@ import {
   storeCachedReply,
   type CachedReply,
   type PromptInChat,
-} from "@/lib/chat/reply-cache";
+} from "@/lib/replies/reply-cache";
 import type { HotStore } from "@/lib/hot/hot-store";
 import { RedisHotStore } from "@/lib/hot/redis-hot-store";
 import { createTcpRedisClient } from "@/lib/hot/redis-requester";

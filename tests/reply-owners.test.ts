@@ -1,18 +1,19 @@
 /**
- * Replies whose instance died (lib/chat/reply-owners.ts), in process on PostgreSQL, Redis and the
- * provider double: the dead instance is simulated by an owner record whose heartbeat is gone.
+ * Replies whose instance died (lib/replies/reply-owners.ts), in process on PostgreSQL, Redis and the
+ * provider double: the dead instance is simulated by an owner record whose heartbeat is gone; and
+ * a provider stream that breaks mid-answer, which must not be answered twice either.
  * tests/multi-instance.test.ts does the same with real processes and SIGKILL.
  */
 import IORedis from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readReplyState, writeReplyState } from "@/lib/chat/reply-state";
-import { getChatMessages } from "@/lib/chat/history";
-import { hotKeys } from "@/lib/chat/hot-keys";
-import { INTERRUPTED_MESSAGE, recoverOrphanedReply, type ReplyOwner } from "@/lib/chat/reply-owners";
-import { replyStreamResponse } from "@/lib/chat/reply-stream";
-import { replyIdFor } from "@/lib/chat/send-message";
-import type { ReplyJob } from "@/lib/chat/types";
-import { writeUnflushed } from "@/lib/chat/write-unflushed";
+import { createReplyState, moveReply, readReplyState } from "@/lib/replies/reply-state";
+import { getChatMessages } from "@/lib/history/history";
+import { hotKeys } from "@/lib/hot/hot-keys";
+import { INTERRUPTED_MESSAGE, recoverOrphanedReply, type ReplyOwner } from "@/lib/replies/reply-owners";
+import { replyStreamResponse } from "@/lib/replies/reply-stream";
+import { replyIdFor, submitChatRequest } from "@/lib/chat/send-message";
+import type { ReplyJob } from "@/lib/domain";
+import { writeUnflushed } from "@/lib/history/write-unflushed";
 import { lineScore } from "@/lib/jobs/reply-policy";
 import { echoReply } from "@/lib/testing/provider-double";
 import { readUIMessageStream, startTestApp, textOf, type TestApp } from "./support/app-services";
@@ -48,7 +49,8 @@ async function orphan(status: "queued" | "running", relayed: object[] = [], owne
       hot.putMessages(chatId, [{ id: messageId, chatId, role: "user", parts: [{ type: "text", text }], createdAt: now }], TTL),
     ]),
   );
-  await writeReplyState(hot, { replyId: job.replyId, chatId, userId, status, enqueuedAt: now }, TTL);
+  const queued = await createReplyState(hot, job, "queued", TTL);
+  if (status === "running") await moveReply(hot, queued, "running", TTL);
   await hot.setValue(hotKeys.activeReply(chatId), job.replyId, TTL);
   if (status === "queued") await hot.joinLine(hotKeys.replyLine, job.replyId, lineScore(job));
   if (relayed.length > 0) await hot.appendRelay(job.replyId, relayed.map((chunk) => JSON.stringify(chunk)), { writer: owner, seq: 0, ttlSeconds: TTL });
@@ -74,7 +76,8 @@ describe("a reply whose instance died", () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(chunks.some((chunk) => chunk.type === "error")).toBe(false);
     expect(textOf(chunks)).toBe(echoReply(text, 5));
-    expect((await readReplyState(app.services.hot, job.replyId))?.status).toBe("done");
+    // Settled right after the relay's end (lib/replies/lifecycle.ts, endReply).
+    await expect.poll(async () => (await readReplyState(app.services.hot, job.replyId))?.status).toBe("finished");
     expect(await app.services.hot.placeInLine(hotKeys.replyLine, job.replyId)).toBeNull();
     // This instance owns it now.
     const owner = JSON.parse((await app.services.hot.getValue(hotKeys.replyOwner(job.replyId)))!) as ReplyOwner;
@@ -102,7 +105,7 @@ describe("a reply whose instance died", () => {
     const chunks = await readWithRecovery(job);
     expect(textOf(chunks)).toBe("Once upon a time");
     expect(chunks.slice(-2)).toEqual([{ type: "error", errorText: INTERRUPTED_MESSAGE }, { type: "finish" }]);
-    expect((await readReplyState(app.services.hot, job.replyId))?.status).toBe("failed");
+    expect((await readReplyState(app.services.hot, job.replyId))?.status).toBe("interrupted");
     const { messages } = await getChatMessages(app.services, { chatId: job.chatId, userId: job.userId });
     expect(messages.map((message) => message.role)).toEqual(["user", "assistant"]);
     expect(messages[1]).toMatchObject({ status: "interrupted", parts: [{ type: "text", text: "Once upon a time" }] });
@@ -168,7 +171,7 @@ describe("a waiting reply of a dead instance that nobody reads", () => {
 
     await expect
       .poll(async () => (await readReplyState(hot, job.replyId))?.status, { timeout: 15_000, interval: 200 })
-      .toBe("done");
+      .toBe("finished");
     const { messages } = await getChatMessages(swept.services, { chatId: job.chatId, userId: job.userId });
     expect(messages.map((message) => message.role)).toEqual(["user", "assistant"]);
     expect(messages[1].parts).toContainEqual(expect.objectContaining({ type: "text", text: echoReply(text, 5) }));
@@ -177,4 +180,30 @@ describe("a waiting reply of a dead instance that nobody reads", () => {
     expect((await readReplyState(hot, kept.job.replyId))?.status).toBe("queued");
     expect(await hot.placeInLine(hotKeys.replyLine, kept.job.replyId)).toBe(0);
   }, 30_000);
+});
+
+describe("a reply whose provider stream breaks after its first tokens, on the in-process runner", () => {
+  it("ends as failed with those tokens once, and is not answered a second time", async () => {
+    const userId = await app.createUser();
+    const chatId = `c_${uniqueSuffix()}`;
+    const text = `break ${uniqueSuffix()}`;
+    app.provider!.setOptions({ cutStreamAfterTokens: 2 });
+    try {
+      const { replyId } = await submitChatRequest(app.services, { userId, tier: "free" }, { kind: "send", chatId, messageId: `m_${uniqueSuffix()}`, text });
+      const chunks = await readUIMessageStream(await replyStreamResponse(app.services.hot, { replyId, userId, config: app.services.config }));
+      const shown = textOf(chunks);
+      expect(shown.length).toBeGreaterThan(0);
+      expect(echoReply(text, 5).startsWith(shown)).toBe(true);
+      expect(shown).not.toBe(echoReply(text, 5));
+      expect(chunks.slice(-2).map((chunk) => chunk.type)).toEqual(["error", "finish"]);
+      await expect.poll(async () => (await readReplyState(app.services.hot, replyId))?.status).toBe("failed");
+      // Nothing retried it: the relay holds that one attempt, the chat that one reply.
+      expect(textOf(await readUIMessageStream(await replyStreamResponse(app.services.hot, { replyId, userId, config: app.services.config })))).toBe(shown);
+      const { messages } = await getChatMessages(app.services, { chatId, userId });
+      expect(messages.map((message) => message.role)).toEqual(["user", "assistant"]);
+      expect(messages[1]).toMatchObject({ status: "error", parts: expect.arrayContaining([expect.objectContaining({ text: shown })]) });
+    } finally {
+      app.provider!.setOptions({ cutStreamAfterTokens: undefined });
+    }
+  });
 });

@@ -1,9 +1,9 @@
-// What of a chat's history goes to the model (lib/chat/trim-history.ts), by the token estimate
+// What of a chat's history goes to the model (lib/replies/trim-history.ts), by the token estimate
 // of lib/ai/token-estimate.ts.
 import { describe, expect, it } from "vitest";
 import { estimateTokens } from "@/lib/ai/token-estimate";
-import { trimHistory } from "@/lib/chat/trim-history";
-import type { ChatUIMessage } from "@/lib/chat/types";
+import { trimHistory } from "@/lib/replies/trim-history";
+import type { ChatUIMessage } from "@/lib/domain";
 
 function message(id: string, role: ChatUIMessage["role"], text: string): ChatUIMessage {
   return { id, role, parts: [{ type: "text", text }] };

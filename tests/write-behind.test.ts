@@ -10,16 +10,17 @@
 import { createServer } from "node:net";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { readFlushFigures } from "@/lib/chat/flush-figures";
-import { flushHistory, shouldFlushEarly } from "@/lib/chat/flush-history";
-import { deleteChat, deleteChatMessages, getChatMessages, listChats } from "@/lib/chat/history";
+import { readFlushFigures } from "@/lib/history/flush-figures";
+import { flushHistory, shouldFlushEarly } from "@/lib/history/flush-history";
+import { deleteChat, deleteChatMessages, getChatMessages, listChats } from "@/lib/history/history";
 import { parseConfig } from "@/lib/config";
 import { saveChatBatch } from "@/lib/db/chats";
 import { createDatabase, type Database } from "@/lib/db/client";
 import { AppError, toAppError } from "@/lib/errors";
 import { logger } from "@/lib/log";
 import { createHotStore } from "@/lib/hot/create-hot-store";
-import { chatMeta, type ChatMeta, type HotStore, type StoredMessage } from "@/lib/hot/hot-store";
+import { type HotStore } from "@/lib/hot/hot-store";
+import { chatMeta, type ChatMeta, type StoredMessage } from "@/lib/domain";
 import { compareMessages } from "@/lib/hot/message-order";
 import { createScratchPostgres, createScratchRedisPrefix, uniqueSuffix } from "./support/scratch";
 

@@ -3,7 +3,7 @@
 import { Button } from "@/components/ui/button";
 import { CopyButton } from "@/components/ui/copy-button";
 import { RefreshIcon } from "@/components/ui/icons";
-import type { ChatUIMessage } from "@/lib/chat/types";
+import type { ChatUIMessage } from "@/lib/domain";
 import { Markdown } from "./markdown";
 import { messageText } from "@/lib/chat/message-text";
 

@@ -3,8 +3,8 @@
  * network failure, an error inside a reply stream) into something to show a person.
  */
 import { APICallError } from "ai";
-import type { ChatListPage } from "@/lib/chat/history";
-import type { ChatUIMessage } from "@/lib/chat/types";
+import type { ChatListPage } from "@/lib/history/history";
+import type { ChatUIMessage } from "@/lib/domain";
 
 export type ChatSummary = ChatListPage["chats"][number];
 

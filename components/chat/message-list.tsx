@@ -1,6 +1,6 @@
 "use client";
 
-import type { ChatUIMessage } from "@/lib/chat/types";
+import type { ChatUIMessage } from "@/lib/domain";
 import { AssistantMessage } from "./assistant-message";
 import { PendingReply } from "./pending-reply";
 import type { QueueStatus } from "./queue-status";

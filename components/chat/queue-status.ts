@@ -1,5 +1,5 @@
 /** "You are 12th in line, about 8 s" (or "…, starting…"): the wording of a reply's place in the model queue. */
-import type { ChatDataParts } from "@/lib/chat/types";
+import type { ChatDataParts } from "@/lib/domain";
 
 export type QueueStatus = ChatDataParts["queue"];
 

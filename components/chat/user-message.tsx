@@ -4,7 +4,7 @@ import { useId, useState, type FormEvent, type KeyboardEvent } from "react";
 import { Button } from "@/components/ui/button";
 import { CopyButton } from "@/components/ui/copy-button";
 import { PencilIcon } from "@/components/ui/icons";
-import type { ChatUIMessage } from "@/lib/chat/types";
+import type { ChatUIMessage } from "@/lib/domain";
 import { messageText } from "@/lib/chat/message-text";
 
 /** A message the user wrote: plain text, whitespace kept, never interpreted as Markdown or HTML. */

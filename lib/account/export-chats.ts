@@ -5,11 +5,12 @@
  */
 import { strToU8, zipSync, type Zippable } from "fflate";
 import type { Viewer } from "@/lib/auth/viewer";
-import { getChatMessages, listChats } from "@/lib/chat/history";
+import { getChatMessages, listChats } from "@/lib/history/history";
 import { messageText } from "@/lib/chat/message-text";
-import type { ChatUIMessage } from "@/lib/chat/types";
+import type { ChatUIMessage } from "@/lib/domain";
 import type { Database } from "@/lib/db/client";
-import type { ChatMeta, HotStore, StoredMessage } from "@/lib/hot/hot-store";
+import type { ChatMeta, StoredMessage } from "@/lib/domain";
+import type { HotStore } from "@/lib/hot/hot-store";
 
 export interface ChatExport {
   /** What the browser saves it as, e.g. `stampede-chats-2026-12-04.zip`. */

@@ -4,11 +4,12 @@
  * unrecorded. The content is read the way its owner reads it (Postgres and the unflushed hot
  * copy, stitched), so support sees what the user sees.
  */
-import { getChatMessages, listChats } from "@/lib/chat/history";
+import { getChatMessages, listChats } from "@/lib/history/history";
 import * as chatsDb from "@/lib/db/chats";
 import type { Database } from "@/lib/db/client";
 import { notFound } from "@/lib/errors";
-import type { ChatMeta, HotStore, StoredMessage } from "@/lib/hot/hot-store";
+import type { HotStore } from "@/lib/hot/hot-store";
+import type { ChatMeta, StoredMessage } from "@/lib/domain";
 import type { AdminActor } from "./access";
 import { recordAudit } from "./audit-log";
 

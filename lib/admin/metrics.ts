@@ -6,6 +6,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { Counter, Gauge, Registry } from "prom-client";
 import type { AppConfig } from "@/lib/config";
+import { commandCounts } from "@/lib/hot/command-count";
 import { REFUSAL_CODES, REFUSAL_SCOPES } from "@/lib/limits/refusal-counts";
 import type { Overview } from "./overview";
 
@@ -90,7 +91,8 @@ export async function renderMetrics(overview: Overview): Promise<{ contentType: 
     "Round trips to Redis or Upstash (one command, or a pipeline of many), by activity; this instance only.",
     ["activity"],
   );
-  for (const [activity, count] of Object.entries(overview.hotStoreCommands)) {
+  // This process's own counts, not the deployment's: kept apart from the overview every instance shares.
+  for (const [activity, count] of Object.entries(commandCounts())) {
     commands.labels(activity).inc(count.commands);
     requests.labels(activity).inc(count.requests);
   }

@@ -6,16 +6,15 @@
  * buckets, live sets, the waiting line). The only exception says so: limiter failures are
  * counted per process (lib/limits/limiter-failures.ts explains why).
  */
-import { readFlushFigures, type FlushFigures } from "@/lib/chat/flush-figures";
-import { hotKeys } from "@/lib/chat/hot-keys";
-import { readReplyCacheCounters } from "@/lib/chat/reply-cache";
-import { readReplyMetrics } from "@/lib/chat/reply-metrics";
-import { estimateWaitSeconds, serviceRate } from "@/lib/chat/wait-estimate";
+import { readFlushFigures, type FlushFigures } from "@/lib/history/flush-figures";
+import { hotKeys } from "@/lib/hot/hot-keys";
+import { readReplyCacheCounters } from "@/lib/replies/reply-cache";
+import { readReplyMetrics } from "@/lib/replies/reply-metrics";
+import { estimateWaitSeconds, serviceRate } from "@/lib/replies/wait-estimate";
 import { describeDrivers } from "@/lib/config";
 import type { ErrorCode } from "@/lib/errors";
 import { readErrorCounts } from "@/lib/http/error-counts";
 import { startsPerMinute } from "@/lib/jobs/provider-pace";
-import { commandCounts, type CommandCount } from "@/lib/hot/command-count";
 import { limiterFailureCounts, type LimiterFailureOutcome } from "@/lib/limits/limiter-failures";
 import { readRefusalCounts, type RefusalCounts } from "@/lib/limits/refusal-counts";
 import { countLive, LIVE_SETS } from "@/lib/metrics/live-set";
@@ -67,8 +66,6 @@ export interface Overview {
   errors: Record<ErrorCode, number>;
   /** Requests the limiter could not judge: this instance only, since it started. */
   limiterFailures: Record<LimiterFailureOutcome, number>;
-  /** Redis (or Upstash) commands and requests this instance sent, by activity (lib/hot/command-count.ts). */
-  hotStoreCommands: Record<string, CommandCount>;
   /** The last hour, a point per minute. */
   series: MinutePoint[];
 }
@@ -116,7 +113,6 @@ export async function readOverview(services: Pick<Services, "hot" | "config">, n
     flush,
     errors,
     limiterFailures: { ...limiterFailureCounts() },
-    hotStoreCommands: commandCounts(),
     series,
   };
 }

@@ -6,7 +6,8 @@
  * charged; the quotas' own counters (the limiter) are what refuses messages.
  */
 import type { Database } from "@/lib/db/client";
-import type { HotStore, StoredMessage } from "@/lib/hot/hot-store";
+import type { HotStore } from "@/lib/hot/hot-store";
+import type { StoredMessage } from "@/lib/domain";
 
 export interface UsagePeriod {
   messages: number;

@@ -11,7 +11,7 @@
  *   Latin letters and emoji often more than a quarter);
  * - each message adds 4 for its role and separators, as OpenAI's chat format does.
  */
-import type { ChatUIMessage } from "@/lib/chat/types";
+import type { ChatUIMessage } from "@/lib/domain";
 
 const MESSAGE_OVERHEAD_TOKENS = 4;
 

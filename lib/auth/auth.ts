@@ -22,7 +22,7 @@ import { prismaAdapter } from "better-auth/adapters/prisma";
 import { admin, anonymous } from "better-auth/plugins";
 import { ADMIN_EMAIL_VERIFIED, setRoleByEmail } from "@/lib/admin/admin-role";
 import { removeUserHotData } from "@/lib/chat/remove-user-hot-data";
-import { transferChats } from "@/lib/chat/transfer-chats";
+import { transferChats } from "@/lib/history/transfer-chats";
 import { normalizeEmail, type AppConfig } from "@/lib/config";
 import type { Database } from "@/lib/db/client";
 import type { HotStore } from "@/lib/hot/hot-store";
@@ -119,7 +119,7 @@ export function createAuth({ config, db, hot, mailer, secret, baseUrl }: AuthDep
         // Every deletion (delete-anonymous-user, the admin's remove-user, a guest after its
         // chats moved to an account) runs this: Postgres dropped the chats, the hot store must too.
         // The user is gone either way; should the hot store fail here, the flush sets the chats
-        // aside when Postgres refuses them (lib/chat/flush-set-aside.ts).
+        // aside when Postgres refuses them (lib/history/flush-set-aside.ts).
         delete: {
           after: async (user) => {
             await removeUserHotData(hot, user.id).catch((error: unknown) =>

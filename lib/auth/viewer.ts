@@ -1,7 +1,7 @@
 /** Who is asking: the signed-in user (guest or account) behind a request, from its session cookie. */
 import type { Services } from "@/lib/services";
 import { AppError, databaseUnavailable, isDatabaseUnreachable } from "@/lib/errors";
-import type { Tier } from "@/lib/chat/types";
+import type { Tier } from "@/lib/domain";
 
 export interface Viewer {
   userId: string;

@@ -7,7 +7,7 @@
 import { checkChatAllowance } from "@/lib/limits/chat-allowance";
 import type { Limiter } from "@/lib/limits/limiter";
 import { logger } from "@/lib/log";
-import { shouldFlushEarly } from "./flush-history";
+import { shouldFlushEarly } from "@/lib/history/flush-history";
 import { prepareChatRequest, validateMessageText, type ChatRequest, type SendMessageDeps, type Sender } from "./send-message";
 
 /** Header with the messages the sender has left today, for the composer's hint. */

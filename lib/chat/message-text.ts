@@ -1,4 +1,4 @@
-import type { ChatUIMessage } from "@/lib/chat/types";
+import type { ChatUIMessage } from "@/lib/domain";
 
 /** The readable text of a message: its text parts, in order. */
 export function messageText(message: Pick<ChatUIMessage, "parts">): string {

@@ -10,17 +10,17 @@ import * as chatsDb from "@/lib/db/chats";
 import type { Database } from "@/lib/db/client";
 import { AppError, isDatabaseUnreachable, notFound } from "@/lib/errors";
 import { logger } from "@/lib/log";
-import type { ChatMeta, HotChat, HotStore, StoredMessage } from "@/lib/hot/hot-store";
+import type { HotChat, HotStore } from "@/lib/hot/hot-store";
+import type { ChatMeta, StoredMessage } from "@/lib/domain";
 import type { JobRunner } from "@/lib/jobs/job-runner";
-import { lineScore } from "@/lib/jobs/reply-policy";
-import { readReplyState } from "./reply-state";
-import { deleteChatMessages, getChatForUserOrThrow, getChatMessages } from "./history";
-import { writeUnflushed } from "./write-unflushed";
-import { replayCachedReply } from "./cached-reply";
-import { abandonReply } from "./generate-reply";
-import { hotKeys } from "./hot-keys";
-import { countCacheLookup, readCachedReply, type CacheLookup } from "./reply-cache";
-import type { ReplyJob, ReplyState, Tier } from "./types";
+import { queueInLine, requestStop } from "@/lib/replies/lifecycle";
+import { readReplyState } from "@/lib/replies/reply-state";
+import { deleteChatMessages, getChatForUserOrThrow, getChatMessages } from "@/lib/history/history";
+import { writeUnflushed } from "@/lib/history/write-unflushed";
+import { replayCachedReply } from "@/lib/replies/cached-reply";
+import { abandonReply } from "@/lib/replies/generate-reply";
+import { countCacheLookup, readCachedReply, type CacheLookup } from "@/lib/replies/reply-cache";
+import type { ReplyJob, Tier } from "@/lib/domain";
 
 export interface SendMessageDeps {
   config: AppConfig;
@@ -115,7 +115,7 @@ export async function prepareChatRequest(
     const replyId = newReplyId(lastUser.id);
     return {
       async commit() {
-        await cancelActiveReply(deps.hot, chat.id);
+        await cancelActiveReply(deps, chat.id);
         await deleteChatMessages(deps, chat, idsOf(messages.slice(messages.indexOf(lastUser) + 1)));
         await queueReply(deps, replyJob({ chat, sender, modelId, userMessageId: lastUser.id, replyId, now }));
         return { replyId, chat };
@@ -128,7 +128,7 @@ export async function prepareChatRequest(
   // Asked together; the reply's state counts only once the chat is known to be the sender's.
   const [opened, existingReply] = await Promise.all([
     openOrCreateChat(deps, sender.userId, { ...request, modelId }, now),
-    deps.hot.getValue(hotKeys.replyState(replyId)),
+    readReplyState(deps.hot, replyId),
   ]);
   const { chat } = opened;
   if (existingReply) return { commit: async () => ({ replyId, chat }) };
@@ -156,7 +156,7 @@ export async function prepareChatRequest(
   return {
     async commit() {
       if (request.editOf) {
-        await cancelActiveReply(deps.hot, chat.id);
+        await cancelActiveReply(deps, chat.id);
         await deleteChatMessages(deps, chat, replaced);
       }
       const ttl = deps.config.chat.hotHistoryTtlSeconds;
@@ -194,15 +194,8 @@ function replyJob(
 }
 
 async function queueReply({ config, hot, jobs }: SendMessageDeps, job: ReplyJob): Promise<void> {
-  const { replyId, chatId, userId, enqueuedAt } = job;
-  const ttl = config.chat.hotHistoryTtlSeconds;
-  const state: ReplyState = { replyId, chatId, userId, status: "queued", enqueuedAt };
-  await Promise.all([
-    hot.setValue(hotKeys.replyState(replyId), JSON.stringify(state), ttl),
-    hot.setValue(hotKeys.activeReply(chatId), replyId, ttl),
-    // The line lives in the hot store, not in a runner, so every instance shows the same place.
-    hot.joinLine(hotKeys.replyLine, replyId, lineScore(job)),
-  ]);
+  const { replyId, chatId } = job;
+  await queueInLine(hot, job, config.chat.hotHistoryTtlSeconds);
   try {
     await jobs.enqueueReply(job);
   } catch (error) {
@@ -223,14 +216,13 @@ function jobsUnavailable(): AppError {
   return new AppError("jobs_unavailable", "Replies can't be queued right now. Please try again in a moment.", { retryAfter: 5 });
 }
 
-/** Asks the chat's reply in progress, if any, to stop; the job sees the flag on any instance. */
-export async function cancelActiveReply(hot: HotStore, chatId: string): Promise<boolean> {
-  const replyId = await hot.getValue(hotKeys.activeReply(chatId));
-  if (!replyId) return false;
-  const state = await readReplyState(hot, replyId);
-  if (!state || (state.status !== "queued" && state.status !== "running")) return false;
-  await hot.setValue(hotKeys.replyCancel(replyId), "1", 60 * 60);
-  return true;
+/**
+ * Asks the chat's reply in progress, if any, to stop: its job sees the flag on any instance, and
+ * the job runner drops it if it has not started (Inngest cancels its run).
+ */
+async function cancelActiveReply({ hot, jobs }: Pick<SendMessageDeps, "hot" | "jobs">, chatId: string): Promise<void> {
+  const replyId = await requestStop(hot, chatId);
+  if (replyId) await jobs.replyStopped(replyId);
 }
 
 
@@ -266,11 +258,11 @@ async function openOrCreateChat(
 
 /** Stops the reply in progress in a chat the user owns; not_found for anyone else's chat. */
 export async function stopReply(
-  deps: Pick<SendMessageDeps, "db" | "hot">,
+  deps: Pick<SendMessageDeps, "db" | "hot" | "jobs">,
   { chatId, userId }: { chatId: string; userId: string },
 ): Promise<void> {
   await getChatForUserOrThrow(deps, { chatId, userId });
-  await cancelActiveReply(deps.hot, chatId);
+  await cancelActiveReply(deps, chatId);
 }
 
 function idsOf(messages: StoredMessage[]): string[] {

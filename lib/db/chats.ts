@@ -4,7 +4,7 @@
  *
  * Server-only.
  */
-import type { ChatMeta, MessageRole, StoredMessage } from "../hot/hot-store";
+import type { ChatMeta, MessageRole, StoredMessage } from "@/lib/domain";
 import type { Chat as ChatRow, Message as MessageRow, Prisma, PrismaClient } from "../generated/prisma/client";
 
 /**

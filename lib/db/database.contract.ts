@@ -7,7 +7,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ChatMeta, StoredMessage } from "../hot/hot-store";
+import type { ChatMeta, StoredMessage } from "@/lib/domain";
 import {
   deleteChatForUser,
   deleteMessages,

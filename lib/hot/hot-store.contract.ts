@@ -6,7 +6,8 @@
  * append woke the waiter rather than a poll.
  */
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { ChatMeta, HotStore, StoredMessage } from "./hot-store";
+import type { HotStore } from "./hot-store";
+import type { ChatMeta, StoredMessage } from "@/lib/domain";
 
 /** Longer than a 1 s TTL even with Redis's expiry precision and a busy machine. */
 const PAST_ONE_SECOND_TTL_MS = 1_600;

@@ -7,46 +7,16 @@
  * so they hold across instances. Every adapter passes the same contract suite
  * (lib/hot/hot-store.contract.ts).
  */
-
-export type MessageRole = "user" | "assistant" | "system";
-
-/** A chat message as the hot store and the database both hold it. Ids are made by the app. */
-export interface StoredMessage {
-  id: string;
-  chatId: string;
-  role: MessageRole;
-  /** AI SDK UIMessage parts, stored as the client will render them. */
-  parts: unknown[];
-  /** Milliseconds since the epoch; with `id` it orders a chat. */
-  createdAt: number;
-  model?: string;
-  inputTokens?: number;
-  outputTokens?: number;
-  /** Set on replies that ended without completing, e.g. "interrupted" or "error". */
-  status?: string;
-}
-
-export interface ChatMeta {
-  id: string;
-  userId: string;
-  title: string;
-  createdAt: number;
-  updatedAt: number;
-}
+import type { ChatMeta, StoredMessage } from "@/lib/domain";
 
 /** A chat as the hot store keeps it. */
 export interface HotChat extends ChatMeta {
   /**
    * Set on a chat created through the hot store: every message it ever had was written here
    * first, so while its hot copy lives Postgres holds nothing that copy lacks, and a history read
-   * can skip Postgres (lib/chat/history.ts).
+   * can skip Postgres (lib/history/history.ts).
    */
   holdsWholeHistory?: boolean;
-}
-
-/** The chat's own fields, without the hot store's bookkeeping: what clients and Postgres see. */
-export function chatMeta({ id, userId, title, createdAt, updatedAt }: ChatMeta): ChatMeta {
-  return { id, userId, title, createdAt, updatedAt };
 }
 
 /** One chat awaiting a flush: `version` is compared when the mark is cleared. */

@@ -6,7 +6,8 @@
  * Chats and messages are kept as JSON text, as Redis keeps them: callers get fresh objects
  * they may mutate, and exactly what survives a Redis round trip survives here.
  */
-import type { HotChat, HotStore, LeaseRequest, RelayAppendOrder, StoredMessage, UnflushedChat } from "./hot-store";
+import type { HotChat, HotStore, LeaseRequest, RelayAppendOrder, UnflushedChat } from "./hot-store";
+import type { StoredMessage } from "@/lib/domain";
 import { compareMessages } from "./message-order";
 import { RelayWaiters } from "./relay-waiters";
 

@@ -1,4 +1,4 @@
-import type { StoredMessage } from "./hot-store";
+import type { StoredMessage } from "@/lib/domain";
 
 /**
  * The order of a chat's messages: by createdAt, then by id. Ids compare by code unit (not by

@@ -40,7 +40,8 @@
  * pipeline of LLENs for every relay this process waits on).
  */
 import type { Redis } from "@upstash/redis";
-import type { HotChat, HotStore, LeaseRequest, RelayAppendOrder, StoredMessage, UnflushedChat } from "./hot-store";
+import type { HotChat, HotStore, LeaseRequest, RelayAppendOrder, UnflushedChat } from "./hot-store";
+import type { StoredMessage } from "@/lib/domain";
 import { compareMessages } from "./message-order";
 import { RelayWaiters } from "./relay-waiters";
 

@@ -1,14 +1,17 @@
 /**
  * The one wrapper every route handler goes through: a request id, a cap on the request body, typed
  * errors mapped to `{ error: { code, message } }` with their status (and counted by code for the
- * admin pages), and one structured log line per request.
+ * admin pages), and one structured log line per request. `route.user` and `route.admin` also
+ * resolve who is asking, so a handler is handed its services and its viewer (or admin) ready.
  */
 import { randomUUID } from "node:crypto";
 import type { z } from "zod";
+import { requireAdmin, type AdminActor } from "@/lib/admin/access";
+import { requireViewer, type Viewer } from "@/lib/auth/viewer";
 import { AppError, errorBody, toAppError, type ErrorCode } from "@/lib/errors";
 import { withCommandActivity } from "@/lib/hot/command-count";
 import { logger } from "@/lib/log";
-import { currentServices } from "@/lib/services";
+import { currentServices, getServices, type Services } from "@/lib/services";
 import { countError } from "./error-counts";
 
 export interface RequestContext {
@@ -79,6 +82,56 @@ export function route<Params = unknown>(
     return response;
   };
 }
+
+/** What a signed-in user's handler is handed. */
+export interface UserCall<Params> {
+  request: Request;
+  context: RequestContext;
+  params: Params;
+  services: Services;
+  viewer: Viewer;
+}
+
+/** What an admin's handler is handed. */
+export interface AdminCall<Params> extends Omit<UserCall<Params>, "viewer"> {
+  admin: AdminActor;
+}
+
+/** A route for a signed-in user (guest or account): 401 without a session, as every such route answers. */
+route.user = function userRoute<Params = unknown>(
+  name: string,
+  handler: (call: UserCall<Params>) => Promise<Response>,
+  options?: RouteOptions,
+) {
+  return route<Params>(
+    name,
+    async (request, context, params) => {
+      const services = await getServices();
+      const viewer = await requireViewer(services, request.headers);
+      context.userId = viewer.userId;
+      return handler({ request, context, params, services, viewer });
+    },
+    options,
+  );
+};
+
+/** A route for admins only: 401 without a session, 403 for anyone else (lib/admin/access.ts). */
+route.admin = function adminRoute<Params = unknown>(
+  name: string,
+  handler: (call: AdminCall<Params>) => Promise<Response>,
+  options?: RouteOptions,
+) {
+  return route<Params>(
+    name,
+    async (request, context, params) => {
+      const services = await getServices();
+      const admin = await requireAdmin(services, request.headers);
+      context.userId = admin.userId;
+      return handler({ request, context, params, services, admin });
+    },
+    options,
+  );
+};
 
 function appErrorResponse(error: AppError, requestId: string): Response {
   return Response.json(errorBody(error, requestId), { status: error.status });

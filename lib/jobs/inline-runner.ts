@@ -29,16 +29,15 @@
  * so a crash or a restart drops them. With `presence` (a shared hot store), each reply it accepts
  * is recorded as its own and a heartbeat says it is alive, so when it dies a reader on another
  * instance queues the dropped replies again there, or ends the ones cut mid-stream as interrupted
- * (lib/chat/reply-owners.ts).
+ * (lib/replies/reply-owners.ts).
  */
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import pRetry from "p-retry";
-import { RetryableReplyError } from "@/lib/chat/model-errors";
-import type { ReplyJob } from "@/lib/chat/types";
+import type { ReplyJob } from "@/lib/domain";
 import { withCommandActivity } from "@/lib/hot/command-count";
 import type { HotStore } from "@/lib/hot/hot-store";
-import type { JobHandlers, JobRunner } from "./job-runner";
+import { RetryableReplyError, type JobHandlers, type JobRunner } from "./job-runner";
 import { LeaseKeeper } from "./lease-keeper";
 import { lineScore, modelForAttempt, type FallbackPolicy } from "./reply-policy";
 
@@ -69,7 +68,7 @@ export interface InlineRunnerOptions {
   leasePollMs?: number;
   fallback?: FallbackPolicy;
   onError?: (error: unknown, context: string) => void;
-  /** Records this runner's replies and keeps its heartbeat (lib/chat/reply-owners.ts). */
+  /** Records this runner's replies and keeps its heartbeat (lib/replies/reply-owners.ts). */
   presence?: { claim(job: ReplyJob): Promise<void>; stop(): Promise<void> };
 }
 
@@ -100,11 +99,10 @@ export class InlineJobRunner implements JobRunner {
     this.leases = new LeaseKeeper({ store, ttlMs: leaseTtlMs, pollMs: leasePollMs, signal: this.shutdown.signal, onError });
     this.flushTimer = setInterval(() => void withCommandActivity("flush", () => this.onTimer()), options.flushIntervalMs);
     this.flushTimer.unref();
-    const { purgeIdleGuests } = handlers;
-    if (purgeIdleGuests && options.guestPurgeIntervalMs) {
+    if (options.guestPurgeIntervalMs) {
       const purge = () => {
         if (this.purging || this.shutdown.signal.aborted) return;
-        this.purging = purgeIdleGuests()
+        this.purging = handlers.purgeIdleGuests()
           .catch((error) => onError?.(error, "guest purge"))
           .finally(() => {
             this.purging = undefined;
@@ -135,6 +133,9 @@ export class InlineJobRunner implements JobRunner {
       .finally(() => this.replies.delete(job.replyId));
     this.replies.set(job.replyId, settled);
   }
+
+  /** A stopped reply waiting here sees its flag when it starts, and ends then without a model call. */
+  async replyStopped(): Promise<void> {}
 
   private async runWithRetries(job: ReplyJob, holder: string): Promise<void> {
     const { retries, retryMinDelayMs, retryMaxDelayMs = 30_000, fallback, maxConcurrency } = this.options;

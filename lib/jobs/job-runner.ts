@@ -1,9 +1,26 @@
 /**
  * The jobs port. Reply jobs and history flushes run through it: Inngest in production, an
- * in-process runner with the same queue policies on one machine. Both call the same plain
- * functions in lib/chat, handed to them as `JobHandlers`.
+ * in-process runner with the same queue policies on one machine. Both call the same handlers,
+ * wired once in lib/services.ts (`createJobHandlers`) over lib/replies and lib/history.
  */
-import type { ReplyJob } from "@/lib/chat/types";
+import type { ReplyJob } from "@/lib/domain";
+
+/**
+ * Thrown by the reply handler when the model failed before its first token reached the user: nothing
+ * was shown, so the job runner can run the reply again as if this attempt never happened.
+ */
+export class RetryableReplyError extends Error {
+  override name = "RetryableReplyError";
+
+  constructor(
+    message: string,
+    /** The provider's Retry-After, when it sent one: the earliest the next attempt should start. */
+    readonly retryAfterMs?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
 
 /** One try at a reply, as the runner schedules it. */
 export interface ReplyAttempt {
@@ -21,13 +38,18 @@ export interface JobHandlers {
   reply(job: ReplyJob, attempt: ReplyAttempt): Promise<unknown>;
   /** Ends a reply whose attempts are used up, so its reader gets an error, not a spinner. */
   abandonReply(job: ReplyJob): Promise<unknown>;
+  /**
+   * Ends a reply whose run the job system cancelled (Inngest: a stop, the dashboard, a deploy):
+   * as stopped when the user asked for it, otherwise as interrupted or failed.
+   */
+  replyCancelled(job: ReplyJob): Promise<unknown>;
   /** Moves unflushed hot history into Postgres. */
   flush(): Promise<unknown>;
   /** Deletes idle guest accounts with their data (lib/auth/purge-idle-guests.ts). */
-  purgeIdleGuests?(): Promise<unknown>;
+  purgeIdleGuests(): Promise<unknown>;
   /**
    * In-process runners sharing a hot store: recovers, through `runner`, the waiting replies of
-   * dead instances that nobody is reading (lib/chat/reply-owners.ts). Run with each flush.
+   * dead instances that nobody is reading (lib/replies/reply-owners.ts). Run with each flush.
    */
   recoverOrphans?(runner: Pick<JobRunner, "enqueueReply">): Promise<unknown>;
 }
@@ -36,6 +58,11 @@ export interface JobRunner {
   readonly driver: "inline" | "inngest";
   /** Queues a reply; a second call with the same replyId does not produce a second reply. */
   enqueueReply(job: ReplyJob): Promise<void>;
+  /**
+   * The user stopped the reply (its stop flag is set): a runner that can drop a reply not started
+   * yet does so, and frees whatever it held for it.
+   */
+  replyStopped(replyId: string): Promise<void>;
   /** Asks for a flush soon (the backlog passed its threshold), besides the periodic one. */
   requestFlush(): Promise<void>;
   close(): Promise<void>;

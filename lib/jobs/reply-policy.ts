@@ -2,7 +2,7 @@
  * Who is served first and which model answers: the reply policies both job runners apply, kept
  * as data here so the in-process runner, Inngest and the place in line users see all agree.
  */
-import type { ReplyJob, Tier } from "@/lib/chat/types";
+import type { ReplyJob, Tier } from "@/lib/domain";
 import type { AppConfig } from "@/lib/config";
 
 /**

@@ -8,7 +8,7 @@
  */
 import type { AppConfig } from "@/lib/config";
 import { AppError } from "@/lib/errors";
-import type { Tier } from "@/lib/chat/types";
+import type { Tier } from "@/lib/domain";
 import { describeWait, enforceLimits, rateLimitHeaders, type LimitCheck, type LimitDeps } from "./enforce-limits";
 import { maxMessageLengthFor, TIER_POLICIES, tierRuleName } from "./policies";
 import { tokenQuotaMessage } from "./token-budget";

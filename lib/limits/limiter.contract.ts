@@ -7,7 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
-import type { Tier } from "@/lib/chat/types";
+import type { Tier } from "@/lib/domain";
 import type { Limiter } from "./limiter";
 import { LIMIT_RULES, TIER_POLICIES, tierRuleName, type LimitRule } from "./policies";
 

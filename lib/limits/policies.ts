@@ -2,7 +2,7 @@
  * Every rate limit and quota Stampede enforces, as data: read by the limiter and the allowance
  * checks, and shown as is on the admin pages. Change a number here and it changes everywhere.
  */
-import type { Tier } from "@/lib/chat/types";
+import type { Tier } from "@/lib/domain";
 
 export interface TierPolicy {
   /** Messages per minute, over a sliding window: the sustained pace. */

@@ -15,7 +15,7 @@ import { recordLimiterFailure } from "./limiter-failures";
 import type { Limiter } from "./limiter";
 import { tierRuleName, type LimitRuleName } from "./policies";
 import { describeWait } from "./enforce-limits";
-import type { Tier } from "@/lib/chat/types";
+import type { Tier } from "@/lib/domain";
 
 /** Whose quotas a reply spends: `network` is a guest's client address (lib/limits/client-ip.ts). */
 export interface TokenSpender {

@@ -4,7 +4,7 @@
  * flight against LLM_MAX_CONCURRENCY, all in the hot store so every instance adds to one figure.
  */
 import type { HotStore } from "@/lib/hot/hot-store";
-import { hotKeys } from "@/lib/chat/hot-keys";
+import { hotKeys } from "@/lib/hot/hot-keys";
 import { logger } from "@/lib/log";
 import { countLive, enterLiveSet, LIVE_SETS, type LiveEntry } from "./live-set";
 import { countInMinute, sampleQueueDepth } from "./minute-series";

@@ -44,6 +44,11 @@ export interface ProviderDoubleOptions {
    * lets a test spend a day's token quota in a few replies.
    */
   promptTokensOverhead?: number;
+  /**
+   * Streamed replies break off after this many tokens: the connection is dropped without a finish,
+   * as a provider failing mid-answer does (default: never).
+   */
+  cutStreamAfterTokens?: number;
   /** Custom reply text; the default is {@link echoReply} of the last user message. */
   reply?: (prompt: { messages: { role: string; content: string }[]; model: string }) => string;
 }
@@ -62,7 +67,7 @@ export interface ProviderDoubleStats {
   failed: number;
   /** 400s for bodies that are not valid JSON or not a chat completion request. */
   badRequests: number;
-  /** Replies abandoned because the client disconnected before the end. */
+  /** Replies not sent to the end: the client disconnected, or cutStreamAfterTokens broke them off. */
   aborted: number;
   /** Admitted requests being answered right now (including ones waiting out latencyMs). */
   inFlight: number;
@@ -119,6 +124,7 @@ interface Behaviour {
   failureRate: number;
   rateLimitFailureRate: number;
   promptTokensOverhead: number;
+  cutStreamAfterTokens?: number;
   reply?: ProviderDoubleOptions["reply"];
 }
 
@@ -145,6 +151,7 @@ function applyPatch(current: Behaviour, patch: Partial<ProviderDoubleBehaviour>)
     failureRate: merged.failureRate ?? DEFAULT_BEHAVIOUR.failureRate,
     promptTokensOverhead: merged.promptTokensOverhead ?? DEFAULT_BEHAVIOUR.promptTokensOverhead,
     rateLimitFailureRate: merged.rateLimitFailureRate ?? DEFAULT_BEHAVIOUR.rateLimitFailureRate,
+    cutStreamAfterTokens: merged.cutStreamAfterTokens,
     reply: merged.reply,
   };
   const checks: [string, number | undefined, (value: number) => boolean][] = [
@@ -157,6 +164,7 @@ function applyPatch(current: Behaviour, patch: Partial<ProviderDoubleBehaviour>)
     ["failureRate", next.failureRate, (value) => value >= 0 && value <= 1],
     ["rateLimitFailureRate", next.rateLimitFailureRate, (value) => value >= 0 && value <= 1],
     ["promptTokensOverhead", next.promptTokensOverhead, (value) => Number.isInteger(value) && value >= 0],
+    ["cutStreamAfterTokens", next.cutStreamAfterTokens, (value) => Number.isInteger(value) && value >= 0],
   ];
   for (const [name, value, valid] of checks) {
     if (value !== undefined && !valid(value)) throw new RangeError(`provider double: invalid ${name}: ${value}`);
@@ -501,6 +509,12 @@ export async function startProviderDouble(options: ProviderDoubleOptions = {}): 
     res.write(event({ role: "assistant", content: "", refusal: null }));
     for (const [index, piece] of plan.pieces.entries()) {
       if (!(await pause(index > 0 ? behaviour.tokenDelayMs : 0, signal))) return false;
+      if (index === behaviour.cutStreamAfterTokens) {
+        // What was written reaches the client first: the break comes after those tokens.
+        await new Promise((resolve) => res.write("", resolve));
+        res.destroy();
+        return false;
+      }
       res.write(event({ content: piece }));
       stats.completionTokens += 1;
     }

@@ -5,7 +5,7 @@
  * sentences, so they compress far better than real text: pass `answers` (real markdown) where
  * sizes matter, as scripts/measure-history-wire.ts does.
  */
-import type { ChatMeta, StoredMessage } from "@/lib/hot/hot-store";
+import type { ChatMeta, StoredMessage } from "@/lib/domain";
 
 /** mulberry32: a tiny seeded generator, enough to vary wording reproducibly. */
 function random(seed: number): () => number {

@@ -3,8 +3,8 @@
  * Protocol Buffers one (proto/chat_history.proto) when the request's Accept prefers it.
  */
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { toUIMessage } from "@/lib/chat/history";
-import type { ChatMeta, MessageRole, StoredMessage } from "@/lib/hot/hot-store";
+import { toUIMessage } from "@/lib/history/history";
+import type { ChatMeta, MessageRole, StoredMessage } from "@/lib/domain";
 import { negotiatedResponse, pickMediaType } from "@/lib/http/negotiate";
 import { ChatHistorySchema, PartSchema, Role, type Part } from "./gen/chat_history_pb";
 

@@ -10,11 +10,12 @@
  */
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { readFlushFigures } from "@/lib/chat/flush-figures";
-import { flushHistory } from "@/lib/chat/flush-history";
+import { readFlushFigures } from "@/lib/history/flush-figures";
+import { flushHistory } from "@/lib/history/flush-history";
 import { createDatabase, type Database } from "@/lib/db/client";
 import { createHotStore } from "@/lib/hot/create-hot-store";
-import type { ChatMeta, HotStore, StoredMessage } from "@/lib/hot/hot-store";
+import type { HotStore } from "@/lib/hot/hot-store";
+import type { ChatMeta, StoredMessage } from "@/lib/domain";
 import { logger } from "@/lib/log";
 import { HttpUser, readStream } from "../support/http-user";
 import { startProductionInstance, type ProductionInstance } from "../support/production-instance";

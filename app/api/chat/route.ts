@@ -1,21 +1,16 @@
 // POST /api/chat: accept a user message, queue its reply, stream the reply as it is generated.
-import { requireViewer } from "@/lib/auth/viewer";
-import { recoverOrphanedReply } from "@/lib/chat/reply-owners";
-import { replyStreamResponse } from "@/lib/chat/reply-stream";
+import { recoverOrphanedReply } from "@/lib/replies/reply-owners";
+import { replyStreamResponse } from "@/lib/replies/reply-stream";
 import { chatRequestSchema } from "@/lib/chat/schemas";
 import { acceptChatRequest } from "@/lib/chat/chat-request";
 import { clientIpFrom } from "@/lib/limits/client-ip";
 import { parseJsonBody, route } from "@/lib/http/route";
-import { getServices } from "@/lib/services";
 
 // How long the platform lets this function run (Vercel reads it; Next needs a literal here). The
 // Inngest client's checkpointing.maxRuntime (inngest/client.ts) stays below it.
 export const maxDuration = 300;
 
-export const POST = route("chat.send", async (request, context) => {
-  const services = await getServices();
-  const viewer = await requireViewer(services, request.headers);
-  context.userId = viewer.userId;
+export const POST = route.user("chat.send", async ({ request, services, viewer }) => {
   const body = await parseJsonBody(request, chatRequestSchema);
   const { replyId, chat, headers } = await acceptChatRequest(services, {
     sender: viewer,

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { cache } from "react";
 import { ChatView } from "@/components/chat/chat-view";
-import { getChatMessages, toUIMessage } from "@/lib/chat/history";
+import { getChatMessages, toUIMessage } from "@/lib/history/history";
 import { idSchema } from "@/lib/chat/schemas";
 import { AppError } from "@/lib/errors";
 import { getServices } from "@/lib/services";

@@ -1,20 +1,15 @@
 // GET /api/chat/{chatId}/stream[?offset=N]: resume the chat's reply in progress, on any instance.
-import { requireViewer } from "@/lib/auth/viewer";
-import { activeReplyFor } from "@/lib/chat/active-reply";
-import { recoverOrphanedReply } from "@/lib/chat/reply-owners";
-import { replyStreamResponse } from "@/lib/chat/reply-stream";
+import { activeReplyFor } from "@/lib/replies/active-reply";
+import { recoverOrphanedReply } from "@/lib/replies/reply-owners";
+import { replyStreamResponse } from "@/lib/replies/reply-stream";
 import { idSchema, streamQuerySchema } from "@/lib/chat/schemas";
 import { parseWith, route } from "@/lib/http/route";
-import { getServices } from "@/lib/services";
 
 // How long the platform lets this function run (Vercel reads it; Next needs a literal here). The
 // Inngest client's checkpointing.maxRuntime (inngest/client.ts) stays below it.
 export const maxDuration = 300;
 
-export const GET = route<{ id: string }>("chat.resume", async (request, context, params) => {
-  const services = await getServices();
-  const viewer = await requireViewer(services, request.headers);
-  context.userId = viewer.userId;
+export const GET = route.user<{ id: string }>("chat.resume", async ({ request, services, viewer, params }) => {
   const chatId = parseWith(idSchema, params.id);
   const query = parseWith(streamQuerySchema, Object.fromEntries(new URL(request.url).searchParams));
   const replyId = await activeReplyFor(services, { chatId, userId: viewer.userId });

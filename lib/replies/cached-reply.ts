@@ -6,13 +6,11 @@
 import type { UIMessageChunk } from "ai";
 import { readUIMessageStream } from "ai";
 import type { HotStore } from "@/lib/hot/hot-store";
-import { storeReply } from "./generate-reply";
-import { writeReplyState } from "./reply-state";
-import { hotKeys } from "./hot-keys";
-import { RelayWriter } from "./relay";
+import { hotKeys } from "@/lib/hot/hot-keys";
+import { endReply } from "./lifecycle";
 import type { CachedReply } from "./reply-cache";
 import { recordReplyFinished } from "./wait-estimate";
-import type { ChatMessageMetadata, ChatUIMessage, ReplyJob } from "./types";
+import type { ChatMessageMetadata, ChatUIMessage, ReplyJob } from "@/lib/domain";
 
 export async function replayCachedReply(
   hot: HotStore,
@@ -25,16 +23,8 @@ export async function replayCachedReply(
     chunk.type === "start" ? { ...chunk, messageId: job.replyId, messageMetadata: metadata } : chunk,
   );
 
-  await storeReply(hot, job, { parts: await partsOf(chunks), modelId: job.modelId, status: "done" }, ttlSeconds);
-  const writer = new RelayWriter(hot, job.replyId, ttlSeconds);
-  for (const chunk of chunks) writer.write(chunk);
-  await writer.close();
-  const now = Date.now();
-  await writeReplyState(
-    hot,
-    { replyId: job.replyId, chatId: job.chatId, userId: job.userId, status: "done", enqueuedAt: job.enqueuedAt, startedAt: now, finishedAt: now },
-    ttlSeconds,
-  );
+  const message = { parts: await partsOf(chunks), modelId: job.modelId };
+  await endReply(hot, job, null, { status: "finished", message, chunks }, ttlSeconds);
   await hot.setValue(hotKeys.activeReply(job.chatId), job.replyId, ttlSeconds);
   await recordReplyFinished(hot);
 }

@@ -16,7 +16,7 @@ import type {
   LanguageModelV4Usage,
 } from "@ai-sdk/provider";
 import type { UIMessageChunk } from "ai";
-import type { ChatMessageMetadata, ChatUIMessage } from "./types";
+import type { ChatMessageMetadata, ChatUIMessage } from "@/lib/domain";
 
 export interface ModelReplyOptions {
   history: ChatUIMessage[];

@@ -33,7 +33,7 @@ export interface FlushFigures {
   failures: number;
   /** Chats Postgres refused for their content, each time a run tried; see the error log. */
   chatsRejected: number;
-  /** Chats set aside now after Postgres refused them (lib/chat/flush-set-aside.ts). */
+  /** Chats set aside now after Postgres refused them (lib/history/flush-set-aside.ts). */
   setAside: number;
   transactionsPerRun: number;
   rowsPerTransaction: number;

@@ -5,7 +5,7 @@
  * The deleter leaves its tombstone before it deletes anything, and the flush looks for
  * tombstones only after its transaction has committed. So for any flush that wrote stale data,
  * either its commit came before the deleter's Postgres delete, which then removes what it
- * wrote, or it finds the tombstone and removes what it wrote itself (lib/chat/flush-history.ts).
+ * wrote, or it finds the tombstone and removes what it wrote itself (lib/history/flush-history.ts).
  *
  * Tombstones live in the hot store beside the marks, so every instance sees them, and expire
  * after an hour: far longer than a flush stays between reading a batch and checking them.

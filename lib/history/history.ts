@@ -6,11 +6,12 @@
 import * as chatsDb from "@/lib/db/chats";
 import type { Database } from "@/lib/db/client";
 import { databaseUnavailable, isDatabaseUnreachable, notFound } from "@/lib/errors";
-import { chatMeta, type ChatMeta, type HotChat, type HotStore, type StoredMessage } from "@/lib/hot/hot-store";
+import { type HotChat, type HotStore } from "@/lib/hot/hot-store";
+import { chatMeta, type ChatMeta, type StoredMessage } from "@/lib/domain";
 import { compareMessages } from "@/lib/hot/message-order";
 import { logger } from "@/lib/log";
 import { buryChat, buryMessages, unburyChat } from "./tombstones";
-import type { ChatUIMessage } from "./types";
+import type { ChatUIMessage } from "@/lib/domain";
 
 interface HistoryDeps {
   db: Database;
@@ -139,7 +140,7 @@ const HOT_CHAT_SCAN_LIMIT = 200;
 
 /**
  * Deletes a chat the user owns from both stores; not_found otherwise. The tombstone goes first
- * (lib/chat/tombstones.ts), so a flush in flight cannot write the chat back; it is taken back if
+ * (lib/history/tombstones.ts), so a flush in flight cannot write the chat back; it is taken back if
  * Postgres cannot delete, since the chat then stays.
  */
 export async function deleteChat(deps: HistoryDeps, { chatId, userId }: { chatId: string; userId: string }): Promise<void> {
@@ -158,7 +159,7 @@ export async function deleteChat(deps: HistoryDeps, { chatId, userId }: { chatId
  * Deletes messages of a chat (an edited message and what followed it, a reply being regenerated)
  * from both stores; `chat` comes from a read that checked its owner. Tombstone first, then the
  * hot store, then Postgres: in that order a flush that read the messages before can tell they
- * were deleted (lib/chat/tombstones.ts).
+ * were deleted (lib/history/tombstones.ts).
  */
 export async function deleteChatMessages(deps: HistoryDeps, chat: ChatMeta, messageIds: string[]): Promise<void> {
   if (messageIds.length === 0) return;

@@ -6,7 +6,7 @@
  * message's own length is capped by the sender's plan).
  */
 import { estimateMessageTokens } from "@/lib/ai/token-estimate";
-import type { ChatUIMessage } from "./types";
+import type { ChatUIMessage } from "@/lib/domain";
 
 export function trimHistory(history: ChatUIMessage[], budgetTokens: number): ChatUIMessage[] {
   if (history.length === 0) return history;

@@ -11,8 +11,8 @@ import { notFound } from "@/lib/errors";
 import { withCommandActivity } from "@/lib/hot/command-count";
 import { openStreamSlot } from "@/lib/limits/open-streams";
 import { enterLiveSet, LIVE_SETS, type LiveEntry } from "@/lib/metrics/live-set";
-import { hotKeys } from "./hot-keys";
-import { readReplyState } from "./reply-state";
+import { hotKeys } from "@/lib/hot/hot-keys";
+import { isActive, readReplyState } from "./reply-state";
 import { readRelay } from "./relay";
 import { orphanWatch } from "./reply-owners";
 import { estimateWaitSeconds } from "./wait-estimate";
@@ -24,7 +24,7 @@ export interface ReplyStreamOptions {
   signal?: AbortSignal;
   headers?: Record<string, string>;
   /**
-   * Recovers the reply when its owner instance died (lib/chat/reply-owners.ts); without it, a
+   * Recovers the reply when its owner instance died (lib/replies/reply-owners.ts); without it, a
    * reply whose in-process runner is gone is waited for until its state expires.
    */
   recover?: (replyId: string) => Promise<unknown>;
@@ -44,9 +44,9 @@ export async function replyStreamResponse(hot: HotStore, options: ReplyStreamOpt
     const current = await readReplyState(hot, options.replyId);
     if (!current) return [{ type: "error", errorText: REPLY_LOST_MESSAGE }, { type: "finish" }];
     // An ended reply's relay holds its end (the job closes the relay before it says so).
-    if (current.status !== "queued" && current.status !== "running") return "settled";
+    if (!isActive(current.status)) return "settled";
     await watchOwner?.(offset);
-    // Running: nothing to tell until it writes. Queued: its place may change any second.
+    // Running or streaming: nothing to tell until it writes. Queued: its place may change any second.
     if (current.status !== "queued") return "quiet";
     const position = await hot.placeInLine(hotKeys.replyLine, options.replyId);
     if (position === null || position === lastPosition) return [];

@@ -8,11 +8,11 @@
  *   a chat written to during the flush stays marked for the next one.
  * - Message ids are made by the app and inserts skip ids Postgres has, so writing a batch again
  *   (two instances flushing at once, a crash between commit and clearing) inserts nothing twice.
- * - Deletions leave tombstones the flush honours after its commit (lib/chat/tombstones.ts), so a
+ * - Deletions leave tombstones the flush honours after its commit (lib/history/tombstones.ts), so a
  *   chat or message deleted while a flush was in flight is not written back.
  *
  * Why one bad chat cannot stall the others: a chat Postgres refuses for its content (its user was
- * deleted, say) is set aside (lib/chat/flush-set-aside.ts): its mark is cleared, so the next run
+ * deleted, say) is set aside (lib/history/flush-set-aside.ts): its mark is cleared, so the next run
  * does not meet it again at the front of the line, and it stays in the hot store, listed and
  * counted for the operator. A later write to it marks it again and it is tried again.
  */
@@ -20,7 +20,8 @@ import type { AppConfig } from "@/lib/config";
 import * as chatsDb from "@/lib/db/chats";
 import type { Database } from "@/lib/db/client";
 import { isTransientDatabaseFailure } from "@/lib/errors";
-import type { ChatMeta, HotStore, StoredMessage, UnflushedChat } from "@/lib/hot/hot-store";
+import type { HotStore, UnflushedChat } from "@/lib/hot/hot-store";
+import type { ChatMeta, StoredMessage } from "@/lib/domain";
 import { logger } from "@/lib/log";
 import { recordFlush } from "./flush-figures";
 import { setAside } from "./flush-set-aside";

@@ -14,26 +14,24 @@ import type { UIMessageChunk } from "ai";
 import type { ModelProvider } from "@/lib/ai/models";
 import type { AppConfig } from "@/lib/config";
 import type { Database } from "@/lib/db/client";
-import type { HotStore, StoredMessage } from "@/lib/hot/hot-store";
-import type { ReplyAttempt } from "@/lib/jobs/job-runner";
+import type { HotStore } from "@/lib/hot/hot-store";
+import { RetryableReplyError, type ReplyAttempt } from "@/lib/jobs/job-runner";
 import { estimateMessageTokens, estimatePromptTokens } from "@/lib/ai/token-estimate";
 import { reserveTokens, settleTokens } from "@/lib/limits/token-budget";
 import type { Limiter } from "@/lib/limits/limiter";
-import { lineScore } from "@/lib/jobs/reply-policy";
 import { startModelCall } from "@/lib/metrics/model-calls";
-import { getChatMessages, toUIMessage } from "./history";
-import { hotKeys } from "./hot-keys";
+import { getChatMessages, toUIMessage } from "@/lib/history/history";
+import { backInLine, endReply, isStopRequested, leaveLine, type ReplyEnding } from "./lifecycle";
 import { interruptIfTextStreamed } from "./reply-owners";
-import { readReplyState, writeReplyState } from "./reply-state";
-import { RetryableReplyError, describeModelFailure } from "./model-errors";
+import { isSettled, moveReply, readReplyState } from "./reply-state";
+import { describeModelFailure } from "./model-errors";
 import { RelayWriter, isTerminalChunk } from "./relay";
 import { streamModelReply, type ModelReplyOutcome } from "./model-stream";
 import { storeCachedReply } from "./reply-cache";
 import { trimHistory } from "./trim-history";
 import { countReplyMetrics } from "./reply-metrics";
 import { recordReplyFinished } from "./wait-estimate";
-import { writeUnflushed } from "./write-unflushed";
-import type { ChatMessageMetadata, ChatUIMessage, ReplyJob, ReplyState, ReplyStatus } from "./types";
+import type { ChatMessageMetadata, ChatUIMessage, ReplyJob, ReplyState, ReplyStatus } from "@/lib/domain";
 import { TIER_POLICIES } from "@/lib/limits/policies";
 
 export interface GenerateReplyDeps {
@@ -47,12 +45,12 @@ export interface GenerateReplyDeps {
 const CANCEL_POLL_MS = 250;
 const STOPPED_MIDWAY_MESSAGE = "The model stopped before finishing this answer. Please try again.";
 const NO_ANSWER_MESSAGE = "The model could not answer this time. Please try again in a moment.";
+const STOPPED_BEFORE_START: UIMessageChunk = { type: "abort", reason: "stopped before it started" };
 
 /** What a stream sends before the model's first token; held back until that token arrives. */
 const PREAMBLE_CHUNKS = new Set<UIMessageChunk["type"]>(["start", "start-step", "text-start", "reasoning-start"]);
 
-
-
+/** The reply's state; a job whose state expired is taken as still waiting. */
 async function currentState(hot: HotStore, job: ReplyJob): Promise<ReplyState> {
   return (
     (await readReplyState(hot, job.replyId)) ?? {
@@ -63,11 +61,6 @@ async function currentState(hot: HotStore, job: ReplyJob): Promise<ReplyState> {
       enqueuedAt: job.enqueuedAt,
     }
   );
-}
-
-/** A settled reply is left alone when its job runs again (a duplicate, a retry after a crash). */
-function isSettled(status: ReplyStatus): boolean {
-  return status === "done" || status === "cancelled" || status === "failed";
 }
 
 /** Runs one attempt at a reply; throws RetryableReplyError when another attempt may succeed. */
@@ -81,24 +74,22 @@ export async function generateReply(
   // Independent round trips go out together: each one here delays the reply's first token.
   // Leaving the line is harmless for a reply that turns out settled: it left the line before, and
   // its history is read for nothing.
-  const [state, , cancelled, { messages }] = await Promise.all([
+  const [queued, , stopped, { messages }] = await Promise.all([
     currentState(hot, job),
-    hot.leaveLine(hotKeys.replyLine, job.replyId),
-    hot.getValue(hotKeys.replyCancel(job.replyId)),
+    leaveLine(hot, job.replyId),
+    isStopRequested(hot, job.replyId),
     getChatMessages(deps, { chatId: job.chatId, userId: job.userId }),
   ]);
-  if (isSettled(state.status)) return { status: state.status };
+  if (isSettled(queued.status)) return { status: queued.status };
   // A retry of an attempt that died mid-stream (Inngest runs the step again after its instance was
   // killed): the reader already shows that attempt's text, so the reply ends there, interrupted.
-  if (state.status === "running" && (await interruptIfTextStreamed(hot, { job, state, ttlSeconds: ttl }))) {
-    return { status: "failed" };
+  if (queued.status !== "queued") {
+    const interrupted = await interruptIfTextStreamed(hot, { job, state: queued, ttlSeconds: ttl });
+    if (interrupted) return { status: interrupted.status };
   }
-  if (cancelled) {
-    const writer = new RelayWriter(hot, job.replyId, ttl);
-    writer.write({ type: "abort", reason: "stopped before it started" });
-    await writer.close();
-    await writeReplyState(hot, { ...state, status: "cancelled", finishedAt: Date.now() }, ttl);
-    return { status: "cancelled" };
+  if (stopped) {
+    const ended = await endReply(hot, job, queued, { status: "stopped", chunks: [STOPPED_BEFORE_START] }, ttl);
+    return { status: ended.status };
   }
 
   const cut = messages.findIndex((message) => message.id === job.userMessageId);
@@ -115,13 +106,14 @@ export async function generateReply(
 
   const abort = new AbortController();
   const cancelWatch = setInterval(async () => {
-    if (await hot.getValue(hotKeys.replyCancel(job.replyId)).catch(() => null)) abort.abort();
+    if (await isStopRequested(hot, job.replyId).catch(() => false)) abort.abort();
   }, CANCEL_POLL_MS);
   // Written while the model call starts, and awaited before its first token is relayed: readers
   // see "running" by the time text reaches them, and a hot store that fails here fails the attempt
-  // before anything reached the relay, as a failure of the reads above would.
+  // before anything reached the relay, as a failure of the reads above would. A reply an earlier
+  // attempt left running (its process died before any text) starts over as it is.
   const markedRunning = Promise.all([
-    writeReplyState(hot, { ...state, status: "running", startedAt }, ttl),
+    queued.status === "running" ? queued : moveReply(hot, queued, "running", ttl),
     countReplyMetrics(hot, { retries: attempt > 0 ? 1 : 0, fallbacks: modelId === job.modelId ? 0 : 1 }),
   ]);
   // Awaited by streamToRelay; a failure before that is handled there, not reported as unhandled.
@@ -131,7 +123,7 @@ export async function generateReply(
   const modelCall = startModelCall(hot, `${job.replyId}:${attempt}`);
   let outcome: StreamOutcome;
   try {
-    outcome = await streamToRelay(deps, job, { modelId, history, signal: abort.signal, markedRunning });
+    outcome = await streamToRelay(deps, job, { modelId, history, signal: abort.signal, markedRunning, ttl });
   } catch (error) {
     abort.abort();
     await settleTokens(deps, reservation, 0);
@@ -147,30 +139,22 @@ export async function generateReply(
     await countReplyMetrics(hot, { "provider-429s": failure.rateLimited ? 1 : 0 });
     if (!failure.retryable) return abandonReply(deps, job);
     // Back in line for the next attempt, so the reader sees a place in line again, not a stall.
-    await writeReplyState(hot, { ...state, status: "queued" }, ttl);
-    await hot.joinLine(hotKeys.replyLine, job.replyId, lineScore(job));
+    await backInLine(hot, job, outcome.state, ttl);
     throw new RetryableReplyError(`Model ${modelId} failed before its first token`, failure.retryAfterMs, {
       cause: outcome.error,
     });
   }
 
-  const { status, parts, usage, relayed } = outcome;
-  // Stored before the reader sees the end, so a client that reloads the chat on finish finds it;
-  // ended even if storing fails, so the reader is never left waiting on a reply that streamed.
-  try {
-    await storeReply(hot, job, { parts, modelId, status, usage }, ttl);
-  } finally {
-    await outcome.end();
-  }
-  const finishedAt = Date.now();
-  await writeReplyState(hot, { ...state, status, startedAt, finishedAt }, ttl);
-  await recordReplyFinished(hot, status === "done" ? { startedAt, firstTokenAt: outcome.firstTokenAt, finishedAt } : undefined);
+  const { status, parts, usage, relayed, state, ending, firstTokenAt } = outcome;
+  relayed.push(ending.chunks[0]);
+  await endReply(hot, job, state, { ...ending, message: { parts, modelId, usage } }, ttl);
+  await recordReplyFinished(hot, status === "finished" ? { startedAt, firstTokenAt, finishedAt: Date.now() } : undefined);
   // A reply cut short has no usage figures; its prompt and what streamed were still billed.
   const tokens = usage
     ? (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0)
     : promptTokens + estimateMessageTokens({ parts });
   await settleTokens(deps, reservation, tokens);
-  if (status === "done" && wholeHistory.length === 1) {
+  if (status === "finished" && wholeHistory.length === 1) {
     // A chat's first message has no context: its reply can serve the next person who opens with it.
     await storeCachedReply(hot, {
       modelId,
@@ -181,7 +165,7 @@ export async function generateReply(
     });
   }
   await countReplyMetrics(hot, {
-    "replies-completed": status === "done" ? 1 : 0,
+    "replies-completed": status === "finished" ? 1 : 0,
     "replies-failed": status === "failed" ? 1 : 0,
     "tokens-in": usage?.inputTokens,
     "tokens-out": usage?.outputTokens,
@@ -190,18 +174,20 @@ export async function generateReply(
 }
 
 type StreamOutcome =
-  | { kind: "failed-before-text"; error: unknown }
+  | { kind: "failed-before-text"; error: unknown; state: ReplyState }
   | {
       kind: "streamed";
-      status: "done" | "failed" | "cancelled";
+      status: "finished" | "failed" | "stopped";
+      /** The reply's state as the stream left it: running, or streaming once text reached the reader. */
+      state: ReplyState;
       parts: ChatUIMessage["parts"];
       usage?: ModelReplyOutcome["usage"];
-      /** Every chunk the reader got, ending included: what the reply cache keeps. */
+      /** Every chunk the reader got but the ending: what the reply cache keeps, with the ending. */
       relayed: UIMessageChunk[];
       /** When the first token reached the relay: what the wait estimate learns a reply's start from. */
       firstTokenAt: number;
-      /** Writes the relay's terminal chunk; called once the reply is stored (see generateReply). */
-      end: () => Promise<void>;
+      /** The relay's terminal chunk, written by the same writer once the reply is stored (see endReply). */
+      ending: Required<Pick<ReplyEnding, "status" | "chunks" | "writer">>;
     };
 
 /** Streams the model's answer into the relay, holding everything back until its first token. */
@@ -213,7 +199,8 @@ async function streamToRelay(
     history,
     signal,
     markedRunning,
-  }: { modelId: string; history: ChatUIMessage[]; signal: AbortSignal; markedRunning: Promise<unknown> },
+    ttl,
+  }: { modelId: string; history: ChatUIMessage[]; signal: AbortSignal; markedRunning: Promise<[ReplyState, unknown]>; ttl: number },
 ): Promise<StreamOutcome> {
   const writer = new RelayWriter(hot, job.replyId, config.chat.hotHistoryTtlSeconds);
   const { chunks, outcome } = streamModelReply(models.languageModel(modelId), {
@@ -235,11 +222,11 @@ async function streamToRelay(
   let firstTokenAt = 0;
   // A stream that ends on an error chunk still needs its finish.
   let ending: UIMessageChunk = { type: "finish" };
-  await markedRunning;
+  let [state] = await markedRunning;
   for await (const chunk of chunks) {
     const first = !textStarted;
     if (first) {
-      if (chunk.type === "error") return { kind: "failed-before-text", error: outcome.error };
+      if (chunk.type === "error") return { kind: "failed-before-text", error: outcome.error, state };
       if (PREAMBLE_CHUNKS.has(chunk.type)) {
         held.push(chunk);
         continue;
@@ -251,29 +238,32 @@ async function streamToRelay(
     if (isTerminalChunk(chunk)) ending = chunk;
     else relay(chunk);
     // The first token waits for its append: the reader gets it then, before the rest of a fast
-    // stream keeps this process busy.
-    if (first) await writer.flush();
+    // stream keeps this process busy. Only then is the reply streaming: from here on, answering it
+    // again would repeat this text.
+    if (first) {
+      await writer.flush();
+      state = await moveReply(hot, state, "streaming", ttl);
+    }
   }
 
-  const status = signal.aborted ? "cancelled" : outcome.error !== undefined ? "failed" : "done";
+  const status = signal.aborted ? "stopped" : outcome.error !== undefined ? "failed" : "finished";
   return {
     kind: "streamed",
     status,
+    state,
     parts: outcome.parts,
-    usage: status === "done" ? outcome.usage : undefined,
+    usage: status === "finished" ? outcome.usage : undefined,
     relayed,
     firstTokenAt,
-    end: async () => {
-      relay(ending);
-      await writer.close();
-    },
+    ending: { status, chunks: [ending], writer },
   };
 }
 
 /**
  * Ends a reply that will not be generated: its attempts are used up, its failure is one no
- * retry would fix, or the job system refused to queue it (lib/chat/send-message.ts). The reader gets an error and the end of the stream, and the chat keeps the
- * reply marked as an error, so nobody is left watching a spinner. Safe to call twice.
+ * retry would fix, or the job system refused to queue it (lib/chat/send-message.ts). The reader
+ * gets an error and the end of the stream, and the chat keeps the reply marked as an error, so
+ * nobody is left watching a spinner. Safe to call twice.
  */
 export async function abandonReply(
   { config, hot }: Pick<GenerateReplyDeps, "config" | "hot">,
@@ -283,40 +273,45 @@ export async function abandonReply(
   const ttl = config.chat.hotHistoryTtlSeconds;
   const state = await currentState(hot, job);
   if (isSettled(state.status)) return { status: state.status };
-
-  await hot.leaveLine(hotKeys.replyLine, job.replyId);
-  await storeReply(hot, job, { parts: [], modelId: job.modelId, status: "failed" }, ttl);
-  const writer = new RelayWriter(hot, job.replyId, ttl);
   const metadata: ChatMessageMetadata = { createdAt: job.enqueuedAt, model: job.modelId, status: "error" };
-  writer.write({ type: "start", messageId: job.replyId, messageMetadata: metadata });
-  writer.write({ type: "error", errorText });
-  writer.write({ type: "finish" });
-  await writer.close();
-  await writeReplyState(hot, { ...state, status: "failed", finishedAt: Date.now() }, ttl);
+  await endReply(
+    hot,
+    job,
+    state,
+    {
+      status: "failed",
+      message: { parts: [], modelId: job.modelId },
+      chunks: [
+        { type: "start", messageId: job.replyId, messageMetadata: metadata },
+        { type: "error", errorText },
+        { type: "finish" },
+      ],
+    },
+    ttl,
+  );
   await countReplyMetrics(hot, { "replies-failed": 1 });
   return { status: "failed" };
 }
 
-export async function storeReply(
-  hot: HotStore,
-  job: ReplyJob,
-  { parts, modelId, status, usage }: { parts: unknown[]; modelId: string; status: ReplyStatus; usage?: ModelReplyOutcome["usage"] },
-  ttlSeconds: number,
-): Promise<void> {
-  const reply: StoredMessage = {
-    id: job.replyId,
-    chatId: job.chatId,
-    role: "assistant",
-    parts,
-    // Dated when it was asked for, so it stays right after its question (ids break the tie)
-    // however long it waited, even when the user sent another message meanwhile.
-    createdAt: job.enqueuedAt,
-    model: modelId,
-    ...(usage?.inputTokens !== undefined && { inputTokens: usage.inputTokens }),
-    ...(usage?.outputTokens !== undefined && { outputTokens: usage.outputTokens }),
-    ...(status !== "done" && { status: status === "cancelled" ? "stopped" : "error" }),
-  };
-  await writeUnflushed(hot, job.chatId, Date.now(), () => hot.putMessages(job.chatId, [reply], ttlSeconds));
+/**
+ * Ends a reply whose run the job system cancelled (Inngest's `cancelOn` after a stop, its
+ * dashboard, a deploy that removed the function), so its reader is not left waiting. A stopped
+ * reply that had not started ends as stopped; one still generating is left to its attempt, which
+ * sees the stop flag and ends itself; any other ends as interrupted if text had streamed, failed if
+ * not.
+ */
+export async function endCancelledReply(deps: Pick<GenerateReplyDeps, "config" | "hot">, job: ReplyJob): Promise<{ status: ReplyStatus }> {
+  const { hot } = deps;
+  const ttl = deps.config.chat.hotHistoryTtlSeconds;
+  const state = await currentState(hot, job);
+  if (isSettled(state.status)) return { status: state.status };
+  if (await isStopRequested(hot, job.replyId)) {
+    if (state.status !== "queued") return { status: state.status };
+    const ended = await endReply(hot, job, state, { status: "stopped", chunks: [STOPPED_BEFORE_START] }, ttl);
+    return { status: ended.status };
+  }
+  const interrupted = state.status === "queued" ? null : await interruptIfTextStreamed(hot, { job, state, ttlSeconds: ttl });
+  return interrupted ? { status: interrupted.status } : abandonReply(deps, job);
 }
 
 function textOf(message: ChatUIMessage): string {

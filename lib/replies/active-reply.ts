@@ -1,8 +1,8 @@
 import type { Database } from "@/lib/db/client";
 import type { HotStore } from "@/lib/hot/hot-store";
-import { readReplyState } from "./reply-state";
-import { getChatForUserOrThrow } from "./history";
-import { hotKeys } from "./hot-keys";
+import { isActive, readReplyState } from "./reply-state";
+import { getChatForUserOrThrow } from "@/lib/history/history";
+import { hotKeys } from "@/lib/hot/hot-keys";
 
 /** The reply still being generated (or waiting) in a chat the user owns, if any. */
 export async function activeReplyFor(
@@ -13,5 +13,5 @@ export async function activeReplyFor(
   const replyId = await deps.hot.getValue(hotKeys.activeReply(chatId));
   if (!replyId) return null;
   const state = await readReplyState(deps.hot, replyId);
-  return state && (state.status === "queued" || state.status === "running") ? replyId : null;
+  return state && isActive(state.status) ? replyId : null;
 }

@@ -5,7 +5,7 @@
  */
 import type { HotStore } from "@/lib/hot/hot-store";
 import { countInMinute, type MinuteSeries } from "@/lib/metrics/minute-series";
-import { hotKeys } from "./hot-keys";
+import { hotKeys } from "@/lib/hot/hot-keys";
 
 export const REPLY_METRICS = [
   "replies-completed",

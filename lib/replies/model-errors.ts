@@ -3,23 +3,6 @@
  * rate limit or not, and how long the provider asked callers to wait.
  */
 
-/**
- * Thrown by generateReply when the model failed before its first token reached the user: nothing
- * was shown, so the job runner can run the reply again as if this attempt never happened.
- */
-export class RetryableReplyError extends Error {
-  override name = "RetryableReplyError";
-
-  constructor(
-    message: string,
-    /** The provider's Retry-After, when it sent one: the earliest the next attempt should start. */
-    readonly retryAfterMs?: number,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
-
 export interface ModelFailure {
   retryable: boolean;
   rateLimited: boolean;

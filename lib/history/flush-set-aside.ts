@@ -6,7 +6,7 @@
  * log). A later write to the chat marks it again, and the flush tries it again.
  */
 import type { HotStore, UnflushedChat } from "@/lib/hot/hot-store";
-import { hotKeys } from "./hot-keys";
+import { hotKeys } from "@/lib/hot/hot-keys";
 
 /** How long a chat stays listed: well past the hot copy's own lifetime, which ends its story. */
 const LISTED_FOR_MS = 7 * 24 * 60 * 60 * 1000;

@@ -22,16 +22,14 @@
  */
 import type { UIMessageChunk } from "ai";
 import type { AppConfig } from "@/lib/config";
-import type { HotStore, StoredMessage } from "@/lib/hot/hot-store";
+import type { HotStore } from "@/lib/hot/hot-store";
 import type { JobRunner } from "@/lib/jobs/job-runner";
-import { lineScore } from "@/lib/jobs/reply-policy";
 import { logger } from "@/lib/log";
-import { RelayWriter } from "./relay";
-import { readReplyState, writeReplyState } from "./reply-state";
-import { hotKeys } from "./hot-keys";
+import { backInLine, endReply } from "./lifecycle";
+import { isActive, readReplyState } from "./reply-state";
+import { hotKeys } from "@/lib/hot/hot-keys";
 import { countReplyMetrics } from "./reply-metrics";
-import type { ReplyJob, ReplyState } from "./types";
-import { writeUnflushed } from "./write-unflushed";
+import type { ReplyJob, ReplyState } from "@/lib/domain";
 
 /** How long a heartbeat lives; an instance silent this long is taken for dead. */
 export const RUNNER_HEARTBEAT_TTL_SECONDS = 10;
@@ -118,19 +116,18 @@ export async function recoverOrphanedReply(deps: RecoveryDeps, replyId: string):
   const { hot, config } = deps;
   const owner = await orphanedOwner(hot, replyId);
   const state = await readReplyState(hot, replyId);
-  if (!owner || !state || (state.status !== "queued" && state.status !== "running")) return "not-orphaned";
+  if (!owner || !state || !isActive(state.status)) return "not-orphaned";
   const claim = await hot.incrCounter(hotKeys.replyRecovery(replyId, owner.instanceId), 1, 60);
   if (claim !== 1) return "taken-by-another";
 
   const ttl = config.chat.hotHistoryTtlSeconds;
   const { job } = owner;
-  if (await interruptIfTextStreamed(hot, { job, state, ttlSeconds: ttl })) {
+  if (state.status !== "queued" && (await interruptIfTextStreamed(hot, { job, state, ttlSeconds: ttl }))) {
     logger.warn({ replyId, deadInstance: owner.instanceId }, "reply of a dead instance ended as interrupted");
     return "interrupted";
   }
   // Nothing reached anyone: answer it here as if it had just been queued, in its old place.
-  await writeReplyState(hot, { ...state, status: "queued" }, ttl);
-  await hot.joinLine(hotKeys.replyLine, replyId, lineScore(job));
+  await backInLine(hot, job, state, ttl);
   await deps.jobs.enqueueReply(job);
   logger.warn({ replyId, deadInstance: owner.instanceId }, "reply of a dead instance queued again here");
   return "requeued";
@@ -139,34 +136,29 @@ export async function recoverOrphanedReply(deps: RecoveryDeps, replyId: string):
 /**
  * Ends a reply whose attempt died after its text reached the reader (its instance was killed, by
  * either runner): answering again would repeat that text after itself. What was said is kept,
- * marked "interrupted", and the reader gets an error and the end. Does nothing, and answers false,
+ * marked "interrupted", and the reader gets an error and the end. Does nothing, and answers null,
  * when no text had streamed: the reply can then be answered in full.
  */
 export async function interruptIfTextStreamed(
   hot: HotStore,
   { job, state, ttlSeconds }: { job: ReplyJob; state: ReplyState; ttlSeconds: number },
-): Promise<boolean> {
+): Promise<ReplyState | null> {
   const relayed = (await hot.readRelay(job.replyId, 0)).map((raw) => JSON.parse(raw) as UIMessageChunk);
-  if (!relayed.some((chunk) => chunk.type === "text-delta")) return false;
+  if (!relayed.some((chunk) => chunk.type === "text-delta")) return null;
   const text = relayed.map((chunk) => (chunk.type === "text-delta" ? chunk.delta : "")).join("");
-  const reply: StoredMessage = {
-    id: job.replyId,
-    chatId: job.chatId,
-    role: "assistant",
-    parts: text ? [{ type: "text", text }] : [],
-    createdAt: job.enqueuedAt,
-    model: job.modelId,
-    status: "interrupted",
-  };
-  await writeUnflushed(hot, job.chatId, Date.now(), () => hot.putMessages(job.chatId, [reply], ttlSeconds));
-  const ending: UIMessageChunk[] = [{ type: "error", errorText: INTERRUPTED_MESSAGE }, { type: "finish" }];
-  const writer = new RelayWriter(hot, job.replyId, ttlSeconds);
-  for (const chunk of ending) writer.write(chunk);
-  await writer.close();
-  await hot.leaveLine(hotKeys.replyLine, job.replyId);
-  await writeReplyState(hot, { ...state, status: "failed", finishedAt: Date.now() }, ttlSeconds);
+  const ended = await endReply(
+    hot,
+    job,
+    state,
+    {
+      status: "interrupted",
+      message: { parts: text ? [{ type: "text", text }] : [], modelId: job.modelId },
+      chunks: [{ type: "error", errorText: INTERRUPTED_MESSAGE }, { type: "finish" }],
+    },
+    ttlSeconds,
+  );
   await countReplyMetrics(hot, { "replies-failed": 1 });
-  return true;
+  return ended;
 }
 
 /** How much of the front of the line one sweep looks at: the replies everyone else waits behind. */

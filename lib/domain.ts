@@ -1,0 +1,89 @@
+/**
+ * The nouns every layer shares (a plan, a chat and its messages, a reply job and its state), at
+ * the bottom of the dependency graph: ports, the database and the domain modules all import them
+ * from here, and this imports nothing of the app.
+ */
+import type { UIMessage } from "ai";
+
+export type MessageRole = "user" | "assistant" | "system";
+
+/** A chat message as the hot store and the database both hold it. Ids are made by the app. */
+export interface StoredMessage {
+  id: string;
+  chatId: string;
+  role: MessageRole;
+  /** AI SDK UIMessage parts, stored as the client will render them. */
+  parts: unknown[];
+  /** Milliseconds since the epoch; with `id` it orders a chat. */
+  createdAt: number;
+  model?: string;
+  inputTokens?: number;
+  outputTokens?: number;
+  /** Set on replies that ended without completing, e.g. "interrupted" or "error". */
+  status?: string;
+}
+
+export interface ChatMeta {
+  id: string;
+  userId: string;
+  title: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** The chat's own fields, without the hot store's bookkeeping: what clients and Postgres see. */
+export function chatMeta({ id, userId, title, createdAt, updatedAt }: ChatMeta): ChatMeta {
+  return { id, userId, title, createdAt, updatedAt };
+}
+
+
+/** Data parts the reply stream carries besides the model's own chunks. */
+export type ChatDataParts = {
+  /** Place in line while the reply waits for a model slot (transient: never stored). */
+  queue: { position: number; etaSeconds: number };
+};
+
+export type ChatMessageMetadata = {
+  createdAt: number;
+  model?: string;
+  status?: string;
+};
+
+export type ChatUIMessage = UIMessage<ChatMessageMetadata, ChatDataParts>;
+
+/** The plans a user can be on, from the least to the most served. */
+export const PLANS = ["guest", "free", "pro"] as const;
+
+export type Plan = (typeof PLANS)[number];
+
+/** Whose limits apply: a user's plan, or the admin policy whatever an admin's plan. */
+export const TIERS = [...PLANS, "admin"] as const;
+
+export type Tier = (typeof TIERS)[number];
+
+/** What a reply job needs; the same payload for the in-process runner and Inngest events. */
+export interface ReplyJob {
+  replyId: string;
+  chatId: string;
+  userId: string;
+  tier: Tier;
+  modelId: string;
+  /** The user message this reply answers; history is cut after it. */
+  userMessageId: string;
+  enqueuedAt: number;
+  /** A guest's client address: their network's daily token quota is charged too (lib/limits/token-budget.ts). */
+  network?: string;
+}
+
+/** A reply's life: lib/replies/reply-state.ts lists the moves between these. */
+export type ReplyStatus = "queued" | "running" | "streaming" | "finished" | "failed" | "interrupted" | "stopped";
+
+export interface ReplyState {
+  replyId: string;
+  chatId: string;
+  userId: string;
+  status: ReplyStatus;
+  enqueuedAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+}
