@@ -9,7 +9,7 @@ import { messageText } from "./message-text";
 
 const UNFINISHED_NOTE: Record<string, string> = {
   interrupted: "This reply was interrupted before it finished.",
-  cancelled: "This reply was stopped.",
+  stopped: "This reply was stopped.",
   failed: "This reply could not be finished.",
   error: "This reply could not be finished.",
 };

@@ -151,8 +151,17 @@ export function ChatView({
 
   function stopGenerating() {
     void stop();
+    const last = messages.at(-1);
+    const streaming = last?.role === "assistant" ? last : undefined;
+    if (streaming) {
+      setMessages((current) =>
+        current.map((message) =>
+          message.id === streaming.id ? { ...message, metadata: { createdAt: Date.now(), ...message.metadata, status: "stopped" } } : message,
+        ),
+      );
+    }
     // Aborting this tab's stream does not stop the reply on the server, which may run elsewhere.
-    stopReply(chatId).catch((error: unknown) => {
+    stopReply(chatId, streaming ? textLength(streaming) : 0).catch((error: unknown) => {
       const stopProblem = problemFromError(error);
       // Not found: the reply had already ended, so there was nothing left to stop.
       if (stopProblem.status !== 404) setProblem(stopProblem);
@@ -211,4 +220,9 @@ export function ChatView({
       </div>
     </div>
   );
+}
+
+/** Characters of a reply's text as the chat shows it so far. */
+function textLength(message: ChatUIMessage): number {
+  return message.parts.reduce((length, part) => length + (part.type === "text" ? part.text.length : 0), 0);
 }

@@ -28,6 +28,7 @@ import { RetryableReplyError, describeModelFailure } from "./model-errors";
 import { RelayWriter, isTerminalChunk } from "./relay";
 import { streamModelReply, type ModelReplyOutcome } from "./model-stream";
 import { storeCachedReply } from "./reply-cache";
+import { cutAtShown, shownCharsOf } from "./stop-mark";
 import { countReplyMetrics } from "./reply-metrics";
 import { recordReplyFinished } from "./wait-estimate";
 import { writeUnflushed } from "./write-unflushed";
@@ -104,8 +105,12 @@ export async function generateReply(
   const history = (cut === -1 ? messages : messages.slice(0, cut + 1)).map(toUIMessage);
 
   const abort = new AbortController();
+  let shownAtStop: number | undefined;
   const cancelWatch = setInterval(async () => {
-    if (await hot.getValue(hotKeys.replyCancel(job.replyId)).catch(() => null)) abort.abort();
+    const mark = await hot.getValue(hotKeys.replyCancel(job.replyId)).catch(() => null);
+    if (!mark || abort.signal.aborted) return;
+    shownAtStop = shownCharsOf(mark);
+    abort.abort();
   }, CANCEL_POLL_MS);
   // Written while the model call starts, and awaited before its first token is relayed: readers
   // see "running" by the time text reaches them, and a hot store that fails here fails the attempt
@@ -142,7 +147,9 @@ export async function generateReply(
     });
   }
 
-  const { status, parts, usage, relayed } = outcome;
+  const { status, usage, relayed } = outcome;
+  // A stopped reply is kept as the stopper saw it, not as far as the model got before the job noticed.
+  const parts = status === "cancelled" ? cutAtShown(outcome.parts, shownAtStop) : outcome.parts;
   // Stored before the reader sees the end, so a client that reloads the chat on finish finds it;
   // ended even if storing fails, so the reader is never left waiting on a reply that streamed.
   try {

@@ -20,6 +20,7 @@ import { replayCachedReply } from "./cached-reply";
 import { abandonReply } from "./generate-reply";
 import { hotKeys } from "./hot-keys";
 import { countCacheLookup, readCachedReply, type CacheLookup } from "./reply-cache";
+import { stopMark } from "./stop-mark";
 import type { ReplyJob, ReplyState, Tier } from "./types";
 
 export interface SendMessageDeps {
@@ -220,13 +221,16 @@ function jobsUnavailable(): AppError {
   return new AppError("jobs_unavailable", "Replies can't be queued right now. Please try again in a moment.", { retryAfter: 5 });
 }
 
-/** Asks the chat's reply in progress, if any, to stop; the job sees the flag on any instance. */
-export async function cancelActiveReply(hot: HotStore, chatId: string): Promise<boolean> {
+/**
+ * Asks the chat's reply in progress, if any, to stop; the job sees the flag on any instance.
+ * `shownChars`: how much of its text the stopper saw, where the stored reply ends (stop-mark.ts).
+ */
+export async function cancelActiveReply(hot: HotStore, chatId: string, shownChars?: number): Promise<boolean> {
   const replyId = await hot.getValue(hotKeys.activeReply(chatId));
   if (!replyId) return false;
   const state = await readReplyState(hot, replyId);
   if (!state || (state.status !== "queued" && state.status !== "running")) return false;
-  await hot.setValue(hotKeys.replyCancel(replyId), "1", 60 * 60);
+  await hot.setValue(hotKeys.replyCancel(replyId), stopMark(shownChars), 60 * 60);
   return true;
 }
 
@@ -264,10 +268,10 @@ async function openOrCreateChat(
 /** Stops the reply in progress in a chat the user owns; not_found for anyone else's chat. */
 export async function stopReply(
   deps: Pick<SendMessageDeps, "db" | "hot">,
-  { chatId, userId }: { chatId: string; userId: string },
+  { chatId, userId, shownChars }: { chatId: string; userId: string; shownChars?: number },
 ): Promise<void> {
   await getChatForUserOrThrow(deps, { chatId, userId });
-  await cancelActiveReply(deps.hot, chatId);
+  await cancelActiveReply(deps.hot, chatId, shownChars);
 }
 
 function idsOf(messages: StoredMessage[]): string[] {
