@@ -8,6 +8,11 @@ import { onDesktopAndPhone } from "./support/phone";
 
 onDesktopAndPhone(() => {
   test("a first visit offers prompts, and the first reply renders rich Markdown", async ({ page }) => {
+    // The first paint is the chat itself, composer and prompts included, not a page waiting
+    // for a guest session: the server renders it for a visitor without one.
+    const firstPaint = await (await page.request.get("/")).text();
+    expect(firstPaint).toContain('data-testid="composer-input"');
+    expect(firstPaint).toContain('data-testid="suggested-prompt"');
     const chat = new ChatPage(page);
     await chat.open();
     await expect(page.getByRole("heading", { name: "What can I help with?" })).toBeVisible();

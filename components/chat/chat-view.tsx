@@ -18,6 +18,7 @@ import { MessageList } from "./message-list";
 import { useModelChoice } from "./model-choice";
 import type { QueueStatus } from "./queue-status";
 import { messageText } from "./message-text";
+import { useGuestSession } from "./start-guest-session";
 import { useDraft } from "./use-draft";
 import { useStickToBottom } from "./use-stick-to-bottom";
 
@@ -42,6 +43,7 @@ export function ChatView({
 }) {
   const { modelId } = useModelChoice();
   const account = useAccount();
+  const guestSession = useGuestSession();
   const { noteChatActivity } = useChatList();
   const [draftKey, setDraftKey] = useState(isNew ? "new" : chatId);
   const [draft, setDraft] = useDraft(draftKey);
@@ -216,7 +218,7 @@ export function ChatView({
       <div ref={scrollRef} className="relative min-h-0 flex-1 overflow-x-hidden overflow-y-auto">
         <div ref={contentRef} className="mx-auto w-full max-w-3xl px-4 py-6">
           {messages.length === 0 && !isBusy ? (
-            <EmptyChat onPick={(prompt) => send(prompt, false)} />
+            <EmptyChat canPick={guestSession.isReady} onPick={(prompt) => send(prompt, false)} />
           ) : (
             <MessageList
               messages={messages}
@@ -265,6 +267,7 @@ export function ChatView({
           onSend={send}
           onStop={stopGenerating}
           isBusy={isBusy}
+          hasSession={guestSession.isReady}
           secondsUntilRetry={secondsUntilRetry}
           // While a limit counts down, the banner says when sending is possible again; a count of
           // messages left beside it would read as a contradiction.

@@ -8,7 +8,7 @@ export const SUGGESTED_PROMPTS = [
   "Summarise the pros and cons of serverless",
 ] as const;
 
-export function EmptyChat({ onPick }: { onPick: (prompt: string) => void }) {
+export function EmptyChat({ canPick, onPick }: { canPick: boolean; onPick: (prompt: string) => void }) {
   return (
     <div className="flex flex-col items-center gap-6 pt-[10vh] text-center">
       <div className="flex flex-col items-center gap-2">
@@ -25,6 +25,7 @@ export function EmptyChat({ onPick }: { onPick: (prompt: string) => void }) {
             <button
               type="button"
               data-testid="suggested-prompt"
+              disabled={!canPick}
               onClick={() => onPick(prompt)}
               className={buttonClasses({ variant: "secondary", className: "h-auto min-h-11 w-full justify-start px-4 py-3 text-left whitespace-normal" })}
             >
