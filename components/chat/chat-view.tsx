@@ -50,9 +50,13 @@ export function ChatView({
   /** A send whose POST never reached the server (the network failed): its message shows as not sent. */
   const [unsent, setUnsent] = useState<PendingRequest | null>(null);
   /** Whether the server has answered the latest message's POST; until then it shows as sending. */
-  const [isSendAnswered, setIsSendAnswered] = useState(true);
+  const [isSendAnswered, setIsSendAnsweredState] = useState(true);
   // The same, for onError: a send that fails at once may fail before the state above re-rendered.
   const isSendAnsweredRef = useRef(true);
+  const setIsSendAnswered = (answered: boolean) => {
+    isSendAnsweredRef.current = answered;
+    setIsSendAnsweredState(answered);
+  };
   const [queue, setQueue] = useState<QueueStatus | null>(null);
   const [problem, setProblem] = useState<ApiProblem | null>(null);
   const [remainingMessages, setRemainingMessages] = useState<number>();
@@ -82,7 +86,6 @@ export function ChatView({
       if (info.remaining !== undefined) setRemainingMessages(info.remaining);
       if (info.request === "resume" && info.status === 204) catchUpRef.current();
       if (info.request !== "send") return;
-      isSendAnsweredRef.current = true;
       setIsSendAnswered(true);
       if (!info.ok) return;
       if (!isOnServerRef.current) {
@@ -117,7 +120,6 @@ export function ChatView({
         // The POST never got an answer: the message stays, marked not sent, with a retry; its text
         // goes back to the composer too (and so to the saved draft), should the page be reloaded.
         setUnsent(pending);
-        isSendAnsweredRef.current = true;
         setIsSendAnswered(true);
         setDraft((current) => current || pending.text!);
       }
@@ -164,7 +166,6 @@ export function ChatView({
     if (sent !== messages) setMessages(sent);
     setUnsent(null);
     beginRequest({ messagesBefore: sent, text });
-    isSendAnsweredRef.current = false;
     setIsSendAnswered(false);
     if (clearDraft) setDraft("");
     void sendMessage({ text, metadata: { createdAt: Date.now() } });
@@ -181,7 +182,6 @@ export function ChatView({
     const index = messages.findIndex((message) => message.id === messageId);
     if (index === -1) return;
     beginRequest({ messagesBefore: messages });
-    isSendAnsweredRef.current = false;
     setIsSendAnswered(false);
     setMessages(messages.slice(0, index));
     const body: SendOptionsBody = { editOf: messageId };
