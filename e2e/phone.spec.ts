@@ -18,7 +18,7 @@ test("a guest on a phone finds Sign in; signed in, the account menu shows the em
   const menuButton = page.getByTestId("account-menu-button");
   await expect(menuButton).toBeInViewport();
   await menuButton.click();
-  await expect(page.getByTestId("account-email")).toHaveText(account.email);
+  await expect(page.getByTestId("account-menu-email")).toHaveText(account.email);
   await expect(page.getByTestId("account-menu")).toBeInViewport({ ratio: 1 });
   await page.keyboard.press("Escape");
   await expect(page.getByTestId("account-menu")).toHaveCount(0);

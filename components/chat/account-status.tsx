@@ -98,9 +98,12 @@ function AccountMenu({ email }: { email: string }) {
           className="absolute top-full right-0 z-40 mt-1 flex w-64 max-w-[calc(100vw-1.5rem)] flex-col gap-2 rounded-lg border border-border bg-background p-3 shadow-lg"
         >
           <p className="text-xs text-muted-foreground">Signed in as</p>
-          <p data-testid="account-email" className="truncate text-sm font-medium" title={email}>
+          <p data-testid="account-menu-email" className="truncate text-sm font-medium" title={email}>
             {email}
           </p>
+          <Link href="/account" data-testid="account-link" className={buttonClasses({ variant: "ghost", className: "justify-start" })}>
+            Account
+          </Link>
           <SignOutButton />
         </div>
       )}

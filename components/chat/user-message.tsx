@@ -5,7 +5,7 @@ import { Button } from "@/components/ui/button";
 import { CopyButton } from "@/components/ui/copy-button";
 import { PencilIcon, RefreshIcon } from "@/components/ui/icons";
 import type { ChatUIMessage } from "@/lib/chat/types";
-import { messageText } from "./message-text";
+import { messageText } from "@/lib/chat/message-text";
 
 /** Where a message is on its way to the server: the chat shows it under each message. */
 export type Delivery = "sending" | "sent" | "not-sent";

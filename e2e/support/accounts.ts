@@ -23,6 +23,18 @@ export async function signUp(page: Page, account: Account): Promise<void> {
   await expect(page.getByTestId("account-menu-button")).toBeVisible();
 }
 
+/** Signs out through the account menu, where Sign out is at every width. */
+export async function signOut(page: Page): Promise<void> {
+  await page.getByTestId("account-menu-button").click();
+  await page.getByTestId("sign-out-button").click();
+}
+
+/** Opens the account page through the account menu. */
+export async function openAccountPage(page: Page): Promise<void> {
+  await page.getByTestId("account-menu-button").click();
+  await page.getByTestId("account-link").click();
+}
+
 export async function signIn(page: Page, account: Account): Promise<void> {
   await page.goto("/sign-in");
   await page.getByLabel("Email").fill(account.email);

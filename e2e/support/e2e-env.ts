@@ -1,19 +1,28 @@
-/** The two app instances the e2e suite starts, and the environment each one gets. */
+/**
+ * The two app instances the e2e suite starts, the local servers they use, and the environment each
+ * one gets. E2E_PORT_BASE (the apps, default 3301 and up) and E2E_AUX_PORT_BASE (the provider
+ * double and the OpenID provider, default 4311 and up) move the ports, and with them the names
+ * of the Postgres database and Redis prefix, so two runs on one machine keep apart.
+ */
 import path from "node:path";
 
 const root = path.resolve(__dirname, "../..");
 const postgresAdmin = process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
-/**
- * E2E_PORT_BASE moves the run off its default ports (3301, 3302, 4311) to the base and the next
- * two, with its own database and Redis prefix, so two runs on one machine do not meet.
- */
-const portBase = process.env.E2E_PORT_BASE ? Number(process.env.E2E_PORT_BASE) : undefined;
-const embeddedPort = portBase ?? 3301;
-const servicesPort = portBase === undefined ? 3302 : portBase + 1;
-const providerPort = portBase === undefined ? 4311 : portBase + 2;
-const servicesDatabase = portBase === undefined ? "stampede_e2e" : `stampede_e2e_${portBase}`;
-const servicesRedisPrefix = portBase === undefined ? "stampede-e2e:" : `stampede-e2e-${portBase}:`;
+const appPort = Number(process.env.E2E_PORT_BASE ?? 3301);
+const auxPort = Number(process.env.E2E_AUX_PORT_BASE ?? 4311);
+const runSuffix = process.env.E2E_PORT_BASE ? `_${appPort}` : "";
+const providerPort = auxPort;
+const embeddedUrl = `http://127.0.0.1:${appPort}`;
+const servicesUrl = `http://127.0.0.1:${appPort + 1}`;
+/** A local OpenID provider (e2e/support/oidc-provider.ts) that the embedded instance signs in with. */
+const oidc = {
+  port: auxPort + 1,
+  issuer: `http://127.0.0.1:${auxPort + 1}`,
+  clientId: "stampede-e2e",
+  clientSecret: "e2e-oidc-client-secret",
+  providerName: "Acme SSO",
+};
 /** Words in each reply of the e2e provider double: at its 50 ms a word, a reply streams for 4 s. */
 const providerReplyWords = 80;
 
@@ -28,33 +37,53 @@ export const E2E = {
   providerPort,
   providerReplyWords,
   postgresAdmin,
+  oidc,
   embedded: {
-    baseUrl: `http://127.0.0.1:${embeddedPort}`,
-    dataDir: path.join(root, ".data/e2e-embedded"),
+    baseUrl: embeddedUrl,
+    dataDir: path.join(root, `.data/e2e-embedded${runSuffix}`),
     env: {
-      PORT: String(embeddedPort),
-      DATA_DIR: path.join(root, ".data/e2e-embedded"),
-      BETTER_AUTH_URL: `http://127.0.0.1:${embeddedPort}`,
+      PORT: String(appPort),
+      DATA_DIR: path.join(root, `.data/e2e-embedded${runSuffix}`),
+      BETTER_AUTH_URL: embeddedUrl,
       // Slow enough that a person (or a test on a loaded machine) can press Stop or reload mid-reply.
       DEMO_MODEL_DELAY_MS: "40",
       // Two model calls at once, so a handful of visitors already wait in line.
       LLM_MAX_CONCURRENCY: "2",
       TRUSTED_PROXY_HOPS: "1",
       ADMIN_EMAIL: "admin@e2e.test",
+      OIDC_ISSUER: oidc.issuer,
+      OIDC_CLIENT_ID: oidc.clientId,
+      OIDC_CLIENT_SECRET: oidc.clientSecret,
+      OIDC_PROVIDER_NAME: oidc.providerName,
+      LOG_LEVEL: "warn",
+    },
+  },
+  /** Embedded drivers, mail sent over SMTP to the receiver e2e/mail.spec.ts listens with. */
+  mail: {
+    baseUrl: "http://127.0.0.1:3711",
+    smtpPort: 3712,
+    dataDir: path.join(root, ".data/e2e-mail"),
+    env: {
+      PORT: "3711",
+      DATA_DIR: path.join(root, ".data/e2e-mail"),
+      BETTER_AUTH_URL: "http://127.0.0.1:3711",
+      SMTP_URL: "smtp://127.0.0.1:3712",
+      MAIL_FROM: "Stampede <stampede@e2e.test>",
+      TRUSTED_PROXY_HOPS: "1",
       LOG_LEVEL: "warn",
     },
   },
   services: {
-    baseUrl: `http://127.0.0.1:${servicesPort}`,
-    database: servicesDatabase,
-    redisPrefix: servicesRedisPrefix,
+    baseUrl: servicesUrl,
+    database: `stampede_e2e${runSuffix}`,
+    redisPrefix: `stampede-e2e${runSuffix}:`,
     env: {
-      PORT: String(servicesPort),
-      DATA_DIR: path.join(root, ".data/e2e-services"),
-      BETTER_AUTH_URL: `http://127.0.0.1:${servicesPort}`,
-      DATABASE_URL: withDatabase(postgresAdmin, servicesDatabase),
+      PORT: String(appPort + 1),
+      DATA_DIR: path.join(root, `.data/e2e-services${runSuffix}`),
+      BETTER_AUTH_URL: servicesUrl,
+      DATABASE_URL: withDatabase(postgresAdmin, `stampede_e2e${runSuffix}`),
       REDIS_URL: redisUrl,
-      REDIS_PREFIX: servicesRedisPrefix,
+      REDIS_PREFIX: `stampede-e2e${runSuffix}:`,
       OPENAI_BASE_URL: `http://127.0.0.1:${providerPort}/v1`,
       CHAT_MODELS: "double-small,double-large",
       LLM_MAX_CONCURRENCY: "2",
