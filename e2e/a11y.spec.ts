@@ -1,6 +1,6 @@
 /**
  * axe-core on every page a person can reach: the chat (empty, with a reply, on a phone), the
- * auth pages, the admin pages and the shared 401/403/404 pages. Any serious or critical
+ * auth and account pages, the admin pages and the shared 401/403/404 pages. Any serious or critical
  * violation fails the run, named with the elements it was found on.
  */
 import AxeBuilder from "@axe-core/playwright";
@@ -41,7 +41,7 @@ test.describe("on a phone", () => {
 });
 
 test("the auth and shared pages have no serious accessibility violations", async ({ page, browser }) => {
-  for (const path of ["/sign-in", "/sign-up", "/chat/no-such-chat", "/no-such-page"]) {
+  for (const path of ["/sign-in", "/sign-up", "/forgot-password", "/reset-password", "/chat/no-such-chat", "/no-such-page"]) {
     await page.goto(path);
     await expectNoSeriousViolations(page, path);
   }
@@ -56,9 +56,11 @@ test("the auth and shared pages have no serious accessibility violations", async
   await stranger.close();
 });
 
-test("the admin pages have no serious accessibility violations", async ({ page }) => {
+test("the account and admin pages have no serious accessibility violations", async ({ page }) => {
   await becomeAdmin(page);
-  for (const path of ["/admin", "/admin/users", "/admin/chats", "/admin/config"]) {
+  await page.getByTestId("account-menu-button").click();
+  await expectNoSeriousViolations(page, "the open account menu");
+  for (const path of ["/account", "/account/security", "/admin", "/admin/users", "/admin/chats", "/admin/config"]) {
     await page.goto(path);
     await expect(page.locator("main")).toBeVisible();
     await expectNoSeriousViolations(page, path);
