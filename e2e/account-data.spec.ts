@@ -5,7 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { strFromU8, unzipSync } from "fflate";
 import { ChatPage } from "./pages/chat-page";
-import { newAccount, signUp } from "./support/accounts";
+import { newAccount, openAccountPage, signUp } from "./support/accounts";
 import { expect, test } from "./support/fixtures";
 
 test("an account downloads its chats as a zip, then deletes itself: signed out, chats gone, the password no longer works", async ({ page }) => {
@@ -17,7 +17,7 @@ test("an account downloads its chats as a zip, then deletes itself: signed out, 
   await chat.waitForReplyDone();
   const chatId = chat.chatId();
 
-  await page.getByTestId("account-link").click();
+  await openAccountPage(page);
   await expect(page.getByTestId("account-email")).toHaveText(account.email);
   const downloading = page.waitForEvent("download");
   await page.getByRole("link", { name: "Download my chats" }).click();

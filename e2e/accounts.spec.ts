@@ -13,6 +13,8 @@ test("a guest chats at once, signs up and keeps the chat, and finds it again aft
   await signUp(page, account);
   await expect(chat.chatItems.filter({ hasText: "Plan a picnic for twelve" })).toHaveCount(1);
 
+  await page.getByTestId("account-menu-button").click();
+  await expect(page.getByTestId("account-menu-email")).toHaveText(account.email);
   await page.getByTestId("sign-out-button").click();
   await expect(page.getByRole("link", { name: /Sign up/ })).toBeVisible();
   await expect(chat.chatItems).toHaveCount(0);

@@ -5,37 +5,11 @@
  * burst of guests chats, a tier change and a ban apply to the user's very next request, and
  * anyone else gets 403.
  */
-import type { Locator, Page } from "@playwright/test";
+import type { Locator } from "@playwright/test";
 import { apiGuest, newId as id } from "./support/api-guest";
-import path from "node:path";
-import { verificationLinkFor } from "../tests/support/mail-outbox";
-import { newAccount, signIn, signUp } from "./support/accounts";
-import { E2E } from "./support/e2e-env";
+import { becomeAdmin, newAccount, signUp } from "./support/accounts";
 import { expect, newVisitorContext, test } from "./support/fixtures";
-
-const ADMIN = { email: "admin@e2e.test", password: "an admin password for e2e" };
-
-/**
- * Signs up as the configured admin, who is not an admin until the address is verified: follows
- * the link from the instance's outbox. Once the account exists (an earlier test), signs in.
- */
-async function becomeAdmin(page: Page): Promise<void> {
-  await page.goto("/sign-up");
-  await page.getByLabel("Name").fill("E2E Admin");
-  await page.getByLabel("Email").fill(ADMIN.email);
-  await page.getByLabel("Password").fill(ADMIN.password);
-  await page.getByRole("button", { name: "Sign up" }).click();
-  const signedIn = page.getByTestId("sign-out-button");
-  const refused = page.getByTestId("auth-error");
-  await expect(signedIn.or(refused)).toBeVisible();
-  if (await signedIn.isVisible()) {
-    await expect(page.getByTestId("admin-link")).toHaveCount(0);
-    await page.goto(await verificationLinkFor(path.join(E2E.embedded.dataDir, "mail"), ADMIN.email));
-  } else {
-    await signIn(page, ADMIN);
-  }
-  await expect(page.getByTestId("admin-link")).toBeVisible();
-}
+import { PHONE } from "./support/phone";
 
 async function figure(locator: Locator): Promise<number> {
   return Number((await locator.innerText()).replace(/[^\d]/g, ""));
@@ -161,6 +135,9 @@ test("an admin reads a chat for support, and the view is in the audit log", asyn
   const view = page.getByTestId("admin-chat-view");
   await expect(view.getByTestId("admin-chat-message").first()).toContainText("Please help with my order");
   await expect(view.getByTestId("admin-chat-message")).toHaveCount(2);
+  // The reply reads as its owner saw it: rendered Markdown, not its source.
+  await expect(view.getByTestId("admin-chat-reply").locator("table")).toBeVisible();
+  await expect(view.getByTestId("admin-chat-reply")).not.toContainText("| ---");
   const newest = page.getByTestId("admin-audit-entry").first();
   await expect(newest).toHaveAttribute("data-action", "chat.view");
   await expect(newest).toContainText(chatId);
@@ -201,4 +178,20 @@ test("a guest and a signed-in user get 403 on the admin pages and APIs", async (
 
   await stranger.close();
   await guest.context.close();
+});
+
+test.describe("on a phone", () => {
+  test.use(PHONE);
+
+  test("the users table fits the screen, Manage included", async ({ page }) => {
+    await becomeAdmin(page);
+    await page.goto("/admin/users");
+    const manage = page.getByTestId("admin-user-manage").first();
+    await expect(manage).toBeInViewport({ ratio: 1 });
+    const overflow = await page.getByTestId("admin-user-list").evaluate((body) => {
+      const scroller = body.closest("div")!;
+      return scroller.scrollWidth - scroller.clientWidth;
+    });
+    expect(overflow).toBeLessThanOrEqual(0);
+  });
 });

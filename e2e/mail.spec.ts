@@ -5,7 +5,7 @@
  * resetting a password they forgot.
  */
 import { expect, test } from "./support/fixtures";
-import { newAccount, signIn, signUp } from "./support/accounts";
+import { newAccount, signIn, signOut, signUp } from "./support/accounts";
 import { E2E } from "./support/e2e-env";
 import { linkInMail, startSmtpReceiver, type SmtpReceiver } from "../tests/support/smtp-receiver";
 
@@ -25,7 +25,7 @@ test("signs up, receives the verification mail over SMTP and follows its link: t
 
   const link = await linkInMail(receiver, account.email, "/api/auth/verify-email?");
   await page.goto(link);
-  await expect(page.getByTestId("sign-out-button")).toBeVisible();
+  await expect(page.getByTestId("account-menu-button")).toBeVisible();
 
   await page.goto("/account/security");
   await expect(page.getByTestId("account-email")).toContainText(account.email);
@@ -35,7 +35,7 @@ test("signs up, receives the verification mail over SMTP and follows its link: t
 test("resets a forgotten password by the link mailed over SMTP, then signs in with the new one and not the old", async ({ page }) => {
   const account = newAccount();
   await signUp(page, account);
-  await page.getByTestId("sign-out-button").click();
+  await signOut(page);
   await expect(page.getByRole("link", { name: /Sign up/ })).toBeVisible();
 
   await page.goto("/sign-in");

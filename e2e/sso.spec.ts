@@ -9,7 +9,7 @@ import path from "node:path";
 import type { Page } from "@playwright/test";
 import { verificationLinkFor } from "../tests/support/mail-outbox";
 import { ChatPage } from "./pages/chat-page";
-import { newAccount, signUp } from "./support/accounts";
+import { newAccount, signOut, signUp } from "./support/accounts";
 import { E2E } from "./support/e2e-env";
 import { expect, test } from "./support/fixtures";
 
@@ -39,8 +39,8 @@ async function signInThroughProvider(page: Page, login: string, { consent }: { c
   await page.waitForURL((url) => url.origin === E2E.embedded.baseUrl);
 }
 
-async function signOut(page: Page): Promise<void> {
-  await page.getByTestId("sign-out-button").click();
+async function signOutToGuest(page: Page): Promise<void> {
+  await signOut(page);
   await expect(page.getByRole("link", { name: /Sign up/ })).toBeVisible();
 }
 
@@ -52,12 +52,12 @@ test("a guest chats, signs in through the company's OpenID provider with its sig
 
   const login = directoryLogin();
   await signInThroughProvider(page, login, { consent: true });
-  await expect(page.getByTestId("sign-out-button")).toBeVisible();
+  await expect(page.getByTestId("account-menu-button")).toBeVisible();
   await expect(page.getByText(login)).toBeVisible();
   await expect(chat.chatItems.filter({ hasText: "Draft the offsite agenda" })).toHaveCount(1);
 
   // Signing in again finds the same account and its chat, with no second consent.
-  await signOut(page);
+  await signOutToGuest(page);
   await expect(chat.chatItems).toHaveCount(0);
   await signInThroughProvider(page, login, { consent: false });
   await expect(page.getByText(login)).toBeVisible();
@@ -71,7 +71,7 @@ test("the provider joins an existing account only once the account has verified 
   await chat.open();
   await chat.send("Notes from the password account");
   await chat.waitForReplyDone();
-  await signOut(page);
+  await signOutToGuest(page);
 
   // Unverified here: whoever signed up with the address may not be its owner, so no joining.
   await signInThroughProvider(page, account.email, { consent: true });
@@ -83,9 +83,9 @@ test("the provider joins an existing account only once the account has verified 
   await page.getByLabel("Email").fill(account.email);
   await page.getByLabel("Password").fill(account.password);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByTestId("sign-out-button")).toBeVisible();
+  await expect(page.getByTestId("account-menu-button")).toBeVisible();
   await page.goto(await verificationLinkFor(path.join(E2E.embedded.dataDir, "mail"), account.email));
-  await signOut(page);
+  await signOutToGuest(page);
   await signInThroughProvider(page, account.email, { consent: false });
   await expect(page.getByText(account.email)).toBeVisible();
   await expect(chat.chatItems.filter({ hasText: "Notes from the password account" })).toHaveCount(1);
@@ -95,7 +95,7 @@ test("an address the provider has not verified never joins an account, even one 
   const login = directoryLogin("unverified");
   await signUp(page, { ...newAccount(), email: login });
   await page.goto(await verificationLinkFor(path.join(E2E.embedded.dataDir, "mail"), login));
-  await signOut(page);
+  await signOutToGuest(page);
   await signInThroughProvider(page, login, { consent: true });
   await expect(page).toHaveURL(/\/sign-in\?error=account_not_linked/);
 });

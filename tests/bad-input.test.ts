@@ -175,6 +175,7 @@ const MALFORMED: Case[] = [
   { name: "stop: a 1000-character id", route: "stop.POST", request: () => ({ method: "POST", path: "/api/chat/x/stop", params: { id: "x".repeat(1000) } }), status: 400, code: "invalid_request" },
   { name: "stop: another user's chat", route: "stop.POST", request: ({ victim }) => ({ method: "POST", path: `/api/chat/${victim.chatId}/stop`, params: { id: victim.chatId } }), status: 404, code: "not_found" },
   { name: "stop: no session", route: "stop.POST", as: "anonymous", request: () => ({ method: "POST", path: "/api/chat/c1/stop", params: { id: "c1" } }), status: 401, code: "unauthorized" },
+  { name: "stop: a negative shownChars", route: "stop.POST", request: ({ victim }) => ({ method: "POST", path: `/api/chat/${victim.chatId}/stop`, params: { id: victim.chatId }, json: { shownChars: -1 } }), status: 400, code: "invalid_request" },
   // --- GET /api/chats ------------------------------------------------------------------------------
   { name: "list: limit=0", route: "chats.GET", request: () => ({ path: "/api/chats?limit=0" }), status: 400, code: "invalid_request" },
   { name: "list: limit=-5", route: "chats.GET", request: () => ({ path: "/api/chats?limit=-5" }), status: 400, code: "invalid_request" },

@@ -199,31 +199,61 @@ describe("stopping a reply", () => {
     await app?.dispose();
   });
 
-  it("ends the stream early and keeps the partial reply, marked as stopped", async () => {
+  /**
+   * Sends a message, reads its reply's stream until the first text arrives, calls `stop` with
+   * what was read so far, and reads on to the end. Returns the reply as stored and all that was read.
+   */
+  async function stopMidReply(text: string, stop: (ids: { chatId: string; userId: string }, receivedSoFar: string) => Promise<void>) {
     const userId = await app.createUser();
     const chatId = `c_${uniqueSuffix()}`;
     const { replyId } = await submitChatRequest(
       app.services,
       { userId, tier: "free" },
-      { kind: "send", chatId, messageId: `m_${uniqueSuffix()}`, text: "a long story please" },
+      { kind: "send", chatId, messageId: `m_${uniqueSuffix()}`, text },
     );
     const response = await replyStreamResponse(app.services.hot, { replyId, userId, config: app.services.config });
     const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
     let received = "";
     while (!received.includes('"text-delta"')) received += (await reader.read()).value ?? "";
-    await stopReply(app.services, { chatId, userId });
+    await stop({ chatId, userId }, received);
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
       received += value;
     }
-    expect(received).toMatch(/"type":"abort"/);
-    const full = demoReplyText("a long story please", 1);
     const { messages } = await getChatMessages(app.services, { chatId, userId });
     const reply = messages.find((message) => message.id === replyId);
+    const storedText = (reply?.parts as { type: string; text?: string }[]).flatMap((part) => (part.type === "text" ? [part.text] : [])).join("");
+    return { reply, storedText, received };
+  }
+
+  it("ends the stream early and keeps the partial reply, marked as stopped", async () => {
+    const { reply, storedText, received } = await stopMidReply("a long story please", (ids) => stopReply(app.services, ids));
+    expect(received).toMatch(/"type":"abort"/);
     expect(reply?.status).toBe("stopped");
-    const text = (reply?.parts as { type: string; text?: string }[]).find((part) => part.type === "text")?.text ?? "";
-    expect(text.length).toBeGreaterThan(0);
-    expect(text.length).toBeLessThan(full.length);
+    expect(storedText.length).toBeGreaterThan(0);
+    expect(storedText.length).toBeLessThan(demoReplyText("a long story please", 1).length);
+  });
+
+  it("keeps exactly the text the stopper had on screen, not what the model wrote until the job noticed", async () => {
+    let shown = "";
+    const { reply, storedText, received } = await stopMidReply("another long story please", (ids, receivedSoFar) => {
+      shown = streamedText(receivedSoFar);
+      return stopReply(app.services, { ...ids, shownChars: shown.length });
+    });
+    // The model went on writing until the job saw the stop; the reader got some of that too.
+    expect(streamedText(received).length).toBeGreaterThan(shown.length);
+    expect(reply?.status).toBe("stopped");
+    expect(storedText).toBe(shown);
   });
 });
+
+/** The reply text in a UI message stream (server-sent events) read so far. */
+function streamedText(events: string): string {
+  return events
+    .split("\n")
+    .filter((line) => line.startsWith("data: {"))
+    .map((line) => JSON.parse(line.slice("data: ".length)) as { type: string; delta?: string })
+    .map((chunk) => (chunk.type === "text-delta" ? chunk.delta : ""))
+    .join("");
+}

@@ -1,6 +1,6 @@
 import type { ReactNode } from "react";
 import { ChatShell } from "@/components/chat/chat-shell";
-import { StartGuestSession } from "@/components/chat/start-guest-session";
+import { GuestSession } from "@/components/chat/start-guest-session";
 import { getServices } from "@/lib/services";
 import { loadViewer } from "./load-viewer";
 
@@ -8,11 +8,14 @@ export const dynamic = "force-dynamic";
 
 export default async function ChatLayout({ children }: { children: ReactNode }) {
   const [services, viewer] = await Promise.all([getServices(), loadViewer()]);
-  if (!viewer) return <StartGuestSession />;
+  // A first visit renders the chat at once, as a guest's, while GuestSession starts the session.
+  const account = viewer ? { email: viewer.email, isGuest: viewer.isGuest, isAdmin: viewer.role === "admin" } : { email: "", isGuest: true };
   return (
-    // Keyed by user, so nothing one account saw survives into another's session.
-    <ChatShell key={viewer.userId} account={{ email: viewer.email, isGuest: viewer.isGuest, isAdmin: viewer.role === "admin" }} models={services.models.models}>
-      {children}
-    </ChatShell>
+    <GuestSession needed={!viewer}>
+      {/* Keyed by user, so nothing one account saw survives into another's session. */}
+      <ChatShell key={viewer?.userId ?? "new-guest"} account={account} models={services.models.models}>
+        {children}
+      </ChatShell>
+    </GuestSession>
   );
 }

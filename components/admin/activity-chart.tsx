@@ -25,7 +25,8 @@ export function ActivityChart({ title, points, lines }: { title: string; points:
       {/* The chart is for sighted readers; the same figures are in the cards and tables. */}
       <div className="mt-3 h-48" aria-hidden="true">
         <ResponsiveContainer width="100%" height="100%">
-          <LineChart data={points} margin={{ top: 4, right: 8, bottom: 0, left: -16 }}>
+          {/* No keyboard layer: the chart is hidden from assistive technology, so it takes no focus either. */}
+          <LineChart accessibilityLayer={false} data={points} margin={{ top: 4, right: 8, bottom: 0, left: -16 }}>
             <CartesianGrid stroke="var(--border)" strokeDasharray="3 3" vertical={false} />
             <XAxis
               dataKey="at"
@@ -41,14 +42,16 @@ export function ActivityChart({ title, points, lines }: { title: string; points:
               contentStyle={{ background: "var(--card)", border: "1px solid var(--border)", borderRadius: 8, fontSize: 12 }}
             />
             <Legend iconType="plainline" wrapperStyle={{ fontSize: 12 }} />
-            {lines.map((line) => (
+            {/* Lines after the first are dashed and wider: where two lines meet, both stay visible. */}
+            {lines.map((line, index) => (
               <Line
                 key={line.key}
                 type="monotone"
                 dataKey={line.key}
                 name={line.label}
                 stroke={line.color}
-                strokeWidth={2}
+                strokeWidth={index === 0 ? 2 : 3}
+                strokeDasharray={index === 0 ? undefined : "6 4"}
                 dot={line.dots ? { r: 2.5, fill: line.color, strokeWidth: 0 } : false}
                 isAnimationActive={false}
                 connectNulls

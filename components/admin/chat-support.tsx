@@ -6,6 +6,7 @@ import { Button } from "@/components/ui/button";
 import type { AuditEntry } from "@/lib/admin/audit-log";
 import type { ChatView, UserChats } from "@/lib/admin/chats";
 import { fetchAudit, lookupChat, lookupUserChats } from "./admin-api";
+import { Markdown } from "@/components/chat/markdown";
 import { ProblemNotice } from "./problem-notice";
 
 const ACTION_LABELS: Record<string, string> = {
@@ -166,7 +167,14 @@ function ChatTranscript({ view }: { view: ChatView }) {
               {new Date(message.createdAt).toLocaleString()}
               {message.status && ` · ${message.status}`}
             </p>
-            <p className="whitespace-pre-wrap break-words">{textOf(message.parts)}</p>
+            {/* As the owner sees it: their own words as typed, the replies rendered as Markdown. */}
+            {message.role === "user" ? (
+              <p className="whitespace-pre-wrap break-words">{textOf(message.parts)}</p>
+            ) : (
+              <div data-testid="admin-chat-reply">
+                <Markdown text={textOf(message.parts)} isStreaming={false} />
+              </div>
+            )}
           </li>
         ))}
       </ol>

@@ -105,8 +105,9 @@ export function UsersPanel({ adminUserId }: { adminUserId: string }) {
               <tr>
                 <th className="px-3 py-2 font-medium">User</th>
                 <th className="px-3 py-2 font-medium">Plan</th>
-                <th className="px-3 py-2 font-medium">Role</th>
-                <th className="px-3 py-2 font-medium">Joined</th>
+                {/* Below 640 px, role and date are in the user's detail: the table fits a phone, Manage on screen. */}
+                <th className="hidden px-3 py-2 font-medium sm:table-cell">Role</th>
+                <th className="hidden px-3 py-2 font-medium sm:table-cell">Joined</th>
                 <th className="px-3 py-2">
                   <span className="sr-only">Actions</span>
                 </th>
@@ -120,7 +121,7 @@ export function UsersPanel({ adminUserId }: { adminUserId: string }) {
                   data-user-id={user.id}
                   className={`border-t border-border ${user.id === selectedId ? "bg-muted/60" : ""}`}
                 >
-                  <td className="max-w-72 px-3 py-2">
+                  <td className="max-w-40 px-3 py-2 sm:max-w-72">
                     <p className="truncate font-medium" title={user.email}>
                       {user.isGuest ? "Guest session" : user.email}
                     </p>
@@ -131,13 +132,13 @@ export function UsersPanel({ adminUserId }: { adminUserId: string }) {
                       {user.tier}
                     </span>
                   </td>
-                  <td className="px-3 py-2">
+                  <td className="hidden px-3 py-2 sm:table-cell">
                     <div className="flex flex-wrap gap-1">
                       {user.role === "admin" ? <Badge tone="strong">admin</Badge> : <span className="text-muted-foreground">user</span>}
                       {user.banned && <Badge tone="danger">banned</Badge>}
                     </div>
                   </td>
-                  <td className="px-3 py-2 whitespace-nowrap text-muted-foreground">{new Date(user.createdAt).toLocaleDateString()}</td>
+                  <td className="hidden px-3 py-2 whitespace-nowrap text-muted-foreground sm:table-cell">{new Date(user.createdAt).toLocaleDateString()}</td>
                   <td className="px-3 py-2 text-right">
                     <Button size="sm" data-testid="admin-user-manage" onClick={() => setSelectedId(user.id)} aria-pressed={user.id === selectedId}>
                       Manage

@@ -9,7 +9,7 @@ import { messageText } from "@/lib/chat/message-text";
 
 const UNFINISHED_NOTE: Record<string, string> = {
   interrupted: "This reply was interrupted before it finished.",
-  cancelled: "This reply was stopped.",
+  stopped: "This reply was stopped.",
   failed: "This reply could not be finished.",
   error: "This reply could not be finished.",
 };
@@ -38,7 +38,7 @@ export function AssistantMessage({
         <div className="flex gap-1">
           <CopyButton text={text} testId="copy-button" />
           {canRegenerate && (
-            <Button variant="ghost" size="sm" data-testid="regenerate-button" onClick={onRegenerate}>
+            <Button variant="ghost" size="touch" data-testid="regenerate-button" onClick={onRegenerate}>
               <RefreshIcon />
               <span className="sr-only sm:not-sr-only">Regenerate</span>
             </Button>

@@ -132,7 +132,14 @@ export async function deleteChat(chatId: string): Promise<void> {
   await request(`/api/chats/${encodeURIComponent(chatId)}`, { method: "DELETE" });
 }
 
-/** Stops the reply wherever it runs; the stream this tab reads is aborted separately. */
-export async function stopReply(chatId: string): Promise<void> {
-  await request(`/api/chat/${encodeURIComponent(chatId)}/stop`, { method: "POST" });
+/**
+ * Stops the reply wherever it runs; the stream this tab reads is aborted separately. `shownChars`
+ * is how much of the reply's text is on screen: the server keeps the reply as it was seen.
+ */
+export async function stopReply(chatId: string, shownChars: number | undefined): Promise<void> {
+  await request(`/api/chat/${encodeURIComponent(chatId)}/stop`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ shownChars }),
+  });
 }

@@ -3,6 +3,7 @@
 import { createContext, use, useCallback, useEffect, useRef, useState, type ReactNode } from "react";
 import { useDebouncedValue } from "@/components/ui/use-debounced-value";
 import { deleteChat, fetchChats, problemFromError, type ApiProblem, type ChatSummary } from "./chat-api";
+import { useGuestSession } from "./start-guest-session";
 
 const PAGE_SIZE = 30;
 const SEARCH_DEBOUNCE_MS = 300;
@@ -40,7 +41,11 @@ export function ChatListProvider({ children }: { children: ReactNode }) {
     chatsRef.current = chats;
   }, [chats]);
 
+  const { isReady } = useGuestSession();
+
   useEffect(() => {
+    // A visitor whose guest session is still starting has no chats to list yet.
+    if (!isReady) return;
     const controller = new AbortController();
     setIsLoading(true);
     fetchChats({ limit: PAGE_SIZE, query: searchedQuery }, controller.signal)
@@ -56,7 +61,7 @@ export function ChatListProvider({ children }: { children: ReactNode }) {
         if (!controller.signal.aborted) setIsLoading(false);
       });
     return () => controller.abort();
-  }, [searchedQuery, reloadCount]);
+  }, [searchedQuery, reloadCount, isReady]);
 
   const reload = useCallback(() => setReloadCount((count) => count + 1), []);
 

@@ -24,7 +24,7 @@ export function ChatListItem({
         href={`/chat/${chat.id}`}
         aria-current={isCurrent ? "page" : undefined}
         onClick={onNavigate}
-        className={`block truncate rounded-md py-2 pr-10 pl-3 text-sm hover:bg-muted ${isCurrent ? "bg-muted font-medium" : ""}`}
+        className={`block truncate rounded-md py-3 pr-12 pl-3 text-sm hover:bg-muted ${isCurrent ? "bg-muted font-medium" : ""}`}
       >
         {title}
       </Link>
@@ -34,7 +34,7 @@ export function ChatListItem({
         aria-label={`Delete chat: ${title}`}
         title="Delete chat"
         onClick={onDelete}
-        className="absolute top-1/2 right-1 inline-flex size-8 -translate-y-1/2 items-center justify-center rounded-md text-muted-foreground opacity-70 hover:bg-background hover:text-danger hover:opacity-100 focus-visible:opacity-100"
+        className="absolute top-1/2 right-1 inline-flex size-11 -translate-y-1/2 items-center justify-center rounded-md text-muted-foreground opacity-70 hover:bg-background hover:text-danger hover:opacity-100 focus-visible:opacity-100"
       >
         <TrashIcon />
       </button>

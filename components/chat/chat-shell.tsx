@@ -3,7 +3,7 @@
 import { usePathname } from "next/navigation";
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
 import type { ModelInfo } from "@/lib/ai/models";
-import type { AccountSummary } from "./account-status";
+import { AccountContext, type AccountSummary } from "./account-status";
 import { ChatListProvider } from "./chat-list-context";
 import { ModelChoiceProvider } from "./model-choice";
 import { Sidebar } from "./sidebar";
@@ -57,37 +57,39 @@ export function ChatShell({
   const closeSidebar = () => setIsSidebarOpen(false);
 
   return (
-    <ModelChoiceProvider models={models}>
-      <ChatListProvider>
-        <div className="flex h-dvh overflow-hidden">
-          {isSidebarOpen && (
-            <div aria-hidden="true" className="fixed inset-0 z-30 bg-black/40 md:hidden" onClick={closeSidebar} />
-          )}
-          <aside
-            id={sidebarId}
-            ref={sidebarRef}
-            // Hidden (so unfocusable) only once it has slid out; shown at once when opening, so focus can move in.
-            className={`fixed inset-y-0 left-0 z-40 w-72 max-w-[85vw] border-r border-border bg-sidebar duration-200 md:visible md:static md:z-auto md:translate-x-0 ${
-              isSidebarOpen ? "visible translate-x-0 transition-[translate]" : "invisible -translate-x-full transition-[translate,visibility]"
-            }`}
-          >
-            <Sidebar onNavigate={closeSidebar} onClose={closeSidebar} />
-          </aside>
-          {/* While the drawer covers it, the rest of the page is out of reach of Tab and screen readers. */}
-          <div className="flex min-w-0 flex-1 flex-col" inert={isSidebarOpen}>
-            <TopBar
-              account={account}
-              isSidebarOpen={isSidebarOpen}
-              onToggleSidebar={() => setIsSidebarOpen((open) => !open)}
-              sidebarId={sidebarId}
-              toggleRef={toggleRef}
-            />
-            <main id="main" tabIndex={-1} className="min-h-0 flex-1 focus:outline-none">
-              {children}
-            </main>
+    <AccountContext value={account}>
+      <ModelChoiceProvider models={models}>
+        <ChatListProvider>
+          <div className="flex h-dvh overflow-hidden">
+            {isSidebarOpen && (
+              <div aria-hidden="true" className="fixed inset-0 z-30 bg-black/40 md:hidden" onClick={closeSidebar} />
+            )}
+            <aside
+              id={sidebarId}
+              ref={sidebarRef}
+              // Hidden (so unfocusable) only once it has slid out; shown at once when opening, so focus can move in.
+              className={`fixed inset-y-0 left-0 z-40 w-72 max-w-[85vw] border-r border-border bg-sidebar duration-200 md:visible md:static md:z-auto md:translate-x-0 ${
+                isSidebarOpen ? "visible translate-x-0 transition-[translate]" : "invisible -translate-x-full transition-[translate,visibility]"
+              }`}
+            >
+              <Sidebar onNavigate={closeSidebar} onClose={closeSidebar} />
+            </aside>
+            {/* While the drawer covers it, the rest of the page is out of reach of Tab and screen readers. */}
+            <div className="flex min-w-0 flex-1 flex-col" inert={isSidebarOpen}>
+              <TopBar
+                account={account}
+                isSidebarOpen={isSidebarOpen}
+                onToggleSidebar={() => setIsSidebarOpen((open) => !open)}
+                sidebarId={sidebarId}
+                toggleRef={toggleRef}
+              />
+              <main id="main" tabIndex={-1} className="min-h-0 flex-1 focus:outline-none">
+                {children}
+              </main>
+            </div>
           </div>
-        </div>
-      </ChatListProvider>
-    </ModelChoiceProvider>
+        </ChatListProvider>
+      </ModelChoiceProvider>
+    </AccountContext>
   );
 }

@@ -6,7 +6,9 @@ import { useEffect, useRef, useState } from "react";
 import { Button } from "@/components/ui/button";
 import { ArrowDownIcon } from "@/components/ui/icons";
 import { useSecondsUntil } from "@/components/ui/use-seconds-until";
+import { messageText } from "@/lib/chat/message-text";
 import type { ChatUIMessage } from "@/lib/domain";
+import { useAccount } from "./account-status";
 import { fetchChatMessages, problemFromError, stopReply, type ApiProblem } from "./chat-api";
 import { useChatList } from "./chat-list-context";
 import { createChatTransport, type ChatResponseInfo, type SendOptionsBody } from "./chat-transport";
@@ -16,6 +18,8 @@ import { ErrorBanner } from "./error-banner";
 import { MessageList } from "./message-list";
 import { useModelChoice } from "./model-choice";
 import type { QueueStatus } from "./queue-status";
+import { useGuestSession } from "./start-guest-session";
+import { useDraft } from "./use-draft";
 import { useStickToBottom } from "./use-stick-to-bottom";
 
 /** What a request changed optimistically, so a refused request can be undone. */
@@ -47,8 +51,21 @@ export function ChatView({
   isNew: boolean;
 }) {
   const { modelId } = useModelChoice();
+  const account = useAccount();
+  const guestSession = useGuestSession();
   const { noteChatActivity } = useChatList();
-  const [draft, setDraft] = useState("");
+  const [draftKey, setDraftKey] = useState(isNew ? "new" : chatId);
+  const [draft, setDraft] = useDraft(draftKey);
+  /** A send whose POST never reached the server (the network failed): its message shows as not sent. */
+  const [unsent, setUnsent] = useState<PendingRequest | null>(null);
+  /** Whether the server has answered the latest message's POST; until then it shows as sending. */
+  const [isSendAnswered, setIsSendAnsweredState] = useState(true);
+  // The same, for onError: a send that fails at once may fail before the state above re-rendered.
+  const isSendAnsweredRef = useRef(true);
+  const setIsSendAnswered = (answered: boolean) => {
+    isSendAnsweredRef.current = answered;
+    setIsSendAnsweredState(answered);
+  };
   const [queue, setQueue] = useState<QueueStatus | null>(null);
   const [problem, setProblem] = useState<ApiProblem | null>(null);
   const [remainingMessages, setRemainingMessages] = useState<number>();
@@ -85,9 +102,12 @@ export function ChatView({
       lastResponseRef.current = info;
       if (info.remaining !== undefined) setRemainingMessages(info.remaining);
       if (info.request === "resume" && info.status === 204) catchUpRef.current();
-      if (info.request !== "send" || !info.ok) return;
+      if (info.request !== "send") return;
+      setIsSendAnswered(true);
+      if (!info.ok) return;
       if (!isOnServerRef.current) {
         isOnServerRef.current = true;
+        setDraftKey(chatId);
         // Only the address changes: the page stays mounted and keeps streaming.
         window.history.replaceState(null, "", `/chat/${chatId}`);
       }
@@ -115,6 +135,12 @@ export function ChatView({
       if (pending && APICallError.isInstance(error)) {
         setMessages(pending.messagesBefore);
         if (pending.text) setDraft((current) => current || pending.text!);
+      } else if (pending?.text !== undefined && !isSendAnsweredRef.current) {
+        // The POST never got an answer: the message stays, marked not sent, with a retry; its text
+        // goes back to the composer too (and so to the saved draft), should the page be reloaded.
+        setUnsent(pending);
+        setIsSendAnswered(true);
+        setDraft((current) => current || pending.text!);
       }
     },
     onFinish: ({ isAbort, isDisconnect }) => {
@@ -137,6 +163,10 @@ export function ChatView({
   }, [resumeStream]);
 
   const isBusy = status === "submitted" || status === "streaming";
+  const sentBefore = new Set(unsent?.messagesBefore.map((message) => message.id));
+  const unsentIds = new Set(
+    unsent ? messages.filter((message) => message.role === "user" && !sentBefore.has(message.id)).map((message) => message.id) : [],
+  );
 
   useEffect(() => {
     // A reply that ended between rendering the page and resuming it is in neither: the page was
@@ -164,16 +194,30 @@ export function ChatView({
     scrollToBottom();
   }
 
-  function send(text: string) {
-    beginRequest({ messagesBefore: messages, text });
-    setDraft("");
+  /** Sends a new message; `clearDraft` false when the composer holds other text (a retry). */
+  function send(text: string, clearDraft = true) {
+    // A message not sent is sent anew or given up for this one; left, it would look like a ghost.
+    const sent = unsentIds.size > 0 ? messages.filter((message) => !unsentIds.has(message.id)) : messages;
+    if (sent !== messages) setMessages(sent);
+    setUnsent(null);
+    beginRequest({ messagesBefore: sent, text });
+    setIsSendAnswered(false);
+    if (clearDraft) setDraft("");
     void sendMessage({ text, metadata: { createdAt: Date.now() } });
+  }
+
+  /** Sends a message that did not reach the server again, as a new message with the same text. */
+  function retryUnsent(message: ChatUIMessage) {
+    const text = messageText(message);
+    // Its text went back to the composer when it failed; once sent, it is no draft anymore.
+    send(text, draft.trim() === text);
   }
 
   function editAndResend(messageId: string, text: string) {
     const index = messages.findIndex((message) => message.id === messageId);
     if (index === -1) return;
     beginRequest({ messagesBefore: messages });
+    setIsSendAnswered(false);
     setMessages(messages.slice(0, index));
     const body: SendOptionsBody = { editOf: messageId };
     void sendMessage({ text, metadata: { createdAt: Date.now() } }, { body });
@@ -186,8 +230,17 @@ export function ChatView({
 
   function stopGenerating() {
     void stop();
+    const last = messages.at(-1);
+    const streaming = last?.role === "assistant" ? last : undefined;
+    if (streaming) {
+      setMessages((current) =>
+        current.map((message) =>
+          message.id === streaming.id ? { ...message, metadata: { createdAt: Date.now(), ...message.metadata, status: "stopped" } } : message,
+        ),
+      );
+    }
     // Aborting this tab's stream does not stop the reply on the server, which may run elsewhere.
-    stopReply(chatId).catch((error: unknown) => {
+    stopReply(chatId, streaming ? textLength(streaming) : 0).catch((error: unknown) => {
       const stopProblem = problemFromError(error);
       // Not found: the reply had already ended, so there was nothing left to stop.
       if (stopProblem.status !== 404) setProblem(stopProblem);
@@ -200,12 +253,20 @@ export function ChatView({
       <div ref={scrollRef} className="relative min-h-0 flex-1 overflow-x-hidden overflow-y-auto">
         <div ref={contentRef} className="mx-auto w-full max-w-3xl px-4 py-6">
           {messages.length === 0 && !isBusy ? (
-            <EmptyChat />
+            <EmptyChat canPick={guestSession.isReady} onPick={(prompt) => send(prompt, false)} />
           ) : (
             <MessageList
               messages={messages}
               isBusy={isBusy}
               queue={queue}
+              deliveryOf={(message) =>
+                unsentIds.has(message.id)
+                  ? "not-sent"
+                  : !isSendAnswered && message.id === messages.findLast((m) => m.role === "user")?.id
+                    ? "sending"
+                    : "sent"
+              }
+              onRetry={retryUnsent}
               onEditLastUserMessage={editAndResend}
               onRegenerate={regenerateReply}
             />
@@ -228,6 +289,7 @@ export function ChatView({
           <ErrorBanner
             problem={problem}
             secondsUntilRetry={secondsUntilRetry}
+            isGuest={account.isGuest}
             onDismiss={() => {
               setProblem(null);
               clearError();
@@ -240,10 +302,18 @@ export function ChatView({
           onSend={send}
           onStop={stopGenerating}
           isBusy={isBusy}
+          hasSession={guestSession.isReady}
           secondsUntilRetry={secondsUntilRetry}
-          remainingMessages={remainingMessages}
+          // While a limit counts down, the banner says when sending is possible again; a count of
+          // messages left beside it would read as a contradiction.
+          remainingMessages={secondsUntilRetry > 0 ? undefined : remainingMessages}
         />
       </div>
     </div>
   );
+}
+
+/** Characters of a reply's text as the chat shows it so far. */
+function textLength(message: ChatUIMessage): number {
+  return message.parts.reduce((length, part) => length + (part.type === "text" ? part.text.length : 0), 0);
 }

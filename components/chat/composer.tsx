@@ -10,6 +10,7 @@ export function Composer({
   onSend,
   onStop,
   isBusy,
+  hasSession,
   secondsUntilRetry,
   remainingMessages,
 }: {
@@ -18,13 +19,15 @@ export function Composer({
   onSend: (text: string) => void;
   onStop: () => void;
   isBusy: boolean;
+  /** False while a first visit's guest session starts: typing is fine, sending waits for it. */
+  hasSession: boolean;
   secondsUntilRetry: number;
   remainingMessages?: number;
 }) {
   const fieldId = useId();
   const hintId = useId();
   const textareaRef = useRef<HTMLTextAreaElement>(null);
-  const canSend = !isBusy && secondsUntilRetry === 0 && value.trim().length > 0;
+  const canSend = hasSession && !isBusy && secondsUntilRetry === 0 && value.trim().length > 0;
 
   function submit(event?: FormEvent) {
     event?.preventDefault();

@@ -5,12 +5,14 @@ import { AssistantMessage } from "./assistant-message";
 import { PendingReply } from "./pending-reply";
 import type { QueueStatus } from "./queue-status";
 import { messageText } from "@/lib/chat/message-text";
-import { UserMessage } from "./user-message";
+import { UserMessage, type Delivery } from "./user-message";
 
 export function MessageList({
   messages,
   isBusy,
   queue,
+  deliveryOf,
+  onRetry,
   onEditLastUserMessage,
   onRegenerate,
 }: {
@@ -18,6 +20,8 @@ export function MessageList({
   /** A reply is being requested, queued or streamed. */
   isBusy: boolean;
   queue: QueueStatus | null;
+  deliveryOf: (message: ChatUIMessage) => Delivery;
+  onRetry: (message: ChatUIMessage) => void;
   onEditLastUserMessage: (messageId: string, text: string) => void;
   onRegenerate: () => void;
 }) {
@@ -34,8 +38,10 @@ export function MessageList({
           <UserMessage
             key={message.id}
             message={message}
+            delivery={deliveryOf(message)}
             canEdit={!isBusy && message.id === lastUserMessageId}
             onEdit={(text) => onEditLastUserMessage(message.id, text)}
+            onRetry={() => onRetry(message)}
           />
         ) : (
           <AssistantMessage key={message.id} message={message} isStreaming={false} canRegenerate={false} onRegenerate={onRegenerate} />

@@ -35,6 +35,10 @@ export function Sidebar({ onNavigate, onClose }: { onNavigate: () => void; onClo
 
   return (
     <nav aria-label="Chats" className="flex h-full min-h-0 flex-col gap-3 p-3">
+      <p className="flex items-center gap-2 px-1 font-semibold tracking-tight" data-testid="brand">
+        <img src="/icon.svg" alt="" width={24} height={24} className="rounded-md" />
+        Stampede
+      </p>
       <div className="flex items-center gap-2">
         <Link
           href="/"

@@ -1,31 +1,50 @@
 "use client";
 
-import { useId, useState, type FormEvent, type KeyboardEvent } from "react";
+import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import { Button } from "@/components/ui/button";
 import { CopyButton } from "@/components/ui/copy-button";
-import { PencilIcon } from "@/components/ui/icons";
+import { PencilIcon, RefreshIcon } from "@/components/ui/icons";
 import type { ChatUIMessage } from "@/lib/domain";
 import { messageText } from "@/lib/chat/message-text";
+
+/** Where a message is on its way to the server: the chat shows it under each message. */
+export type Delivery = "sending" | "sent" | "not-sent";
 
 /** A message the user wrote: plain text, whitespace kept, never interpreted as Markdown or HTML. */
 export function UserMessage({
   message,
+  delivery,
   canEdit,
   onEdit,
+  onRetry,
 }: {
   message: ChatUIMessage;
+  delivery: Delivery;
   canEdit: boolean;
   onEdit: (text: string) => void;
+  onRetry: () => void;
 }) {
   const text = messageText(message);
   const [isEditing, setIsEditing] = useState(false);
+  const editButtonRef = useRef<HTMLButtonElement>(null);
+  /** Set when editing is cancelled: focus goes back to the Edit button, not to the page. */
+  const refocusEditRef = useRef(false);
+
+  useEffect(() => {
+    if (isEditing || !refocusEditRef.current) return;
+    refocusEditRef.current = false;
+    editButtonRef.current?.focus();
+  }, [isEditing]);
 
   return (
     <article data-testid="message-user" aria-label="Your message" className="flex flex-col items-end gap-1">
       {isEditing ? (
         <EditMessageForm
           initialText={text}
-          onCancel={() => setIsEditing(false)}
+          onCancel={() => {
+            refocusEditRef.current = true;
+            setIsEditing(false);
+          }}
           onSave={(edited) => {
             setIsEditing(false);
             onEdit(edited);
@@ -36,10 +55,11 @@ export function UserMessage({
           <p data-testid="message-content" className="max-w-[85%] rounded-2xl bg-muted px-4 py-2.5 whitespace-pre-wrap break-words [overflow-wrap:anywhere]">
             {text}
           </p>
-          <div className="flex gap-1">
+          <div className="flex items-center gap-1">
+            <DeliveryState delivery={delivery} onRetry={onRetry} />
             <CopyButton text={text} testId="copy-button" />
-            {canEdit && (
-              <Button variant="ghost" size="sm" data-testid="edit-button" onClick={() => setIsEditing(true)}>
+            {canEdit && delivery === "sent" && (
+              <Button ref={editButtonRef} variant="ghost" size="touch" data-testid="edit-button" onClick={() => setIsEditing(true)}>
                 <PencilIcon />
                 <span className="sr-only sm:not-sr-only">Edit</span>
               </Button>
@@ -48,6 +68,25 @@ export function UserMessage({
         </>
       )}
     </article>
+  );
+}
+
+function DeliveryState({ delivery, onRetry }: { delivery: Delivery; onRetry: () => void }) {
+  if (delivery === "not-sent") {
+    return (
+      <p data-testid="delivery-state" className="flex items-center gap-1 text-xs font-medium text-danger">
+        Not sent ·
+        <Button variant="ghost" size="touch" className="text-danger" data-testid="retry-send-button" onClick={onRetry}>
+          <RefreshIcon />
+          Retry
+        </Button>
+      </p>
+    );
+  }
+  return (
+    <p data-testid="delivery-state" className="px-1 text-xs text-muted-foreground" aria-live="polite">
+      {delivery === "sending" ? "Sending…" : "Sent"}
+    </p>
   );
 }
 
@@ -70,7 +109,15 @@ function EditMessageForm({
   }
 
   function onKeyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
-    if (event.key === "Escape") onCancel();
+    if (event.key === "Escape") {
+      // Handled here: the drawer's and the account menu's Escape must not also act on it.
+      event.stopPropagation();
+      onCancel();
+      return;
+    }
+    // As in the composer: Enter saves, Shift+Enter adds a line, Enter ending an IME composition neither.
+    if (event.key !== "Enter" || event.shiftKey || event.nativeEvent.isComposing) return;
+    submit(event);
   }
 
   return (

@@ -11,6 +11,8 @@ const SIZES = {
   sm: "h-8 gap-1.5 px-2.5 text-sm",
   md: "h-10 gap-2 px-4 text-sm",
   icon: "size-9",
+  /** Message and list actions: a 44 px target however small the label, for fingers. */
+  touch: "h-11 min-w-11 gap-1.5 px-3 text-sm",
 } as const;
 
 export type ButtonVariant = keyof typeof VARIANTS;

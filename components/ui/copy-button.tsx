@@ -28,7 +28,7 @@ export function CopyButton({ text, label = "Copy", testId }: { text: string; lab
 
   const shown = state === "copied" ? "Copied" : state === "failed" ? "Copy failed" : label;
   return (
-    <Button variant="ghost" size="sm" onClick={copy} data-testid={testId} title={shown}>
+    <Button variant="ghost" size="touch" onClick={copy} data-testid={testId} title={shown}>
       {state === "copied" ? <CheckIcon /> : <CopyIcon />}
       {/* Announced when it changes, so a screen reader hears "Copied". */}
       <span aria-live="polite" className="sr-only sm:not-sr-only">

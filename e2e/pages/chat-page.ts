@@ -23,6 +23,9 @@ export class ChatPage {
   async open(path = "/"): Promise<void> {
     await this.page.goto(path);
     await expect(this.input).toBeEditable();
+    // On a first visit the chat shows before its guest session exists; the chat list loads
+    // once it does, and from then on Enter sends.
+    await expect(this.page.getByTestId("chat-list")).toHaveAttribute("aria-busy", "false");
   }
 
   async send(text: string): Promise<void> {

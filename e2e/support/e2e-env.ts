@@ -46,7 +46,7 @@ export const E2E = {
       DATA_DIR: path.join(root, `.data/e2e-embedded${runSuffix}`),
       BETTER_AUTH_URL: embeddedUrl,
       // Slow enough that a person (or a test on a loaded machine) can press Stop or reload mid-reply.
-      DEMO_MODEL_DELAY_MS: "60",
+      DEMO_MODEL_DELAY_MS: "40",
       // Two model calls at once, so a handful of visitors already wait in line.
       LLM_MAX_CONCURRENCY: "2",
       TRUSTED_PROXY_HOPS: "1",

@@ -31,13 +31,28 @@ function promptLength(prompt: LanguageModelV4Prompt): number {
   }, 0);
 }
 
+/**
+ * What a reply can hold, shown off: a newcomer's first reply has a list, a table and a code block,
+ * later turns one of them each, so the chat shows what it renders without a provider.
+ */
+const SHOWCASES = {
+  list: ["What this chat does for you:", "", "- Replies stream in as they are written", "- A reload picks a reply up where it was", "- Your place in line shows while you wait"],
+  table: ["| Plan | Messages a day |", "| --- | --- |", "| Guest | a few |", "| Free account | more |"],
+  code: ["```ts", "const reply = await chat.send(\"Hello\");", "console.log(reply.text);", "```"],
+} as const;
+const LATER_TURNS = [SHOWCASES.code, SHOWCASES.list, SHOWCASES.table] as const;
+
 /** The reply text for a prompt: a pure function, so tests and the UI can predict it. */
 export function demoReplyText(userText: string, turn: number): string {
-  const quoted = userText.length > 160 ? `${userText.slice(0, 157)}...` : userText;
+  const oneLine = userText.replace(/\s+/g, " ");
+  const quoted = oneLine.length > 160 ? `${oneLine.slice(0, 157)}...` : oneLine;
+  const showcase = turn <= 1 ? [...SHOWCASES.list, "", ...SHOWCASES.table, "", ...SHOWCASES.code] : LATER_TURNS[turn % LATER_TURNS.length];
   return [
     `**Demo model** (no provider configured): this reply is generated locally, not by an LLM.`,
     ``,
-    `You said: "${quoted}"`,
+    `> ${quoted}`,
+    ``,
+    ...showcase,
     ``,
     `This is turn ${turn} of the conversation. Set \`OPENAI_BASE_URL\`, \`OPENAI_API_KEY\`, ` +
       `\`ANTHROPIC_API_KEY\` or \`AI_GATEWAY_API_KEY\` to talk to a real model.`,

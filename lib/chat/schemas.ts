@@ -26,6 +26,14 @@ export const chatRequestSchema = z.union([
   }),
 ]);
 
+/**
+ * POST /api/chat/{id}/stop may say how much of the reply the person saw when they pressed Stop
+ * (the characters of its text): the stored reply is cut there, not where the job noticed the stop.
+ */
+export const stopRequestSchema = z.strictObject({
+  shownChars: z.number().int().min(0).max(10_000_000).optional(),
+});
+
 export const streamQuerySchema = z.object({
   offset: z.coerce.number().int().min(0).max(1_000_000).optional(),
 });

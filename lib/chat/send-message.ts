@@ -218,10 +218,11 @@ function jobsUnavailable(): AppError {
 
 /**
  * Asks the chat's reply in progress, if any, to stop: its job sees the flag on any instance, and
- * the job runner drops it if it has not started (Inngest cancels its run).
+ * the job runner drops it if it has not started (Inngest cancels its run). `shownChars`: how much
+ * of its text the stopper saw, where the stored reply ends (lib/replies/stop-mark.ts).
  */
-async function cancelActiveReply({ hot, jobs }: Pick<SendMessageDeps, "hot" | "jobs">, chatId: string): Promise<void> {
-  const replyId = await requestStop(hot, chatId);
+async function cancelActiveReply({ hot, jobs }: Pick<SendMessageDeps, "hot" | "jobs">, chatId: string, shownChars?: number): Promise<void> {
+  const replyId = await requestStop(hot, chatId, shownChars);
   if (replyId) await jobs.replyStopped(replyId);
 }
 
@@ -259,10 +260,10 @@ async function openOrCreateChat(
 /** Stops the reply in progress in a chat the user owns; not_found for anyone else's chat. */
 export async function stopReply(
   deps: Pick<SendMessageDeps, "db" | "hot" | "jobs">,
-  { chatId, userId }: { chatId: string; userId: string },
+  { chatId, userId, shownChars }: { chatId: string; userId: string; shownChars?: number },
 ): Promise<void> {
   await getChatForUserOrThrow(deps, { chatId, userId });
-  await cancelActiveReply(deps, chatId);
+  await cancelActiveReply(deps, chatId, shownChars);
 }
 
 function idsOf(messages: StoredMessage[]): string[] {

@@ -9,7 +9,7 @@
 import type { AppConfig } from "@/lib/config";
 import { AppError } from "@/lib/errors";
 import type { Tier } from "@/lib/domain";
-import { describeWait, enforceLimits, rateLimitHeaders, type LimitCheck, type LimitDeps } from "./enforce-limits";
+import { enforceLimits, rateLimitHeaders, type LimitCheck, type LimitDeps } from "./enforce-limits";
 import { maxMessageLengthFor, TIER_POLICIES, tierRuleName } from "./policies";
 import { tokenQuotaMessage } from "./token-budget";
 
@@ -56,12 +56,15 @@ export async function checkChatAllowance(
   };
 }
 
+/**
+ * The refusals say what happened, not when it ends: the wait is in `retryAfter` (and Retry-After),
+ * which the chat shows as one figure counting down, next to an invitation to sign up for guests.
+ */
 function chatChecks({ userId, tier }: ChatAllowanceRequest["viewer"], clientIp: string): LimitCheck[] {
-  const tooFast: LimitCheck["refusal"] = ({ retryAfterSeconds }) => ({
+  const tooFast: LimitCheck["refusal"] = () => ({
     code: "rate_limited",
-    message: `You're sending messages faster than your plan allows. Try again in ${describeWait(retryAfterSeconds)}.`,
+    message: tier === "guest" ? "Guests can send only a few messages in a row." : "You're sending messages faster than your plan allows.",
   });
-  const signUpHint = tier === "guest" ? " Create a free account for a bigger allowance." : "";
   const checks: LimitCheck[] = [
     { rule: tierRuleName(tier, "per-minute"), identifier: userId, mode: "spend", refusal: tooFast },
     { rule: tierRuleName(tier, "burst"), identifier: userId, mode: "spend", refusal: tooFast },
@@ -69,11 +72,9 @@ function chatChecks({ userId, tier }: ChatAllowanceRequest["viewer"], clientIp: 
       rule: tierRuleName(tier, "messages-per-day"),
       identifier: userId,
       mode: "spend",
-      refusal: ({ limit, retryAfterSeconds }) => ({
+      refusal: ({ limit }) => ({
         code: "quota_exceeded",
-        message:
-          `You've sent all ${limit.toLocaleString("en-US")} messages for today. ` +
-          `More in ${describeWait(retryAfterSeconds)}.${signUpHint}`,
+        message: `You've sent all ${limit.toLocaleString("en-US")} messages for today.`,
       }),
     },
     tokenCheck(tierRuleName(tier, "tokens-per-day"), userId, tier),
@@ -84,11 +85,9 @@ function chatChecks({ userId, tier }: ChatAllowanceRequest["viewer"], clientIp: 
         rule: "guest-ip.per-minute",
         identifier: clientIp,
         mode: "spend",
-        refusal: ({ retryAfterSeconds }) => ({
+        refusal: () => ({
           code: "rate_limited",
-          message:
-            "Many guest messages are coming from your network right now. " +
-            `Try again in ${describeWait(retryAfterSeconds)}, or sign in to use your own allowance.`,
+          message: "Many guest messages are coming from your network right now.",
         }),
       },
       {
@@ -97,7 +96,7 @@ function chatChecks({ userId, tier }: ChatAllowanceRequest["viewer"], clientIp: 
         mode: "spend",
         refusal: () => ({
           code: "quota_exceeded",
-          message: "Guests on your network have used today's allowance. Sign in or create a free account to keep chatting.",
+          message: "Guests on your network have used today's allowance.",
         }),
       },
       tokenCheck("guest-ip.tokens-per-day", clientIp, tier),

@@ -21,7 +21,7 @@ import { reserveTokens, settleTokens } from "@/lib/limits/token-budget";
 import type { Limiter } from "@/lib/limits/limiter";
 import { startModelCall } from "@/lib/metrics/model-calls";
 import { getChatMessages, toUIMessage } from "@/lib/history/history";
-import { backInLine, endReply, isStopRequested, leaveLine, type ReplyEnding } from "./lifecycle";
+import { backInLine, endReply, isStopRequested, leaveLine, readStopMark, type ReplyEnding } from "./lifecycle";
 import { interruptIfTextStreamed } from "./reply-owners";
 import { isSettled, moveReply, readReplyState } from "./reply-state";
 import { describeModelFailure } from "./model-errors";
@@ -29,6 +29,7 @@ import { RelayWriter, isTerminalChunk } from "./relay";
 import { streamModelReply, type ModelReplyOutcome } from "./model-stream";
 import { storeCachedReply } from "./reply-cache";
 import { trimHistory } from "./trim-history";
+import { cutAtShown } from "./stop-mark";
 import { countReplyMetrics } from "./reply-metrics";
 import { recordReplyFinished } from "./wait-estimate";
 import type { ChatMessageMetadata, ChatUIMessage, ReplyJob, ReplyState, ReplyStatus } from "@/lib/domain";
@@ -105,8 +106,12 @@ export async function generateReply(
   const startedAt = Date.now();
 
   const abort = new AbortController();
+  let shownAtStop: number | undefined;
   const cancelWatch = setInterval(async () => {
-    if (await isStopRequested(hot, job.replyId).catch(() => false)) abort.abort();
+    const mark = await readStopMark(hot, job.replyId).catch(() => null);
+    if (!mark || abort.signal.aborted) return;
+    shownAtStop = mark.shownChars;
+    abort.abort();
   }, CANCEL_POLL_MS);
   // Written while the model call starts, and awaited before its first token is relayed: readers
   // see "running" by the time text reaches them, and a hot store that fails here fails the attempt
@@ -145,7 +150,9 @@ export async function generateReply(
     });
   }
 
-  const { status, parts, usage, relayed, state, ending, firstTokenAt } = outcome;
+  const { status, usage, relayed, state, ending, firstTokenAt } = outcome;
+  // A stopped reply is kept as the stopper saw it, not as far as the model got before the job noticed.
+  const parts = status === "stopped" ? cutAtShown(outcome.parts, shownAtStop) : outcome.parts;
   relayed.push(ending.chunks[0]);
   await endReply(hot, job, state, { ...ending, message: { parts, modelId, usage } }, ttl);
   await recordReplyFinished(hot, status === "finished" ? { startedAt, firstTokenAt, finishedAt: Date.now() } : undefined);

@@ -12,6 +12,7 @@ import type { HotStore } from "@/lib/hot/hot-store";
 import { lineScore } from "@/lib/jobs/reply-policy";
 import { RelayWriter } from "./relay";
 import { createReplyState, isActive, moveReply, readReplyState } from "./reply-state";
+import { shownCharsOf, stopMark } from "./stop-mark";
 
 /** How long a stop request waits for the reply's job to see it. */
 const STOP_FLAG_TTL_SECONDS = 60 * 60;
@@ -43,15 +44,16 @@ export async function leaveLine(hot: HotStore, replyId: string): Promise<void> {
 }
 
 /**
- * Asks the chat's reply in progress, if any, to stop: its job sees the flag on any instance.
- * Answers the reply's id, or null when nothing was in progress.
+ * Asks the chat's reply in progress, if any, to stop: its job sees the flag on any instance. The
+ * flag carries how much of the reply's text the stopper saw, where its stored text ends
+ * (lib/replies/stop-mark.ts). Answers the reply's id, or null when nothing was in progress.
  */
-export async function requestStop(hot: HotStore, chatId: string): Promise<string | null> {
+export async function requestStop(hot: HotStore, chatId: string, shownChars?: number): Promise<string | null> {
   const replyId = await hot.getValue(hotKeys.activeReply(chatId));
   if (!replyId) return null;
   const state = await readReplyState(hot, replyId);
   if (!state || !isActive(state.status)) return null;
-  await hot.setValue(hotKeys.replyCancel(replyId), "1", STOP_FLAG_TTL_SECONDS);
+  await hot.setValue(hotKeys.replyCancel(replyId), stopMark(shownChars), STOP_FLAG_TTL_SECONDS);
   return replyId;
 }
 
@@ -62,7 +64,13 @@ export async function forgetChatReply(hot: HotStore, chatId: string): Promise<vo
 }
 
 export async function isStopRequested(hot: HotStore, replyId: string): Promise<boolean> {
-  return (await hot.getValue(hotKeys.replyCancel(replyId))) !== null;
+  return (await readStopMark(hot, replyId)) !== null;
+}
+
+/** The reply's stop request, if any: with how much of its text the stopper saw, when they said. */
+export async function readStopMark(hot: HotStore, replyId: string): Promise<{ shownChars?: number } | null> {
+  const mark = await hot.getValue(hotKeys.replyCancel(replyId));
+  return mark === null ? null : { shownChars: shownCharsOf(mark) };
 }
 
 export type ModelUsage = { inputTokens?: number; outputTokens?: number };

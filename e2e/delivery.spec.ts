@@ -1,0 +1,91 @@
+/**
+ * Every message shows whether it reached the server: sending, sent, or not sent with a retry;
+ * nothing typed is lost when the network fails, a reload included, and no message is left on
+ * screen looking sent when it was not.
+ */
+import type { Page, Route } from "@playwright/test";
+import { expect, test } from "./support/fixtures";
+import { ChatPage } from "./pages/chat-page";
+import { onDesktopAndPhone } from "./support/phone";
+
+/** Holds the next POST /api/chat until `release` is called; the page sees it as sending. */
+async function holdNextSend(page: Page): Promise<{ release: () => Promise<void> }> {
+  let held: Route | undefined;
+  const arrived = new Promise<void>((resolve) => {
+    void page.route("**/api/chat", async (route) => {
+      if (route.request().method() !== "POST") return route.fallback();
+      held = route;
+      resolve();
+    });
+  });
+  return {
+    release: async () => {
+      await arrived;
+      await held!.continue();
+      await page.unroute("**/api/chat");
+    },
+  };
+}
+
+/** Cuts the network for POST /api/chat: the request fails without an answer, as offline. */
+async function cutSends(page: Page): Promise<void> {
+  await page.route("**/api/chat", (route) => (route.request().method() === "POST" ? route.abort("internetdisconnected") : route.fallback()));
+}
+
+onDesktopAndPhone(() => {
+  test("a message shows sending, then sent", async ({ page }) => {
+    const chat = new ChatPage(page);
+    await chat.open();
+    const hold = await holdNextSend(page);
+    await chat.send("Is this delivered?");
+    const state = chat.userMessages.last().getByTestId("delivery-state");
+    await expect(state).toHaveText("Sending…");
+    await hold.release();
+    await expect(state).toHaveText("Sent");
+    await chat.waitForReplyDone();
+    await page.reload();
+    await expect(chat.userMessages.last().getByTestId("delivery-state")).toHaveText("Sent");
+  });
+
+  test("a message the network drops is marked not sent, kept through a reload, and a retry sends it once", async ({ page }) => {
+    const chat = new ChatPage(page);
+    await chat.open();
+    await chat.send("Hello from a train");
+    await chat.waitForReplyDone();
+
+    await cutSends(page);
+    await chat.send("Are you still there?");
+    const unsent = chat.userMessages.last();
+    await expect(unsent.getByTestId("delivery-state")).toContainText("Not sent");
+    await expect(unsent.getByTestId("edit-button")).toHaveCount(0);
+    // What was typed is back in the composer, and kept there across a reload.
+    await expect(chat.input).toHaveValue("Are you still there?");
+    await page.reload();
+    await expect(chat.input).toHaveValue("Are you still there?");
+    // The server never had it: after the reload it is not in the chat, only in the composer.
+    await expect(chat.userMessages).toHaveCount(1);
+
+    await chat.sendButton.click();
+    await expect(chat.userMessages.last().getByTestId("delivery-state")).toContainText("Not sent");
+    await page.unroute("**/api/chat");
+    await chat.userMessages.last().getByTestId("retry-send-button").click();
+    await expect(chat.userMessages.last().getByTestId("delivery-state")).toHaveText(/Sending…|Sent/);
+    const reply = await chat.waitForReplyDone();
+    expect(reply).toContain("Are you still there?");
+    await expect(chat.input).toHaveValue("");
+    await expect(chat.userMessages).toHaveCount(2);
+
+    await page.reload();
+    await expect(chat.userMessages).toHaveCount(2);
+    await expect(chat.lastUserMessage()).toHaveText("Are you still there?");
+    await expect(chat.input).toHaveValue("");
+  });
+});
+
+test("a draft survives a reload before it is sent", async ({ page }) => {
+  const chat = new ChatPage(page);
+  await chat.open();
+  await chat.input.fill("Half a thought");
+  await page.reload();
+  await expect(chat.input).toHaveValue("Half a thought");
+});
