@@ -9,7 +9,9 @@ import { getServices } from "@/lib/services";
 import { flushHistory } from "@/lib/chat/flush-history";
 import { abandonReply, generateReply } from "@/lib/chat/generate-reply";
 import { RetryableReplyError } from "@/lib/chat/model-errors";
+import type { ReplyJob } from "@/lib/chat/types";
 import { inngestThrottle } from "@/lib/jobs/provider-pace";
+import { isQueuedReplyJob } from "@/lib/jobs/reply-job-check";
 import { fallbackPolicy, headStartExpression, modelForAttempt } from "@/lib/jobs/reply-policy";
 import { flushRequested, inngest, replyRequested } from "./client";
 
@@ -35,6 +37,12 @@ function forInngest(error: unknown): unknown {
   return error;
 }
 
+/** Ends a reply whose run failed or was cancelled, if the app queued it (the event is a claim). */
+async function abandonIfQueued(job: ReplyJob) {
+  const services = await getServices();
+  return (await isQueuedReplyJob(services, job)) ? abandonReply(services, job) : { status: "refused" };
+}
+
 export const replyFunction = inngest.createFunction(
   {
     id: "generate-reply",
@@ -51,13 +59,14 @@ export const replyFunction = inngest.createFunction(
     retries: inngestRetries(config.llm.maxRetries),
     // Runs once the retries are used up: the reader gets an error instead of a spinner.
     onFailure: async ({ event, step }) => {
-      return step.run("abandon", async () => abandonReply(await getServices(), event.data.event.data));
+      return step.run("abandon", async () => abandonIfQueued(event.data.event.data));
     },
   },
   async ({ event, step, attempt }) => {
     const modelId = modelForAttempt(event.data, attempt, fallbackPolicy(config));
     return step.run("generate", async () => {
       const services = await getServices();
+      if (!(await isQueuedReplyJob(services, event.data))) return { status: "refused" };
       return generateReply(services, event.data, { attempt, modelId }).catch((error: unknown) => {
         throw forInngest(error);
       });
@@ -77,7 +86,7 @@ export const replyCancelledFunction = inngest.createFunction(
   },
   async ({ event, step }) => {
     const job = replyRequested.schema.parse(event.data.event.data);
-    return step.run("abandon", async () => abandonReply(await getServices(), job));
+    return step.run("abandon", async () => abandonIfQueued(job));
   },
 );
 

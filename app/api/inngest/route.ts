@@ -13,7 +13,9 @@ import { route } from "@/lib/http/route";
 // Inngest client's checkpointing.maxRuntime (inngest/client.ts) stays below it.
 export const maxDuration = 300;
 
-const handlers = serve({ client: inngest, functions });
+// With keys (Inngest Cloud, `inngest start`) every request must be signed, syncs included: an
+// unsigned PUT would otherwise have the SDK register the app at the URL the request claims.
+const handlers = serve({ client: inngest, functions, enableUnauthedSync: false });
 
 type Handler = (request: NextRequest, context: unknown) => Promise<Response>;
 
