@@ -26,7 +26,7 @@ import { echoReply, startProviderDouble, type ProviderDouble } from "@/lib/testi
 import { startCluster, type Cluster } from "@/scripts/multi-instance/cluster";
 import { requireBuild } from "@/scripts/test/prerequisites";
 import { HttpUser, readStream, type StreamRead } from "./support/http-user";
-import { INNGEST_BIN, startInngestDev, startInngestSelfHosted, syncApp, type InngestKeys, type InngestServer } from "./support/inngest-server";
+import { INNGEST_BIN, startInngestDev, startInngestSelfHosted, syncApp, waitForServerSync, type InngestKeys, type InngestServer } from "./support/inngest-server";
 import { createMigratedScratchPostgres, createScratchRedisPrefix, uniqueSuffix } from "./support/scratch";
 import { waitFor } from "./support/wait-for";
 
@@ -137,7 +137,8 @@ async function startStack({
       },
     });
     cleanups.push(() => cluster.stop());
-    await syncApp(sdkUrl);
+    // `inngest start` syncs the app itself (signed), as in docker-compose.yml; the dev server is told to.
+    await (mode.kind === "dev" ? syncApp(sdkUrl) : waitForServerSync(inngest, sdkUrl));
     let userCount = 0;
     return Object.assign(stack, {
       url,
@@ -569,7 +570,7 @@ describe.skipIf(!INNGEST_BIN)("flow control on a real Inngest server, for a prov
 });
 
 describe.skipIf(!INNGEST_BIN)("self-hosted Inngest: `inngest start` with event and signing keys, as docker-compose.yml runs it", () => {
-  const keys: InngestKeys = { eventKey: `event-${uniqueSuffix()}`, signingKey: `signkey-prod-${randomBytes(32).toString("hex")}` };
+  const keys: InngestKeys = { eventKey: `event-${uniqueSuffix()}`, signingKey: randomBytes(32).toString("hex") };
   let stack: Stack;
 
   beforeAll(async () => {

@@ -11,6 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freeLoopbackPort } from "@/scripts/test/free-port";
+import { waitFor } from "./wait-for";
 export const INNGEST_BIN = process.env.TEST_INNGEST_BIN;
 
 export interface InngestServer {
@@ -97,4 +98,28 @@ export async function syncApp(sdkUrl: string): Promise<void> {
   const response = await fetch(sdkUrl, { method: "PUT" });
   const body = await response.text();
   if (!response.ok) throw new Error(`syncing ${sdkUrl} failed: ${response.status} ${body}`);
+}
+
+/**
+ * Waits for the server's own sync of the app (`-u`): `inngest start` pings the SDK URL, with a
+ * signed PUT, every 5 s until the app answers, as it does in docker-compose.yml. Read from the
+ * server's GraphQL API (its dashboard's, unauthenticated in 1.12: why 8288 is never published).
+ */
+export async function waitForServerSync(inngest: InngestServer, sdkUrl: string): Promise<void> {
+  await waitFor(
+    `the app at ${sdkUrl} synced by the Inngest server`,
+    async () => {
+      const response = await fetch(`${inngest.url}/v0/gql`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: "{ apps { url error functionCount } }" }),
+      });
+      const { data } = (await response.json()) as { data?: { apps: { url: string; error: string | null; functionCount: number }[] } };
+      return data?.apps;
+    },
+    // The server's only app, under the URL the SDK registered (1.12 spells 127.0.0.1 as
+    // localhost, and keeps the `-u` entry it could not reach at first beside it).
+    (apps) => apps?.some((app) => !app.error && app.functionCount > 0) === true,
+    { timeoutMs: 30_000, everyMs: 250 },
+  );
 }
