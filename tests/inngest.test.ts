@@ -230,7 +230,9 @@ async function userIdOf(stack: Stack, user: HttpUser): Promise<string> {
 /** Puts the user on a plan, as the operator command does: the row, then the cached session. */
 async function setTier(stack: Stack, user: HttpUser, tier: string): Promise<void> {
   await stack.database.query(`UPDATE "user" SET tier = $1 WHERE id = $2`, [tier, await userIdOf(stack, user)]);
-  await stack.hot.del(`${stack.redisPrefix}auth:${sessionToken(user)}`);
+  // The session's cached copy (lib/auth/session-storage.ts, as a hot-store value): gone, so the
+  // next request reads the new tier from PostgreSQL.
+  expect(await stack.hot.del(`${stack.redisPrefix}value:auth:${sessionToken(user)}`)).toBe(1);
 }
 
 /** A chat's whole history as its owner reads it. */
