@@ -12,6 +12,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freeLoopbackPort } from "@/scripts/test/free-port";
 import { waitFor } from "./wait-for";
+
 export const INNGEST_BIN = process.env.TEST_INNGEST_BIN;
 
 export interface InngestServer {
