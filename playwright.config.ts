@@ -50,6 +50,13 @@ export default defineConfig({
       timeout: 30_000,
     },
     {
+      // The OpenID provider the embedded instance offers as "Acme SSO" (E2E.oidc).
+      command: "npx tsx e2e/support/oidc-provider.ts",
+      url: `${E2E.oidc.issuer}/.well-known/openid-configuration`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+    },
+    {
       // Each instance starts from empty state: the reset runs right before the server starts.
       command: "npx tsx e2e/support/reset-state.ts embedded && npx next start -H 127.0.0.1",
       url: `${E2E.embedded.baseUrl}/api/health`,

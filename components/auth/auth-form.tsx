@@ -5,6 +5,8 @@ import { useRouter } from "next/navigation";
 import { useId, useState, type FormEvent } from "react";
 import { Button } from "@/components/ui/button";
 import { authClient } from "@/lib/auth/auth-client";
+import type { SignInOption } from "@/lib/auth/sso";
+import { SsoButtons } from "./sso-buttons";
 
 type Mode = "sign-in" | "sign-up";
 
@@ -35,11 +37,36 @@ const MESSAGE_BY_CODE: Record<string, string> = {
   BANNED_USER: "This account is suspended.",
 };
 
-export function AuthForm({ mode }: { mode: Mode }) {
+/**
+ * Why a provider's sign-in came back to the page (better-auth's `?error=` on the callback). The
+ * one a person can fix: their address has an account here that the provider may not join yet.
+ */
+const SSO_MESSAGE_BY_ERROR: Record<string, string> = {
+  account_not_linked:
+    "This email already has an account here. Sign in with your password and verify your email; after that this sign-in joins it.",
+  banned: "This account is suspended.",
+};
+
+function ssoProblem(error: string | undefined): string | undefined {
+  if (!error) return undefined;
+  return SSO_MESSAGE_BY_ERROR[error] ?? "Signing in with that provider did not work. Please try again.";
+}
+
+export function AuthForm({
+  mode,
+  providers,
+  ssoError,
+}: {
+  mode: Mode;
+  /** The single sign-on buttons to show: only the providers the server has configured. */
+  providers: SignInOption[];
+  /** `?error=` from a provider's sign-in that came back here. */
+  ssoError?: string;
+}) {
   const router = useRouter();
   const copy = COPY[mode];
   const ids = { name: useId(), email: useId(), password: useId() };
-  const [problem, setProblem] = useState<string>();
+  const [problem, setProblem] = useState(() => ssoProblem(ssoError));
   const [isSubmitting, setIsSubmitting] = useState(false);
 
   async function submit(event: FormEvent<HTMLFormElement>) {
@@ -70,6 +97,7 @@ export function AuthForm({ mode }: { mode: Mode }) {
       {mode === "sign-up" && (
         <p className="text-sm text-muted-foreground">If you have been chatting as a guest, those chats come with you.</p>
       )}
+      <SsoButtons providers={providers} onProblem={setProblem} />
       {mode === "sign-up" && (
         <Field id={ids.name} label="Name" name="name" type="text" autoComplete="name" required={false} />
       )}

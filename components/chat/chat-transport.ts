@@ -6,7 +6,7 @@
 import { DefaultChatTransport } from "ai";
 import type { ChatUIMessage } from "@/lib/chat/types";
 import { retryAfterFromHeaders } from "./chat-api";
-import { messageText } from "./message-text";
+import { messageText } from "@/lib/chat/message-text";
 
 export interface ChatResponseInfo {
   /** A POST to /api/chat, or a GET resuming a reply. */

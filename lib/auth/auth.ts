@@ -7,6 +7,10 @@
  * unlocks is the admin role for ADMIN_EMAIL: sign-up takes any address unchecked, so the role
  * is granted when that address is verified in a session of the same account, not when someone
  * signs up with it.
+ *
+ * GitHub, Google and a company's OpenID Connect provider sign in too, when configured
+ * (lib/auth/sso.ts). A provider's sign-in joins an existing account only when both sides have
+ * verified the address; a guest who signs in with one keeps their chats, as with a password.
  */
 import { betterAuth } from "better-auth";
 import { prismaAdapter } from "better-auth/adapters/prisma";
@@ -21,6 +25,7 @@ import { logger } from "@/lib/log";
 import type { Mailer } from "@/lib/mail/mailer";
 import { verificationEmail } from "@/lib/mail/verification-email";
 import { hotSessionStorage } from "./session-storage";
+import { ssoAuthOptions } from "./sso";
 
 export interface AuthDeps {
   config: AppConfig;
@@ -38,6 +43,8 @@ export function createAuth({ config, db, hot, mailer, secret, baseUrl }: AuthDep
   if (origin.hostname === "localhost") trustedOrigins.push(`${origin.protocol}//127.0.0.1:${origin.port}`);
   if (origin.hostname === "127.0.0.1") trustedOrigins.push(`${origin.protocol}//localhost:${origin.port}`);
 
+  const sso = ssoAuthOptions(config.auth.sso);
+
   const auth = betterAuth({
     appName: "Stampede",
     secret,
@@ -50,6 +57,13 @@ export function createAuth({ config, db, hot, mailer, secret, baseUrl }: AuthDep
     // Stampede limits auth attempts itself (lib/auth/auth-request.ts), with a client IP it can trust.
     rateLimit: { enabled: false },
     emailAndPassword: { enabled: true, minPasswordLength: 8, maxPasswordLength: 128 },
+    socialProviders: sso.socialProviders,
+    account: {
+      // Linking by address: the provider must say it verified the address, and the account must
+      // have verified it here (better-auth's defaults, spelled out): otherwise whoever first
+      // claimed an address, here or at a provider, could take over the other side's account.
+      accountLinking: { enabled: true, requireLocalEmailVerified: true },
+    },
     emailVerification: {
       sendOnSignUp: true,
       sendVerificationEmail: ({ user, url }) => mailer.send(verificationEmail({ to: user.email, name: user.name, url })),
@@ -105,6 +119,7 @@ export function createAuth({ config, db, hot, mailer, secret, baseUrl }: AuthDep
         },
       }),
       admin({ defaultRole: "user", adminRoles: ["admin"] }),
+      ...sso.plugins,
     ],
   });
   return auth;

@@ -11,6 +11,8 @@ export interface Viewer {
   /** The plan whose limits apply; admins get the admin policy whatever their plan. */
   tier: Tier;
   isGuest: boolean;
+  /** When this session signed in (ms since the epoch): what steps that cannot be undone ask for. */
+  signedInAt: number;
 }
 
 const PLANS = new Set(["guest", "free", "pro"]);
@@ -39,6 +41,7 @@ export async function getViewer(services: Pick<Services, "auth">, headers: Heade
     role,
     tier: role === "admin" ? "admin" : plan,
     isGuest: Boolean(user.isAnonymous),
+    signedInAt: new Date(session.session.createdAt).getTime(),
   };
 }
 
