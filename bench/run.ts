@@ -358,12 +358,14 @@ const STREAM_TIMEOUT_MS = 15 * 60_000;
 /** Where the stampede's reply jobs run: the in-process runner, or an Inngest dev server. */
 interface JobsSetup {
   label: string;
+  /** How often the periodic flush runs: FLUSH_INTERVAL in process, at most once a minute as an Inngest cron. */
+  flushEverySeconds: number;
   env: Record<string, string>;
   /** Registers the app with the job system once its server answers. */
   connect(): Promise<void>;
 }
 
-const IN_PROCESS_JOBS: JobsSetup = { label: "stampede", env: {}, connect: async () => undefined };
+const IN_PROCESS_JOBS: JobsSetup = { label: "stampede", flushEverySeconds: settings.flushIntervalSeconds, env: {}, connect: async () => undefined };
 
 /**
  * `inngest dev` on its own port, calling the app back at its serve route. Its executor's gRPC ports
@@ -381,6 +383,7 @@ async function startInngestDev(binary: string): Promise<{ child: Child; jobs: Jo
   await waitForHttp(`${url}/health`, child, 30_000);
   const jobs: JobsSetup = {
     label: "inngest",
+    flushEverySeconds: Math.max(60, settings.flushIntervalSeconds),
     env: {
       INNGEST_DEV: "1",
       // The bench's server is on loopback, reachable by the dev server alone.
@@ -439,7 +442,7 @@ async function runStampede(stores: StampedeStores, jobs: JobsSetup = IN_PROCESS_
     const figures = burstFigures(outcomes, provider, capPerMinute);
     log(`${label}: ${figures.repliesCompleted}/${settings.users} replies in ${figures.wallSeconds.toFixed(1)} s; waiting for the final flush`);
 
-    await waitForFinalFlush(stores);
+    await waitForFinalFlush(stores, jobs.flushEverySeconds);
     rss.stop();
     await server.stop();
     const database = await databaseFigures(stores.stampedeDb, commitsBefore, () => pgliteHistory(path.join(stores.dataDir, "pglite")));
@@ -453,13 +456,13 @@ function doubleShape(): DoubleOptions {
   return { latencyMs: settings.latencyMs, tokenDelayMs: settings.tokenDelayMs, tokensPerReply: settings.tokensPerReply };
 }
 
-async function waitForFinalFlush(stores: StampedeStores): Promise<void> {
+async function waitForFinalFlush(stores: StampedeStores, flushEverySeconds: number): Promise<void> {
   if (!stores.redis) {
     // Embedded: nothing to poll from outside the process; one interval plus margin is the flush.
-    await sleep(settings.flushIntervalSeconds * 1000 + 3000);
+    await sleep(flushEverySeconds * 1000 + 3000);
     return;
   }
-  const deadline = Date.now() + settings.flushIntervalSeconds * 3000 + 15_000;
+  const deadline = Date.now() + flushEverySeconds * 3000 + 15_000;
   while (Date.now() < deadline) {
     if ((await stores.redis.unflushed()) === 0) return;
     await sleep(500);
