@@ -3,7 +3,9 @@
  * limit, first through Stampede (a production build, `next start`), then through a naive server
  * that calls the model directly, on the same provider double. Then two single-instance figures:
  * time-to-first-token overhead against a bare route on an instant provider, and a thousand reply
- * streams open at once. Results go to bench/results/latest.{json,md}.
+ * streams open at once. The stampede runs a second time with the jobs on an Inngest dev server
+ * (the `inngest` binary the test run builds, scripts/test/inngest-binary.ts) instead of the
+ * in-process runner. Results go to bench/results/latest.{json,md}.
  *
  *   npm run bench                          # builds, then runs every phase with the defaults
  *   npm run bench -- --users 300 --rpm 300 --skip-build
@@ -11,6 +13,11 @@
  *
  * Uses PostgreSQL and Redis when they answer (a fresh database per server and a fresh key prefix,
  * removed afterwards), the embedded drivers otherwise; the output says which.
+ *
+ * Inngest's executor binds fixed gRPC ports (50052, 50053), so one Inngest server runs per network
+ * namespace: where another may run, run the bench in its own namespace, where it starts its own
+ * PostgreSQL and Redis (as the test run does):
+ *   unshare -n sh -c 'ip link set lo up && npm run bench'
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -37,12 +44,12 @@ import {
   type Distribution,
   type ProviderStats,
 } from "./lib/stats";
+import { provideInngestBinary } from "../scripts/test/inngest-binary";
+import { MissingTestDependency, providePostgres, provideRedis, type TestService } from "../scripts/test/services";
 import {
   createScratchPostgres,
   migratePglite,
   pgliteHistory,
-  postgresReachable,
-  redisReachable,
   scratchRedis,
   suffix,
   type HistoryFigures,
@@ -63,12 +70,12 @@ const USAGE = `Usage: npm run bench -- [options]
   --ttft-samples <n>        requests per side in the TTFT overhead phase (default 300)
   --open-streams <n>        reply streams held open at once in the last phase (default: --users)
   --stream-seconds <n>      how long each of those streams lasts (default 10)
-  --only <list>             phases to run: stampede,baseline,ttft,streams,commands (default all)
+  --only <list>             phases to run: stampede,inngest,baseline,ttft,streams,commands (default all)
   --skip-build              use the existing .next build
   --embedded                use the embedded drivers even when PostgreSQL and Redis answer
   --update-readme           replace the README's benchmark block with this run's tables
   --out <dir>               where results go (default bench/results)
-  --port-base <n>           loopback ports used: n to n+3 (default 3711)`;
+  --port-base <n>           loopback ports used: n to n+5 (default 3711)`;
 
 const { values: flags } = parseArgs({
   options: {
@@ -85,7 +92,7 @@ const { values: flags } = parseArgs({
     "ttft-samples": { type: "string", default: "300" },
     "open-streams": { type: "string" },
     "stream-seconds": { type: "string", default: "10" },
-    only: { type: "string", default: "stampede,baseline,ttft,streams,commands" },
+    only: { type: "string", default: "stampede,inngest,baseline,ttft,streams,commands" },
     "port-base": { type: "string", default: "3711" },
     "skip-build": { type: "boolean" },
     embedded: { type: "boolean" },
@@ -125,10 +132,17 @@ const settings = {
 const capPerMinute = Math.floor((settings.rpm * 60_000) / settings.windowMs);
 const phases = new Set(flags.only!.split(",").map((phase) => phase.trim()));
 const portBase = int("port-base");
-const PORTS = { stampede: portBase, naive: portBase + 1, bare: portBase + 2, upstashRest: portBase + 3 };
+const PORTS = {
+  stampede: portBase,
+  naive: portBase + 1,
+  bare: portBase + 2,
+  upstashRest: portBase + 3,
+  inngest: portBase + 4,
+  inngestGateway: portBase + 5,
+};
 const ORIGIN = `http://127.0.0.1:${PORTS.stampede}`;
-const POSTGRES_ADMIN = process.env.BENCH_POSTGRES_URL ?? process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
-const REDIS_URL = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+const POSTGRES_ADMIN_GIVEN = process.env.BENCH_POSTGRES_URL ?? process.env.TEST_POSTGRES_URL;
+const REDIS_URL_GIVEN = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL;
 
 function log(message: string): void {
   console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
@@ -158,23 +172,57 @@ interface Stores {
   redis?: ScratchRedis;
   dataDir: string;
   naivePgliteDir?: string;
+  /** The stampede's second run, with jobs on Inngest: its own database, key prefix and folder. */
+  inngest?: StampedeStores;
+  /** Stops the PostgreSQL and Redis the bench started itself. */
+  stopServices?: () => Promise<void>;
+}
+
+/** What one Stampede server of the bench runs on. */
+type StampedeStores = Pick<Stores, "stampedeDb" | "redis" | "dataDir">;
+
+/**
+ * PostgreSQL and Redis at BENCH_POSTGRES_URL / BENCH_REDIS_URL (or the test run's variables, or
+ * their default addresses), else started for the run as the test run starts them: in a network
+ * namespace of its own (see the header) nothing else answers. Undefined when neither can be had.
+ */
+async function provideServices(): Promise<TestService[] | undefined> {
+  const env = { ...process.env, TEST_POSTGRES_URL: POSTGRES_ADMIN_GIVEN, TEST_REDIS_URL: REDIS_URL_GIVEN };
+  const started: TestService[] = [];
+  try {
+    started.push(await providePostgres(env));
+    started.push(await provideRedis(env));
+    return started;
+  } catch (error) {
+    if (!(error instanceof MissingTestDependency)) throw error;
+    log(`no PostgreSQL and Redis: ${error.message}`);
+    await Promise.all(started.map((service) => service.stop()));
+    return undefined;
+  }
 }
 
 async function prepareStores(): Promise<Stores> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "stampede-bench-"));
-  const useServices = !flags.embedded && (await postgresReachable(POSTGRES_ADMIN)) && (await redisReachable(REDIS_URL));
-  if (useServices) {
-    const stampedeDb = await createScratchPostgres(POSTGRES_ADMIN, "app");
-    const naiveDb = await createScratchPostgres(POSTGRES_ADMIN, "naive");
-    const redis = scratchRedis(REDIS_URL);
-    const where = new URL(POSTGRES_ADMIN);
+  const services = flags.embedded ? undefined : await provideServices();
+  if (services) {
+    const [postgres, redisService] = services;
+    const stampedeDb = await createScratchPostgres(postgres.url, "app");
+    const naiveDb = await createScratchPostgres(postgres.url, "naive");
+    const redis = scratchRedis(redisService.url);
+    const inngest = phases.has("inngest")
+      ? { stampedeDb: await createScratchPostgres(postgres.url, "inngest"), redis: scratchRedis(redisService.url), dataDir: path.join(dataDir, "inngest") }
+      : undefined;
     return {
       kind: "services",
-      describe: `PostgreSQL ${where.host} (databases ${stampedeDb.name}, ${naiveDb.name}), Redis ${new URL(REDIS_URL).host} (prefix ${redis.prefix})`,
+      describe: `${services.map((service) => service.origin).join(", ")} (databases ${[stampedeDb, naiveDb, inngest?.stampedeDb].filter(Boolean).map((db) => db!.name).join(", ")}; key prefixes ${[redis, inngest?.redis].filter(Boolean).map((scratch) => scratch!.prefix).join(", ")})`,
       stampedeDb,
       naiveDb,
       redis,
       dataDir,
+      inngest,
+      stopServices: async () => {
+        for (const service of services) await service.stop();
+      },
     };
   }
   const naivePgliteDir = path.join(dataDir, "naive-pglite");
@@ -184,6 +232,7 @@ async function prepareStores(): Promise<Stores> {
     describe: `embedded drivers: PGlite in ${dataDir}, in-process hot store and runner (PostgreSQL or Redis did not answer${flags.embedded ? ", or --embedded" : ""})`,
     dataDir,
     naivePgliteDir,
+    inngest: phases.has("inngest") ? { dataDir: path.join(dataDir, "inngest") } : undefined,
   };
 }
 
@@ -191,6 +240,9 @@ async function disposeStores(stores: Stores): Promise<void> {
   await stores.stampedeDb?.drop().catch(() => undefined);
   await stores.naiveDb?.drop().catch(() => undefined);
   await stores.redis?.clear().catch(() => undefined);
+  await stores.inngest?.stampedeDb?.drop().catch(() => undefined);
+  await stores.inngest?.redis?.clear().catch(() => undefined);
+  await stores.stopServices?.().catch(() => undefined);
   rmSync(stores.dataDir, { recursive: true, force: true });
 }
 
@@ -231,7 +283,7 @@ async function resetDouble(base: string): Promise<void> {
   await (await fetch(`${base}/reset`, { method: "POST" })).arrayBuffer();
 }
 
-function stampedeEnv(stores: Stores, modelUrl: string, overrides: Record<string, string>): Record<string, string | undefined> {
+function stampedeEnv(stores: StampedeStores, modelUrl: string, overrides: Record<string, string>): Record<string, string | undefined> {
   return {
     ...baseEnv(),
     // As `npm start` runs it; BENCH_NODE_OPTIONS come after, so they can override.
@@ -267,6 +319,22 @@ async function startNaive(port: number, modelUrl: string, stores: Stores | null)
   return child;
 }
 
+/** The stampede again, its jobs on `inngest dev`; skipped, with the reason, without a binary. */
+async function runOnInngest(stores: StampedeStores): Promise<BurstRun | undefined> {
+  const binary = provideInngestBinary(process.env);
+  if ("missing" in binary) {
+    log(`inngest: skipped (${binary.missing})`);
+    return undefined;
+  }
+  log(`inngest: ${binary.origin}`);
+  const inngest = await startInngestDev(binary.path);
+  try {
+    return (await runStampede(stores, inngest.jobs)).run;
+  } finally {
+    await inngest.child.stop();
+  }
+}
+
 // --- phases --------------------------------------------------------------------------------
 
 interface DatabaseFigures extends HistoryFigures {
@@ -287,22 +355,70 @@ function userText(index: number): string {
 
 const STREAM_TIMEOUT_MS = 15 * 60_000;
 
-async function runStampede(stores: Stores): Promise<{ run: BurstRun; sessions: Session[] }> {
+/** Where the stampede's reply jobs run: the in-process runner, or an Inngest dev server. */
+interface JobsSetup {
+  label: string;
+  /** How often the periodic flush runs: FLUSH_INTERVAL in process, at most once a minute as an Inngest cron. */
+  flushEverySeconds: number;
+  env: Record<string, string>;
+  /** Registers the app with the job system once its server answers. */
+  connect(): Promise<void>;
+}
+
+const IN_PROCESS_JOBS: JobsSetup = { label: "stampede", flushEverySeconds: settings.flushIntervalSeconds, env: {}, connect: async () => undefined };
+
+/**
+ * `inngest dev` on its own port, calling the app back at its serve route. Its executor's gRPC ports
+ * are fixed: a second Inngest server on the machine (a test run's) makes it fail at once.
+ */
+async function startInngestDev(binary: string): Promise<{ child: Child; jobs: JobsSetup }> {
+  const url = `http://127.0.0.1:${PORTS.inngest}`;
+  const sdkUrl = `${ORIGIN}/api/inngest`;
+  const child = startChild(
+    "inngest",
+    binary,
+    ["dev", "--host", "127.0.0.1", "-p", String(PORTS.inngest), "--connect-gateway-port", String(PORTS.inngestGateway), "-u", sdkUrl, "--no-discovery", "--no-poll"],
+    { cwd: ROOT, env: baseEnv() },
+  );
+  await waitForHttp(`${url}/health`, child, 30_000);
+  const jobs: JobsSetup = {
+    label: "inngest",
+    flushEverySeconds: Math.max(60, settings.flushIntervalSeconds),
+    env: {
+      INNGEST_DEV: "1",
+      // The bench's server is on loopback, reachable by the dev server alone.
+      INNGEST_ALLOW_DEV_IN_PRODUCTION: "1",
+      INNGEST_BASE_URL: url,
+      // The release the test run builds (1.12) predates checkpointing.
+      INNGEST_CHECKPOINTING: "0",
+    },
+    async connect() {
+      const response = await fetch(sdkUrl, { method: "PUT" });
+      if (!response.ok) throw new Error(`syncing ${sdkUrl} with the Inngest dev server failed: ${response.status} ${await response.text()}`);
+    },
+  };
+  return { child, jobs };
+}
+
+async function runStampede(stores: StampedeStores, jobs: JobsSetup = IN_PROCESS_JOBS): Promise<{ run: BurstRun; sessions: Session[] }> {
+  const { label } = jobs;
   const double = await startDouble("double", { ...doubleShape(), rpm: settings.rpm, windowMs: settings.windowMs, stamp: true });
   const env = stampedeEnv(stores, double.url, {
     LLM_RPM: String(capPerMinute),
     LLM_MAX_CONCURRENCY: String(settings.maxConcurrency),
+    ...jobs.env,
   });
   try {
     let server = await startStampede(env);
-    log(`stampede: signing in ${settings.users} guests`);
+    await jobs.connect();
+    log(`${label}: signing in ${settings.users} guests`);
     const signInStarted = now();
     const sessions = await mapPool(
       Array.from({ length: settings.users }, (_, index) => index),
       16,
       (index) => signInGuest(ORIGIN, ORIGIN, index),
     );
-    log(`stampede: ${sessions.length} guest sessions in ${((now() - signInStarted) / 1000).toFixed(1)} s`);
+    log(`${label}: ${sessions.length} guest sessions in ${((now() - signInStarted) / 1000).toFixed(1)} s`);
     // A restart closes the server's connections, so PostgreSQL has counted their commits: the
     // burst's count starts clean.
     await server.stop();
@@ -312,21 +428,21 @@ async function runStampede(stores: Stores): Promise<{ run: BurstRun; sessions: S
     const idleRssBytes = rss.read().lastBytes;
     await resetDouble(double.base);
 
-    log(`stampede: ${settings.users} users send one message each within ${settings.spreadMs} ms`);
+    log(`${label}: ${settings.users} users send one message each within ${settings.spreadMs} ms`);
     const outcomes = await burst(settings.users, settings.spreadMs, (index) =>
       sendAndRead(`${ORIGIN}/api/chat`, {
         index,
         timeoutMs: STREAM_TIMEOUT_MS,
         headers: { cookie: sessions[index].cookie, origin: ORIGIN, "x-forwarded-for": sessions[index].ip },
-        body: { chatId: `bench-${RUN_ID}-${index}`, messageId: `m-${RUN_ID}-${index}`, text: userText(index) },
+        body: { chatId: `bench-${label}-${RUN_ID}-${index}`, messageId: `m-${label}-${RUN_ID}-${index}`, text: userText(index) },
       }),
     );
     const provider = await doubleStats(double.base);
     const peakRssBytes = rss.read().peakBytes;
     const figures = burstFigures(outcomes, provider, capPerMinute);
-    log(`stampede: ${figures.repliesCompleted}/${settings.users} replies in ${figures.wallSeconds.toFixed(1)} s; waiting for the final flush`);
+    log(`${label}: ${figures.repliesCompleted}/${settings.users} replies in ${figures.wallSeconds.toFixed(1)} s; waiting for the final flush`);
 
-    await waitForFinalFlush(stores);
+    await waitForFinalFlush(stores, jobs.flushEverySeconds);
     rss.stop();
     await server.stop();
     const database = await databaseFigures(stores.stampedeDb, commitsBefore, () => pgliteHistory(path.join(stores.dataDir, "pglite")));
@@ -340,13 +456,13 @@ function doubleShape(): DoubleOptions {
   return { latencyMs: settings.latencyMs, tokenDelayMs: settings.tokenDelayMs, tokensPerReply: settings.tokensPerReply };
 }
 
-async function waitForFinalFlush(stores: Stores): Promise<void> {
+async function waitForFinalFlush(stores: StampedeStores, flushEverySeconds: number): Promise<void> {
   if (!stores.redis) {
     // Embedded: nothing to poll from outside the process; one interval plus margin is the flush.
-    await sleep(settings.flushIntervalSeconds * 1000 + 3000);
+    await sleep(flushEverySeconds * 1000 + 3000);
     return;
   }
-  const deadline = Date.now() + settings.flushIntervalSeconds * 3000 + 15_000;
+  const deadline = Date.now() + flushEverySeconds * 3000 + 15_000;
   while (Date.now() < deadline) {
     if ((await stores.redis.unflushed()) === 0) return;
     await sleep(500);
@@ -633,12 +749,70 @@ interface Results {
   drivers: string;
   buildSeconds: number | null;
   stampede?: BurstRun;
+  /** The same stampede with the reply jobs on an Inngest dev server. */
+  inngest?: BurstRun;
   naive?: BurstRun;
   ttft?: TtftRun;
   streams?: StreamsRun;
   commands?: RedisCommandsRun[];
   totalSeconds: number;
 }
+
+/** The burst table's rows: how each run's figure reads, and the naive ÷ Stampede ratio where it means something. */
+const BURST_ROWS: { name: string; cell: (run: BurstRun) => string; ratio?: (a: BurstRun, b: BurstRun) => string }[] = [
+  {
+    name: "Replies completed",
+    cell: ({ figures }) => `${figures.repliesCompleted} / ${figures.users}`,
+    ratio: (a, b) => ratio(b.figures.repliesCompleted, a.figures.repliesCompleted),
+  },
+  {
+    name: "User-visible errors",
+    cell: ({ figures }) => `${figures.userVisibleErrors} (${errorsText(figures.errorsByStatus)})`,
+    ratio: (a, b) => ratio(b.figures.userVisibleErrors, a.figures.userVisibleErrors),
+  },
+  { name: "429s the provider sent", cell: ({ figures }) => String(figures.provider429s), ratio: (a, b) => ratio(b.figures.provider429s, a.figures.provider429s) },
+  {
+    name: "Provider requests",
+    cell: ({ figures }) => String(figures.providerRequests),
+    ratio: (a, b) => ratio(b.figures.providerRequests, a.figures.providerRequests),
+  },
+  {
+    name: "Provider utilisation while a backlog existed",
+    cell: ({ figures }) => `${percent(figures.utilisation)} over ${figures.backlogSeconds?.toFixed(0) ?? "n/a"} s`,
+  },
+  {
+    name: "Queue wait p50 / p95 / max",
+    cell: ({ figures }) => formatDistribution(figures.queueWaitMs),
+    ratio: (a, b) => ratio(b.figures.queueWaitMs.p50, a.figures.queueWaitMs.p50),
+  },
+  {
+    name: "Time to first token after the queue p50 / p95 / max",
+    cell: ({ figures }) => formatDistribution(figures.ttftAfterQueueMs),
+    ratio: (a, b) => ratio(b.figures.ttftAfterQueueMs.p50, a.figures.ttftAfterQueueMs.p50),
+  },
+  { name: "Time to first token, all in, p50 / p95 / max", cell: ({ figures }) => formatDistribution(figures.timeToFirstTokenMs) },
+  {
+    name: "Last reply finished after",
+    cell: ({ figures }) => `${figures.wallSeconds.toFixed(0)} s`,
+    ratio: (a, b) => ratio(b.figures.wallSeconds, a.figures.wallSeconds),
+  },
+  {
+    name: "Server peak RSS (process tree)",
+    cell: (run) => formatBytes(run.peakRssBytes),
+    ratio: (a, b) => ratio(b.peakRssBytes, a.peakRssBytes),
+  },
+  {
+    name: "Postgres commits (xact_commit, reads included)",
+    cell: ({ database }) => String(database.commits ?? "n/a"),
+    ratio: (a, b) => ratio(b.database.commits, a.database.commits),
+  },
+  {
+    name: "Transactions that wrote the history",
+    cell: ({ database }) => String(database.historyWriteTransactions),
+    ratio: (a, b) => ratio(b.database.historyWriteTransactions, a.database.historyWriteTransactions),
+  },
+  { name: "Rows written (chat + message)", cell: ({ database }) => `${database.chatRows} + ${database.messageRows}` },
+];
 
 function renderMarkdown(results: Results): string {
   const { stampede, naive, ttft, streams, machine: m } = results;
@@ -653,60 +827,29 @@ function renderMarkdown(results: Results): string {
       `Provider double: ${s.rpm} requests per ${s.windowMs / 1000} s (LLM_RPM=${s.capPerMinute}), ${s.latencyMs} ms to first token, ` +
       `${s.tokensPerReply} tokens ${s.tokenDelayMs} ms apart; LLM_MAX_CONCURRENCY=${s.maxConcurrency}, FLUSH_INTERVAL=${s.flushIntervalSeconds}.`,
   );
-  if (stampede && naive) {
-    const a = stampede.figures;
-    const b = naive.figures;
-    sections.push(
-      markdownTable(
-        ["", "Stampede", "Naive (direct call, INSERT per message)", "Naive ÷ Stampede"],
-        [
-          ["Replies completed", `${a.repliesCompleted} / ${a.users}`, `${b.repliesCompleted} / ${b.users}`, ratio(b.repliesCompleted, a.repliesCompleted)],
-          ["User-visible errors", `${a.userVisibleErrors} (${errorsText(a.errorsByStatus)})`, `${b.userVisibleErrors} (${errorsText(b.errorsByStatus)})`, ratio(b.userVisibleErrors, a.userVisibleErrors)],
-          ["429s the provider sent", String(a.provider429s), String(b.provider429s), ratio(b.provider429s, a.provider429s)],
-          ["Provider requests", String(a.providerRequests), String(b.providerRequests), ratio(b.providerRequests, a.providerRequests)],
-          [
-            "Provider utilisation while a backlog existed",
-            `${percent(a.utilisation)} over ${a.backlogSeconds?.toFixed(0) ?? "n/a"} s`,
-            `${percent(b.utilisation)} over ${b.backlogSeconds?.toFixed(0) ?? "n/a"} s`,
-            "—",
-          ],
-          ["Queue wait p50 / p95 / max", formatDistribution(a.queueWaitMs), formatDistribution(b.queueWaitMs), ratio(b.queueWaitMs.p50, a.queueWaitMs.p50)],
-          [
-            "Time to first token after the queue p50 / p95 / max",
-            formatDistribution(a.ttftAfterQueueMs),
-            formatDistribution(b.ttftAfterQueueMs),
-            ratio(b.ttftAfterQueueMs.p50, a.ttftAfterQueueMs.p50),
-          ],
-          ["Time to first token, all in, p50 / p95 / max", formatDistribution(a.timeToFirstTokenMs), formatDistribution(b.timeToFirstTokenMs), "—"],
-          ["Last reply finished after", `${a.wallSeconds.toFixed(0)} s`, `${b.wallSeconds.toFixed(0)} s`, ratio(b.wallSeconds, a.wallSeconds)],
-          ["Server peak RSS (process tree)", formatBytes(stampede.peakRssBytes), formatBytes(naive.peakRssBytes), ratio(naive.peakRssBytes, stampede.peakRssBytes)],
-          [
-            "Postgres commits (xact_commit, reads included)",
-            String(stampede.database.commits ?? "n/a"),
-            String(naive.database.commits ?? "n/a"),
-            ratio(naive.database.commits, stampede.database.commits),
-          ],
-          [
-            "Transactions that wrote the history",
-            String(stampede.database.historyWriteTransactions),
-            String(naive.database.historyWriteTransactions),
-            ratio(naive.database.historyWriteTransactions, stampede.database.historyWriteTransactions),
-          ],
-          [
-            "Rows written (chat + message)",
-            `${stampede.database.chatRows} + ${stampede.database.messageRows}`,
-            `${naive.database.chatRows} + ${naive.database.messageRows}`,
-            "—",
-          ],
-        ],
-      ),
-    );
+  const burstRuns = [
+    stampede && { label: "Stampede", run: stampede },
+    results.inngest && { label: "Stampede, jobs on Inngest (dev server)", run: results.inngest },
+    naive && { label: "Naive (direct call, INSERT per message)", run: naive },
+  ].filter((column) => column !== undefined);
+  if (burstRuns.length > 0) {
+    // The naive server against Stampede's own runner, when both ran.
+    const compared = stampede && naive ? { a: stampede, b: naive } : undefined;
+    const rows = BURST_ROWS.map(({ name, cell, ratio: rowRatio }) => [
+      name,
+      ...burstRuns.map(({ run }) => cell(run)),
+      ...(compared ? [rowRatio ? rowRatio(compared.a, compared.b) : "—"] : []),
+    ]);
+    sections.push(markdownTable(["", ...burstRuns.map(({ label }) => label), ...(compared ? ["Naive ÷ Stampede"] : [])], rows));
     sections.push(
       "Queue wait: from the POST leaving the user to the arrival, at the provider, of the attempt that answered (the double stamps its arrival time into the reply). " +
         "Time to first token after the queue: from that arrival to the first text token at the user (provider latency plus the relay). " +
         "Utilisation: requests the provider admitted ÷ (its cap × the time from the first POST to the last admission). " +
         "Commits count every transaction in the server's database during the burst and the final flush, the session lookups included; " +
-        "the naive server has no sessions, so its commits are its INSERTs. History transactions are the distinct writers (xmin) of the chat and message rows.",
+        "the naive server has no sessions, so its commits are its INSERTs. History transactions are the distinct writers (xmin) of the chat and message rows." +
+        (results.inngest
+          ? " With jobs on Inngest the same build runs with INNGEST_DEV=1 against `inngest dev` 1.12.1 (INNGEST_CHECKPOINTING=0), on its own database and key prefix; its RSS is the app's alone, not the Inngest server's."
+          : ""),
     );
   }
   if (ttft) {
@@ -777,7 +920,9 @@ async function main(): Promise<void> {
   const results: Results = {
     machine: m,
     settings: { ...settings, capPerMinute },
-    drivers: stores.kind === "services" ? "PostgreSQL + Redis (scratch database and key prefix), in-process runner" : "embedded (PGlite, in-process hot store and runner)",
+    drivers:
+      (stores.kind === "services" ? "PostgreSQL + Redis (scratch database and key prefix), in-process runner" : "embedded (PGlite, in-process hot store and runner)") +
+      (stores.inngest ? "; the stampede again with jobs on an Inngest dev server" : ""),
     buildSeconds,
     totalSeconds: 0,
   };
@@ -798,6 +943,7 @@ async function main(): Promise<void> {
         await server.stop();
       }
     }
+    if (stores.inngest) results.inngest = await runOnInngest(stores.inngest);
     if (phases.has("baseline")) results.naive = await runBaseline(stores);
     if (phases.has("ttft")) results.ttft = await runTtft(stores, sessions);
     if (phases.has("streams")) results.streams = await runStreams(stores, sessions);

@@ -7,8 +7,10 @@ import { RetryAfterError, internalEvents } from "inngest";
 import { getConfig } from "@/lib/config";
 import { getServices } from "@/lib/services";
 import { GUEST_PURGE_INTERVAL_MS } from "@/lib/jobs/create-job-runner";
-import { RetryableReplyError } from "@/lib/jobs/job-runner";
+import { RetryableReplyError, type JobHandlers } from "@/lib/jobs/job-runner";
+import type { ReplyJob } from "@/lib/domain";
 import { inngestThrottle } from "@/lib/jobs/provider-pace";
+import { isQueuedReplyJob } from "@/lib/replies/reply-job-check";
 import { fallbackPolicy, headStartExpression, modelForAttempt } from "@/lib/jobs/reply-policy";
 import { flushRequested, inngest, replyRequested, replyStopped } from "./client";
 
@@ -34,6 +36,16 @@ function forInngest(error: unknown): unknown {
   return error;
 }
 
+/** Ends a reply whose run failed or was cancelled, if the app queued it (the event is a claim). */
+/**
+ * Runs `work` only for a reply the app itself queued: an event is not trusted to name a chat, user
+ * or model (lib/replies/reply-job-check.ts).
+ */
+async function ifQueued(job: ReplyJob, work: (handlers: JobHandlers, job: ReplyJob) => Promise<unknown>) {
+  const services = await getServices();
+  return (await isQueuedReplyJob(services, job)) ? work(services.handlers, job) : { status: "refused" };
+}
+
 export const replyFunction = inngest.createFunction(
   {
     id: "generate-reply",
@@ -53,14 +65,15 @@ export const replyFunction = inngest.createFunction(
     cancelOn: [{ event: replyStopped, if: "async.data.replyId == event.data.replyId" }],
     // Runs once the retries are used up: the reader gets an error instead of a spinner.
     onFailure: async ({ event, step }) => {
-      return step.run("abandon", async () => (await getServices()).handlers.abandonReply(event.data.event.data));
+      return step.run("abandon", async () => ifQueued(event.data.event.data, (handlers, job) => handlers.abandonReply(job)));
     },
   },
   async ({ event, step, attempt }) => {
     const modelId = modelForAttempt(event.data, attempt, fallbackPolicy(config));
     return step.run("generate", async () => {
-      const { handlers } = await getServices();
-      return handlers.reply(event.data, { attempt, modelId }).catch((error: unknown) => {
+      const services = await getServices();
+      if (!(await isQueuedReplyJob(services, event.data))) return { status: "refused" };
+      return services.handlers.reply(event.data, { attempt, modelId }).catch((error: unknown) => {
         throw forInngest(error);
       });
     });
@@ -79,7 +92,7 @@ export const replyCancelledFunction = inngest.createFunction(
   },
   async ({ event, step }) => {
     const job = replyRequested.schema.parse(event.data.event.data);
-    return step.run("end", async () => (await getServices()).handlers.replyCancelled(job));
+    return step.run("end", async () => ifQueued(job, (handlers, queued) => handlers.replyCancelled(queued)));
   },
 );
 

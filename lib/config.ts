@@ -101,6 +101,7 @@ const envSchema = z.object({
   INNGEST_EVENT_KEY: optionalString,
   INNGEST_SIGNING_KEY: optionalString,
   INNGEST_DEV: flag,
+  INNGEST_ALLOW_DEV_IN_PRODUCTION: flag,
   INNGEST_BASE_URL: optionalUrl(["http:", "https:"], "http://127.0.0.1:8288"),
   INNGEST_CHECKPOINTING: flagWithDefault(true),
 
@@ -319,6 +320,14 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
       : { driver: "inline" };
   if (jobs.driver === "inngest" && !jobs.dev && !(jobs.eventKey && jobs.signingKey)) {
     problems.push("INNGEST_EVENT_KEY and INNGEST_SIGNING_KEY: set both for Inngest Cloud, or INNGEST_DEV=1 for a dev server");
+  }
+  // In dev mode the SDK checks no signature: anyone who reaches /api/inngest can run a job.
+  if (jobs.driver === "inngest" && jobs.dev && env.NODE_ENV === "production" && !env.INNGEST_ALLOW_DEV_IN_PRODUCTION) {
+    problems.push(
+      "INNGEST_DEV: refused with NODE_ENV=production (the SDK then accepts unsigned job requests on /api/inngest); " +
+        "set INNGEST_EVENT_KEY and INNGEST_SIGNING_KEY for Inngest Cloud or `inngest start`, " +
+        "or INNGEST_ALLOW_DEV_IN_PRODUCTION=1 where /api/inngest is reachable only by the dev server",
+    );
   }
 
   const modelDriver: ModelDriver = env.OPENAI_BASE_URL

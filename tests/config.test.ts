@@ -60,6 +60,21 @@ describe("configuration", () => {
     expect(problems.some((problem) => problem.includes(variable))).toBe(true);
   });
 
+  it("refuses INNGEST_DEV in production unless INNGEST_ALLOW_DEV_IN_PRODUCTION says so", () => {
+    const production = { NODE_ENV: "production", INNGEST_DEV: "1" };
+    const problems = problemsOf(production);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^INNGEST_DEV: refused with NODE_ENV=production/);
+    expect(problems[0]).toContain("INNGEST_ALLOW_DEV_IN_PRODUCTION=1");
+    expect(parseConfig({ ...production, INNGEST_ALLOW_DEV_IN_PRODUCTION: "1" }).jobs).toMatchObject({ driver: "inngest", dev: true });
+    // Development keeps the dev server without being told; production with keys needs no flag.
+    expect(parseConfig({ INNGEST_DEV: "1" }).jobs).toMatchObject({ driver: "inngest", dev: true });
+    expect(parseConfig({ NODE_ENV: "production", INNGEST_EVENT_KEY: "event", INNGEST_SIGNING_KEY: "signkey-prod-0123" }).jobs).toMatchObject({
+      driver: "inngest",
+      dev: false,
+    });
+  });
+
   it("turns /api/metrics on only with a METRICS_TOKEN", () => {
     expect(parseConfig({}).metrics.token).toBeUndefined();
     expect(parseConfig({ METRICS_TOKEN: "  " }).metrics.token).toBeUndefined();

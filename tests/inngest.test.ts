@@ -1,18 +1,22 @@
 /**
  * The production job path on a real Inngest server: `inngest dev` (built from Inngest's Go module
  * by `npm test`, tests/support/inngest-server.ts) calling back a `next start` instance of the build
- * that runs with INNGEST_DEV=1, on scratch PostgreSQL and Redis and the provider double. What is
- * asserted comes from what the provider double and the database observed.
+ * that runs with INNGEST_DEV=1 (allowed in production by INNGEST_ALLOW_DEV_IN_PRODUCTION=1), on
+ * scratch PostgreSQL and Redis and the provider double; and `inngest start`, the self-hosted mode
+ * docker-compose.yml runs, with event and signing keys, in front of an instance given the same
+ * keys. What is asserted comes from what the provider double and the database observed.
  *
- * Two app configurations run one after the other, each with its own dev server (only one can run
- * on a machine): the defaults, and a small provider (two calls at once, two starts a second) for
- * the global cap and the throttle. Plan priority is not asserted here: waiting for each queued run to
- * show on the 1.12 dev server before the next was not reliable; its configuration is checked through
- * the in-band sync (tests/inngest-functions.test.ts).
+ * Three app configurations run one after the other, each with its own Inngest server (only one can
+ * run in a network namespace: its executor binds fixed gRPC ports, so run the suite in its own,
+ * `unshare -n`, when another may be running): the defaults, a small provider (two calls at once,
+ * two starts a second) for the global cap, plan priority and the throttle, and the self-hosted one.
+ * Plan priority is read from the order in which queued replies reached the provider, not from the
+ * dev server's run lookup, which was unreliable for queued runs.
  *
  * Without an Inngest binary (no Go toolchain and no INNGEST_BIN) the suite cannot run: it says so
  * in the test run's first line and here, and the rest of the run goes on.
  */
+import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import Redis from "ioredis";
@@ -22,7 +26,7 @@ import { echoReply, startProviderDouble, type ProviderDouble } from "@/lib/testi
 import { startCluster, type Cluster } from "@/scripts/multi-instance/cluster";
 import { requireBuild } from "@/scripts/test/prerequisites";
 import { HttpUser, readStream, type StreamRead } from "./support/http-user";
-import { INNGEST_BIN, startInngestDev, syncApp, type InngestServer } from "./support/inngest-server";
+import { INNGEST_BIN, startInngestDev, startInngestSelfHosted, syncApp, waitForServerSync, type InngestKeys, type InngestServer } from "./support/inngest-server";
 import { createMigratedScratchPostgres, createScratchRedisPrefix, uniqueSuffix } from "./support/scratch";
 import { waitFor } from "./support/wait-for";
 
@@ -59,7 +63,23 @@ interface Stack {
   stop(): Promise<void>;
 }
 
-async function startStack({ port, ipPrefix, env }: { port: number; ipPrefix: string; env: Record<string, string> }): Promise<Stack> {
+/**
+ * The Inngest server of a stack: `inngest dev` (the app with INNGEST_DEV, allowed in production
+ * explicitly), or `inngest start` with keys (the app with the same keys, as docker-compose.yml).
+ */
+type InngestMode = { kind: "dev" } | { kind: "self-hosted"; keys: InngestKeys };
+
+async function startStack({
+  port,
+  ipPrefix,
+  env,
+  mode = { kind: "dev" },
+}: {
+  port: number;
+  ipPrefix: string;
+  env: Record<string, string>;
+  mode?: InngestMode;
+}): Promise<Stack> {
   requireBuild(ROOT);
   const url = `http://127.0.0.1:${port}`;
   const sdkUrl = `${url}/api/inngest`;
@@ -89,8 +109,12 @@ async function startStack({ port, ipPrefix, env }: { port: number; ipPrefix: str
       },
     });
     cleanups.push(() => double.close());
-    const inngest = await startInngestDev({ sdkUrl });
+    const inngest = mode.kind === "dev" ? await startInngestDev({ sdkUrl }) : await startInngestSelfHosted({ sdkUrl, keys: mode.keys });
     cleanups.push(() => inngest.stop());
+    const jobsEnv: Record<string, string> =
+      mode.kind === "dev"
+        ? { INNGEST_DEV: "1", INNGEST_ALLOW_DEV_IN_PRODUCTION: "1" }
+        : { INNGEST_EVENT_KEY: mode.keys.eventKey, INNGEST_SIGNING_KEY: mode.keys.signingKey };
     const cluster = await startCluster({
       root: ROOT,
       ports: [port],
@@ -103,7 +127,7 @@ async function startStack({ port, ipPrefix, env }: { port: number; ipPrefix: str
         CHAT_MODELS: "double-model",
         BETTER_AUTH_URL: url,
         BETTER_AUTH_SECRET: "inngest-suite-secret-inngest-suite-secret",
-        INNGEST_DEV: "1",
+        ...jobsEnv,
         INNGEST_BASE_URL: inngest.url,
         // The server the suite builds (1.12) predates checkpointing.
         INNGEST_CHECKPOINTING: "0",
@@ -113,7 +137,8 @@ async function startStack({ port, ipPrefix, env }: { port: number; ipPrefix: str
       },
     });
     cleanups.push(() => cluster.stop());
-    await syncApp(sdkUrl);
+    // `inngest start` syncs the app itself (signed), as in docker-compose.yml; the dev server is told to.
+    await (mode.kind === "dev" ? syncApp(sdkUrl) : waitForServerSync(inngest, sdkUrl));
     let userCount = 0;
     return Object.assign(stack, {
       url,
@@ -187,6 +212,67 @@ async function replyRunId(inngest: InngestServer, chatId: string): Promise<strin
     { timeoutMs: 20_000 },
   );
   return runId as string;
+}
+
+/** The session's token, from its cookie (`<token>.<signature>`). */
+function sessionToken(user: HttpUser): string {
+  const cookie = /session_token=([^;]+)/.exec(user.cookie)?.[1];
+  if (!cookie) throw new Error(`no session cookie in ${user.cookie}`);
+  return decodeURIComponent(cookie).split(".")[0];
+}
+
+/** The signed-in user's id: what an attacker who knows a victim's id (#14) puts in a forged job. */
+async function userIdOf(stack: Stack, user: HttpUser): Promise<string> {
+  const { rows } = await stack.database.query(`SELECT "userId" FROM session WHERE token = $1`, [sessionToken(user)]);
+  return rows[0].userId;
+}
+
+/** Puts the user on a plan, as the operator command does: the row, then the cached session. */
+async function setTier(stack: Stack, user: HttpUser, tier: string): Promise<void> {
+  await stack.database.query(`UPDATE "user" SET tier = $1 WHERE id = $2`, [tier, await userIdOf(stack, user)]);
+  // The session's cached copy (lib/auth/session-storage.ts, as a hot-store value): gone, so the
+  // next request reads the new tier from PostgreSQL.
+  expect(await stack.hot.del(`${stack.redisPrefix}value:auth:${sessionToken(user)}`)).toBe(1);
+}
+
+/** A chat's whole history as its owner reads it. */
+async function chatHistory(stack: Stack, owner: HttpUser, chatId: string): Promise<unknown> {
+  const response = await owner.get(stack.url, `/api/chats/${chatId}`);
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { messages: unknown }).messages;
+}
+
+/** A reply job the app never queued, for someone's chat (a model that is offered unless said). */
+function forgedJob(target: { chatId: string; userId: string }, overrides: { modelId?: string; tier?: string } = {}) {
+  return {
+    replyId: `forged-${uniqueSuffix()}`,
+    chatId: target.chatId,
+    userId: target.userId,
+    tier: "pro",
+    modelId: "double-model",
+    userMessageId: `m-forged-${uniqueSuffix()}`,
+    enqueuedAt: Date.now(),
+    ...overrides,
+  };
+}
+
+/**
+ * A run request for the reply function as the Inngest server sends one to the app's serve route
+ * (the SDK's execution payload), from someone else: unsigned unless `headers` sign it.
+ */
+function forgedRunRequest(stack: Stack, job: ReturnType<typeof forgedJob>, headers: Record<string, string> = {}): Promise<Response> {
+  const event = { id: `evt-${uniqueSuffix()}`, name: "chat/reply.requested", data: job, ts: Date.now() };
+  return fetch(`${stack.url}/api/inngest?fnId=stampede-generate-reply&stepId=step`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify({
+      version: 1,
+      event,
+      events: [event],
+      steps: {},
+      ctx: { run_id: `run-${uniqueSuffix()}`, attempt: 0, disable_immediate_execution: false, use_api: false, stack: { stack: [], current: 0 } },
+    }),
+  });
 }
 
 describe.skipIf(!INNGEST_BIN)("jobs on a real Inngest server", () => {
@@ -294,6 +380,55 @@ describe.skipIf(!INNGEST_BIN)("jobs on a real Inngest server", () => {
     expectAnswered(read, "answer me somehow");
   });
 
+  it("refuses unsigned run requests naming another user's chat (#14's attack on dev mode): nothing written, no provider call", async () => {
+    const victim = await stack.newUser();
+    const { chatId, finished } = await ask(stack, victim, "my private chat", newChatId("victim"));
+    expect(finished).toBe(true);
+    const before = await chatHistory(stack, victim, chatId);
+    const target = { chatId, userId: await userIdOf(stack, victim) };
+    stack.forget();
+    // Dev mode checks no signature, so the SDK runs whatever reaches it: an unlisted model, and a
+    // listed one under a reply id the app never queued. The reply function checks the job itself.
+    const answers = [];
+    for (const job of [forgedJob(target, { modelId: "unlisted-model" }), forgedJob(target)]) {
+      const response = await forgedRunRequest(stack, job);
+      answers.push({ status: response.status, body: await response.text() });
+    }
+    expect(stack.requests, JSON.stringify(answers)).toEqual([]);
+    expect(await chatHistory(stack, victim, chatId)).toEqual(before);
+    const log = stack.cluster.instances[0].output();
+    expect(log.match(/refused a reply job the app did not queue/g)).toHaveLength(2);
+  });
+
+  it("ends reply events sent straight to the Inngest server for another user's chat or an unlisted model without calling the provider", async () => {
+    const [victim, attacker] = [await stack.newUser(), await stack.newUser()];
+    const { chatId, finished } = await ask(stack, victim, "mine alone", newChatId("victim"));
+    expect(finished).toBe(true);
+    const before = await chatHistory(stack, victim, chatId);
+    stack.forget();
+    const forged = [
+      // The attacker's own user id on the victim's chat, and the victim's id with a model not offered.
+      forgedJob({ chatId, userId: await userIdOf(stack, attacker) }),
+      forgedJob({ chatId, userId: await userIdOf(stack, victim) }, { modelId: "unlisted-model" }),
+    ];
+    const sent = await fetch(`${stack.inngest.url}/e/any-key`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(forged.map((data) => ({ name: "chat/reply.requested", data }))),
+    });
+    expect(sent.status, await sent.text()).toBe(200);
+    // Each run ends at the check, which logs it (with the reply id) and writes nothing.
+    const [instance] = stack.cluster.instances;
+    await waitFor(
+      "both forged runs refused in the app's log",
+      () => forged.filter((job) => instance.output().includes(job.replyId)).length,
+      (refused) => refused === forged.length,
+      { timeoutMs: 20_000 },
+    );
+    expect(stack.requests).toEqual([]);
+    expect(await chatHistory(stack, victim, chatId)).toEqual(before);
+  });
+
   /**
    * The user's second reply waits behind the first (one at a time per user) while the provider
    * takes its time over the first: `whileQueued` acts on it, then the first is answered.
@@ -399,6 +534,32 @@ describe.skipIf(!INNGEST_BIN)("flow control on a real Inngest server, for a prov
     expect(stack.double.stats()).toMatchObject({ requests: 6, completed: 6, maxInFlight: MAX_CONCURRENCY });
   });
 
+  it("starts paid-plan replies before free-plan ones queued behind a full global cap, though each paid one was queued after a free one", async () => {
+    const blockers = await newUsers(MAX_CONCURRENCY);
+    const queued = await newUsers(6);
+    const tiers = queued.map((_, index) => (index % 2 === 0 ? "free" : "pro"));
+    await Promise.all(queued.map((user, index) => setTier(stack, user, tiers[index])));
+    stack.forget();
+    // The cap is taken by calls that last long enough for every other reply to be queued behind it.
+    const HOLD_MS = 8000;
+    stack.double.setOptions({ latencyMs: HOLD_MS });
+    const blocking = blockers.map((user, index) => ask(stack, user, `blocker ${index}`));
+    await waitFor("the global cap full at the provider", () => stack.requests.length, (count) => count === MAX_CONCURRENCY);
+    stack.double.setOptions({ latencyMs: 0 });
+    const reads: Promise<StreamRead>[] = [];
+    for (const [index, user] of queued.entries()) {
+      const response = await user.send(stack.url, { chatId: newChatId("plan"), messageId: `m-${uniqueSuffix()}`, text: `${tiers[index]} ${index}` });
+      reads.push(readStream(response, { timeoutMs: 60_000 }));
+    }
+    const allQueuedAt = Date.now();
+    (await Promise.all(blocking)).forEach((read, index) => expectAnswered(read, `blocker ${index}`));
+    (await Promise.all(reads)).forEach((read, index) => expectAnswered(read, `${tiers[index]} ${index}`));
+    // The precondition: every reply was with Inngest before the first blocking call could end.
+    expect(allQueuedAt).toBeLessThan(Math.min(...stack.requests.slice(0, MAX_CONCURRENCY).map((request) => request.at)) + HOLD_MS);
+    const started = stack.requests.slice(MAX_CONCURRENCY).map((request) => request.text.split(" ")[0]);
+    expect(started).toEqual(["pro", "pro", "pro", "free", "free", "free"]);
+  }, 90_000);
+
   it("paces model calls within the provider's limit: three times its rate offered, every reply arrives and the provider sends no 429", async () => {
     const users = await newUsers(18);
     stack.forget();
@@ -416,4 +577,48 @@ describe.skipIf(!INNGEST_BIN)("flow control on a real Inngest server, for a prov
     reads.forEach((read, index) => expectAnswered(read, `paced ${index}`));
     expect(stack.double.stats()).toMatchObject({ completed: 18, rateLimited: 0 });
   }, 90_000);
+});
+
+describe.skipIf(!INNGEST_BIN)("self-hosted Inngest: `inngest start` with event and signing keys, as docker-compose.yml runs it", () => {
+  const keys: InngestKeys = { eventKey: `event-${uniqueSuffix()}`, signingKey: randomBytes(32).toString("hex") };
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({ port: 3731, ipPrefix: "198.51.102", env: {}, mode: { kind: "self-hosted", keys } });
+  }, 120_000);
+
+  afterAll(() => stack?.stop(), 60_000);
+
+  it("answers a message through the reply function, the server's calls signed with the key the app checks", async () => {
+    stack.forget();
+    expectAnswered(await ask(stack, await stack.newUser(), "hello self-hosted"), "hello self-hosted");
+    expect(stack.requests).toHaveLength(1);
+  });
+
+  it("refuses requests to /api/inngest without a valid signature with 401: runs, syncs, introspection", async () => {
+    const victim = await stack.newUser();
+    const { chatId, finished } = await ask(stack, victim, "keep out", newChatId("victim"));
+    expect(finished).toBe(true);
+    const before = await chatHistory(stack, victim, chatId);
+    const target = { chatId, userId: await userIdOf(stack, victim) };
+    stack.forget();
+    const sdkUrl = `${stack.url}/api/inngest`;
+    const wrongSignature = { "x-inngest-signature": `t=${Math.floor(Date.now() / 1000)}&s=${"0".repeat(64)}` };
+    const answers = {
+      unsignedRun: (await forgedRunRequest(stack, forgedJob(target))).status,
+      wronglySignedRun: (await forgedRunRequest(stack, forgedJob(target), wrongSignature)).status,
+      unsignedSync: (await fetch(sdkUrl, { method: "PUT" })).status,
+      unsignedInBandSync: (
+        await fetch(sdkUrl, {
+          method: "PUT",
+          headers: { "content-type": "application/json", "x-inngest-sync-kind": "in_band" },
+          body: JSON.stringify({ url: "http://attacker.example/api/inngest" }),
+        })
+      ).status,
+      unsignedIntrospection: (await fetch(sdkUrl)).status,
+    };
+    expect(answers).toEqual({ unsignedRun: 401, wronglySignedRun: 401, unsignedSync: 401, unsignedInBandSync: 401, unsignedIntrospection: 401 });
+    expect(stack.requests).toEqual([]);
+    expect(await chatHistory(stack, victim, chatId)).toEqual(before);
+  });
 });

@@ -167,6 +167,13 @@ describe("several instances on one PostgreSQL and Redis", () => {
     expect(viaNginx.status).toBe(413);
     expect(viaNginx.headers.get("content-type")).toMatch(/^text\/html/);
     expect(await viaNginx.text()).toMatch(/413 Request Entity Too Large[\s\S]*nginx/);
+
+    // Inngest's serve endpoint is refused by nginx itself, however the path is spelled: only the
+    // Inngest server, calling the replicas directly, reaches it.
+    for (const spelling of ["/api/inngest", "/api/inngest?fnId=stampede-generate-reply&stepId=step", "/api/%69nngest", "//api/inngest/"]) {
+      const refused = await fetch(`${cluster.url}${spelling}`, { method: "POST", body: "{}" });
+      expect({ spelling, status: refused.status, type: refused.headers.get("content-type") }).toEqual({ spelling, status: 404, type: "text/html" });
+    }
   });
 
   it.runIf(NGINX)("spreads requests over the instances through nginx, streams included", async () => {

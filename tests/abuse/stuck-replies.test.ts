@@ -17,7 +17,7 @@ let server: ProductionInstance;
 beforeAll(async () => {
   server = await startProductionInstance({
     port: 3651,
-    env: { INNGEST_DEV: "1", INNGEST_BASE_URL: "http://127.0.0.1:1" },
+    env: { INNGEST_DEV: "1", INNGEST_ALLOW_DEV_IN_PRODUCTION: "1", INNGEST_BASE_URL: "http://127.0.0.1:1" },
   });
 }, 120_000);
 
