@@ -87,3 +87,9 @@ export interface ReplyState {
   startedAt?: number;
   finishedAt?: number;
 }
+
+/** The admin acting, as the admin functions and the audit log name them. */
+export interface AdminActor {
+  userId: string;
+  email: string;
+}

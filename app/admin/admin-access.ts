@@ -1,7 +1,7 @@
 import { headers } from "next/headers";
 import { forbidden, unauthorized } from "next/navigation";
 import { cache } from "react";
-import type { AdminActor } from "@/lib/admin/access";
+import type { AdminActor } from "@/lib/domain";
 import { getViewer } from "@/lib/auth/viewer";
 import { AppError } from "@/lib/errors";
 import { getServices } from "@/lib/services";

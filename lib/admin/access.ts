@@ -5,13 +5,8 @@
  */
 import { getViewer, type Viewer } from "@/lib/auth/viewer";
 import { AppError } from "@/lib/errors";
-import type { Services } from "@/lib/services";
-
-/** The admin acting, as the admin functions and the audit log name them. */
-export interface AdminActor {
-  userId: string;
-  email: string;
-}
+import type { Auth } from "@/lib/auth/auth";
+import type { AdminActor } from "@/lib/domain";
 
 export function adminFrom(viewer: Viewer | null): AdminActor {
   if (!viewer) throw new AppError("unauthorized", "Sign in as an admin to continue.");
@@ -19,6 +14,6 @@ export function adminFrom(viewer: Viewer | null): AdminActor {
   return { userId: viewer.userId, email: viewer.email };
 }
 
-export async function requireAdmin(services: Pick<Services, "auth">, headers: Headers): Promise<AdminActor> {
+export async function requireAdmin(services: { auth: Pick<Auth, "api"> }, headers: Headers): Promise<AdminActor> {
   return adminFrom(await getViewer(services, headers));
 }

@@ -13,7 +13,7 @@ import { normalizeEmail } from "@/lib/config";
 import type { Database } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import type { HotStore } from "@/lib/hot/hot-store";
-import type { AdminActor } from "./access";
+import type { AdminActor } from "@/lib/domain";
 import { recordAudit } from "./audit-log";
 import type { UserRole } from "./schemas";
 

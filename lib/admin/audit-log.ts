@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import type { Database } from "@/lib/db/client";
 import type { Prisma } from "@/lib/generated/prisma/client";
-import type { AdminActor } from "./access";
+import type { AdminActor } from "@/lib/domain";
 import { decodeAuditCursor, encodeAuditCursor } from "./audit-cursor";
 
 export type AuditAction =

@@ -10,7 +10,7 @@ import type { Database } from "@/lib/db/client";
 import { notFound } from "@/lib/errors";
 import type { HotStore } from "@/lib/hot/hot-store";
 import type { ChatMeta, StoredMessage } from "@/lib/domain";
-import type { AdminActor } from "./access";
+import type { AdminActor } from "@/lib/domain";
 import { recordAudit } from "./audit-log";
 
 interface ChatLookupDeps {

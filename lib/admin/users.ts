@@ -10,14 +10,12 @@
  * better-auth refuses new sign-ins with 403 BANNED_USER. An unban lets the same sessions back in.
  */
 import type { Auth } from "@/lib/auth/auth";
-import { refreshCachedSessions } from "@/lib/auth/session-storage";
 import type { Database } from "@/lib/db/client";
 import { AppError, notFound } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type { HotStore } from "@/lib/hot/hot-store";
-import type { AdminActor } from "./access";
 import { recordAudit } from "./audit-log";
-import { PLANS, type Plan } from "@/lib/domain";
+import { PLANS, type AdminActor, type Plan } from "@/lib/domain";
 import type { UserRole } from "./schemas";
 import { readUserUsage, type UserUsage } from "./usage";
 
@@ -219,4 +217,14 @@ export async function unbanUser(services: UserChangeDeps, admin: AdminActor, use
     }
     return toAdminUser(await findUser(tx, userId));
   });
+}
+
+/**
+ * Rewrites the cached copies of a user's sessions from Postgres, after an admin changed the user
+ * there (tier, role, ban) outside better-auth.
+ */
+async function refreshCachedSessions(auth: Auth, userId: string): Promise<void> {
+  const { internalAdapter } = await auth.$context;
+  const user = await internalAdapter.findUserById(userId);
+  if (user) await internalAdapter.refreshUserSessions(user);
 }

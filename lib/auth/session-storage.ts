@@ -9,7 +9,6 @@
  * new tier) would keep serving the old user until it expired.
  */
 import type { BetterAuthOptions } from "better-auth";
-import type { Auth } from "@/lib/auth/auth";
 import type { HotStore } from "@/lib/hot/hot-store";
 import { logger } from "@/lib/log";
 
@@ -37,16 +36,6 @@ export function hotSessionStorage(hot: HotStore): SecondaryStorage {
     getAndDelete: (name) => hot.takeValue(cacheKey(name)),
     increment: (name, ttlSeconds) => hot.incrCounter(cacheKey(name), 1, ttlSeconds),
   };
-}
-
-/**
- * Rewrites the cached copies of a user's sessions from Postgres, after an admin changed the user
- * there (tier, role, ban) outside better-auth.
- */
-export async function refreshCachedSessions(auth: Auth, userId: string): Promise<void> {
-  const { internalAdapter } = await auth.$context;
-  const user = await internalAdapter.findUserById(userId);
-  if (user) await internalAdapter.refreshUserSessions(user);
 }
 
 /**

@@ -1,5 +1,5 @@
 /** Who is asking: the signed-in user (guest or account) behind a request, from its session cookie. */
-import type { Services } from "@/lib/services";
+import type { Auth } from "./auth";
 import { AppError, databaseUnavailable, isDatabaseUnreachable } from "@/lib/errors";
 import type { Tier } from "@/lib/domain";
 
@@ -19,7 +19,7 @@ export interface Viewer {
 
 const PLANS = new Set(["guest", "free", "pro"]);
 
-export async function getViewer(services: Pick<Services, "auth">, headers: Headers): Promise<Viewer | null> {
+export async function getViewer(services: { auth: Pick<Auth, "api"> }, headers: Headers): Promise<Viewer | null> {
   const session = await services.auth.api.getSession({ headers }).catch((error: unknown) => {
     // better-auth wraps a failed session read in its own 500 (FAILED_TO_GET_SESSION); with
     // Postgres unreachable that is an outage the client may retry (503), not a bug.
@@ -48,7 +48,7 @@ export async function getViewer(services: Pick<Services, "auth">, headers: Heade
   };
 }
 
-export async function requireViewer(services: Pick<Services, "auth">, headers: Headers): Promise<Viewer> {
+export async function requireViewer(services: { auth: Pick<Auth, "api"> }, headers: Headers): Promise<Viewer> {
   const viewer = await getViewer(services, headers);
   if (!viewer) throw new AppError("unauthorized", "Sign in, or start a guest session, to continue.");
   return viewer;

@@ -6,7 +6,8 @@
  */
 import { randomUUID } from "node:crypto";
 import type { z } from "zod";
-import { requireAdmin, type AdminActor } from "@/lib/admin/access";
+import { requireAdmin } from "@/lib/admin/access";
+import type { AdminActor } from "@/lib/domain";
 import { requireViewer, type Viewer } from "@/lib/auth/viewer";
 import { AppError, errorBody, toAppError, type ErrorCode } from "@/lib/errors";
 import { withCommandActivity } from "@/lib/hot/command-count";
