@@ -515,6 +515,67 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
       });
     });
 
+    describe("provider capacity", () => {
+      const perMinute = (limit: number) => ({ limit, windowMs: 60_000 });
+
+      it("grants a fresh bucket's configured starts at once, however many ask, then says when its window ends", async () => {
+        const grants = await Promise.all(Array.from({ length: 5 }, () => store.takeCapacity("model-a", perMinute(3))));
+        const granted = grants.filter((grant) => grant.granted);
+        expect(granted.map((grant) => grant.seq).sort()).toEqual([1, 2, 3]);
+        for (const refused of grants.filter((grant) => !grant.granted)) {
+          expect(refused.seq).toBe(0);
+          expect(refused.waitMs).toBeGreaterThan(59_000);
+          expect(refused.waitMs).toBeLessThanOrEqual(60_000);
+        }
+        // Another bucket (another model or key) keeps books of its own.
+        expect((await store.takeCapacity("model-b", perMinute(3))).granted).toBe(true);
+        expect(await store.readCapacity("model-a")).toMatchObject({ limit: 3, used: 3, seq: 3, reported: false });
+        expect(await store.readCapacity("never used")).toBeNull();
+      });
+
+      it("takes the provider's headers over the configuration, counting the starts it had not seen", async () => {
+        for (let taken = 0; taken < 3; taken += 1) await store.takeCapacity("reported", perMinute(3));
+        // The first start's answer: the provider allows 10, and had 9 left when it counted that one.
+        await store.reportCapacity("reported", { seq: 1, refused: false, headroom: { limit: 10, remaining: 9, resetMs: 30_000 } }, perMinute(3));
+        expect(await store.readCapacity("reported")).toMatchObject({ limit: 10, used: 3, reported: true });
+        const more = await Promise.all(Array.from({ length: 8 }, () => store.takeCapacity("reported", perMinute(3))));
+        expect(more.filter((grant) => grant.granted)).toHaveLength(7);
+        // An older answer arriving late changes nothing.
+        await store.reportCapacity("reported", { seq: 1, refused: false, headroom: { limit: 10, remaining: 9, resetMs: 0 } }, perMinute(3));
+        expect(await store.readCapacity("reported")).toMatchObject({ used: 10, reportSeq: 1 });
+
+        // The newest start's answer says when the window is whole again: the books open then.
+        await store.reportCapacity("reported", { seq: 10, refused: false, headroom: { limit: 10, remaining: 0, resetMs: 300 } }, perMinute(3));
+        const waiting = await store.takeCapacity("reported", perMinute(3));
+        expect(waiting.granted).toBe(false);
+        expect(waiting.waitMs).toBeLessThanOrEqual(300);
+        await sleep(400);
+        expect((await store.takeCapacity("reported", perMinute(3))).granted).toBe(true);
+      });
+
+      it("holds every start back until a 429's Retry-After, and cuts a guessed limit once per round of starts", async () => {
+        const short = { limit: 10, windowMs: 300 };
+        const seqs = [];
+        for (let taken = 0; taken < 4; taken += 1) seqs.push((await store.takeCapacity("refusing", short)).seq);
+        // Two starts of the same round refused: the limit is cut once, to 7, and this window is spent.
+        await store.reportCapacity("refusing", { seq: seqs[2], refused: true, retryAfterMs: 200 }, short);
+        await store.reportCapacity("refusing", { seq: seqs[3], refused: true }, short);
+        expect(await store.readCapacity("refusing")).toMatchObject({ limit: 7, used: 7 });
+        const blocked = await store.takeCapacity("refusing", short);
+        expect(blocked).toMatchObject({ granted: false, seq: 0 });
+        expect(blocked.waitMs).toBeGreaterThan(100);
+        expect(blocked.waitMs).toBeLessThanOrEqual(200);
+
+        // The next window opens at the cut limit; the one after it, clean, probes up by a tenth.
+        await sleep(350);
+        const next = await Promise.all(Array.from({ length: 10 }, () => store.takeCapacity("refusing", short)));
+        expect(next.filter((grant) => grant.granted)).toHaveLength(7);
+        await sleep(350);
+        const probing = await Promise.all(Array.from({ length: 10 }, () => store.takeCapacity("refusing", short)));
+        expect(probing.filter((grant) => grant.granted)).toHaveLength(8);
+      });
+    });
+
     it("expires everything written with a TTL once it passes, and nothing else", async () => {
       await store.putChat(chat("short", "alice", 200), 1);
       await store.putChat(chat("long", "alice", 100), LONG_TTL);

@@ -37,6 +37,54 @@ export interface LeaseRequest {
   score: number;
 }
 
+/** A capacity bucket's configured limit: model-call starts per window (`takeCapacity`). */
+export interface CapacityLimit {
+  /** Starts per window until the provider says otherwise. */
+  limit: number;
+  windowMs: number;
+}
+
+/** The answer to `takeCapacity`. */
+export interface CapacityGrant {
+  granted: boolean;
+  /** When not granted: how long until a start may be free (a window's end, or a Retry-After). */
+  waitMs: number;
+  /** When granted: this start's number in the bucket, to name it in `reportCapacity`. */
+  seq: number;
+}
+
+/** What the provider answered to one start (`reportCapacity`). */
+export interface CapacityReport {
+  seq: number;
+  /** A 429. */
+  refused: boolean;
+  retryAfterMs?: number;
+  /** The provider's rate-limit headers for requests, when it sent them. */
+  headroom?: { limit: number; remaining: number; resetMs: number };
+}
+
+/** A capacity bucket's books (lib/hot/capacity-state.ts says how they move). */
+export interface CapacityState {
+  /** Starts the current window allows. */
+  limit: number;
+  /** Starts taken (or, after a report, counted by the provider) in the current window. */
+  used: number;
+  /** When the current window ends and `limit` starts are free again (ms). */
+  resetAt: number;
+  /** No start before this (a Retry-After), ms. */
+  blockedUntil: number;
+  /** Starts ever taken: the last one's number. */
+  seq: number;
+  /** `seq` when the current window opened. */
+  windowSeq: number;
+  /** The start the newest applied headers were about. */
+  reportSeq: number;
+  /** `seq` at the last cut of the limit after a 429. */
+  cutSeq: number;
+  /** The limit is the provider's own (from headers), not the configuration's. */
+  reported: boolean;
+}
+
 /** Who appends to a relay and where its chunks go in that writer's sequence (`appendRelay`). */
 export interface RelayAppendOrder {
   /** Unique per writer, e.g. a random id: each writer numbers its own chunks from 0. */
@@ -149,4 +197,15 @@ export interface HotStore {
    * never bunch up, however many callers or instances ask, and an idle pace gathers no credit.
    */
   reserveStart(pace: string, intervalMs: number): Promise<number>;
+
+  // --- provider capacity: model-call starts per provider, model and key, for every instance -----
+  /**
+   * Takes a start from the bucket if its books have room (lib/hot/capacity-state.ts), in one
+   * atomic step; a bucket not seen before (or idle for ten windows) starts from `config`.
+   */
+  takeCapacity(bucket: string, config: CapacityLimit): Promise<CapacityGrant>;
+  /** Corrects the bucket's books with what the provider answered to one of its starts, atomically. */
+  reportCapacity(bucket: string, report: CapacityReport, config: CapacityLimit): Promise<void>;
+  /** The bucket's books as they stand, or null if it has none. */
+  readCapacity(bucket: string): Promise<CapacityState | null>;
 }
