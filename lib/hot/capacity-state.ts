@@ -13,8 +13,8 @@
  * - rate-limit headers (limit, remaining, reset) replace the books, counting on top the starts the
  *   provider had not seen yet when it answered (those after the reported one);
  * - a 429 blocks every start until its Retry-After; without headers it also cuts the limit by
- *   CUT_FACTOR, at most once per round of starts (as TCP halves once per round trip), and marks the
- *   window spent;
+ *   CUT_FACTOR, at most once per round of starts (as TCP halves once per round trip), and, without
+ *   a Retry-After either, marks the window spent;
  * - each window that opens after one without a cut probes back up by a tenth, to the configured
  *   limit, unless the provider reports its own.
  */
@@ -61,7 +61,8 @@ export function reportCapacity(state: CapacityState, report: CapacityReport, now
   if (!headroom && report.seq > state.cutSeq) {
     state.limit = Math.max(1, Math.floor(state.limit * CUT_FACTOR));
     state.cutSeq = state.seq;
-    state.used = Math.max(state.used, state.limit);
+    // Without a Retry-After, the end of the window is the only wait known.
+    if (report.retryAfterMs === undefined) state.used = Math.max(state.used, state.limit);
   }
 }
 

@@ -493,26 +493,6 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
         }
         expect(granted).toBe(true);
       });
-
-      it("reserves a pace's starts one interval apart, however many ask at once, and gathers no credit while idle", async () => {
-        const interval = 10_000;
-        const waits = (await Promise.all(Array.from({ length: 4 }, () => store.reserveStart("pace", interval)))).sort((a, b) => a - b);
-        waits.forEach((wait, index) => {
-          // Each one interval after the one before, less the moments the calls took.
-          expect(wait).toBeLessThanOrEqual(index * interval);
-          expect(wait).toBeGreaterThan(index * interval - 1_000);
-        });
-        expect(await store.reserveStart("other pace", interval)).toBe(0);
-
-        const short = 200;
-        expect(await store.reserveStart("idle", short)).toBe(0);
-        await sleep(5 * short);
-        // Idle for five intervals, yet only one start is free now: the others are spaced as before.
-        const afterIdle = (await Promise.all(Array.from({ length: 3 }, () => store.reserveStart("idle", short)))).sort((a, b) => a - b);
-        expect(afterIdle[0]).toBe(0);
-        expect(afterIdle[1]).toBeGreaterThan(short / 2);
-        expect(afterIdle[2]).toBeGreaterThan(short + short / 2);
-      });
     });
 
     describe("provider capacity", () => {
@@ -557,9 +537,10 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
         const short = { limit: 10, windowMs: 300 };
         const seqs = [];
         for (let taken = 0; taken < 4; taken += 1) seqs.push((await store.takeCapacity("refusing", short)).seq);
-        // Two starts of the same round refused: the limit is cut once, to 7, and this window is spent.
-        await store.reportCapacity("refusing", { seq: seqs[2], refused: true, retryAfterMs: 200 }, short);
-        await store.reportCapacity("refusing", { seq: seqs[3], refused: true }, short);
+        // Two starts of the same round refused: the limit is cut once, to 7; the first refusal, naming
+        // no wait, spends the window; the second holds every start back for its Retry-After.
+        await store.reportCapacity("refusing", { seq: seqs[2], refused: true }, short);
+        await store.reportCapacity("refusing", { seq: seqs[3], refused: true, retryAfterMs: 200 }, short);
         expect(await store.readCapacity("refusing")).toMatchObject({ limit: 7, used: 7 });
         const blocked = await store.takeCapacity("refusing", short);
         expect(blocked).toMatchObject({ granted: false, seq: 0 });

@@ -3,7 +3,7 @@
  *
  * Live chats are written here first and reach Postgres in batches (the flush job), replies are
  * relayed through here token by token so any instance can stream them, and shared figures
- * (queue, counters) and the in-process runners' shared limits (leases, a pace of starts) live here
+ * (queue, counters) and the in-process runners' shared limits (leases, provider capacity) live here
  * so they hold across instances. Every adapter passes the same contract suite
  * (lib/hot/hot-store.contract.ts).
  */
@@ -176,7 +176,7 @@ export interface HotStore {
   /** Removes the members scored below `minScore` (stale entries of a line used as a live set); returns how many. */
   trimLine(line: string, minScore: number): Promise<number>;
 
-  // --- shared limits: leases and a pace, for every instance at once ----------------------------
+  // --- shared limits: leases, for every instance at once ---------------------------------------
   /**
    * Takes one of a pool's `limit` leases for `holder`, for `ttlMs`; true if it holds one now
    * (asking again while holding one renews it rather than taking a second). Otherwise the holder
@@ -191,12 +191,6 @@ export interface HotStore {
   renewLease(pool: string, holder: string, ttlMs: number): Promise<boolean>;
   /** Gives back the holder's lease and its place among the waiters, whichever it has. */
   releaseLease(pool: string, holder: string): Promise<void>;
-  /**
-   * Reserves the next start of a pace: the first one `intervalMs` after the previous reservation,
-   * or now if that has passed. Returns how many ms to wait until it (0 = start now). Reservations
-   * never bunch up, however many callers or instances ask, and an idle pace gathers no credit.
-   */
-  reserveStart(pace: string, intervalMs: number): Promise<number>;
 
   // --- provider capacity: model-call starts per provider, model and key, for every instance -----
   /**

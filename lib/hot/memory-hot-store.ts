@@ -92,8 +92,6 @@ export class MemoryHotStore implements HotStore {
   private readonly counters = new ExpiringMap<number>();
   private readonly lines = new Map<string, Map<string, number>>();
   private readonly leasePools = new Map<string, LeasePool>();
-  /** The next allowed start of each pace (ms); a pace whose next start has passed is dropped. */
-  private readonly paces = new Map<string, number>();
   /** Capacity buckets' books, kept as copies so a caller's object never changes them. */
   private readonly capacities = new ExpiringMap<CapacityState>();
   private readonly sweepTimer: NodeJS.Timeout;
@@ -108,7 +106,6 @@ export class MemoryHotStore implements HotStore {
     for (const map of [this.chats, this.messages, this.cache, this.relays, this.values, this.counters, this.capacities]) map.sweep(now);
     for (const [userId, chatIds] of this.chatIdsByUser) this.liveChatsOf(userId, chatIds);
     for (const [name, pool] of this.leasePools) this.liveLeasePool(name, pool, now);
-    for (const [name, nextStart] of this.paces) if (nextStart <= now) this.paces.delete(name);
   }
 
   async ping(): Promise<void> {}
@@ -361,13 +358,6 @@ export class MemoryHotStore implements HotStore {
     for (const [holder, { expiresAt }] of pool.waiters) if (expiresAt <= now) pool.waiters.delete(holder);
     if (pool.holders.size === 0 && pool.waiters.size === 0) this.leasePools.delete(name);
     return pool;
-  }
-
-  async reserveStart(pace: string, intervalMs: number): Promise<number> {
-    const now = Date.now();
-    const start = Math.max(now, this.paces.get(pace) ?? 0);
-    this.paces.set(pace, start + intervalMs);
-    return start - now;
   }
 
   async takeCapacity(bucket: string, config: CapacityLimit): Promise<CapacityGrant> {

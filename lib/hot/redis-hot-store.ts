@@ -22,7 +22,6 @@
  *   lease-holders:{pool}   ZSET    holder scored by when its lease lapses   PEXPIRE NX + GT: as long
  *   lease-waiters:{pool}   ZSET    waiter scored by its place score         as its longest-lived
  *   lease-waiting:{pool}   ZSET    waiter scored by when its wait lapses    holder or waiter
- *   pace:{pace}            STRING  the next allowed start (ms)              PXAT that start
  *   capacity:{bucket}      STRING  CapacityState JSON                       PX ten windows past its
  *                                                                          reset or block
  *
@@ -154,12 +153,6 @@ redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
 ${KEEP_LEASE_KEYS}
 return 1`;
 
-/** KEYS: pace. ARGV: intervalMs. Returns the ms to wait until the start it reserved. */
-const RESERVE_START = `${REDIS_NOW_MS}
-local start = math.max(now, tonumber(redis.call('GET', KEYS[1]) or 0))
-redis.call('SET', KEYS[1], start + tonumber(ARGV[1]), 'PXAT', start + tonumber(ARGV[1]))
-return start - now`;
-
 /**
  * The capacity scripts' frame, around the steps of lib/hot/capacity-state.ts written again in Lua:
  * KEYS: capacity; ARGV[1], ARGV[2]: the configured limit and windowMs. Loads the bucket's books
@@ -214,7 +207,7 @@ if refused then
   if not hLimit and seq > s.cutSeq then
     s.limit = math.max(1, math.floor(s.limit * ${CUT_FACTOR}))
     s.cutSeq = s.seq
-    s.used = math.max(s.used, s.limit)
+    if not retryAfter then s.used = math.max(s.used, s.limit) end
   end
 end
 ${SAVE_CAPACITY}
@@ -259,7 +252,6 @@ export class RedisHotStore implements HotStore {
   private readonly listUnflushedScript;
   private readonly acquireLeaseScript;
   private readonly renewLeaseScript;
-  private readonly reserveStartScript;
   private readonly takeCapacityScript;
   private readonly reportCapacityScript;
 
@@ -280,7 +272,6 @@ export class RedisHotStore implements HotStore {
     this.listUnflushedScript = this.client.createScript<unknown[]>(LIST_UNFLUSHED);
     this.acquireLeaseScript = this.client.createScript<number>(ACQUIRE_LEASE);
     this.renewLeaseScript = this.client.createScript<number>(RENEW_LEASE);
-    this.reserveStartScript = this.client.createScript<number>(RESERVE_START);
     this.takeCapacityScript = this.client.createScript<[number, number, number]>(TAKE_CAPACITY);
     this.reportCapacityScript = this.client.createScript<number>(REPORT_CAPACITY);
   }
@@ -296,7 +287,6 @@ export class RedisHotStore implements HotStore {
   private lineKey = (line: string) => `${this.prefix}line:${line}`;
   private leaseKeys = (pool: string) =>
     ["holders", "waiters", "waiting"].map((part) => `${this.prefix}lease-${part}:${pool}`);
-  private paceKey = (pace: string) => `${this.prefix}pace:${pace}`;
   private capacityKey = (bucket: string) => `${this.prefix}capacity:${bucket}`;
 
   async ping(): Promise<void> {
@@ -564,10 +554,6 @@ export class RedisHotStore implements HotStore {
   async releaseLease(pool: string, holder: string): Promise<void> {
     const [holders, waiters, waiting] = this.leaseKeys(pool);
     await this.client.multi().zrem(holders, holder).zrem(waiters, holder).zrem(waiting, holder).exec();
-  }
-
-  async reserveStart(pace: string, intervalMs: number): Promise<number> {
-    return this.reserveStartScript.exec([this.paceKey(pace)], [String(intervalMs)]);
   }
 
   // --- provider capacity -------------------------------------------------------------------

@@ -4,7 +4,7 @@ import { logger } from "@/lib/log";
 import { InlineJobRunner, type InlineRunnerOptions } from "./inline-runner";
 import { InngestJobRunner } from "./inngest-runner";
 import type { JobHandlers, JobRunner } from "./job-runner";
-import { startIntervalMs } from "./provider-pace";
+import { providerCapacity } from "./provider-capacity";
 import { fallbackPolicy } from "./reply-policy";
 
 /**
@@ -22,7 +22,7 @@ export function createJobRunner(
     limits,
     flushIntervalMs: config.chat.flushIntervalSeconds * 1000,
     maxConcurrency: config.llm.maxConcurrency,
-    startIntervalMs: startIntervalMs(config.llm),
+    capacity: providerCapacity(config),
     retries: config.llm.maxRetries,
     retryMinDelayMs: config.llm.retryBaseMs,
     fallback: fallbackPolicy(config),

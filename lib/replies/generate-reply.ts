@@ -23,7 +23,7 @@ import { getChatMessages, toUIMessage } from "@/lib/history/history";
 import { backInLine, endReply, isStopRequested, leaveLine, type ReplyEnding } from "./lifecycle";
 import { interruptIfTextStreamed } from "./reply-owners";
 import { isSettled, moveReply, readReplyState } from "./reply-state";
-import { describeModelFailure } from "./model-errors";
+import { describeModelFailure, providerSignal } from "./model-errors";
 import { RelayWriter, isTerminalChunk } from "./relay";
 import { streamModelReply, type ModelReplyOutcome } from "./model-stream";
 import { storeCachedReply } from "./reply-cache";
@@ -64,7 +64,7 @@ async function currentState(hot: HotStore, job: ReplyJob): Promise<ReplyState> {
 export async function generateReply(
   deps: GenerateReplyDeps,
   job: ReplyJob,
-  { attempt, modelId }: ReplyAttempt,
+  { attempt, modelId, onProviderSignal }: ReplyAttempt,
 ): Promise<{ status: ReplyStatus }> {
   const { config, hot } = deps;
   const ttl = config.chat.hotHistoryTtlSeconds;
@@ -111,7 +111,7 @@ export async function generateReply(
   const modelCall = startModelCall(hot, `${job.replyId}:${attempt}`);
   let outcome: StreamOutcome;
   try {
-    outcome = await streamToRelay(deps, job, { modelId, history, signal: abort.signal, markedRunning, ttl });
+    outcome = await streamToRelay(deps, job, { modelId, history, signal: abort.signal, markedRunning, ttl, onProviderSignal });
   } catch (error) {
     abort.abort();
     throw error;
@@ -181,7 +181,15 @@ async function streamToRelay(
     signal,
     markedRunning,
     ttl,
-  }: { modelId: string; history: ChatUIMessage[]; signal: AbortSignal; markedRunning: Promise<[ReplyState, unknown]>; ttl: number },
+    onProviderSignal,
+  }: {
+    modelId: string;
+    history: ChatUIMessage[];
+    signal: AbortSignal;
+    markedRunning: Promise<[ReplyState, unknown]>;
+    ttl: number;
+    onProviderSignal: ReplyAttempt["onProviderSignal"];
+  },
 ): Promise<StreamOutcome> {
   const writer = new RelayWriter(hot, job.replyId, config.chat.hotHistoryTtlSeconds);
   const { chunks, outcome } = streamModelReply(models.languageModel(modelId), {
@@ -191,6 +199,10 @@ async function streamToRelay(
     metadata: { createdAt: job.enqueuedAt, model: modelId },
     errorText: STOPPED_MIDWAY_MESSAGE,
     maxOutputTokens: TIER_POLICIES[job.tier].maxOutputTokens,
+    onAnswer: (answer) => {
+      const said = providerSignal(answer);
+      if (said) onProviderSignal?.(said);
+    },
   });
 
   const held: UIMessageChunk[] = [];
