@@ -34,6 +34,7 @@ import {
   type Distribution,
   type ProviderStats,
 } from "./lib/stats";
+import { PROVIDER_BEHAVIOURS, renderBehaviours, runProviderBehaviours, type BehaviourFigures } from "./lib/provider-behaviours";
 import {
   createScratchPostgres,
   migratePglite,
@@ -60,7 +61,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --ttft-samples <n>        requests per side in the TTFT overhead phase (default 300)
   --open-streams <n>        reply streams held open at once in the last phase (default: --users)
   --stream-seconds <n>      how long each of those streams lasts (default 10)
-  --only <list>             phases to run: stampede,baseline,ttft,streams (default all)
+  --behaviour-users <n>     users in each burst of the provider-behaviours phase (default 300)
+  --only <list>             phases to run: stampede,baseline,ttft,streams,behaviours (default all)
   --skip-build              use the existing .next build
   --embedded                use the embedded drivers even when PostgreSQL and Redis answer
   --update-readme           replace the README's benchmark block with this run's tables
@@ -81,7 +83,8 @@ const { values: flags } = parseArgs({
     "ttft-samples": { type: "string", default: "300" },
     "open-streams": { type: "string" },
     "stream-seconds": { type: "string", default: "10" },
-    only: { type: "string", default: "stampede,baseline,ttft,streams" },
+    "behaviour-users": { type: "string", default: "300" },
+    only: { type: "string", default: "stampede,baseline,ttft,streams,behaviours" },
     "skip-build": { type: "boolean" },
     embedded: { type: "boolean" },
     "update-readme": { type: "boolean" },
@@ -115,6 +118,7 @@ const settings = {
   ttftSamples: int("ttft-samples"),
   openStreams: flags["open-streams"] === undefined ? int("users") : int("open-streams"),
   streamSeconds: int("stream-seconds"),
+  behaviourUsers: int("behaviour-users"),
 };
 /** The cap as a per-minute rate: what LLM_RPM must say for the app to pace itself under it. */
 const capPerMinute = Math.floor((settings.rpm * 60_000) / settings.windowMs);
@@ -197,6 +201,8 @@ interface DoubleOptions {
   tokenDelayMs: number;
   tokensPerReply: number;
   stamp?: boolean;
+  limiter?: (typeof PROVIDER_BEHAVIOURS)[number]["limiter"];
+  headers?: (typeof PROVIDER_BEHAVIOURS)[number]["headers"];
 }
 
 async function startDouble(name: string, options: DoubleOptions): Promise<{ child: Child; url: string; base: string }> {
@@ -212,6 +218,8 @@ async function startDouble(name: string, options: DoubleOptions): Promise<{ chil
   ];
   if (options.rpm !== undefined) args.push("--rpm", String(options.rpm), "--window", String(options.windowMs ?? 60_000));
   if (options.stamp) args.push("--stamp");
+  if (options.limiter) args.push("--limiter", options.limiter);
+  if (options.headers) args.push("--headers", options.headers);
   const child = startChild(name, BIN.node, args, { cwd: ROOT, env: baseEnv() });
   const url = await firstLine(child);
   return { child, url, base: url.replace(/\/v1$/, "") };
@@ -281,6 +289,16 @@ function userText(index: number): string {
 
 const STREAM_TIMEOUT_MS = 15 * 60_000;
 
+/** A user's one message to Stampede, its reply read to the end. */
+function sendMessage(session: Session, index: number): Promise<UserOutcome> {
+  return sendAndRead(`${ORIGIN}/api/chat`, {
+    index,
+    timeoutMs: STREAM_TIMEOUT_MS,
+    headers: { cookie: session.cookie, origin: ORIGIN, "x-forwarded-for": session.ip },
+    body: { chatId: `bench-${RUN_ID}-${session.index}`, messageId: `m-${RUN_ID}-${session.index}`, text: userText(index) },
+  });
+}
+
 async function runStampede(stores: Stores): Promise<{ run: BurstRun; sessions: Session[] }> {
   const double = await startDouble("double", { ...doubleShape(), rpm: settings.rpm, windowMs: settings.windowMs, stamp: true });
   const env = stampedeEnv(stores, double.url, {
@@ -307,14 +325,7 @@ async function runStampede(stores: Stores): Promise<{ run: BurstRun; sessions: S
     await resetDouble(double.base);
 
     log(`stampede: ${settings.users} users send one message each within ${settings.spreadMs} ms`);
-    const outcomes = await burst(settings.users, settings.spreadMs, (index) =>
-      sendAndRead(`${ORIGIN}/api/chat`, {
-        index,
-        timeoutMs: STREAM_TIMEOUT_MS,
-        headers: { cookie: sessions[index].cookie, origin: ORIGIN, "x-forwarded-for": sessions[index].ip },
-        body: { chatId: `bench-${RUN_ID}-${index}`, messageId: `m-${RUN_ID}-${index}`, text: userText(index) },
-      }),
-    );
+    const outcomes = await burst(settings.users, settings.spreadMs, (index) => sendMessage(sessions[index], index));
     const provider = await doubleStats(double.base);
     const peakRssBytes = rss.read().peakBytes;
     const figures = burstFigures(outcomes, provider, capPerMinute);
@@ -582,11 +593,12 @@ interface Results {
   naive?: BurstRun;
   ttft?: TtftRun;
   streams?: StreamsRun;
+  behaviours?: BehaviourFigures[];
   totalSeconds: number;
 }
 
 function renderMarkdown(results: Results): string {
-  const { stampede, naive, ttft, streams, machine: m } = results;
+  const { stampede, naive, ttft, streams, behaviours, machine: m } = results;
   const sections: string[] = [];
   sections.push(
     `Machine: ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, ${m.os}; ${m.date.slice(0, 10)}. ` +
@@ -683,6 +695,7 @@ function renderMarkdown(results: Results): string {
         "A connection the server has not accepted after 10 s (its accept queue full while it is busy) is made again with the same message, as a browser keeps trying.",
     );
   }
+  if (behaviours) sections.push(renderBehaviours(behaviours, results.settings.behaviourUsers));
   return sections.join("\n\n");
 }
 
@@ -745,6 +758,20 @@ async function main(): Promise<void> {
     if (phases.has("baseline")) results.naive = await runBaseline(stores);
     if (phases.has("ttft")) results.ttft = await runTtft(stores, sessions);
     if (phases.has("streams")) results.streams = await runStreams(stores, sessions);
+    if (phases.has("behaviours")) {
+      results.behaviours = await runProviderBehaviours({
+        users: settings.behaviourUsers,
+        spreadMs: settings.spreadMs,
+        reply: doubleShape(),
+        startDouble: (name, behaviour) => startDouble(name, { ...doubleShape(), ...behaviour }),
+        doubleStats,
+        startStampede: (modelUrl, env) => startStampede(stampedeEnv(stores, modelUrl, env)),
+        signIn: (count, offset) => mapPool(Array.from({ length: count }, (_, i) => offset + i), 16, (i) => signInGuest(ORIGIN, ORIGIN, i)),
+        send: sendMessage,
+        burst,
+        log,
+      });
+    }
   } finally {
     await disposeStores(stores);
   }
