@@ -11,7 +11,8 @@
  * provider says corrects it:
  *
  * - rate-limit headers (limit, remaining, reset) replace the books, counting on top the starts the
- *   provider had not seen yet when it answered (those after the reported one);
+ *   provider had not seen yet when it answered (those after the reported one), unless they are
+ *   about a start of a window that has ended since;
  * - a 429 blocks every start until its Retry-After; without headers it also cuts the limit by
  *   CUT_FACTOR, at most once per round of starts (as TCP halves once per round trip), and, without
  *   a Retry-After either, marks the window spent;
@@ -47,7 +48,9 @@ export function takeCapacity(state: CapacityState, config: CapacityLimit, now: n
 /** Corrects the books with what the provider answered to start `report.seq`. Mutates `state`. */
 export function reportCapacity(state: CapacityState, report: CapacityReport, now: number): void {
   const { headroom } = report;
-  if (headroom && report.seq >= state.reportSeq) {
+  // Headers about a start of an earlier window describe a window that has ended: they would fill
+  // the fresh one with the old one's starts.
+  if (headroom && report.seq >= state.reportSeq && report.seq > state.windowSeq) {
     const unseen = Math.max(0, state.seq - report.seq);
     state.reportSeq = report.seq;
     state.reported = true;

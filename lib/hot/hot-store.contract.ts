@@ -530,7 +530,11 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
         expect(waiting.granted).toBe(false);
         expect(waiting.waitMs).toBeLessThanOrEqual(300);
         await sleep(400);
-        expect((await store.takeCapacity("reported", perMinute(3))).granted).toBe(true);
+        const fresh = await store.takeCapacity("reported", perMinute(3));
+        expect(fresh.granted).toBe(true);
+        // An answer to a start of the window that ended says nothing of this one.
+        await store.reportCapacity("reported", { seq: fresh.seq - 1, refused: false, headroom: { limit: 10, remaining: 0, resetMs: 30_000 } }, perMinute(3));
+        expect(await store.readCapacity("reported")).toMatchObject({ used: 1, reportSeq: 10 });
       });
 
       it("holds every start back until a 429's Retry-After, and cuts a guessed limit once per round of starts", async () => {

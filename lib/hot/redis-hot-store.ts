@@ -194,7 +194,7 @@ return {granted, waitMs, granted == 1 and s.seq or 0}`;
 const REPORT_CAPACITY = `${LOAD_CAPACITY}
 local seq, refused, retryAfter = tonumber(ARGV[3]), ARGV[4] == '1', tonumber(ARGV[5])
 local hLimit, hRemaining, hReset = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
-if hLimit and seq >= s.reportSeq then
+if hLimit and seq >= s.reportSeq and seq > s.windowSeq then
   local unseen = math.max(0, s.seq - seq)
   s.reportSeq = seq
   s.reported = true
