@@ -289,13 +289,16 @@ function userText(index: number): string {
 
 const STREAM_TIMEOUT_MS = 15 * 60_000;
 
-/** A user's one message to Stampede, its reply read to the end. */
+/**
+ * A user's one message to Stampede, its reply read to the end. The text names the session's user,
+ * so no two users (in any phase) open a chat alike and none is answered from the reply cache.
+ */
 function sendMessage(session: Session, index: number): Promise<UserOutcome> {
   return sendAndRead(`${ORIGIN}/api/chat`, {
     index,
     timeoutMs: STREAM_TIMEOUT_MS,
     headers: { cookie: session.cookie, origin: ORIGIN, "x-forwarded-for": session.ip },
-    body: { chatId: `bench-${RUN_ID}-${session.index}`, messageId: `m-${RUN_ID}-${session.index}`, text: userText(index) },
+    body: { chatId: `bench-${RUN_ID}-${session.index}`, messageId: `m-${RUN_ID}-${session.index}`, text: userText(session.index) },
   });
 }
 
@@ -695,7 +698,7 @@ function renderMarkdown(results: Results): string {
         "A connection the server has not accepted after 10 s (its accept queue full while it is busy) is made again with the same message, as a browser keeps trying.",
     );
   }
-  if (behaviours) sections.push(renderBehaviours(behaviours, results.settings.behaviourUsers));
+  if (behaviours) sections.push(renderBehaviours(behaviours, results.settings.behaviourUsers, errorsText));
   return sections.join("\n\n");
 }
 
@@ -763,8 +766,9 @@ async function main(): Promise<void> {
         users: settings.behaviourUsers,
         spreadMs: settings.spreadMs,
         reply: doubleShape(),
-        startDouble: (name, behaviour) => startDouble(name, { ...doubleShape(), ...behaviour }),
+        startDouble: (name, behaviour) => startDouble(name, { ...doubleShape(), ...behaviour, stamp: true }),
         doubleStats,
+        resetDouble,
         startStampede: (modelUrl, env) => startStampede(stampedeEnv(stores, modelUrl, env)),
         signIn: (count, offset) => mapPool(Array.from({ length: count }, (_, i) => offset + i), 16, (i) => signInGuest(ORIGIN, ORIGIN, i)),
         send: sendMessage,

@@ -5,10 +5,11 @@
  * have been served by a client that knew the limit exactly and sent each request the moment it
  * would be admitted.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import type { HeaderStyle, LimiterKind } from "@/lib/testing/provider-double";
 import type { Session, UserOutcome } from "./client";
 import type { Child } from "./processes";
-import { distribution, formatDistribution, markdownTable, type Distribution, type ProviderStats } from "./stats";
+import { burstFigures, distribution, formatDistribution, markdownTable, type BurstFigures, type Distribution, type ProviderStats } from "./stats";
 
 export interface ProviderBehaviour {
   name: string;
@@ -40,6 +41,8 @@ export interface BehaviourPhaseContext {
   reply: ReplyShape;
   startDouble(name: string, behaviour: ProviderBehaviour): Promise<{ child: Child; url: string; base: string }>;
   doubleStats(base: string): Promise<ProviderStats>;
+  /** Zeroes the double's counters and its rate windows. */
+  resetDouble(base: string): Promise<void>;
   /** Stampede on the double at `modelUrl` with these settings over the bench's usual ones. */
   startStampede(modelUrl: string, env: Record<string, string>): Promise<Child>;
   /** `count` fresh guests (users `offset` on, so each behaviour has addresses of its own), each sending one message. */
@@ -49,17 +52,24 @@ export interface BehaviourPhaseContext {
   log(message: string): void;
 }
 
+/**
+ * Users whose replies warm the fresh server up (its first model calls and relays) before the
+ * burst, so the burst measures the scheduler rather than a cold process.
+ */
+const WARM_UP_USERS = 10;
+
 export interface BehaviourFigures {
   behaviour: ProviderBehaviour;
-  users: number;
-  completed: number;
-  userVisibleErrors: number;
-  providerRequests: number;
-  provider429s: number;
+  /** Replies, errors by kind, provider requests and 429s, queue waits: as the stampede phase counts them. */
+  burst: BurstFigures;
   /** First POST → last reply finished, in ms. */
   servedMs: number;
   /** The provider's own minimum for the same arrivals (earliestAdmissions + one reply's time), in ms. */
   minimumMs: number;
+  /** First POST → the provider's last admission, in ms: how soon the scheduler started the burst's last call. */
+  lastAdmittedMs: number | null;
+  /** First POST → the earliest the provider's limiter would have admitted the last one, in ms. */
+  earliestLastAdmissionMs: number;
   /** POST → first token, or → the end for a user who got none: every user counts. */
   waitMs: Distribution;
 }
@@ -78,13 +88,18 @@ export async function runProviderBehaviours(ctx: BehaviourPhaseContext): Promise
         OPENAI_API_KEY: `bench-behaviour-${position}`,
       });
       try {
-        const sessions = await ctx.signIn(ctx.users, (position + 1) * ctx.users * 10);
+        const sessions = await ctx.signIn(ctx.users + WARM_UP_USERS, (position + 1) * ctx.users * 10);
+        await Promise.all(sessions.splice(ctx.users).map((session, index) => ctx.send(session, index)));
+        // The warm-up's starts leave the capacity bucket's books by the end of a short window;
+        // a per-minute one has room for them and the burst both.
+        if (behaviour.windowMs <= 10_000) await sleep(behaviour.windowMs);
+        await ctx.resetDouble(double.base);
         ctx.log(`behaviours: ${behaviour.name}: ${ctx.users} users within ${ctx.spreadMs} ms`);
         const outcomes = await ctx.burst(ctx.users, ctx.spreadMs, (index) => ctx.send(sessions[index], index));
         const figures = behaviourFigures(behaviour, outcomes, await ctx.doubleStats(double.base), ctx.reply);
         ctx.log(
-          `behaviours: ${figures.completed}/${figures.users} replies in ${(figures.servedMs / 1000).toFixed(1)} s ` +
-            `(provider's minimum ${(figures.minimumMs / 1000).toFixed(1)} s), ${figures.provider429s} provider 429s`,
+          `behaviours: ${figures.burst.repliesCompleted}/${figures.burst.users} replies in ${(figures.servedMs / 1000).toFixed(1)} s ` +
+            `(provider's minimum ${(figures.minimumMs / 1000).toFixed(1)} s), ${figures.burst.provider429s} provider 429s`,
         );
         results.push(figures);
       } finally {
@@ -98,25 +113,20 @@ export async function runProviderBehaviours(ctx: BehaviourPhaseContext): Promise
 }
 
 export function behaviourFigures(behaviour: ProviderBehaviour, outcomes: UserOutcome[], provider: ProviderStats, reply: ReplyShape): BehaviourFigures {
+  const burst = burstFigures(outcomes, provider, (behaviour.rpm * 60_000) / behaviour.windowMs);
   const firstPost = Math.min(...outcomes.map((outcome) => outcome.postAt));
-  const lastEnd = Math.max(...outcomes.map((outcome) => outcome.finishedAt ?? outcome.postAt));
+  const lastEnd = firstPost + burst.wallSeconds * 1000;
   // One reply's own time at the provider: its latency, then the words one token delay apart (the
   // stamp the double adds is one more word).
   const replyMs = reply.latencyMs + reply.tokenDelayMs * reply.tokensPerReply;
-  const admissions = earliestAdmissions(
-    outcomes.map((outcome) => outcome.postAt),
-    behaviour,
-  );
-  const completed = outcomes.filter((outcome) => outcome.completed).length;
+  const earliestLast = Math.max(...earliestAdmissions(outcomes.map((outcome) => outcome.postAt), behaviour));
   return {
     behaviour,
-    users: outcomes.length,
-    completed,
-    userVisibleErrors: outcomes.length - completed,
-    providerRequests: provider.requests,
-    provider429s: provider.rateLimited,
+    burst,
     servedMs: lastEnd - firstPost,
-    minimumMs: Math.max(...admissions) + replyMs - firstPost,
+    minimumMs: earliestLast + replyMs - firstPost,
+    lastAdmittedMs: provider.startTimes.length > 0 ? Math.max(...provider.startTimes) - firstPost : null,
+    earliestLastAdmissionMs: earliestLast - firstPost,
     waitMs: distribution(outcomes.map((outcome) => (outcome.firstTextAt ?? outcome.finishedAt ?? lastEnd) - outcome.postAt)),
   };
 }
@@ -151,25 +161,37 @@ export function earliestAdmissions(arrivals: number[], { limiter, rpm: cap, wind
   return admitted;
 }
 
-export function renderBehaviours(figures: BehaviourFigures[], users: number): string {
-  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-  const rows = figures.map((f) => [
-    f.behaviour.name,
-    `${f.completed} / ${f.users}`,
-    `${f.provider429s} of ${f.providerRequests} (${((100 * f.provider429s) / Math.max(1, f.providerRequests)).toFixed(1)}%)`,
-    String(f.userVisibleErrors),
-    seconds(f.servedMs),
-    seconds(f.minimumMs),
+export function renderBehaviours(figures: BehaviourFigures[], users: number, errorsText: (errors: Record<string, number>) => string): string {
+  const seconds = (ms: number | null) => (ms === null ? "n/a" : `${(ms / 1000).toFixed(1)} s`);
+  const rows = figures.map(({ behaviour, burst, ...f }) => [
+    behaviour.name,
+    `${burst.repliesCompleted} / ${burst.users}`,
+    `${burst.provider429s} of ${burst.providerRequests} (${((100 * burst.provider429s) / Math.max(1, burst.providerRequests)).toFixed(1)}%)`,
+    `${burst.userVisibleErrors}${burst.userVisibleErrors > 0 ? ` (${errorsText(burst.errorsByStatus)})` : ""}`,
+    `${seconds(f.lastAdmittedMs)} (${seconds(f.earliestLastAdmissionMs)})`,
+    `${seconds(f.servedMs)} (${seconds(f.minimumMs)})`,
     `${(f.servedMs / f.minimumMs).toFixed(2)}×`,
+    formatDistribution(burst.queueWaitMs),
     formatDistribution(f.waitMs),
   ]);
   return (
     markdownTable(
-      ["Provider (600 a minute)", "Replies", "Provider 429s", "User-visible errors", "Burst served in", "Provider's minimum", "Ratio", "Wait to first token p50 / p95 / max (all users)"],
+      [
+        "Provider (600 a minute)",
+        "Replies",
+        "Provider 429s",
+        "User-visible errors",
+        "Last call admitted after (provider's earliest)",
+        "Burst served in (provider's minimum)",
+        "Ratio",
+        "Queue wait p50 / p95 / max",
+        "Wait to first token p50 / p95 / max (all users)",
+      ],
       rows,
     ) +
     `\n\n${users} guests send one message each; LLM_RPM and LLM_LIMIT_WINDOW_MS describe each provider's limit, LLM_MAX_CONCURRENCY=${users}. ` +
-    "The provider's minimum replays the same arrivals through the provider's own limiter, each request sent the moment it would be admitted, plus one reply's time. " +
+    "The provider's earliest and minimum replay the same arrivals through the provider's own limiter, each request sent the moment it would be admitted (the minimum adds one reply's time). " +
+    "Queue wait: POST → arrival at the provider of the attempt that answered. " +
     "Target (issue #16): every reply, at most 1% refused, within 1.15× the minimum."
   );
 }
