@@ -217,6 +217,20 @@ describe("the in-process runner", () => {
     expect(await currentPace(store, configured, "main")).toBe(900);
   });
 
+  it("gives each window's starts in line order when more replies hold a model-call lease than a window allows", async () => {
+    const { runner, startOrder, settled } = harness({ maxConcurrency: 10, capacity: capacity(1, 300) }, async () => {});
+    const now = Date.now();
+    const first = replyJob("first", { enqueuedAt: now });
+    await enqueueAll(runner, [first]);
+    await settled([first]);
+    // The window's one start is spent: these all wait for the next windows, the pro reply first.
+    const guests = [1, 2, 3].map((index) => replyJob(`guest-${index}`, { tier: "guest", enqueuedAt: now + index }));
+    const pro = replyJob("pro", { tier: "pro", enqueuedAt: now + 10 });
+    await enqueueAll(runner, [...guests, pro]);
+    await settled([...guests, pro]);
+    expect(startOrder()).toEqual([first, pro, ...guests].map((job) => job.replyId));
+  });
+
   it("shares the cap and the capacity with another runner on the same hot store, as instances on one Redis do", async () => {
     const limits = new MemoryHotStore();
     let running = 0;

@@ -16,8 +16,9 @@
  *   moves a reply ahead by a bounded head start only, so no waiter starves.
  * - Model calls start as fast as the provider's known headroom allows, and no faster: each attempt
  *   holding a lease takes a start from its model's capacity bucket (lib/jobs/provider-capacity.ts,
- *   shared by every instance), waiting for the bucket's window to end when it is spent. A burst
- *   the provider has room for starts at once; a larger one becomes a queue, not provider 429s.
+ *   shared by every instance), waiting for the bucket's window to end when it is spent, in line
+ *   order (lib/jobs/capacity-line.ts). A burst the provider has room for starts at once; a larger
+ *   one becomes a queue, not provider 429s.
  *   What the provider answers (its rate-limit headers, a 429 and its Retry-After) is reported
  *   back to the bucket as soon as it arrives, so its limit follows the provider's, and a refusal
  *   holds every instance's starts back until the Retry-After has passed.
@@ -42,17 +43,13 @@ import pRetry from "p-retry";
 import type { ReplyJob } from "@/lib/domain";
 import type { HotStore } from "@/lib/hot/hot-store";
 import { RetryableReplyError, type JobHandlers, type JobRunner, type ReplyAttempt } from "./job-runner";
+import { CapacityLine } from "./capacity-line";
 import { LeaseKeeper } from "./lease-keeper";
 import type { ProviderCapacity } from "./provider-capacity";
 import { lineScore, modelForAttempt, type FallbackPolicy } from "./reply-policy";
 
 /** The shared limits' lease pools in the hot store. */
 const MODEL_CALLS = "model-calls";
-/**
- * The longest a start waits before asking its bucket again, however far its window's end: a
- * provider's answer can open the bucket sooner (headers naming a higher limit than configured).
- */
-const CAPACITY_POLL_MAX_MS = 1000;
 const userReplies = (userId: string) => `user-replies:${userId}`;
 
 export interface InlineRunnerOptions {
@@ -88,6 +85,7 @@ export class InlineJobRunner implements JobRunner {
   private accepted = 0;
   private readonly shutdown = new AbortController();
   private readonly leases: LeaseKeeper;
+  private readonly capacityLine: CapacityLine;
   private readonly flushTimer: ReturnType<typeof setInterval>;
   /** The flush running now, if any. */
   private flushing: Promise<void> | undefined;
@@ -101,6 +99,7 @@ export class InlineJobRunner implements JobRunner {
   ) {
     const { limits: store, leaseTtlMs = 10_000, leasePollMs = 200, onError } = options;
     this.leases = new LeaseKeeper({ store, ttlMs: leaseTtlMs, pollMs: leasePollMs, signal: this.shutdown.signal, onError });
+    this.capacityLine = new CapacityLine(store, this.shutdown.signal);
     this.flushTimer = setInterval(() => void this.onTimer(), options.flushIntervalMs);
     this.flushTimer.unref();
   }
@@ -137,7 +136,7 @@ export class InlineJobRunner implements JobRunner {
           const attempt = attemptNumber - 1;
           const modelId = modelForAttempt(job, attempt, fallback);
           return this.leases.hold(MODEL_CALLS, holder, place, async () => {
-            const onProviderSignal = await this.waitForStart(modelId);
+            const onProviderSignal = await this.waitForStart(modelId, place.score);
             return this.handlers.reply(job, { attempt, modelId, onProviderSignal });
           });
         },
@@ -163,21 +162,16 @@ export class InlineJobRunner implements JobRunner {
   }
 
   /**
-   * Waits for a start in the model's capacity bucket and takes it; returns what reports the
-   * provider's answer to that start back to the bucket.
+   * Waits for a start in the model's capacity bucket, in line order among this process's replies,
+   * and takes it; returns what reports the provider's answer to that start back to the bucket.
    */
-  private async waitForStart(modelId: string): Promise<ReplyAttempt["onProviderSignal"]> {
+  private async waitForStart(modelId: string, score: number): Promise<ReplyAttempt["onProviderSignal"]> {
     const { capacity, limits, onError } = this.options;
     if (!capacity) return undefined;
     const bucket = capacity.bucketFor(modelId);
-    for (;;) {
-      const grant = await limits.takeCapacity(bucket, capacity.limit);
-      if (grant.granted) {
-        return (signal) =>
-          void limits.reportCapacity(bucket, { ...signal, seq: grant.seq }, capacity.limit).catch((error) => onError?.(error, "capacity report"));
-      }
-      await sleep(Math.min(grant.waitMs, CAPACITY_POLL_MAX_MS), undefined, { signal: this.shutdown.signal });
-    }
+    const seq = await this.capacityLine.take(bucket, capacity.limit, score);
+    return (signal) =>
+      void limits.reportCapacity(bucket, { ...signal, seq }, capacity.limit).catch((error) => onError?.(error, "capacity report"));
   }
 
   /** The periodic work: a flush, then the sweep for dead instances' replies, if there is one. */
