@@ -1,10 +1,11 @@
 /**
  * This process's replies waiting for a start in a capacity bucket (HotStore.takeCapacity), kept in
- * line order: only the first of a bucket's waiters asks the bucket, and once it has its start the
- * next asks at once. So when more replies hold a model-call lease than a window allows
- * (LLM_MAX_CONCURRENCY above the window's limit), the window's starts still go by line score (plan
- * head start, then time asked) rather than to whichever timer fires first. Across instances, each
- * instance's first waiter asks; the bucket serves them as they come.
+ * line order: only the first `limit` of a bucket's waiters (a window's worth) ask the bucket, at
+ * once, and when one of them has its start the next in line moves up and asks. So when more
+ * replies hold a model-call lease than a window allows (LLM_MAX_CONCURRENCY above the window's
+ * limit), each window's starts still go to the first in line by score (plan head start, then time
+ * asked) rather than to whichever timer fires first, without asking one at a time. Across
+ * instances, each instance's front asks; the bucket serves them as they come.
  */
 import type { CapacityLimit, HotStore } from "@/lib/hot/hot-store";
 import { pause } from "./lease-keeper";
@@ -42,7 +43,7 @@ export class CapacityLine {
     try {
       for (;;) {
         this.signal.throwIfAborted();
-        if (line[0] !== waiter) {
+        if (line.indexOf(waiter) >= limit.limit) {
           await pause(waiter, CAPACITY_POLL_MAX_MS, this.signal);
           continue;
         }
@@ -53,7 +54,8 @@ export class CapacityLine {
     } finally {
       line.splice(line.indexOf(waiter), 1);
       if (line.length === 0) this.lines.delete(bucket);
-      line[0]?.wake();
+      // The one moved up into the front, if any, asks now.
+      line[limit.limit - 1]?.wake();
     }
   }
 }
