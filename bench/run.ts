@@ -21,6 +21,9 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import { burst, mapPool, now, sendAndRead, signInGuest, type Session, type UserOutcome } from "./lib/client";
 import { serverNodeOptions } from "../scripts/server-node-options";
+import { startProviderDouble } from "../lib/testing/provider-double";
+import { startUpstashRestServer } from "../lib/testing/upstash-rest-server";
+import { measureReplyCommands, renderRedisCommands, REPLY_LENGTHS, type RedisCommandsRun } from "./lib/redis-commands";
 import { binaries, firstLine, sampleRss, startChild, waitForHttp, type Child } from "./lib/processes";
 import {
   burstFigures,
@@ -62,11 +65,12 @@ const USAGE = `Usage: npm run bench -- [options]
   --open-streams <n>        reply streams held open at once in the last phase (default: --users)
   --stream-seconds <n>      how long each of those streams lasts (default 10)
   --behaviour-users <n>     users in each burst of the provider-behaviours phase (default 300)
-  --only <list>             phases to run: stampede,baseline,ttft,streams,behaviours (default all)
+  --only <list>             phases to run: stampede,baseline,ttft,streams,commands,behaviours (default all)
   --skip-build              use the existing .next build
   --embedded                use the embedded drivers even when PostgreSQL and Redis answer
   --update-readme           replace the README's benchmark block with this run's tables
-  --out <dir>               where results go (default bench/results)`;
+  --out <dir>               where results go (default bench/results)
+  --port-base <n>           loopback ports used: n to n+3 (default 3711)`;
 
 const { values: flags } = parseArgs({
   options: {
@@ -84,7 +88,8 @@ const { values: flags } = parseArgs({
     "open-streams": { type: "string" },
     "stream-seconds": { type: "string", default: "10" },
     "behaviour-users": { type: "string", default: "300" },
-    only: { type: "string", default: "stampede,baseline,ttft,streams,behaviours" },
+    only: { type: "string", default: "stampede,baseline,ttft,streams,commands,behaviours" },
+    "port-base": { type: "string", default: "3711" },
     "skip-build": { type: "boolean" },
     embedded: { type: "boolean" },
     "update-readme": { type: "boolean" },
@@ -123,7 +128,8 @@ const settings = {
 /** The cap as a per-minute rate: what LLM_RPM must say for the app to pace itself under it. */
 const capPerMinute = Math.floor((settings.rpm * 60_000) / settings.windowMs);
 const phases = new Set(flags.only!.split(",").map((phase) => phase.trim()));
-const PORTS = { stampede: 3711, naive: 3712, bare: 3713 };
+const portBase = int("port-base");
+const PORTS = { stampede: portBase, naive: portBase + 1, bare: portBase + 2, upstashRest: portBase + 3 };
 const ORIGIN = `http://127.0.0.1:${PORTS.stampede}`;
 const POSTGRES_ADMIN = process.env.BENCH_POSTGRES_URL ?? process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -548,6 +554,54 @@ async function runStreams(stores: Stores, sessions: Session[]): Promise<StreamsR
   }
 }
 
+/**
+ * Redis commands per reply, through the TCP driver and through Upstash's REST client (against a
+ * local server speaking Upstash's protocol to the same Redis). Needs Redis: skipped when embedded.
+ */
+async function runCommands(stores: Stores): Promise<RedisCommandsRun[]> {
+  if (!stores.redis) {
+    log("commands: skipped (no Redis; the in-process hot store sends no commands)");
+    return [];
+  }
+  const double = await startProviderDouble({ latencyMs: 0, tokenDelayMs: settings.tokenDelayMs });
+  const rest = await startUpstashRestServer(PORTS.upstashRest, { redisUrl: stores.redis.url, token: `bench-${RUN_ID}` });
+  const metricsToken = `bench-metrics-${RUN_ID}`;
+  const runs: RedisCommandsRun[] = [];
+  try {
+    for (const driver of ["redis", "upstash"] as const) {
+      const env = stampedeEnv(stores, double.url, {
+        LLM_RPM: "1000000",
+        METRICS_TOKEN: metricsToken,
+        // Flushes are batched across chats: counted apart, not in a reply.
+        FLUSH_INTERVAL: "3600",
+      });
+      if (driver === "upstash") {
+        delete env.REDIS_URL;
+        Object.assign(env, { UPSTASH_REDIS_REST_URL: rest.url, UPSTASH_REDIS_REST_TOKEN: rest.token });
+      }
+      log(`commands: replies of ${REPLY_LENGTHS.join(", ")} tokens through ${driver === "upstash" ? "Upstash's REST client" : "Redis over TCP"}`);
+      const server = await startStampede(env);
+      try {
+        runs.push(
+          await measureReplyCommands({
+            driver,
+            origin: ORIGIN,
+            metricsToken,
+            setReplyTokens: (tokens) => double.setOptions({ tokensPerReply: tokens }),
+            log,
+          }),
+        );
+      } finally {
+        await server.stop();
+      }
+    }
+  } finally {
+    await rest.close();
+    await double.close();
+  }
+  return runs;
+}
+
 function maxOverlap(outcomes: UserOutcome[]): number {
   const events = outcomes.flatMap((outcome) => [
     { at: outcome.postAt, delta: 1 },
@@ -597,6 +651,7 @@ interface Results {
   ttft?: TtftRun;
   streams?: StreamsRun;
   behaviours?: BehaviourFigures[];
+  commands?: RedisCommandsRun[];
   totalSeconds: number;
 }
 
@@ -698,6 +753,7 @@ function renderMarkdown(results: Results): string {
         "A connection the server has not accepted after 10 s (its accept queue full while it is busy) is made again with the same message, as a browser keeps trying.",
     );
   }
+  if (results.commands?.length) sections.push(renderRedisCommands(results.commands, settings.tokenDelayMs));
   if (behaviours) sections.push(renderBehaviours(behaviours, results.settings.behaviourUsers, errorsText));
   return sections.join("\n\n");
 }
@@ -761,6 +817,7 @@ async function main(): Promise<void> {
     if (phases.has("baseline")) results.naive = await runBaseline(stores);
     if (phases.has("ttft")) results.ttft = await runTtft(stores, sessions);
     if (phases.has("streams")) results.streams = await runStreams(stores, sessions);
+    if (phases.has("commands")) results.commands = await runCommands(stores);
     if (phases.has("behaviours")) {
       results.behaviours = await runProviderBehaviours({
         users: settings.behaviourUsers,

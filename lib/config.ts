@@ -54,6 +54,11 @@ function isMailbox(value: string): boolean {
   return z.email().safeParse(address).success;
 }
 
+/** Plain http is for a provider on the same machine (a local test IdP), never across a network. */
+function isLoopbackUrl(value: string): boolean {
+  return /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?(\/|$)/i.test(value);
+}
+
 /**
  * The one spelling of an email address that comparisons use: better-auth stores and looks up
  * addresses lowercased, so ADMIN_EMAIL, the operator command and the auth hooks do the same.
@@ -127,6 +132,19 @@ const envSchema = z.object({
     message: 'expected an address, e.g. chat@example.com or "Stampede <chat@example.com>"',
   }),
   MAIL_OUTBOX: flag,
+  GITHUB_CLIENT_ID: optionalString,
+  GITHUB_CLIENT_SECRET: optionalString,
+  GOOGLE_CLIENT_ID: optionalString,
+  GOOGLE_CLIENT_SECRET: optionalString,
+  OIDC_ISSUER: optionalUrl(["https:", "http:"], "https://login.example.com/realms/acme")
+    .refine((value) => value === undefined || !value.startsWith("http:") || isLoopbackUrl(value), {
+      message: "expected https (http only on localhost or 127.0.0.1)",
+    }),
+  OIDC_CLIENT_ID: optionalString,
+  OIDC_CLIENT_SECRET: optionalString,
+  OIDC_PROVIDER_NAME: optionalString.refine((value) => value === undefined || value.length <= 40, {
+    message: "expected at most 40 characters (it is shown on a button)",
+  }),
   METRICS_TOKEN: optionalString.refine((value) => value === undefined || value.length >= 16, {
     message: "expected at least 16 characters (e.g. `openssl rand -hex 16`)",
   }),
@@ -202,6 +220,8 @@ export interface AppConfig {
     baseUrl?: string;
     /** Normalised (normalizeEmail): this account becomes an admin once it verifies the address. */
     adminEmail?: string;
+    /** The sign-in buttons, in the order the pages show them. */
+    sso: SsoProvider[];
   };
   /**
    * Where mail (verification links) goes: an SMTP server, or the local outbox, one file per
@@ -222,6 +242,15 @@ export interface AppConfig {
   /** GET /api/metrics answers only with `Authorization: Bearer <token>`; without a token it is off (404). */
   metrics: { token?: string };
 }
+
+/**
+ * A way to sign in besides email and password, on when its variables are set: GitHub and Google
+ * through better-auth's social providers, any OpenID Connect provider (company SSO) through its
+ * generic OAuth plugin, found from the issuer's discovery document.
+ */
+export type SsoProvider =
+  | { id: "github" | "google"; name: string; clientId: string; clientSecret: string }
+  | { id: "oidc"; name: string; issuer: string; clientId: string; clientSecret: string };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -312,6 +341,8 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
     ? { driver: "smtp", url: env.SMTP_URL, from: mailFrom }
     : { driver: "outbox", dir: path.join(dataDir, "mail"), from: mailFrom, chosen: env.MAIL_OUTBOX };
 
+  const sso = ssoProviders(env, problems);
+
   if (env.NODE_ENV === "production" && env.VERCEL && !env.BETTER_AUTH_SECRET) {
     problems.push("BETTER_AUTH_SECRET: required on Vercel (at least 32 random characters)");
   }
@@ -354,6 +385,7 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
       secret: env.BETTER_AUTH_SECRET,
       baseUrl: env.BETTER_AUTH_URL,
       adminEmail: env.ADMIN_EMAIL && normalizeEmail(env.ADMIN_EMAIL),
+      sso,
     },
     mail,
     limits: {
@@ -370,6 +402,32 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
     replyCache: { ttlSeconds: env.REPLY_CACHE_TTL_SECONDS },
     metrics: { token: env.METRICS_TOKEN },
   };
+}
+
+/** Each provider whose variables are all set; a partly configured one is a problem, not silently off. */
+function ssoProviders(env: z.infer<typeof envSchema>, problems: string[]): SsoProvider[] {
+  const providers: SsoProvider[] = [];
+  const social = [
+    { id: "github", name: "GitHub", clientId: env.GITHUB_CLIENT_ID, clientSecret: env.GITHUB_CLIENT_SECRET, prefix: "GITHUB" },
+    { id: "google", name: "Google", clientId: env.GOOGLE_CLIENT_ID, clientSecret: env.GOOGLE_CLIENT_SECRET, prefix: "GOOGLE" },
+  ] as const;
+  for (const { id, name, clientId, clientSecret, prefix } of social) {
+    if (clientId && clientSecret) providers.push({ id, name, clientId, clientSecret });
+    else if (clientId || clientSecret) problems.push(`${prefix}_CLIENT_ID and ${prefix}_CLIENT_SECRET: set both or neither`);
+  }
+  const oidc = [env.OIDC_ISSUER, env.OIDC_CLIENT_ID, env.OIDC_CLIENT_SECRET];
+  if (env.OIDC_ISSUER && env.OIDC_CLIENT_ID && env.OIDC_CLIENT_SECRET) {
+    providers.push({
+      id: "oidc",
+      name: env.OIDC_PROVIDER_NAME ?? "SSO",
+      issuer: env.OIDC_ISSUER.replace(/\/+$/, ""),
+      clientId: env.OIDC_CLIENT_ID,
+      clientSecret: env.OIDC_CLIENT_SECRET,
+    });
+  } else if (oidc.some(Boolean)) {
+    problems.push("OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET: set all three or none");
+  }
+  return providers;
 }
 
 /** The line logged at startup, e.g. `db=postgres hot=redis jobs=inline model=openai-compatible`. */

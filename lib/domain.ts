@@ -51,8 +51,13 @@ export type ChatMessageMetadata = {
 
 export type ChatUIMessage = UIMessage<ChatMessageMetadata, ChatDataParts>;
 
-/** The plans, from the least to the most served. */
-export const TIERS = ["guest", "free", "pro", "admin"] as const;
+/** The plans a user can be on, from the least to the most served. */
+export const PLANS = ["guest", "free", "pro"] as const;
+
+export type Plan = (typeof PLANS)[number];
+
+/** Whose limits apply: a user's plan, or the admin policy whatever an admin's plan. */
+export const TIERS = [...PLANS, "admin"] as const;
 
 export type Tier = (typeof TIERS)[number];
 

@@ -13,6 +13,7 @@ import { abandonReply, endCancelledReply, generateReply, type GenerateReplyDeps 
 import { recoverUnwatchedOrphans, RunnerPresence } from "@/lib/replies/reply-owners";
 import { describeDrivers, getConfig, type AppConfig } from "@/lib/config";
 import { createDatabase, type Database } from "@/lib/db/client";
+import { BACKGROUND_ACTIVITY, withCommandActivity } from "@/lib/hot/command-count";
 import { createHotStore } from "@/lib/hot/create-hot-store";
 import type { HotStore } from "@/lib/hot/hot-store";
 import { createJobRunner } from "@/lib/jobs/create-job-runner";
@@ -39,7 +40,9 @@ type GlobalWithServices = typeof globalThis & { [GLOBAL_KEY]?: Promise<Services>
 
 export function getServices(): Promise<Services> {
   const store = globalThis as GlobalWithServices;
-  store[GLOBAL_KEY] ??= buildServices(getConfig()).catch((error) => {
+  // Built outside the request that asked first: timers and heartbeats started here are
+  // background work, not that request's, in the hot store's command counts.
+  store[GLOBAL_KEY] ??= withCommandActivity(BACKGROUND_ACTIVITY, () => buildServices(getConfig())).catch((error) => {
     // Let the next request try again (e.g. the database was still starting).
     delete store[GLOBAL_KEY];
     throw error;

@@ -314,10 +314,18 @@ describe.skipIf(!INNGEST_BIN)("jobs on a real Inngest server", () => {
     return { queued: await queued, providerSawQueued: () => requestsFor(stack, queuedText).length > 0 };
   }
 
-  it("stops a queued reply: its reader sees it end and the provider never sees it", async () => {
+  it("stops a queued reply: its run is cancelled while it waits, its reader sees it end and the provider never sees it", async () => {
     const { queued, providerSawQueued } = await withQueuedReply("stop", async ({ user, chatId }) => {
+      const runId = await replyRunId(stack.inngest, chatId);
       const stopped = await user.post(stack.url, `/api/chat/${chatId}/stop`);
       expect(stopped.status).toBe(204);
+      // Cancelled (cancelOn) while the user's first reply still holds the one slot: it waits no more.
+      await waitFor(
+        "the stopped reply's run cancelled",
+        async () => ((await (await fetch(`${stack.inngest.url}/v1/runs/${runId}`)).json()) as { data?: { status?: string } }).data?.status,
+        (status) => status === "Cancelled",
+        { timeoutMs: 2_500 },
+      );
     });
     expect(queued.finished).toBe(true);
     expect(queued.text).toBe("");

@@ -4,14 +4,13 @@
  * Upstash's REST client retries a request whose response never came. Either way the relay holds
  * each chunk once, in order.
  */
-import { createServer, type Server } from "node:http";
 import { Redis } from "@upstash/redis";
 import type { UIMessageChunk } from "ai";
-import IORedis from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { readRelay, RelayWriter } from "@/lib/replies/relay";
 import { RedisHotStore } from "@/lib/hot/redis-hot-store";
-import { createTcpRedisClient, IORedisRequester } from "@/lib/hot/redis-requester";
+import { createTcpRedisClient } from "@/lib/hot/redis-requester";
+import { startUpstashRestServer } from "@/lib/testing/upstash-rest-server";
 import { freeLoopbackPort } from "@/scripts/test/free-port";
 import { createScratchRedisPrefix, uniqueSuffix } from "./support/scratch";
 import { TEST_REDIS_URL } from "./support/services";
@@ -50,28 +49,20 @@ async function tcpThroughProxy(): Promise<LossyClient> {
  * connection instead of answering.
  */
 async function restThroughLossyServer(): Promise<LossyClient> {
-  const connection = new IORedis(TEST_REDIS_URL);
-  const requester = new IORedisRequester(connection);
   let losing: { marker: string; lost: () => void } | undefined;
-  const server: Server = createServer(async (request, response) => {
-    let body = "";
-    for await (const part of request) body += part;
-    const path = (request.url ?? "/").split("/").filter(Boolean);
-    const answer = await requester.request({ path: path.length > 0 ? path : undefined, body: JSON.parse(body) });
-    if (losing && body.includes(losing.marker)) {
+  const server = await startUpstashRestServer(await freeLoopbackPort(), {
+    redisUrl: TEST_REDIS_URL,
+    token: "test",
+    loseAnswer(body) {
+      if (!losing || !body.includes(losing.marker)) return false;
       const { lost } = losing;
       losing = undefined;
-      request.socket.destroy();
       lost();
-      return;
-    }
-    response.setHeader("content-type", "application/json");
-    response.end(JSON.stringify(answer));
+      return true;
+    },
   });
-  const port = await freeLoopbackPort();
-  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
-  cleanups.push(() => connection.quit(), () => new Promise((resolve) => server.close(resolve)));
-  const client = new Redis({ url: `http://127.0.0.1:${port}`, token: "test", responseEncoding: false, enableTelemetry: false });
+  cleanups.push(() => server.close());
+  const client = new Redis({ url: server.url, token: server.token, enableTelemetry: false });
   return {
     client,
     driver: "upstash",

@@ -1,13 +1,11 @@
 import type { Metadata } from "next";
-import { AuthForm } from "@/components/auth/auth-form";
-import { AuthPage } from "@/components/auth/auth-page";
+import { AuthScreen, type AuthScreenProps } from "@/components/auth/auth-screen";
 
 export const metadata: Metadata = { title: "Sign in" };
 
-export default function SignInPage() {
-  return (
-    <AuthPage>
-      <AuthForm mode="sign-in" />
-    </AuthPage>
-  );
+// The sign-in providers shown are the running server's configuration, not the build's.
+export const dynamic = "force-dynamic";
+
+export default function SignInPage(props: AuthScreenProps) {
+  return <AuthScreen mode="sign-in" {...props} />;
 }

@@ -6,7 +6,8 @@ import { request } from "@/components/chat/chat-api";
 import type { AuditPage } from "@/lib/admin/audit-log";
 import type { ChatView, UserChats } from "@/lib/admin/chats";
 import type { Overview } from "@/lib/admin/overview";
-import type { PlanTier, UserRole } from "@/lib/admin/schemas";
+import type { UserRole } from "@/lib/admin/schemas";
+import type { Plan } from "@/lib/domain";
 import type { AdminUser, UserPage } from "@/lib/admin/users";
 import type { UserUsage } from "@/lib/admin/usage";
 
@@ -34,7 +35,7 @@ export function fetchUser(userId: string): Promise<{ user: AdminUser; usage: Use
   return call(`/api/admin/users/${encodeURIComponent(userId)}`);
 }
 
-export function updateUser(userId: string, change: { tier?: PlanTier; role?: UserRole }): Promise<{ user: AdminUser }> {
+export function updateUser(userId: string, change: { tier?: Plan; role?: UserRole }): Promise<{ user: AdminUser }> {
   return call(`/api/admin/users/${encodeURIComponent(userId)}`, { method: "PATCH", json: change });
 }
 

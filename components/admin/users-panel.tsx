@@ -6,7 +6,8 @@ import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { SearchIcon } from "@/components/ui/icons";
 import { useDebouncedValue } from "@/components/ui/use-debounced-value";
-import { PLAN_TIERS, USER_ROLES, type PlanTier, type UserRole } from "@/lib/admin/schemas";
+import { USER_ROLES, type UserRole } from "@/lib/admin/schemas";
+import { PLANS, type Plan } from "@/lib/domain";
 import type { AdminUser, UserPage } from "@/lib/admin/users";
 import type { UserUsage } from "@/lib/admin/usage";
 import { TIER_POLICIES } from "@/lib/limits/policies";
@@ -200,7 +201,7 @@ function UserDetail({
   const reasonId = useId();
   const [detail, setDetail] = useState<{ user: AdminUser; usage: UserUsage }>();
   const [problem, setProblem] = useState<ApiProblem>();
-  const [tier, setTier] = useState<PlanTier>("free");
+  const [tier, setTier] = useState<Plan>("free");
   const [role, setRole] = useState<UserRole>("user");
   const [reason, setReason] = useState("");
   const [isConfirmingBan, setIsConfirmingBan] = useState(false);
@@ -262,6 +263,7 @@ function UserDetail({
         <p className="mt-1 font-mono text-xs break-all text-muted-foreground">{user.id}</p>
         <div className="mt-2 flex flex-wrap gap-1">
           {user.isGuest && <Badge>guest</Badge>}
+          {!user.isGuest && !user.emailVerified && <Badge>unverified</Badge>}
           {user.role === "admin" && <Badge tone="strong">admin</Badge>}
           {user.banned && <Badge tone="danger">banned</Badge>}
         </div>
@@ -317,10 +319,10 @@ function UserDetail({
             id={tierId}
             data-testid="admin-tier-select"
             value={tier}
-            onChange={(event) => setTier(event.target.value as PlanTier)}
+            onChange={(event) => setTier(event.target.value as Plan)}
             className="h-9 flex-1 rounded-md border border-input bg-background px-2"
           >
-            {PLAN_TIERS.map((value) => (
+            {PLANS.map((value) => (
               <option key={value} value={value}>
                 {value}
               </option>

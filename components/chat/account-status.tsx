@@ -35,6 +35,9 @@ export function AccountStatus({ account }: { account: AccountSummary }) {
       <span className="hidden max-w-48 truncate text-sm text-muted-foreground sm:block" title={account.email}>
         {account.email}
       </span>
+      <Link href="/account" data-testid="account-link" className={buttonClasses({ variant: "ghost", size: "sm" })}>
+        Account
+      </Link>
       {account.isAdmin && (
         <Link href="/admin" data-testid="admin-link" className={buttonClasses({ variant: "ghost", size: "sm" })}>
           Admin

@@ -5,7 +5,7 @@ import { CopyButton } from "@/components/ui/copy-button";
 import { RefreshIcon } from "@/components/ui/icons";
 import type { ChatUIMessage } from "@/lib/domain";
 import { Markdown } from "./markdown";
-import { messageText } from "./message-text";
+import { messageText } from "@/lib/chat/message-text";
 
 const UNFINISHED_NOTE: Record<string, string> = {
   interrupted: "This reply was interrupted before it finished.",

@@ -25,6 +25,15 @@ interface PendingRequest {
   text?: string;
 }
 
+/** Tries in a row to resume a reply stream that keeps breaking before it is given up and reported. */
+const MAX_RESUMES = 5;
+const RESUME_DELAY_MS = 250;
+
+/** A network failure after the server had answered OK: the reply stream itself broke. */
+function isCutConnection(error: Error, lastResponse: ChatResponseInfo | null): boolean {
+  return error instanceof TypeError && lastResponse?.ok === true;
+}
+
 export function ChatView({
   chatId,
   title,
@@ -52,10 +61,18 @@ export function ChatView({
   const isOnServerRef = useRef(!isNew);
   const catchUpRef = useRef<() => void>(() => {});
   const onResponseRef = useRef<(info: ChatResponseInfo) => void>(() => {});
+  /** The reply stream ended without its end, so the reply shown may be only part of it. */
+  const wasCutRef = useRef(false);
+  /** Resumes in a row without reaching a reply's end: a cap, so a stream that always breaks is not retried forever. */
+  const resumesRef = useRef(0);
+  const resumeRef = useRef<() => void>(() => {});
   const [transport] = useState(() =>
     createChatTransport({
       getModel: () => modelIdRef.current,
       onResponse: (info) => onResponseRef.current(info),
+      onCut: () => {
+        wasCutRef.current = true;
+      },
     }),
   );
 
@@ -78,7 +95,7 @@ export function ChatView({
     };
   }, [chatId, noteChatActivity]);
 
-  const { messages, setMessages, sendMessage, regenerate, stop, status, clearError } = useChat<ChatUIMessage>({
+  const { messages, setMessages, sendMessage, regenerate, resumeStream, stop, status, clearError } = useChat<ChatUIMessage>({
     id: chatId,
     messages: initialMessages,
     transport,
@@ -88,6 +105,8 @@ export function ChatView({
     },
     onError: (error) => {
       const lastResponse = lastResponseRef.current;
+      // The connection broke while the reply streamed: onFinish resumes it rather than report it.
+      if (isCutConnection(error, lastResponse) && resumesRef.current < MAX_RESUMES) return;
       // A reply that ended between loading the page and resuming it is nothing to report.
       if (lastResponse?.request === "resume" && lastResponse.status === 404) return;
       setProblem(problemFromError(error, lastResponse ?? undefined));
@@ -98,11 +117,24 @@ export function ChatView({
         if (pending.text) setDraft((current) => current || pending.text!);
       }
     },
-    onFinish: () => {
+    onFinish: ({ isAbort, isDisconnect }) => {
       setQueue(null);
       pendingRequestRef.current = null;
+      const cut = !isAbort && (wasCutRef.current || isDisconnect);
+      wasCutRef.current = false;
+      if (!cut || resumesRef.current >= MAX_RESUMES) {
+        resumesRef.current = 0;
+        return;
+      }
+      resumesRef.current += 1;
+      // After this request has wound down, and a little later at each try in a row.
+      setTimeout(() => resumeRef.current(), RESUME_DELAY_MS * resumesRef.current);
     },
   });
+
+  useEffect(() => {
+    resumeRef.current = () => void resumeStream();
+  }, [resumeStream]);
 
   const isBusy = status === "submitted" || status === "streaming";
 
@@ -110,9 +142,12 @@ export function ChatView({
     // A reply that ended between rendering the page and resuming it is in neither: the page was
     // rendered without it and there is no stream left to resume. Fetch it from the history.
     catchUpRef.current = () => {
-      if (messages.at(-1)?.role !== "user") return;
+      // A reply cut short that ended meanwhile is on the server in full: fetched like a missing one.
+      const wasCut = resumesRef.current > 0;
+      resumesRef.current = 0;
+      if (messages.at(-1)?.role !== "user" && !wasCut) return;
       fetchChatMessages(chatId)
-        .then((latest) => setMessages((current) => (current.at(-1)?.role === "user" ? latest : current)))
+        .then((latest) => setMessages((current) => (wasCut || current.at(-1)?.role === "user" ? latest : current)))
         .catch((error: unknown) => setProblem(problemFromError(error)));
     };
   }, [chatId, messages, setMessages]);

@@ -4,7 +4,7 @@ import type { ChatUIMessage } from "@/lib/domain";
 import { AssistantMessage } from "./assistant-message";
 import { PendingReply } from "./pending-reply";
 import type { QueueStatus } from "./queue-status";
-import { messageText } from "./message-text";
+import { messageText } from "@/lib/chat/message-text";
 import { UserMessage } from "./user-message";
 
 export function MessageList({

@@ -5,7 +5,7 @@ import { Button } from "@/components/ui/button";
 import { CopyButton } from "@/components/ui/copy-button";
 import { PencilIcon } from "@/components/ui/icons";
 import type { ChatUIMessage } from "@/lib/domain";
-import { messageText } from "./message-text";
+import { messageText } from "@/lib/chat/message-text";
 
 /** A message the user wrote: plain text, whitespace kept, never interpreted as Markdown or HTML. */
 export function UserMessage({

@@ -1,10 +1,28 @@
-/** The two app instances the e2e suite starts, and the environment each one gets. */
+/**
+ * The two app instances the e2e suite starts, the local servers they use, and the environment each
+ * one gets. E2E_PORT_BASE (the apps, default 3301 and up) and E2E_AUX_PORT_BASE (the provider
+ * double and the OpenID provider, default 4311 and up) move the ports, and with them the names
+ * of the Postgres database and Redis prefix, so two runs on one machine keep apart.
+ */
 import path from "node:path";
 
 const root = path.resolve(__dirname, "../..");
 const postgresAdmin = process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
-const providerPort = 4311;
+const appPort = Number(process.env.E2E_PORT_BASE ?? 3301);
+const auxPort = Number(process.env.E2E_AUX_PORT_BASE ?? 4311);
+const runSuffix = process.env.E2E_PORT_BASE ? `_${appPort}` : "";
+const providerPort = auxPort;
+const embeddedUrl = `http://127.0.0.1:${appPort}`;
+const servicesUrl = `http://127.0.0.1:${appPort + 1}`;
+/** A local OpenID provider (e2e/support/oidc-provider.ts) that the embedded instance signs in with. */
+const oidc = {
+  port: auxPort + 1,
+  issuer: `http://127.0.0.1:${auxPort + 1}`,
+  clientId: "stampede-e2e",
+  clientSecret: "e2e-oidc-client-secret",
+  providerName: "Acme SSO",
+};
 /** Words in each reply of the e2e provider double: at its 50 ms a word, a reply streams for 4 s. */
 const providerReplyWords = 80;
 
@@ -19,33 +37,53 @@ export const E2E = {
   providerPort,
   providerReplyWords,
   postgresAdmin,
+  oidc,
   embedded: {
-    baseUrl: "http://127.0.0.1:3301",
-    dataDir: path.join(root, ".data/e2e-embedded"),
+    baseUrl: embeddedUrl,
+    dataDir: path.join(root, `.data/e2e-embedded${runSuffix}`),
     env: {
-      PORT: "3301",
-      DATA_DIR: path.join(root, ".data/e2e-embedded"),
-      BETTER_AUTH_URL: "http://127.0.0.1:3301",
+      PORT: String(appPort),
+      DATA_DIR: path.join(root, `.data/e2e-embedded${runSuffix}`),
+      BETTER_AUTH_URL: embeddedUrl,
       // Slow enough that a person (or a test on a loaded machine) can press Stop or reload mid-reply.
       DEMO_MODEL_DELAY_MS: "60",
       // Two model calls at once, so a handful of visitors already wait in line.
       LLM_MAX_CONCURRENCY: "2",
       TRUSTED_PROXY_HOPS: "1",
       ADMIN_EMAIL: "admin@e2e.test",
+      OIDC_ISSUER: oidc.issuer,
+      OIDC_CLIENT_ID: oidc.clientId,
+      OIDC_CLIENT_SECRET: oidc.clientSecret,
+      OIDC_PROVIDER_NAME: oidc.providerName,
+      LOG_LEVEL: "warn",
+    },
+  },
+  /** Embedded drivers, mail sent over SMTP to the receiver e2e/mail.spec.ts listens with. */
+  mail: {
+    baseUrl: "http://127.0.0.1:3711",
+    smtpPort: 3712,
+    dataDir: path.join(root, ".data/e2e-mail"),
+    env: {
+      PORT: "3711",
+      DATA_DIR: path.join(root, ".data/e2e-mail"),
+      BETTER_AUTH_URL: "http://127.0.0.1:3711",
+      SMTP_URL: "smtp://127.0.0.1:3712",
+      MAIL_FROM: "Stampede <stampede@e2e.test>",
+      TRUSTED_PROXY_HOPS: "1",
       LOG_LEVEL: "warn",
     },
   },
   services: {
-    baseUrl: "http://127.0.0.1:3302",
-    database: "stampede_e2e",
-    redisPrefix: "stampede-e2e:",
+    baseUrl: servicesUrl,
+    database: `stampede_e2e${runSuffix}`,
+    redisPrefix: `stampede-e2e${runSuffix}:`,
     env: {
-      PORT: "3302",
-      DATA_DIR: path.join(root, ".data/e2e-services"),
-      BETTER_AUTH_URL: "http://127.0.0.1:3302",
-      DATABASE_URL: withDatabase(postgresAdmin, "stampede_e2e"),
+      PORT: String(appPort + 1),
+      DATA_DIR: path.join(root, `.data/e2e-services${runSuffix}`),
+      BETTER_AUTH_URL: servicesUrl,
+      DATABASE_URL: withDatabase(postgresAdmin, `stampede_e2e${runSuffix}`),
       REDIS_URL: redisUrl,
-      REDIS_PREFIX: "stampede-e2e:",
+      REDIS_PREFIX: `stampede-e2e${runSuffix}:`,
       OPENAI_BASE_URL: `http://127.0.0.1:${providerPort}/v1`,
       CHAT_MODELS: "double-small,double-large",
       LLM_MAX_CONCURRENCY: "2",

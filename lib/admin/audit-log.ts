@@ -1,6 +1,6 @@
 /**
- * The audit log: what admins changed (tier, role, bans) and every support view of someone's
- * chats, newest first. Entries are written before the change or view is answered, in the same
+ * The audit log: what admins changed (tier, role, bans), every support view of someone's
+ * chats, and accounts their owners deleted, newest first. Entries are written before the change or view is answered, in the same
  * transaction as a change, so nothing an admin did is missing from it.
  */
 import { randomUUID } from "node:crypto";
@@ -9,7 +9,14 @@ import type { Prisma } from "@/lib/generated/prisma/client";
 import type { AdminActor } from "./access";
 import { decodeAuditCursor, encodeAuditCursor } from "./audit-cursor";
 
-export type AuditAction = "user.tier" | "user.role" | "user.ban" | "user.unban" | "chat.view" | "user.chats.view";
+export type AuditAction =
+  | "user.tier"
+  | "user.role"
+  | "user.ban"
+  | "user.unban"
+  | "chat.view"
+  | "user.chats.view"
+  | "account.delete";
 
 export interface AuditEntryInput {
   action: AuditAction;
@@ -38,7 +45,15 @@ export interface AuditPage {
 
 type AuditWriter = Pick<Prisma.TransactionClient, "auditLog">;
 
-export async function recordAudit(prisma: AuditWriter, actor: AdminActor, entry: AuditEntryInput): Promise<void> {
+/**
+ * An actor without an email is a user acting on their own account (deleting it): the entry
+ * keeps their id and nothing they wrote or were known by.
+ */
+export async function recordAudit(
+  prisma: AuditWriter,
+  actor: AdminActor | { userId: string; email?: undefined },
+  entry: AuditEntryInput,
+): Promise<void> {
   await prisma.auditLog.create({
     data: {
       id: randomUUID(),
@@ -46,7 +61,7 @@ export async function recordAudit(prisma: AuditWriter, actor: AdminActor, entry:
       action: entry.action,
       targetType: entry.targetType,
       targetId: entry.targetId,
-      details: { actorEmail: actor.email, ...entry.details } as Prisma.InputJsonObject,
+      details: { ...(actor.email !== undefined && { actorEmail: actor.email }), ...entry.details } as Prisma.InputJsonObject,
     },
   });
 }

@@ -80,5 +80,20 @@ export async function renderMetrics(overview: Overview): Promise<{ contentType: 
   );
   for (const [outcome, count] of Object.entries(overview.limiterFailures)) limiterFailures.labels(outcome).inc(count);
 
+  const commands = labelledCounter(
+    "hot_store_commands_total",
+    "Redis or Upstash commands sent, by activity (a route's name, reply-job, reply-reader, flush, background); this instance only.",
+    ["activity"],
+  );
+  const requests = labelledCounter(
+    "hot_store_requests_total",
+    "Round trips to Redis or Upstash (one command, or a pipeline of many), by activity; this instance only.",
+    ["activity"],
+  );
+  for (const [activity, count] of Object.entries(overview.hotStoreCommands)) {
+    commands.labels(activity).inc(count.commands);
+    requests.labels(activity).inc(count.requests);
+  }
+
   return { contentType: registry.contentType, body: await registry.metrics() };
 }

@@ -15,6 +15,7 @@ import { describeDrivers } from "@/lib/config";
 import type { ErrorCode } from "@/lib/errors";
 import { readErrorCounts } from "@/lib/http/error-counts";
 import { startsPerMinute } from "@/lib/jobs/provider-pace";
+import { commandCounts, type CommandCount } from "@/lib/hot/command-count";
 import { limiterFailureCounts, type LimiterFailureOutcome } from "@/lib/limits/limiter-failures";
 import { readRefusalCounts, type RefusalCounts } from "@/lib/limits/refusal-counts";
 import { countLive, LIVE_SETS } from "@/lib/metrics/live-set";
@@ -66,6 +67,8 @@ export interface Overview {
   errors: Record<ErrorCode, number>;
   /** Requests the limiter could not judge: this instance only, since it started. */
   limiterFailures: Record<LimiterFailureOutcome, number>;
+  /** Redis (or Upstash) commands and requests this instance sent, by activity (lib/hot/command-count.ts). */
+  hotStoreCommands: Record<string, CommandCount>;
   /** The last hour, a point per minute. */
   series: MinutePoint[];
 }
@@ -113,6 +116,7 @@ export async function readOverview(services: Pick<Services, "hot" | "config">, n
     flush,
     errors,
     limiterFailures: { ...limiterFailureCounts() },
+    hotStoreCommands: commandCounts(),
     series,
   };
 }

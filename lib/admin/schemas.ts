@@ -1,10 +1,8 @@
 /** Request shapes of the admin APIs, validated at the edge of each route (and again by the domain). */
 import { z } from "zod";
 import { idSchema } from "@/lib/chat/schemas";
+import { PLANS } from "@/lib/domain";
 import { decodeAuditCursor } from "./audit-cursor";
-
-export const PLAN_TIERS = ["guest", "free", "pro"] as const;
-export type PlanTier = (typeof PLAN_TIERS)[number];
 
 export const USER_ROLES = ["user", "admin"] as const;
 export type UserRole = (typeof USER_ROLES)[number];
@@ -22,7 +20,7 @@ export const listUsersQuerySchema = z.strictObject({
 
 export const updateUserSchema = z
   .strictObject({
-    tier: z.enum(PLAN_TIERS).optional(),
+    tier: z.enum(PLANS).optional(),
     role: z.enum(USER_ROLES).optional(),
   })
   .refine((change) => change.tier !== undefined || change.role !== undefined, { message: "expected a tier or a role" });

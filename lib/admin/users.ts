@@ -17,7 +17,8 @@ import type { Prisma } from "@/lib/generated/prisma/client";
 import type { HotStore } from "@/lib/hot/hot-store";
 import type { AdminActor } from "./access";
 import { recordAudit } from "./audit-log";
-import type { PlanTier, UserRole } from "./schemas";
+import { PLANS, type Plan } from "@/lib/domain";
+import type { UserRole } from "./schemas";
 import { readUserUsage, type UserUsage } from "./usage";
 
 export interface AdminUser {
@@ -25,8 +26,9 @@ export interface AdminUser {
   email: string;
   name: string;
   role: UserRole;
-  tier: PlanTier;
+  tier: Plan;
   isGuest: boolean;
+  emailVerified: boolean;
   banned: boolean;
   banReason: string | null;
   createdAt: number;
@@ -42,6 +44,7 @@ export interface UserPage {
 const USER_FIELDS = {
   id: true,
   email: true,
+  emailVerified: true,
   name: true,
   role: true,
   tier: true,
@@ -53,7 +56,7 @@ const USER_FIELDS = {
 
 type UserRow = Prisma.UserGetPayload<{ select: typeof USER_FIELDS }>;
 
-const PLANS = new Set<string>(["guest", "free", "pro"]);
+const PLAN_NAMES = new Set<string>(PLANS);
 
 function toAdminUser(row: UserRow): AdminUser {
   return {
@@ -62,8 +65,9 @@ function toAdminUser(row: UserRow): AdminUser {
     name: row.name,
     role: row.role === "admin" ? "admin" : "user",
     // Read the way viewer.ts reads it, so the page shows the plan whose limits apply.
-    tier: PLANS.has(row.tier) ? (row.tier as PlanTier) : row.isAnonymous ? "guest" : "free",
+    tier: PLAN_NAMES.has(row.tier) ? (row.tier as Plan) : row.isAnonymous ? "guest" : "free",
     isGuest: Boolean(row.isAnonymous),
+    emailVerified: row.emailVerified,
     banned: Boolean(row.banned),
     banReason: row.banReason,
     createdAt: row.createdAt.getTime(),
@@ -146,7 +150,7 @@ export async function updateUser(
   services: UserChangeDeps,
   admin: AdminActor,
   userId: string,
-  change: { tier?: PlanTier; role?: UserRole },
+  change: { tier?: Plan; role?: UserRole },
 ): Promise<AdminUser> {
   return changeUser(services, userId, async (tx) => {
     const before = toAdminUser(await findUser(tx, userId));
@@ -156,6 +160,10 @@ export async function updateUser(
       }
       if (change.role === "admin" && before.isGuest) {
         throw new AppError("invalid_request", "Guests can't be admins: they have no account to sign in with.");
+      }
+      // Anyone can sign up with any address: an admin's must be proven theirs first.
+      if (change.role === "admin" && !before.emailVerified) {
+        throw new AppError("invalid_request", `${before.email} is not verified yet: only a verified address can be an admin.`);
       }
       await tx.user.update({ where: { id: userId }, data: { role: change.role } });
       await recordAudit(tx, admin, {

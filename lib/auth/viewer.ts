@@ -11,6 +11,10 @@ export interface Viewer {
   /** The plan whose limits apply; admins get the admin policy whatever their plan. */
   tier: Tier;
   isGuest: boolean;
+  /** When this session signed in (ms since the epoch): what steps that cannot be undone ask for. */
+  signedInAt: number;
+  /** The address was verified by following a mailed link. */
+  emailVerified: boolean;
 }
 
 const PLANS = new Set(["guest", "free", "pro"]);
@@ -39,6 +43,8 @@ export async function getViewer(services: Pick<Services, "auth">, headers: Heade
     role,
     tier: role === "admin" ? "admin" : plan,
     isGuest: Boolean(user.isAnonymous),
+    signedInAt: new Date(session.session.createdAt).getTime(),
+    emailVerified: user.emailVerified,
   };
 }
 

@@ -2,6 +2,7 @@
 import { Redis } from "@upstash/redis";
 import type { AppConfig } from "@/lib/config";
 import { AppError } from "@/lib/errors";
+import { countCommands } from "./command-count";
 import type { HotStore } from "./hot-store";
 import { MemoryHotStore } from "./memory-hot-store";
 import { RedisHotStore } from "./redis-hot-store";
@@ -14,7 +15,7 @@ export function createHotStore(config: AppConfig["hot"]): HotStore {
     case "upstash":
       return withTypedFailures(
         new RedisHotStore({
-          client: new Redis({ url: config.url, token: config.token }),
+          client: countCommands(new Redis({ url: config.url, token: config.token })),
           driver: "upstash",
           prefix: config.prefix,
         }),

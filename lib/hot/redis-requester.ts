@@ -11,6 +11,7 @@
  */
 import { createHash } from "node:crypto";
 import { logger } from "@/lib/log";
+import { countCommands } from "./command-count";
 import IORedis, { ReplyError, type RedisOptions } from "ioredis";
 import { Redis, errors, type Requester, type UpstashRequest, type UpstashResponse } from "@upstash/redis";
 
@@ -185,7 +186,7 @@ export function createTcpRedisClient(url: string, options: RedisOptions = {}): T
     logger.warn({ err: error, redis: connection.options.host }, "redis connection error; retrying");
   });
   return {
-    client: new Redis(new IORedisRequester(connection)),
+    client: countCommands(new Redis(new IORedisRequester(connection))),
     connection,
     async close() {
       if (connection.status !== "end") await connection.quit();

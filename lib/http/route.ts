@@ -9,6 +9,7 @@ import type { z } from "zod";
 import { requireAdmin, type AdminActor } from "@/lib/admin/access";
 import { requireViewer, type Viewer } from "@/lib/auth/viewer";
 import { AppError, errorBody, toAppError, type ErrorCode } from "@/lib/errors";
+import { withCommandActivity } from "@/lib/hot/command-count";
 import { logger } from "@/lib/log";
 import { currentServices, getServices, type Services } from "@/lib/services";
 import { countError } from "./error-counts";
@@ -51,7 +52,8 @@ export function route<Params = unknown>(
     let response: Response;
     try {
       if (body.exceeded()) throw tooLarge(maxBodyBytes);
-      response = await handler(body.request, context, await segment.params);
+      const params = await segment.params;
+      response = await withCommandActivity(name, () => handler(body.request, context, params));
       // A handler that met the cut body may have answered it as malformed: it was too large.
       if (body.exceeded()) throw tooLarge(maxBodyBytes);
     } catch (thrown) {

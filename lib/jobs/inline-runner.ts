@@ -39,8 +39,8 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import pRetry from "p-retry";
-
 import type { ReplyJob } from "@/lib/domain";
+import { withCommandActivity } from "@/lib/hot/command-count";
 import type { HotStore } from "@/lib/hot/hot-store";
 import { RetryableReplyError, type JobHandlers, type JobRunner, type ReplyAttempt } from "./job-runner";
 import { CapacityLine } from "./capacity-line";
@@ -100,7 +100,7 @@ export class InlineJobRunner implements JobRunner {
     const { limits: store, leaseTtlMs = 10_000, leasePollMs = 200, onError } = options;
     this.leases = new LeaseKeeper({ store, ttlMs: leaseTtlMs, pollMs: leasePollMs, signal: this.shutdown.signal, onError });
     this.capacityLine = new CapacityLine(store, this.shutdown.signal);
-    this.flushTimer = setInterval(() => void this.onTimer(), options.flushIntervalMs);
+    this.flushTimer = setInterval(() => void withCommandActivity("flush", () => this.onTimer()), options.flushIntervalMs);
     this.flushTimer.unref();
   }
 
@@ -113,8 +113,9 @@ export class InlineJobRunner implements JobRunner {
     }
     // Zero-padded, so ids sort in the order accepted.
     const holder = `${String((this.accepted += 1)).padStart(12, "0")}:${this.runnerId}:${job.replyId}`;
-    const settled = this.leases.hold(userReplies(job.userId), holder, { limit: 1, score: job.enqueuedAt }, () =>
-      this.runWithRetries(job, holder),
+    // Named for the hot store's command counts: the job outlives the request that queued it.
+    const settled = withCommandActivity("reply-job", () =>
+      this.leases.hold(userReplies(job.userId), holder, { limit: 1, score: job.enqueuedAt }, () => this.runWithRetries(job, holder)),
     )
       .catch((error) => {
         if (!this.shutdown.signal.aborted) this.options.onError?.(error, `reply ${job.replyId}`);

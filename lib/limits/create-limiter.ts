@@ -5,6 +5,7 @@
  */
 import { Redis } from "@upstash/redis";
 import type { AppConfig } from "@/lib/config";
+import { countCommands } from "@/lib/hot/command-count";
 import { createTcpRedisClient } from "@/lib/hot/redis-requester";
 import { logger } from "@/lib/log";
 import type { Limiter } from "./limiter";
@@ -19,7 +20,7 @@ export function createLimiter(config: Pick<AppConfig, "hot" | "limits">): Limite
       return createMemoryLimiter(LIMIT_RULES);
     case "upstash":
       return createRedisLimiter({
-        client: new Redis({ url: hot.url, token: hot.token, enableTelemetry: false }),
+        client: countCommands(new Redis({ url: hot.url, token: hot.token, enableTelemetry: false })),
         rules: LIMIT_RULES,
         prefix: `${hot.prefix}ratelimit:`,
         timeoutMs: limits.timeoutMs,

@@ -3,12 +3,13 @@
  * tier whose rule held the request back, or "auth" for sign-in and sign-up attempts) and why
  * (rate_limited or quota_exceeded), for the admin pages and /api/metrics.
  */
+import { TIERS } from "@/lib/domain";
 import type { HotStore } from "@/lib/hot/hot-store";
 import { logger } from "@/lib/log";
 import { countInMinute } from "@/lib/metrics/minute-series";
 import type { LimitRuleName } from "./policies";
 
-export const REFUSAL_SCOPES = ["guest", "free", "pro", "admin", "auth"] as const;
+export const REFUSAL_SCOPES = [...TIERS, "auth"] as const;
 export type RefusalScope = (typeof REFUSAL_SCOPES)[number];
 
 export const REFUSAL_CODES = ["rate_limited", "quota_exceeded"] as const;

@@ -47,6 +47,7 @@ const STOPPED_BEFORE_START: UIMessageChunk = { type: "abort", reason: "stopped b
 
 /** What a stream sends before the model's first token; held back until that token arrives. */
 const PREAMBLE_CHUNKS = new Set<UIMessageChunk["type"]>(["start", "start-step", "text-start", "reasoning-start"]);
+
 /** The reply's state; a job whose state expired is taken as still waiting. */
 async function currentState(hot: HotStore, job: ReplyJob): Promise<ReplyState> {
   return (
@@ -98,8 +99,8 @@ export async function generateReply(
   }, CANCEL_POLL_MS);
   // Written while the model call starts, and awaited before its first token is relayed: readers
   // see "running" by the time text reaches them, and a hot store that fails here fails the attempt
-  // before anything reached the relay, as a failure of the reads above would.
-  // A reply an earlier attempt left running (its process died before any text) starts over.
+  // before anything reached the relay, as a failure of the reads above would. A reply an earlier
+  // attempt left running (its process died before any text) starts over as it is.
   const markedRunning = Promise.all([
     queued.status === "running" ? queued : moveReply(hot, queued, "running", ttl),
     countReplyMetrics(hot, { retries: attempt > 0 ? 1 : 0, fallbacks: modelId === job.modelId ? 0 : 1 }),

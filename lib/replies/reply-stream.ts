@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { UI_MESSAGE_STREAM_HEADERS, type UIMessageChunk } from "ai";
 import type { HotStore } from "@/lib/hot/hot-store";
 import { notFound } from "@/lib/errors";
+import { withCommandActivity } from "@/lib/hot/command-count";
 import { enterLiveSet, LIVE_SETS, type LiveEntry } from "@/lib/metrics/live-set";
 import { hotKeys } from "@/lib/hot/hot-keys";
 import { isActive, readReplyState } from "./reply-state";
@@ -65,6 +66,7 @@ export async function replyStreamResponse(hot: HotStore, options: ReplyStreamOpt
   return new Response(toEventStream(batches, live), { headers });
 }
 
+const READER_ACTIVITY = "reply-reader";
 const encoder = new TextEncoder();
 const DONE_EVENT = encoder.encode("data: [DONE]\n\n");
 
@@ -78,25 +80,29 @@ const DONE_EVENT = encoder.encode("data: [DONE]\n\n");
  */
 function toEventStream(batches: AsyncGenerator<string[]>, live: LiveEntry): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      let next: IteratorResult<string[]>;
-      try {
-        next = await batches.next();
-      } catch (error) {
+    // Reads run when the client pulls, outside the request that opened the stream: they name
+    // themselves for the hot store's command counts.
+    pull: (controller) =>
+      withCommandActivity(READER_ACTIVITY, async () => {
+        let next: IteratorResult<string[]>;
+        try {
+          next = await batches.next();
+        } catch (error) {
+          await live.end();
+          throw error;
+        }
+        if (next.done) {
+          controller.enqueue(DONE_EVENT);
+          controller.close();
+          await live.end();
+        } else {
+          controller.enqueue(encoder.encode(next.value.map((entry) => `data: ${entry}\n\n`).join("")));
+        }
+      }),
+    cancel: () =>
+      withCommandActivity(READER_ACTIVITY, async () => {
         await live.end();
-        throw error;
-      }
-      if (next.done) {
-        controller.enqueue(DONE_EVENT);
-        controller.close();
-        await live.end();
-      } else {
-        controller.enqueue(encoder.encode(next.value.map((entry) => `data: ${entry}\n\n`).join("")));
-      }
-    },
-    async cancel() {
-      await live.end();
-      await batches.return(undefined);
-    },
+        await batches.return(undefined);
+      }),
   });
 }

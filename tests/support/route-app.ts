@@ -51,6 +51,8 @@ export async function startRouteApp({
     adminAudit: await import("@/app/api/admin/audit/route"),
     adminConfig: await import("@/app/api/admin/config/route"),
     metrics: await import("@/app/api/metrics/route"),
+    account: await import("@/app/api/account/route"),
+    accountExport: await import("@/app/api/account/export/route"),
   };
   return {
     services,
