@@ -46,6 +46,7 @@ import {
 } from "./lib/stats";
 import { provideInngestBinary } from "../scripts/test/inngest-binary";
 import { MissingTestDependency, providePostgres, provideRedis, type TestService } from "../scripts/test/services";
+import { PROVIDER_BEHAVIOURS, renderBehaviours, runProviderBehaviours, type BehaviourFigures } from "./lib/provider-behaviours";
 import {
   createScratchPostgres,
   migratePglite,
@@ -70,7 +71,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --ttft-samples <n>        requests per side in the TTFT overhead phase (default 300)
   --open-streams <n>        reply streams held open at once in the last phase (default: --users)
   --stream-seconds <n>      how long each of those streams lasts (default 10)
-  --only <list>             phases to run: stampede,inngest,baseline,ttft,streams,commands (default all)
+  --behaviour-users <n>     users in each burst of the provider-behaviours phase (default 300)
+  --only <list>             phases to run: stampede,inngest,baseline,ttft,streams,commands,behaviours (default all)
   --skip-build              use the existing .next build
   --embedded                use the embedded drivers even when PostgreSQL and Redis answer
   --update-readme           replace the README's benchmark block with this run's tables
@@ -92,7 +94,8 @@ const { values: flags } = parseArgs({
     "ttft-samples": { type: "string", default: "300" },
     "open-streams": { type: "string" },
     "stream-seconds": { type: "string", default: "10" },
-    only: { type: "string", default: "stampede,inngest,baseline,ttft,streams,commands" },
+    "behaviour-users": { type: "string", default: "300" },
+    only: { type: "string", default: "stampede,inngest,baseline,ttft,streams,commands,behaviours" },
     "port-base": { type: "string", default: "3711" },
     "skip-build": { type: "boolean" },
     embedded: { type: "boolean" },
@@ -127,6 +130,7 @@ const settings = {
   ttftSamples: int("ttft-samples"),
   openStreams: flags["open-streams"] === undefined ? int("users") : int("open-streams"),
   streamSeconds: int("stream-seconds"),
+  behaviourUsers: int("behaviour-users"),
 };
 /** The cap as a per-minute rate: what LLM_RPM must say for the app to pace itself under it. */
 const capPerMinute = Math.floor((settings.rpm * 60_000) / settings.windowMs);
@@ -255,6 +259,8 @@ interface DoubleOptions {
   tokenDelayMs: number;
   tokensPerReply: number;
   stamp?: boolean;
+  limiter?: (typeof PROVIDER_BEHAVIOURS)[number]["limiter"];
+  headers?: (typeof PROVIDER_BEHAVIOURS)[number]["headers"];
 }
 
 async function startDouble(name: string, options: DoubleOptions): Promise<{ child: Child; url: string; base: string }> {
@@ -270,6 +276,8 @@ async function startDouble(name: string, options: DoubleOptions): Promise<{ chil
   ];
   if (options.rpm !== undefined) args.push("--rpm", String(options.rpm), "--window", String(options.windowMs ?? 60_000));
   if (options.stamp) args.push("--stamp");
+  if (options.limiter) args.push("--limiter", options.limiter);
+  if (options.headers) args.push("--headers", options.headers);
   const child = startChild(name, BIN.node, args, { cwd: ROOT, env: baseEnv() });
   const url = await firstLine(child);
   return { child, url, base: url.replace(/\/v1$/, "") };
@@ -354,6 +362,19 @@ function userText(index: number): string {
 }
 
 const STREAM_TIMEOUT_MS = 15 * 60_000;
+
+/**
+ * A user's one message to Stampede, its reply read to the end. The text names the session's user,
+ * so no two users (in any phase) open a chat alike and none is answered from the reply cache.
+ */
+function sendMessage(session: Session, index: number): Promise<UserOutcome> {
+  return sendAndRead(`${ORIGIN}/api/chat`, {
+    index,
+    timeoutMs: STREAM_TIMEOUT_MS,
+    headers: { cookie: session.cookie, origin: ORIGIN, "x-forwarded-for": session.ip },
+    body: { chatId: `bench-${RUN_ID}-${session.index}`, messageId: `m-${RUN_ID}-${session.index}`, text: userText(session.index) },
+  });
+}
 
 /** Where the stampede's reply jobs run: the in-process runner, or an Inngest dev server. */
 interface JobsSetup {
@@ -754,6 +775,7 @@ interface Results {
   naive?: BurstRun;
   ttft?: TtftRun;
   streams?: StreamsRun;
+  behaviours?: BehaviourFigures[];
   commands?: RedisCommandsRun[];
   totalSeconds: number;
 }
@@ -815,7 +837,7 @@ const BURST_ROWS: { name: string; cell: (run: BurstRun) => string; ratio?: (a: B
 ];
 
 function renderMarkdown(results: Results): string {
-  const { stampede, naive, ttft, streams, machine: m } = results;
+  const { stampede, naive, ttft, streams, behaviours, machine: m } = results;
   const sections: string[] = [];
   sections.push(
     `Machine: ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, ${m.os}; ${m.date.slice(0, 10)}. ` +
@@ -882,6 +904,7 @@ function renderMarkdown(results: Results): string {
     );
   }
   if (results.commands?.length) sections.push(renderRedisCommands(results.commands, settings.tokenDelayMs));
+  if (behaviours) sections.push(renderBehaviours(behaviours, results.settings.behaviourUsers, errorsText));
   return sections.join("\n\n");
 }
 
@@ -948,6 +971,21 @@ async function main(): Promise<void> {
     if (phases.has("ttft")) results.ttft = await runTtft(stores, sessions);
     if (phases.has("streams")) results.streams = await runStreams(stores, sessions);
     if (phases.has("commands")) results.commands = await runCommands(stores);
+    if (phases.has("behaviours")) {
+      results.behaviours = await runProviderBehaviours({
+        users: settings.behaviourUsers,
+        spreadMs: settings.spreadMs,
+        reply: doubleShape(),
+        startDouble: (name, behaviour) => startDouble(name, { ...doubleShape(), ...behaviour, stamp: true }),
+        doubleStats,
+        resetDouble,
+        startStampede: (modelUrl, env) => startStampede(stampedeEnv(stores, modelUrl, env)),
+        signIn: (count, offset) => mapPool(Array.from({ length: count }, (_, i) => offset + i), 16, (i) => signInGuest(ORIGIN, ORIGIN, i)),
+        send: sendMessage,
+        burst,
+        log,
+      });
+    }
   } finally {
     await disposeStores(stores);
   }

@@ -124,6 +124,7 @@ const envSchema = z.object({
   LLM_TOKENS_PER_REPLY: positiveInt(1500),
   LLM_HISTORY_TOKENS: positiveInt(8000),
   LLM_HISTORY_TOKENS_BY_MODEL: optionalString,
+  LLM_LIMIT_WINDOW_MS: positiveInt(60_000),
 
   MAX_MESSAGE_LENGTH: positiveInt(8000),
   HOT_HISTORY_TTL_SECONDS: positiveInt(24 * 60 * 60),
@@ -224,6 +225,12 @@ export interface AppConfig {
      * tokens; set it from the provider's usage figures (the tokens-in/out counters).
      */
     tokensPerReply: number;
+    /**
+     * The window the provider enforces LLM_RPM over, in ms: 60 000 for a per-minute limit, 10 000
+     * for one that allows 600 a minute as 100 per 10 s. The in-process runner starts a window's
+     * calls at once when they are waiting (lib/jobs/provider-capacity.ts).
+     */
+    limitWindowMs: number;
   };
   chat: {
     maxMessageLength: number;
@@ -405,6 +412,7 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
       fallbackAfter: env.LLM_FALLBACK_AFTER,
       retryBaseMs: env.LLM_RETRY_BASE_MS,
       tokensPerReply: env.LLM_TOKENS_PER_REPLY,
+      limitWindowMs: env.LLM_LIMIT_WINDOW_MS,
     },
     chat: {
       maxMessageLength: env.MAX_MESSAGE_LENGTH,

@@ -8,7 +8,13 @@
  * for the app under test cannot change the double by accident.
  */
 import { parseArgs } from "node:util";
-import { echoReply, startProviderDouble, type ProviderDoubleOptions } from "@/lib/testing/provider-double";
+import {
+  echoReply,
+  startProviderDouble,
+  type HeaderStyle,
+  type LimiterKind,
+  type ProviderDoubleOptions,
+} from "@/lib/testing/provider-double";
 
 const USAGE = `Usage: tsx scripts/provider-double.ts [options]
   --port <n>                     port to listen on (default 0: any free port)
@@ -19,6 +25,11 @@ const USAGE = `Usage: tsx scripts/provider-double.ts [options]
   --rpm <n>                      requests-per-minute cap, 429 above it (default: none)
   --tpm <n>                      tokens-per-minute cap, 429 above it (default: none)
   --window <ms>                  window the caps count over (default 60000)
+  --limiter sliding|fixed|bucket how the caps hold over the window: any window, each whole
+                                 window from its boundary, or a continuously refilled bucket
+                                 (default sliding)
+  --headers openai|anthropic|none  rate-limit headers sent (default openai)
+  --per-key                      caps per API key (Authorization header) rather than shared
   --failure-rate <0..1>          fraction of requests answered 500 (default 0)
   --rate-limit-failure-rate <0..1>  fraction answered 429 regardless of caps (default 0)
   --stamp                        end each reply with " [t=<epoch ms>]", the moment the request
@@ -43,13 +54,22 @@ function parseOptions(argv: string[]): ProviderDoubleOptions | "help" {
     options: {
       help: { type: "boolean", short: "h" },
       stamp: { type: "boolean" },
+      "per-key": { type: "boolean" },
       host: { type: "string" },
+      limiter: { type: "string" },
+      headers: { type: "string" },
       ...Object.fromEntries(Object.keys(NUMERIC_FLAGS).map((flag) => [flag, { type: "string" as const }])),
     },
     strict: true,
   }).values;
   if (values.help) return "help";
-  const options: ProviderDoubleOptions = { host: values.host as string | undefined };
+  const options: ProviderDoubleOptions = {
+    host: values.host as string | undefined,
+    // Checked by the double itself, which names the bad value.
+    limiter: values.limiter as LimiterKind | undefined,
+    headers: values.headers as HeaderStyle | undefined,
+    perKey: values["per-key"] === true,
+  };
   for (const [flag, option] of Object.entries(NUMERIC_FLAGS)) {
     const raw = values[flag];
     if (raw === undefined) continue;

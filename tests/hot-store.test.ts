@@ -149,7 +149,7 @@ describe("RedisHotStore on Redis", () => {
     await store.joinLine("free", "r1", 1);
     await store.acquireLease("pool", "holder", { limit: 1, ttlMs: 60_000, score: 1 });
     await store.acquireLease("pool", "waiter", { limit: 1, ttlMs: 60_000, score: 2 });
-    await store.reserveStart("pace", 60_000);
+    await store.takeCapacity("openai:model:key", { limit: 10, windowMs: 60_000 });
 
     const ttls: Record<string, "expires" | "persists"> = {};
     for (const key of (await tcp.connection.keys(`${keyPrefix}*`)).sort()) {
@@ -157,6 +157,7 @@ describe("RedisHotStore on Redis", () => {
     }
     expect(ttls).toEqual({
       "cache:k": "expires",
+      "capacity:openai:model:key": "expires",
       "chat:c1": "expires",
       "counter:n": "expires",
       "line:free": "persists",
@@ -164,7 +165,6 @@ describe("RedisHotStore on Redis", () => {
       "lease-waiters:pool": "expires",
       "lease-waiting:pool": "expires",
       "messages:c1": "expires",
-      "pace:pace": "expires",
       "relay:r1": "expires",
       "relay-applied:r1": "expires",
       "unflushed:clock": "persists",

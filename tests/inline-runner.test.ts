@@ -1,6 +1,7 @@
 /**
  * The in-process runner's queue policies, driven with small fake handlers: per-user order, the
- * global cap, even pacing, line order by plan without starvation, retries that honour Retry-After,
+ * global cap, starts within the provider's capacity (corrected by what it answers), line order by
+ * plan without starvation, retries that honour Retry-After,
  * the fallback model, abandoning, duplicates and shutdown; and the cap, the pace and per-user order
  * held across two runners sharing one hot store, as instances sharing Redis do. Timings are
  * checked with lower bounds and generous tolerances only, so a loaded machine slows the tests down
@@ -13,7 +14,7 @@ import type { ReplyJob, Tier } from "@/lib/domain";
 import { MemoryHotStore } from "@/lib/hot/memory-hot-store";
 import { InlineJobRunner, type InlineRunnerOptions } from "@/lib/jobs/inline-runner";
 import type { ReplyAttempt } from "@/lib/jobs/job-runner";
-import { startIntervalMs } from "@/lib/jobs/provider-pace";
+import { currentPace, providerCapacity, type ProviderCapacity } from "@/lib/jobs/provider-capacity";
 
 interface Call extends ReplyAttempt {
   replyId: string;
@@ -84,7 +85,6 @@ function harness(options: Partial<InlineRunnerOptions>, work: Work = () => sleep
       limits: new MemoryHotStore(),
       flushIntervalMs: 3_600_000,
       maxConcurrency: 4,
-      startIntervalMs: 0,
       retries: 3,
       retryMinDelayMs: 5,
       retryMaxDelayMs: 40,
@@ -155,34 +155,94 @@ describe("the in-process runner", () => {
     expect(maxRunning()).toBe(3);
   });
 
-  it("spaces starts evenly at the provider's pace instead of starting a burst at once", async () => {
-    const interval = startIntervalMs({ rpm: 600, tokensPerReply: 1000 });
-    const { runner, calls, settled } = harness({ maxConcurrency: 10, startIntervalMs: interval }, async () => {});
+  /** One bucket for every model, allowing `limit` starts per `windowMs` until the provider says otherwise. */
+  const capacity = (limit: number, windowMs: number): ProviderCapacity => ({ limit: { limit, windowMs }, bucketFor: () => "provider:main:key" });
+
+  it("starts a burst the provider has room for at once, and the rest when its window ends", async () => {
+    const { runner, calls, settled } = harness({ maxConcurrency: 10, capacity: capacity(5, 400) }, async () => {});
     const jobs = Array.from({ length: 10 }, (_, index) => replyJob(`user-${index}`));
     await enqueueAll(runner, jobs);
     await settled(jobs);
 
-    const starts = calls.map((call) => call.startedAt);
-    const gaps = starts.slice(1).map((start, index) => start - starts[index]);
-    const sortedGaps = [...gaps].sort((a, b) => a - b);
-    expect(interval).toBe(100);
-    expect(starts.at(-1)! - starts[0]).toBeGreaterThanOrEqual(800);
-    expect(sortedGaps[Math.floor(gaps.length / 2)]).toBeGreaterThanOrEqual(90);
-    expect(sortedGaps[0]).toBeGreaterThanOrEqual(60);
+    const starts = calls.map((call) => call.startedAt).sort((a, b) => a - b);
+    // The sixth waits for the window to end; the first five did not wait for each other.
+    expect(starts[5] - starts[0]).toBeGreaterThanOrEqual(300);
+    expect(starts[4] - starts[0]).toBeLessThan(starts[5] - starts[4]);
   });
 
-  it("shares the cap and the pace with another runner on the same hot store, as instances on one Redis do", async () => {
+  it("follows the provider's headers past the configured limit, and holds every start back after a 429 until its Retry-After", async () => {
+    let refusals = 0;
+    const { runner, calls, settled } = harness({ maxConcurrency: 20, capacity: capacity(2, 60_000) }, async (job, attempt) => {
+      if (job.userId === "refused" && refusals === 0) {
+        refusals += 1;
+        attempt.onProviderSignal?.({ refused: true, retryAfterMs: 300 });
+        throw new RetryableReplyError("429", 300);
+      }
+      // The provider allows 20 a minute, not the 2 configured.
+      attempt.onProviderSignal?.({ refused: false, headroom: { limit: 20, remaining: 19, resetMs: 60_000 } });
+      await sleep(20);
+    });
+    const first = replyJob("first");
+    await enqueueAll(runner, [first]);
+    await settled([first]);
+    // Ten more start at once on what the provider said, though the configuration allowed one more.
+    const jobs = Array.from({ length: 10 }, (_, index) => replyJob(`user-${index}`));
+    await enqueueAll(runner, jobs);
+    await settled(jobs);
+    expect(calls).toHaveLength(11);
+
+    const refused = replyJob("refused");
+    await enqueueAll(runner, [refused]);
+    await expect.poll(() => refusals).toBe(1);
+    const refusedAt = performance.now();
+    const after = replyJob("after");
+    await enqueueAll(runner, [after]);
+    await settled([refused, after]);
+    const started = (replyId: string) => calls.filter((call) => call.replyId === replyId).map((call) => call.startedAt);
+    expect(started(after.replyId)[0] - refusedAt).toBeGreaterThanOrEqual(200);
+    expect(started(refused.replyId)).toHaveLength(2);
+  });
+
+  it("reads LLM_RPM over the provider's window, and tells the pace it follows: the configured one, then the provider's", async () => {
+    const llm = { rpm: 600, tokensPerReply: 1000, limitWindowMs: 10_000 };
+    const configured = providerCapacity({ llm, model: { driver: "openai-compatible", apiKey: "sk-test" } });
+    expect(configured.limit).toEqual({ limit: 100, windowMs: 10_000 });
+    expect(configured.bucketFor("main")).not.toContain("sk-test");
+    // A token cap that binds first lowers it: 60 000 tokens a minute at 1 000 a reply is 10 per 10 s.
+    expect(providerCapacity({ llm: { ...llm, tpm: 60_000 }, model: { driver: "openai" } }).limit.limit).toBe(10);
+
+    const store = new MemoryHotStore();
+    expect(await currentPace(store, configured, "main")).toBe(600);
+    const { seq } = await store.takeCapacity(configured.bucketFor("main"), configured.limit);
+    await store.reportCapacity(configured.bucketFor("main"), { seq, refused: false, headroom: { limit: 150, remaining: 149, resetMs: 10_000 } }, configured.limit);
+    expect(await currentPace(store, configured, "main")).toBe(900);
+  });
+
+  it("gives each window's starts in line order when more replies hold a model-call lease than a window allows", async () => {
+    const { runner, startOrder, settled } = harness({ maxConcurrency: 10, capacity: capacity(1, 300) }, async () => {});
+    const now = Date.now();
+    const first = replyJob("first", { enqueuedAt: now });
+    await enqueueAll(runner, [first]);
+    await settled([first]);
+    // The window's one start is spent: these all wait for the next windows, the pro reply first.
+    const guests = [1, 2, 3].map((index) => replyJob(`guest-${index}`, { tier: "guest", enqueuedAt: now + index }));
+    const pro = replyJob("pro", { tier: "pro", enqueuedAt: now + 10 });
+    await enqueueAll(runner, [...guests, pro]);
+    await settled([...guests, pro]);
+    expect(startOrder()).toEqual([first, pro, ...guests].map((job) => job.replyId));
+  });
+
+  it("shares the cap and the capacity with another runner on the same hot store, as instances on one Redis do", async () => {
     const limits = new MemoryHotStore();
     let running = 0;
     let maxRunning = 0;
     const work = async () => {
       running += 1;
       maxRunning = Math.max(maxRunning, running);
-      // Longer than three start intervals, so the cap binds as well as the pace.
-      await sleep(200);
+      await sleep(50);
       running -= 1;
     };
-    const options = { limits, maxConcurrency: 3, startIntervalMs: 50 };
+    const options = { limits, maxConcurrency: 3, capacity: capacity(4, 400) };
     const one = harness(options, work);
     const other = harness(options, work);
     const jobs = Array.from({ length: 12 }, (_, index) => replyJob(`user-${index}`));
@@ -191,9 +251,10 @@ describe("the in-process runner", () => {
     await other.settled(jobs.slice(6));
 
     expect(maxRunning).toBe(3);
+    // Four starts per window between them: the fifth and the ninth each wait for a window's end.
     const starts = [...one.calls, ...other.calls].map((call) => call.startedAt).sort((a, b) => a - b);
-    const gaps = starts.slice(1).map((start, index) => start - starts[index]);
-    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(30);
+    expect(starts[4] - starts[0]).toBeGreaterThanOrEqual(300);
+    expect(starts[8] - starts[4]).toBeGreaterThanOrEqual(300);
   });
 
   it("keeps a user's replies one at a time, in the order asked, when they reach two runners on the same hot store", async () => {
@@ -228,7 +289,8 @@ describe("the in-process runner", () => {
       },
       renewLease: (...args) => store.renewLease(...args),
       releaseLease: (...args) => store.releaseLease(...args),
-      reserveStart: (...args) => store.reserveStart(...args),
+      takeCapacity: (...args) => store.takeCapacity(...args),
+      reportCapacity: (...args) => store.reportCapacity(...args),
     };
     const blocker = gate();
     const leasePollMs = 50;

@@ -236,6 +236,69 @@ describe("rate limits", () => {
     expect(target.stats()).toMatchObject({ completed: 2, rateLimited: 1 });
   });
 
+  it("counts a quantized window from its boundary: the whole cap comes back at once, not slot by slot", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(1_000_000_000_000 + 2_000); // 2 s into a 10 s window
+    const target = await start({ rpm: 2, windowMs: 10_000, limiter: "fixed" });
+    expect(await statusesOf(target, 3)).toEqual([200, 200, 429]);
+    const limited = await post(target, chatBody());
+    // The window ends 8 s from now, and everything returns then.
+    expect(limited.headers.get("retry-after-ms")).toBe("8000");
+    expect(limited.headers.get("x-ratelimit-reset-requests")).toBe("8s");
+
+    vi.setSystemTime(1_000_000_000_000 + 10_000);
+    expect(await statusesOf(target, 3)).toEqual([200, 200, 429]);
+  });
+
+  it("refills a bucket continuously and reports it in Anthropic's headers", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const target = await start({ rpm: 4, windowMs: 4000, limiter: "bucket", headers: "anthropic" });
+    const now = Date.now();
+    expect(await statusesOf(target, 4)).toEqual([200, 200, 200, 200]);
+    const limited = await post(target, chatBody());
+    expect(limited.status).toBe(429);
+    // One request a second comes back, whole seconds only in Anthropic's Retry-After.
+    expect(limited.headers.get("retry-after")).toBe("1");
+    expect(limited.headers.get("retry-after-ms")).toBeNull();
+    expect(limited.headers.get("x-ratelimit-limit-requests")).toBeNull();
+    expect(limited.headers.get("anthropic-ratelimit-requests-limit")).toBe("4");
+    expect(limited.headers.get("anthropic-ratelimit-requests-remaining")).toBe("0");
+    expect(limited.headers.get("anthropic-ratelimit-requests-reset")).toBe(new Date(now + 4000).toISOString());
+
+    vi.setSystemTime(now + 1000);
+    expect(await statusesOf(target, 2)).toEqual([200, 429]);
+    vi.setSystemTime(now + 3000);
+    const admitted = await post(target, chatBody());
+    expect(admitted.headers.get("anthropic-ratelimit-requests-remaining")).toBe("1");
+  });
+
+  it("can say nothing about its limits, not even Retry-After", async () => {
+    const target = await start({ rpm: 1, headers: "none" });
+    const admitted = await post(target, chatBody());
+    expect([...admitted.headers.keys()].filter((name) => name.includes("ratelimit"))).toEqual([]);
+    const limited = await post(target, chatBody());
+    expect(limited.status).toBe(429);
+    expect([...limited.headers.keys()].filter((name) => name.includes("ratelimit") || name.startsWith("retry-after"))).toEqual([]);
+  });
+
+  it("gives each API key caps of its own with perKey", async () => {
+    const target = await start({ rpm: 1, perKey: true });
+    const as = (key: string) => post(target, chatBody(), { headers: { "content-type": "application/json", authorization: `Bearer ${key}` } });
+    expect((await as("a")).status).toBe(200);
+    expect((await as("b")).status).toBe(200);
+    expect((await as("a")).status).toBe(429);
+
+    target.setOptions({ perKey: false });
+    target.reset();
+    expect((await as("a")).status).toBe(200);
+    expect((await as("b")).status).toBe(429);
+  });
+
+  it("rejects an unknown limiter or header style", async () => {
+    await expect(start({ limiter: "leaky" as never })).rejects.toThrow(/invalid limiter/);
+    await expect(start({ headers: "google" as never })).rejects.toThrow(/invalid headers/);
+  });
+
   it("injects 429s at rateLimitFailureRate without any cap", async () => {
     const target = await start({ rateLimitFailureRate: 0.5 });
     const responses: Response[] = [];

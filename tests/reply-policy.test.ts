@@ -3,7 +3,7 @@
  * attempt, and how the provider's limits become a pace for each runner.
  */
 import { describe, expect, it } from "vitest";
-import { inngestThrottle, startIntervalMs, startsPerMinute } from "@/lib/jobs/provider-pace";
+import { inngestThrottle, startsPerMinute } from "@/lib/jobs/provider-pace";
 import { headStartExpression, lineScore, modelForAttempt } from "@/lib/jobs/reply-policy";
 
 describe("line order", () => {
@@ -45,10 +45,9 @@ describe("fallback model", () => {
 describe("provider pace", () => {
   const limits = (rpm: number, tpm?: number) => ({ rpm, tpm, tokensPerReply: 1000 });
 
-  it("spaces starts at 60 s / rpm, slowed further by a token cap when that binds first", () => {
-    expect(startIntervalMs(limits(600))).toBe(100);
+  it("starts at rpm a minute, slowed further by a token cap when that binds first", () => {
+    expect(startsPerMinute(limits(600))).toBe(600);
     expect(startsPerMinute(limits(600, 120_000))).toBe(120);
-    expect(startIntervalMs(limits(600, 120_000))).toBe(500);
     expect(startsPerMinute(limits(600, 10_000_000))).toBe(600);
   });
 

@@ -4,7 +4,8 @@
  */
 import type { AppConfig } from "@/lib/config";
 import { describeDrivers } from "@/lib/config";
-import { startIntervalMs, startsPerMinute } from "@/lib/jobs/provider-pace";
+import { providerCapacity } from "@/lib/jobs/provider-capacity";
+import { startsPerMinute } from "@/lib/jobs/provider-pace";
 import { AUTH_ATTEMPT_POLICY, GUEST_IP_POLICY, TIER_POLICIES } from "@/lib/limits/policies";
 
 export function describeConfiguration(config: AppConfig) {
@@ -30,7 +31,8 @@ export function describeConfiguration(config: AppConfig) {
       fallbackAfter: config.llm.fallbackAfter,
       retryBaseMs: config.llm.retryBaseMs,
       startsPerMinute: startsPerMinute(config.llm),
-      startIntervalMs: startIntervalMs(config.llm),
+      /** What each provider bucket allows until the provider's headers or 429s correct it. */
+      startsPerWindow: providerCapacity(config).limit,
     },
     flush: {
       intervalSeconds: config.chat.flushIntervalSeconds,

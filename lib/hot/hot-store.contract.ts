@@ -495,25 +495,71 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
         }
         expect(granted).toBe(true);
       });
+    });
 
-      it("reserves a pace's starts one interval apart, however many ask at once, and gathers no credit while idle", async () => {
-        const interval = 10_000;
-        const waits = (await Promise.all(Array.from({ length: 4 }, () => store.reserveStart("pace", interval)))).sort((a, b) => a - b);
-        waits.forEach((wait, index) => {
-          // Each one interval after the one before, less the moments the calls took.
-          expect(wait).toBeLessThanOrEqual(index * interval);
-          expect(wait).toBeGreaterThan(index * interval - 1_000);
-        });
-        expect(await store.reserveStart("other pace", interval)).toBe(0);
+    describe("provider capacity", () => {
+      const perMinute = (limit: number) => ({ limit, windowMs: 60_000 });
 
-        const short = 200;
-        expect(await store.reserveStart("idle", short)).toBe(0);
-        await sleep(5 * short);
-        // Idle for five intervals, yet only one start is free now: the others are spaced as before.
-        const afterIdle = (await Promise.all(Array.from({ length: 3 }, () => store.reserveStart("idle", short)))).sort((a, b) => a - b);
-        expect(afterIdle[0]).toBe(0);
-        expect(afterIdle[1]).toBeGreaterThan(short / 2);
-        expect(afterIdle[2]).toBeGreaterThan(short + short / 2);
+      it("grants a fresh bucket's configured starts at once, however many ask, then says when its window ends", async () => {
+        const grants = await Promise.all(Array.from({ length: 5 }, () => store.takeCapacity("model-a", perMinute(3))));
+        const granted = grants.filter((grant) => grant.granted);
+        expect(granted.map((grant) => grant.seq).sort()).toEqual([1, 2, 3]);
+        for (const refused of grants.filter((grant) => !grant.granted)) {
+          expect(refused.seq).toBe(0);
+          expect(refused.waitMs).toBeGreaterThan(59_000);
+          expect(refused.waitMs).toBeLessThanOrEqual(60_000);
+        }
+        // Another bucket (another model or key) keeps books of its own.
+        expect((await store.takeCapacity("model-b", perMinute(3))).granted).toBe(true);
+        expect(await store.readCapacity("model-a")).toMatchObject({ limit: 3, used: 3, seq: 3, reported: false });
+        expect(await store.readCapacity("never used")).toBeNull();
+      });
+
+      it("takes the provider's headers over the configuration, counting the starts it had not seen", async () => {
+        for (let taken = 0; taken < 3; taken += 1) await store.takeCapacity("reported", perMinute(3));
+        // The first start's answer: the provider allows 10, and had 9 left when it counted that one.
+        await store.reportCapacity("reported", { seq: 1, refused: false, headroom: { limit: 10, remaining: 9, resetMs: 30_000 } }, perMinute(3));
+        expect(await store.readCapacity("reported")).toMatchObject({ limit: 10, used: 3, reported: true });
+        const more = await Promise.all(Array.from({ length: 8 }, () => store.takeCapacity("reported", perMinute(3))));
+        expect(more.filter((grant) => grant.granted)).toHaveLength(7);
+        // An older answer arriving late changes nothing.
+        await store.reportCapacity("reported", { seq: 1, refused: false, headroom: { limit: 10, remaining: 9, resetMs: 0 } }, perMinute(3));
+        expect(await store.readCapacity("reported")).toMatchObject({ used: 10, reportSeq: 1 });
+
+        // The newest start's answer says when the window is whole again: the books open then.
+        await store.reportCapacity("reported", { seq: 10, refused: false, headroom: { limit: 10, remaining: 0, resetMs: 300 } }, perMinute(3));
+        const waiting = await store.takeCapacity("reported", perMinute(3));
+        expect(waiting.granted).toBe(false);
+        expect(waiting.waitMs).toBeLessThanOrEqual(300);
+        await sleep(400);
+        const fresh = await store.takeCapacity("reported", perMinute(3));
+        expect(fresh.granted).toBe(true);
+        // An answer to a start of the window that ended says nothing of this one.
+        await store.reportCapacity("reported", { seq: fresh.seq - 1, refused: false, headroom: { limit: 10, remaining: 0, resetMs: 30_000 } }, perMinute(3));
+        expect(await store.readCapacity("reported")).toMatchObject({ used: 1, reportSeq: 10 });
+      });
+
+      it("holds every start back until a 429's Retry-After, and cuts a guessed limit once per round of starts", async () => {
+        const short = { limit: 10, windowMs: 300 };
+        const seqs = [];
+        for (let taken = 0; taken < 4; taken += 1) seqs.push((await store.takeCapacity("refusing", short)).seq);
+        // Two starts of the same round refused: the limit is cut once, to 7; the first refusal, naming
+        // no wait, spends the window; the second holds every start back for its Retry-After.
+        await store.reportCapacity("refusing", { seq: seqs[2], refused: true }, short);
+        await store.reportCapacity("refusing", { seq: seqs[3], refused: true, retryAfterMs: 200 }, short);
+        expect(await store.readCapacity("refusing")).toMatchObject({ limit: 7, used: 7 });
+        const blocked = await store.takeCapacity("refusing", short);
+        expect(blocked).toMatchObject({ granted: false, seq: 0 });
+        expect(blocked.waitMs).toBeGreaterThan(100);
+        expect(blocked.waitMs).toBeLessThanOrEqual(200);
+
+        // The next window opens at the cut limit; the one after it, clean, probes up by a tenth.
+        await sleep(350);
+        const next = await Promise.all(Array.from({ length: 10 }, () => store.takeCapacity("refusing", short)));
+        expect(next.filter((grant) => grant.granted)).toHaveLength(7);
+        await sleep(350);
+        const probing = await Promise.all(Array.from({ length: 10 }, () => store.takeCapacity("refusing", short)));
+        expect(probing.filter((grant) => grant.granted)).toHaveLength(8);
       });
     });
 

@@ -3,7 +3,7 @@
  *
  * Live chats are written here first and reach Postgres in batches (the flush job), replies are
  * relayed through here token by token so any instance can stream them, and shared figures
- * (queue, counters) and the in-process runners' shared limits (leases, a pace of starts) live here
+ * (queue, counters) and the in-process runners' shared limits (leases, provider capacity) live here
  * so they hold across instances. Every adapter passes the same contract suite
  * (lib/hot/hot-store.contract.ts).
  */
@@ -35,6 +35,54 @@ export interface LeaseRequest {
   ttlMs: number;
   /** Place among the waiters: lower scores are served first, ties by holder id (as in a line). */
   score: number;
+}
+
+/** A capacity bucket's configured limit: model-call starts per window (`takeCapacity`). */
+export interface CapacityLimit {
+  /** Starts per window until the provider says otherwise. */
+  limit: number;
+  windowMs: number;
+}
+
+/** The answer to `takeCapacity`. */
+export interface CapacityGrant {
+  granted: boolean;
+  /** When not granted: how long until a start may be free (a window's end, or a Retry-After). */
+  waitMs: number;
+  /** When granted: this start's number in the bucket, to name it in `reportCapacity`. */
+  seq: number;
+}
+
+/** What the provider answered to one start (`reportCapacity`). */
+export interface CapacityReport {
+  seq: number;
+  /** A 429. */
+  refused: boolean;
+  retryAfterMs?: number;
+  /** The provider's rate-limit headers for requests, when it sent them. */
+  headroom?: { limit: number; remaining: number; resetMs: number };
+}
+
+/** A capacity bucket's books (lib/hot/capacity-state.ts says how they move). */
+export interface CapacityState {
+  /** Starts the current window allows. */
+  limit: number;
+  /** Starts taken (or, after a report, counted by the provider) in the current window. */
+  used: number;
+  /** When the current window ends and `limit` starts are free again (ms). */
+  resetAt: number;
+  /** No start before this (a Retry-After), ms. */
+  blockedUntil: number;
+  /** Starts ever taken: the last one's number. */
+  seq: number;
+  /** `seq` when the current window opened. */
+  windowSeq: number;
+  /** The start the newest applied headers were about. */
+  reportSeq: number;
+  /** `seq` at the last cut of the limit after a 429. */
+  cutSeq: number;
+  /** The limit is the provider's own (from headers), not the configuration's. */
+  reported: boolean;
 }
 
 /** Who appends to a relay and where its chunks go in that writer's sequence (`appendRelay`). */
@@ -130,7 +178,7 @@ export interface HotStore {
   /** Removes the members scored below `minScore` (stale entries of a line used as a live set); returns how many. */
   trimLine(line: string, minScore: number): Promise<number>;
 
-  // --- shared limits: leases and a pace, for every instance at once ----------------------------
+  // --- shared limits: leases, for every instance at once ---------------------------------------
   /**
    * Takes one of a pool's `limit` leases for `holder`, for `ttlMs`; true if it holds one now
    * (asking again while holding one renews it rather than taking a second). Otherwise the holder
@@ -145,10 +193,15 @@ export interface HotStore {
   renewLease(pool: string, holder: string, ttlMs: number): Promise<boolean>;
   /** Gives back the holder's lease and its place among the waiters, whichever it has. */
   releaseLease(pool: string, holder: string): Promise<void>;
+
+  // --- provider capacity: model-call starts per provider, model and key, for every instance -----
   /**
-   * Reserves the next start of a pace: the first one `intervalMs` after the previous reservation,
-   * or now if that has passed. Returns how many ms to wait until it (0 = start now). Reservations
-   * never bunch up, however many callers or instances ask, and an idle pace gathers no credit.
+   * Takes a start from the bucket if its books have room (lib/hot/capacity-state.ts), in one
+   * atomic step; a bucket not seen before (or idle for ten windows) starts from `config`.
    */
-  reserveStart(pace: string, intervalMs: number): Promise<number>;
+  takeCapacity(bucket: string, config: CapacityLimit): Promise<CapacityGrant>;
+  /** Corrects the bucket's books with what the provider answered to one of its starts, atomically. */
+  reportCapacity(bucket: string, report: CapacityReport, config: CapacityLimit): Promise<void>;
+  /** The bucket's books as they stand, or null if it has none. */
+  readCapacity(bucket: string): Promise<CapacityState | null>;
 }

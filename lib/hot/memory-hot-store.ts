@@ -7,6 +7,8 @@
  * they may mutate, and exactly what survives a Redis round trip survives here.
  */
 import type { HotChat, HotStore, LeaseRequest, RelayAppendOrder, UnflushedChat } from "./hot-store";
+import type { CapacityGrant, CapacityLimit, CapacityReport, CapacityState } from "./hot-store";
+import { capacityTtlMs, freshCapacity, reportCapacity, takeCapacity } from "./capacity-state";
 import type { StoredMessage } from "@/lib/domain";
 import { compareMessages } from "./message-order";
 import { RelayWaiters } from "./relay-waiters";
@@ -90,8 +92,8 @@ export class MemoryHotStore implements HotStore {
   private readonly counters = new ExpiringMap<number>();
   private readonly lines = new Map<string, Map<string, number>>();
   private readonly leasePools = new Map<string, LeasePool>();
-  /** The next allowed start of each pace (ms); a pace whose next start has passed is dropped. */
-  private readonly paces = new Map<string, number>();
+  /** Capacity buckets' books, kept as copies so a caller's object never changes them. */
+  private readonly capacities = new ExpiringMap<CapacityState>();
   private readonly sweepTimer: NodeJS.Timeout;
 
   constructor(options: MemoryHotStoreOptions = {}) {
@@ -101,10 +103,9 @@ export class MemoryHotStore implements HotStore {
 
   private sweep(): void {
     const now = Date.now();
-    for (const map of [this.chats, this.messages, this.cache, this.relays, this.values, this.counters]) map.sweep(now);
+    for (const map of [this.chats, this.messages, this.cache, this.relays, this.values, this.counters, this.capacities]) map.sweep(now);
     for (const [userId, chatIds] of this.chatIdsByUser) this.liveChatsOf(userId, chatIds);
     for (const [name, pool] of this.leasePools) this.liveLeasePool(name, pool, now);
-    for (const [name, nextStart] of this.paces) if (nextStart <= now) this.paces.delete(name);
   }
 
   async ping(): Promise<void> {}
@@ -363,11 +364,25 @@ export class MemoryHotStore implements HotStore {
     return pool;
   }
 
-  async reserveStart(pace: string, intervalMs: number): Promise<number> {
+  async takeCapacity(bucket: string, config: CapacityLimit): Promise<CapacityGrant> {
+    return this.updateCapacity(bucket, config, (state, now) => takeCapacity(state, config, now));
+  }
+
+  async reportCapacity(bucket: string, report: CapacityReport, config: CapacityLimit): Promise<void> {
+    this.updateCapacity(bucket, config, (state, now) => reportCapacity(state, report, now));
+  }
+
+  async readCapacity(bucket: string): Promise<CapacityState | null> {
+    const state = this.capacities.get(bucket);
+    return state ? { ...state } : null;
+  }
+
+  private updateCapacity<T>(bucket: string, config: CapacityLimit, step: (state: CapacityState, now: number) => T): T {
     const now = Date.now();
-    const start = Math.max(now, this.paces.get(pace) ?? 0);
-    this.paces.set(pace, start + intervalMs);
-    return start - now;
+    const state = { ...(this.capacities.get(bucket) ?? freshCapacity(config)) };
+    const result = step(state, now);
+    this.capacities.set(bucket, state, now + capacityTtlMs(state, config, now));
+    return result;
   }
 }
 

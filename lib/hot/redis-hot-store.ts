@@ -22,7 +22,8 @@
  *   lease-holders:{pool}   ZSET    holder scored by when its lease lapses   PEXPIRE NX + GT: as long
  *   lease-waiters:{pool}   ZSET    waiter scored by its place score         as its longest-lived
  *   lease-waiting:{pool}   ZSET    waiter scored by when its wait lapses    holder or waiter
- *   pace:{pace}            STRING  the next allowed start (ms)              PXAT that start
+ *   capacity:{bucket}      STRING  CapacityState JSON                       PX ten windows past its
+ *                                                                          reset or block
  *
  * No namespace is a prefix of another (as "chat:{id}" would be of "chat:{id}:messages"), so no
  * id can make two keys collide.
@@ -41,6 +42,8 @@
  */
 import type { Redis } from "@upstash/redis";
 import type { HotChat, HotStore, LeaseRequest, RelayAppendOrder, UnflushedChat } from "./hot-store";
+import type { CapacityGrant, CapacityLimit, CapacityReport, CapacityState } from "./hot-store";
+import { CUT_FACTOR } from "./capacity-state";
 import type { StoredMessage } from "@/lib/domain";
 import { compareMessages } from "./message-order";
 import { RelayWaiters } from "./relay-waiters";
@@ -150,11 +153,65 @@ redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
 ${KEEP_LEASE_KEYS}
 return 1`;
 
-/** KEYS: pace. ARGV: intervalMs. Returns the ms to wait until the start it reserved. */
-const RESERVE_START = `${REDIS_NOW_MS}
-local start = math.max(now, tonumber(redis.call('GET', KEYS[1]) or 0))
-redis.call('SET', KEYS[1], start + tonumber(ARGV[1]), 'PXAT', start + tonumber(ARGV[1]))
-return start - now`;
+/**
+ * The capacity scripts' frame, around the steps of lib/hot/capacity-state.ts written again in Lua:
+ * KEYS: capacity; ARGV[1], ARGV[2]: the configured limit and windowMs. Loads the bucket's books
+ * (fresh ones if it has none), and saves them with their TTL (capacityTtlMs).
+ */
+const LOAD_CAPACITY = `${REDIS_NOW_MS}
+local limit, windowMs = tonumber(ARGV[1]), tonumber(ARGV[2])
+local raw = redis.call('GET', KEYS[1])
+local s = raw and cjson.decode(raw) or {limit = limit, used = 0, resetAt = 0, blockedUntil = 0, seq = 0, windowSeq = 0, reportSeq = 0, cutSeq = 0, reported = false}`;
+const SAVE_CAPACITY = `
+redis.call('SET', KEYS[1], cjson.encode(s), 'PX', math.max(s.resetAt, s.blockedUntil, now) - now + 10 * windowMs)`;
+
+/** takeCapacity. Returns granted (1 or 0), waitMs, seq. */
+const TAKE_CAPACITY = `${LOAD_CAPACITY}
+local granted, waitMs = 0, 0
+if now < s.blockedUntil then
+  waitMs = s.blockedUntil - now
+else
+  if now >= s.resetAt then
+    if not s.reported and s.limit < limit and s.cutSeq <= s.windowSeq then
+      s.limit = math.min(limit, s.limit + math.max(1, math.floor(s.limit / 10)))
+    end
+    s.used = 0
+    s.resetAt = now + windowMs
+    s.windowSeq = s.seq
+  end
+  if s.used >= s.limit then
+    waitMs = s.resetAt - now
+  else
+    s.used = s.used + 1
+    s.seq = s.seq + 1
+    granted = 1
+  end
+end
+${SAVE_CAPACITY}
+return {granted, waitMs, granted == 1 and s.seq or 0}`;
+
+/** reportCapacity. ARGV[3..]: seq, refused (1 or 0), retryAfterMs, then headroom limit, remaining, resetMs ('' when absent). */
+const REPORT_CAPACITY = `${LOAD_CAPACITY}
+local seq, refused, retryAfter = tonumber(ARGV[3]), ARGV[4] == '1', tonumber(ARGV[5])
+local hLimit, hRemaining, hReset = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+if hLimit and seq >= s.reportSeq and seq > s.windowSeq then
+  local unseen = math.max(0, s.seq - seq)
+  s.reportSeq = seq
+  s.reported = true
+  s.limit = hLimit
+  s.used = math.max(0, hLimit - hRemaining + unseen)
+  if unseen == 0 then s.resetAt = now + hReset else s.resetAt = math.max(s.resetAt, now + hReset) end
+end
+if refused then
+  if retryAfter then s.blockedUntil = math.max(s.blockedUntil, now + retryAfter) end
+  if not hLimit and seq > s.cutSeq then
+    s.limit = math.max(1, math.floor(s.limit * ${CUT_FACTOR}))
+    s.cutSeq = s.seq
+    if not retryAfter then s.used = math.max(s.used, s.limit) end
+  end
+end
+${SAVE_CAPACITY}
+return 1`;
 
 function parseStoredJson<T>(raw: unknown): T {
   return (typeof raw === "string" ? JSON.parse(raw) : raw) as T;
@@ -195,7 +252,8 @@ export class RedisHotStore implements HotStore {
   private readonly listUnflushedScript;
   private readonly acquireLeaseScript;
   private readonly renewLeaseScript;
-  private readonly reserveStartScript;
+  private readonly takeCapacityScript;
+  private readonly reportCapacityScript;
 
   constructor(options: RedisHotStoreOptions) {
     this.client = options.client;
@@ -214,7 +272,8 @@ export class RedisHotStore implements HotStore {
     this.listUnflushedScript = this.client.createScript<unknown[]>(LIST_UNFLUSHED);
     this.acquireLeaseScript = this.client.createScript<number>(ACQUIRE_LEASE);
     this.renewLeaseScript = this.client.createScript<number>(RENEW_LEASE);
-    this.reserveStartScript = this.client.createScript<number>(RESERVE_START);
+    this.takeCapacityScript = this.client.createScript<[number, number, number]>(TAKE_CAPACITY);
+    this.reportCapacityScript = this.client.createScript<number>(REPORT_CAPACITY);
   }
 
   private chatKey = (chatId: string) => `${this.prefix}chat:${chatId}`;
@@ -228,7 +287,7 @@ export class RedisHotStore implements HotStore {
   private lineKey = (line: string) => `${this.prefix}line:${line}`;
   private leaseKeys = (pool: string) =>
     ["holders", "waiters", "waiting"].map((part) => `${this.prefix}lease-${part}:${pool}`);
-  private paceKey = (pace: string) => `${this.prefix}pace:${pace}`;
+  private capacityKey = (bucket: string) => `${this.prefix}capacity:${bucket}`;
 
   async ping(): Promise<void> {
     await this.client.ping();
@@ -501,7 +560,34 @@ export class RedisHotStore implements HotStore {
     await this.client.multi().zrem(holders, holder).zrem(waiters, holder).zrem(waiting, holder).exec();
   }
 
-  async reserveStart(pace: string, intervalMs: number): Promise<number> {
-    return this.reserveStartScript.exec([this.paceKey(pace)], [String(intervalMs)]);
+  // --- provider capacity -------------------------------------------------------------------
+
+  async takeCapacity(bucket: string, { limit, windowMs }: CapacityLimit): Promise<CapacityGrant> {
+    const [granted, waitMs, seq] = await this.takeCapacityScript.exec([this.capacityKey(bucket)], [String(limit), String(windowMs)]);
+    return { granted: granted === 1, waitMs, seq };
+  }
+
+  async reportCapacity(bucket: string, report: CapacityReport, { limit, windowMs }: CapacityLimit): Promise<void> {
+    const { seq, refused, retryAfterMs, headroom } = report;
+    // Whole ms: Redis takes the script's numbers as integers.
+    const whole = (value: number | undefined) => (value === undefined ? "" : String(Math.ceil(value)));
+    await this.reportCapacityScript.exec(
+      [this.capacityKey(bucket)],
+      [
+        String(limit),
+        String(windowMs),
+        String(seq),
+        refused ? "1" : "0",
+        whole(retryAfterMs),
+        whole(headroom?.limit),
+        whole(headroom?.remaining),
+        whole(headroom?.resetMs),
+      ],
+    );
+  }
+
+  async readCapacity(bucket: string): Promise<CapacityState | null> {
+    const raw = await this.client.get<unknown>(this.capacityKey(bucket));
+    return raw == null ? null : parseStoredJson<CapacityState>(raw);
   }
 }

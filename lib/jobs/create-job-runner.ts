@@ -4,7 +4,7 @@ import { logger } from "@/lib/log";
 import { InlineJobRunner, type InlineRunnerOptions } from "./inline-runner";
 import { InngestJobRunner } from "./inngest-runner";
 import type { JobHandlers, JobRunner } from "./job-runner";
-import { startIntervalMs } from "./provider-pace";
+import { providerCapacity } from "./provider-capacity";
 import { fallbackPolicy } from "./reply-policy";
 
 /** Idle guests are counted in days: four purges a day keep the backlog small. */
@@ -26,7 +26,7 @@ export function createJobRunner(
     flushIntervalMs: config.chat.flushIntervalSeconds * 1000,
     guestPurgeIntervalMs: GUEST_PURGE_INTERVAL_MS,
     maxConcurrency: config.llm.maxConcurrency,
-    startIntervalMs: startIntervalMs(config.llm),
+    capacity: providerCapacity(config),
     retries: config.llm.maxRetries,
     retryMinDelayMs: config.llm.retryBaseMs,
     fallback: fallbackPolicy(config),

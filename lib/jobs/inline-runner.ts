@@ -14,9 +14,14 @@
  *   `model-calls` leases, and waiting attempts get a freed one in order of their line score
  *   (lib/jobs/reply-policy.ts), the same order as the place in line users are shown. The score
  *   moves a reply ahead by a bounded head start only, so no waiter starves.
- * - Model calls start at the provider's pace: each attempt holding a lease reserves the next start
- *   (one per `startIntervalMs`, shared by every instance) and waits for it, so a burst of messages
- *   becomes a queue rather than a burst of provider 429s.
+ * - Model calls start as fast as the provider's known headroom allows, and no faster: each attempt
+ *   holding a lease takes a start from its model's capacity bucket (lib/jobs/provider-capacity.ts,
+ *   shared by every instance), waiting for the bucket's window to end when it is spent, in line
+ *   order (lib/jobs/capacity-line.ts). A burst the provider has room for starts at once; a larger
+ *   one becomes a queue, not provider 429s.
+ *   What the provider answers (its rate-limit headers, a 429 and its Retry-After) is reported
+ *   back to the bucket as soon as it arrives, so its limit follows the provider's, and a refusal
+ *   holds every instance's starts back until the Retry-After has passed.
  * - A lease lasts `leaseTtlMs` and is renewed while it is held, so the leases of an instance that
  *   dies free themselves within that time; waiting replies ask again every `leasePollMs`, and at
  *   once when this process gives a lease back (lib/jobs/lease-keeper.ts).
@@ -37,11 +42,13 @@ import pRetry from "p-retry";
 import type { ReplyJob } from "@/lib/domain";
 import { withCommandActivity } from "@/lib/hot/command-count";
 import type { HotStore } from "@/lib/hot/hot-store";
-import { RetryableReplyError, type JobHandlers, type JobRunner } from "./job-runner";
+import { RetryableReplyError, type JobHandlers, type JobRunner, type ReplyAttempt } from "./job-runner";
+import { CapacityLine } from "./capacity-line";
 import { LeaseKeeper } from "./lease-keeper";
+import type { ProviderCapacity } from "./provider-capacity";
 import { lineScore, modelForAttempt, type FallbackPolicy } from "./reply-policy";
 
-/** The shared limits' lease pools and pace in the hot store. */
+/** The shared limits' lease pools in the hot store. */
 const MODEL_CALLS = "model-calls";
 /** The first guest purge waits for the start to settle. */
 const FIRST_PURGE_DELAY_MS = 5_000;
@@ -49,14 +56,14 @@ const userReplies = (userId: string) => `user-replies:${userId}`;
 
 export interface InlineRunnerOptions {
   /** Where the limits shared by every instance live: the hot store. */
-  limits: Pick<HotStore, "acquireLease" | "renewLease" | "releaseLease" | "reserveStart">;
+  limits: Pick<HotStore, "acquireLease" | "renewLease" | "releaseLease" | "takeCapacity" | "reportCapacity">;
   flushIntervalMs: number;
   /** How often idle guests are purged (`handlers.purgeIdleGuests`); the first purge runs soon after the start. */
   guestPurgeIntervalMs?: number;
   /** Model calls at the same time, across the deployment (LLM_MAX_CONCURRENCY). */
   maxConcurrency: number;
-  /** Smallest gap between two model-call starts (lib/jobs/provider-pace.ts); 0 leaves starts unpaced. */
-  startIntervalMs: number;
+  /** The provider's capacity buckets (lib/jobs/provider-capacity.ts); without them starts are unpaced. */
+  capacity?: ProviderCapacity;
   /** Attempts after the first (LLM_MAX_RETRIES). */
   retries: number;
   /** The first backoff (LLM_RETRY_BASE_MS); it doubles with each retry, with jitter, up to `retryMaxDelayMs`. */
@@ -82,6 +89,7 @@ export class InlineJobRunner implements JobRunner {
   private accepted = 0;
   private readonly shutdown = new AbortController();
   private readonly leases: LeaseKeeper;
+  private readonly capacityLine: CapacityLine;
   private readonly flushTimer: ReturnType<typeof setInterval>;
   /** The flush running now, if any. */
   private flushing: Promise<void> | undefined;
@@ -97,6 +105,7 @@ export class InlineJobRunner implements JobRunner {
   ) {
     const { limits: store, leaseTtlMs = 10_000, leasePollMs = 200, onError } = options;
     this.leases = new LeaseKeeper({ store, ttlMs: leaseTtlMs, pollMs: leasePollMs, signal: this.shutdown.signal, onError });
+    this.capacityLine = new CapacityLine(store, this.shutdown.signal);
     this.flushTimer = setInterval(() => void withCommandActivity("flush", () => this.onTimer()), options.flushIntervalMs);
     this.flushTimer.unref();
     if (options.guestPurgeIntervalMs) {
@@ -147,8 +156,8 @@ export class InlineJobRunner implements JobRunner {
           const attempt = attemptNumber - 1;
           const modelId = modelForAttempt(job, attempt, fallback);
           return this.leases.hold(MODEL_CALLS, holder, place, async () => {
-            await this.waitForStart();
-            return this.handlers.reply(job, { attempt, modelId });
+            const onProviderSignal = await this.waitForStart(modelId, place.score);
+            return this.handlers.reply(job, { attempt, modelId, onProviderSignal });
           });
         },
         {
@@ -172,11 +181,17 @@ export class InlineJobRunner implements JobRunner {
     }
   }
 
-  /** Reserves the next start of the shared pace and waits for it. */
-  private async waitForStart(): Promise<void> {
-    if (this.options.startIntervalMs <= 0) return;
-    const waitMs = await this.options.limits.reserveStart(MODEL_CALLS, this.options.startIntervalMs);
-    if (waitMs > 0) await sleep(waitMs, undefined, { signal: this.shutdown.signal });
+  /**
+   * Waits for a start in the model's capacity bucket, in line order among this process's replies,
+   * and takes it; returns what reports the provider's answer to that start back to the bucket.
+   */
+  private async waitForStart(modelId: string, score: number): Promise<ReplyAttempt["onProviderSignal"]> {
+    const { capacity, limits, onError } = this.options;
+    if (!capacity) return undefined;
+    const bucket = capacity.bucketFor(modelId);
+    const seq = await this.capacityLine.take(bucket, capacity.limit, score);
+    return (signal) =>
+      void limits.reportCapacity(bucket, { ...signal, seq }, capacity.limit).catch((error) => onError?.(error, "capacity report"));
   }
 
   /** The periodic work: a flush, then the sweep for dead instances' replies, if there is one. */

@@ -4,6 +4,7 @@
  * wired once in lib/services.ts (`createJobHandlers`) over lib/replies and lib/history.
  */
 import type { ReplyJob } from "@/lib/domain";
+import type { CapacityReport } from "@/lib/hot/hot-store";
 
 /**
  * Thrown by the reply handler when the model failed before its first token reached the user: nothing
@@ -28,7 +29,15 @@ export interface ReplyAttempt {
   attempt: number;
   /** The job's model, or the fallback once enough attempts failed (lib/jobs/reply-policy.ts). */
   modelId: string;
+  /**
+   * Told what the provider's answer said of its capacity, as soon as the answer (or its refusal)
+   * arrives: the runner pacing the calls corrects its books with it (lib/jobs/provider-capacity.ts).
+   */
+  onProviderSignal?: (signal: ProviderSignal) => void;
 }
+
+/** What a provider's answer says of its capacity: a refusal, its Retry-After, its headroom. */
+export type ProviderSignal = Omit<CapacityReport, "seq">;
 
 export interface JobHandlers {
   /**

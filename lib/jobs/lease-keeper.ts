@@ -102,7 +102,7 @@ function byPlace(a: Waiter, b: Waiter): number {
 }
 
 /** Resolves after `ms`, when the waiter is woken, or when the signal aborts, whichever is first. */
-function pause(waiter: Waiter, ms: number, signal: AbortSignal): Promise<void> {
+export function pause(waiter: { wake: () => void }, ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);

@@ -1,7 +1,7 @@
 /**
- * The provider's capacity as a pace of model-call starts, shared by both job runners: starts are
- * spread evenly at the rate the provider allows instead of spending a minute's allowance in a
- * burst and waiting out the rest of the minute (or collecting 429s).
+ * The provider's configured capacity as a pace of model-call starts: what the in-process runner's
+ * capacity buckets start from (lib/jobs/provider-capacity.ts) and what Inngest's throttle spreads
+ * evenly, since Inngest's throttle cannot learn from the provider's answers.
  */
 import type { AppConfig } from "@/lib/config";
 
@@ -13,11 +13,6 @@ type LlmLimits = Pick<AppConfig["llm"], "rpm" | "tpm" | "tokensPerReply">;
  */
 export function startsPerMinute({ rpm, tpm, tokensPerReply }: LlmLimits): number {
   return tpm === undefined ? rpm : Math.min(rpm, tpm / tokensPerReply);
-}
-
-/** The smallest gap between two starts, in whole ms (rounded up, so never faster than allowed). */
-export function startIntervalMs(limits: LlmLimits): number {
-  return Math.ceil(60_000 / startsPerMinute(limits));
 }
 
 /**

@@ -24,7 +24,7 @@ import { getChatMessages, toUIMessage } from "@/lib/history/history";
 import { backInLine, endReply, isStopRequested, leaveLine, readStopMark, type ReplyEnding } from "./lifecycle";
 import { interruptIfTextStreamed } from "./reply-owners";
 import { isSettled, moveReply, readReplyState } from "./reply-state";
-import { describeModelFailure } from "./model-errors";
+import { describeModelFailure, providerSignal } from "./model-errors";
 import { RelayWriter, isTerminalChunk } from "./relay";
 import { streamModelReply, type ModelReplyOutcome } from "./model-stream";
 import { storeCachedReply } from "./reply-cache";
@@ -68,7 +68,7 @@ async function currentState(hot: HotStore, job: ReplyJob): Promise<ReplyState> {
 export async function generateReply(
   deps: GenerateReplyDeps,
   job: ReplyJob,
-  { attempt, modelId }: ReplyAttempt,
+  { attempt, modelId, onProviderSignal }: ReplyAttempt,
 ): Promise<{ status: ReplyStatus }> {
   const { config, hot } = deps;
   const ttl = config.chat.hotHistoryTtlSeconds;
@@ -128,7 +128,7 @@ export async function generateReply(
   const modelCall = startModelCall(hot, `${job.replyId}:${attempt}`);
   let outcome: StreamOutcome;
   try {
-    outcome = await streamToRelay(deps, job, { modelId, history, signal: abort.signal, markedRunning, ttl });
+    outcome = await streamToRelay(deps, job, { modelId, history, signal: abort.signal, markedRunning, ttl, onProviderSignal });
   } catch (error) {
     abort.abort();
     await settleTokens(deps, reservation, 0);
@@ -207,7 +207,15 @@ async function streamToRelay(
     signal,
     markedRunning,
     ttl,
-  }: { modelId: string; history: ChatUIMessage[]; signal: AbortSignal; markedRunning: Promise<[ReplyState, unknown]>; ttl: number },
+    onProviderSignal,
+  }: {
+    modelId: string;
+    history: ChatUIMessage[];
+    signal: AbortSignal;
+    markedRunning: Promise<[ReplyState, unknown]>;
+    ttl: number;
+    onProviderSignal: ReplyAttempt["onProviderSignal"];
+  },
 ): Promise<StreamOutcome> {
   const writer = new RelayWriter(hot, job.replyId, config.chat.hotHistoryTtlSeconds);
   const { chunks, outcome } = streamModelReply(models.languageModel(modelId), {
@@ -217,6 +225,10 @@ async function streamToRelay(
     metadata: { createdAt: job.enqueuedAt, model: modelId },
     errorText: STOPPED_MIDWAY_MESSAGE,
     maxOutputTokens: TIER_POLICIES[job.tier].maxOutputTokens,
+    onAnswer: (answer) => {
+      const said = providerSignal(answer);
+      if (said) onProviderSignal?.(said);
+    },
   });
 
   const held: UIMessageChunk[] = [];

@@ -1,7 +1,11 @@
 /**
  * Model call failures as the reply pipeline sees them: worth another attempt or not, a provider
- * rate limit or not, and how long the provider asked callers to wait.
+ * rate limit or not, and how long the provider asked callers to wait; and what any answer's
+ * headers say of the provider's capacity.
  */
+import type { ProviderSignal } from "@/lib/jobs/job-runner";
+
+type Headers = Record<string, string | undefined>;
 
 export interface ModelFailure {
   retryable: boolean;
@@ -30,7 +34,7 @@ export function describeModelFailure(error: unknown): ModelFailure {
 }
 
 /** OpenAI's precise `retry-after-ms` first, then the standard `retry-after` (seconds or a date). */
-export function retryAfterMs(headers: Record<string, string | undefined>, now = Date.now()): number | undefined {
+export function retryAfterMs(headers: Headers, now = Date.now()): number | undefined {
   const precise = Number.parseFloat(headers["retry-after-ms"] ?? "");
   if (Number.isFinite(precise)) return Math.max(0, precise);
   const value = headers["retry-after"];
@@ -39,4 +43,46 @@ export function retryAfterMs(headers: Record<string, string | undefined>, now = 
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/**
+ * What the provider's answer says of its capacity: the call's response headers when it answered,
+ * the error's when it failed (a 429 is a refusal, and its Retry-After counts); undefined when it
+ * says nothing (a network failure, a provider without rate-limit headers answering).
+ */
+export function providerSignal(answer: { headers?: Headers } | { error: unknown }, now = Date.now()): ProviderSignal | undefined {
+  const refused = "error" in answer && describeModelFailure(answer.error).rateLimited;
+  const headers = "error" in answer ? (answer.error as { responseHeaders?: Headers } | null)?.responseHeaders : answer.headers;
+  const headroom = headers && requestHeadroom(headers, now);
+  if (!refused && !headroom) return undefined;
+  const retryAfter = refused && headers ? retryAfterMs(headers, now) : undefined;
+  return { refused, ...(retryAfter !== undefined && { retryAfterMs: retryAfter }), ...(headroom && { headroom }) };
+}
+
+/**
+ * The request limit, what is left of it and how long until it is whole again, from OpenAI's
+ * `x-ratelimit-*-requests` (reset as a duration) or Anthropic's `anthropic-ratelimit-requests-*`
+ * (reset as a time); undefined when neither is complete.
+ */
+export function requestHeadroom(headers: Headers, now = Date.now()): ProviderSignal["headroom"] {
+  const openai = ["limit", "remaining", "reset"].map((part) => headers[`x-ratelimit-${part}-requests`]);
+  const anthropic = ["limit", "remaining", "reset"].map((part) => headers[`anthropic-ratelimit-requests-${part}`]);
+  const [limit, remaining, resetMs] = openai.every(Boolean)
+    ? [Number(openai[0]), Number(openai[1]), durationMs(openai[2]!)]
+    : anthropic.every(Boolean)
+      ? [Number(anthropic[0]), Number(anthropic[1]), Date.parse(anthropic[2]!) - now]
+      : [];
+  if (![limit, remaining, resetMs].every((value) => value !== undefined && Number.isFinite(value))) return undefined;
+  return { limit: limit!, remaining: Math.max(0, remaining!), resetMs: Math.max(0, resetMs!) };
+}
+
+const DURATION_UNITS_MS = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, "µs": 0.001, ns: 0.000_001 } as const;
+
+/** OpenAI's reset, a Go duration ("1s", "6m0s", "12ms", "1.5s"), or Azure's bare seconds; NaN otherwise. */
+export function durationMs(value: string): number {
+  if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
+  const parts = [...value.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)/g)];
+  // Every character must belong to a part: "5 minutes" is not a duration.
+  if (parts.length === 0 || parts.map((part) => part[0]).join("") !== value) return Number.NaN;
+  return parts.reduce((sum, [, amount, unit]) => sum + Number(amount) * DURATION_UNITS_MS[unit as keyof typeof DURATION_UNITS_MS], 0);
 }

@@ -27,6 +27,11 @@ export interface ModelReplyOptions {
   errorText: string;
   /** The provider stops the reply here (the sender's plan, lib/limits/policies.ts). */
   maxOutputTokens: number;
+  /**
+   * Called once the provider answered the call (with the response headers, before the first
+   * token) or refused it (with the error): what the scheduler learns the provider's capacity from.
+   */
+  onAnswer?: (answer: { headers?: Record<string, string> } | { error: unknown }) => void;
 }
 
 export interface ModelReplyOutcome {
@@ -54,7 +59,10 @@ export function streamModelReply(
   // an async function, so a provider that throws rather than rejects fails the same way.
   const call = (async () => model.doStream({ prompt: toModelPrompt(options.history), abortSignal: options.signal, maxOutputTokens: options.maxOutputTokens }))();
   // Awaited by the chunks; a failure before that is reported there, not as unhandled.
-  call.catch(() => undefined);
+  call.then(
+    (result) => options.onAnswer?.({ headers: result.response?.headers }),
+    (error: unknown) => options.onAnswer?.({ error }),
+  );
   return { chunks: replyChunks(call, options, outcome), outcome };
 }
 

@@ -3,8 +3,8 @@
  * back rather than from how many replies finished lately (which, after a quiet minute, made every
  * place count as a minute):
  *
- * - the pace of model-call starts the job runner keeps: LLM_RPM (lowered by LLM_TPM) spread
- *   evenly by the in-process runner, or Inngest's throttle, which lets `limit` start per `period`
+ * - the pace of model-call starts the job runner keeps: LLM_RPM (lowered by LLM_TPM) per window
+ *   for the in-process runner, or Inngest's throttle, which lets `limit` start per `period`
  *   (lib/jobs/provider-pace.ts): `position` replies ahead start one interval apart;
  * - the global cap on model calls in flight (LLM_MAX_CONCURRENCY, the concurrency both runners
  *   apply): once the calls in flight fill it, a place frees up as a reply finishes, so each place
@@ -17,7 +17,7 @@
  */
 import type { AppConfig } from "@/lib/config";
 import type { HotStore } from "@/lib/hot/hot-store";
-import { inngestThrottle, startIntervalMs } from "@/lib/jobs/provider-pace";
+import { inngestThrottle, startsPerMinute } from "@/lib/jobs/provider-pace";
 import { countLive, LIVE_SETS } from "@/lib/metrics/live-set";
 
 const RATE_WINDOW_SECONDS = 60;
@@ -83,9 +83,13 @@ async function observedTimes(hot: HotStore, now: number): Promise<typeof ASSUMED
   return times;
 }
 
-/** The gap between two model-call starts the configured job runner keeps, in ms. */
+/**
+ * The mean gap between two model-call starts the configured job runner keeps, in ms. The
+ * in-process runner starts a window's allowance at once (lib/jobs/provider-capacity.ts); spread
+ * over the window, that is the configured pace, which early places beat by at most a window.
+ */
 function startGapMs(config: Pick<AppConfig, "jobs" | "llm">): number {
-  if (config.jobs.driver !== "inngest") return startIntervalMs(config.llm);
+  if (config.jobs.driver !== "inngest") return 60_000 / startsPerMinute(config.llm);
   const { limit, period } = inngestThrottle(config.llm);
   return (Number.parseInt(period, 10) * 1000) / limit;
 }

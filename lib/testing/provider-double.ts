@@ -2,8 +2,9 @@
  * The provider double: a local OpenAI-compatible HTTP server that stands in for the model provider
  * in tests, end-to-end runs and the load benchmark. It speaks the parts of OpenAI's wire format the
  * app relies on (chat completions, streamed chunks, usage, 429s with Retry-After), enforces a
- * provider-style rate limit, and counts everything it was asked, so a run can check how well the
- * app paced itself under that limit.
+ * provider-style rate limit (a sliding or quantized window or a refilling bucket, shared or per API
+ * key, reported in OpenAI's or Anthropic's rate-limit headers or not at all), and counts everything
+ * it was asked, so a run can check how well the app paced itself under that limit.
  *
  * Plain node:http and no Next.js imports: a test, a script or a separate bench process can start it.
  */
@@ -23,15 +24,33 @@ export interface ProviderDoubleOptions {
   tokenDelayMs?: number;
   /** Words in each default reply (default 20). */
   tokensPerReply?: number;
-  /** Requests-per-minute cap over a sliding 60 s window; above it, 429 with Retry-After (default: no cap). */
+  /** Requests-per-minute cap (per `windowMs`, enforced as `limiter` says); above it, 429 with Retry-After (default: no cap). */
   rpm?: number;
   /**
-   * Length of the sliding window the caps count over, in ms (default 60 000). A shorter window
+   * Length of the window the caps count over, in ms (default 60 000). A shorter window
    * scales a per-minute cap down so a test can hit it, and stay under it, in seconds.
    */
   windowMs?: number;
   /** Tokens-per-minute cap (prompt + completion estimate) over the same window (default: no cap). */
   tpm?: number;
+  /**
+   * How the caps are enforced over `windowMs` (default "sliding"):
+   * - "sliding": at most the cap in any `windowMs` (OpenAI's per-minute limits);
+   * - "fixed": the count starts over at each multiple of `windowMs`, the "quantized" limits some
+   *   providers enforce (100 per 10 s rather than 600 per minute);
+   * - "bucket": a bucket of the cap's size refilled continuously, the whole cap per `windowMs`
+   *   (Anthropic's token bucket).
+   */
+  limiter?: LimiterKind;
+  /**
+   * Which rate-limit headers go with every answer and 429 (default "openai"): OpenAI's
+   * `x-ratelimit-*` (reset as a duration until the cap is whole again) and `retry-after-ms` +
+   * `retry-after` on a 429; Anthropic's `anthropic-ratelimit-*` (reset as an RFC 3339 time) and
+   * `retry-after` in seconds; or "none", a provider that says nothing, not even Retry-After.
+   */
+  headers?: HeaderStyle;
+  /** Each API key (the Authorization header) gets caps of its own, as separate accounts do (default: shared). */
+  perKey?: boolean;
   /**
    * 0..1: fraction of admitted requests answered with 500, deterministically (0.25 = every 4th).
    * A failed request still used its rate-limit slot, as it would at a real provider. Default 0.
@@ -52,6 +71,9 @@ export interface ProviderDoubleOptions {
   /** Custom reply text; the default is {@link echoReply} of the last user message. */
   reply?: (prompt: { messages: { role: string; content: string }[]; model: string }) => string;
 }
+
+export type LimiterKind = "sliding" | "fixed" | "bucket";
+export type HeaderStyle = "openai" | "anthropic" | "none";
 
 /** What can change on a running double; the address is fixed once it listens. */
 export type ProviderDoubleBehaviour = Omit<ProviderDoubleOptions, "port" | "host">;
@@ -121,6 +143,9 @@ interface Behaviour {
   windowMs: number;
   rpm?: number;
   tpm?: number;
+  limiter: LimiterKind;
+  headers: HeaderStyle;
+  perKey: boolean;
   failureRate: number;
   rateLimitFailureRate: number;
   promptTokensOverhead: number;
@@ -128,11 +153,17 @@ interface Behaviour {
   reply?: ProviderDoubleOptions["reply"];
 }
 
+const LIMITER_KINDS: readonly LimiterKind[] = ["sliding", "fixed", "bucket"];
+const HEADER_STYLES: readonly HeaderStyle[] = ["openai", "anthropic", "none"];
+
 const DEFAULT_BEHAVIOUR: Behaviour = {
   latencyMs: 0,
   tokenDelayMs: 0,
   tokensPerReply: 20,
   windowMs: 60_000,
+  limiter: "sliding",
+  headers: "openai",
+  perKey: false,
   failureRate: 0,
   rateLimitFailureRate: 0,
   promptTokensOverhead: 0,
@@ -148,6 +179,9 @@ function applyPatch(current: Behaviour, patch: Partial<ProviderDoubleBehaviour>)
     windowMs: merged.windowMs ?? DEFAULT_BEHAVIOUR.windowMs,
     rpm: merged.rpm,
     tpm: merged.tpm,
+    limiter: merged.limiter ?? DEFAULT_BEHAVIOUR.limiter,
+    headers: merged.headers ?? DEFAULT_BEHAVIOUR.headers,
+    perKey: merged.perKey ?? DEFAULT_BEHAVIOUR.perKey,
     failureRate: merged.failureRate ?? DEFAULT_BEHAVIOUR.failureRate,
     promptTokensOverhead: merged.promptTokensOverhead ?? DEFAULT_BEHAVIOUR.promptTokensOverhead,
     rateLimitFailureRate: merged.rateLimitFailureRate ?? DEFAULT_BEHAVIOUR.rateLimitFailureRate,
@@ -169,6 +203,8 @@ function applyPatch(current: Behaviour, patch: Partial<ProviderDoubleBehaviour>)
   for (const [name, value, valid] of checks) {
     if (value !== undefined && !valid(value)) throw new RangeError(`provider double: invalid ${name}: ${value}`);
   }
+  if (!LIMITER_KINDS.includes(next.limiter)) throw new RangeError(`provider double: invalid limiter: ${next.limiter}`);
+  if (!HEADER_STYLES.includes(next.headers)) throw new RangeError(`provider double: invalid headers: ${next.headers}`);
   return next;
 }
 
@@ -248,10 +284,91 @@ function emptyStats(): ProviderDoubleStats {
   };
 }
 
-/** A request admitted under the caps, remembered for the sliding window. */
-interface Admission {
-  at: number;
-  tokens: number;
+/**
+ * One cap (requests or tokens) as the provider enforces it over `windowMs`; `limit` and `windowMs`
+ * are passed on each call, so a changed setting applies from the next request on.
+ */
+interface Meter {
+  /** What may be taken now. */
+  available(now: number, limit: number, windowMs: number): number;
+  /** How long until `cost` fits: 0 if it does now; a whole window for a cost above the cap, which never fits. */
+  waitFor(now: number, cost: number, limit: number, windowMs: number): number;
+  /** How long until the whole cap is available again (what OpenAI's reset and Anthropic's reset time say). */
+  untilFull(now: number, limit: number, windowMs: number): number;
+  take(now: number, cost: number, limit: number, windowMs: number): void;
+}
+
+/** At most `limit` in any `windowMs`: each admission counts until it is a window old. */
+function slidingMeter(): Meter {
+  let admissions: { at: number; cost: number }[] = [];
+  const used = (now: number, windowMs: number) => {
+    admissions = admissions.filter((admission) => admission.at > now - windowMs);
+    return admissions.reduce((sum, admission) => sum + admission.cost, 0);
+  };
+  return {
+    available: (now, limit, windowMs) => Math.max(0, limit - used(now, windowMs)),
+    waitFor(now, cost, limit, windowMs) {
+      let inUse = used(now, windowMs);
+      if (cost > limit) return windowMs;
+      // Room comes back as admissions age out: find the one whose expiry makes room for this cost.
+      let expiring = 0;
+      while (inUse + cost > limit) inUse -= admissions[expiring++].cost;
+      return expiring === 0 ? 0 : admissions[expiring - 1].at + windowMs - now;
+    },
+    untilFull: (now, _limit, windowMs) => (used(now, windowMs) > 0 ? admissions[admissions.length - 1].at + windowMs - now : 0),
+    take: (now, cost) => void admissions.push({ at: now, cost }),
+  };
+}
+
+/** The count starts over at every multiple of `windowMs` (a "quantized" limit). */
+function fixedMeter(): Meter {
+  let current = { start: 0, used: 0 };
+  const used = (now: number, windowMs: number) => {
+    const start = Math.floor(now / windowMs) * windowMs;
+    if (start !== current.start) current = { start, used: 0 };
+    return current.used;
+  };
+  const untilNext = (now: number, windowMs: number) => current.start + windowMs - now;
+  return {
+    available: (now, limit, windowMs) => Math.max(0, limit - used(now, windowMs)),
+    waitFor: (now, cost, limit, windowMs) =>
+      cost > limit ? windowMs : used(now, windowMs) + cost <= limit ? 0 : untilNext(now, windowMs),
+    untilFull: (now, _limit, windowMs) => (used(now, windowMs) > 0 ? untilNext(now, windowMs) : 0),
+    take(now, cost, _limit, windowMs) {
+      used(now, windowMs);
+      current.used += cost;
+    },
+  };
+}
+
+/** A bucket of `limit` refilled continuously at `limit` per `windowMs`, starting full. */
+function bucketMeter(): Meter {
+  let bucket: { level: number; at: number } | undefined;
+  const level = (now: number, limit: number, windowMs: number) => {
+    const previous = bucket ?? { level: limit, at: now };
+    bucket = { level: Math.min(limit, previous.level + ((now - previous.at) * limit) / windowMs), at: now };
+    return bucket.level;
+  };
+  return {
+    available: (now, limit, windowMs) => Math.floor(level(now, limit, windowMs)),
+    waitFor(now, cost, limit, windowMs) {
+      if (cost > limit) return windowMs;
+      return Math.max(0, Math.ceil(((cost - level(now, limit, windowMs)) * windowMs) / limit));
+    },
+    untilFull: (now, limit, windowMs) => Math.ceil(((limit - level(now, limit, windowMs)) * windowMs) / limit),
+    take(now, cost, limit, windowMs) {
+      level(now, limit, windowMs);
+      bucket!.level -= cost;
+    },
+  };
+}
+
+const METERS = { sliding: slidingMeter, fixed: fixedMeter, bucket: bucketMeter } as const satisfies Record<LimiterKind, () => Meter>;
+
+/** The caps of one account: the whole double's, or one API key's with `perKey`. */
+interface Account {
+  requests: Meter;
+  tokens: Meter;
 }
 
 interface CapExceeded {
@@ -276,7 +393,7 @@ export async function startProviderDouble(options: ProviderDoubleOptions = {}): 
   const { port = 0, host = "127.0.0.1", ...initial } = options;
   let behaviour = applyPatch(DEFAULT_BEHAVIOUR, initial);
   let stats = emptyStats();
-  let window: Admission[] = [];
+  let accounts = new Map<string, Account>();
   // Fault injection is deterministic so runs are reproducible: each request adds the rate to a credit
   // and a fault fires whenever the credit reaches 1, so 0.25 hits exactly every 4th request.
   let faultCredit = { failure: 0, rateLimit: 0 };
@@ -291,67 +408,78 @@ export async function startProviderDouble(options: ProviderDoubleOptions = {}): 
     return true;
   }
 
-  function pruneWindow(now: number): void {
-    while (window.length > 0 && window[0].at <= now - behaviour.windowMs) window.shift();
+  function accountFor(req: IncomingMessage): Account {
+    const key = behaviour.perKey ? (req.headers.authorization ?? "") : "";
+    let account = accounts.get(key);
+    if (!account) {
+      account = { requests: METERS[behaviour.limiter](), tokens: METERS[behaviour.limiter]() };
+      accounts.set(key, account);
+    }
+    return account;
   }
 
-  /** The x-ratelimit-* headers OpenAI sends, for whichever caps are set; call after pruneWindow. */
-  function rateLimitHeaders(now: number): Record<string, string> {
+  /** The account's caps that are set, as [name, meter, limit]. */
+  function caps(account: Account): ["requests" | "tokens", Meter, number][] {
+    const { rpm, tpm } = behaviour;
+    return [
+      ...(rpm === undefined ? [] : [["requests", account.requests, rpm] as const]),
+      ...(tpm === undefined ? [] : [["tokens", account.tokens, tpm] as const]),
+    ].map(([name, meter, limit]) => [name, meter, limit]);
+  }
+
+  /** The rate-limit headers of the configured style, for whichever caps are set. */
+  function rateLimitHeaders(account: Account, now: number): Record<string, string> {
     const headers: Record<string, string> = {};
-    const untilOldestFrees = window.length > 0 ? window[0].at + behaviour.windowMs - now : 0;
-    if (behaviour.rpm !== undefined) {
-      headers["x-ratelimit-limit-requests"] = String(behaviour.rpm);
-      headers["x-ratelimit-remaining-requests"] = String(Math.max(0, behaviour.rpm - window.length));
-      headers["x-ratelimit-reset-requests"] = formatDuration(untilOldestFrees);
-    }
-    if (behaviour.tpm !== undefined) {
-      const used = window.reduce((sum, admission) => sum + admission.tokens, 0);
-      headers["x-ratelimit-limit-tokens"] = String(behaviour.tpm);
-      headers["x-ratelimit-remaining-tokens"] = String(Math.max(0, behaviour.tpm - used));
-      headers["x-ratelimit-reset-tokens"] = formatDuration(untilOldestFrees);
+    for (const [name, meter, limit] of caps(account)) {
+      const remaining = String(meter.available(now, limit, behaviour.windowMs));
+      const untilFull = meter.untilFull(now, limit, behaviour.windowMs);
+      if (behaviour.headers === "openai") {
+        headers[`x-ratelimit-limit-${name}`] = String(limit);
+        headers[`x-ratelimit-remaining-${name}`] = remaining;
+        headers[`x-ratelimit-reset-${name}`] = formatDuration(untilFull);
+      } else if (behaviour.headers === "anthropic") {
+        headers[`anthropic-ratelimit-${name}-limit`] = String(limit);
+        headers[`anthropic-ratelimit-${name}-remaining`] = remaining;
+        headers[`anthropic-ratelimit-${name}-reset`] = new Date(now + untilFull).toISOString();
+      }
     }
     return headers;
   }
 
   /** Which cap this request would break and how long until it would fit; undefined if it fits now. */
-  function exceededCap(now: number, tokens: number): CapExceeded | undefined {
-    const { rpm, tpm } = behaviour;
-    if (rpm !== undefined && window.length >= rpm) {
-      // A slot frees when enough admissions have aged out to bring the count under the cap.
-      return {
-        type: "requests",
-        retryAfterMs: window[window.length - rpm].at + behaviour.windowMs - now,
-        usage: `requests per min (RPM): Limit ${rpm}, Used ${window.length}, Requested 1`,
-      };
-    }
-    if (tpm !== undefined) {
-      let used = window.reduce((sum, admission) => sum + admission.tokens, 0);
-      if (used + tokens > tpm) {
-        const usage = `tokens per min (TPM): Limit ${tpm}, Used ${used}, Requested ${tokens}`;
-        // Tokens free as admissions age out: find the admission whose expiry makes room for this one.
-        let expiring = 0;
-        while (used + tokens > tpm && expiring < window.length) used -= window[expiring++].tokens;
-        // A request bigger than the whole cap never fits: like OpenAI's "request too large" it keeps
-        // being refused, and a full window is the honest wait to name.
-        const freedAt = used + tokens > tpm ? now : window[expiring - 1].at;
-        return { type: "tokens", retryAfterMs: freedAt + behaviour.windowMs - now, usage };
-      }
+  function exceededCap(account: Account, now: number, tokens: number): CapExceeded | undefined {
+    for (const [type, meter, limit] of caps(account)) {
+      const cost = type === "requests" ? 1 : tokens;
+      const retryAfterMs = meter.waitFor(now, cost, limit, behaviour.windowMs);
+      if (retryAfterMs === 0) continue;
+      const used = limit - meter.available(now, limit, behaviour.windowMs);
+      const unit = type === "requests" ? "requests per min (RPM)" : "tokens per min (TPM)";
+      return { type, retryAfterMs, usage: `${unit}: Limit ${limit}, Used ${used}, Requested ${cost}` };
     }
     return undefined;
   }
 
-  function sendRateLimited(res: ServerResponse, type: "requests" | "tokens", retryAfterMs: number, message: string): void {
+  /** What a 429 says about when to come back, in the configured style. */
+  function retryAfterHeaders(retryAfterMs: number): Record<string, string> {
+    // Retry-After is whole seconds and at least 1, like OpenAI's and Anthropic's; OpenAI's
+    // retry-after-ms carries the precise wait.
+    const seconds = String(Math.max(1, Math.ceil(retryAfterMs / 1000)));
+    if (behaviour.headers === "openai") return { "retry-after": seconds, "retry-after-ms": String(Math.max(0, Math.ceil(retryAfterMs))) };
+    return behaviour.headers === "anthropic" ? { "retry-after": seconds } : {};
+  }
+
+  function sendRateLimited(
+    res: ServerResponse,
+    account: Account,
+    exceeded: Pick<CapExceeded, "type" | "retryAfterMs">,
+    message: string,
+  ): void {
     stats.rateLimited += 1;
     sendError(
       res,
       429,
-      { message, type, code: "rate_limit_exceeded" },
-      {
-        ...rateLimitHeaders(Date.now()),
-        // Retry-After is whole seconds and at least 1, like OpenAI; retry-after-ms carries the precise wait.
-        "retry-after": String(Math.max(1, Math.ceil(retryAfterMs / 1000))),
-        "retry-after-ms": String(Math.max(0, Math.ceil(retryAfterMs))),
-      },
+      { message, type: exceeded.type, code: "rate_limit_exceeded" },
+      { ...rateLimitHeaders(account, Date.now()), ...retryAfterHeaders(exceeded.retryAfterMs) },
     );
   }
 
@@ -393,19 +521,20 @@ export async function startProviderDouble(options: ProviderDoubleOptions = {}): 
       behaviour.promptTokensOverhead + messages.reduce((sum, message) => sum + countTokens(message.content), 0);
 
     const now = Date.now();
-    pruneWindow(now);
+    const account = accountFor(req);
     if (takeFault("rateLimit", behaviour.rateLimitFailureRate)) {
-      sendRateLimited(res, "requests", 1000, "Rate limit reached for requests (injected by the provider double). Please try again in 1s.");
+      sendRateLimited(res, account, { type: "requests", retryAfterMs: 1000 }, "Rate limit reached for requests (injected by the provider double). Please try again in 1s.");
       return;
     }
-    const exceeded = exceededCap(now, promptTokens + pieces.length);
+    const cost = promptTokens + pieces.length;
+    const exceeded = exceededCap(account, now, cost);
     if (exceeded) {
-      const { type, retryAfterMs, usage } = exceeded;
-      const wait = formatDuration(retryAfterMs);
-      sendRateLimited(res, type, retryAfterMs, `Rate limit reached for ${request.model} on ${usage}. Please try again in ${wait}.`);
+      const wait = formatDuration(exceeded.retryAfterMs);
+      sendRateLimited(res, account, exceeded, `Rate limit reached for ${request.model} on ${exceeded.usage}. Please try again in ${wait}.`);
       return;
     }
-    window.push({ at: now, tokens: promptTokens + pieces.length });
+    account.requests.take(now, 1, behaviour.rpm ?? 1, behaviour.windowMs);
+    account.tokens.take(now, cost, behaviour.tpm ?? cost, behaviour.windowMs);
     stats.startTimes.push(now);
 
     if (takeFault("failure", behaviour.failureRate)) {
@@ -424,7 +553,7 @@ export async function startProviderDouble(options: ProviderDoubleOptions = {}): 
       promptTokens,
       stream: request.stream === true,
       includeUsage: request.stream_options?.include_usage === true,
-      headers: rateLimitHeaders(now),
+      headers: rateLimitHeaders(account, now),
     };
     await answer(res, plan);
   }
@@ -528,7 +657,7 @@ export async function startProviderDouble(options: ProviderDoubleOptions = {}): 
     // Requests already in flight are still running: the gauge keeps them so it returns to 0 as they
     // end, and whatever they do from now on counts in the fresh counters.
     stats = { ...emptyStats(), inFlight: stats.inFlight, maxInFlight: stats.inFlight };
-    window = [];
+    accounts = new Map();
     faultCredit = { failure: 0, rateLimit: 0 };
   }
 
@@ -585,7 +714,10 @@ export async function startProviderDouble(options: ProviderDoubleOptions = {}): 
     stats: snapshot,
     reset,
     setOptions(patch) {
+      const { limiter } = behaviour;
       behaviour = applyPatch(behaviour, patch);
+      // Each kind of limit keeps different books: a new kind starts them afresh.
+      if (behaviour.limiter !== limiter) accounts = new Map();
     },
     close() {
       return new Promise<void>((resolve, reject) => {

@@ -69,7 +69,11 @@ export default async function AdminConfigPage() {
               ["Requests per minute", count(view.provider.rpm), "LLM_RPM"],
               ["Tokens per minute", view.provider.tpm === null ? "not set" : count(view.provider.tpm), "LLM_TPM"],
               ["Tokens per reply (estimate)", count(view.provider.tokensPerReply), "LLM_TOKENS_PER_REPLY"],
-              ["Starts paced at", `${count(Math.floor(view.provider.startsPerMinute))}/min (one per ${count(view.provider.startIntervalMs)} ms)`],
+              [
+                "Starts allowed (until the provider says otherwise)",
+                `${count(view.provider.startsPerWindow.limit)} per ${count(view.provider.startsPerWindow.windowMs / 1000)} s (${count(Math.floor(view.provider.startsPerMinute))}/min)`,
+                "LLM_LIMIT_WINDOW_MS",
+              ],
               ["Retries", count(view.provider.maxRetries), "LLM_MAX_RETRIES"],
               ["Fallback after failures", count(view.provider.fallbackAfter), "LLM_FALLBACK_AFTER"],
               ["First retry delay", `${count(view.provider.retryBaseMs)} ms`, "LLM_RETRY_BASE_MS"],

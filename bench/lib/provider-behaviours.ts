@@ -1,0 +1,197 @@
+/**
+ * The provider-behaviours phase: the same burst through Stampede against providers that limit in
+ * different ways (a per-minute window, quantized 10 s windows, a refilling bucket, a provider that
+ * reports nothing), each measured against the provider's own minimum: how soon the burst could
+ * have been served by a client that knew the limit exactly and sent each request the moment it
+ * would be admitted.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import type { HeaderStyle, LimiterKind } from "@/lib/testing/provider-double";
+import type { Session, UserOutcome } from "./client";
+import type { Child } from "./processes";
+import { burstFigures, distribution, formatDistribution, markdownTable, type BurstFigures, type Distribution, type ProviderStats } from "./stats";
+
+export interface ProviderBehaviour {
+  name: string;
+  limiter: LimiterKind;
+  headers: HeaderStyle;
+  /** Requests per `windowMs`. */
+  rpm: number;
+  windowMs: number;
+}
+
+/** Each a 600-a-minute provider; they differ in how the 600 are enforced and what they say. */
+export const PROVIDER_BEHAVIOURS: ProviderBehaviour[] = [
+  { name: "per-minute window, OpenAI headers", limiter: "sliding", headers: "openai", rpm: 600, windowMs: 60_000 },
+  { name: "quantized: 100 per 10 s window, OpenAI headers", limiter: "fixed", headers: "openai", rpm: 100, windowMs: 10_000 },
+  { name: "refilling bucket of 100 (10/s), Anthropic headers", limiter: "bucket", headers: "anthropic", rpm: 100, windowMs: 10_000 },
+  { name: "per-minute window, no headers", limiter: "sliding", headers: "none", rpm: 600, windowMs: 60_000 },
+];
+
+export interface ReplyShape {
+  latencyMs: number;
+  tokenDelayMs: number;
+  tokensPerReply: number;
+}
+
+/** What the phase needs from the bench: its processes and its simulated users. */
+export interface BehaviourPhaseContext {
+  users: number;
+  spreadMs: number;
+  reply: ReplyShape;
+  startDouble(name: string, behaviour: ProviderBehaviour): Promise<{ child: Child; url: string; base: string }>;
+  doubleStats(base: string): Promise<ProviderStats>;
+  /** Zeroes the double's counters and its rate windows. */
+  resetDouble(base: string): Promise<void>;
+  /** Stampede on the double at `modelUrl` with these settings over the bench's usual ones. */
+  startStampede(modelUrl: string, env: Record<string, string>): Promise<Child>;
+  /** `count` fresh guests (users `offset` on, so each behaviour has addresses of its own), each sending one message. */
+  signIn(count: number, offset: number): Promise<Session[]>;
+  send(session: Session, index: number): Promise<UserOutcome>;
+  burst<R>(count: number, spreadMs: number, call: (index: number) => Promise<R>): Promise<R[]>;
+  log(message: string): void;
+}
+
+/**
+ * Users whose replies warm the fresh server up (its first model calls and relays) before the
+ * burst, so the burst measures the scheduler rather than a cold process.
+ */
+const WARM_UP_USERS = 10;
+
+export interface BehaviourFigures {
+  behaviour: ProviderBehaviour;
+  /** Replies, errors by kind, provider requests and 429s, queue waits: as the stampede phase counts them. */
+  burst: BurstFigures;
+  /** First POST → last reply finished, in ms. */
+  servedMs: number;
+  /** The provider's own minimum for the same arrivals (earliestAdmissions + one reply's time), in ms. */
+  minimumMs: number;
+  /** First POST → the provider's last admission, in ms: how soon the scheduler started the burst's last call. */
+  lastAdmittedMs: number | null;
+  /** First POST → the earliest the provider's limiter would have admitted the last one, in ms. */
+  earliestLastAdmissionMs: number;
+  /** POST → first token, or → the end for a user who got none: every user counts. */
+  waitMs: Distribution;
+}
+
+export async function runProviderBehaviours(ctx: BehaviourPhaseContext): Promise<BehaviourFigures[]> {
+  const results: BehaviourFigures[] = [];
+  for (const [position, behaviour] of PROVIDER_BEHAVIOURS.entries()) {
+    const double = await ctx.startDouble(`double:${behaviour.limiter}-${behaviour.headers}`, behaviour);
+    try {
+      const server = await ctx.startStampede(double.url, {
+        LLM_RPM: String(Math.floor((behaviour.rpm * 60_000) / behaviour.windowMs)),
+        LLM_LIMIT_WINDOW_MS: String(behaviour.windowMs),
+        // The global cap would bind first otherwise: this phase measures the provider's limit.
+        LLM_MAX_CONCURRENCY: String(ctx.users),
+        // A key of its own: the capacity bucket of one behaviour must not carry into the next.
+        OPENAI_API_KEY: `bench-behaviour-${position}`,
+      });
+      try {
+        const sessions = await ctx.signIn(ctx.users + WARM_UP_USERS, (position + 1) * ctx.users * 10);
+        await Promise.all(sessions.splice(ctx.users).map((session, index) => ctx.send(session, index)));
+        // The warm-up's starts leave the capacity bucket's books by the end of a short window;
+        // a per-minute one has room for them and the burst both.
+        if (behaviour.windowMs <= 10_000) await sleep(behaviour.windowMs);
+        await ctx.resetDouble(double.base);
+        ctx.log(`behaviours: ${behaviour.name}: ${ctx.users} users within ${ctx.spreadMs} ms`);
+        const outcomes = await ctx.burst(ctx.users, ctx.spreadMs, (index) => ctx.send(sessions[index], index));
+        const figures = behaviourFigures(behaviour, outcomes, await ctx.doubleStats(double.base), ctx.reply);
+        ctx.log(
+          `behaviours: ${figures.burst.repliesCompleted}/${figures.burst.users} replies in ${(figures.servedMs / 1000).toFixed(1)} s ` +
+            `(provider's minimum ${(figures.minimumMs / 1000).toFixed(1)} s), ${figures.burst.provider429s} provider 429s`,
+        );
+        results.push(figures);
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      await double.child.stop();
+    }
+  }
+  return results;
+}
+
+export function behaviourFigures(behaviour: ProviderBehaviour, outcomes: UserOutcome[], provider: ProviderStats, reply: ReplyShape): BehaviourFigures {
+  const burst = burstFigures(outcomes, provider, (behaviour.rpm * 60_000) / behaviour.windowMs);
+  const firstPost = Math.min(...outcomes.map((outcome) => outcome.postAt));
+  const lastEnd = firstPost + burst.wallSeconds * 1000;
+  // One reply's own time at the provider: its latency, then the words one token delay apart (the
+  // stamp the double adds is one more word).
+  const replyMs = reply.latencyMs + reply.tokenDelayMs * reply.tokensPerReply;
+  const earliestLast = Math.max(...earliestAdmissions(outcomes.map((outcome) => outcome.postAt), behaviour));
+  return {
+    behaviour,
+    burst,
+    servedMs: lastEnd - firstPost,
+    minimumMs: earliestLast + replyMs - firstPost,
+    lastAdmittedMs: provider.startTimes.length > 0 ? Math.max(...provider.startTimes) - firstPost : null,
+    earliestLastAdmissionMs: earliestLast - firstPost,
+    waitMs: distribution(outcomes.map((outcome) => (outcome.firstTextAt ?? outcome.finishedAt ?? lastEnd) - outcome.postAt)),
+  };
+}
+
+/**
+ * When each arrival would be admitted at the earliest by the provider's limiter, in arrival order
+ * (the order does not change when the last one is admitted): the double's own rules, replayed.
+ */
+export function earliestAdmissions(arrivals: number[], { limiter, rpm: cap, windowMs }: Pick<ProviderBehaviour, "limiter" | "rpm" | "windowMs">): number[] {
+  const admitted: number[] = [];
+  let fixed = { start: Number.NEGATIVE_INFINITY, count: 0 };
+  let bucket = { level: cap, at: Number.NEGATIVE_INFINITY };
+  for (const arrival of [...arrivals].sort((a, b) => a - b)) {
+    let at = Math.max(arrival, admitted.at(-1) ?? arrival);
+    if (limiter === "sliding") {
+      if (admitted.length >= cap) at = Math.max(at, admitted[admitted.length - cap] + windowMs);
+    } else if (limiter === "fixed") {
+      let start = Math.floor(at / windowMs) * windowMs;
+      if (start === fixed.start && fixed.count >= cap) {
+        start += windowMs;
+        at = start;
+      }
+      if (start !== fixed.start) fixed = { start, count: 0 };
+      fixed.count += 1;
+    } else {
+      const level = bucket.at === Number.NEGATIVE_INFINITY ? cap : Math.min(cap, bucket.level + ((at - bucket.at) * cap) / windowMs);
+      if (level < 1) at += ((1 - level) * windowMs) / cap;
+      bucket = { level: Math.max(level, 1) - 1, at };
+    }
+    admitted.push(at);
+  }
+  return admitted;
+}
+
+export function renderBehaviours(figures: BehaviourFigures[], users: number, errorsText: (errors: Record<string, number>) => string): string {
+  const seconds = (ms: number | null) => (ms === null ? "n/a" : `${(ms / 1000).toFixed(1)} s`);
+  const rows = figures.map(({ behaviour, burst, ...f }) => [
+    behaviour.name,
+    `${burst.repliesCompleted} / ${burst.users}`,
+    `${burst.provider429s} of ${burst.providerRequests} (${((100 * burst.provider429s) / Math.max(1, burst.providerRequests)).toFixed(1)}%)`,
+    `${burst.userVisibleErrors}${burst.userVisibleErrors > 0 ? ` (${errorsText(burst.errorsByStatus)})` : ""}`,
+    `${seconds(f.lastAdmittedMs)} (${seconds(f.earliestLastAdmissionMs)})`,
+    `${seconds(f.servedMs)} (${seconds(f.minimumMs)})`,
+    `${(f.servedMs / f.minimumMs).toFixed(2)}×`,
+    formatDistribution(burst.queueWaitMs),
+    formatDistribution(f.waitMs),
+  ]);
+  return (
+    markdownTable(
+      [
+        "Provider (600 a minute)",
+        "Replies",
+        "Provider 429s",
+        "User-visible errors",
+        "Last call admitted after (provider's earliest)",
+        "Burst served in (provider's minimum)",
+        "Ratio",
+        "Queue wait p50 / p95 / max",
+        "Wait to first token p50 / p95 / max (all users)",
+      ],
+      rows,
+    ) +
+    `\n\n${users} guests send one message each; LLM_RPM and LLM_LIMIT_WINDOW_MS describe each provider's limit, LLM_MAX_CONCURRENCY=${users}. ` +
+    "The provider's earliest and minimum replay the same arrivals through the provider's own limiter, each request sent the moment it would be admitted (the minimum adds one reply's time). " +
+    "Queue wait: POST → arrival at the provider of the attempt that answered. " +
+    "Target (issue #16): every reply, at most 1% refused, within 1.15× the minimum."
+  );
+}

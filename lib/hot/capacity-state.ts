@@ -1,0 +1,75 @@
+/**
+ * A capacity bucket's books, as both hot-store adapters keep them: the in-process store runs these
+ * functions, and the Redis store runs the same steps in Lua (TAKE_CAPACITY and REPORT_CAPACITY in
+ * lib/hot/redis-hot-store.ts), one script per step so instances never interleave inside one. The
+ * contract suite holds both to the same behaviour.
+ *
+ * The bucket counts model-call starts in windows: `limit` starts until `resetAt`, then a fresh
+ * window. That is exact for a provider's quantized window, and for a sliding window or a
+ * refilling bucket it is the right picture of a burst: what is left now, and when everything is
+ * back (the reset every provider reports). The configuration gives the first `limit`; what the
+ * provider says corrects it:
+ *
+ * - rate-limit headers (limit, remaining, reset) replace the books, counting on top the starts the
+ *   provider had not seen yet when it answered (those after the reported one), unless they are
+ *   about a start of a window that has ended since;
+ * - a 429 blocks every start until its Retry-After; without headers it also cuts the limit by
+ *   CUT_FACTOR, at most once per round of starts (as TCP halves once per round trip), and, without
+ *   a Retry-After either, marks the window spent;
+ * - each window that opens after one without a cut probes back up by a tenth, to the configured
+ *   limit, unless the provider reports its own.
+ */
+import type { CapacityGrant, CapacityLimit, CapacityReport, CapacityState } from "./hot-store";
+
+/** What a 429 without headers leaves of the limit (AWS's adaptive retries use the same 0.7). */
+export const CUT_FACTOR = 0.7;
+
+export function freshCapacity({ limit }: CapacityLimit): CapacityState {
+  return { limit, used: 0, resetAt: 0, blockedUntil: 0, seq: 0, windowSeq: 0, reportSeq: 0, cutSeq: 0, reported: false };
+}
+
+/** Takes one start if there is room; otherwise says how long until there may be. Mutates `state`. */
+export function takeCapacity(state: CapacityState, config: CapacityLimit, now: number): CapacityGrant {
+  if (now < state.blockedUntil) return { granted: false, waitMs: state.blockedUntil - now, seq: 0 };
+  if (now >= state.resetAt) {
+    if (!state.reported && state.limit < config.limit && state.cutSeq <= state.windowSeq) {
+      state.limit = Math.min(config.limit, state.limit + Math.max(1, Math.floor(state.limit / 10)));
+    }
+    state.used = 0;
+    state.resetAt = now + config.windowMs;
+    state.windowSeq = state.seq;
+  }
+  if (state.used >= state.limit) return { granted: false, waitMs: state.resetAt - now, seq: 0 };
+  state.used += 1;
+  state.seq += 1;
+  return { granted: true, waitMs: 0, seq: state.seq };
+}
+
+/** Corrects the books with what the provider answered to start `report.seq`. Mutates `state`. */
+export function reportCapacity(state: CapacityState, report: CapacityReport, now: number): void {
+  const { headroom } = report;
+  // Headers about a start of an earlier window describe a window that has ended: they would fill
+  // the fresh one with the old one's starts.
+  if (headroom && report.seq >= state.reportSeq && report.seq > state.windowSeq) {
+    const unseen = Math.max(0, state.seq - report.seq);
+    state.reportSeq = report.seq;
+    state.reported = true;
+    state.limit = headroom.limit;
+    state.used = Math.max(0, headroom.limit - headroom.remaining + unseen);
+    // The reset was measured before the unseen starts: it may come later than said, never sooner.
+    state.resetAt = unseen === 0 ? now + headroom.resetMs : Math.max(state.resetAt, now + headroom.resetMs);
+  }
+  if (!report.refused) return;
+  if (report.retryAfterMs !== undefined) state.blockedUntil = Math.max(state.blockedUntil, now + report.retryAfterMs);
+  if (!headroom && report.seq > state.cutSeq) {
+    state.limit = Math.max(1, Math.floor(state.limit * CUT_FACTOR));
+    state.cutSeq = state.seq;
+    // Without a Retry-After, the end of the window is the only wait known.
+    if (report.retryAfterMs === undefined) state.used = Math.max(state.used, state.limit);
+  }
+}
+
+/** How long a bucket's books are worth keeping: ten windows past the last moment they speak of. */
+export function capacityTtlMs(state: CapacityState, config: CapacityLimit, now: number): number {
+  return Math.max(state.resetAt, state.blockedUntil, now) - now + 10 * config.windowMs;
+}
