@@ -1,7 +1,8 @@
 /**
  * End-to-end tests in a real Chromium against a production build (`next start`), twice over:
  * once on the embedded drivers (PGlite, in-process hot store and runner, demo model) and once on
- * the real services (PostgreSQL, Redis, and a local OpenAI-compatible provider double).
+ * the real services (PostgreSQL, Redis, and a local OpenAI-compatible provider double); the mail
+ * flows run on a third, embedded instance that sends over SMTP.
  */
 import { defineConfig, devices } from "@playwright/test";
 import { existsSync } from "node:fs";
@@ -34,7 +35,9 @@ export default defineConfig({
       : {},
   },
   projects: [
-    { name: "embedded", use: { ...devices["Desktop Chrome"], baseURL: E2E.embedded.baseUrl } },
+    { name: "embedded", testIgnore: ["mail.spec.ts"], use: { ...devices["Desktop Chrome"], baseURL: E2E.embedded.baseUrl } },
+    // Mail over real SMTP, on an instance of its own that sends to the spec's receiver.
+    { name: "mail", testMatch: ["mail.spec.ts"], use: { ...devices["Desktop Chrome"], baseURL: E2E.mail.baseUrl } },
     // The UI flows run once; what depends on the drivers runs on the real services too.
     {
       name: "services",
@@ -61,6 +64,14 @@ export default defineConfig({
       command: "npx tsx e2e/support/reset-state.ts embedded && npx next start -H 127.0.0.1",
       url: `${E2E.embedded.baseUrl}/api/health`,
       env: E2E.embedded.env,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      stdout: "pipe",
+    },
+    {
+      command: "npx tsx e2e/support/reset-state.ts mail && npx next start -H 127.0.0.1",
+      url: `${E2E.mail.baseUrl}/api/health`,
+      env: E2E.mail.env,
       reuseExistingServer: false,
       timeout: 120_000,
       stdout: "pipe",

@@ -246,14 +246,23 @@ describe("users", () => {
     await expectError(await api.ban(adminId), 400, "invalid_request");
     await expectError(await api.update(adminId, { role: "user" }), 400, "invalid_request");
     const other = await signUp();
+    await verifyAddress(other.client, other.email);
     expect((await api.update(other.userId, { role: "admin" })).status).toBe(200);
     await expectError(await api.ban(other.userId), 400, "invalid_request");
     const row = await app.services.db.prisma.user.findUniqueOrThrow({ where: { id: adminId } });
     expect({ role: row.role, banned: row.banned }).toEqual({ role: "admin", banned: false });
   });
 
+  it("promotes only an account whose address is verified", async () => {
+    const { client, userId, email } = await signUp();
+    await expectError(await adminCall(admin).update(userId, { role: "admin" }), 400, "invalid_request");
+    await verifyAddress(client, email);
+    expect((await adminCall(admin).update(userId, { role: "admin" })).status).toBe(200);
+  });
+
   it("gives a promoted user the admin API at once, and takes it away when demoted", async () => {
-    const { client, userId } = await signUp();
+    const { client, userId, email } = await signUp();
+    await verifyAddress(client, email);
     await expectError(await adminCall(client).overview(), 403, "forbidden");
     expect((await adminCall(admin).update(userId, { role: "admin" })).status).toBe(200);
     expect((await adminCall(client).overview()).status).toBe(200);

@@ -6,7 +6,8 @@ import { parseConfig } from "@/lib/config";
 import { AppError } from "@/lib/errors";
 import { IORedisRequester, createTcpRedisClient } from "@/lib/hot/redis-requester";
 import { logger } from "@/lib/log";
-import { accountKey, checkAuthAttempt } from "@/lib/limits/auth-attempts";
+import { accountKey, admitAuthAttempt, type AuthAttempt } from "@/lib/limits/auth-attempts";
+import { UNKNOWN_CLIENT_IP } from "@/lib/limits/client-ip";
 import { checkChatAllowance, recordTokenUsage, type ChatAllowanceRequest } from "@/lib/limits/chat-allowance";
 import { unanswered, type Limiter } from "@/lib/limits/limiter";
 import { limiterFailureCounts } from "@/lib/limits/limiter-failures";
@@ -316,36 +317,70 @@ describe("when the limiter does not answer", () => {
 
 describe("auth attempts", () => {
   const freshDeps = () => ({ limiter: keep(createMemoryLimiter(LIMIT_RULES)), config: defaultConfig });
+  type Deps = ReturnType<typeof freshDeps>;
 
-  it("limits sign-ins per IP, whatever accounts they name", async () => {
+  /** A sign-in as the auth route runs it: admitted, then settled with better-auth's answer. */
+  async function signIn(deps: Deps, clientIp: string, email: string | undefined, outcome: "wrong-password" | "other") {
+    const attempt = await admitAuthAttempt(deps, { clientIp, action: { kind: "sign-in", email } });
+    await attempt.settle(outcome);
+    return attempt;
+  }
+
+  it("counts failed sign-ins per IP, whatever accounts they name, and never a correct one", async () => {
     const deps = freshDeps();
     const clientIp = "192.0.2.1";
-    for (let i = 0; i < 10; i++) await checkAuthAttempt(deps, { kind: "sign-in", clientIp, email: `u${i}@example.test` });
-    const error = await refusal(checkAuthAttempt(deps, { kind: "sign-in", clientIp, email: "new@example.test" }));
+    for (let i = 0; i < 30; i++) await signIn(deps, clientIp, `right${i}@example.test`, "other");
+    for (let i = 0; i < 10; i++) await signIn(deps, clientIp, `u${i}@example.test`, "wrong-password");
+    const error = await refusal(admitAuthAttempt(deps, { clientIp, action: { kind: "sign-in", email: "new@example.test" } }));
     expect(error).toMatchObject({ code: "rate_limited", status: 429 });
     expect(error.message).toContain("from your network");
-    await expect(checkAuthAttempt(deps, { kind: "sign-in", clientIp: "192.0.2.2" })).resolves.toMatchObject({
+    await expect(admitAuthAttempt(deps, { clientIp: "192.0.2.2", action: { kind: "sign-in" } })).resolves.toMatchObject({
       headers: { "RateLimit-Limit": "10", "RateLimit-Remaining": "9" },
+      delayMs: 0,
     });
   });
 
-  it("limits sign-ins per account across IPs, however the address is written", async () => {
+  it("refuses an address that failed 5 times for one account, however the address is written, and not another address", async () => {
     const deps = freshDeps();
-    for (let i = 0; i < 10; i++) {
-      const email = i % 2 ? "Ada@Example.test" : " ada@example.test";
-      await checkAuthAttempt(deps, { kind: "sign-in", clientIp: `192.0.2.${i + 10}`, email });
-    }
-    const error = await refusal(checkAuthAttempt(deps, { kind: "sign-in", clientIp: "192.0.2.99", email: "ada@example.test" }));
-    expect(error.message).toContain("for this account");
+    for (let i = 0; i < 5; i++) await signIn(deps, "192.0.2.10", i % 2 ? "Ada@Example.test" : " ada@example.test", "wrong-password");
+    const error = await refusal(admitAuthAttempt(deps, { clientIp: "192.0.2.10", action: { kind: "sign-in", email: "ada@example.test" } }));
+    expect(error.message).toContain("for this account from your network");
     expect(error.details?.retryAfter).toBeLessThanOrEqual(15 * 60);
+    await expect(admitAuthAttempt(deps, { clientIp: "192.0.2.11", action: { kind: "sign-in", email: "ada@example.test" } })).resolves.toMatchObject({ delayMs: 0 });
+  });
+
+  it("never refuses an account's sign-ins when the client address is unknown (no trusted proxy): one address for all would lock owners out", async () => {
+    const deps = freshDeps();
+    for (let i = 0; i < 5; i++) await signIn(deps, UNKNOWN_CLIENT_IP, "ada@example.test", "wrong-password");
+    await expect(admitAuthAttempt(deps, { clientIp: UNKNOWN_CLIENT_IP, action: { kind: "sign-in", email: "ada@example.test" } })).resolves.toBeDefined();
+  });
+
+  it("slows an account's sign-ins down past 10 failures from every address together, and refuses none", async () => {
+    const deps = freshDeps();
+    for (let i = 0; i < 20; i++) await signIn(deps, `192.0.2.${i + 20}`, "ada@example.test", "wrong-password");
+    const owner = await admitAuthAttempt(deps, { clientIp: "192.0.2.99", action: { kind: "sign-in", email: "ada@example.test" } });
+    expect(owner.delayMs).toBe(2_000);
+    const other = await admitAuthAttempt(deps, { clientIp: "192.0.2.99", action: { kind: "sign-in", email: "bob@example.test" } });
+    expect(other.delayMs).toBe(0);
   });
 
   it("limits sign-ups per IP", async () => {
     const deps = freshDeps();
-    for (let i = 0; i < 3; i++) await checkAuthAttempt(deps, { kind: "sign-up", clientIp: "192.0.2.50" });
-    const error = await refusal(checkAuthAttempt(deps, { kind: "sign-up", clientIp: "192.0.2.50" }));
+    const signUp: AuthAttempt = { clientIp: "192.0.2.50", action: { kind: "sign-up" } };
+    for (let i = 0; i < 3; i++) await admitAuthAttempt(deps, signUp);
+    const error = await refusal(admitAuthAttempt(deps, signUp));
     expect(error.message).toContain("sign-ups");
-    await expect(checkAuthAttempt(deps, { kind: "sign-in", clientIp: "192.0.2.50" })).resolves.toBeDefined();
+    await expect(admitAuthAttempt(deps, { clientIp: "192.0.2.50", action: { kind: "sign-in" } })).resolves.toBeDefined();
+  });
+
+  it("limits the mail sent to one address, whichever networks ask for it", async () => {
+    const deps = freshDeps();
+    for (let i = 0; i < 5; i++) {
+      await admitAuthAttempt(deps, { clientIp: `192.0.2.${60 + i}`, action: { kind: "mail", recipient: "ada@example.test" } });
+    }
+    const error = await refusal(admitAuthAttempt(deps, { clientIp: "192.0.2.70", action: { kind: "mail", recipient: "ADA@example.test" } }));
+    expect(error.message).toContain("sent to this address");
+    await expect(admitAuthAttempt(deps, { clientIp: "192.0.2.70", action: { kind: "mail", recipient: "bob@example.test" } })).resolves.toBeDefined();
   });
 
   it("keys accounts by a hash, never the address itself", () => {

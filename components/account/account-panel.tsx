@@ -42,6 +42,14 @@ export function AccountPanel({ email }: { email: string }) {
       </div>
 
       <section className="flex flex-col gap-2">
+        <h2 className="font-medium">Email and password</h2>
+        <p className="text-sm text-muted-foreground">Verify your address, change it, or change your password.</p>
+        <Link href="/account/security" className={buttonClasses({ variant: "secondary", className: "self-start" })}>
+          Email and password settings
+        </Link>
+      </section>
+
+      <section className="flex flex-col gap-2">
         <h2 className="font-medium">Download your chats</h2>
         <p className="text-sm text-muted-foreground">
           One zip file with every chat: <code>chats.json</code> for other tools and a Markdown file per chat to read.

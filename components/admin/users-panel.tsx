@@ -262,6 +262,7 @@ function UserDetail({
         <p className="mt-1 font-mono text-xs break-all text-muted-foreground">{user.id}</p>
         <div className="mt-2 flex flex-wrap gap-1">
           {user.isGuest && <Badge>guest</Badge>}
+          {!user.isGuest && !user.emailVerified && <Badge>unverified</Badge>}
           {user.role === "admin" && <Badge tone="strong">admin</Badge>}
           {user.banned && <Badge tone="danger">banned</Badge>}
         </div>

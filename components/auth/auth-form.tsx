@@ -7,6 +7,8 @@ import { Button } from "@/components/ui/button";
 import { authClient } from "@/lib/auth/auth-client";
 import type { SignInOption } from "@/lib/auth/sso";
 import { SsoButtons } from "./sso-buttons";
+import { describeAuthError, MIN_PASSWORD_LENGTH } from "./auth-errors";
+import { Field, FormNotice } from "./field";
 
 type Mode = "sign-in" | "sign-up";
 
@@ -26,16 +28,6 @@ const COPY = {
     switchLink: { href: "/sign-in", label: "Sign in" },
   },
 } as const;
-
-const MIN_PASSWORD_LENGTH = 8;
-
-/** Friendlier words for the better-auth error codes a person can cause. */
-const MESSAGE_BY_CODE: Record<string, string> = {
-  INVALID_EMAIL_OR_PASSWORD: "That email and password don't match an account.",
-  USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL: "An account with this email already exists. Sign in instead.",
-  PASSWORD_TOO_SHORT: `Use at least ${MIN_PASSWORD_LENGTH} characters for your password.`,
-  BANNED_USER: "This account is suspended.",
-};
 
 /**
  * Why a provider's sign-in came back to the page (better-auth's `?error=` on the callback). The
@@ -112,11 +104,12 @@ export function AuthForm({
         hint={mode === "sign-up" ? `At least ${MIN_PASSWORD_LENGTH} characters.` : undefined}
         invalid={Boolean(problem)}
       />
-      {problem && (
-        <p role="alert" data-testid="auth-error" className="rounded-md bg-danger-muted px-3 py-2 text-sm">
-          {problem}
-        </p>
+      {mode === "sign-in" && (
+        <Link href="/forgot-password" className="-mt-2 text-sm text-muted-foreground underline">
+          Forgot your password?
+        </Link>
       )}
+      <FormNotice problem={problem} />
       <Button variant="primary" type="submit" disabled={isSubmitting}>
         {isSubmitting ? copy.busy : copy.submit}
       </Button>
@@ -132,51 +125,4 @@ export function AuthForm({
       </p>
     </form>
   );
-}
-
-function Field({
-  id,
-  label,
-  hint,
-  invalid = false,
-  required = true,
-  ...input
-}: {
-  id: string;
-  label: string;
-  name: string;
-  type: string;
-  autoComplete: string;
-  hint?: string;
-  invalid?: boolean;
-  required?: boolean;
-  minLength?: number;
-}) {
-  const hintId = `${id}-hint`;
-  return (
-    <div className="flex flex-col gap-1.5">
-      <label htmlFor={id} className="text-sm font-medium">
-        {label}
-      </label>
-      <input
-        id={id}
-        required={required}
-        aria-invalid={invalid || undefined}
-        aria-describedby={hint ? hintId : undefined}
-        className="h-10 rounded-md border border-input bg-background px-3 text-base sm:text-sm"
-        {...input}
-      />
-      {hint && (
-        <p id={hintId} className="text-xs text-muted-foreground">
-          {hint}
-        </p>
-      )}
-    </div>
-  );
-}
-
-function describeAuthError(error: { code?: string; message?: string; status?: number }): string {
-  if (error.code && MESSAGE_BY_CODE[error.code]) return MESSAGE_BY_CODE[error.code];
-  if (error.status === 429) return "Too many attempts. Please wait a few seconds and try again.";
-  return error.message || "Something went wrong. Please try again.";
 }

@@ -58,6 +58,21 @@ export const E2E = {
       LOG_LEVEL: "warn",
     },
   },
+  /** Embedded drivers, mail sent over SMTP to the receiver e2e/mail.spec.ts listens with. */
+  mail: {
+    baseUrl: "http://127.0.0.1:3711",
+    smtpPort: 3712,
+    dataDir: path.join(root, ".data/e2e-mail"),
+    env: {
+      PORT: "3711",
+      DATA_DIR: path.join(root, ".data/e2e-mail"),
+      BETTER_AUTH_URL: "http://127.0.0.1:3711",
+      SMTP_URL: "smtp://127.0.0.1:3712",
+      MAIL_FROM: "Stampede <stampede@e2e.test>",
+      TRUSTED_PROXY_HOPS: "1",
+      LOG_LEVEL: "warn",
+    },
+  },
   services: {
     baseUrl: servicesUrl,
     database: `stampede_e2e${runSuffix}`,

@@ -1,5 +1,5 @@
 /**
- * Gives an e2e app instance empty state before it starts: the embedded one a fresh data folder,
+ * Gives an e2e app instance empty state before it starts: the embedded ones a fresh data folder,
  * the services one a fresh, migrated PostgreSQL database and no keys under its Redis prefix.
  */
 import { rm } from "node:fs/promises";
@@ -8,8 +8,8 @@ import { applyMigrations, pgExecutor } from "../../lib/db/migrate";
 import { deleteRedisKeys } from "../../tests/support/scratch";
 import { E2E } from "./e2e-env";
 
-async function resetEmbedded(): Promise<void> {
-  await rm(E2E.embedded.dataDir, { recursive: true, force: true });
+async function resetDataDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
 }
 
 async function resetServices(): Promise<void> {
@@ -27,9 +27,13 @@ async function resetServices(): Promise<void> {
   await deleteRedisKeys(E2E.services.env.REDIS_URL, E2E.services.redisPrefix);
 }
 
-const resets: Record<string, () => Promise<void>> = { embedded: resetEmbedded, services: resetServices };
+const resets: Record<string, () => Promise<void>> = {
+  embedded: () => resetDataDir(E2E.embedded.dataDir),
+  mail: () => resetDataDir(E2E.mail.dataDir),
+  services: resetServices,
+};
 const reset = resets[process.argv[2]];
-if (!reset) throw new Error("usage: reset-state.ts embedded|services");
+if (!reset) throw new Error("usage: reset-state.ts embedded|mail|services");
 reset().catch((error: unknown) => {
   console.error(error);
   process.exit(1);

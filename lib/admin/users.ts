@@ -27,6 +27,7 @@ export interface AdminUser {
   role: UserRole;
   tier: PlanTier;
   isGuest: boolean;
+  emailVerified: boolean;
   banned: boolean;
   banReason: string | null;
   createdAt: number;
@@ -42,6 +43,7 @@ export interface UserPage {
 const USER_FIELDS = {
   id: true,
   email: true,
+  emailVerified: true,
   name: true,
   role: true,
   tier: true,
@@ -64,6 +66,7 @@ function toAdminUser(row: UserRow): AdminUser {
     // Read the way viewer.ts reads it, so the page shows the plan whose limits apply.
     tier: PLANS.has(row.tier) ? (row.tier as PlanTier) : row.isAnonymous ? "guest" : "free",
     isGuest: Boolean(row.isAnonymous),
+    emailVerified: row.emailVerified,
     banned: Boolean(row.banned),
     banReason: row.banReason,
     createdAt: row.createdAt.getTime(),
@@ -156,6 +159,10 @@ export async function updateUser(
       }
       if (change.role === "admin" && before.isGuest) {
         throw new AppError("invalid_request", "Guests can't be admins: they have no account to sign in with.");
+      }
+      // Anyone can sign up with any address: an admin's must be proven theirs first.
+      if (change.role === "admin" && !before.emailVerified) {
+        throw new AppError("invalid_request", `${before.email} is not verified yet: only a verified address can be an admin.`);
       }
       await tx.user.update({ where: { id: userId }, data: { role: change.role } });
       await recordAudit(tx, admin, {

@@ -11,6 +11,11 @@
  * GitHub, Google and a company's OpenID Connect provider sign in too, when configured
  * (lib/auth/sso.ts). A provider's sign-in joins an existing account only when both sides have
  * verified the address; a guest who signs in with one keeps their chats, as with a password.
+ *
+ * Recovery goes through better-auth's own flows, mailed through the same port: a reset link for a
+ * forgotten password, a change of password that asks for the current one, and a change of email
+ * that the current address approves and the new one verifies. Its admin plugin's endpoints are
+ * off: /api/admin/* is the one audited way to change roles, bans and users.
  */
 import { betterAuth } from "better-auth";
 import { prismaAdapter } from "better-auth/adapters/prisma";
@@ -23,7 +28,7 @@ import type { Database } from "@/lib/db/client";
 import type { HotStore } from "@/lib/hot/hot-store";
 import { logger } from "@/lib/log";
 import type { Mailer } from "@/lib/mail/mailer";
-import { verificationEmail } from "@/lib/mail/verification-email";
+import { changeEmailConfirmation, passwordResetEmail, verificationEmail } from "@/lib/mail/account-mail";
 import { hotSessionStorage } from "./session-storage";
 import { ssoAuthOptions } from "./sso";
 
@@ -45,6 +50,7 @@ export function createAuth({ config, db, hot, mailer, secret, baseUrl }: AuthDep
 
   const sso = ssoAuthOptions(config.auth.sso);
 
+  const adminPlugin = admin({ defaultRole: "user", adminRoles: ["admin"] });
   const auth = betterAuth({
     appName: "Stampede",
     secret,
@@ -56,7 +62,14 @@ export function createAuth({ config, db, hot, mailer, secret, baseUrl }: AuthDep
     session: { storeSessionInDatabase: true },
     // Stampede limits auth attempts itself (lib/auth/auth-request.ts), with a client IP it can trust.
     rateLimit: { enabled: false },
-    emailAndPassword: { enabled: true, minPasswordLength: 8, maxPasswordLength: 128 },
+    emailAndPassword: {
+      enabled: true,
+      minPasswordLength: 8,
+      maxPasswordLength: 128,
+      // A forgotten password: the link is mailed, and a reset ends every session of the account.
+      sendResetPassword: ({ user, url }) => mailer.send(passwordResetEmail({ to: user.email, name: user.name, url })),
+      revokeSessionsOnPasswordReset: true,
+    },
     socialProviders: sso.socialProviders,
     account: {
       // Linking by address: the provider must say it verified the address, and the account must
@@ -83,6 +96,14 @@ export function createAuth({ config, db, hot, mailer, secret, baseUrl }: AuthDep
       },
     },
     user: {
+      // A verified account's current address approves the change first (a stolen session cannot
+      // move the account); then the new address is mailed a link and replaces the old one only
+      // once that link is followed, so the account's address stays verified.
+      changeEmail: {
+        enabled: true,
+        sendChangeEmailConfirmation: ({ user, newEmail, url }) =>
+          mailer.send(changeEmailConfirmation({ to: user.email, name: user.name, newEmail, url })),
+      },
       additionalFields: {
         tier: { type: "string", required: false, defaultValue: "free", input: false },
       },
@@ -118,8 +139,17 @@ export function createAuth({ config, db, hot, mailer, secret, baseUrl }: AuthDep
           });
         },
       }),
-      admin({ defaultRole: "user", adminRoles: ["admin"] }),
+      adminPlugin,
       ...sso.plugins,
+    ],
+    disabledPaths: [
+      // Roles, bans and removals go through /api/admin/*, which validates them and writes the
+      // audit log; the plugin's own endpoints would take any role ("superuser") and impersonate
+      // users unaudited. The plugin stays for its fields and for refusing banned users.
+      ...Object.values(adminPlugin.endpoints).map((endpoint) => endpoint.path),
+      // Unused by Stampede: a password oracle for anyone holding a session, and a session writer.
+      "/verify-password",
+      "/update-session",
     ],
   });
   return auth;

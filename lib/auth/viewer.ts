@@ -13,6 +13,8 @@ export interface Viewer {
   isGuest: boolean;
   /** When this session signed in (ms since the epoch): what steps that cannot be undone ask for. */
   signedInAt: number;
+  /** The address was verified by following a mailed link. */
+  emailVerified: boolean;
 }
 
 const PLANS = new Set(["guest", "free", "pro"]);
@@ -42,6 +44,7 @@ export async function getViewer(services: Pick<Services, "auth">, headers: Heade
     tier: role === "admin" ? "admin" : plan,
     isGuest: Boolean(user.isAnonymous),
     signedInAt: new Date(session.session.createdAt).getTime(),
+    emailVerified: user.emailVerified,
   };
 }
 

@@ -87,7 +87,7 @@ async function ask(limiter: Limiter, check: LimitCheck): Promise<LimitResult> {
  * Refunds what the request's passing checks took. A refund the limiter does not answer costs the
  * user one unit until the window ends: not worth failing the response over, so answers are ignored.
  */
-async function giveBack(limiter: Limiter, outcomes: CheckOutcome[]): Promise<void> {
+export async function giveBack(limiter: Limiter, outcomes: CheckOutcome[]): Promise<void> {
   const spent = outcomes.filter(({ check, result }) => check.mode === "spend" && result.success);
   await Promise.all(spent.map(({ check }) => limiter.limit(check.rule, check.identifier, { rate: -1 })));
 }

@@ -63,11 +63,33 @@ export const GUEST_IP_POLICY = {
   messagesPerDay: 300,
 } as const satisfies { messagesPerMinute: number; messagesPerDay: number };
 
-/** Password guessing and sign-up floods, counted before better-auth sees the request. */
+/**
+ * Every /api/auth request that changes something, counted before better-auth sees it
+ * (lib/limits/auth-attempts.ts). Sign-ins count failures only (a wrong password), so an owner who
+ * types it right is never spending an allowance; failures are held back per address and per
+ * account at that address, and for the account as a whole only slowed down, so strangers failing
+ * from elsewhere never lock its owner out.
+ */
 export const AUTH_ATTEMPT_POLICY = {
-  signInPerIpPerMinute: 10,
+  /** Wrong passwords from one address, whatever accounts they name (credential stuffing). */
+  signInFailuresPerIpPerMinute: 10,
+  /** Wrong passwords for one account from one address: then that address is refused for it. */
+  signInFailuresPerAccountAndIpPer15Minutes: 5,
+  /** Wrong passwords for one account from every address together: past this, its sign-ins are slowed, never refused. */
+  signInFailuresPerAccountPer15Minutes: 10,
+  /** How long each sign-in for an account past that backstop waits before its password is checked. */
+  signInBackstopDelaySeconds: 2,
   signUpPerIpPerMinute: 3,
-  signInPerAccountPer15Minutes: 10,
+  /** Requests that mail an address (verification resend, password reset, change of email) from one address. */
+  mailRequestsPerIpPerMinute: 5,
+  /** Mail to one address by those requests, so nobody's inbox can be flooded. */
+  mailsPerRecipientPerHour: 5,
+  /** Password resets with an emailed token, from one address. */
+  passwordResetsPerIpPerMinute: 10,
+  /** Changes of password or email and account deletions, per signed-in user (each asks for a password or mails). */
+  accountChangesPerUserPer15Minutes: 10,
+  /** Every other POST under /api/auth (sign-out, session revocations, profile updates…), from one address. */
+  otherRequestsPerIpPerMinute: 60,
   /** New guest sessions: each is a user row, so one network may not mint them without bound. */
   guestSessionsPerIpPerMinute: 30,
 } as const satisfies Record<string, number>;
@@ -97,10 +119,19 @@ export type LimitRuleName =
   | `${Tier}.${TierRuleKind}`
   | "guest-ip.per-minute"
   | "guest-ip.per-day"
-  | "auth.sign-in-per-ip"
-  | "auth.sign-up-per-ip"
-  | "auth.guest-per-ip"
-  | "auth.sign-in-per-account";
+  | `auth.${AuthRuleKind}`;
+
+export type AuthRuleKind =
+  | "sign-in-failures-per-ip"
+  | "sign-in-failures-per-account-and-ip"
+  | "sign-in-failures-per-account"
+  | "sign-up-per-ip"
+  | "mail-requests-per-ip"
+  | "mails-per-recipient"
+  | "password-resets-per-ip"
+  | "account-changes-per-user"
+  | "other-per-ip"
+  | "guest-per-ip";
 
 export function tierRuleName(tier: Tier, kind: TierRuleKind): LimitRuleName {
   return `${tier}.${kind}`;
@@ -119,6 +150,10 @@ function tierRules(tier: Tier): [LimitRuleName, LimitRule][] {
   ];
 }
 
+function perMinute(limit: number): LimitRule {
+  return { algorithm: "sliding-window", limit, window: "1 m" };
+}
+
 /** The limiter's rules, derived from the tables above. */
 export const LIMIT_RULES: Readonly<Record<LimitRuleName, LimitRule>> = Object.freeze({
   ...(Object.fromEntries(
@@ -126,18 +161,28 @@ export const LIMIT_RULES: Readonly<Record<LimitRuleName, LimitRule>> = Object.fr
   ) as Record<`${Tier}.${TierRuleKind}`, LimitRule>),
   "guest-ip.per-minute": { algorithm: "sliding-window", limit: GUEST_IP_POLICY.messagesPerMinute, window: "1 m" },
   "guest-ip.per-day": { algorithm: "fixed-window", limit: GUEST_IP_POLICY.messagesPerDay, window: "1 d" },
-  "auth.sign-in-per-ip": { algorithm: "sliding-window", limit: AUTH_ATTEMPT_POLICY.signInPerIpPerMinute, window: "1 m" },
-  "auth.sign-up-per-ip": { algorithm: "sliding-window", limit: AUTH_ATTEMPT_POLICY.signUpPerIpPerMinute, window: "1 m" },
-  "auth.guest-per-ip": {
+  "auth.sign-in-failures-per-ip": perMinute(AUTH_ATTEMPT_POLICY.signInFailuresPerIpPerMinute),
+  "auth.sign-in-failures-per-account-and-ip": {
     algorithm: "sliding-window",
-    limit: AUTH_ATTEMPT_POLICY.guestSessionsPerIpPerMinute,
-    window: "1 m",
-  },
-  "auth.sign-in-per-account": {
-    algorithm: "sliding-window",
-    limit: AUTH_ATTEMPT_POLICY.signInPerAccountPer15Minutes,
+    limit: AUTH_ATTEMPT_POLICY.signInFailuresPerAccountAndIpPer15Minutes,
     window: "15 m",
   },
+  "auth.sign-in-failures-per-account": {
+    algorithm: "sliding-window",
+    limit: AUTH_ATTEMPT_POLICY.signInFailuresPerAccountPer15Minutes,
+    window: "15 m",
+  },
+  "auth.sign-up-per-ip": perMinute(AUTH_ATTEMPT_POLICY.signUpPerIpPerMinute),
+  "auth.mail-requests-per-ip": perMinute(AUTH_ATTEMPT_POLICY.mailRequestsPerIpPerMinute),
+  "auth.mails-per-recipient": { algorithm: "sliding-window", limit: AUTH_ATTEMPT_POLICY.mailsPerRecipientPerHour, window: "1 h" },
+  "auth.password-resets-per-ip": perMinute(AUTH_ATTEMPT_POLICY.passwordResetsPerIpPerMinute),
+  "auth.account-changes-per-user": {
+    algorithm: "sliding-window",
+    limit: AUTH_ATTEMPT_POLICY.accountChangesPerUserPer15Minutes,
+    window: "15 m",
+  },
+  "auth.other-per-ip": perMinute(AUTH_ATTEMPT_POLICY.otherRequestsPerIpPerMinute),
+  "auth.guest-per-ip": perMinute(AUTH_ATTEMPT_POLICY.guestSessionsPerIpPerMinute),
 });
 
 /** The longest message a tier may send: its own maximum, never above the configured ceiling. */

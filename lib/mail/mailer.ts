@@ -1,6 +1,7 @@
 /**
- * The mail port: Stampede sends one kind of mail today, the link that verifies an account's
- * address (which is what makes ADMIN_EMAIL an admin). Two adapters: SMTP through nodemailer
+ * The mail port: Stampede mails links to accounts (lib/mail/account-mail.ts): the one that
+ * verifies an address (which is what makes ADMIN_EMAIL an admin) and the one that resets a
+ * forgotten password. Two adapters: SMTP through nodemailer
  * (smtp-mailer.ts) and, on embedded defaults, a local outbox that keeps each message as a file
  * (outbox-mailer.ts), so a zero-configuration start can still verify an address.
  */

@@ -10,7 +10,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DriverSet } from "./app-services";
 import { startRouteApp, type RouteApp } from "./route-app";
-import { RouteClient } from "./route-client";
+import { mailedLinkFor, verificationLinkFor } from "./mail-outbox";
+import { RouteClient, TEST_ORIGIN } from "./route-client";
 import { sendMessage, signUp, startGuest, TEST_PASSWORD } from "./route-users";
 import { uniqueSuffix } from "./scratch";
 
@@ -93,7 +94,7 @@ export function authRoutesSuite(drivers: DriverSet): void {
     });
   });
 
-  describe("the limits on new guest sessions (30 a minute), sign-ups (3 a minute) and sign-ins (10 a minute per address, 10 per 15 minutes per account)", () => {
+  describe("the limits on new guest sessions (30 a minute), sign-ups (3 a minute) and failed sign-ins (10 a minute per address, 5 per 15 minutes per account at one address)", () => {
     it("starts 30 guest sessions a minute from one address, refuses the 31st with 429, and not another address's", async () => {
       const address = freshAddress();
       await startInOneWindow(MINUTE_MS);
@@ -114,7 +115,7 @@ export function authRoutesSuite(drivers: DriverSet): void {
       await signUp(app, { client: new RouteClient(freshAddress()), email });
     });
 
-    it("takes 10 sign-ins a minute from one address, then refuses even the right password, which another address may use", async () => {
+    it("takes 10 failed sign-ins a minute from one address, then refuses even the right password, which another address may use", async () => {
       const { email } = await signUp(app);
       const address = freshAddress();
       await startInOneWindow(MINUTE_MS);
@@ -126,17 +127,117 @@ export function authRoutesSuite(drivers: DriverSet): void {
       expect((await signInWith(new RouteClient(freshAddress()), email, TEST_PASSWORD)).status).toBe(200);
     });
 
-    it("takes 10 sign-ins per 15 minutes for one account, whatever the address or the email's case, then refuses the right password", async () => {
+    it("counts failures, not attempts: an owner signing in again and again is never held back", async () => {
       const { email } = await signUp(app);
+      const address = freshAddress();
+      for (let index = 0; index < 12; index += 1) expect((await signInWith(new RouteClient(address), email, TEST_PASSWORD)).status).toBe(200);
+    });
+
+    it("refuses an address after 5 failures for one account, whatever the email's case, and lets the owner in from theirs", async () => {
+      const { email } = await signUp(app);
+      const attacker = freshAddress();
       await startInOneWindow(15 * MINUTE_MS);
-      for (let index = 0; index < 10; index += 1) {
+      for (let index = 0; index < 5; index += 1) {
         const spelled = index % 2 === 0 ? email : email.toUpperCase();
-        await expectAuthError(await signInWith(new RouteClient(freshAddress()), spelled, "not the password"), 401, "INVALID_EMAIL_OR_PASSWORD");
+        await expectAuthError(await signInWith(new RouteClient(attacker), spelled, "not the password"), 401, "INVALID_EMAIL_OR_PASSWORD");
       }
-      await expectAuthLimited(await signInWith(new RouteClient(freshAddress()), email, TEST_PASSWORD));
-      // Another account from the same kind of fresh address is not held back.
-      const other = await signUp(app);
-      expect((await signInWith(new RouteClient(freshAddress()), other.email, TEST_PASSWORD)).status).toBe(200);
+      await expectAuthLimited(await signInWith(new RouteClient(attacker), email, TEST_PASSWORD));
+      expect((await signInWith(new RouteClient(freshAddress()), email, TEST_PASSWORD)).status).toBe(200);
+    });
+
+    it("reads a form-encoded sign-in as it reads JSON, and refuses other encodings with 415", async () => {
+      const { email } = await signUp(app);
+      const attacker = new RouteClient(freshAddress());
+      const form = (password: string) =>
+        attacker.call(app.routes.auth.POST, {
+          method: "POST",
+          path: "/api/auth/sign-in/email",
+          rawBody: new URLSearchParams({ email, password }).toString(),
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+        });
+      for (let index = 0; index < 5; index += 1) await expectAuthError(await form(`guess ${index}`), 401, "INVALID_EMAIL_OR_PASSWORD");
+      await expectAuthLimited(await form(TEST_PASSWORD));
+      const plain = await attacker.call(app.routes.auth.POST, {
+        method: "POST",
+        path: "/api/auth/sign-in/email",
+        rawBody: JSON.stringify({ email, password: "guess" }),
+        headers: { "content-type": "text/plain" },
+      });
+      await expectAuthError(plain, 415, "UNSUPPORTED_MEDIA_TYPE");
+    });
+
+    it("mails one address at most 5 times an hour, from any network", async () => {
+      const { email } = await signUp(app);
+      for (let index = 0; index < 5; index += 1) {
+        expect((await authPost(new RouteClient(freshAddress()), "request-password-reset", { email })).status).toBe(200);
+      }
+      await expectAuthLimited(await authPost(new RouteClient(freshAddress()), "send-verification-email", { email }));
+    });
+  });
+
+  describe("verification and recovery, through better-auth's own flows", () => {
+    const outbox = () => app.services.config.mail.driver === "outbox" ? app.services.config.mail.dir : "";
+
+    it("mails a guest who signs up a verification link too, and following it verifies the account", async () => {
+      const guest = await startGuest(app);
+      const account = await signUp(app, { client: guest.client });
+      const link = new URL(await verificationLinkFor(outbox(), account.email));
+      const followed = await account.client.call(app.routes.auth.GET, { path: `${link.pathname}${link.search}` });
+      expect(followed.status).toBe(302);
+      const session = await (await account.client.call(app.routes.auth.GET, { path: "/api/auth/get-session" })).json();
+      expect(session.user).toMatchObject({ email: account.email, emailVerified: true, isAnonymous: false });
+    });
+
+    it("resets a forgotten password by the mailed link: every session ends, the old password stops working", async () => {
+      const account = await signUp(app);
+      const requested = await authPost(new RouteClient(freshAddress()), "request-password-reset", { email: account.email, redirectTo: "/reset-password" });
+      expect(requested.status).toBe(200);
+      const link = new URL(await mailedLinkFor(outbox(), account.email, "/api/auth/reset-password/"));
+      const landing = await new RouteClient().call(app.routes.auth.GET, { path: `${link.pathname}${link.search}` });
+      expect(landing.status).toBe(302);
+      const token = new URL(landing.headers.get("location")!, TEST_ORIGIN).searchParams.get("token");
+      expect(new URL(landing.headers.get("location")!, TEST_ORIGIN).pathname).toBe("/reset-password");
+
+      const newPassword = "a new password entirely";
+      expect((await authPost(new RouteClient(), "reset-password", { token, newPassword })).status).toBe(200);
+      await expectAuthError(await authPost(new RouteClient(), "reset-password", { token, newPassword: "and another one" }), 400, "INVALID_TOKEN");
+      expect((await listChats(account.client)).status).toBe(401);
+      await expectAuthError(await signInWith(new RouteClient(), account.email, TEST_PASSWORD), 401, "INVALID_EMAIL_OR_PASSWORD");
+      expect((await signInWith(new RouteClient(), account.email, newPassword)).status).toBe(200);
+    });
+
+    it("changes a password only with the current one, signing the other sessions out", async () => {
+      const account = await signUp(app);
+      const otherDevice = new RouteClient();
+      expect((await signInWith(otherDevice, account.email, TEST_PASSWORD)).status).toBe(200);
+      const change = (currentPassword: string) =>
+        authPost(account.client, "change-password", { currentPassword, newPassword: "changed password", revokeOtherSessions: true });
+      await expectAuthError(await change("not the password"), 400, "INVALID_PASSWORD");
+      expect((await change(TEST_PASSWORD)).status).toBe(200);
+      expect((await listChats(account.client)).status).toBe(200);
+      expect((await listChats(otherDevice)).status).toBe(401);
+      expect((await signInWith(new RouteClient(), account.email, "changed password")).status).toBe(200);
+    });
+
+    it("changes a verified email only once the current address approves and the new one follows its link, staying verified", async () => {
+      const account = await signUp(app);
+      const follow = async (link: string) => {
+        const url = new URL(link);
+        const response = await account.client.call(app.routes.auth.GET, { path: `${url.pathname}${url.search}` });
+        expect(response.status).toBe(302);
+      };
+      await follow(await verificationLinkFor(outbox(), account.email));
+      const newEmail = `moved-${uniqueSuffix()}@example.test`;
+      expect((await authPost(account.client, "change-email", { newEmail, callbackURL: "/account/security?changed=email" })).status).toBe(200);
+      const session = async () => (await (await account.client.call(app.routes.auth.GET, { path: "/api/auth/get-session" })).json()).user;
+      expect((await session()).email).toBe(account.email);
+
+      await follow(await mailedLinkFor(outbox(), account.email, "/verify-email?"));
+      expect((await session()).email).toBe(account.email);
+      await follow(await verificationLinkFor(outbox(), newEmail));
+      expect(await session()).toMatchObject({ email: newEmail, emailVerified: true });
+      expect((await signInWith(new RouteClient(), newEmail, TEST_PASSWORD)).status).toBe(200);
+      await expectAuthError(await signInWith(new RouteClient(), account.email, TEST_PASSWORD), 401, "INVALID_EMAIL_OR_PASSWORD");
     });
   });
 

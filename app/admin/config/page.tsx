@@ -138,12 +138,21 @@ export default async function AdminConfigPage() {
               ]}
             />
           </Section>
-          <Section title="Sign-in and sign-up attempts">
+          <Section title="Account requests (/api/auth)">
             <Settings
               rows={[
-                ["Sign-ins per IP per minute", count(view.authAttempts.signInPerIpPerMinute)],
+                ["Failed sign-ins per IP per minute", count(view.authAttempts.signInFailuresPerIpPerMinute)],
+                ["Failed sign-ins per account and IP per 15 minutes", count(view.authAttempts.signInFailuresPerAccountAndIpPer15Minutes)],
+                [
+                  "Failed sign-ins per account per 15 minutes, then each waits",
+                  `${count(view.authAttempts.signInFailuresPerAccountPer15Minutes)}, ${view.authAttempts.signInBackstopDelaySeconds} s`,
+                ],
                 ["Sign-ups per IP per minute", count(view.authAttempts.signUpPerIpPerMinute)],
-                ["Sign-ins per account per 15 minutes", count(view.authAttempts.signInPerAccountPer15Minutes)],
+                ["Mail requests per IP per minute", count(view.authAttempts.mailRequestsPerIpPerMinute)],
+                ["Mails per recipient per hour", count(view.authAttempts.mailsPerRecipientPerHour)],
+                ["Password resets per IP per minute", count(view.authAttempts.passwordResetsPerIpPerMinute)],
+                ["Password/email changes and deletions per user per 15 minutes", count(view.authAttempts.accountChangesPerUserPer15Minutes)],
+                ["Other account requests per IP per minute", count(view.authAttempts.otherRequestsPerIpPerMinute)],
                 ["New guest sessions per IP per minute", count(view.authAttempts.guestSessionsPerIpPerMinute)],
               ]}
             />
