@@ -435,7 +435,9 @@ describe.skipIf(!INNGEST_BIN)("jobs on a real Inngest server", () => {
    */
   async function withQueuedReply(label: string, whileQueued: (queued: { user: HttpUser; chatId: string }) => Promise<void>) {
     stack.forget();
-    stack.double.setOptions({ latencyMs: 3000 });
+    // The first reply holds the user's one slot for 8 s: long enough for a stop or a cancel to
+    // reach a run that is still waiting, even on a loaded machine.
+    stack.double.setOptions({ latencyMs: 8000 });
     const user = await stack.newUser();
     const firstText = `${label}: first`;
     const first = ask(stack, user, firstText);
@@ -459,7 +461,7 @@ describe.skipIf(!INNGEST_BIN)("jobs on a real Inngest server", () => {
         "the stopped reply's run cancelled",
         async () => ((await (await fetch(`${stack.inngest.url}/v1/runs/${runId}`)).json()) as { data?: { status?: string } }).data?.status,
         (status) => status === "Cancelled",
-        { timeoutMs: 2_500 },
+        { timeoutMs: 6_000 },
       );
     });
     expect(queued.finished).toBe(true);

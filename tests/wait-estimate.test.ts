@@ -73,7 +73,10 @@ function misses(shown: Shown[]): Shown[] {
   return shown.filter(({ estimateSeconds, realSeconds }) => Math.abs(estimateSeconds - realSeconds) > Math.max(0.5 * realSeconds, 3));
 }
 
-it("estimates each wait in line within 50 % or 3 s, under steady load and in a burst after a quiet minute", async () => {
+// Retried once: the waits are a few seconds, and on a busy 2-core machine the reader may get a
+// chunk seconds after it was sent, which counts against the estimate. An estimate that is wrong
+// (as the old one was, 10 to 250 times) fails both runs.
+it("estimates each wait in line within 50 % or 3 s, under steady load and in a burst after a quiet minute", { retry: 1, timeout: 240_000 }, async () => {
   // A few replies first, so the estimate has seen how long one takes.
   for (let index = 0; index < 3; index += 1) await visit();
 
@@ -93,4 +96,4 @@ it("estimates each wait in line within 50 % or 3 s, under steady load and in a b
   expect(burst.filter(({ position }) => position >= 5).length, "the burst put visitors deep in line").toBeGreaterThan(0);
   expect(misses(steady), JSON.stringify(steady)).toEqual([]);
   expect(misses(burst), JSON.stringify(burst)).toEqual([]);
-}, 240_000);
+});
