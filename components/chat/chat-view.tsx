@@ -188,6 +188,9 @@ export function ChatView({
 
   function beginRequest(request: PendingRequest) {
     pendingRequestRef.current = request;
+    // This request's answer is yet to come: an earlier one's must not make a connection that
+    // never opened look like a reply stream cut mid-way (which is resumed, not reported).
+    lastResponseRef.current = null;
     setProblem(null);
     setQueue(null);
     clearError();
