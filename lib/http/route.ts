@@ -7,8 +7,7 @@
 import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import { requireAdmin } from "@/lib/admin/access";
-import type { AdminActor } from "@/lib/domain";
-import { requireViewer, type Viewer } from "@/lib/auth/viewer";
+import { requireViewer } from "@/lib/auth/viewer";
 import { AppError, errorBody, toAppError, type ErrorCode } from "@/lib/errors";
 import { withCommandActivity } from "@/lib/hot/command-count";
 import { logger } from "@/lib/log";
@@ -84,55 +83,44 @@ export function route<Params = unknown>(
   };
 }
 
-/** What a signed-in user's handler is handed. */
-export interface UserCall<Params> {
+/** What a handler for a known caller is handed, besides the caller itself. */
+export interface RouteCall<Params> {
   request: Request;
   context: RequestContext;
   params: Params;
   services: Services;
-  viewer: Viewer;
 }
 
-/** What an admin's handler is handed. */
-export interface AdminCall<Params> extends Omit<UserCall<Params>, "viewer"> {
-  admin: AdminActor;
+/**
+ * A route whose handler is handed the caller, found by `identify` from the request before the
+ * handler runs (its refusal answers instead), with the services and the user id for the log line.
+ */
+function routeFor<Caller extends { userId: string }, Key extends string>(
+  key: Key,
+  identify: (services: Services, headers: Headers) => Promise<Caller>,
+) {
+  return <Params = unknown>(
+    name: string,
+    handler: (call: RouteCall<Params> & Record<Key, Caller>) => Promise<Response>,
+    options?: RouteOptions,
+  ) =>
+    route<Params>(
+      name,
+      async (request, context, params) => {
+        const services = await getServices();
+        const caller = await identify(services, request.headers);
+        context.userId = caller.userId;
+        return handler({ request, context, params, services, [key]: caller } as RouteCall<Params> & Record<Key, Caller>);
+      },
+      options,
+    );
 }
 
 /** A route for a signed-in user (guest or account): 401 without a session, as every such route answers. */
-route.user = function userRoute<Params = unknown>(
-  name: string,
-  handler: (call: UserCall<Params>) => Promise<Response>,
-  options?: RouteOptions,
-) {
-  return route<Params>(
-    name,
-    async (request, context, params) => {
-      const services = await getServices();
-      const viewer = await requireViewer(services, request.headers);
-      context.userId = viewer.userId;
-      return handler({ request, context, params, services, viewer });
-    },
-    options,
-  );
-};
+route.user = routeFor("viewer", requireViewer);
 
 /** A route for admins only: 401 without a session, 403 for anyone else (lib/admin/access.ts). */
-route.admin = function adminRoute<Params = unknown>(
-  name: string,
-  handler: (call: AdminCall<Params>) => Promise<Response>,
-  options?: RouteOptions,
-) {
-  return route<Params>(
-    name,
-    async (request, context, params) => {
-      const services = await getServices();
-      const admin = await requireAdmin(services, request.headers);
-      context.userId = admin.userId;
-      return handler({ request, context, params, services, admin });
-    },
-    options,
-  );
-};
+route.admin = routeFor("admin", requireAdmin);
 
 function appErrorResponse(error: AppError, requestId: string): Response {
   return Response.json(errorBody(error, requestId), { status: error.status });
