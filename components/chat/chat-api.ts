@@ -128,6 +128,16 @@ export async function fetchChatMessages(chatId: string): Promise<ChatUIMessage[]
   return ((await response.json()) as { messages: ChatUIMessage[] }).messages;
 }
 
+/** Renames a chat (PATCH /api/chats/{id}); resolves with the title the server kept. */
+export async function renameChat(chatId: string, title: string): Promise<string> {
+  const response = await request(`/api/chats/${encodeURIComponent(chatId)}`, {
+    method: "PATCH",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ title }),
+  });
+  return ((await response.json()) as { chat: ChatSummary }).chat.title;
+}
+
 export async function deleteChat(chatId: string): Promise<void> {
   await request(`/api/chats/${encodeURIComponent(chatId)}`, { method: "DELETE" });
 }

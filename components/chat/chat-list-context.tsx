@@ -2,11 +2,13 @@
 
 import { createContext, use, useCallback, useEffect, useRef, useState, type ReactNode } from "react";
 import { useDebouncedValue } from "@/components/ui/use-debounced-value";
-import { deleteChat, fetchChats, problemFromError, type ApiProblem, type ChatSummary } from "./chat-api";
+import { deleteChat, fetchChats, problemFromError, renameChat, type ApiProblem, type ChatSummary } from "./chat-api";
 import { useGuestSession } from "./start-guest-session";
 
 const PAGE_SIZE = 30;
 const SEARCH_DEBOUNCE_MS = 300;
+/** Tabs of this browser tell each other here that the list changed (a chat started, renamed, deleted). */
+const CHAT_LIST_CHANNEL = "stampede-chat-list";
 
 interface ChatListState {
   chats: ChatSummary[];
@@ -20,6 +22,8 @@ interface ChatListState {
   reload: () => void;
   /** Deletes on the server, then from the list; throws an ApiError when the server refuses. */
   removeChat: (chatId: string) => Promise<void>;
+  /** Renames on the server, then in the list; throws an ApiError when the server refuses. */
+  renameChat: (chatId: string, title: string) => Promise<void>;
   /** A chat just got a message: move it to the top, or fetch the list if it is not there yet. */
   noteChatActivity: (chatId: string) => void;
 }
@@ -65,6 +69,28 @@ export function ChatListProvider({ children }: { children: ReactNode }) {
 
   const reload = useCallback(() => setReloadCount((count) => count + 1), []);
 
+  // Other tabs' changes arrive by the channel; a tab coming back into view (another device, or a
+  // browser without BroadcastChannel) fetches the list again.
+  const channelRef = useRef<BroadcastChannel | null>(null);
+  useEffect(() => {
+    if (!isReady) return;
+    const channel = typeof BroadcastChannel === "undefined" ? null : new BroadcastChannel(CHAT_LIST_CHANNEL);
+    channelRef.current = channel;
+    channel?.addEventListener("message", reload);
+    const reloadIfVisible = () => {
+      if (document.visibilityState === "visible") reload();
+    };
+    document.addEventListener("visibilitychange", reloadIfVisible);
+    window.addEventListener("focus", reload);
+    return () => {
+      channel?.close();
+      channelRef.current = null;
+      document.removeEventListener("visibilitychange", reloadIfVisible);
+      window.removeEventListener("focus", reload);
+    };
+  }, [isReady, reload]);
+  const tellOtherTabs = useCallback(() => channelRef.current?.postMessage("changed"), []);
+
   const loadMore = useCallback(() => {
     if (nextBefore === undefined || isLoadingMore) return;
     setIsLoadingMore(true);
@@ -81,19 +107,33 @@ export function ChatListProvider({ children }: { children: ReactNode }) {
       .finally(() => setIsLoadingMore(false));
   }, [nextBefore, isLoadingMore, searchedQuery]);
 
-  const removeChat = useCallback(async (chatId: string) => {
-    await deleteChat(chatId);
-    setChats((current) => current.filter((chat) => chat.id !== chatId));
-  }, []);
+  const removeChat = useCallback(
+    async (chatId: string) => {
+      await deleteChat(chatId);
+      setChats((current) => current.filter((chat) => chat.id !== chatId));
+      tellOtherTabs();
+    },
+    [tellOtherTabs],
+  );
+
+  const renameChatInList = useCallback(
+    async (chatId: string, title: string) => {
+      const kept = await renameChat(chatId, title);
+      setChats((current) => current.map((chat) => (chat.id === chatId ? { ...chat, title: kept } : chat)));
+      tellOtherTabs();
+    },
+    [tellOtherTabs],
+  );
 
   const noteChatActivity = useCallback(
     (chatId: string) => {
+      tellOtherTabs();
       const known = chatsRef.current.find((chat) => chat.id === chatId);
       if (!known) return reload();
       const touched = { ...known, updatedAt: Date.now() };
       setChats((current) => [touched, ...current.filter((chat) => chat.id !== chatId)]);
     },
-    [reload],
+    [reload, tellOtherTabs],
   );
 
   return (
@@ -109,6 +149,7 @@ export function ChatListProvider({ children }: { children: ReactNode }) {
         loadMore,
         reload,
         removeChat,
+        renameChat: renameChatInList,
         noteChatActivity,
       }}
     >

@@ -7,6 +7,7 @@ import { Button, buttonClasses } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { CloseIcon, PlusIcon, SearchIcon } from "@/components/ui/icons";
 import { problemFromError, type ChatSummary } from "./chat-api";
+import { groupChatsByDate } from "./chat-groups";
 import { useChatList } from "./chat-list-context";
 import { ChatListItem, chatTitle } from "./chat-list-item";
 
@@ -56,7 +57,7 @@ export function Sidebar({ onNavigate, onClose }: { onNavigate: () => void; onClo
 
       <search className="relative">
         <label htmlFor={searchId} className="sr-only">
-          Search chats by title
+          Search chats by title or message text
         </label>
         <SearchIcon className="pointer-events-none absolute top-1/2 left-2.5 -translate-y-1/2 text-muted-foreground" />
         <input
@@ -110,17 +111,25 @@ function ChatListBody({ onNavigate, onDelete }: { onNavigate: () => void; onDele
 
   return (
     <>
-      <ul data-testid="chat-list" className="flex flex-col gap-0.5" aria-busy={list.isLoading}>
-        {list.chats.map((chat) => (
-          <ChatListItem
-            key={chat.id}
-            chat={chat}
-            isCurrent={pathname === `/chat/${chat.id}`}
-            onNavigate={onNavigate}
-            onDelete={() => onDelete(chat)}
-          />
+      <div data-testid="chat-list" className="flex flex-col gap-3" aria-busy={list.isLoading}>
+        {groupChatsByDate(list.chats, Date.now()).map((group) => (
+          <section key={group.label} aria-label={group.label} data-testid="chat-group">
+            <h2 className="px-3 pb-1 text-xs font-medium text-muted-foreground">{group.label}</h2>
+            <ul className="flex flex-col gap-0.5">
+              {group.chats.map((chat) => (
+                <ChatListItem
+                  key={chat.id}
+                  chat={chat}
+                  isCurrent={pathname === `/chat/${chat.id}`}
+                  onNavigate={onNavigate}
+                  onRename={(title) => list.renameChat(chat.id, title)}
+                  onDelete={() => onDelete(chat)}
+                />
+              ))}
+            </ul>
+          </section>
         ))}
-      </ul>
+      </div>
       {isEmpty && !list.problem && (
         <p className="px-3 py-2 text-sm text-muted-foreground">
           {list.isLoading

@@ -46,3 +46,8 @@ export const listChatsQuerySchema = z.strictObject({
   before: z.coerce.number().int().min(0).max(LATEST_DATE_MS).optional(),
   q: z.string().max(200).optional(),
 });
+
+/** PATCH /api/chats/{id}: a new title, as a person typed it (surrounding spaces dropped). */
+export const renameChatSchema = z.strictObject({
+  title: z.string().trim().min(1, "a title cannot be empty").max(200),
+});

@@ -4,7 +4,8 @@
  *
  * Server-only.
  */
-import type { ChatMeta, MessageRole, StoredMessage } from "@/lib/domain";
+import { messageText } from "@/lib/chat/message-text";
+import type { ChatMeta, ChatUIMessage, MessageRole, StoredMessage } from "@/lib/domain";
 import type { Chat as ChatRow, Message as MessageRow, Prisma, PrismaClient } from "../generated/prisma/client";
 
 /**
@@ -95,8 +96,9 @@ export async function getChatForUser(
 
 /**
  * The user's chats, most recently updated first. `before` pages on: pass the last chat's
- * updatedAt to get the chats updated earlier than it. `query` keeps chats whose title
- * contains it, ignoring case. `excludeIds` leaves out chats the caller places by a newer copy.
+ * updatedAt to get the chats updated earlier than it. `query` keeps chats whose title or the
+ * text of one of whose messages contains it, ignoring case. `excludeIds` leaves out chats the
+ * caller places by a newer copy.
  */
 export async function listChatsForUser(
   prisma: PrismaClient,
@@ -107,13 +109,50 @@ export async function listChatsForUser(
       userId: params.userId,
       ...(params.excludeIds?.length ? { id: { notIn: params.excludeIds } } : {}),
       ...(params.before !== undefined ? { updatedAt: { lt: new Date(params.before) } } : {}),
-      // Titles hold no U+0000 (see withoutNul), and Postgres refuses one in a parameter (22021).
-      ...(params.query ? { title: { contains: escapeLikePattern(withoutNul(params.query)), mode: "insensitive" } } : {}),
+      ...(params.query ? { OR: [{ title: containing(params.query) }, { messages: { some: { text: containing(params.query) } } }] } : {}),
     },
     orderBy: [{ updatedAt: "desc" }, { id: "desc" }],
     take: params.limit,
   });
   return rows.map(toChatMeta);
+}
+
+/** The most matching messages' texts a search reads for its snippets. */
+const MATCHING_TEXTS_LIMIT = 500;
+
+/**
+ * The text of each chat's newest message that contains `query` (ignoring case), by chat id, for
+ * those of `chatIds` that are the user's and have one.
+ */
+export async function newestMatchingMessageTexts(
+  prisma: PrismaClient,
+  params: { userId: string; chatIds: string[]; query: string },
+): Promise<Map<string, string>> {
+  if (params.chatIds.length === 0) return new Map();
+  const rows = await prisma.message.findMany({
+    where: { chatId: { in: params.chatIds }, chat: { userId: params.userId }, text: containing(params.query) },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    select: { chatId: true, text: true },
+    take: MATCHING_TEXTS_LIMIT,
+  });
+  const texts = new Map<string, string>();
+  for (const row of rows) if (!texts.has(row.chatId)) texts.set(row.chatId, row.text);
+  return texts;
+}
+
+/**
+ * Renames the user's chat; false when Postgres has no such chat of theirs (it may be in the hot
+ * store only). updatedAt stays: a rename does not move the chat up the list.
+ */
+export async function renameChatForUser(
+  prisma: PrismaClient,
+  params: { chatId: string; userId: string; title: string },
+): Promise<boolean> {
+  const { count } = await prisma.chat.updateMany({
+    where: { id: params.chatId, userId: params.userId },
+    data: { title: withoutNul(params.title) },
+  });
+  return count > 0;
 }
 
 /** The chat's messages in display order; empty when the chat is not the user's. */
@@ -140,6 +179,11 @@ export async function deleteChatForUser(
 // Prisma passes `contains` into ILIKE as is, so a search for "100%" would match any "100".
 function escapeLikePattern(text: string): string {
   return text.replace(/[\\%_]/g, "\\$&");
+}
+
+/** A case-insensitive substring match. Texts hold no U+0000 (see withoutNul), and Postgres refuses one in a parameter (22021). */
+function containing(query: string) {
+  return { contains: escapeLikePattern(withoutNul(query)), mode: "insensitive" as const };
 }
 
 // Postgres text and jsonb cannot hold U+0000 (22021, 22P05), and jsonb refuses a lone surrogate
@@ -176,6 +220,7 @@ function toMessageRow(message: StoredMessage): Prisma.MessageCreateManyInput {
     inputTokens: message.inputTokens,
     outputTokens: message.outputTokens,
     status: message.status,
+    text: withoutNul(messageText({ parts: message.parts as ChatUIMessage["parts"] })),
   };
 }
 

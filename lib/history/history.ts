@@ -3,14 +3,18 @@
  * not flushed yet, merged by message id. Ownership is checked here, where the data is fetched:
  * another user's chat is "not found", never its content.
  */
+import type { AppConfig } from "@/lib/config";
 import * as chatsDb from "@/lib/db/chats";
 import type { Database } from "@/lib/db/client";
-import { databaseUnavailable, isDatabaseUnreachable, notFound } from "@/lib/errors";
+import { databaseUnavailable, notFound } from "@/lib/errors";
 import { type HotChat, type HotStore } from "@/lib/hot/hot-store";
 import { chatMeta, type ChatMeta, type StoredMessage } from "@/lib/domain";
 import { compareMessages } from "@/lib/hot/message-order";
 import { logger } from "@/lib/log";
+import { searchLiveChats, withDurableSnippets, type ChatListEntry } from "./chat-search";
+import { DATABASE_DOWN, unlessDatabaseDown } from "./database-down";
 import { buryChat, buryMessages, unburyChat } from "./tombstones";
+import { writeUnflushed } from "./write-unflushed";
 import type { ChatUIMessage } from "@/lib/domain";
 
 interface HistoryDeps {
@@ -24,18 +28,6 @@ export function mergeMessages(durable: StoredMessage[], hot: StoredMessage[]): S
   for (const message of durable) byId.set(message.id, message);
   for (const message of hot) byId.set(message.id, message);
   return [...byId.values()].sort(compareMessages);
-}
-
-const DATABASE_DOWN = Symbol("database down");
-
-/** The read's result, or DATABASE_DOWN when Postgres cannot be reached; other errors pass on. */
-async function unlessDatabaseDown<T>(read: Promise<T>): Promise<T | typeof DATABASE_DOWN> {
-  try {
-    return await read;
-  } catch (error) {
-    if (isDatabaseUnreachable(error)) return DATABASE_DOWN;
-    throw error;
-  }
 }
 
 /** The chat if it is the user's, from the hot store first, else Postgres; null otherwise. */
@@ -100,43 +92,70 @@ export function toUIMessage(message: StoredMessage): ChatUIMessage {
   };
 }
 
+export type { ChatListEntry };
+
 export interface ChatListPage {
-  chats: ChatMeta[];
+  chats: ChatListEntry[];
   /** Pass as `before` to get the next page; absent on the last page. */
   nextBefore?: number;
 }
 
-/** The user's chats, newest first: hot and durable copies merged by id, paginated by updatedAt. */
+/**
+ * The user's chats, newest first: hot and durable copies merged by id, paginated by updatedAt.
+ * `query` keeps the chats whose title or message text contains it, ignoring case, through both
+ * stores (lib/history/chat-search.ts).
+ */
 export async function listChats(
   deps: HistoryDeps,
   { userId, limit, before, query }: { userId: string; limit: number; before?: number; query?: string },
 ): Promise<ChatListPage> {
-  const needle = query?.trim().toLowerCase();
+  const needle = query?.trim() || undefined;
   const live = (await deps.hot.listChats(userId, HOT_CHAT_SCAN_LIMIT)).filter((chat) => chat.userId === userId);
   // A chat with a hot copy is placed by it: its Postgres row is older once the chat has unflushed
   // messages, and would show it again on a later page.
   const durable = await unlessDatabaseDown(
     chatsDb.listChatsForUser(deps.db.prisma, { userId, limit: limit + 1, before, query: needle, excludeIds: live.map((chat) => chat.id) }),
   );
-  const hot = live.filter(
-    (chat) => (before === undefined || chat.updatedAt < before) && (!needle || chat.title.toLowerCase().includes(needle)),
-  );
+  const onThisPage = live.filter((chat) => before === undefined || chat.updatedAt < before);
+  const hot = needle ? await searchLiveChats(deps, { userId, chats: onThisPage, needle }) : onThisPage.map(chatMeta);
   // With Postgres unreachable the hot chats are the user's live ones: a list of them beats an
   // error. With none, the list would look empty, which it may well not be.
   if (durable === DATABASE_DOWN) {
     if (hot.length === 0) throw databaseUnavailable();
     logger.warn({ userId }, "Postgres unreachable: chat list answered from the hot store alone");
   }
-  const byId = new Map<string, ChatMeta>();
+  const byId = new Map<string, ChatListEntry>();
   for (const chat of durable === DATABASE_DOWN ? [] : durable) byId.set(chat.id, chat);
-  for (const chat of hot) byId.set(chat.id, chatMeta(chat));
+  for (const chat of hot) byId.set(chat.id, chat);
   const sorted = [...byId.values()].sort((a, b) => b.updatedAt - a.updatedAt || (a.id < b.id ? 1 : -1));
   const page = sorted.slice(0, limit);
-  return { chats: page, ...(sorted.length > limit && { nextBefore: page.at(-1)!.updatedAt }) };
+  const chats = needle && durable !== DATABASE_DOWN ? await withDurableSnippets(deps, { userId, chats: page, needle }) : page;
+  return { chats, ...(sorted.length > limit && { nextBefore: page.at(-1)!.updatedAt }) };
 }
 
 /** How many of a user's hot chats a list merges; older ones are in Postgres by then. */
 const HOT_CHAT_SCAN_LIMIT = 200;
+
+/**
+ * Renames a chat the user owns in both stores; not_found otherwise. The hot copy is written as
+ * unflushed history, so a flush that read the old title before is followed by one that writes
+ * the new title to Postgres; Postgres is renamed as well for a chat whose hot copy has expired.
+ * updatedAt stays, so a rename does not move the chat up the list.
+ */
+export async function renameChat(
+  deps: HistoryDeps & { config: Pick<AppConfig, "chat"> },
+  { chatId, userId, title }: { chatId: string; userId: string; title: string },
+): Promise<ChatMeta> {
+  const hotChat = await deps.hot.getChat(chatId);
+  const found = await findChat(deps, { chatId, userId }, hotChat);
+  if (!found) throw notFound();
+  if (found.hotChat) {
+    const renamed = { ...found.hotChat, title };
+    await writeUnflushed(deps.hot, chatId, Date.now(), () => deps.hot.putChat(renamed, deps.config.chat.hotHistoryTtlSeconds));
+  }
+  await chatsDb.renameChatForUser(deps.db.prisma, { chatId, userId, title });
+  return { ...found.chat, title };
+}
 
 /**
  * Deletes a chat the user owns from both stores; not_found otherwise. The tombstone goes first
