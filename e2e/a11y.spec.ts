@@ -25,6 +25,9 @@ test("the chat, empty and with a reply, has no serious accessibility violations"
   await chat.send("Show me everything a reply can hold");
   await chat.waitForReplyDone();
   await expectNoSeriousViolations(page, "a chat with a reply");
+  await chat.chatItems.first().getByTestId("rename-chat-button").click();
+  await expect(page.getByRole("textbox", { name: "Chat title" })).toBeFocused();
+  await expectNoSeriousViolations(page, "a chat being renamed in the list");
 });
 
 test.describe("on a phone", () => {

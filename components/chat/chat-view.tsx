@@ -53,7 +53,9 @@ export function ChatView({
   const { modelId } = useModelChoice();
   const account = useAccount();
   const guestSession = useGuestSession();
-  const { noteChatActivity } = useChatList();
+  const { chats: listedChats, noteChatActivity } = useChatList();
+  // A rename (here or in another tab) reaches the list first; the page's own title is as loaded.
+  const shownTitle = listedChats.find((chat) => chat.id === chatId)?.title.trim() || title;
   const [draftKey, setDraftKey] = useState(isNew ? "new" : chatId);
   const [draft, setDraft] = useDraft(draftKey);
   /** A send whose POST never reached the server (the network failed): its message shows as not sent. */
@@ -252,7 +254,7 @@ export function ChatView({
 
   return (
     <div className="flex h-full min-h-0 flex-col">
-      <h1 className="sr-only">{title}</h1>
+      <h1 className="sr-only">{shownTitle}</h1>
       <div ref={scrollRef} className="relative min-h-0 flex-1 overflow-x-hidden overflow-y-auto">
         <div ref={contentRef} className="mx-auto w-full max-w-3xl px-4 py-6">
           {messages.length === 0 && !isBusy ? (
