@@ -8,12 +8,11 @@ import { cp, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { messageText } from "@/lib/chat/message-text";
 import { applyMigrations, DEFAULT_MIGRATIONS_DIR, pgExecutor, pgliteExecutor, type MigrationExecutor } from "@/lib/db/migrate";
 import type { ChatUIMessage } from "@/lib/domain";
-import { createScratchPostgres } from "./support/scratch";
+import { createScratchPostgres, withPostgresClient } from "./support/scratch";
 
 const MIGRATION = "20261205221500_message_text";
 
@@ -73,12 +72,9 @@ describe("the message text migration", () => {
 
   it("fills in the text of existing messages on PostgreSQL", async () => {
     const database = await createScratchPostgres();
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
     try {
-      await expectBackfill(pgExecutor(client));
+      await withPostgresClient((client) => expectBackfill(pgExecutor(client)), database.url);
     } finally {
-      await client.end();
       await database.drop();
     }
   });

@@ -15,8 +15,9 @@ export function uniqueSuffix(): string {
   return randomBytes(6).toString("hex");
 }
 
-async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+/** Runs `work` on a connection to the database at `url` (the test server's own by default), closed afterwards. */
+export async function withPostgresClient<T>(work: (client: pg.Client) => Promise<T>, url = TEST_POSTGRES_URL): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     return await work(client);
@@ -28,25 +29,19 @@ async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T>
 /** An empty database on the test PostgreSQL server; `drop()` removes it. */
 export async function createScratchPostgres(): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `stampede_test_${uniqueSuffix()}`;
-  await withAdmin((client) => client.query(`CREATE DATABASE "${name}"`));
+  await withPostgresClient((client) => client.query(`CREATE DATABASE "${name}"`));
   const url = new URL(TEST_POSTGRES_URL);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    drop: () => withAdmin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
+    drop: () => withPostgresClient((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
   };
 }
 
 /** A scratch database with the app's migrations applied, for servers started from the build. */
 export async function createMigratedScratchPostgres(): Promise<{ url: string; drop: () => Promise<void> }> {
   const database = await createScratchPostgres();
-  const client = new pg.Client({ connectionString: database.url });
-  await client.connect();
-  try {
-    await applyMigrations(pgExecutor(client));
-  } finally {
-    await client.end();
-  }
+  await withPostgresClient((client) => applyMigrations(pgExecutor(client)), database.url);
   return database;
 }
 
