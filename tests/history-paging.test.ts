@@ -2,7 +2,7 @@
  * GET /api/chats through its real route handler, on PostgreSQL + Redis, with a user whose chats
  * are spread over both stores as they are in production: some flushed to Postgres whose hot copy
  * has expired, some flushed and still hot (one with a newer message Postgres does not have yet),
- * some only in the hot store. README, History: "newest first; `q` searches titles; pass
+ * some only in the hot store. README, History: "newest first; pass
  * `nextBefore` as `before` for the next page". Pages must join without gaps or duplicates, and
  * `q` must find matches wherever they live.
  */

@@ -14,6 +14,8 @@ import {
   getChatForUser,
   listChatsForUser,
   listMessagesForChat,
+  newestMatchingMessageTexts,
+  renameChatForUser,
   saveChatBatch,
 } from "./chats";
 import type { Database } from "./client";
@@ -261,6 +263,44 @@ export function describeDatabaseContract(label: string, target: DatabaseUnderTes
         expect(await listChatsForUser(db.prisma, { userId, limit: 10, query: "n%s" })).toEqual([]);
         expect(await listChatsForUser(db.prisma, { userId, limit: 10, query: "T_x" })).toEqual([]);
         expect(await listChatsForUser(db.prisma, { userId, limit: 10, query: "c:\\N" })).toStrictEqual([chats[5]]);
+      });
+
+      it("searches the text of saved messages, only in the user's chats, and gives each chat's newest match", async () => {
+        const [userId, otherUserId] = [await createUser(db), await createUser(db)];
+        const base = Date.UTC(2026, 5, 2, 12, 0, 0, 0);
+        const [older, newer, silent] = [0, 1, 2].map((index) =>
+          makeChat({ userId, title: `Chat ${index}`, createdAt: base, updatedAt: base + index * 1_000 }),
+        );
+        const strangers = makeChat({ userId: otherUserId, title: "Not yours" });
+        const text = (chat: ChatMeta, at: number, ...texts: string[]) =>
+          makeMessage({ chatId: chat.id, createdAt: base + at, parts: texts.map((part) => ({ type: "text", text: part })) });
+        await saveChatBatch(db.prisma, {
+          chats: [older, newer, silent, strangers],
+          messages: [
+            text(older, 1, "Where do Quokkas live?"),
+            text(older, 2, "On an island.", "Quokkas are shy."),
+            text(newer, 3, "quokka selfies"),
+            text(silent, 4, "Nothing to see"),
+            text(strangers, 5, "quokka"),
+          ],
+        });
+
+        expect(await listChatsForUser(db.prisma, { userId, limit: 10, query: "QUOKKA" })).toStrictEqual([newer, older]);
+        // A message's text parts are joined a blank line apart, as lib/chat/message-text.ts joins them.
+        expect(await listChatsForUser(db.prisma, { userId, limit: 10, query: "island.\n\nQuokkas" })).toStrictEqual([older]);
+        const texts = await newestMatchingMessageTexts(db.prisma, { userId, chatIds: [older.id, newer.id, silent.id, strangers.id], query: "quokka" });
+        expect(Object.fromEntries(texts)).toStrictEqual({ [older.id]: "On an island.\n\nQuokkas are shy.", [newer.id]: "quokka selfies" });
+      });
+
+      it("renames the owner's chat and keeps its place in the list", async () => {
+        const [userId, otherUserId] = [await createUser(db), await createUser(db)];
+        const chat = makeChat({ userId, title: "Before" });
+        await saveChatBatch(db.prisma, { chats: [chat], messages: [] });
+
+        expect(await renameChatForUser(db.prisma, { chatId: chat.id, userId: otherUserId, title: "Taken" })).toBe(false);
+        expect(await renameChatForUser(db.prisma, { chatId: chat.id, userId, title: "After" })).toBe(true);
+
+        expect(await getChatForUser(db.prisma, { chatId: chat.id, userId })).toStrictEqual({ ...chat, title: "After" });
       });
 
       it("deletes a chat's messages with the chat, and a user's chats with the user", async () => {
