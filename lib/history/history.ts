@@ -92,8 +92,6 @@ export function toUIMessage(message: StoredMessage): ChatUIMessage {
   };
 }
 
-export type { ChatListEntry };
-
 export interface ChatListPage {
   chats: ChatListEntry[];
   /** Pass as `before` to get the next page; absent on the last page. */

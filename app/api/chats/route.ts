@@ -1,4 +1,4 @@
-// GET /api/chats?limit=&before=&q=: the signed-in user's chats, newest first.
+// GET /api/chats?limit=&before=&q=: the signed-in user's chats, newest first; q matches titles and message text.
 import { listChats } from "@/lib/history/history";
 import { listChatsQuerySchema } from "@/lib/chat/schemas";
 import { parseWith, route } from "@/lib/http/route";
