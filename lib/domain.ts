@@ -51,6 +51,13 @@ export type ChatMessageMetadata = {
 
 export type ChatUIMessage = UIMessage<ChatMessageMetadata, ChatDataParts>;
 
+/** The readable text of a message: its text parts, in order. */
+export function messageText(message: Pick<ChatUIMessage, "parts">): string {
+  return message.parts
+    .flatMap((part) => (part.type === "text" ? [part.text] : []))
+    .join("\n\n");
+}
+
 /** The plans a user can be on, from the least to the most served. */
 export const PLANS = ["guest", "free", "pro"] as const;
 

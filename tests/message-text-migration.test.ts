@@ -1,7 +1,7 @@
 /**
  * prisma/migrations/20261205221500_message_text on a database that already holds messages, on
  * PGlite and PostgreSQL: every existing message gets the text the chat list's search matches (its
- * text parts joined as lib/chat/message-text.ts joins them), so chats written before the upgrade
+ * text parts joined as messageText in lib/domain.ts joins them), so chats written before the upgrade
  * are found by their words too.
  */
 import { cp, mkdtemp, readdir, rm } from "node:fs/promises";
@@ -9,9 +9,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { messageText } from "@/lib/chat/message-text";
 import { applyMigrations, DEFAULT_MIGRATIONS_DIR, pgExecutor, pgliteExecutor, type MigrationExecutor } from "@/lib/db/migrate";
-import type { ChatUIMessage } from "@/lib/domain";
+import { messageText, type ChatUIMessage } from "@/lib/domain";
 import { createScratchPostgres, withPostgresClient } from "./support/scratch";
 
 const MIGRATION = "20261205221500_message_text";

@@ -3,9 +3,8 @@
 import { Button } from "@/components/ui/button";
 import { CopyButton } from "@/components/ui/copy-button";
 import { RefreshIcon } from "@/components/ui/icons";
-import type { ChatUIMessage } from "@/lib/domain";
+import { messageText, type ChatUIMessage } from "@/lib/domain";
 import { Markdown } from "./markdown";
-import { messageText } from "@/lib/chat/message-text";
 
 const UNFINISHED_NOTE: Record<string, string> = {
   interrupted: "This reply was interrupted before it finished.",

@@ -6,9 +6,8 @@
  * platform limit, a lost instance) is reported through `onCut`, so the chat can resume it.
  */
 import { DefaultChatTransport, type UIMessageChunk } from "ai";
-import type { ChatUIMessage } from "@/lib/domain";
+import { messageText, type ChatUIMessage } from "@/lib/domain";
 import { retryAfterFromHeaders } from "./chat-api";
-import { messageText } from "@/lib/chat/message-text";
 
 export interface ChatResponseInfo {
   /** A POST to /api/chat, or a GET resuming a reply. */

@@ -1,10 +1,9 @@
 "use client";
 
-import type { ChatUIMessage } from "@/lib/domain";
+import { messageText, type ChatUIMessage } from "@/lib/domain";
 import { AssistantMessage } from "./assistant-message";
 import { PendingReply } from "./pending-reply";
 import type { QueueStatus } from "./queue-status";
-import { messageText } from "@/lib/chat/message-text";
 import { UserMessage, type Delivery } from "./user-message";
 
 export function MessageList({

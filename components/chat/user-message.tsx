@@ -4,8 +4,7 @@ import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent 
 import { Button } from "@/components/ui/button";
 import { CopyButton } from "@/components/ui/copy-button";
 import { PencilIcon, RefreshIcon } from "@/components/ui/icons";
-import type { ChatUIMessage } from "@/lib/domain";
-import { messageText } from "@/lib/chat/message-text";
+import { messageText, type ChatUIMessage } from "@/lib/domain";
 
 /** Where a message is on its way to the server: the chat shows it under each message. */
 export type Delivery = "sending" | "sent" | "not-sent";

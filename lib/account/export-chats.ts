@@ -6,8 +6,7 @@
 import { strToU8, zipSync, type Zippable } from "fflate";
 import type { Viewer } from "@/lib/auth/viewer";
 import { getChatMessages, listChats } from "@/lib/history/history";
-import { messageText } from "@/lib/chat/message-text";
-import type { ChatUIMessage } from "@/lib/domain";
+import { messageText, type ChatUIMessage } from "@/lib/domain";
 import type { Database } from "@/lib/db/client";
 import type { ChatMeta, StoredMessage } from "@/lib/domain";
 import type { HotStore } from "@/lib/hot/hot-store";

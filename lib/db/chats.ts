@@ -4,8 +4,7 @@
  *
  * Server-only.
  */
-import { messageText } from "@/lib/chat/message-text";
-import type { ChatMeta, ChatUIMessage, MessageRole, StoredMessage } from "@/lib/domain";
+import { messageText, type ChatMeta, type ChatUIMessage, type MessageRole, type StoredMessage } from "@/lib/domain";
 import type { Chat as ChatRow, Message as MessageRow, Prisma, PrismaClient } from "../generated/prisma/client";
 
 /**

@@ -286,7 +286,7 @@ export function describeDatabaseContract(label: string, target: DatabaseUnderTes
         });
 
         expect(await listChatsForUser(db.prisma, { userId, limit: 10, query: "QUOKKA" })).toStrictEqual([newer, older]);
-        // A message's text parts are joined a blank line apart, as lib/chat/message-text.ts joins them.
+        // A message's text parts are joined a blank line apart, as messageText in lib/domain.ts joins them.
         expect(await listChatsForUser(db.prisma, { userId, limit: 10, query: "island.\n\nQuokkas" })).toStrictEqual([older]);
         const texts = await newestMatchingMessageTexts(db.prisma, { userId, chatIds: [older.id, newer.id, silent.id, strangers.id], query: "quokka" });
         expect(Object.fromEntries(texts)).toStrictEqual({ [older.id]: "On an island.\n\nQuokkas are shy.", [newer.id]: "quokka selfies" });

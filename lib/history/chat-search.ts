@@ -4,10 +4,9 @@
  * the messages it has and, for what it may lack, on Postgres's. Each match in message text comes
  * with a snippet around it, so the list can show why the chat matched.
  */
-import { messageText } from "@/lib/chat/message-text";
 import * as chatsDb from "@/lib/db/chats";
 import type { Database } from "@/lib/db/client";
-import { chatMeta, type ChatMeta, type ChatUIMessage, type StoredMessage } from "@/lib/domain";
+import { messageText, chatMeta, type ChatMeta, type ChatUIMessage, type StoredMessage } from "@/lib/domain";
 import type { HotChat, HotStore } from "@/lib/hot/hot-store";
 import { DATABASE_DOWN, unlessDatabaseDown } from "./database-down";
 

@@ -1,4 +1,4 @@
--- A message's readable text (its text parts, joined as lib/chat/message-text.ts joins them), so
+-- A message's readable text (its text parts, joined as messageText in lib/domain.ts joins them), so
 -- the chat list's search can match message text with ILIKE instead of reading JSON. The search
 -- only ever looks at one user's chats, reached through "chat_userId_updatedAt_idx" and the
 -- messages' ("chatId", "createdAt", "id") index, so its scan is bounded by that user's history.
