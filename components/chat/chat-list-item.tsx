@@ -127,9 +127,8 @@ function RenameForm({ title, onSave, onDone }: { title: string; onSave: (title: 
         onChange={(event) => setDraft(event.target.value)}
         onKeyDown={(event) => {
           if (event.key === "Escape") {
-            // Only the rename is cancelled, not the phone drawer around the list.
+            // Marked as used: only the rename is cancelled, not the phone drawer around the list (chat-shell.tsx).
             event.preventDefault();
-            event.stopPropagation();
             done();
           }
         }}

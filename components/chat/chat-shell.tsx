@@ -34,7 +34,8 @@ export function ChatShell({
     if (!isSidebarOpen) return;
     sidebarRef.current?.querySelector<HTMLElement>("a[href], button, input")?.focus();
     const closeOnEscape = (event: KeyboardEvent) => {
-      if (event.key === "Escape") setIsSidebarOpen(false);
+      // An Escape something inside already used (cancelling a rename in the list) is not for the drawer.
+      if (event.key === "Escape" && !event.defaultPrevented) setIsSidebarOpen(false);
     };
     document.addEventListener("keydown", closeOnEscape);
     return () => {
