@@ -136,6 +136,32 @@ describe("RedisHotStore on Redis", () => {
     await store.close();
   });
 
+  it("sends no polls for a relay its own writer is streaming, and hands its readers every append", async () => {
+    const pollMs = 20;
+    let lengthsAsked = 0;
+    const requester = new IORedisRequester(tcp.connection);
+    const client = new Redis({
+      request: (req) => {
+        const commands = (req.path ? req.body : [req.body]) as unknown[][];
+        lengthsAsked += commands.filter(([name]) => String(name).toLowerCase() === "llen").length;
+        return requester.request(req);
+      },
+    });
+    const store = new RedisHotStore({ client, driver: "redis", prefix: `${prefix}local:`, relayPollMs: pollMs });
+    await store.appendRelay("r1", ["a"], { writer: "w", seq: 0, ttlSeconds: 60 });
+    const reader = store.waitForRelay("r1", 1, 10_000);
+    const otherReader = store.waitForRelay("r1", 1, 10_000);
+    // Ten poll ticks pass with both readers waiting.
+    await new Promise((resolve) => setTimeout(resolve, pollMs * 10));
+    await store.appendRelay("r1", ["b", "c"], { writer: "w", seq: 1 });
+    expect(await reader).toEqual(["b", "c"]);
+    expect(await otherReader).toEqual(["b", "c"]);
+    // A reader behind what the writer appended returns at once, to read them.
+    expect(await store.waitForRelay("r1", 1, 10_000)).toBeUndefined();
+    expect(lengthsAsked).toBe(0);
+    await store.close();
+  });
+
   it("writes the documented keys, each with a TTL where the port gives one", async () => {
     const keyPrefix = `${prefix}layout:`;
     const store = new RedisHotStore({ client: tcp.client, driver: "redis", prefix: keyPrefix });

@@ -92,6 +92,19 @@ export interface RelayAppendOrder {
   /** How many chunks this writer appended before these. */
   seq: number;
   ttlSeconds?: number;
+  /**
+   * A value's key (`setValue`) to read in the same step: its value comes back with the append,
+   * so a writer learns of a flag set for it (a stop) without a read of its own.
+   */
+  watch?: string;
+}
+
+/** The answer to `appendRelay`. */
+export interface RelayAppended {
+  /** The relay's length after the append. */
+  length: number;
+  /** The value under the append's `watch` key, or null (none, or no `watch` given). */
+  watched: string | null;
 }
 
 export interface HotStore {
@@ -137,9 +150,9 @@ export interface HotStore {
    * twice (a client resending a command whose answer was lost) lands once. An append that would
    * leave a gap (`seq` past what was applied) is refused with an error. The relay's TTL is set
    * when `ttlSeconds` is given and kept otherwise: a writer gives it on its first append, so each
-   * token after costs one command.
+   * batch after costs one command, with the `watch` value read in it.
    */
-  appendRelay(replyId: string, chunks: string[], append: RelayAppendOrder): Promise<number>;
+  appendRelay(replyId: string, chunks: string[], append: RelayAppendOrder): Promise<RelayAppended>;
   readRelay(replyId: string, fromOffset: number): Promise<string[]>;
   /** How many chunks the relay holds (0 for none): where a resume from past its end starts. */
   relayLength(replyId: string): Promise<number>;

@@ -38,10 +38,12 @@
  * Every method that sends several commands sends them as one MULTI: one round trip, and no key
  * is ever seen without its TTL. waitForRelay is woken at once by appends made through this
  * instance; appends from other instances are noticed by one shared poll every `relayPollMs` (a
- * pipeline of LLENs for every relay this process waits on).
+ * pipeline of LLENs for every relay this process waits on). A relay this instance's own writer
+ * appended to in the last LOCAL_WRITER_QUIET_MS is left out of that poll: its writer wakes its
+ * readers here, and a reply has one writer at a time, so polling it would only cost commands.
  */
 import type { Redis } from "@upstash/redis";
-import type { HotChat, HotStore, LeaseRequest, RelayAppendOrder, UnflushedChat } from "./hot-store";
+import type { HotChat, HotStore, LeaseRequest, RelayAppended, RelayAppendOrder, UnflushedChat } from "./hot-store";
 import type { CapacityGrant, CapacityLimit, CapacityReport, CapacityState } from "./hot-store";
 import { CUT_FACTOR } from "./capacity-state";
 import type { StoredMessage } from "@/lib/domain";
@@ -84,8 +86,8 @@ end
 return result`;
 
 /**
- * KEYS: relay, applied. ARGV: writer, seq, ttl ("" keeps it), chunks... Returns {chunks appended,
- * relay length}. Chunks of the writer the relay holds already (an append sent again after its
+ * KEYS: relay, applied, and a value to read (optional). ARGV: writer, seq, ttl ("" keeps it),
+ * chunks... Returns {chunks appended, relay length, the value or nil}. Chunks of the writer the relay holds already (an append sent again after its
  * answer was lost) are skipped; a gap in the writer's sequence is refused.
  */
 const APPEND_RELAY = `
@@ -101,7 +103,9 @@ if ARGV[3] ~= '' then
   redis.call('EXPIRE', KEYS[1], ARGV[3])
   redis.call('EXPIRE', KEYS[2], ARGV[3])
 end
-return {math.max(0, #ARGV - first + 1), redis.call('LLEN', KEYS[1])}`;
+local watched = false
+if KEYS[3] then watched = redis.call('GET', KEYS[3]) end
+return {math.max(0, #ARGV - first + 1), redis.call('LLEN', KEYS[1]), watched}`;
 
 /** Redis's own clock in ms, so instances with skewed clocks judge expiry alike. */
 const REDIS_NOW_MS = `
@@ -233,6 +237,13 @@ function memberId(raw: unknown): string {
 /** LLENs per pipeline in the shared relay poll. */
 const RELAY_POLL_BATCH = 500;
 
+/**
+ * How long after its last append through this store a relay counts as written here, and so is
+ * not polled: a streaming writer appends every 100 ms at most (lib/replies/relay.ts). A writer
+ * quiet for longer (a model pausing, a job that moved to another instance) is polled again.
+ */
+const LOCAL_WRITER_QUIET_MS = 2000;
+
 export class RedisHotStore implements HotStore {
   readonly driver: "redis" | "upstash";
   private readonly client: Redis;
@@ -246,6 +257,9 @@ export class RedisHotStore implements HotStore {
   private relayPolling = false;
   /** Relays whose wait began this turn, looked at once right away. */
   private readonly relayFresh = new Set<string>();
+  /** The length each relay had after this store's latest append to it, and when (ms). */
+  private readonly localAppends = new Map<string, { length: number; at: number }>();
+  private localAppendsSweptAt = 0;
   private readonly appendRelayScript;
   private readonly markScript;
   private readonly clearScript;
@@ -266,7 +280,7 @@ export class RedisHotStore implements HotStore {
       versions: `${this.prefix}unflushed:versions`,
       clock: `${this.prefix}unflushed:clock`,
     };
-    this.appendRelayScript = this.client.createScript<[number, number]>(APPEND_RELAY);
+    this.appendRelayScript = this.client.createScript<[number, number, unknown?]>(APPEND_RELAY);
     this.markScript = this.client.createScript<null>(MARK_UNFLUSHED);
     this.clearScript = this.client.createScript<number>(CLEAR_UNFLUSHED);
     this.listUnflushedScript = this.client.createScript<unknown[]>(LIST_UNFLUSHED);
@@ -412,16 +426,37 @@ export class RedisHotStore implements HotStore {
 
   // --- reply relay ---------------------------------------------------------------------
 
-  async appendRelay(replyId: string, chunks: string[], { writer, seq, ttlSeconds }: RelayAppendOrder): Promise<number> {
+  async appendRelay(replyId: string, chunks: string[], { writer, seq, ttlSeconds, watch }: RelayAppendOrder): Promise<RelayAppended> {
     const key = this.relayKey(replyId);
-    if (chunks.length === 0) return this.client.llen(key);
-    const [appended, length] = await this.appendRelayScript.exec(
-      [key, this.relayAppliedKey(replyId)],
+    const watchKeys = watch === undefined ? [] : [this.valueKey(watch)];
+    if (chunks.length === 0) {
+      const pipeline = this.client.pipeline().llen(key);
+      for (const watchKey of watchKeys) pipeline.get(watchKey);
+      const [length, watched] = await pipeline.exec<[number, unknown?]>();
+      return { length, watched: watched == null ? null : unwrapText(watched) };
+    }
+    const [appended, length, watched] = await this.appendRelayScript.exec(
+      [key, this.relayAppliedKey(replyId), ...watchKeys],
       [writer, String(seq), ttlSeconds === undefined ? "" : String(ttlSeconds), ...chunks.map(wrapText)],
     );
+    this.noteLocalAppend(replyId, length);
     const fresh = chunks.slice(chunks.length - appended);
     if (fresh.length > 0) this.relayWaiters.wake(replyId, { from: length - fresh.length, entries: fresh });
-    return length;
+    return { length, watched: watched == null ? null : unwrapText(watched) };
+  }
+
+  private noteLocalAppend(replyId: string, length: number): void {
+    const now = Date.now();
+    this.localAppends.set(replyId, { length, at: now });
+    if (now - this.localAppendsSweptAt < LOCAL_WRITER_QUIET_MS) return;
+    this.localAppendsSweptAt = now;
+    for (const [id, { at }] of this.localAppends) if (now - at > LOCAL_WRITER_QUIET_MS) this.localAppends.delete(id);
+  }
+
+  /** The relay's length as this store's writer left it, while that writer is recent; else undefined. */
+  private localLength(replyId: string): number | undefined {
+    const local = this.localAppends.get(replyId);
+    return local && Date.now() - local.at <= LOCAL_WRITER_QUIET_MS ? local.length : undefined;
   }
 
   async readRelay(replyId: string, fromOffset: number): Promise<string[]> {
@@ -434,20 +469,17 @@ export class RedisHotStore implements HotStore {
   }
 
   async waitForRelay(replyId: string, knownLength: number, timeoutMs: number): Promise<string[] | undefined> {
+    const local = this.localLength(replyId);
+    // This store's writer has appended past what the caller read: it reads them now.
+    if (local !== undefined && local > knownLength) return undefined;
     // Woken at once by an append through this store, else by the shared poll below (which also
     // catches an append that landed before this wait began), else by the timeout.
     const woken = this.relayWaiters.wait(replyId, knownLength, timeoutMs);
     this.relayPollTimer ??= setInterval(() => void this.pollRelays(this.relayWaiters.replyIds()), this.relayPollMs);
     // Look once now too (batched with every wait begun in the same turn): the relay may have grown
-    // between the caller's read and this wait.
-    this.relayFresh.add(replyId);
-    if (this.relayFresh.size === 1) {
-      setImmediate(() => {
-        const fresh = [...this.relayFresh];
-        this.relayFresh.clear();
-        void this.pollRelays(fresh, true);
-      });
-    }
+    // between the caller's read and this wait. Not when this store's writer is writing it: it
+    // knows the length, and wakes this wait itself.
+    if (local === undefined) this.lookSoon(replyId);
     try {
       return await woken;
     } finally {
@@ -458,11 +490,25 @@ export class RedisHotStore implements HotStore {
     }
   }
 
+  /** Looks at the relay's length once, batched with every look asked for in the same turn. */
+  private lookSoon(replyId: string): void {
+    this.relayFresh.add(replyId);
+    if (this.relayFresh.size === 1) {
+      setImmediate(() => {
+        const fresh = [...this.relayFresh];
+        this.relayFresh.clear();
+        void this.pollRelays(fresh, true);
+      });
+    }
+  }
+
   /**
    * One round trip per tick for every relay this process waits on (a pipeline of LLENs), rather
    * than one per waiting reader: a thousand readers waiting in line cost ten pipelines a second.
    */
-  private async pollRelays(ids: string[], immediate = false): Promise<void> {
+  private async pollRelays(waitedOn: string[], immediate = false): Promise<void> {
+    // Relays written through this store wake their waiters themselves.
+    const ids = immediate ? waitedOn : waitedOn.filter((replyId) => this.localLength(replyId) === undefined);
     // A periodic poll still running is not doubled; the immediate looks always go out.
     if (ids.length === 0 || (!immediate && this.relayPolling)) return;
     if (!immediate) this.relayPolling = true;

@@ -21,7 +21,7 @@ import { reserveTokens, settleTokens } from "@/lib/limits/token-budget";
 import type { Limiter } from "@/lib/limits/limiter";
 import { startModelCall } from "@/lib/metrics/model-calls";
 import { getChatMessages, toUIMessage } from "@/lib/history/history";
-import { backInLine, endReply, isStopRequested, leaveLine, readStopMark, type ReplyEnding } from "./lifecycle";
+import { backInLine, endReply, isStopRequested, leaveLine, readStopMark, stopFlagKey, stopRequestOf, type ReplyEnding } from "./lifecycle";
 import { interruptIfTextStreamed } from "./reply-owners";
 import { isSettled, moveReply, readReplyState } from "./reply-state";
 import { describeModelFailure, providerSignal } from "./model-errors";
@@ -107,11 +107,21 @@ export async function generateReply(
 
   const abort = new AbortController();
   let shownAtStop: number | undefined;
-  const cancelWatch = setInterval(async () => {
-    const mark = await readStopMark(hot, job.replyId).catch(() => null);
+  const stop = (mark: { shownChars?: number } | null) => {
     if (!mark || abort.signal.aborted) return;
     shownAtStop = mark.shownChars;
     abort.abort();
+  };
+  // Every relay append reads the stop flag in the same step, so while the reply streams a stop is
+  // heard with the next batch, at no cost of its own. The flag is read by itself only when no
+  // append read it lately: while the model has not answered yet, or pauses.
+  const writer = new RelayWriter(hot, job.replyId, ttl, {
+    watch: stopFlagKey(job.replyId),
+    onWatched: (mark) => stop(stopRequestOf(mark)),
+  });
+  const cancelWatch = setInterval(async () => {
+    if (Date.now() - writer.watchedAt < CANCEL_POLL_MS) return;
+    stop(await readStopMark(hot, job.replyId).catch(() => null));
   }, CANCEL_POLL_MS);
   // Written while the model call starts, and awaited before its first token is relayed: readers
   // see "running" by the time text reaches them, and a hot store that fails here fails the attempt
@@ -128,7 +138,7 @@ export async function generateReply(
   const modelCall = startModelCall(hot, `${job.replyId}:${attempt}`);
   let outcome: StreamOutcome;
   try {
-    outcome = await streamToRelay(deps, job, { modelId, history, signal: abort.signal, markedRunning, ttl, onProviderSignal });
+    outcome = await streamToRelay(deps, job, { writer, modelId, history, signal: abort.signal, markedRunning, ttl, onProviderSignal });
   } catch (error) {
     abort.abort();
     await settleTokens(deps, reservation, 0);
@@ -199,9 +209,10 @@ type StreamOutcome =
 
 /** Streams the model's answer into the relay, holding everything back until its first token. */
 async function streamToRelay(
-  { config, hot, models }: GenerateReplyDeps,
+  { hot, models }: GenerateReplyDeps,
   job: ReplyJob,
   {
+    writer,
     modelId,
     history,
     signal,
@@ -209,6 +220,7 @@ async function streamToRelay(
     ttl,
     onProviderSignal,
   }: {
+    writer: RelayWriter;
     modelId: string;
     history: ChatUIMessage[];
     signal: AbortSignal;
@@ -217,7 +229,6 @@ async function streamToRelay(
     onProviderSignal: ReplyAttempt["onProviderSignal"];
   },
 ): Promise<StreamOutcome> {
-  const writer = new RelayWriter(hot, job.replyId, config.chat.hotHistoryTtlSeconds);
   const { chunks, outcome } = streamModelReply(models.languageModel(modelId), {
     history,
     signal,
