@@ -370,6 +370,16 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
         expect(await store.getCounters(["n", "missing", "m"])).toEqual([4, 0, 3]);
         expect(await store.getCounters([])).toEqual([]);
       });
+
+      it("adds to counters later, summed with the counters' own values, and reads them back at once", async () => {
+        await store.incrCounter("n", 10);
+        store.addToCounter("n", 2, LONG_TTL);
+        store.addToCounter("n", 3, LONG_TTL);
+        store.addToCounter("fresh", 1);
+        expect(await store.getCounters(["n", "fresh", "missing"])).toEqual([15, 1, 0]);
+        store.addToCounter("n", 5);
+        expect(await store.getCounters(["n"])).toEqual([20]);
+      });
     });
 
     describe("waiting line", () => {
@@ -595,6 +605,9 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
       await store.incrCounter("short", 1, LONG_TTL);
       await store.incrCounter("long", 1, LONG_TTL);
       await store.incrCounter("forever", 1);
+      store.addToCounter("added-short", 1, 1);
+      store.addToCounter("added-long", 1, LONG_TTL);
+      await store.getCounters(["added-short"]);
 
       await sleep(PAST_ONE_SECOND_TTL_MS);
 
@@ -609,7 +622,7 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
       expect(await store.readRelay("long", 0)).toEqual(["y"]);
       expect(await store.getValue("short")).toBeNull();
       expect(await store.getValue("long")).toBe("y");
-      expect(await store.getCounters(["short", "long", "forever"])).toEqual([0, 1, 1]);
+      expect(await store.getCounters(["short", "long", "forever", "added-short", "added-long"])).toEqual([0, 1, 1, 0, 1]);
       // An expired relay starts again from nothing, its writers' sequences too.
       expect((await store.appendRelay("short", ["z"], { writer: "w", seq: 0, ttlSeconds: LONG_TTL })).length).toBe(1);
     });

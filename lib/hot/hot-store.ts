@@ -177,6 +177,14 @@ export interface HotStore {
    * exactly: whenever the counter has none), and later increments do not extend it.
    */
   incrCounter(key: string, by: number, ttlSeconds?: number): Promise<number>;
+  /**
+   * Adds `by` to a counter as `incrCounter` does, but later: additions are summed in process and
+   * written together, one round trip about every COUNTER_BATCH_MS however many there were, for
+   * figures nobody waits on (metrics). `getCounters` and `close` through the same store write what
+   * is pending first; other instances see it within the interval. Never throws: an addition the
+   * store could not take is lost, and logged.
+   */
+  addToCounter(key: string, by: number, ttlSeconds?: number): void;
   getCounters(keys: string[]): Promise<number[]>;
 
   // --- the waiting line (place in line is the same on every instance) ----------------------

@@ -275,6 +275,11 @@ export class MemoryHotStore implements HotStore {
     return value;
   }
 
+  addToCounter(key: string, by: number, ttlSeconds?: number): void {
+    // Nothing to save in process memory: added at once.
+    void this.incrCounter(key, by, ttlSeconds);
+  }
+
   async getCounters(keys: string[]): Promise<number[]> {
     return keys.map((key) => this.counters.get(key) ?? 0);
   }

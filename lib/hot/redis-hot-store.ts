@@ -38,7 +38,8 @@
  * Every method that sends several commands sends them as one MULTI: one round trip, and no key
  * is ever seen without its TTL. waitForRelay is woken at once by appends made through this
  * instance; appends from other instances are noticed by one shared poll every `relayPollMs` (a
- * pipeline of LLENs for every relay this process waits on). A relay this instance's own writer
+ * pipeline of LLENs for every relay this process waits on; one unchanged for a while, every few
+ * ticks). A relay this instance's own writer
  * appended to in the last LOCAL_WRITER_QUIET_MS is left out of that poll: its writer wakes its
  * readers here, and a reply has one writer at a time, so polling it would only cost commands.
  */
@@ -49,6 +50,8 @@ import { CUT_FACTOR } from "./capacity-state";
 import type { StoredMessage } from "@/lib/domain";
 import { compareMessages } from "./message-order";
 import { RelayWaiters } from "./relay-waiters";
+import { BACKGROUND_ACTIVITY, withCommandActivity } from "./command-count";
+import { logger } from "@/lib/log";
 
 export interface RedisHotStoreOptions {
   client: Redis;
@@ -244,6 +247,24 @@ const RELAY_POLL_BATCH = 500;
  */
 const LOCAL_WRITER_QUIET_MS = 2000;
 
+/**
+ * A relay the shared poll has seen unchanged this long (a reply waiting in line, a model slow to
+ * answer) is polled every IDLE_POLL_FACTOR ticks rather than every tick: on Upstash each LLEN is
+ * billed, and a thousand readers in line would cost ten thousand a second. Its first append is
+ * then noticed up to that much later by readers on other instances; readers on the instance that
+ * writes it are woken at once whatever the poll does.
+ */
+const RELAY_IDLE_AFTER_MS = 2000;
+const IDLE_POLL_FACTOR = 4;
+
+/**
+ * How long additions to counters wait to be written together (addToCounter): at most one round
+ * trip a second per instance for every metric it counts, however many replies it serves.
+ */
+export const COUNTER_BATCH_MS = 1000;
+
+type Transaction = ReturnType<Redis["multi"]>;
+
 export class RedisHotStore implements HotStore {
   readonly driver: "redis" | "upstash";
   private readonly client: Redis;
@@ -260,6 +281,11 @@ export class RedisHotStore implements HotStore {
   /** The length each relay had after this store's latest append to it, and when (ms). */
   private readonly localAppends = new Map<string, { length: number; at: number }>();
   private localAppendsSweptAt = 0;
+  /** What the shared poll saw of each relay it polls: its length, since when, and when it last asked (ms). */
+  private readonly polledRelays = new Map<string, { length: number; since: number; polledAt: number }>();
+  /** Additions to counters not yet written (addToCounter), by counter. */
+  private readonly pendingCounts = new Map<string, { by: number; ttlSeconds?: number }>();
+  private pendingCountsTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly appendRelayScript;
   private readonly markScript;
   private readonly clearScript;
@@ -308,6 +334,7 @@ export class RedisHotStore implements HotStore {
   }
 
   async close(): Promise<void> {
+    await this.writePendingCounts();
     clearInterval(this.relayPollTimer);
     this.relayPollTimer = undefined;
     this.relayWaiters.releaseAll();
@@ -486,6 +513,7 @@ export class RedisHotStore implements HotStore {
       if (this.relayWaiters.isEmpty && this.relayPollTimer) {
         clearInterval(this.relayPollTimer);
         this.relayPollTimer = undefined;
+        this.polledRelays.clear();
       }
     }
   }
@@ -507,8 +535,13 @@ export class RedisHotStore implements HotStore {
    * than one per waiting reader: a thousand readers waiting in line cost ten pipelines a second.
    */
   private async pollRelays(waitedOn: string[], immediate = false): Promise<void> {
-    // Relays written through this store wake their waiters themselves.
-    const ids = immediate ? waitedOn : waitedOn.filter((replyId) => this.localLength(replyId) === undefined);
+    const now = Date.now();
+    if (!immediate) {
+      const waited = new Set(waitedOn);
+      for (const replyId of this.polledRelays.keys()) if (!waited.has(replyId)) this.polledRelays.delete(replyId);
+    }
+    // Relays written through this store wake their waiters themselves; idle ones are asked less often.
+    const ids = immediate ? waitedOn : waitedOn.filter((replyId) => this.localLength(replyId) === undefined && !this.pollLater(replyId, now));
     // A periodic poll still running is not doubled; the immediate looks always go out.
     if (ids.length === 0 || (!immediate && this.relayPolling)) return;
     if (!immediate) this.relayPolling = true;
@@ -518,7 +551,12 @@ export class RedisHotStore implements HotStore {
         const pipeline = this.client.pipeline();
         for (const replyId of batch) pipeline.llen(this.relayKey(replyId));
         const lengths = await pipeline.exec<number[]>();
-        batch.forEach((replyId, i) => this.relayWaiters.wakeBehind(replyId, lengths[i]));
+        batch.forEach((replyId, i) => {
+          const seen = this.polledRelays.get(replyId);
+          const since = seen?.length === lengths[i] ? seen.since : now;
+          this.polledRelays.set(replyId, { length: lengths[i], since, polledAt: now });
+          this.relayWaiters.wakeBehind(replyId, lengths[i]);
+        });
       }
     } catch {
       // Redis unreachable: the waits end by their timeouts, and their callers meet the failure
@@ -526,6 +564,12 @@ export class RedisHotStore implements HotStore {
     } finally {
       if (!immediate) this.relayPolling = false;
     }
+  }
+
+  /** Whether an idle relay's turn in the poll is still to come. */
+  private pollLater(replyId: string, now: number): boolean {
+    const seen = this.polledRelays.get(replyId);
+    return seen !== undefined && now - seen.since >= RELAY_IDLE_AFTER_MS && now - seen.polledAt < this.relayPollMs * IDLE_POLL_FACTOR;
   }
 
   // --- small shared values ---------------------------------------------------------------
@@ -555,9 +599,47 @@ export class RedisHotStore implements HotStore {
     return value;
   }
 
+  addToCounter(key: string, by: number, ttlSeconds?: number): void {
+    const pending = this.pendingCounts.get(key);
+    this.pendingCounts.set(key, { by: (pending?.by ?? 0) + by, ttlSeconds: pending?.ttlSeconds ?? ttlSeconds });
+    // Written on a timer, for every caller at once: counted as background work, not as the first caller's.
+    this.pendingCountsTimer ??= withCommandActivity(BACKGROUND_ACTIVITY, () =>
+      setTimeout(() => void this.writePendingCounts(), COUNTER_BATCH_MS),
+    );
+  }
+
+  /** Moves the pending additions into `transaction`, so they are written with what it carries. */
+  private takePendingCounts(transaction: Transaction): number {
+    clearTimeout(this.pendingCountsTimer);
+    this.pendingCountsTimer = undefined;
+    const taken = this.pendingCounts.size;
+    for (const [key, { by, ttlSeconds }] of this.pendingCounts) {
+      transaction.incrby(this.counterKey(key), by);
+      if (ttlSeconds !== undefined) transaction.expire(this.counterKey(key), ttlSeconds, "NX");
+    }
+    this.pendingCounts.clear();
+    return taken;
+  }
+
+  private async writePendingCounts(): Promise<void> {
+    const transaction = this.client.multi();
+    const taken = this.takePendingCounts(transaction);
+    if (taken === 0) return;
+    await transaction.exec().catch((error: unknown) => {
+      logger.warn({ err: error, counters: taken }, "could not write counted metrics; they are lost");
+    });
+  }
+
   async getCounters(keys: string[]): Promise<number[]> {
     if (keys.length === 0) return [];
-    const raws = await this.client.mget<unknown[]>(keys.map(this.counterKey));
+    let raws: unknown[];
+    if (this.pendingCounts.size === 0) raws = await this.client.mget<unknown[]>(keys.map(this.counterKey));
+    else {
+      // What this instance added and has not written yet goes first, in the same round trip.
+      const transaction = this.client.multi();
+      this.takePendingCounts(transaction);
+      raws = (await transaction.mget<unknown[]>(keys.map(this.counterKey)).exec()).at(-1) as unknown[];
+    }
     return raws.map((raw) => (raw === null ? 0 : Number(raw)));
   }
 
