@@ -158,10 +158,10 @@ export interface HotStore {
   relayLength(replyId: string): Promise<number>;
   /**
    * Resolves once the relay may have grown past `knownLength`, or after `timeoutMs`. When an
-   * append through this same store brought the entries right after `knownLength`, it resolves
-   * with them (all the relay holds from `knownLength`, as of that append), so the reader of a
-   * reply this process writes need not read them back. Otherwise callers re-read; a spurious
-   * wake-up is harmless.
+   * append through this same store brought the entries right after `knownLength` (or this store
+   * still holds what its writer appended from there), it resolves with them (all the relay holds
+   * from `knownLength`, as of that append), so the reader of a reply this process writes need not
+   * read them back. Otherwise callers re-read; a spurious wake-up is harmless.
    */
   waitForRelay(replyId: string, knownLength: number, timeoutMs: number): Promise<string[] | undefined>;
 

@@ -35,8 +35,9 @@
  * look like JSON come back parsed ("42" as 42) and are turned back into the same string; ids
  * that are JSON strings or spaced JSON (`"a"`, `[1, 2]`) would not survive that.
  *
- * Every method that sends several commands sends them as one MULTI: one round trip, and no key
- * is ever seen without its TTL. waitForRelay is woken at once by appends made through this
+ * Every method that sends several commands sends them as one MULTI, or as one Lua script where it
+ * is on every reply's path (a script is one billed command on Upstash, a MULTI one per command):
+ * one round trip, and no key is ever seen without its TTL. waitForRelay is woken at once by appends made through this
  * instance; appends from other instances are noticed by one shared poll every `relayPollMs` (a
  * pipeline of LLENs for every relay this process waits on; one unchanged for a while, every few
  * ticks). A relay this instance's own writer
@@ -63,6 +64,22 @@ export interface RedisHotStoreOptions {
   /** Releases the client's connection, if it has one. */
   close?: () => Promise<void>;
 }
+
+/**
+ * KEYS: chat, the user's index. ARGV: chat JSON, ttl, updatedAt, chatId. NX gives a new index a
+ * TTL, GT only ever extends it: a short-lived chat must not cut the index short for the user's
+ * other chats. A script rather than a MULTI: one billed command instead of four.
+ */
+const PUT_CHAT = `
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+redis.call('EXPIRE', KEYS[2], ARGV[2], 'NX')
+redis.call('EXPIRE', KEYS[2], ARGV[2], 'GT')`;
+
+/** KEYS: messages. ARGV: ttl, then message id and JSON pairs. One billed command instead of two. */
+const PUT_MESSAGES = `
+for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('EXPIRE', KEYS[1], ARGV[1])`;
 
 /** KEYS: marks, versions, clock. ARGV: chatId, at. */
 const MARK_UNFLUSHED = `
@@ -248,6 +265,13 @@ const RELAY_POLL_BATCH = 500;
 const LOCAL_WRITER_QUIET_MS = 2000;
 
 /**
+ * The latest entries this store appended to each relay, kept to hand to a reader here that fell
+ * behind (it was sending the previous batch when the next was appended) without a read. A reader
+ * further behind reads the relay.
+ */
+const LOCAL_TAIL_ENTRIES = 32;
+
+/**
  * A relay the shared poll has seen unchanged this long (a reply waiting in line, a model slow to
  * answer) is polled every IDLE_POLL_FACTOR ticks rather than every tick: on Upstash each LLEN is
  * billed, and a thousand readers in line would cost ten thousand a second. Its first append is
@@ -278,14 +302,19 @@ export class RedisHotStore implements HotStore {
   private relayPolling = false;
   /** Relays whose wait began this turn, looked at once right away. */
   private readonly relayFresh = new Set<string>();
-  /** The length each relay had after this store's latest append to it, and when (ms). */
-  private readonly localAppends = new Map<string, { length: number; at: number }>();
+  /**
+   * The relays this store appended to: the last entries it appended (`tail`, ending at the
+   * relay's length after its latest append, starting at `from`), and when (ms).
+   */
+  private readonly localAppends = new Map<string, { from: number; tail: string[]; at: number }>();
   private localAppendsSweptAt = 0;
   /** What the shared poll saw of each relay it polls: its length, since when, and when it last asked (ms). */
   private readonly polledRelays = new Map<string, { length: number; since: number; polledAt: number }>();
   /** Additions to counters not yet written (addToCounter), by counter. */
   private readonly pendingCounts = new Map<string, { by: number; ttlSeconds?: number }>();
   private pendingCountsTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly putChatScript;
+  private readonly putMessagesScript;
   private readonly appendRelayScript;
   private readonly markScript;
   private readonly clearScript;
@@ -306,6 +335,8 @@ export class RedisHotStore implements HotStore {
       versions: `${this.prefix}unflushed:versions`,
       clock: `${this.prefix}unflushed:clock`,
     };
+    this.putChatScript = this.client.createScript<null>(PUT_CHAT);
+    this.putMessagesScript = this.client.createScript<null>(PUT_MESSAGES);
     this.appendRelayScript = this.client.createScript<[number, number, unknown?]>(APPEND_RELAY);
     this.markScript = this.client.createScript<null>(MARK_UNFLUSHED);
     this.clearScript = this.client.createScript<number>(CLEAR_UNFLUSHED);
@@ -344,16 +375,10 @@ export class RedisHotStore implements HotStore {
   // --- chats and their recent messages -------------------------------------------------
 
   async putChat(chat: HotChat, ttlSeconds: number): Promise<void> {
-    const index = this.userChatsKey(chat.userId);
-    await this.client
-      .multi()
-      .set(this.chatKey(chat.id), JSON.stringify(chat), { ex: ttlSeconds })
-      .zadd(index, { score: chat.updatedAt, member: chat.id })
-      // NX gives a new index a TTL, GT only ever extends it: a short-lived chat must not cut
-      // the index short for the user's other chats.
-      .expire(index, ttlSeconds, "NX")
-      .expire(index, ttlSeconds, "GT")
-      .exec();
+    await this.putChatScript.exec(
+      [this.chatKey(chat.id), this.userChatsKey(chat.userId)],
+      [JSON.stringify(chat), String(ttlSeconds), String(chat.updatedAt), chat.id],
+    );
   }
 
   async getChat(chatId: string): Promise<HotChat | null> {
@@ -382,9 +407,9 @@ export class RedisHotStore implements HotStore {
 
   async putMessages(chatId: string, messages: StoredMessage[], ttlSeconds: number): Promise<void> {
     if (messages.length === 0) return;
-    const key = this.messagesKey(chatId);
-    const byId = Object.fromEntries(messages.map((message) => [message.id, JSON.stringify(message)]));
-    await this.client.multi().hset(key, byId).expire(key, ttlSeconds).exec();
+    // Upserts by id: a message written twice (the same id) keeps its latest copy only.
+    const pairs = new Map(messages.map((message) => [message.id, JSON.stringify(message)]));
+    await this.putMessagesScript.exec([this.messagesKey(chatId)], [String(ttlSeconds), ...[...pairs].flat()]);
   }
 
   async listMessages(chatId: string): Promise<StoredMessage[]> {
@@ -466,24 +491,29 @@ export class RedisHotStore implements HotStore {
       [key, this.relayAppliedKey(replyId), ...watchKeys],
       [writer, String(seq), ttlSeconds === undefined ? "" : String(ttlSeconds), ...chunks.map(wrapText)],
     );
-    this.noteLocalAppend(replyId, length);
     const fresh = chunks.slice(chunks.length - appended);
+    this.noteLocalAppend(replyId, length - fresh.length, fresh);
     if (fresh.length > 0) this.relayWaiters.wake(replyId, { from: length - fresh.length, entries: fresh });
     return { length, watched: watched == null ? null : unwrapText(watched) };
   }
 
-  private noteLocalAppend(replyId: string, length: number): void {
+  private noteLocalAppend(replyId: string, from: number, fresh: string[]): void {
     const now = Date.now();
-    this.localAppends.set(replyId, { length, at: now });
+    const known = this.localAppends.get(replyId);
+    // The tail continues only if nothing else landed between (a writer elsewhere, an expiry).
+    const tail = known && known.from + known.tail.length === from ? [...known.tail, ...fresh] : fresh;
+    const kept = tail.slice(-LOCAL_TAIL_ENTRIES);
+    this.localAppends.set(replyId, { from: from + fresh.length - kept.length, tail: kept, at: now });
     if (now - this.localAppendsSweptAt < LOCAL_WRITER_QUIET_MS) return;
     this.localAppendsSweptAt = now;
     for (const [id, { at }] of this.localAppends) if (now - at > LOCAL_WRITER_QUIET_MS) this.localAppends.delete(id);
   }
 
-  /** The relay's length as this store's writer left it, while that writer is recent; else undefined. */
-  private localLength(replyId: string): number | undefined {
+  /** What this store's writer last appended to the relay, while that writer is recent; else undefined. */
+  private localRelay(replyId: string): { from: number; tail: string[]; length: number } | undefined {
     const local = this.localAppends.get(replyId);
-    return local && Date.now() - local.at <= LOCAL_WRITER_QUIET_MS ? local.length : undefined;
+    if (!local || Date.now() - local.at > LOCAL_WRITER_QUIET_MS) return undefined;
+    return { ...local, length: local.from + local.tail.length };
   }
 
   async readRelay(replyId: string, fromOffset: number): Promise<string[]> {
@@ -496,9 +526,9 @@ export class RedisHotStore implements HotStore {
   }
 
   async waitForRelay(replyId: string, knownLength: number, timeoutMs: number): Promise<string[] | undefined> {
-    const local = this.localLength(replyId);
-    // This store's writer has appended past what the caller read: it reads them now.
-    if (local !== undefined && local > knownLength) return undefined;
+    const local = this.localRelay(replyId);
+    // This store's writer has appended past what the caller read: handed from its tail, or read now.
+    if (local && local.length > knownLength) return knownLength >= local.from ? local.tail.slice(knownLength - local.from) : undefined;
     // Woken at once by an append through this store, else by the shared poll below (which also
     // catches an append that landed before this wait began), else by the timeout.
     const woken = this.relayWaiters.wait(replyId, knownLength, timeoutMs);
@@ -506,7 +536,7 @@ export class RedisHotStore implements HotStore {
     // Look once now too (batched with every wait begun in the same turn): the relay may have grown
     // between the caller's read and this wait. Not when this store's writer is writing it: it
     // knows the length, and wakes this wait itself.
-    if (local === undefined) this.lookSoon(replyId);
+    if (!local) this.lookSoon(replyId);
     try {
       return await woken;
     } finally {
@@ -541,7 +571,7 @@ export class RedisHotStore implements HotStore {
       for (const replyId of this.polledRelays.keys()) if (!waited.has(replyId)) this.polledRelays.delete(replyId);
     }
     // Relays written through this store wake their waiters themselves; idle ones are asked less often.
-    const ids = immediate ? waitedOn : waitedOn.filter((replyId) => this.localLength(replyId) === undefined && !this.pollLater(replyId, now));
+    const ids = immediate ? waitedOn : waitedOn.filter((replyId) => !this.localRelay(replyId) && !this.pollLater(replyId, now));
     // A periodic poll still running is not doubled; the immediate looks always go out.
     if (ids.length === 0 || (!immediate && this.relayPolling)) return;
     if (!immediate) this.relayPolling = true;
