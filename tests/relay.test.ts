@@ -135,3 +135,55 @@ describeOnEachHotStore("readRelay", (newStore) => {
     expect(read).toEqual([]);
   });
 });
+
+describeOnEachHotStore("RelayWriter", (newStore) => {
+  it("batches a fast stream by time: the first text at once, the rest in a few appends, nothing lost", async () => {
+    const store = newStore();
+    const replyId = `r_${uniqueSuffix()}`;
+    let appends = 0;
+    const counted = new Proxy(store, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (property !== "appendRelay") return typeof value === "function" ? value.bind(target) : value;
+        return (...args: Parameters<HotStore["appendRelay"]>) => {
+          appends += 1;
+          return target.appendRelay(...args);
+        };
+      },
+    });
+    const writer = new RelayWriter(counted, replyId, TTL, { batchMs: 100 });
+    writer.write({ type: "text-start", id: "t1" });
+    writer.write(delta("first"));
+    // The first text went out at once, with what came before it.
+    await expect.poll(() => appends).toBe(1);
+    // Fifty tokens 2 ms apart (longer on a busy machine): one append per 100 ms they take, not fifty.
+    const started = performance.now();
+    for (let i = 0; i < 50; i += 1) {
+      writer.write(delta(` ${i}`));
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    writer.write({ type: "finish" });
+    await writer.close();
+    const streamedMs = performance.now() - started;
+    expect(appends).toBeLessThanOrEqual(2 + Math.ceil(streamedMs / 100));
+    const chunks = (await store.readRelay(replyId, 0)).map((entry) => JSON.parse(entry) as UIMessageChunk);
+    const text = chunks.map((chunk) => (chunk.type === "text-delta" ? chunk.delta : "")).join("");
+    expect(text).toBe(`first${Array.from({ length: 50 }, (_, i) => ` ${i}`).join("")}`);
+    expect(chunks.at(-1)).toEqual({ type: "finish" });
+  });
+
+  it("hands each append's reading of the watched value to onWatched, so a stop needs no read of its own", async () => {
+    const store = newStore();
+    const replyId = `r_${uniqueSuffix()}`;
+    const flag = `stop-${replyId}`;
+    const watched: (string | null)[] = [];
+    const writer = new RelayWriter(store, replyId, TTL, { watch: flag, onWatched: (value) => watched.push(value) });
+    writer.write(delta("a"));
+    await writer.flush();
+    await store.setValue(flag, "7", TTL);
+    writer.write(delta("b"));
+    await writer.flush();
+    expect(watched).toEqual([null, "7"]);
+    expect(writer.watchedAt).toBeGreaterThan(0);
+  });
+});
