@@ -54,7 +54,7 @@ describe.each([
       await client.del(key);
     });
 
-    expect(commandCounts()[activity]).toEqual({ commands: 6, requests: 4 });
+    expect(commandCounts()[activity]).toEqual({ commands: 6, requests: 4, byName: { set: 1, get: 1, incr: 2, expire: 1, del: 1 } });
   });
 
 });

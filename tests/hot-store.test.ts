@@ -5,7 +5,7 @@ import IORedis from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hotStoreContract } from "@/lib/hot/hot-store.contract";
 import { MemoryHotStore } from "@/lib/hot/memory-hot-store";
-import { RedisHotStore } from "@/lib/hot/redis-hot-store";
+import { COUNTER_BATCH_MS, RedisHotStore } from "@/lib/hot/redis-hot-store";
 import { IORedisRequester, createTcpRedisClient, shebangForRedis, type TcpRedisClient } from "@/lib/hot/redis-requester";
 import { deleteRedisKeys } from "./support/scratch";
 import { TEST_REDIS_URL } from "./support/services";
@@ -134,6 +134,88 @@ describe("RedisHotStore on Redis", () => {
     // ...and there was one per tick at most (timers never fire early), besides the first look.
     expect(whileWaiting.length).toBeLessThanOrEqual(Math.floor(elapsed / pollMs) + 2);
     await store.close();
+  });
+
+  it("sends no polls or reads for a relay its own writer is streaming, and hands its readers every append", async () => {
+    const pollMs = 20;
+    let relayReads = 0;
+    const requester = new IORedisRequester(tcp.connection);
+    const client = new Redis({
+      request: (req) => {
+        const commands = (req.path ? req.body : [req.body]) as unknown[][];
+        relayReads += commands.filter(([name]) => ["llen", "lrange"].includes(String(name).toLowerCase())).length;
+        return requester.request(req);
+      },
+    });
+    const store = new RedisHotStore({ client, driver: "redis", prefix: `${prefix}local:`, relayPollMs: pollMs });
+    await store.appendRelay("r1", ["a"], { writer: "w", seq: 0, ttlSeconds: 60 });
+    const reader = store.waitForRelay("r1", 1, 10_000);
+    const otherReader = store.waitForRelay("r1", 1, 10_000);
+    // Ten poll ticks pass with both readers waiting.
+    await new Promise((resolve) => setTimeout(resolve, pollMs * 10));
+    await store.appendRelay("r1", ["b", "c"], { writer: "w", seq: 1 });
+    expect(await reader).toEqual(["b", "c"]);
+    expect(await otherReader).toEqual(["b", "c"]);
+    // A reader behind what the writer appended is handed them at once, with no read.
+    expect(await store.waitForRelay("r1", 1, 10_000)).toEqual(["b", "c"]);
+    expect(await store.waitForRelay("r1", 0, 10_000)).toEqual(["a", "b", "c"]);
+    expect(relayReads).toBe(0);
+    await store.close();
+  });
+
+  it("polls a relay that stays unchanged less often, and still notices its next append", async () => {
+    const pollMs = 20;
+    const asked: number[] = [];
+    const requester = new IORedisRequester(tcp.connection);
+    const client = new Redis({
+      request: (req) => {
+        const commands = (req.path ? req.body : [req.body]) as unknown[][];
+        if (commands.some(([name]) => String(name).toLowerCase() === "llen")) asked.push(performance.now());
+        return requester.request(req);
+      },
+    });
+    const reader = new RedisHotStore({ client, driver: "redis", prefix: `${prefix}idle:`, relayPollMs: pollMs });
+    const writer = new RedisHotStore({ client: tcp.client, driver: "redis", prefix: `${prefix}idle:`, relayPollMs: pollMs });
+    const woken = reader.waitForRelay("r1", 0, 60_000);
+    // Idle after two seconds unchanged; then a second of polling is counted.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const from = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const idleTicks = asked.filter((at) => at >= from).length;
+    // Every fourth tick of 20 ms at most (timers never fire early), not every tick.
+    expect(idleTicks).toBeLessThanOrEqual(Math.ceil(1_000 / (pollMs * 4)) + 1);
+    expect(idleTicks).toBeGreaterThan(0);
+    await writer.appendRelay("r1", ["at last"], { writer: "w", seq: 0, ttlSeconds: 60 });
+    await woken;
+    expect(await reader.readRelay("r1", 0)).toEqual(["at last"]);
+    await reader.close();
+  });
+
+  it("writes counter additions from many callers in one round trip, seen by other instances within a batch", async () => {
+    const keyPrefix = `${prefix}batched:`;
+    const roundTrips: unknown[][][] = [];
+    const requester = new IORedisRequester(tcp.connection);
+    const client = new Redis({
+      request: (req) => {
+        roundTrips.push((req.path ? req.body : [req.body]) as unknown[][]);
+        return requester.request(req);
+      },
+    });
+    const counting = new RedisHotStore({ client, driver: "redis", prefix: keyPrefix });
+    const elsewhere = new RedisHotStore({ client: tcp.client, driver: "redis", prefix: keyPrefix });
+    for (let i = 0; i < 100; i += 1) counting.addToCounter(i % 2 === 0 ? "even" : "odd", 1, 60);
+    expect(roundTrips).toEqual([]);
+    await expect
+      .poll(() => elsewhere.getCounters(["even", "odd"]), { timeout: COUNTER_BATCH_MS * 5, interval: 50 })
+      .toEqual([50, 50]);
+    // One transaction: each counter's sum, and its TTL.
+    expect(roundTrips).toHaveLength(1);
+    expect(roundTrips[0].map(([name]) => String(name).toLowerCase())).toEqual(["incrby", "expire", "incrby", "expire"]);
+    expect(await tcp.connection.ttl(`${keyPrefix}counter:even`)).toBeGreaterThan(0);
+    // What is pending when the store closes is written, not lost.
+    counting.addToCounter("even", 1);
+    await counting.close();
+    expect(await elsewhere.getCounters(["even"])).toEqual([51]);
   });
 
   it("writes the documented keys, each with a TTL where the port gives one", async () => {

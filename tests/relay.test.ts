@@ -11,20 +11,21 @@ import { uniqueSuffix } from "./support/scratch";
 
 const TTL = 600;
 
-/** The store, with a count of the relay reads made through it. */
-function countingReads(hot: HotStore): { hot: HotStore; reads: () => number } {
-  let reads = 0;
+/** The store, with a count of the calls to one of its methods made through it. */
+function countingCalls(hot: HotStore, method: "readRelay" | "appendRelay"): { hot: HotStore; calls: () => number } {
+  let calls = 0;
   const counted = new Proxy(hot, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);
-      if (property !== "readRelay") return typeof value === "function" ? value.bind(target) : value;
-      return (...args: Parameters<HotStore["readRelay"]>) => {
-        reads += 1;
-        return target.readRelay(...args);
+      if (typeof value !== "function") return value;
+      if (property !== method) return value.bind(target);
+      return (...args: unknown[]) => {
+        calls += 1;
+        return value.apply(target, args);
       };
     },
   });
-  return { hot: counted, reads: () => reads };
+  return { hot: counted, calls: () => calls };
 }
 
 const delta = (text: string): UIMessageChunk => ({ type: "text-delta", id: "t1", delta: text });
@@ -32,7 +33,7 @@ const delta = (text: string): UIMessageChunk => ({ type: "text-delta", id: "t1",
 describeOnEachHotStore("readRelay", (newStore) => {
   it("hands a reader on the writer's instance its first token without reading the relay", async () => {
     const store = newStore();
-    const { hot, reads } = countingReads(store);
+    const { hot, calls: reads } = countingCalls(store, "readRelay");
     const replyId = `r_${uniqueSuffix()}`;
     const batches = readRelay(hot, replyId);
     const firstBatch = batches.next();
@@ -133,5 +134,47 @@ describeOnEachHotStore("readRelay", (newStore) => {
     const read: string[] = [];
     for await (const batch of readRelay(store, replyId, { fromOffset: 2, onIdle: async () => "settled" })) read.push(...batch);
     expect(read).toEqual([]);
+  });
+});
+
+describeOnEachHotStore("RelayWriter", (newStore) => {
+  it("batches a fast stream by time: the first text at once, the rest in a few appends, nothing lost", async () => {
+    const store = newStore();
+    const replyId = `r_${uniqueSuffix()}`;
+    const { hot: counted, calls: appends } = countingCalls(store, "appendRelay");
+    const writer = new RelayWriter(counted, replyId, TTL, { batchMs: 100 });
+    writer.write({ type: "text-start", id: "t1" });
+    writer.write(delta("first"));
+    // The first text went out at once, with what came before it.
+    await expect.poll(appends).toBe(1);
+    // Fifty tokens 2 ms apart (longer on a busy machine): one append per 100 ms they take, not fifty.
+    const started = performance.now();
+    for (let i = 0; i < 50; i += 1) {
+      writer.write(delta(` ${i}`));
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    writer.write({ type: "finish" });
+    await writer.close();
+    const streamedMs = performance.now() - started;
+    expect(appends()).toBeLessThanOrEqual(2 + Math.ceil(streamedMs / 100));
+    const chunks = (await store.readRelay(replyId, 0)).map((entry) => JSON.parse(entry) as UIMessageChunk);
+    const text = chunks.map((chunk) => (chunk.type === "text-delta" ? chunk.delta : "")).join("");
+    expect(text).toBe(`first${Array.from({ length: 50 }, (_, i) => ` ${i}`).join("")}`);
+    expect(chunks.at(-1)).toEqual({ type: "finish" });
+  });
+
+  it("hands each append's reading of the watched value to onWatched, so a stop needs no read of its own", async () => {
+    const store = newStore();
+    const replyId = `r_${uniqueSuffix()}`;
+    const flag = `stop-${replyId}`;
+    const watched: (string | null)[] = [];
+    const writer = new RelayWriter(store, replyId, TTL, { watch: flag, onWatched: (value) => watched.push(value) });
+    writer.write(delta("a"));
+    await writer.flush();
+    await store.setValue(flag, "7", TTL);
+    writer.write(delta("b"));
+    await writer.flush();
+    expect(watched).toEqual([null, "7"]);
+    expect(writer.watchedAt).toBeGreaterThan(0);
   });
 });

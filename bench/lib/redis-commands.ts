@@ -47,6 +47,8 @@ export interface RedisCommandsRun {
 }
 
 type Counts = Record<string, CommandFigures>;
+/** Commands by "activity command" (e.g. "reply-job evalsha"), to see where they go. */
+type NameCounts = Record<string, number>;
 
 export interface CommandsPhaseTarget {
   driver: "redis" | "upstash";
@@ -57,11 +59,34 @@ export interface CommandsPhaseTarget {
   log(message: string): void;
 }
 
-async function readCounts(target: CommandsPhaseTarget): Promise<Counts> {
+async function readMetrics(target: CommandsPhaseTarget): Promise<string> {
   const response = await fetch(`${target.origin}/api/metrics`, { headers: { authorization: `Bearer ${target.metricsToken}` } });
   if (!response.ok) throw new Error(`GET /api/metrics answered ${response.status}`);
+  return response.text();
+}
+
+async function readNameCounts(target: CommandsPhaseTarget): Promise<NameCounts> {
+  const counts: NameCounts = {};
+  for (const line of (await readMetrics(target)).split("\n")) {
+    const match = /^stampede_hot_store_commands_by_name_total\{activity="([^"]+)",command="([^"]+)"\} (\d+)/.exec(line);
+    if (match) counts[`${match[1]} ${match[2]}`] = Number(match[3]);
+  }
+  return counts;
+}
+
+/** The commands sent between two readings, most first: "reply-job evalsha 52, reply-reader llen 30, ...". */
+function nameBreakdown(before: NameCounts, after: NameCounts): string {
+  return Object.entries(after)
+    .map(([name, count]) => [name, count - (before[name] ?? 0)] as const)
+    .filter(([, count]) => count > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, count]) => `${name} ${count}`)
+    .join(", ");
+}
+
+async function readCounts(target: CommandsPhaseTarget): Promise<Counts> {
   const counts: Counts = {};
-  for (const line of (await response.text()).split("\n")) {
+  for (const line of (await readMetrics(target)).split("\n")) {
     const match = /^stampede_hot_store_(commands|requests)_total\{activity="([^"]+)"\} (\d+)/.exec(line);
     if (!match) continue;
     const [, kind, activity, value] = match;
@@ -139,9 +164,11 @@ export async function measureReplyCommands(target: CommandsPhaseTarget): Promise
   const backgroundFrom = Date.now();
   for (const tokens of REPLY_LENGTHS) {
     target.setReplyTokens(tokens);
+    const namesBefore = await readNameCounts(target);
     const single = [];
     const double = [];
     for (let i = 0; i < REPLIES_PER_LENGTH; i += 1) single.push(await oneReply(target, index++, false));
+    const singleNames = nameBreakdown(namesBefore, await readNameCounts(target));
     for (let i = 0; i < REPLIES_PER_LENGTH; i += 1) double.push(await oneReply(target, index++, true));
     const reader = mean(single.map((run) => run.readers));
     const twoReaders = mean(double.map((run) => run.readers));
@@ -160,6 +187,7 @@ export async function measureReplyCommands(target: CommandsPhaseTarget): Promise
       },
     });
     target.log(`commands (${target.driver}): ${tokens}-token reply: ${rows.at(-1)!.reply.commands} commands`);
+    target.log(`commands (${target.driver}): ${tokens}-token replies, ${REPLIES_PER_LENGTH} with sign-in, by name: ${singleNames}`);
   }
   const background = delta(backgroundStart, await readCounts(target), ["background"]);
   return { driver: target.driver, rows, backgroundPerSecond: background.commands / ((Date.now() - backgroundFrom) / 1000) };

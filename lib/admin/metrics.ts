@@ -91,10 +91,16 @@ export async function renderMetrics(overview: Overview): Promise<{ contentType: 
     "Round trips to Redis or Upstash (one command, or a pipeline of many), by activity; this instance only.",
     ["activity"],
   );
+  const commandsByName = labelledCounter(
+    "hot_store_commands_by_name_total",
+    "Redis or Upstash commands sent, by activity and command name (evalsha, llen, ...); this instance only.",
+    ["activity", "command"],
+  );
   // This process's own counts, not the deployment's: kept apart from the overview every instance shares.
   for (const [activity, count] of Object.entries(commandCounts())) {
     commands.labels(activity).inc(count.commands);
     requests.labels(activity).inc(count.requests);
+    for (const [command, sent] of Object.entries(count.byName)) commandsByName.labels(activity, command).inc(sent);
   }
 
   return { contentType: registry.contentType, body: await registry.metrics() };

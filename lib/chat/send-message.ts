@@ -162,17 +162,15 @@ export async function prepareChatRequest(
       const ttl = deps.config.chat.hotHistoryTtlSeconds;
       const job = replyJob({ chat, sender, modelId, userMessageId: message.id, replyId, now });
       const cached = cacheLookup?.reply;
-      await Promise.all([
-        writeUnflushed(
-          deps.hot,
-          chat.id,
-          now,
-          () => Promise.all([deps.hot.putChat({ ...chat, updatedAt: now }, ttl), deps.hot.putMessages(chat.id, [message], ttl)]),
-          // The reply is queued (or replayed) only once its question is stored.
-          () => (cached ? replayCachedReply(deps.hot, job, cached, ttl) : queueReply(deps, job)),
-        ),
-        countCacheLookup(deps.hot, cacheLookup),
-      ]);
+      countCacheLookup(deps.hot, cacheLookup);
+      await writeUnflushed(
+        deps.hot,
+        chat.id,
+        now,
+        () => Promise.all([deps.hot.putChat({ ...chat, updatedAt: now }, ttl), deps.hot.putMessages(chat.id, [message], ttl)]),
+        // The reply is queued (or replayed) only once its question is stored.
+        () => (cached ? replayCachedReply(deps.hot, job, cached, ttl) : queueReply(deps, job)),
+      );
       return { replyId, chat };
     },
   };

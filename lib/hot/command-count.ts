@@ -22,6 +22,8 @@ export const BACKGROUND_ACTIVITY = "background";
 export interface CommandCount {
   commands: number;
   requests: number;
+  /** Commands by name (lowercase, as sent: "evalsha", "llen"), to see where they go. */
+  byName: Record<string, number>;
 }
 
 const GLOBAL_KEY = Symbol.for("stampede.hot-store-command-counts");
@@ -45,9 +47,14 @@ export function countCommands(client: Redis): Redis {
   client.use(<TResult>(request: UpstashRequest, next: (request: UpstashRequest) => Promise<UpstashResponse<TResult>>) => {
     const { activity, counts } = state();
     const name = activity.getStore() ?? BACKGROUND_ACTIVITY;
-    const count = counts.get(name) ?? { commands: 0, requests: 0 };
+    const count = counts.get(name) ?? { commands: 0, requests: 0, byName: {} };
     // A pipeline or transaction carries a list of commands; a single command is one list.
-    count.commands += Array.isArray(request.body) && Array.isArray(request.body[0]) ? request.body.length : 1;
+    const sent = Array.isArray(request.body) && Array.isArray(request.body[0]) ? (request.body as unknown[][]) : [request.body as unknown[]];
+    for (const command of sent) {
+      const commandName = String(command?.[0] ?? "unknown").toLowerCase();
+      count.byName[commandName] = (count.byName[commandName] ?? 0) + 1;
+    }
+    count.commands += sent.length;
     count.requests += 1;
     counts.set(name, count);
     return next(request);
@@ -57,5 +64,5 @@ export function countCommands(client: Redis): Redis {
 
 /** This process's counts so far, by activity. */
 export function commandCounts(): Record<string, CommandCount> {
-  return Object.fromEntries([...state().counts].map(([name, count]) => [name, { ...count }]));
+  return Object.fromEntries([...state().counts].map(([name, count]) => [name, { ...count, byName: { ...count.byName } }]));
 }

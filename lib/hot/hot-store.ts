@@ -92,6 +92,19 @@ export interface RelayAppendOrder {
   /** How many chunks this writer appended before these. */
   seq: number;
   ttlSeconds?: number;
+  /**
+   * A value's key (`setValue`) to read in the same step: its value comes back with the append,
+   * so a writer learns of a flag set for it (a stop) without a read of its own.
+   */
+  watch?: string;
+}
+
+/** The answer to `appendRelay`. */
+export interface RelayAppended {
+  /** The relay's length after the append. */
+  length: number;
+  /** The value under the append's `watch` key, or null (none, or no `watch` given). */
+  watched: string | null;
 }
 
 export interface HotStore {
@@ -137,18 +150,18 @@ export interface HotStore {
    * twice (a client resending a command whose answer was lost) lands once. An append that would
    * leave a gap (`seq` past what was applied) is refused with an error. The relay's TTL is set
    * when `ttlSeconds` is given and kept otherwise: a writer gives it on its first append, so each
-   * token after costs one command.
+   * batch after costs one command, with the `watch` value read in it.
    */
-  appendRelay(replyId: string, chunks: string[], append: RelayAppendOrder): Promise<number>;
+  appendRelay(replyId: string, chunks: string[], append: RelayAppendOrder): Promise<RelayAppended>;
   readRelay(replyId: string, fromOffset: number): Promise<string[]>;
   /** How many chunks the relay holds (0 for none): where a resume from past its end starts. */
   relayLength(replyId: string): Promise<number>;
   /**
    * Resolves once the relay may have grown past `knownLength`, or after `timeoutMs`. When an
-   * append through this same store brought the entries right after `knownLength`, it resolves
-   * with them (all the relay holds from `knownLength`, as of that append), so the reader of a
-   * reply this process writes need not read them back. Otherwise callers re-read; a spurious
-   * wake-up is harmless.
+   * append through this same store brought the entries right after `knownLength` (or this store
+   * still holds what its writer appended from there), it resolves with them (all the relay holds
+   * from `knownLength`, as of that append), so the reader of a reply this process writes need not
+   * read them back. Otherwise callers re-read; a spurious wake-up is harmless.
    */
   waitForRelay(replyId: string, knownLength: number, timeoutMs: number): Promise<string[] | undefined>;
 
@@ -164,6 +177,14 @@ export interface HotStore {
    * exactly: whenever the counter has none), and later increments do not extend it.
    */
   incrCounter(key: string, by: number, ttlSeconds?: number): Promise<number>;
+  /**
+   * Adds `by` to a counter as `incrCounter` does, but later: additions are summed in process and
+   * written together, one round trip about every COUNTER_BATCH_MS however many there were, for
+   * figures nobody waits on (metrics). `getCounters` and `close` through the same store write what
+   * is pending first; other instances see it within the interval. Never throws: an addition the
+   * store could not take is lost, and logged.
+   */
+  addToCounter(key: string, by: number, ttlSeconds?: number): void;
   getCounters(keys: string[]): Promise<number[]>;
 
   // --- the waiting line (place in line is the same on every instance) ----------------------

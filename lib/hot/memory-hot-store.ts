@@ -6,7 +6,7 @@
  * Chats and messages are kept as JSON text, as Redis keeps them: callers get fresh objects
  * they may mutate, and exactly what survives a Redis round trip survives here.
  */
-import type { HotChat, HotStore, LeaseRequest, RelayAppendOrder, UnflushedChat } from "./hot-store";
+import type { HotChat, HotStore, LeaseRequest, RelayAppended, RelayAppendOrder, UnflushedChat } from "./hot-store";
 import type { CapacityGrant, CapacityLimit, CapacityReport, CapacityState } from "./hot-store";
 import { capacityTtlMs, freshCapacity, reportCapacity, takeCapacity } from "./capacity-state";
 import type { StoredMessage } from "@/lib/domain";
@@ -217,10 +217,11 @@ export class MemoryHotStore implements HotStore {
 
   // --- reply relay ---------------------------------------------------------------------
 
-  async appendRelay(replyId: string, chunks: string[], { writer, seq, ttlSeconds }: RelayAppendOrder): Promise<number> {
+  async appendRelay(replyId: string, chunks: string[], { writer, seq, ttlSeconds, watch }: RelayAppendOrder): Promise<RelayAppended> {
     const current = this.relays.entry(replyId);
     const relay = current?.value ?? { entries: [], appliedByWriter: new Map<string, number>() };
-    if (chunks.length === 0) return relay.entries.length;
+    const watched = watch === undefined ? null : (this.values.get(watch) ?? null);
+    if (chunks.length === 0) return { length: relay.entries.length, watched };
     const applied = relay.appliedByWriter.get(writer) ?? 0;
     if (seq > applied) throw new Error(`relay append out of order: chunk ${seq} of ${writer}, ${applied} applied`);
     // Chunks applied already (an append sent again) are skipped.
@@ -229,7 +230,7 @@ export class MemoryHotStore implements HotStore {
     relay.appliedByWriter.set(writer, Math.max(applied, seq + chunks.length));
     this.relays.set(replyId, relay, ttlSeconds === undefined ? (current?.expiresAt ?? Infinity) : expiryAfter(ttlSeconds));
     if (fresh.length > 0) this.relayWaiters.wake(replyId, { from: relay.entries.length - fresh.length, entries: fresh });
-    return relay.entries.length;
+    return { length: relay.entries.length, watched };
   }
 
   async readRelay(replyId: string, fromOffset: number): Promise<string[]> {
@@ -272,6 +273,11 @@ export class MemoryHotStore implements HotStore {
     const expiresAt = counter && counter.expiresAt !== Infinity ? counter.expiresAt : expiryAfter(ttlSeconds);
     this.counters.set(key, value, expiresAt);
     return value;
+  }
+
+  addToCounter(key: string, by: number, ttlSeconds?: number): void {
+    // Nothing to save in process memory: added at once.
+    void this.incrCounter(key, by, ttlSeconds);
   }
 
   async getCounters(keys: string[]): Promise<number[]> {

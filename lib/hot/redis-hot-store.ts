@@ -35,18 +35,24 @@
  * look like JSON come back parsed ("42" as 42) and are turned back into the same string; ids
  * that are JSON strings or spaced JSON (`"a"`, `[1, 2]`) would not survive that.
  *
- * Every method that sends several commands sends them as one MULTI: one round trip, and no key
- * is ever seen without its TTL. waitForRelay is woken at once by appends made through this
+ * Every method that sends several commands sends them as one MULTI, or as one Lua script where it
+ * is on every reply's path (a script is one billed command on Upstash, a MULTI one per command):
+ * one round trip, and no key is ever seen without its TTL. waitForRelay is woken at once by appends made through this
  * instance; appends from other instances are noticed by one shared poll every `relayPollMs` (a
- * pipeline of LLENs for every relay this process waits on).
+ * pipeline of LLENs for every relay this process waits on; one unchanged for a while, every few
+ * ticks). A relay this instance's own writer
+ * appended to in the last LOCAL_WRITER_QUIET_MS is left out of that poll: its writer wakes its
+ * readers here, and a reply has one writer at a time, so polling it would only cost commands.
  */
 import type { Redis } from "@upstash/redis";
-import type { HotChat, HotStore, LeaseRequest, RelayAppendOrder, UnflushedChat } from "./hot-store";
+import type { HotChat, HotStore, LeaseRequest, RelayAppended, RelayAppendOrder, UnflushedChat } from "./hot-store";
 import type { CapacityGrant, CapacityLimit, CapacityReport, CapacityState } from "./hot-store";
 import { CUT_FACTOR } from "./capacity-state";
 import type { StoredMessage } from "@/lib/domain";
 import { compareMessages } from "./message-order";
 import { RelayWaiters } from "./relay-waiters";
+import { BACKGROUND_ACTIVITY, withCommandActivity } from "./command-count";
+import { logger } from "@/lib/log";
 
 export interface RedisHotStoreOptions {
   client: Redis;
@@ -58,6 +64,22 @@ export interface RedisHotStoreOptions {
   /** Releases the client's connection, if it has one. */
   close?: () => Promise<void>;
 }
+
+/**
+ * KEYS: chat, the user's index. ARGV: chat JSON, ttl, updatedAt, chatId. NX gives a new index a
+ * TTL, GT only ever extends it: a short-lived chat must not cut the index short for the user's
+ * other chats. A script rather than a MULTI: one billed command instead of four.
+ */
+const PUT_CHAT = `
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+redis.call('EXPIRE', KEYS[2], ARGV[2], 'NX')
+redis.call('EXPIRE', KEYS[2], ARGV[2], 'GT')`;
+
+/** KEYS: messages. ARGV: ttl, then message id and JSON pairs. One billed command instead of two. */
+const PUT_MESSAGES = `
+for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('EXPIRE', KEYS[1], ARGV[1])`;
 
 /** KEYS: marks, versions, clock. ARGV: chatId, at. */
 const MARK_UNFLUSHED = `
@@ -84,8 +106,8 @@ end
 return result`;
 
 /**
- * KEYS: relay, applied. ARGV: writer, seq, ttl ("" keeps it), chunks... Returns {chunks appended,
- * relay length}. Chunks of the writer the relay holds already (an append sent again after its
+ * KEYS: relay, applied, and a value to read (optional). ARGV: writer, seq, ttl ("" keeps it),
+ * chunks... Returns {chunks appended, relay length, the value or nil}. Chunks of the writer the relay holds already (an append sent again after its
  * answer was lost) are skipped; a gap in the writer's sequence is refused.
  */
 const APPEND_RELAY = `
@@ -101,7 +123,9 @@ if ARGV[3] ~= '' then
   redis.call('EXPIRE', KEYS[1], ARGV[3])
   redis.call('EXPIRE', KEYS[2], ARGV[3])
 end
-return {math.max(0, #ARGV - first + 1), redis.call('LLEN', KEYS[1])}`;
+local watched = false
+if KEYS[3] then watched = redis.call('GET', KEYS[3]) end
+return {math.max(0, #ARGV - first + 1), redis.call('LLEN', KEYS[1]), watched}`;
 
 /** Redis's own clock in ms, so instances with skewed clocks judge expiry alike. */
 const REDIS_NOW_MS = `
@@ -233,6 +257,38 @@ function memberId(raw: unknown): string {
 /** LLENs per pipeline in the shared relay poll. */
 const RELAY_POLL_BATCH = 500;
 
+/**
+ * How long after its last append through this store a relay counts as written here, and so is
+ * not polled: a streaming writer appends every 100 ms at most (lib/replies/relay.ts). A writer
+ * quiet for longer (a model pausing, a job that moved to another instance) is polled again.
+ */
+const LOCAL_WRITER_QUIET_MS = 2000;
+
+/**
+ * The latest entries this store appended to each relay, kept to hand to a reader here that fell
+ * behind (it was sending the previous batch when the next was appended) without a read. A reader
+ * further behind reads the relay.
+ */
+const LOCAL_TAIL_ENTRIES = 32;
+
+/**
+ * A relay the shared poll has seen unchanged this long (a reply waiting in line, a model slow to
+ * answer) is polled every IDLE_POLL_FACTOR ticks rather than every tick: on Upstash each LLEN is
+ * billed, and a thousand readers in line would cost ten thousand a second. Its first append is
+ * then noticed up to that much later by readers on other instances; readers on the instance that
+ * writes it are woken at once whatever the poll does.
+ */
+const RELAY_IDLE_AFTER_MS = 2000;
+const IDLE_POLL_FACTOR = 4;
+
+/**
+ * How long additions to counters wait to be written together (addToCounter): at most one round
+ * trip a second per instance for every metric it counts, however many replies it serves.
+ */
+export const COUNTER_BATCH_MS = 1000;
+
+type Transaction = ReturnType<Redis["multi"]>;
+
 export class RedisHotStore implements HotStore {
   readonly driver: "redis" | "upstash";
   private readonly client: Redis;
@@ -246,6 +302,19 @@ export class RedisHotStore implements HotStore {
   private relayPolling = false;
   /** Relays whose wait began this turn, looked at once right away. */
   private readonly relayFresh = new Set<string>();
+  /**
+   * The relays this store appended to: the last entries it appended (`tail`, ending at the
+   * relay's length after its latest append, starting at `from`), and when (ms).
+   */
+  private readonly localAppends = new Map<string, { from: number; tail: string[]; at: number }>();
+  private localAppendsSweptAt = 0;
+  /** What the shared poll saw of each relay it polls: its length, since when, and when it last asked (ms). */
+  private readonly polledRelays = new Map<string, { length: number; since: number; polledAt: number }>();
+  /** Additions to counters not yet written (addToCounter), by counter. */
+  private readonly pendingCounts = new Map<string, { by: number; ttlSeconds?: number }>();
+  private pendingCountsTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly putChatScript;
+  private readonly putMessagesScript;
   private readonly appendRelayScript;
   private readonly markScript;
   private readonly clearScript;
@@ -266,7 +335,9 @@ export class RedisHotStore implements HotStore {
       versions: `${this.prefix}unflushed:versions`,
       clock: `${this.prefix}unflushed:clock`,
     };
-    this.appendRelayScript = this.client.createScript<[number, number]>(APPEND_RELAY);
+    this.putChatScript = this.client.createScript<null>(PUT_CHAT);
+    this.putMessagesScript = this.client.createScript<null>(PUT_MESSAGES);
+    this.appendRelayScript = this.client.createScript<[number, number, unknown?]>(APPEND_RELAY);
     this.markScript = this.client.createScript<null>(MARK_UNFLUSHED);
     this.clearScript = this.client.createScript<number>(CLEAR_UNFLUSHED);
     this.listUnflushedScript = this.client.createScript<unknown[]>(LIST_UNFLUSHED);
@@ -294,6 +365,7 @@ export class RedisHotStore implements HotStore {
   }
 
   async close(): Promise<void> {
+    await this.writePendingCounts();
     clearInterval(this.relayPollTimer);
     this.relayPollTimer = undefined;
     this.relayWaiters.releaseAll();
@@ -303,16 +375,10 @@ export class RedisHotStore implements HotStore {
   // --- chats and their recent messages -------------------------------------------------
 
   async putChat(chat: HotChat, ttlSeconds: number): Promise<void> {
-    const index = this.userChatsKey(chat.userId);
-    await this.client
-      .multi()
-      .set(this.chatKey(chat.id), JSON.stringify(chat), { ex: ttlSeconds })
-      .zadd(index, { score: chat.updatedAt, member: chat.id })
-      // NX gives a new index a TTL, GT only ever extends it: a short-lived chat must not cut
-      // the index short for the user's other chats.
-      .expire(index, ttlSeconds, "NX")
-      .expire(index, ttlSeconds, "GT")
-      .exec();
+    await this.putChatScript.exec(
+      [this.chatKey(chat.id), this.userChatsKey(chat.userId)],
+      [JSON.stringify(chat), String(ttlSeconds), String(chat.updatedAt), chat.id],
+    );
   }
 
   async getChat(chatId: string): Promise<HotChat | null> {
@@ -341,9 +407,9 @@ export class RedisHotStore implements HotStore {
 
   async putMessages(chatId: string, messages: StoredMessage[], ttlSeconds: number): Promise<void> {
     if (messages.length === 0) return;
-    const key = this.messagesKey(chatId);
-    const byId = Object.fromEntries(messages.map((message) => [message.id, JSON.stringify(message)]));
-    await this.client.multi().hset(key, byId).expire(key, ttlSeconds).exec();
+    // Upserts by id: a message written twice (the same id) keeps its latest copy only.
+    const pairs = new Map(messages.map((message) => [message.id, JSON.stringify(message)]));
+    await this.putMessagesScript.exec([this.messagesKey(chatId)], [String(ttlSeconds), ...[...pairs].flat()]);
   }
 
   async listMessages(chatId: string): Promise<StoredMessage[]> {
@@ -412,16 +478,42 @@ export class RedisHotStore implements HotStore {
 
   // --- reply relay ---------------------------------------------------------------------
 
-  async appendRelay(replyId: string, chunks: string[], { writer, seq, ttlSeconds }: RelayAppendOrder): Promise<number> {
+  async appendRelay(replyId: string, chunks: string[], { writer, seq, ttlSeconds, watch }: RelayAppendOrder): Promise<RelayAppended> {
     const key = this.relayKey(replyId);
-    if (chunks.length === 0) return this.client.llen(key);
-    const [appended, length] = await this.appendRelayScript.exec(
-      [key, this.relayAppliedKey(replyId)],
+    const watchKeys = watch === undefined ? [] : [this.valueKey(watch)];
+    if (chunks.length === 0) {
+      const pipeline = this.client.pipeline().llen(key);
+      for (const watchKey of watchKeys) pipeline.get(watchKey);
+      const [length, watched] = await pipeline.exec<[number, unknown?]>();
+      return { length, watched: watched == null ? null : unwrapText(watched) };
+    }
+    const [appended, length, watched] = await this.appendRelayScript.exec(
+      [key, this.relayAppliedKey(replyId), ...watchKeys],
       [writer, String(seq), ttlSeconds === undefined ? "" : String(ttlSeconds), ...chunks.map(wrapText)],
     );
     const fresh = chunks.slice(chunks.length - appended);
+    this.noteLocalAppend(replyId, length - fresh.length, fresh);
     if (fresh.length > 0) this.relayWaiters.wake(replyId, { from: length - fresh.length, entries: fresh });
-    return length;
+    return { length, watched: watched == null ? null : unwrapText(watched) };
+  }
+
+  private noteLocalAppend(replyId: string, from: number, fresh: string[]): void {
+    const now = Date.now();
+    const known = this.localAppends.get(replyId);
+    // The tail continues only if nothing else landed between (a writer elsewhere, an expiry).
+    const tail = known && known.from + known.tail.length === from ? [...known.tail, ...fresh] : fresh;
+    const kept = tail.slice(-LOCAL_TAIL_ENTRIES);
+    this.localAppends.set(replyId, { from: from + fresh.length - kept.length, tail: kept, at: now });
+    if (now - this.localAppendsSweptAt < LOCAL_WRITER_QUIET_MS) return;
+    this.localAppendsSweptAt = now;
+    for (const [id, { at }] of this.localAppends) if (now - at > LOCAL_WRITER_QUIET_MS) this.localAppends.delete(id);
+  }
+
+  /** What this store's writer last appended to the relay, while that writer is recent; else undefined. */
+  private localRelay(replyId: string): { from: number; tail: string[]; length: number } | undefined {
+    const local = this.localAppends.get(replyId);
+    if (!local || Date.now() - local.at > LOCAL_WRITER_QUIET_MS) return undefined;
+    return { ...local, length: local.from + local.tail.length };
   }
 
   async readRelay(replyId: string, fromOffset: number): Promise<string[]> {
@@ -434,12 +526,30 @@ export class RedisHotStore implements HotStore {
   }
 
   async waitForRelay(replyId: string, knownLength: number, timeoutMs: number): Promise<string[] | undefined> {
+    const local = this.localRelay(replyId);
+    // This store's writer has appended past what the caller read: handed from its tail, or read now.
+    if (local && local.length > knownLength) return knownLength >= local.from ? local.tail.slice(knownLength - local.from) : undefined;
     // Woken at once by an append through this store, else by the shared poll below (which also
     // catches an append that landed before this wait began), else by the timeout.
     const woken = this.relayWaiters.wait(replyId, knownLength, timeoutMs);
     this.relayPollTimer ??= setInterval(() => void this.pollRelays(this.relayWaiters.replyIds()), this.relayPollMs);
     // Look once now too (batched with every wait begun in the same turn): the relay may have grown
-    // between the caller's read and this wait.
+    // between the caller's read and this wait. Not when this store's writer is writing it: it
+    // knows the length, and wakes this wait itself.
+    if (!local) this.lookSoon(replyId);
+    try {
+      return await woken;
+    } finally {
+      if (this.relayWaiters.isEmpty && this.relayPollTimer) {
+        clearInterval(this.relayPollTimer);
+        this.relayPollTimer = undefined;
+        this.polledRelays.clear();
+      }
+    }
+  }
+
+  /** Looks at the relay's length once, batched with every look asked for in the same turn. */
+  private lookSoon(replyId: string): void {
     this.relayFresh.add(replyId);
     if (this.relayFresh.size === 1) {
       setImmediate(() => {
@@ -448,21 +558,20 @@ export class RedisHotStore implements HotStore {
         void this.pollRelays(fresh, true);
       });
     }
-    try {
-      return await woken;
-    } finally {
-      if (this.relayWaiters.isEmpty && this.relayPollTimer) {
-        clearInterval(this.relayPollTimer);
-        this.relayPollTimer = undefined;
-      }
-    }
   }
 
   /**
    * One round trip per tick for every relay this process waits on (a pipeline of LLENs), rather
    * than one per waiting reader: a thousand readers waiting in line cost ten pipelines a second.
    */
-  private async pollRelays(ids: string[], immediate = false): Promise<void> {
+  private async pollRelays(waitedOn: string[], immediate = false): Promise<void> {
+    const now = Date.now();
+    if (!immediate) {
+      const waited = new Set(waitedOn);
+      for (const replyId of this.polledRelays.keys()) if (!waited.has(replyId)) this.polledRelays.delete(replyId);
+    }
+    // Relays written through this store wake their waiters themselves; idle ones are asked less often.
+    const ids = immediate ? waitedOn : waitedOn.filter((replyId) => !this.localRelay(replyId) && !this.pollLater(replyId, now));
     // A periodic poll still running is not doubled; the immediate looks always go out.
     if (ids.length === 0 || (!immediate && this.relayPolling)) return;
     if (!immediate) this.relayPolling = true;
@@ -472,7 +581,12 @@ export class RedisHotStore implements HotStore {
         const pipeline = this.client.pipeline();
         for (const replyId of batch) pipeline.llen(this.relayKey(replyId));
         const lengths = await pipeline.exec<number[]>();
-        batch.forEach((replyId, i) => this.relayWaiters.wakeBehind(replyId, lengths[i]));
+        batch.forEach((replyId, i) => {
+          const seen = this.polledRelays.get(replyId);
+          const since = seen?.length === lengths[i] ? seen.since : now;
+          this.polledRelays.set(replyId, { length: lengths[i], since, polledAt: now });
+          this.relayWaiters.wakeBehind(replyId, lengths[i]);
+        });
       }
     } catch {
       // Redis unreachable: the waits end by their timeouts, and their callers meet the failure
@@ -480,6 +594,12 @@ export class RedisHotStore implements HotStore {
     } finally {
       if (!immediate) this.relayPolling = false;
     }
+  }
+
+  /** Whether an idle relay's turn in the poll is still to come. */
+  private pollLater(replyId: string, now: number): boolean {
+    const seen = this.polledRelays.get(replyId);
+    return seen !== undefined && now - seen.since >= RELAY_IDLE_AFTER_MS && now - seen.polledAt < this.relayPollMs * IDLE_POLL_FACTOR;
   }
 
   // --- small shared values ---------------------------------------------------------------
@@ -509,9 +629,47 @@ export class RedisHotStore implements HotStore {
     return value;
   }
 
+  addToCounter(key: string, by: number, ttlSeconds?: number): void {
+    const pending = this.pendingCounts.get(key);
+    this.pendingCounts.set(key, { by: (pending?.by ?? 0) + by, ttlSeconds: pending?.ttlSeconds ?? ttlSeconds });
+    // Written on a timer, for every caller at once: counted as background work, not as the first caller's.
+    this.pendingCountsTimer ??= withCommandActivity(BACKGROUND_ACTIVITY, () =>
+      setTimeout(() => void this.writePendingCounts(), COUNTER_BATCH_MS),
+    );
+  }
+
+  /** Moves the pending additions into `transaction`, so they are written with what it carries. */
+  private takePendingCounts(transaction: Transaction): number {
+    clearTimeout(this.pendingCountsTimer);
+    this.pendingCountsTimer = undefined;
+    const taken = this.pendingCounts.size;
+    for (const [key, { by, ttlSeconds }] of this.pendingCounts) {
+      transaction.incrby(this.counterKey(key), by);
+      if (ttlSeconds !== undefined) transaction.expire(this.counterKey(key), ttlSeconds, "NX");
+    }
+    this.pendingCounts.clear();
+    return taken;
+  }
+
+  private async writePendingCounts(): Promise<void> {
+    const transaction = this.client.multi();
+    const taken = this.takePendingCounts(transaction);
+    if (taken === 0) return;
+    await transaction.exec().catch((error: unknown) => {
+      logger.warn({ err: error, counters: taken }, "could not write counted metrics; they are lost");
+    });
+  }
+
   async getCounters(keys: string[]): Promise<number[]> {
     if (keys.length === 0) return [];
-    const raws = await this.client.mget<unknown[]>(keys.map(this.counterKey));
+    let raws: unknown[];
+    if (this.pendingCounts.size === 0) raws = await this.client.mget<unknown[]>(keys.map(this.counterKey));
+    else {
+      // What this instance added and has not written yet goes first, in the same round trip.
+      const transaction = this.client.multi();
+      this.takePendingCounts(transaction);
+      raws = (await transaction.mget<unknown[]>(keys.map(this.counterKey)).exec()).at(-1) as unknown[];
+    }
     return raws.map((raw) => (raw === null ? 0 : Number(raw)));
   }
 

@@ -1,7 +1,8 @@
 /**
  * Activity per minute for the admin charts: one hot-store counter per series and minute, kept a
  * little over an hour, so every instance adds to the same buckets and any instance can draw the
- * last hour. Counting never fails the work it counts: a hot-store error loses one increment.
+ * last hour. Counts are summed in process and written in batches (HotStore.addToCounter), and
+ * never fail the work they count: a hot-store error loses them.
  */
 import type { HotStore } from "@/lib/hot/hot-store";
 import { logger } from "@/lib/log";
@@ -30,11 +31,9 @@ export function minuteOf(now: number): number {
   return Math.floor(now / 60_000);
 }
 
-export async function countInMinute(hot: HotStore, series: MinuteSeries, by = 1, now = Date.now()): Promise<void> {
+export function countInMinute(hot: Pick<HotStore, "addToCounter">, series: MinuteSeries, by = 1, now = Date.now()): void {
   if (!(by > 0)) return;
-  await hot.incrCounter(bucketKey(series, minuteOf(now)), by, BUCKET_TTL_SECONDS).catch((error: unknown) => {
-    logger.debug({ err: error, series }, "could not count a minute bucket");
-  });
+  hot.addToCounter(bucketKey(series, minuteOf(now)), by, BUCKET_TTL_SECONDS);
 }
 
 const QUEUE_SAMPLE_INTERVAL_MS = 5_000;
@@ -55,10 +54,8 @@ export async function sampleQueueDepth(
   sampler.lastAt = now;
   try {
     const value = depth ?? (await hot.lineLength(line));
-    await Promise.all([
-      countInMinute(hot, "queue-depth-samples", 1, now),
-      countInMinute(hot, "queue-depth-sum", value, now),
-    ]);
+    countInMinute(hot, "queue-depth-samples", 1, now);
+    countInMinute(hot, "queue-depth-sum", value, now);
   } catch (error) {
     logger.debug({ err: error }, "could not sample the queue depth");
   }

@@ -18,12 +18,11 @@ const WINDOW_SECONDS = 60;
  * retry is another call, a reply served from the cache is none. Never throws.
  */
 export async function startModelCall(hot: HotStore, callId: string, now = Date.now()): Promise<LiveEntry> {
-  await Promise.all([
-    hot.incrCounter(TOTAL_KEY, 1),
-    hot.incrCounter(perSecondKey(Math.floor(now / 1000)), 1, WINDOW_SECONDS * 2),
-    countInMinute(hot, "model-calls", 1, now),
-    sampleQueueDepth(hot, { line: hotKeys.replyLine, now }),
-  ]).catch((error: unknown) => logger.debug({ err: error }, "could not count a model call"));
+  // Counts go in the hot store's next batch (HotStore.addToCounter), not in this call's round trips.
+  hot.addToCounter(TOTAL_KEY, 1);
+  hot.addToCounter(perSecondKey(Math.floor(now / 1000)), 1, WINDOW_SECONDS * 2);
+  countInMinute(hot, "model-calls", 1, now);
+  await sampleQueueDepth(hot, { line: hotKeys.replyLine, now });
   return enterLiveSet(hot, LIVE_SETS.modelCalls, callId);
 }
 

@@ -26,7 +26,7 @@ export async function replayCachedReply(
   const message = { parts: await partsOf(chunks), modelId: job.modelId };
   await endReply(hot, job, null, { status: "finished", message, chunks }, ttlSeconds);
   await hot.setValue(hotKeys.activeReply(job.chatId), job.replyId, ttlSeconds);
-  await recordReplyFinished(hot);
+  recordReplyFinished(hot);
 }
 
 /** The message parts the chunks build, exactly as the browser will assemble them. */

@@ -21,7 +21,7 @@ import { reserveTokens, settleTokens } from "@/lib/limits/token-budget";
 import type { Limiter } from "@/lib/limits/limiter";
 import { startModelCall } from "@/lib/metrics/model-calls";
 import { getChatMessages, toUIMessage } from "@/lib/history/history";
-import { backInLine, endReply, isStopRequested, leaveLine, readStopMark, type ReplyEnding } from "./lifecycle";
+import { backInLine, endReply, isStopRequested, leaveLine, readStopMark, stopFlagKey, stopRequestOf, type ReplyEnding } from "./lifecycle";
 import { interruptIfTextStreamed } from "./reply-owners";
 import { isSettled, moveReply, readReplyState } from "./reply-state";
 import { describeModelFailure, providerSignal } from "./model-errors";
@@ -107,20 +107,28 @@ export async function generateReply(
 
   const abort = new AbortController();
   let shownAtStop: number | undefined;
-  const cancelWatch = setInterval(async () => {
-    const mark = await readStopMark(hot, job.replyId).catch(() => null);
+  const stop = (mark: { shownChars?: number } | null) => {
     if (!mark || abort.signal.aborted) return;
     shownAtStop = mark.shownChars;
     abort.abort();
+  };
+  // Every relay append reads the stop flag in the same step, so while the reply streams a stop is
+  // heard with the next batch, at no cost of its own. The flag is read by itself only when no
+  // append read it lately: while the model has not answered yet, or pauses.
+  const writer = new RelayWriter(hot, job.replyId, ttl, {
+    watch: stopFlagKey(job.replyId),
+    onWatched: (mark) => stop(stopRequestOf(mark)),
+  });
+  const cancelWatch = setInterval(async () => {
+    if (Date.now() - writer.watchedAt < CANCEL_POLL_MS) return;
+    stop(await readStopMark(hot, job.replyId).catch(() => null));
   }, CANCEL_POLL_MS);
+  countReplyMetrics(hot, { retries: attempt > 0 ? 1 : 0, fallbacks: modelId === job.modelId ? 0 : 1 });
   // Written while the model call starts, and awaited before its first token is relayed: readers
   // see "running" by the time text reaches them, and a hot store that fails here fails the attempt
   // before anything reached the relay, as a failure of the reads above would. A reply an earlier
   // attempt left running (its process died before any text) starts over as it is.
-  const markedRunning = Promise.all([
-    queued.status === "running" ? queued : moveReply(hot, queued, "running", ttl),
-    countReplyMetrics(hot, { retries: attempt > 0 ? 1 : 0, fallbacks: modelId === job.modelId ? 0 : 1 }),
-  ]);
+  const markedRunning = queued.status === "running" ? Promise.resolve(queued) : moveReply(hot, queued, "running", ttl);
   // Awaited by streamToRelay; a failure before that is handled there, not reported as unhandled.
   markedRunning.catch(() => undefined);
   // Admin figures (lib/metrics/model-calls.ts): each attempt is one model call, in flight until it
@@ -128,7 +136,7 @@ export async function generateReply(
   const modelCall = startModelCall(hot, `${job.replyId}:${attempt}`);
   let outcome: StreamOutcome;
   try {
-    outcome = await streamToRelay(deps, job, { modelId, history, signal: abort.signal, markedRunning, ttl, onProviderSignal });
+    outcome = await streamToRelay(deps, job, { writer, modelId, history, signal: abort.signal, markedRunning, ttl, onProviderSignal });
   } catch (error) {
     abort.abort();
     await settleTokens(deps, reservation, 0);
@@ -141,7 +149,7 @@ export async function generateReply(
   if (outcome.kind === "failed-before-text") {
     const failure = describeModelFailure(outcome.error);
     await settleTokens(deps, reservation, 0);
-    await countReplyMetrics(hot, { "provider-429s": failure.rateLimited ? 1 : 0 });
+    countReplyMetrics(hot, { "provider-429s": failure.rateLimited ? 1 : 0 });
     if (!failure.retryable) return abandonReply(deps, job);
     // Back in line for the next attempt, so the reader sees a place in line again, not a stall.
     await backInLine(hot, job, outcome.state, ttl);
@@ -155,7 +163,7 @@ export async function generateReply(
   const parts = status === "stopped" ? cutAtShown(outcome.parts, shownAtStop) : outcome.parts;
   relayed.push(ending.chunks[0]);
   await endReply(hot, job, state, { ...ending, message: { parts, modelId, usage } }, ttl);
-  await recordReplyFinished(hot, status === "finished" ? { startedAt, firstTokenAt, finishedAt: Date.now() } : undefined);
+  recordReplyFinished(hot, status === "finished" ? { startedAt, firstTokenAt, finishedAt: Date.now() } : undefined);
   // A reply cut short has no usage figures; its prompt and what streamed were still billed.
   const tokens = usage
     ? (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0)
@@ -171,7 +179,7 @@ export async function generateReply(
       ttlSeconds: config.replyCache.ttlSeconds,
     });
   }
-  await countReplyMetrics(hot, {
+  countReplyMetrics(hot, {
     "replies-completed": status === "finished" ? 1 : 0,
     "replies-failed": status === "failed" ? 1 : 0,
     "tokens-in": usage?.inputTokens,
@@ -199,9 +207,10 @@ type StreamOutcome =
 
 /** Streams the model's answer into the relay, holding everything back until its first token. */
 async function streamToRelay(
-  { config, hot, models }: GenerateReplyDeps,
+  { hot, models }: GenerateReplyDeps,
   job: ReplyJob,
   {
+    writer,
     modelId,
     history,
     signal,
@@ -209,15 +218,15 @@ async function streamToRelay(
     ttl,
     onProviderSignal,
   }: {
+    writer: RelayWriter;
     modelId: string;
     history: ChatUIMessage[];
     signal: AbortSignal;
-    markedRunning: Promise<[ReplyState, unknown]>;
+    markedRunning: Promise<ReplyState>;
     ttl: number;
     onProviderSignal: ReplyAttempt["onProviderSignal"];
   },
 ): Promise<StreamOutcome> {
-  const writer = new RelayWriter(hot, job.replyId, config.chat.hotHistoryTtlSeconds);
   const { chunks, outcome } = streamModelReply(models.languageModel(modelId), {
     history,
     signal,
@@ -241,7 +250,7 @@ async function streamToRelay(
   let firstTokenAt = 0;
   // A stream that ends on an error chunk still needs its finish.
   let ending: UIMessageChunk = { type: "finish" };
-  let [state] = await markedRunning;
+  let state = await markedRunning;
   for await (const chunk of chunks) {
     const first = !textStarted;
     if (first) {
@@ -308,7 +317,7 @@ export async function abandonReply(
     },
     ttl,
   );
-  await countReplyMetrics(hot, { "replies-failed": 1 });
+  countReplyMetrics(hot, { "replies-failed": 1 });
   return { status: "failed" };
 }
 

@@ -69,7 +69,16 @@ export async function isStopRequested(hot: HotStore, replyId: string): Promise<b
 
 /** The reply's stop request, if any: with how much of its text the stopper saw, when they said. */
 export async function readStopMark(hot: HotStore, replyId: string): Promise<{ shownChars?: number } | null> {
-  const mark = await hot.getValue(hotKeys.replyCancel(replyId));
+  return stopRequestOf(await hot.getValue(stopFlagKey(replyId)));
+}
+
+/** The value key of a reply's stop flag: a relay writer reads it with each append (RelayWriter's `watch`). */
+export function stopFlagKey(replyId: string): string {
+  return hotKeys.replyCancel(replyId);
+}
+
+/** A stop flag's value as the stop request it carries; null for no flag. */
+export function stopRequestOf(mark: string | null): { shownChars?: number } | null {
   return mark === null ? null : { shownChars: shownCharsOf(mark) };
 }
 

@@ -77,19 +77,17 @@ export async function readCachedReply(hot: HotStore, { modelId, text, isFirstMes
   return { reply: raw === null ? null : parseCachedReply(raw) };
 }
 
-/** Counts a lookup for the admin pages: a hit (and the tokens it saves) or a miss. */
-export async function countCacheLookup(hot: HotStore, lookup: CacheLookup): Promise<void> {
+/** Counts a lookup for the admin pages, in the hot store's next batch of counts: a hit (and the tokens it saves) or a miss. */
+export function countCacheLookup(hot: HotStore, lookup: CacheLookup): void {
   if (lookup === null) return;
   const { reply } = lookup;
   if (reply === null) {
-    await hot.incrCounter(REPLY_CACHE_COUNTERS.misses, 1);
+    hot.addToCounter(REPLY_CACHE_COUNTERS.misses, 1);
     return;
   }
-  await Promise.all([
-    hot.incrCounter(REPLY_CACHE_COUNTERS.hits, 1),
-    hot.incrCounter(REPLY_CACHE_COUNTERS.tokensSaved, reply.inputTokens + reply.outputTokens),
-    countInMinute(hot, "cache-hits"),
-  ]);
+  hot.addToCounter(REPLY_CACHE_COUNTERS.hits, 1);
+  hot.addToCounter(REPLY_CACHE_COUNTERS.tokensSaved, reply.inputTokens + reply.outputTokens);
+  countInMinute(hot, "cache-hits");
 }
 
 /**

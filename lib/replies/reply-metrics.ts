@@ -27,15 +27,17 @@ const CHARTED: Partial<Record<ReplyMetric, MinuteSeries>> = {
   "provider-429s": "provider-429s",
 };
 
-/** Adds to the named counters; zero and missing amounts cost nothing. */
-export async function countReplyMetrics(hot: HotStore, amounts: Partial<ReplyMetrics>): Promise<void> {
-  const entries = Object.entries(amounts).filter(([, by]) => by !== undefined && by > 0) as [ReplyMetric, number][];
-  await Promise.all(
-    entries.flatMap(([name, by]) => {
-      const series = CHARTED[name];
-      return [hot.incrCounter(hotKeys.metric(name), by), ...(series ? [countInMinute(hot, series, by)] : [])];
-    }),
-  );
+/**
+ * Adds to the named counters, in the hot store's next batch of counts (HotStore.addToCounter);
+ * zero and missing amounts cost nothing.
+ */
+export function countReplyMetrics(hot: HotStore, amounts: Partial<ReplyMetrics>): void {
+  for (const [name, by] of Object.entries(amounts) as [ReplyMetric, number | undefined][]) {
+    if (by === undefined || !(by > 0)) continue;
+    hot.addToCounter(hotKeys.metric(name), by);
+    const series = CHARTED[name];
+    if (series) countInMinute(hot, series, by);
+  }
 }
 
 export async function readReplyMetrics(hot: HotStore): Promise<ReplyMetrics> {

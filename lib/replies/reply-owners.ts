@@ -157,7 +157,7 @@ export async function interruptIfTextStreamed(
     },
     ttlSeconds,
   );
-  await countReplyMetrics(hot, { "replies-failed": 1 });
+  countReplyMetrics(hot, { "replies-failed": 1 });
   return ended;
 }
 

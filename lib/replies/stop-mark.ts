@@ -1,7 +1,8 @@
 /**
  * What a stop records, and how it decides the stopped reply's stored text.
  *
- * The job notices a stop on its next look at the flag (every 250 ms), and the model keeps writing
+ * The job notices a stop with its next relay append (which reads the flag), or its next look at the
+ * flag while nothing is appended (every 250 ms), and the model keeps writing
  * until then; the person saw the reply as it was when they pressed Stop. So the flag carries how
  * many characters of text they had on screen, and the stored reply is cut there: after a reload it
  * reads exactly as it did.
