@@ -164,6 +164,11 @@ export interface HotStore {
    * exactly: whenever the counter has none), and later increments do not extend it.
    */
   incrCounter(key: string, by: number, ttlSeconds?: number): Promise<number>;
+  /**
+   * Raises a counter to `value` if it holds less (a gauge's highest reading, from any instance)
+   * and returns what it holds then; the TTL is set as by incrCounter. Read with getCounters.
+   */
+  raiseCounter(key: string, value: number, ttlSeconds: number): Promise<number>;
   getCounters(keys: string[]): Promise<number[]>;
 
   // --- the waiting line (place in line is the same on every instance) ----------------------
