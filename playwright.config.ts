@@ -35,7 +35,7 @@ export default defineConfig({
       : {},
   },
   projects: [
-    // The wait-estimate test needs the provider double's slow, even replies: it runs on the services instance only.
+    // The wait-estimate test starts an instance of its own on PostgreSQL and Redis: it runs once, with the services project.
     {
       name: "embedded",
       testIgnore: ["mail.spec.ts", "wait-estimate.spec.ts"],

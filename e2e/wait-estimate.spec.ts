@@ -6,18 +6,40 @@
  * a burst after a quiet minute. The old estimate (replies finished in the last minute as the
  * pace, so after a quiet minute each place counted as a minute) was 10 to 250 times off.
  *
- * On the services instance: two model slots (LLM_MAX_CONCURRENCY=2) and the provider double at
- * 50 ms a word for 80 words, so each reply holds its slot about 4 s and a line forms at once.
- * The line is filled by visitors chatting through the API; the measured visitors are pages, at
- * desktop and phone sizes.
+ * On an instance of its own, paced as the vitest is (the suite's shared instances are paced for
+ * other tests): `next start` of the build on scratch PostgreSQL and Redis, two model slots, and
+ * the provider double at 200 ms plus 20 words of 80 ms, so each reply holds its slot about 1.8 s
+ * and a line forms at once. Its line is filled by visitors chatting over HTTP; the measured
+ * visitors are Chromium pages, at desktop and phone sizes.
  */
 import type { Browser } from "@playwright/test";
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
+import { startProviderDouble, type ProviderDouble } from "@/lib/testing/provider-double";
+import { freeLoopbackPort } from "@/scripts/test/free-port";
+import { HttpUser } from "../tests/support/http-user";
+import { startProductionInstance, type ProductionInstance } from "../tests/support/production-instance";
 import { ChatPage } from "./pages/chat-page";
-import { apiGuest, type ApiGuest } from "./support/api-guest";
 import { expect, test, visitorAddress } from "./support/fixtures";
 import { PHONE } from "./support/phone";
+
+let server: ProductionInstance;
+let provider: ProviderDouble;
+
+test.beforeAll(async () => {
+  test.setTimeout(120_000);
+  provider = await startProviderDouble({ latencyMs: 200, tokenDelayMs: 80, tokensPerReply: 20 });
+  server = await startProductionInstance({
+    port: await freeLoopbackPort(),
+    env: { OPENAI_BASE_URL: provider.url, LLM_MAX_CONCURRENCY: "2", LLM_RPM: "120" },
+  });
+});
+
+test.afterAll(async () => {
+  test.setTimeout(60_000);
+  await server?.stop();
+  await provider?.close();
+});
 
 interface Shown {
   position: number;
@@ -42,7 +64,11 @@ const SHOWN_TEXT = /^You are (\d+)\D+ in line, (?:about (\d+) (s|min)|startingâ€
 
 /** A visitor's page, ready to send, that records what it shows. */
 async function measuredVisitor(browser: Browser, size: "desktop" | "phone"): Promise<ChatPage> {
-  const context = await browser.newContext({ ...(size === "phone" ? PHONE : {}), extraHTTPHeaders: { "x-forwarded-for": visitorAddress() } });
+  const context = await browser.newContext({
+    ...(size === "phone" ? PHONE : {}),
+    baseURL: server.url,
+    extraHTTPHeaders: { "x-forwarded-for": visitorAddress() },
+  });
   const page = await context.newPage();
   await page.addInitScript(recordWaits);
   const chat = new ChatPage(page);
@@ -53,9 +79,7 @@ async function measuredVisitor(browser: Browser, size: "desktop" | "phone"): Pro
 /** Sends a message and reads, once its reply is done, each estimate shown as a new place in line arrived. */
 async function measure(chat: ChatPage): Promise<Shown[]> {
   await chat.send(`How long is the line? (${randomUUID().slice(0, 8)})`);
-  // Deep in a burst's line the wait and the reply take longer than waitForReplyDone allows.
-  await expect(chat.stopButton).toBeHidden({ timeout: 90_000 });
-  await expect(chat.lastReply()).not.toBeEmpty();
+  await chat.waitForReplyDone();
   const { shown, firstWordsAt } = await chat.page.evaluate(
     () => (window as unknown as { __waits: { shown: { text: string; at: number }[]; firstWordsAt: number } }).__waits,
   );
@@ -78,20 +102,15 @@ function misses(shown: Shown[]): Shown[] {
   return shown.filter(({ estimateSeconds, realSeconds }) => Math.abs(estimateSeconds - realSeconds) > Math.max(0.5 * realSeconds, 3));
 }
 
-/** Visitors chatting through the API: each sends one message and its reply is read to the end. */
-async function fillLine(browser: Browser, count: number): Promise<{ guests: ApiGuest[]; replies: Promise<string>[] }> {
-  const guests = await Promise.all(Array.from({ length: count }, () => apiGuest(browser)));
-  const replies = guests.map(async (guest) => {
-    const response = await guest.startReply(`Filling the line (${randomUUID().slice(0, 8)})`);
+/** Visitors chatting over HTTP, each on a network of its own: each sends one message and reads its reply to the end. */
+function fillLine(count: number): Promise<void>[] {
+  return Array.from({ length: count }, async () => {
+    const user = new HttpUser(visitorAddress(), server.url);
+    await user.signIn(server.url);
+    const response = await user.send(server.url, { chatId: `c-${randomUUID()}`, messageId: "m1", text: `Filling the line (${randomUUID().slice(0, 8)})` });
     expect(response.status).toBe(200);
-    return response.text();
+    expect(await response.text()).toContain('"type":"finish"');
   });
-  return { guests, replies };
-}
-
-async function finish({ guests, replies }: { guests: ApiGuest[]; replies: Promise<string>[] }): Promise<void> {
-  for (const reply of await Promise.all(replies)) expect(reply).toContain('"type":"finish"');
-  for (const guest of guests) await guest.context.close();
 }
 
 // Retried once, as the vitest is: on a busy 2-core machine a page may render a chunk seconds
@@ -104,26 +123,26 @@ test("the wait shown in line is within 50 % or 3 s of the real wait, under stead
 }) => {
   test.setTimeout(300_000);
   // A few replies first, so the estimate has seen how long one takes.
-  await finish(await fillLine(browser, 2));
+  await Promise.all(fillLine(3));
 
-  // Steady load: a visitor a second through the API for 12 s, faster than the line moves (two
-  // replies per 4 s); a measured page joins every 3 s, by turns on a desktop and a phone.
+  // Steady load: a visitor every 0.7 s over HTTP for 11 s, a little faster than the line moves
+  // (two replies per 1.8 s); a measured page joins every 2.1 s, by turns on a desktop and a phone.
   const steadyPages: Promise<Shown[]>[] = [];
-  const steadyFill: ReturnType<typeof fillLine>[] = [];
-  for (let second = 0; second < 12; second += 1) {
-    steadyFill.push(fillLine(browser, 1));
-    if (second % 3 === 1) steadyPages.push(measuredVisitor(browser, second % 2 === 0 ? "desktop" : "phone").then(measure));
-    await sleep(1_000);
+  const steadyFill: Promise<void>[] = [];
+  for (let visitor = 0; visitor < 16; visitor += 1) {
+    steadyFill.push(...fillLine(1));
+    if (visitor % 3 === 1) steadyPages.push(measuredVisitor(browser, steadyPages.length % 2 === 0 ? "desktop" : "phone").then(measure));
+    await sleep(700);
   }
   const steady = (await Promise.all(steadyPages)).flat();
-  for (const filled of steadyFill) await finish(await filled);
+  await Promise.all(steadyFill);
 
   // A quiet minute and more, then a burst: ten visitors at once, and three pages right behind them.
   await sleep(65_000);
   const burstPages = await Promise.all((["desktop", "phone", "desktop"] as const).map((size) => measuredVisitor(browser, size)));
-  const burstFill = await fillLine(browser, 10);
+  const burstFill = fillLine(10);
   const burst = (await Promise.all(burstPages.map(measure))).flat();
-  await finish(burstFill);
+  await Promise.all(burstFill);
 
   expect(steady.length, "steady load formed a line").toBeGreaterThan(3);
   expect(burst.filter(({ position }) => position >= 8).length, "the burst put the pages deep in line").toBeGreaterThan(0);
