@@ -60,5 +60,12 @@ const nextConfig: NextConfig = {
 
 export default function config(phase: string): NextConfig {
   const policy = contentSecurityPolicy(phase === PHASE_DEVELOPMENT_SERVER);
-  return { ...nextConfig, headers: async () => [{ source: "/:path*", headers: [{ key: "Content-Security-Policy", value: policy }] }] };
+  return {
+    ...nextConfig,
+    headers: async () => [
+      { source: "/:path*", headers: [{ key: "Content-Security-Policy", value: policy }] },
+      // The service worker is checked for updates on each visit; a cached copy would pin the old one.
+      { source: "/sw.js", headers: [{ key: "Cache-Control", value: "no-cache, no-store, must-revalidate" }] },
+    ],
+  };
 }

@@ -35,13 +35,18 @@ export default defineConfig({
       : {},
   },
   projects: [
-    { name: "embedded", testIgnore: ["mail.spec.ts"], use: { ...devices["Desktop Chrome"], baseURL: E2E.embedded.baseUrl } },
+    // The wait-estimate test starts an instance of its own on PostgreSQL and Redis: it runs once, with the services project.
+    {
+      name: "embedded",
+      testIgnore: ["mail.spec.ts", "wait-estimate.spec.ts"],
+      use: { ...devices["Desktop Chrome"], baseURL: E2E.embedded.baseUrl },
+    },
     // Mail over real SMTP, on an instance of its own that sends to the spec's receiver.
     { name: "mail", testMatch: ["mail.spec.ts"], use: { ...devices["Desktop Chrome"], baseURL: E2E.mail.baseUrl } },
     // The UI flows run once; what depends on the drivers runs on the real services too.
     {
       name: "services",
-      testMatch: ["chat.spec.ts", "isolation.spec.ts", "pipeline.spec.ts"],
+      testMatch: ["chat.spec.ts", "isolation.spec.ts", "pipeline.spec.ts", "wait-estimate.spec.ts"],
       use: { ...devices["Desktop Chrome"], baseURL: E2E.services.baseUrl },
     },
   ],

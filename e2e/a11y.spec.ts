@@ -44,7 +44,7 @@ test.describe("on a phone", () => {
 });
 
 test("the auth and shared pages have no serious accessibility violations", async ({ page, browser }) => {
-  for (const path of ["/sign-in", "/sign-up", "/forgot-password", "/reset-password", "/chat/no-such-chat", "/no-such-page"]) {
+  for (const path of ["/sign-in", "/sign-up", "/forgot-password", "/reset-password", "/offline", "/chat/no-such-chat", "/no-such-page"]) {
     await page.goto(path);
     await expectNoSeriousViolations(page, path);
   }

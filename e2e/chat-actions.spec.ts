@@ -1,30 +1,34 @@
 import { expect, test } from "./support/fixtures";
 import { ChatPage } from "./pages/chat-page";
 import { longPrompt } from "./support/long-prompt";
+import { onDesktopAndPhone } from "./support/phone";
 
-test("stop ends a reply early, labels it, and a reload shows exactly what was on screen", async ({ page }) => {
-  const chat = new ChatPage(page);
-  await chat.open();
-  await chat.sendAndWaitForReplyStart(longPrompt("Tell me a long story"));
-  await chat.stopButton.click();
-  await expect(chat.stopButton).toBeHidden();
-  const stoppedNote = chat.assistantMessages.last().getByText("This reply was stopped.");
-  await expect(stoppedNote).toBeVisible();
-  const partial = (await chat.lastReply().innerText()).trim();
-  expect(partial).not.toContain("to talk to a real model");
+// Stopping is a phone gesture as much as a desktop one: both sizes.
+onDesktopAndPhone(() => {
+  test("stop ends a reply early, labels it, and a reload shows exactly what was on screen", async ({ page }) => {
+    const chat = new ChatPage(page);
+    await chat.open();
+    await chat.sendAndWaitForReplyStart(longPrompt("Tell me a long story"));
+    await chat.stopButton.click();
+    await expect(chat.stopButton).toBeHidden();
+    const stoppedNote = chat.assistantMessages.last().getByText("This reply was stopped.");
+    await expect(stoppedNote).toBeVisible();
+    const partial = (await chat.lastReply().innerText()).trim();
+    expect(partial).not.toContain("to talk to a real model");
 
-  // The job notices the stop within a moment, wherever it runs; then the chat holds the cut-off reply.
-  await expect
-    .poll(async () => {
-      const { messages } = await (await page.request.get(`/api/chats/${chat.chatId()}`)).json();
-      return messages.at(-1)?.metadata?.status;
-    })
-    .toBe("stopped");
-  await page.reload();
-  await expect(chat.lastReply()).not.toBeEmpty();
-  // The model went on writing until the job saw the stop; what is kept is what the person saw.
-  expect((await chat.lastReply().innerText()).trim()).toBe(partial);
-  await expect(stoppedNote).toBeVisible();
+    // The job notices the stop within a moment, wherever it runs; then the chat holds the cut-off reply.
+    await expect
+      .poll(async () => {
+        const { messages } = await (await page.request.get(`/api/chats/${chat.chatId()}`)).json();
+        return messages.at(-1)?.metadata?.status;
+      })
+      .toBe("stopped");
+    await page.reload();
+    await expect(chat.lastReply()).not.toBeEmpty();
+    // The model went on writing until the job saw the stop; what is kept is what the person saw.
+    expect((await chat.lastReply().innerText()).trim()).toBe(partial);
+    await expect(stoppedNote).toBeVisible();
+  });
 });
 
 test("regenerate replaces the last reply, and edit resends the last message", async ({ page }) => {

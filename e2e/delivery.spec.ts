@@ -70,8 +70,9 @@ onDesktopAndPhone(() => {
     await page.unroute("**/api/chat");
     await chat.userMessages.last().getByTestId("retry-send-button").click();
     await expect(chat.userMessages.last().getByTestId("delivery-state")).toHaveText(/Sending…|Sent/);
-    const reply = await chat.waitForReplyDone();
-    expect(reply).toContain("Are you still there?");
+    // The retry's own reply, not the one before it: the click may return before the stop button shows.
+    await expect(chat.lastReply()).toContainText("Are you still there?", { timeout: 30_000 });
+    await chat.waitForReplyDone();
     await expect(chat.input).toHaveValue("");
     await expect(chat.userMessages).toHaveCount(2);
 

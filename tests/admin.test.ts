@@ -379,11 +379,48 @@ describe("the overview", () => {
       expect(sum(after, "modelCalls") - sum(before, "modelCalls")).toBe(4);
       expect(sum(after, "repliesCompleted") - sum(before, "repliesCompleted")).toBe(4);
       expect(after.series).toHaveLength(60);
-      expect(after.series.some((point) => point.queueDepth !== null)).toBe(true);
+      expect(Math.max(...after.series.map((point) => point.queueDepth))).toBeGreaterThanOrEqual(during.queue.depth);
 
       const viaApi: Overview = await (await adminCall(admin).overview()).json();
       expect(viaApi.replies.completed).toBe(after.replies.completed);
       expect(viaApi.modelCalls.total).toBe(after.modelCalls.total);
+    } finally {
+      app.provider.setOptions({ tokenDelayMs: 0 });
+    }
+  });
+
+  it("charts the most replies that waited in each minute: never less than the card showed, also after the line drained", async () => {
+    // One model slot and slow replies (8 tokens, 60 ms each): eight messages at once wait in line.
+    app.provider.setOptions({ tokenDelayMs: 60 });
+    try {
+      const readApi = async (): Promise<Overview> => (await adminCall(admin).overview()).json();
+      // The burst may straddle a minute boundary: the chart's figure is the higher of the last two.
+      const charted = (overview: Overview) => Math.max(...overview.series.slice(-2).map((point) => point.queueDepth));
+      const senders = await Promise.all(Array.from({ length: 8 }, () => signUp()));
+      const replies = Promise.all(senders.map(({ client }) => send(client, `in line ${uniqueSuffix()}`)));
+
+      const duringBurst: Overview[] = [];
+      await until(
+        async () => {
+          const overview = await readApi();
+          duringBurst.push(overview);
+          return overview;
+        },
+        (overview) => overview.queue.depth >= 5,
+      );
+      expect((await replies).map((reply) => reply.status)).toEqual(Array(8).fill(200));
+      const mostShown = Math.max(...duringBurst.map((overview) => overview.queue.depth));
+      expect(mostShown).toBeGreaterThanOrEqual(5);
+      for (const overview of duringBurst) expect(charted(overview)).toBeGreaterThanOrEqual(overview.queue.depth);
+
+      // An admin keeps watching (the page reads every 2 s) while the line stays empty.
+      let drained = await readApi();
+      for (let read = 0; read < 3; read += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 2_000));
+        drained = await readApi();
+      }
+      expect(drained.queue.depth).toBe(0);
+      expect(charted(drained)).toBeGreaterThanOrEqual(mostShown);
     } finally {
       app.provider.setOptions({ tokenDelayMs: 0 });
     }

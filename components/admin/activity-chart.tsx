@@ -7,8 +7,6 @@ export interface ChartLine {
   key: keyof Omit<MinutePoint, "at">;
   label: string;
   color: string;
-  /** Marks each point: for sampled series, whose minutes may hold a single sample between gaps. */
-  dots?: boolean;
 }
 
 const timeOfDay = (at: number) => new Date(at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
@@ -52,9 +50,8 @@ export function ActivityChart({ title, points, lines }: { title: string; points:
                 stroke={line.color}
                 strokeWidth={index === 0 ? 2 : 3}
                 strokeDasharray={index === 0 ? undefined : "6 4"}
-                dot={line.dots ? { r: 2.5, fill: line.color, strokeWidth: 0 } : false}
+                dot={false}
                 isAnimationActive={false}
-                connectNulls
               />
             ))}
           </LineChart>
@@ -62,7 +59,7 @@ export function ActivityChart({ title, points, lines }: { title: string; points:
       </div>
       {latest && (
         <p className="sr-only">
-          This minute: {lines.map((line) => `${line.label} ${latest[line.key] ?? 0}`).join(", ")}.
+          This minute: {lines.map((line) => `${line.label} ${latest[line.key]}`).join(", ")}.
         </p>
       )}
     </figure>

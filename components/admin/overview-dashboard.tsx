@@ -141,7 +141,7 @@ export function OverviewDashboard({ initial }: { initial: Overview }) {
           ]}
         />
         <ActivityChart title="Reply cache hits" points={overview.series} lines={[{ key: "cacheHits", label: "Cache hits", color: COLORS.green }]} />
-        <ActivityChart title="Queue depth (sampled)" points={overview.series} lines={[{ key: "queueDepth", label: "Waiting", color: COLORS.blue, dots: true }]} />
+        <ActivityChart title="Queue depth (most waiting)" points={overview.series} lines={[{ key: "queueDepth", label: "Most waiting", color: COLORS.blue }]} />
       </section>
 
       <div className="grid gap-3 lg:grid-cols-2">

@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import { useId, useState, type FormEvent } from "react";
 import { Button } from "@/components/ui/button";
 import { authClient } from "@/lib/auth/auth-client";
+import { authPageHref } from "@/lib/auth/return-to";
 import type { SignInOption } from "@/lib/auth/sso";
 import { SsoButtons } from "./sso-buttons";
 import { describeAuthError, MIN_PASSWORD_LENGTH } from "./auth-errors";
@@ -18,14 +19,14 @@ const COPY = {
     submit: "Sign in",
     busy: "Signing in…",
     switchPrompt: "New here?",
-    switchLink: { href: "/sign-up", label: "Create an account" },
+    switchLink: { page: "/sign-up", label: "Create an account" },
   },
   "sign-up": {
     heading: "Create your account",
     submit: "Sign up",
     busy: "Creating your account…",
     switchPrompt: "Already have an account?",
-    switchLink: { href: "/sign-in", label: "Sign in" },
+    switchLink: { page: "/sign-in", label: "Sign in" },
   },
 } as const;
 
@@ -48,12 +49,15 @@ export function AuthForm({
   mode,
   providers,
   ssoError,
+  returnTo,
 }: {
   mode: Mode;
   /** The single sign-on buttons to show: only the providers the server has configured. */
   providers: SignInOption[];
   /** `?error=` from a provider's sign-in that came back here. */
   ssoError?: string;
+  /** Where to go once signed in: the chat the person came from, or the start page. */
+  returnTo: string;
 }) {
   const router = useRouter();
   const copy = COPY[mode];
@@ -79,7 +83,7 @@ export function AuthForm({
       setProblem(describeAuthError(error));
       return;
     }
-    router.push("/");
+    router.push(returnTo);
     router.refresh();
   }
 
@@ -89,7 +93,7 @@ export function AuthForm({
       {mode === "sign-up" && (
         <p className="text-sm text-muted-foreground">If you have been chatting as a guest, those chats come with you.</p>
       )}
-      <SsoButtons providers={providers} onProblem={setProblem} />
+      <SsoButtons providers={providers} returnTo={returnTo} onProblem={setProblem} />
       {mode === "sign-up" && (
         <Field id={ids.name} label="Name" name="name" type="text" autoComplete="name" required={false} />
       )}
@@ -115,11 +119,11 @@ export function AuthForm({
       </Button>
       <p className="text-sm text-muted-foreground">
         {copy.switchPrompt}{" "}
-        <Link href={copy.switchLink.href} className="font-medium text-foreground underline">
+        <Link href={authPageHref(copy.switchLink.page, returnTo)} className="font-medium text-foreground underline">
           {copy.switchLink.label}
         </Link>
         {" · "}
-        <Link href="/" className="underline">
+        <Link href={returnTo} className="underline">
           Back to chat
         </Link>
       </p>

@@ -1,9 +1,11 @@
 "use client";
 
 import Link from "next/link";
+import { usePathname } from "next/navigation";
 import { createContext, use, useEffect, useId, useRef, useState } from "react";
 import { Button, buttonClasses } from "@/components/ui/button";
 import { authClient } from "@/lib/auth/auth-client";
+import { authPageHref } from "@/lib/auth/return-to";
 
 export interface AccountSummary {
   email: string;
@@ -20,17 +22,19 @@ export function useAccount(): AccountSummary {
 }
 
 export function AccountStatus({ account }: { account: AccountSummary }) {
+  // The chat in view (its address changes once its first message is sent): signing up returns to it.
+  const pathname = usePathname();
   if (account.isGuest) {
     return (
       <div className="flex min-w-0 items-center gap-1 sm:gap-2">
         {/* On a phone the two links say it; the badge would push Sign in off the bar. */}
         <span className="hidden rounded-full border border-border px-2 py-0.5 text-xs text-muted-foreground sm:inline">Guest</span>
-        <Link href="/sign-up" className={buttonClasses({ variant: "primary", size: "sm" })}>
+        <Link href={authPageHref("/sign-up", pathname)} className={buttonClasses({ variant: "primary", size: "sm" })}>
           <span>
             Sign up<span className="hidden sm:inline"> to keep your chats</span>
           </span>
         </Link>
-        <Link href="/sign-in" className={buttonClasses({ variant: "ghost", size: "sm" })}>
+        <Link href={authPageHref("/sign-in", pathname)} className={buttonClasses({ variant: "ghost", size: "sm" })}>
           Sign in
         </Link>
       </div>

@@ -3,6 +3,7 @@
 import { useChat } from "@ai-sdk/react";
 import { APICallError } from "ai";
 import { useEffect, useRef, useState } from "react";
+import { notifyReplyStarted } from "@/components/pwa/reply-notifications";
 import { Button } from "@/components/ui/button";
 import { ArrowDownIcon } from "@/components/ui/icons";
 import { useSecondsUntil } from "@/components/ui/use-seconds-until";
@@ -81,6 +82,11 @@ export function ChatView({
   const onResponseRef = useRef<(info: ChatResponseInfo) => void>(() => {});
   /** The reply stream ended without its end, so the reply shown may be only part of it. */
   const wasCutRef = useRef(false);
+  /**
+   * A reply was asked for and none of its text has arrived yet (its start may be worth a
+   * notification): the id of the reply shown before it, which is not the one awaited.
+   */
+  const awaitingReplyAfterRef = useRef<string | null | undefined>(undefined);
   /** Resumes in a row without reaching a reply's end: a cap, so a stream that always breaks is not retried forever. */
   const resumesRef = useRef(0);
   const resumeRef = useRef<() => void>(() => {});
@@ -144,8 +150,12 @@ export function ChatView({
         setDraft((current) => current || pending.text!);
       }
     },
-    onFinish: ({ isAbort, isDisconnect }) => {
+    onFinish: ({ messages: finished, isAbort, isDisconnect }) => {
       setQueue(null);
+      // A reply that came whole at once (from the reply cache) ends before the page renders it.
+      announceReplyStartRef.current(finished);
+      // One stopped or failed before its first words: nothing started.
+      awaitingReplyAfterRef.current = undefined;
       pendingRequestRef.current = null;
       const cut = !isAbort && (wasCutRef.current || isDisconnect);
       wasCutRef.current = false;
@@ -162,6 +172,21 @@ export function ChatView({
   useEffect(() => {
     resumeRef.current = () => void resumeStream();
   }, [resumeStream]);
+
+  /** Announces the awaited reply's start once its first words are in `messages`. */
+  const announceReplyStartRef = useRef((_messages: ChatUIMessage[]) => {});
+  useEffect(() => {
+    announceReplyStartRef.current = (current) => {
+      const last = current.at(-1);
+      const before = awaitingReplyAfterRef.current;
+      if (before === undefined || last?.role !== "assistant" || last.id === before || textLength(last) === 0) return;
+      awaitingReplyAfterRef.current = undefined;
+      const asked = current.findLast((message) => message.role === "user");
+      notifyReplyStarted({ chatId, message: asked ? messageText(asked) : title });
+    };
+  }, [chatId, title]);
+
+  useEffect(() => announceReplyStartRef.current(messages), [messages]);
 
   const isBusy = status === "submitted" || status === "streaming";
   const sentBefore = new Set(unsent?.messagesBefore.map((message) => message.id));
@@ -189,6 +214,7 @@ export function ChatView({
 
   function beginRequest(request: PendingRequest) {
     pendingRequestRef.current = request;
+    awaitingReplyAfterRef.current = messages.findLast((message) => message.role === "assistant")?.id ?? null;
     // This request's answer is yet to come: an earlier one's must not make a connection that
     // never opened look like a reply stream cut mid-way (which is resumed, not reported).
     lastResponseRef.current = null;

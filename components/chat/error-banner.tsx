@@ -1,6 +1,8 @@
 import Link from "next/link";
+import { usePathname } from "next/navigation";
 import { Button } from "@/components/ui/button";
 import { CloseIcon } from "@/components/ui/icons";
+import { authPageHref } from "@/lib/auth/return-to";
 import type { ApiProblem } from "./chat-api";
 
 /** Everyday limits: nothing went wrong, so no request id; a guest is invited to sign up. */
@@ -18,6 +20,7 @@ export function ErrorBanner({
   onDismiss: () => void;
 }) {
   const isLimit = problem.code !== undefined && LIMIT_CODES.has(problem.code);
+  const pathname = usePathname();
   return (
     <div
       role="alert"
@@ -33,7 +36,7 @@ export function ErrorBanner({
         )}
         {isLimit && isGuest && (
           <p className="mt-1">
-            <Link href="/sign-up" className="font-medium underline underline-offset-2" data-testid="limit-sign-up-link">
+            <Link href={authPageHref("/sign-up", pathname)} className="font-medium underline underline-offset-2" data-testid="limit-sign-up-link">
               Create a free account
             </Link>{" "}
             for a bigger allowance.

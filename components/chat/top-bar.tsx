@@ -1,5 +1,6 @@
 import type { Ref } from "react";
 import { Button } from "@/components/ui/button";
+import { ReplyNotificationsToggle } from "@/components/pwa/reply-notifications-toggle";
 import { MenuIcon } from "@/components/ui/icons";
 import { ThemeToggle } from "@/components/ui/theme-toggle";
 import { AccountStatus, type AccountSummary } from "./account-status";
@@ -35,6 +36,7 @@ export function TopBar({
       <ModelPicker />
       <div className="ml-auto flex min-w-0 items-center gap-1">
         <AccountStatus account={account} />
+        <ReplyNotificationsToggle />
         <ThemeToggle />
       </div>
     </header>

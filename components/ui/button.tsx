@@ -34,3 +34,8 @@ export function Button({
 }: ComponentProps<"button"> & { variant?: ButtonVariant; size?: keyof typeof SIZES }) {
   return <button type={type} className={buttonClasses({ variant, size, className })} {...props} />;
 }
+
+/** An icon-only button of the top bar: its label is both its accessible name and its tooltip. */
+export function ToolbarIconButton({ label, ...props }: Omit<ComponentProps<"button">, "aria-label" | "title"> & { label: string }) {
+  return <Button variant="ghost" size="icon" aria-label={label} title={label} {...props} />;
+}

@@ -1,7 +1,7 @@
 "use client";
 
 import { useSyncExternalStore } from "react";
-import { Button } from "./button";
+import { ToolbarIconButton } from "./button";
 import { MoonIcon, SunIcon } from "./icons";
 import { applyTheme } from "./theme";
 
@@ -18,15 +18,8 @@ export function ThemeToggle() {
   const isDark = useSyncExternalStore(subscribeToThemeClass, isDarkNow, () => false);
   const label = isDark ? "Switch to light theme" : "Switch to dark theme";
   return (
-    <Button
-      variant="ghost"
-      size="icon"
-      aria-label={label}
-      title={label}
-      data-testid="theme-toggle"
-      onClick={() => applyTheme(isDark ? "light" : "dark")}
-    >
+    <ToolbarIconButton label={label} data-testid="theme-toggle" onClick={() => applyTheme(isDark ? "light" : "dark")}>
       {isDark ? <SunIcon /> : <MoonIcon />}
-    </Button>
+    </ToolbarIconButton>
   );
 }

@@ -18,7 +18,7 @@ import { startsPerMinute } from "@/lib/jobs/provider-pace";
 import { limiterFailureCounts, type LimiterFailureOutcome } from "@/lib/limits/limiter-failures";
 import { readRefusalCounts, type RefusalCounts } from "@/lib/limits/refusal-counts";
 import { countLive, LIVE_SETS } from "@/lib/metrics/live-set";
-import { readMinuteSeries, sampleQueueDepth, type MinutePoint } from "@/lib/metrics/minute-series";
+import { readMinuteSeries, noteQueueDepth, type MinutePoint } from "@/lib/metrics/minute-series";
 import { readModelCallFigures } from "@/lib/metrics/model-calls";
 import type { Services } from "@/lib/services";
 
@@ -83,7 +83,7 @@ export async function readOverview(services: Pick<Services, "hot" | "config">, n
     readErrorCounts(hot),
     serviceRate(hot, now),
   ]);
-  await sampleQueueDepth(hot, { line: hotKeys.replyLine, depth, now });
+  await noteQueueDepth(hot, { line: hotKeys.replyLine, depth, now });
   const [waitSeconds, series] = await Promise.all([estimateWaitSeconds({ hot, config }, depth, now), readMinuteSeries(hot, now)]);
   const lookups = cache.hits + cache.misses;
   return {

@@ -381,6 +381,15 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
         store.addToCounter("n", 5);
         expect(await store.getCounters(["n"])).toEqual([20]);
       });
+
+      it("raises a counter only to a higher value, as a gauge's highest reading", async () => {
+        expect(await store.raiseCounter("peak", 7, LONG_TTL)).toBe(7);
+        expect(await store.raiseCounter("peak", 3, LONG_TTL)).toBe(7);
+        expect(await store.raiseCounter("peak", 0, LONG_TTL)).toBe(7);
+        expect(await store.raiseCounter("peak", 12, LONG_TTL)).toBe(12);
+        expect(await store.raiseCounter("zero", 0, LONG_TTL)).toBe(0);
+        expect(await store.getCounters(["peak", "zero"])).toEqual([12, 0]);
+      });
     });
 
     describe("waiting line", () => {
@@ -609,6 +618,8 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
       store.addToCounter("added-short", 1, 1);
       store.addToCounter("added-long", 1, LONG_TTL);
       await store.getCounters(["added-short"]);
+      await store.raiseCounter("short-peak", 5, 1);
+      await store.raiseCounter("short-peak", 6, LONG_TTL);
 
       await sleep(PAST_ONE_SECOND_TTL_MS);
 
@@ -623,7 +634,7 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
       expect(await store.readRelay("long", 0)).toEqual(["y"]);
       expect(await store.getValue("short")).toBeNull();
       expect(await store.getValue("long")).toBe("y");
-      expect(await store.getCounters(["short", "long", "forever", "added-short", "added-long"])).toEqual([0, 1, 1, 0, 1]);
+      expect(await store.getCounters(["short", "long", "forever", "added-short", "added-long", "short-peak"])).toEqual([0, 1, 1, 0, 1, 0]);
       // An expired relay starts again from nothing, its writers' sequences too.
       expect((await store.appendRelay("short", ["z"], { writer: "w", seq: 0, ttlSeconds: LONG_TTL })).length).toBe(1);
     });

@@ -185,6 +185,11 @@ export interface HotStore {
    * store could not take is lost, and logged.
    */
   addToCounter(key: string, by: number, ttlSeconds?: number): void;
+  /**
+   * Raises a counter to `value` if it holds less (a gauge's highest reading, from any instance)
+   * and returns what it holds then; the TTL is set as by incrCounter. Read with getCounters.
+   */
+  raiseCounter(key: string, value: number, ttlSeconds: number): Promise<number>;
   getCounters(keys: string[]): Promise<number[]>;
 
   // --- the waiting line (place in line is the same on every instance) ----------------------

@@ -267,12 +267,22 @@ export class MemoryHotStore implements HotStore {
   }
 
   async incrCounter(key: string, by: number, ttlSeconds?: number): Promise<number> {
+    const value = (this.counters.entry(key)?.value ?? 0) + by;
+    this.setCounter(key, value, ttlSeconds);
+    return value;
+  }
+
+  async raiseCounter(key: string, value: number, ttlSeconds: number): Promise<number> {
+    const raised = Math.max(this.counters.entry(key)?.value ?? 0, value);
+    this.setCounter(key, raised, ttlSeconds);
+    return raised;
+  }
+
+  /** Like SET KEEPTTL + EXPIRE NX: an existing TTL is kept, a counter without one gets `ttlSeconds`. */
+  private setCounter(key: string, value: number, ttlSeconds: number | undefined): void {
     const counter = this.counters.entry(key);
-    const value = (counter?.value ?? 0) + by;
-    // Like INCRBY + EXPIRE NX: an existing TTL is kept, a counter without one gets `ttlSeconds`.
     const expiresAt = counter && counter.expiresAt !== Infinity ? counter.expiresAt : expiryAfter(ttlSeconds);
     this.counters.set(key, value, expiresAt);
-    return value;
   }
 
   addToCounter(key: string, by: number, ttlSeconds?: number): void {

@@ -127,6 +127,14 @@ local watched = false
 if KEYS[3] then watched = redis.call('GET', KEYS[3]) end
 return {math.max(0, #ARGV - first + 1), redis.call('LLEN', KEYS[1]), watched}`;
 
+/** KEYS: counter. ARGV: value, ttl. Returns the counter's value after raising it to ARGV[1]. */
+const RAISE_COUNTER = `
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+local value = tonumber(ARGV[1])
+if value > current then redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL') end
+redis.call('EXPIRE', KEYS[1], ARGV[2], 'NX')
+return math.max(value, current)`;
+
 /** Redis's own clock in ms, so instances with skewed clocks judge expiry alike. */
 const REDIS_NOW_MS = `
 local time = redis.call('TIME')
@@ -323,6 +331,7 @@ export class RedisHotStore implements HotStore {
   private readonly renewLeaseScript;
   private readonly takeCapacityScript;
   private readonly reportCapacityScript;
+  private readonly raiseCounterScript;
 
   constructor(options: RedisHotStoreOptions) {
     this.client = options.client;
@@ -345,6 +354,7 @@ export class RedisHotStore implements HotStore {
     this.renewLeaseScript = this.client.createScript<number>(RENEW_LEASE);
     this.takeCapacityScript = this.client.createScript<[number, number, number]>(TAKE_CAPACITY);
     this.reportCapacityScript = this.client.createScript<number>(REPORT_CAPACITY);
+    this.raiseCounterScript = this.client.createScript<number>(RAISE_COUNTER);
   }
 
   private chatKey = (chatId: string) => `${this.prefix}chat:${chatId}`;
@@ -658,6 +668,10 @@ export class RedisHotStore implements HotStore {
     await transaction.exec().catch((error: unknown) => {
       logger.warn({ err: error, counters: taken }, "could not write counted metrics; they are lost");
     });
+  }
+
+  async raiseCounter(key: string, value: number, ttlSeconds: number): Promise<number> {
+    return this.raiseCounterScript.exec([this.counterKey(key)], [String(value), String(ttlSeconds)]);
   }
 
   async getCounters(keys: string[]): Promise<number[]> {

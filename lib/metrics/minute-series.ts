@@ -13,9 +13,11 @@ export const MINUTE_SERIES = [
   "provider-429s",
   "refusals",
   "cache-hits",
-  /** Queue depth is a gauge: each sample adds its depth to the sum and 1 to the samples. */
-  "queue-depth-sum",
-  "queue-depth-samples",
+  /**
+   * Queue depth is a gauge, kept as the most replies seen waiting in the minute: a burst can fill
+   * and drain the line in a few seconds, which a mean of occasional samples would flatten to 0.
+   */
+  "queue-depth-peak",
 ] as const;
 
 export type MinuteSeries = (typeof MINUTE_SERIES)[number];
@@ -36,28 +38,38 @@ export function countInMinute(hot: Pick<HotStore, "addToCounter">, series: Minut
   hot.addToCounter(bucketKey(series, minuteOf(now)), by, BUCKET_TTL_SECONDS);
 }
 
-const QUEUE_SAMPLE_INTERVAL_MS = 5_000;
+/** How often one process reads the line's length for the chart when the caller has not. */
+const QUEUE_READ_INTERVAL_MS = 1_000;
 const SAMPLER_KEY = Symbol.for("stampede.queue-depth-sampler");
-type GlobalWithSampler = typeof globalThis & { [SAMPLER_KEY]?: { lastAt: number } };
+/** Per process: when it last read the line, and the highest depth it wrote for which minute. */
+type QueueSampler = { lastReadAt: number; minute: number; peak: number };
+type GlobalWithSampler = typeof globalThis & { [SAMPLER_KEY]?: QueueSampler };
 
 /**
- * Adds a queue-depth sample to the current minute, at most one per process every 5 s however
- * often it is called: called where model calls start and where the figures are read, so the
- * chart has points whenever replies move or someone watches. `depth` when the caller has it.
+ * Notes the line's depth in the current minute's peak. Called where model calls start (the line
+ * is read then, at most once a second per process) and where the overview reads the depth it
+ * shows (`depth`), so the chart never shows less than the card did. Writes to the hot store only
+ * when this process sees a new high for the minute.
  */
-export async function sampleQueueDepth(
+export async function noteQueueDepth(
   hot: HotStore,
   { line, depth, now = Date.now() }: { line: string; depth?: number; now?: number },
 ): Promise<void> {
-  const sampler = ((globalThis as GlobalWithSampler)[SAMPLER_KEY] ??= { lastAt: 0 });
-  if (now - sampler.lastAt < QUEUE_SAMPLE_INTERVAL_MS) return;
-  sampler.lastAt = now;
+  const sampler = ((globalThis as GlobalWithSampler)[SAMPLER_KEY] ??= { lastReadAt: 0, minute: 0, peak: -1 });
+  const minute = minuteOf(now);
+  if (sampler.minute !== minute) Object.assign(sampler, { minute, peak: -1 });
   try {
-    const value = depth ?? (await hot.lineLength(line));
-    countInMinute(hot, "queue-depth-samples", 1, now);
-    countInMinute(hot, "queue-depth-sum", value, now);
+    let value = depth;
+    if (value === undefined) {
+      if (now - sampler.lastReadAt < QUEUE_READ_INTERVAL_MS) return;
+      sampler.lastReadAt = now;
+      value = await hot.lineLength(line);
+    }
+    if (value <= sampler.peak) return;
+    sampler.peak = value;
+    await hot.raiseCounter(bucketKey("queue-depth-peak", minute), value, BUCKET_TTL_SECONDS);
   } catch (error) {
-    logger.debug({ err: error }, "could not sample the queue depth");
+    logger.debug({ err: error }, "could not note the queue depth");
   }
 }
 
@@ -69,8 +81,8 @@ export interface MinutePoint {
   provider429s: number;
   refusals: number;
   cacheHits: number;
-  /** Mean of the minute's samples; null when none was taken. */
-  queueDepth: number | null;
+  /** The most replies seen waiting at once in the minute (0 when none was seen). */
+  queueDepth: number;
 }
 
 /** The last `minutes` minutes, oldest first, the current (partial) minute last. */
@@ -83,7 +95,7 @@ export async function readMinuteSeries(hot: HotStore, now = Date.now(), minutes 
     const offset = MINUTE_SERIES.indexOf(series) * minutes;
     return values.slice(offset, offset + minutes);
   };
-  const [completed, calls, limited, refusals, hits, depthSum, depthSamples] = MINUTE_SERIES.map(column);
+  const [completed, calls, limited, refusals, hits, depthPeak] = MINUTE_SERIES.map(column);
   return range.map((minute, index) => ({
     at: minute * 60_000,
     repliesCompleted: completed[index],
@@ -91,6 +103,6 @@ export async function readMinuteSeries(hot: HotStore, now = Date.now(), minutes 
     provider429s: limited[index],
     refusals: refusals[index],
     cacheHits: hits[index],
-    queueDepth: depthSamples[index] > 0 ? Math.round((depthSum[index] / depthSamples[index]) * 10) / 10 : null,
+    queueDepth: depthPeak[index],
   }));
 }

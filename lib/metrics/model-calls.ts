@@ -7,7 +7,7 @@ import type { HotStore } from "@/lib/hot/hot-store";
 import { hotKeys } from "@/lib/hot/hot-keys";
 import { logger } from "@/lib/log";
 import { countLive, enterLiveSet, LIVE_SETS, type LiveEntry } from "./live-set";
-import { countInMinute, sampleQueueDepth } from "./minute-series";
+import { countInMinute, noteQueueDepth } from "./minute-series";
 
 const TOTAL_KEY = "metric:model-calls";
 const perSecondKey = (second: number) => `model-calls:${second}`;
@@ -22,7 +22,7 @@ export async function startModelCall(hot: HotStore, callId: string, now = Date.n
   hot.addToCounter(TOTAL_KEY, 1);
   hot.addToCounter(perSecondKey(Math.floor(now / 1000)), 1, WINDOW_SECONDS * 2);
   countInMinute(hot, "model-calls", 1, now);
-  await sampleQueueDepth(hot, { line: hotKeys.replyLine, now });
+  await noteQueueDepth(hot, { line: hotKeys.replyLine, now });
   return enterLiveSet(hot, LIVE_SETS.modelCalls, callId);
 }
 
