@@ -5,7 +5,6 @@
  */
 import type { HotStore } from "@/lib/hot/hot-store";
 import { hotKeys } from "@/lib/hot/hot-keys";
-import { logger } from "@/lib/log";
 import { countLive, enterLiveSet, LIVE_SETS, type LiveEntry } from "./live-set";
 import { countInMinute, noteQueueDepth } from "./minute-series";
 
