@@ -107,8 +107,11 @@ const envSchema = z.object({
 
   OPENAI_BASE_URL: optionalUrl(["http:", "https:"], "http://127.0.0.1:11434/v1"),
   OPENAI_API_KEY: optionalString,
+  OPENAI_API_KEYS: optionalString,
   ANTHROPIC_API_KEY: optionalString,
+  ANTHROPIC_API_KEYS: optionalString,
   AI_GATEWAY_API_KEY: optionalString,
+  AI_GATEWAY_API_KEYS: optionalString,
   CHAT_MODELS: optionalString,
   FALLBACK_MODEL: optionalString,
   DEMO_MODEL_DELAY_MS: optionalString
@@ -195,7 +198,12 @@ export interface AppConfig {
   model: {
     driver: ModelDriver;
     baseUrl?: string;
-    apiKey?: string;
+    /**
+     * The provider's API keys, a pool: the single key variable (OPENAI_API_KEY, …) first, then
+     * its comma-separated list (OPENAI_API_KEYS, …), each once. Each key has capacity buckets of
+     * its own; empty for the demo model and a keyless OpenAI-compatible server.
+     */
+    apiKeys: string[];
     /** Model ids offered in the picker; the first is the default. */
     models: string[];
     fallbackModel?: string;
@@ -337,21 +345,19 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
     );
   }
 
+  const openaiKeys = keyPool(env.OPENAI_API_KEY, env.OPENAI_API_KEYS);
+  const anthropicKeys = keyPool(env.ANTHROPIC_API_KEY, env.ANTHROPIC_API_KEYS);
+  const gatewayKeys = keyPool(env.AI_GATEWAY_API_KEY, env.AI_GATEWAY_API_KEYS);
   const modelDriver: ModelDriver = env.OPENAI_BASE_URL
     ? "openai-compatible"
-    : env.OPENAI_API_KEY
+    : openaiKeys.length > 0
       ? "openai"
-      : env.ANTHROPIC_API_KEY
+      : anthropicKeys.length > 0
         ? "anthropic"
-        : env.AI_GATEWAY_API_KEY
+        : gatewayKeys.length > 0
           ? "gateway"
           : "demo";
-  const apiKey =
-    modelDriver === "anthropic"
-      ? env.ANTHROPIC_API_KEY
-      : modelDriver === "gateway"
-        ? env.AI_GATEWAY_API_KEY
-        : env.OPENAI_API_KEY;
+  const apiKeys = modelDriver === "anthropic" ? anthropicKeys : modelDriver === "gateway" ? gatewayKeys : modelDriver === "demo" ? [] : openaiKeys;
   const models = env.CHAT_MODELS
     ? env.CHAT_MODELS.split(",").map((id) => id.trim()).filter(Boolean)
     : DEFAULT_MODELS[modelDriver];
@@ -398,7 +404,7 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
     model: {
       driver: modelDriver,
       baseUrl: env.OPENAI_BASE_URL,
-      apiKey,
+      apiKeys,
       models,
       fallbackModel: env.FALLBACK_MODEL,
       demoDelayMs: env.DEMO_MODEL_DELAY_MS,
@@ -442,6 +448,12 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
     replyCache: { ttlSeconds: env.REPLY_CACHE_TTL_SECONDS },
     metrics: { token: env.METRICS_TOKEN },
   };
+}
+
+/** One provider's keys: the single key variable's, then its list's, each once. */
+function keyPool(single: string | undefined, list: string | undefined): string[] {
+  const keys = [single, ...(list ?? "").split(",")].map((key) => key?.trim()).filter((key): key is string => Boolean(key));
+  return [...new Set(keys)];
 }
 
 /** Each provider whose variables are all set; a partly configured one is a problem, not silently off. */

@@ -156,7 +156,12 @@ describe("the in-process runner", () => {
   });
 
   /** One bucket for every model, allowing `limit` starts per `windowMs` until the provider says otherwise. */
-  const capacity = (limit: number, windowMs: number): ProviderCapacity => ({ limit: { limit, windowMs }, bucketFor: () => "provider:main:key" });
+  const capacity = (limit: number, windowMs: number): ProviderCapacity => ({
+    limit: { limit, windowMs },
+    keys: 1,
+    bucketFor: () => "provider:main:key",
+    keyId: () => "key",
+  });
 
   it("starts a burst the provider has room for at once, and the rest when its window ends", async () => {
     const { runner, calls, settled } = harness({ maxConcurrency: 10, capacity: capacity(5, 400) }, async () => {});
@@ -205,11 +210,11 @@ describe("the in-process runner", () => {
 
   it("reads LLM_RPM over the provider's window, and tells the pace it follows: the configured one, then the provider's", async () => {
     const llm = { rpm: 600, tokensPerReply: 1000, limitWindowMs: 10_000 };
-    const configured = providerCapacity({ llm, model: { driver: "openai-compatible", apiKey: "sk-test" } });
+    const configured = providerCapacity({ llm, model: { driver: "openai-compatible", apiKeys: ["sk-test"] } });
     expect(configured.limit).toEqual({ limit: 100, windowMs: 10_000 });
     expect(configured.bucketFor("main")).not.toContain("sk-test");
     // A token cap that binds first lowers it: 60 000 tokens a minute at 1 000 a reply is 10 per 10 s.
-    expect(providerCapacity({ llm: { ...llm, tpm: 60_000 }, model: { driver: "openai" } }).limit.limit).toBe(10);
+    expect(providerCapacity({ llm: { ...llm, tpm: 60_000 }, model: { driver: "openai", apiKeys: [] } }).limit.limit).toBe(10);
 
     const store = new MemoryHotStore();
     expect(await currentPace(store, configured, "main")).toBe(600);
@@ -291,6 +296,7 @@ describe("the in-process runner", () => {
       releaseLease: (...args) => store.releaseLease(...args),
       takeCapacity: (...args) => store.takeCapacity(...args),
       reportCapacity: (...args) => store.reportCapacity(...args),
+      readCapacity: (...args) => store.readCapacity(...args),
     };
     const blocker = gate();
     const leasePollMs = 50;

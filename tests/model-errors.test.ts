@@ -6,7 +6,14 @@
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import { APICallError } from "ai";
 import { afterEach, describe, expect, it } from "vitest";
-import { describeModelFailure, durationMs, providerSignal, requestHeadroom, retryAfterMs } from "@/lib/replies/model-errors";
+import {
+  describeModelFailure,
+  durationMs,
+  providerSignal,
+  REJECTED_KEY_PAUSE_MS,
+  requestHeadroom,
+  retryAfterMs,
+} from "@/lib/replies/model-errors";
 import { startProviderDouble, type ProviderDouble, type ProviderDoubleOptions } from "@/lib/testing/provider-double";
 
 function apiError(statusCode: number | undefined, responseHeaders?: Record<string, string>) {
@@ -18,6 +25,7 @@ describe("model failures", () => {
     expect(describeModelFailure(apiError(429, { "retry-after": "3" }))).toEqual({
       retryable: true,
       rateLimited: true,
+      keyRejected: false,
       retryAfterMs: 3000,
     });
     expect(describeModelFailure(apiError(503))).toMatchObject({ retryable: true, rateLimited: false });
@@ -25,7 +33,8 @@ describe("model failures", () => {
     const network = new APICallError({ message: "Cannot connect", url: "u", requestBodyValues: {}, isRetryable: true });
     expect(describeModelFailure(network)).toMatchObject({ retryable: true });
     expect(describeModelFailure(apiError(400))).toMatchObject({ retryable: false, rateLimited: false });
-    expect(describeModelFailure(new Error("invalid prompt"))).toEqual({ retryable: false, rateLimited: false });
+    expect(describeModelFailure(new Error("invalid prompt"))).toEqual({ retryable: false, rateLimited: false, keyRejected: false });
+    expect(describeModelFailure(apiError(401))).toMatchObject({ retryable: false, keyRejected: true });
   });
 
   it("reads OpenAI's retry-after-ms first, then retry-after in seconds or as a date", () => {
@@ -80,6 +89,10 @@ describe("provider capacity signals", () => {
     expect(await signalOfCall({ rpm: 1, headers: "none" })).toBeUndefined();
     expect(await signalOfCall({})).toEqual({ refused: true });
     expect(providerSignal({ error: new Error("socket hang up") })).toBeUndefined();
+  });
+
+  it("asks for a rejected key to be passed over a while, without calling it a rate limit", async () => {
+    expect(await signalOfCall({ rejectedKeys: [""] })).toEqual({ refused: false, retryAfterMs: REJECTED_KEY_PAUSE_MS });
   });
 
   it("parses Go durations and Azure's bare seconds, and nothing else", () => {

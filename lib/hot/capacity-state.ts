@@ -13,7 +13,9 @@
  * - rate-limit headers (limit, remaining, reset) replace the books, counting on top the starts the
  *   provider had not seen yet when it answered (those after the reported one), unless they are
  *   about a start of a window that has ended since;
- * - a 429 blocks every start until its Retry-After; without headers it also cuts the limit by
+ * - a Retry-After blocks every start until it has passed: a 429's, or the pause a runner asks for
+ *   itself (a key the provider rejected, lib/replies/model-errors.ts);
+ * - a 429 without headers also cuts the limit by
  *   CUT_FACTOR, at most once per round of starts (as TCP halves once per round trip), and, without
  *   a Retry-After either, marks the window spent;
  * - each window that opens after one without a cut probes back up by a tenth, to the configured
@@ -59,14 +61,24 @@ export function reportCapacity(state: CapacityState, report: CapacityReport, now
     // The reset was measured before the unseen starts: it may come later than said, never sooner.
     state.resetAt = unseen === 0 ? now + headroom.resetMs : Math.max(state.resetAt, now + headroom.resetMs);
   }
-  if (!report.refused) return;
   if (report.retryAfterMs !== undefined) state.blockedUntil = Math.max(state.blockedUntil, now + report.retryAfterMs);
+  if (!report.refused) return;
   if (!headroom && report.seq > state.cutSeq) {
     state.limit = Math.max(1, Math.floor(state.limit * CUT_FACTOR));
     state.cutSeq = state.seq;
     // Without a Retry-After, the end of the window is the only wait known.
     if (report.retryAfterMs === undefined) state.used = Math.max(state.used, state.limit);
   }
+}
+
+/**
+ * Starts the bucket would grant now: none while blocked, a whole window's (its limit, before any
+ * probe up) once its window has ended or when it has no books yet. What a key pool is ordered by.
+ */
+export function capacityHeadroom(state: CapacityState | null, config: CapacityLimit, now: number): number {
+  if (!state) return config.limit;
+  if (now < state.blockedUntil) return 0;
+  return now >= state.resetAt ? state.limit : Math.max(0, state.limit - state.used);
 }
 
 /** How long a bucket's books are worth keeping: ten windows past the last moment they speak of. */

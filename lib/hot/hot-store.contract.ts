@@ -561,6 +561,18 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
         const probing = await Promise.all(Array.from({ length: 10 }, () => store.takeCapacity("refusing", short)));
         expect(probing.filter((grant) => grant.granted)).toHaveLength(8);
       });
+
+      it("holds a bucket's starts back for a pause asked without a refusal (a rejected key), leaving its limit as it was", async () => {
+        const short = { limit: 5, windowMs: 300 };
+        const { seq } = await store.takeCapacity("rejected key", short);
+        await store.reportCapacity("rejected key", { seq, refused: false, retryAfterMs: 250 }, short);
+        const paused = await store.takeCapacity("rejected key", short);
+        expect(paused).toMatchObject({ granted: false, seq: 0 });
+        expect(paused.waitMs).toBeGreaterThan(150);
+        expect(await store.readCapacity("rejected key")).toMatchObject({ limit: 5, used: 1 });
+        await sleep(300);
+        expect((await store.takeCapacity("rejected key", short)).granted).toBe(true);
+      });
     });
 
     it("expires everything written with a TTL once it passes, and nothing else", async () => {

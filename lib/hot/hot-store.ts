@@ -58,6 +58,7 @@ export interface CapacityReport {
   seq: number;
   /** A 429. */
   refused: boolean;
+  /** No start from this bucket before this has passed: a 429's Retry-After, or a rejected key's pause. */
   retryAfterMs?: number;
   /** The provider's rate-limit headers for requests, when it sent them. */
   headroom?: { limit: number; remaining: number; resetMs: number };

@@ -202,8 +202,8 @@ if hLimit and seq >= s.reportSeq and seq > s.windowSeq then
   s.used = math.max(0, hLimit - hRemaining + unseen)
   if unseen == 0 then s.resetAt = now + hReset else s.resetAt = math.max(s.resetAt, now + hReset) end
 end
+if retryAfter then s.blockedUntil = math.max(s.blockedUntil, now + retryAfter) end
 if refused then
-  if retryAfter then s.blockedUntil = math.max(s.blockedUntil, now + retryAfter) end
   if not hLimit and seq > s.cutSeq then
     s.limit = math.max(1, math.floor(s.limit * ${CUT_FACTOR}))
     s.cutSeq = s.seq

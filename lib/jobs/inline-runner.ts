@@ -21,7 +21,9 @@
  *   one becomes a queue, not provider 429s.
  *   What the provider answers (its rate-limit headers, a 429 and its Retry-After) is reported
  *   back to the bucket as soon as it arrives, so its limit follows the provider's, and a refusal
- *   holds every instance's starts back until the Retry-After has passed.
+ *   holds every instance's starts back until the Retry-After has passed. With several keys for the
+ *   provider (a key pool) each key has its own bucket, and a start comes from the one with the most
+ *   headroom; a key the provider rejects (401) is passed over for a while.
  * - A lease lasts `leaseTtlMs` and is renewed while it is held, so the leases of an instance that
  *   dies free themselves within that time; waiting replies ask again every `leasePollMs`, and at
  *   once when this process gives a lease back (lib/jobs/lease-keeper.ts).
@@ -45,7 +47,7 @@ import type { HotStore } from "@/lib/hot/hot-store";
 import { RetryableReplyError, type JobHandlers, type JobRunner, type ReplyAttempt } from "./job-runner";
 import { CapacityLine } from "./capacity-line";
 import { LeaseKeeper } from "./lease-keeper";
-import type { ProviderCapacity } from "./provider-capacity";
+import { poolBuckets, type ProviderCapacity } from "./provider-capacity";
 import { lineScore, modelForAttempt, type FallbackPolicy } from "./reply-policy";
 
 /** The shared limits' lease pools in the hot store. */
@@ -56,7 +58,7 @@ const userReplies = (userId: string) => `user-replies:${userId}`;
 
 export interface InlineRunnerOptions {
   /** Where the limits shared by every instance live: the hot store. */
-  limits: Pick<HotStore, "acquireLease" | "renewLease" | "releaseLease" | "takeCapacity" | "reportCapacity">;
+  limits: Pick<HotStore, "acquireLease" | "renewLease" | "releaseLease" | "takeCapacity" | "reportCapacity" | "readCapacity">;
   flushIntervalMs: number;
   /** How often idle guests are purged (`handlers.purgeIdleGuests`); the first purge runs soon after the start. */
   guestPurgeIntervalMs?: number;
@@ -156,8 +158,8 @@ export class InlineJobRunner implements JobRunner {
           const attempt = attemptNumber - 1;
           const modelId = modelForAttempt(job, attempt, fallback);
           return this.leases.hold(MODEL_CALLS, holder, place, async () => {
-            const onProviderSignal = await this.waitForStart(modelId, place.score);
-            return this.handlers.reply(job, { attempt, modelId, onProviderSignal });
+            const start = await this.waitForStart(modelId, place.score);
+            return this.handlers.reply(job, { attempt, modelId, ...start });
           });
         },
         {
@@ -182,16 +184,20 @@ export class InlineJobRunner implements JobRunner {
   }
 
   /**
-   * Waits for a start in the model's capacity bucket, in line order among this process's replies,
-   * and takes it; returns what reports the provider's answer to that start back to the bucket.
+   * Waits for a start in one of the model's capacity buckets (one per key of the pool), in line
+   * order among this process's replies, and takes it; returns the key to call with and what
+   * reports the provider's answer to that start back to its bucket.
    */
-  private async waitForStart(modelId: string, score: number): Promise<ReplyAttempt["onProviderSignal"]> {
+  private async waitForStart(modelId: string, score: number): Promise<Pick<ReplyAttempt, "key" | "onProviderSignal">> {
     const { capacity, limits, onError } = this.options;
-    if (!capacity) return undefined;
-    const bucket = capacity.bucketFor(modelId);
-    const seq = await this.capacityLine.take(bucket, capacity.limit, score);
-    return (signal) =>
-      void limits.reportCapacity(bucket, { ...signal, seq }, capacity.limit).catch((error) => onError?.(error, "capacity report"));
+    if (!capacity) return {};
+    const buckets = poolBuckets(capacity, modelId);
+    const { seq, bucket: key } = await this.capacityLine.take(buckets, capacity.limit, score);
+    return {
+      key,
+      onProviderSignal: (signal) =>
+        void limits.reportCapacity(buckets[key], { ...signal, seq }, capacity.limit).catch((error) => onError?.(error, "capacity report")),
+    };
   }
 
   /** The periodic work: a flush, then the sweep for dead instances' replies, if there is one. */

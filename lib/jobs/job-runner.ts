@@ -29,6 +29,8 @@ export interface ReplyAttempt {
   attempt: number;
   /** The job's model, or the fallback once enough attempts failed (lib/jobs/reply-policy.ts). */
   modelId: string;
+  /** Which key of the provider's pool to call with (ModelProvider.languageModel); the first when absent. */
+  key?: number;
   /**
    * Told what the provider's answer said of its capacity, as soon as the answer (or its refusal)
    * arrives: the runner pacing the calls corrects its books with it (lib/jobs/provider-capacity.ts).

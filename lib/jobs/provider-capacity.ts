@@ -4,6 +4,10 @@
  * lib/hot/capacity-state.ts), so every instance draws on the same headroom. The configuration gives
  * each bucket's first limit; the provider's answers correct it (lib/replies/model-errors.ts reads
  * them, the runner reports them).
+ *
+ * Several keys for one provider (OPENAI_API_KEYS, …) are a pool: each key is an account of its
+ * own to the provider, so each has its own buckets starting from the same configured limit, and
+ * a model's pace is the sum of its keys' (lib/jobs/capacity-line.ts spreads the starts).
  */
 import { createHash } from "node:crypto";
 import type { AppConfig } from "@/lib/config";
@@ -13,8 +17,12 @@ import { startsPerMinute } from "./provider-pace";
 export interface ProviderCapacity {
   /** What a bucket allows until the provider says otherwise. */
   limit: CapacityLimit;
-  /** The bucket a model's calls count against. */
-  bucketFor(modelId: string): string;
+  /** The provider's keys in the pool, at least 1 (a keyless provider is one key). */
+  keys: number;
+  /** The bucket a model's calls through key number `key` (0 to keys - 1) count against. */
+  bucketFor(modelId: string, key?: number): string;
+  /** A key's public name: a digest of it, never the key itself (what buckets and admin figures show). */
+  keyId(key: number): string;
 }
 
 /**
@@ -26,20 +34,33 @@ export function providerCapacity({
   model,
 }: {
   llm: Pick<AppConfig["llm"], "rpm" | "tpm" | "tokensPerReply" | "limitWindowMs">;
-  model: Pick<AppConfig["model"], "driver" | "apiKey">;
+  model: Pick<AppConfig["model"], "driver" | "apiKeys">;
 }): ProviderCapacity {
   const windowMs = llm.limitWindowMs;
   const limit = Math.max(1, Math.floor((startsPerMinute(llm) * windowMs) / 60_000));
-  // The key is named by a digest: bucket names end up in hot-store keys and admin figures.
-  const keyTag = createHash("sha256").update(model.apiKey ?? "").digest("hex").slice(0, 12);
-  return { limit: { limit, windowMs }, bucketFor: (modelId) => `${model.driver}:${modelId}:${keyTag}` };
+  // Keys are named by a digest: bucket names end up in hot-store keys and admin figures.
+  const keyIds = (model.apiKeys.length > 0 ? model.apiKeys : [""]).map((key) => createHash("sha256").update(key).digest("hex").slice(0, 12));
+  const keyId = (key: number) => keyIds[key] ?? keyIds[0];
+  return {
+    limit: { limit, windowMs },
+    keys: keyIds.length,
+    bucketFor: (modelId, key = 0) => `${model.driver}:${modelId}:${keyId(key)}`,
+    keyId,
+  };
+}
+
+/** Every bucket of a model's calls, one per key of the pool, in key order. */
+export function poolBuckets(capacity: Pick<ProviderCapacity, "keys" | "bucketFor">, modelId: string): string[] {
+  return Array.from({ length: capacity.keys }, (_, key) => capacity.bucketFor(modelId, key));
 }
 
 /**
- * The pace the runner starts a model's calls at now, in starts per minute: the bucket's current
- * limit (the provider's, once it has said) over its window. What the wait estimate divides by.
+ * The pace the runner starts a model's calls at now, in starts per minute: its buckets' current
+ * limits (the provider's, once it has said), one per key, added up over the window. What the wait
+ * estimate divides by.
  */
 export async function currentPace(store: Pick<HotStore, "readCapacity">, capacity: ProviderCapacity, modelId: string): Promise<number> {
-  const state = await store.readCapacity(capacity.bucketFor(modelId));
-  return ((state?.limit ?? capacity.limit.limit) * 60_000) / capacity.limit.windowMs;
+  const states = await Promise.all(poolBuckets(capacity, modelId).map((bucket) => store.readCapacity(bucket)));
+  const limit = states.reduce((sum, state) => sum + (state?.limit ?? capacity.limit.limit), 0);
+  return (limit * 60_000) / capacity.limit.windowMs;
 }

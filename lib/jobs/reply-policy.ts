@@ -44,6 +44,17 @@ export function modelForAttempt(job: Pick<ReplyJob, "modelId">, attempt: number,
   return fallback && attempt >= fallback.afterFailures ? fallback.modelId : job.modelId;
 }
 
+/**
+ * The key of the provider's pool an attempt calls with where no capacity bucket chooses one
+ * (Inngest's runs): replies spread over the keys by their id, and each retry moves to the next
+ * key, so a rejected or spent key does not take a reply's every attempt.
+ */
+export function keyForAttempt(replyId: string, attempt: number, keys: number): number {
+  let spread = 0;
+  for (const character of replyId) spread = (spread * 31 + character.charCodeAt(0)) >>> 0;
+  return (spread + attempt) % Math.max(1, keys);
+}
+
 /** The fallback policy the configuration describes; none without FALLBACK_MODEL. */
 export function fallbackPolicy(config: Pick<AppConfig, "model" | "llm">): FallbackPolicy | undefined {
   const modelId = config.model.fallbackModel;

@@ -68,7 +68,7 @@ async function currentState(hot: HotStore, job: ReplyJob): Promise<ReplyState> {
 export async function generateReply(
   deps: GenerateReplyDeps,
   job: ReplyJob,
-  { attempt, modelId, onProviderSignal }: ReplyAttempt,
+  { attempt, modelId, key, onProviderSignal }: ReplyAttempt,
 ): Promise<{ status: ReplyStatus }> {
   const { config, hot } = deps;
   const ttl = config.chat.hotHistoryTtlSeconds;
@@ -128,7 +128,7 @@ export async function generateReply(
   const modelCall = startModelCall(hot, `${job.replyId}:${attempt}`);
   let outcome: StreamOutcome;
   try {
-    outcome = await streamToRelay(deps, job, { modelId, history, signal: abort.signal, markedRunning, ttl, onProviderSignal });
+    outcome = await streamToRelay(deps, job, { modelId, key, history, signal: abort.signal, markedRunning, ttl, onProviderSignal });
   } catch (error) {
     abort.abort();
     await settleTokens(deps, reservation, 0);
@@ -142,7 +142,9 @@ export async function generateReply(
     const failure = describeModelFailure(outcome.error);
     await settleTokens(deps, reservation, 0);
     await countReplyMetrics(hot, { "provider-429s": failure.rateLimited ? 1 : 0 });
-    if (!failure.retryable) return abandonReply(deps, job);
+    // A rejected key is passed over for a while (lib/jobs/capacity-line.ts): with another key in
+    // the pool the next attempt can succeed.
+    if (!failure.retryable && !(failure.keyRejected && deps.models.keys > 1)) return abandonReply(deps, job);
     // Back in line for the next attempt, so the reader sees a place in line again, not a stall.
     await backInLine(hot, job, outcome.state, ttl);
     throw new RetryableReplyError(`Model ${modelId} failed before its first token`, failure.retryAfterMs, {
@@ -203,6 +205,7 @@ async function streamToRelay(
   job: ReplyJob,
   {
     modelId,
+    key,
     history,
     signal,
     markedRunning,
@@ -210,6 +213,7 @@ async function streamToRelay(
     onProviderSignal,
   }: {
     modelId: string;
+    key: ReplyAttempt["key"];
     history: ChatUIMessage[];
     signal: AbortSignal;
     markedRunning: Promise<[ReplyState, unknown]>;
@@ -218,7 +222,7 @@ async function streamToRelay(
   },
 ): Promise<StreamOutcome> {
   const writer = new RelayWriter(hot, job.replyId, config.chat.hotHistoryTtlSeconds);
-  const { chunks, outcome } = streamModelReply(models.languageModel(modelId), {
+  const { chunks, outcome } = streamModelReply(models.languageModel(modelId, key), {
     history,
     signal,
     messageId: job.replyId,

@@ -1,0 +1,105 @@
+/**
+ * A key pool end to end on the real drivers (PostgreSQL, Redis, the in-process runner and the
+ * provider double over HTTP): the double caps each API key on its own (`perKey`), as separate
+ * accounts are, so two keys admit twice one key's requests in a window, and Stampede, spreading
+ * its starts over the keys by their headroom, uses both without a refusal. A key the provider
+ * rejects (401) is passed over, and the replies it would have failed are answered with the other.
+ *
+ * Time is scaled down as in tests/pipeline.test.ts: the double counts 5 requests per key over a
+ * 2 s window, and LLM_RPM matches it (150 a minute is 5 per 2 s).
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { submitChatRequest } from "@/lib/chat/send-message";
+import { replyStreamResponse } from "@/lib/replies/reply-stream";
+import { echoReply } from "@/lib/testing/provider-double";
+import { readUIMessageStream, startTestApp, textOf, type TestApp } from "./support/app-services";
+import { uniqueSuffix } from "./support/scratch";
+
+const PER_KEY = 5;
+const WINDOW_MS = 2000;
+const TOKENS = 10;
+
+let app: TestApp | undefined;
+afterEach(async () => {
+  await app?.dispose();
+  app = undefined;
+});
+
+async function startWithKeys(keys: string[], provider: { rejectedKeys?: string[] } = {}): Promise<TestApp> {
+  app = await startTestApp("services", {
+    env: {
+      OPENAI_API_KEYS: keys.join(","),
+      LLM_RPM: String((PER_KEY * 60_000) / WINDOW_MS),
+      LLM_LIMIT_WINDOW_MS: String(WINDOW_MS),
+      LLM_MAX_CONCURRENCY: "40",
+      LLM_RETRY_BASE_MS: "50",
+    },
+    provider: { rpm: PER_KEY, windowMs: WINDOW_MS, perKey: true, tokensPerReply: TOKENS, ...provider },
+  });
+  return app;
+}
+
+/** `users` new users each send one message at the same moment; resolves with each reply's chunks. */
+async function burst(target: TestApp, users: number) {
+  const senders = await Promise.all(Array.from({ length: users }, () => target.createUser()));
+  const sent = await Promise.all(
+    senders.map(async (userId, index) => {
+      const text = `question ${index} ${uniqueSuffix()}`;
+      const request = { kind: "send" as const, chatId: `c_${uniqueSuffix()}`, messageId: `m_${uniqueSuffix()}`, text };
+      const { replyId } = await submitChatRequest(target.services, { userId, tier: "free" }, request);
+      return { userId, replyId, text };
+    }),
+  );
+  return Promise.all(
+    sent.map(async ({ userId, replyId, text }) => {
+      const response = await replyStreamResponse(target.services.hot, { replyId, userId, config: target.services.config });
+      return { text, chunks: await readUIMessageStream(response) };
+    }),
+  );
+}
+
+/** Requests the double admitted within one window of its first. */
+function firstWindowStarts(startTimes: number[]): number {
+  return startTimes.filter((at) => at < startTimes[0] + WINDOW_MS).length;
+}
+
+function expectAnswered(replies: Awaited<ReturnType<typeof burst>>) {
+  for (const { text, chunks } of replies) {
+    expect(chunks.at(-1)).toMatchObject({ type: "finish" });
+    expect(textOf(chunks)).toBe(echoReply(text, TOKENS));
+  }
+}
+
+describe("a key pool", () => {
+  it("serves twice one key's rate with two keys, spread over both, without a refusal", async () => {
+    const one = await startWithKeys(["key-one"]);
+    expectAnswered(await burst(one, 3 * PER_KEY));
+    const alone = one.provider!.stats();
+    expect(alone.rateLimited).toBe(0);
+    await one.dispose();
+    app = undefined;
+
+    const pool = await startWithKeys(["key-one", "key-two"]);
+    expectAnswered(await burst(pool, 3 * PER_KEY));
+    const pooled = pool.provider!.stats();
+    expect(pooled.rateLimited).toBe(0);
+    // A window's starts through one key are its cap; through two, both caps.
+    expect(firstWindowStarts(alone.startTimes)).toBe(PER_KEY);
+    expect(firstWindowStarts(pooled.startTimes)).toBe(2 * PER_KEY);
+    expect(Object.keys(pooled.startsByKey).sort()).toEqual(["key-one", "key-two"]);
+    expect(Math.abs(pooled.startsByKey["key-one"] - pooled.startsByKey["key-two"])).toBeLessThanOrEqual(PER_KEY);
+  });
+
+  it("passes over a key the provider rejects, and answers the replies it failed with the other", async () => {
+    const pool = await startWithKeys(["revoked-key", "good-key"], { rejectedKeys: ["revoked-key"] });
+    const provider = pool.provider!;
+    // One at a time until a start reaches the revoked key: its 401 fails no reply.
+    for (let sent = 0; sent < 4 && provider.stats().unauthorized === 0; sent += 1) expectAnswered(await burst(pool, 1));
+    expect(provider.stats().unauthorized).toBe(1);
+
+    expectAnswered(await burst(pool, PER_KEY));
+    const stats = provider.stats();
+    expect(stats.unauthorized).toBe(1);
+    expect(stats.startsByKey).toEqual({ "good-key": stats.completed });
+  });
+});
