@@ -4,6 +4,7 @@
  */
 import path from "node:path";
 import { z } from "zod";
+import type { Tier } from "@/lib/domain";
 
 const optionalString = z
   .string()
@@ -114,6 +115,9 @@ const envSchema = z.object({
   AI_GATEWAY_API_KEYS: optionalString,
   CHAT_MODELS: optionalString,
   FALLBACK_MODEL: optionalString,
+  LLM_MODEL_CHAIN_GUEST: optionalString,
+  LLM_MODEL_CHAIN_FREE: optionalString,
+  LLM_MODEL_CHAIN_PRO: optionalString,
   DEMO_MODEL_DELAY_MS: optionalString
     .refine((value) => value === undefined || /^\d+$/.test(value), { message: "expected a whole number" })
     .transform((value) => (value === undefined ? 25 : Number(value))),
@@ -207,6 +211,12 @@ export interface AppConfig {
     /** Model ids offered in the picker; the first is the default. */
     models: string[];
     fallbackModel?: string;
+    /**
+     * The models a plan's replies fall back to, in order, after the one asked for
+     * (LLM_MODEL_CHAIN_GUEST, _FREE, _PRO); a plan without its own chain, and an admin, falls
+     * back to FALLBACK_MODEL, if set (lib/jobs/reply-policy.ts says when).
+     */
+    modelChains: Record<Tier, string[]>;
     demoDelayMs: number;
     /**
      * Estimated tokens of chat history sent with each reply, per model (`byModel`, from
@@ -358,10 +368,15 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
           ? "gateway"
           : "demo";
   const apiKeys = modelDriver === "anthropic" ? anthropicKeys : modelDriver === "gateway" ? gatewayKeys : modelDriver === "demo" ? [] : openaiKeys;
-  const models = env.CHAT_MODELS
-    ? env.CHAT_MODELS.split(",").map((id) => id.trim()).filter(Boolean)
-    : DEFAULT_MODELS[modelDriver];
+  const models = modelList(env.CHAT_MODELS) ?? DEFAULT_MODELS[modelDriver];
   if (models.length === 0) problems.push("CHAT_MODELS: expected a comma-separated list of model ids");
+  const defaultChain = env.FALLBACK_MODEL ? [env.FALLBACK_MODEL] : [];
+  const modelChains: Record<Tier, string[]> = {
+    guest: modelList(env.LLM_MODEL_CHAIN_GUEST) ?? defaultChain,
+    free: modelList(env.LLM_MODEL_CHAIN_FREE) ?? defaultChain,
+    pro: modelList(env.LLM_MODEL_CHAIN_PRO) ?? defaultChain,
+    admin: defaultChain,
+  };
   const historyTokensByModel = parseModelBudgets(env.LLM_HISTORY_TOKENS_BY_MODEL);
   if (historyTokensByModel === null) {
     problems.push("LLM_HISTORY_TOKENS_BY_MODEL: expected model=tokens pairs separated by commas, e.g. gpt-4o=32000,gpt-4o-mini=8000");
@@ -407,6 +422,7 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
       apiKeys,
       models,
       fallbackModel: env.FALLBACK_MODEL,
+      modelChains,
       demoDelayMs: env.DEMO_MODEL_DELAY_MS,
       historyTokens: { default: env.LLM_HISTORY_TOKENS, byModel: historyTokensByModel ?? {} },
     },
@@ -448,6 +464,16 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
     replyCache: { ttlSeconds: env.REPLY_CACHE_TTL_SECONDS },
     metrics: { token: env.METRICS_TOKEN },
   };
+}
+
+/** Every model a reply may be answered by: those offered, then those only in fallback chains. */
+export function configuredModels(model: Pick<AppConfig["model"], "models" | "modelChains">): string[] {
+  return [...new Set([...model.models, ...Object.values(model.modelChains).flat()])];
+}
+
+/** A comma-separated list of model ids, or undefined when unset. */
+function modelList(value: string | undefined): string[] | undefined {
+  return value?.split(",").map((id) => id.trim()).filter(Boolean);
 }
 
 /** One provider's keys: the single key variable's, then its list's, each once. */

@@ -9,7 +9,10 @@
  * 2 s window, and LLM_RPM matches it (150 a minute is 5 per 2 s).
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { readOverview } from "@/lib/admin/overview";
+import { apiKeyIds } from "@/lib/ai/api-key-ids";
 import { submitChatRequest } from "@/lib/chat/send-message";
+import { getChatMessages } from "@/lib/history/history";
 import { replyStreamResponse } from "@/lib/replies/reply-stream";
 import { echoReply } from "@/lib/testing/provider-double";
 import { readUIMessageStream, startTestApp, textOf, type TestApp } from "./support/app-services";
@@ -47,15 +50,26 @@ async function burst(target: TestApp, users: number) {
       const text = `question ${index} ${uniqueSuffix()}`;
       const request = { kind: "send" as const, chatId: `c_${uniqueSuffix()}`, messageId: `m_${uniqueSuffix()}`, text };
       const { replyId } = await submitChatRequest(target.services, { userId, tier: "free" }, request);
-      return { userId, replyId, text };
+      return { userId, chatId: request.chatId, replyId, text };
     }),
   );
   return Promise.all(
-    sent.map(async ({ userId, replyId, text }) => {
+    sent.map(async ({ userId, chatId, replyId, text }) => {
       const response = await replyStreamResponse(target.services.hot, { replyId, userId, config: target.services.config });
-      return { text, chunks: await readUIMessageStream(response) };
+      return { userId, chatId, replyId, text, chunks: await readUIMessageStream(response) };
     }),
   );
+}
+
+/** The stored reply messages' routes, read as the admin transcript reads them (hot copy and Postgres stitched). */
+async function readRoutes(target: TestApp, replies: { userId: string; chatId: string; replyId: string }[]) {
+  const routes = await Promise.all(
+    replies.map(async ({ userId, chatId, replyId }) => {
+      const { messages } = await getChatMessages(target.services, { chatId, userId });
+      return messages.find((message) => message.id === replyId)?.route;
+    }),
+  );
+  return { routes };
 }
 
 /** Requests the double admitted within one window of its first. */
@@ -80,7 +94,8 @@ describe("a key pool", () => {
     app = undefined;
 
     const pool = await startWithKeys(["key-one", "key-two"]);
-    expectAnswered(await burst(pool, 3 * PER_KEY));
+    const replies = await burst(pool, 3 * PER_KEY);
+    expectAnswered(replies);
     const pooled = pool.provider!.stats();
     expect(pooled.rateLimited).toBe(0);
     // A window's starts through one key are its cap; through two, both caps.
@@ -88,6 +103,23 @@ describe("a key pool", () => {
     expect(firstWindowStarts(pooled.startTimes)).toBe(2 * PER_KEY);
     expect(Object.keys(pooled.startsByKey).sort()).toEqual(["key-one", "key-two"]);
     expect(Math.abs(pooled.startsByKey["key-one"] - pooled.startsByKey["key-two"])).toBeLessThanOrEqual(PER_KEY);
+
+    // What answered each reply is kept with it, by the key's public id, and counted for the admin
+    // overview as the provider counted it.
+    const [idOne, idTwo] = apiKeyIds(["key-one", "key-two"]);
+    const { routes } = await readRoutes(pool, replies);
+    expect(new Set(routes.map((route) => JSON.stringify(route)))).toEqual(
+      new Set([idOne, idTwo].map((keyId) => JSON.stringify({ provider: "openai-compatible", keyId }))),
+    );
+    // Counted once the reply is stored, a moment after its stream ended.
+    await expect
+      .poll(async () => (await readOverview(pool.services)).replyRoutes.map(({ model, keyId, replies: count }) => [model, keyId, count]).sort())
+      .toEqual(
+        [
+          ["double-small", idOne, pooled.startsByKey["key-one"]],
+          ["double-small", idTwo, pooled.startsByKey["key-two"]],
+        ].sort(),
+      );
   });
 
   it("passes over a key the provider rejects, and answers the replies it failed with the other", async () => {
@@ -101,5 +133,9 @@ describe("a key pool", () => {
     const stats = provider.stats();
     expect(stats.unauthorized).toBe(1);
     expect(stats.startsByKey).toEqual({ "good-key": stats.completed });
+    const [, goodId] = apiKeyIds(["revoked-key", "good-key"]);
+    await expect.poll(async () => (await readOverview(pool.services)).replyRoutes.map((route) => [route.keyId, route.replies])).toEqual([
+      [goodId, stats.completed],
+    ]);
   });
 });

@@ -10,6 +10,7 @@ import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import type { LanguageModelV4 } from "@ai-sdk/provider";
 import type { AppConfig, ModelDriver } from "@/lib/config";
 import { AppError } from "@/lib/errors";
+import { apiKeyIds } from "./api-key-ids";
 import { createDemoModel } from "./demo-model";
 
 export interface ModelInfo {
@@ -29,6 +30,8 @@ export interface ModelProvider {
   readonly keys: number;
   /** The model `id` called with key number `key` of the pool (default the first). */
   languageModel(id: string, key?: number): LanguageModelV4;
+  /** Key number `key`'s public name (lib/ai/api-key-ids.ts). */
+  keyId(key: number): string;
   /** Estimated tokens of history a reply by this model may send (LLM_HISTORY_TOKENS[_BY_MODEL]). */
   historyBudget(id: string): number;
 }
@@ -36,6 +39,7 @@ export interface ModelProvider {
 export function createModelProvider(config: AppConfig["model"]): ModelProvider {
   // One provider per key: the AI SDK's providers hold their key.
   const factories = (config.apiKeys.length > 0 ? config.apiKeys : [undefined]).map((apiKey) => buildFactory(config, apiKey));
+  const keyIds = apiKeyIds(config.apiKeys);
   const offered = new Set(config.models);
   const models = config.models.map((id) => ({ id, label: config.driver === "demo" ? "Demo model" : id }));
   return {
@@ -52,6 +56,7 @@ export function createModelProvider(config: AppConfig["model"]): ModelProvider {
     },
     keys: factories.length,
     languageModel: (id, key = 0) => (factories[key] ?? factories[0])(id),
+    keyId: (key) => keyIds[key] ?? keyIds[0],
     historyBudget: (id) => config.historyTokens.byModel[id] ?? config.historyTokens.default,
   };
 }

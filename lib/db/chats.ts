@@ -4,7 +4,7 @@
  *
  * Server-only.
  */
-import type { ChatMeta, MessageRole, StoredMessage } from "@/lib/domain";
+import type { ChatMeta, MessageRole, ReplyRoute, StoredMessage } from "@/lib/domain";
 import type { Chat as ChatRow, Message as MessageRow, Prisma, PrismaClient } from "../generated/prisma/client";
 
 /**
@@ -176,6 +176,7 @@ function toMessageRow(message: StoredMessage): Prisma.MessageCreateManyInput {
     inputTokens: message.inputTokens,
     outputTokens: message.outputTokens,
     status: message.status,
+    route: message.route ? { ...message.route } : undefined,
   };
 }
 
@@ -202,6 +203,8 @@ function toStoredMessage(row: MessageRow): StoredMessage {
   if (row.inputTokens !== null) message.inputTokens = row.inputTokens;
   if (row.outputTokens !== null) message.outputTokens = row.outputTokens;
   if (row.status !== null) message.status = row.status;
+  // Only toMessageRow writes this column, from a ReplyRoute.
+  if (row.route !== null) message.route = row.route as unknown as ReplyRoute;
   return message;
 }
 

@@ -42,9 +42,10 @@ export class CapacityLine {
 
   /**
    * Waits for this reply's turn in the line of `buckets` (a model's, one per key of the pool) and
-   * a start in one of them; returns the start's number and which bucket gave it.
+   * a start in one of them; returns the start's number and which bucket gave it, or null once
+   * `giveUpAt` (ms) has come without one.
    */
-  async take(buckets: string[], limit: CapacityLimit, score: number): Promise<{ seq: number; bucket: number }> {
+  async take(buckets: string[], limit: CapacityLimit, score: number, giveUpAt = Infinity): Promise<{ seq: number; bucket: number } | null> {
     const waiter: Waiter = { score, order: (this.accepted += 1), wake: () => undefined };
     const lineName = buckets.join(" ");
     const front = limit.limit * buckets.length;
@@ -55,11 +56,13 @@ export class CapacityLine {
     try {
       for (;;) {
         this.signal.throwIfAborted();
+        const budgetLeft = giveUpAt - Date.now();
+        if (budgetLeft <= 0) return null;
         if (line.indexOf(waiter) >= front) {
-          await pause(waiter, CAPACITY_POLL_MAX_MS, this.signal);
+          await pause(waiter, Math.min(CAPACITY_POLL_MAX_MS, budgetLeft), this.signal);
           continue;
         }
-        let waitMs = CAPACITY_POLL_MAX_MS;
+        let waitMs = Math.min(CAPACITY_POLL_MAX_MS, budgetLeft);
         for (const bucket of await this.byHeadroom(buckets, limit, waiter.order)) {
           const grant = await this.store.takeCapacity(buckets[bucket], limit);
           if (grant.granted) return { seq: grant.seq, bucket };

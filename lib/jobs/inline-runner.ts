@@ -28,9 +28,13 @@
  *   dies free themselves within that time; waiting replies ask again every `leasePollMs`, and at
  *   once when this process gives a lease back (lib/jobs/lease-keeper.ts).
  * - A failed attempt is retried with exponential backoff (p-retry), never sooner than the
- *   provider's Retry-After, and waits again for a lease and a start; from the
- *   `fallback.afterFailures`th retry on it uses the fallback model; when the retries are used up
- *   the reply is abandoned with a visible error.
+ *   provider's Retry-After, and waits again for a lease and a start; every
+ *   `fallback.afterFailures` failed attempts it moves one model down its plan's chain
+ *   (lib/jobs/reply-policy.ts); when the retries are used up the reply is abandoned with a
+ *   visible error.
+ * - A reply that waits longer than its plan's budget (`fallback.waitMs`) for a start on a model
+ *   moves to the next model of its chain, and waits there instead; the last model is waited for
+ *   however long it takes.
  *
  * What it does not give: durability. Waiting and retrying replies live in this process's memory,
  * so a crash or a restart drops them. With `presence` (a shared hot store), each reply it accepts
@@ -48,7 +52,7 @@ import { RetryableReplyError, type JobHandlers, type JobRunner, type ReplyAttemp
 import { CapacityLine } from "./capacity-line";
 import { LeaseKeeper } from "./lease-keeper";
 import { poolBuckets, type ProviderCapacity } from "./provider-capacity";
-import { lineScore, modelForAttempt, type FallbackPolicy } from "./reply-policy";
+import { chainPositionForAttempt, lineScore, modelChain, type FallbackPolicy } from "./reply-policy";
 
 /** The shared limits' lease pools in the hot store. */
 const MODEL_CALLS = "model-calls";
@@ -152,14 +156,15 @@ export class InlineJobRunner implements JobRunner {
     const { retries, retryMinDelayMs, retryMaxDelayMs = 30_000, fallback, maxConcurrency } = this.options;
     const signal = this.shutdown.signal;
     const place = { limit: maxConcurrency, score: lineScore(job) };
+    const chain = modelChain(job, fallback);
     try {
       await pRetry(
         (attemptNumber) => {
           const attempt = attemptNumber - 1;
-          const modelId = modelForAttempt(job, attempt, fallback);
+          const from = chainPositionForAttempt(attempt, chain.length, fallback);
           return this.leases.hold(MODEL_CALLS, holder, place, async () => {
-            const start = await this.waitForStart(modelId, place.score);
-            return this.handlers.reply(job, { attempt, modelId, ...start });
+            const start = await this.waitForStart(job, chain.slice(from), place.score);
+            return this.handlers.reply(job, { attempt, ...start });
           });
         },
         {
@@ -184,20 +189,34 @@ export class InlineJobRunner implements JobRunner {
   }
 
   /**
-   * Waits for a start in one of the model's capacity buckets (one per key of the pool), in line
-   * order among this process's replies, and takes it; returns the key to call with and what
-   * reports the provider's answer to that start back to its bucket.
+   * Waits for a start in one of a model's capacity buckets (one per key of the pool), in line
+   * order among this process's replies, and takes it: the first model of `chain` first, each
+   * next one once the plan's wait budget for the one before has passed. Returns the model and
+   * key to call with, and what reports the provider's answer to that start back to its bucket.
    */
-  private async waitForStart(modelId: string, score: number): Promise<Pick<ReplyAttempt, "key" | "onProviderSignal">> {
-    const { capacity, limits, onError } = this.options;
-    if (!capacity) return {};
-    const buckets = poolBuckets(capacity, modelId);
-    const { seq, bucket: key } = await this.capacityLine.take(buckets, capacity.limit, score);
-    return {
-      key,
-      onProviderSignal: (signal) =>
-        void limits.reportCapacity(buckets[key], { ...signal, seq }, capacity.limit).catch((error) => onError?.(error, "capacity report")),
-    };
+  private async waitForStart(
+    job: ReplyJob,
+    chain: string[],
+    score: number,
+  ): Promise<Pick<ReplyAttempt, "modelId" | "key" | "fallback" | "onProviderSignal">> {
+    const { capacity, limits, fallback, onError } = this.options;
+    if (!capacity) return { modelId: chain[0] };
+    for (const [position, modelId] of chain.entries()) {
+      const last = position === chain.length - 1;
+      const buckets = poolBuckets(capacity, modelId);
+      const giveUpAt = last || !fallback ? Infinity : Date.now() + fallback.waitMs[job.tier];
+      const start = await this.capacityLine.take(buckets, capacity.limit, score, giveUpAt);
+      if (!start) continue;
+      const { seq, bucket: key } = start;
+      return {
+        modelId,
+        key,
+        ...(position > 0 && { fallback: "no-headroom" as const }),
+        onProviderSignal: (signal) =>
+          void limits.reportCapacity(buckets[key], { ...signal, seq }, capacity.limit).catch((error) => onError?.(error, "capacity report")),
+      };
+    }
+    throw new Error("A model chain is never empty");
   }
 
   /** The periodic work: a flush, then the sweep for dead instances' replies, if there is one. */

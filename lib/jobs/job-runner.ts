@@ -3,7 +3,7 @@
  * in-process runner with the same queue policies on one machine. Both call the same handlers,
  * wired once in lib/services.ts (`createJobHandlers`) over lib/replies and lib/history.
  */
-import type { ReplyJob } from "@/lib/domain";
+import type { FallbackReason, ReplyJob } from "@/lib/domain";
 import type { CapacityReport } from "@/lib/hot/hot-store";
 
 /**
@@ -31,6 +31,11 @@ export interface ReplyAttempt {
   modelId: string;
   /** Which key of the provider's pool to call with (ModelProvider.languageModel); the first when absent. */
   key?: number;
+  /**
+   * Set when the runner moved down the plan's chain because the models before had no headroom
+   * within the wait budget; a model other than the job's without it is a fallback after failures.
+   */
+  fallback?: Extract<FallbackReason, "no-headroom">;
   /**
    * Told what the provider's answer said of its capacity, as soon as the answer (or its refusal)
    * arrives: the runner pacing the calls corrects its books with it (lib/jobs/provider-capacity.ts).

@@ -9,7 +9,7 @@
  * own to the provider, so each has its own buckets starting from the same configured limit, and
  * a model's pace is the sum of its keys' (lib/jobs/capacity-line.ts spreads the starts).
  */
-import { createHash } from "node:crypto";
+import { apiKeyIds } from "@/lib/ai/api-key-ids";
 import type { AppConfig } from "@/lib/config";
 import type { CapacityLimit, HotStore } from "@/lib/hot/hot-store";
 import { startsPerMinute } from "./provider-pace";
@@ -21,8 +21,6 @@ export interface ProviderCapacity {
   keys: number;
   /** The bucket a model's calls through key number `key` (0 to keys - 1) count against. */
   bucketFor(modelId: string, key?: number): string;
-  /** A key's public name: a digest of it, never the key itself (what buckets and admin figures show). */
-  keyId(key: number): string;
 }
 
 /**
@@ -39,13 +37,11 @@ export function providerCapacity({
   const windowMs = llm.limitWindowMs;
   const limit = Math.max(1, Math.floor((startsPerMinute(llm) * windowMs) / 60_000));
   // Keys are named by a digest: bucket names end up in hot-store keys and admin figures.
-  const keyIds = (model.apiKeys.length > 0 ? model.apiKeys : [""]).map((key) => createHash("sha256").update(key).digest("hex").slice(0, 12));
-  const keyId = (key: number) => keyIds[key] ?? keyIds[0];
+  const keyIds = apiKeyIds(model.apiKeys);
   return {
     limit: { limit, windowMs },
     keys: keyIds.length,
-    bucketFor: (modelId, key = 0) => `${model.driver}:${modelId}:${keyId(key)}`,
-    keyId,
+    bucketFor: (modelId, key = 0) => `${model.driver}:${modelId}:${keyIds[key] ?? keyIds[0]}`,
   };
 }
 

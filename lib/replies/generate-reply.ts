@@ -31,8 +31,9 @@ import { storeCachedReply } from "./reply-cache";
 import { trimHistory } from "./trim-history";
 import { cutAtShown } from "./stop-mark";
 import { countReplyMetrics } from "./reply-metrics";
+import { countReplyRoute } from "./reply-routes";
 import { recordReplyFinished } from "./wait-estimate";
-import type { ChatMessageMetadata, ChatUIMessage, ReplyJob, ReplyState, ReplyStatus } from "@/lib/domain";
+import type { ChatMessageMetadata, ChatUIMessage, ReplyJob, ReplyRoute, ReplyState, ReplyStatus } from "@/lib/domain";
 import { TIER_POLICIES } from "@/lib/limits/policies";
 
 export interface GenerateReplyDeps {
@@ -68,7 +69,7 @@ async function currentState(hot: HotStore, job: ReplyJob): Promise<ReplyState> {
 export async function generateReply(
   deps: GenerateReplyDeps,
   job: ReplyJob,
-  { attempt, modelId, key, onProviderSignal }: ReplyAttempt,
+  { attempt, modelId, key = 0, fallback, onProviderSignal }: ReplyAttempt,
 ): Promise<{ status: ReplyStatus }> {
   const { config, hot } = deps;
   const ttl = config.chat.hotHistoryTtlSeconds;
@@ -156,7 +157,11 @@ export async function generateReply(
   // A stopped reply is kept as the stopper saw it, not as far as the model got before the job noticed.
   const parts = status === "stopped" ? cutAtShown(outcome.parts, shownAtStop) : outcome.parts;
   relayed.push(ending.chunks[0]);
-  await endReply(hot, job, state, { ...ending, message: { parts, modelId, usage } }, ttl);
+  // A model other than the one asked for, with no other reason from the runner, is there because
+  // the ones before it failed this reply.
+  const fellBack = fallback ?? (modelId === job.modelId ? undefined : "failed");
+  const route: ReplyRoute = { provider: deps.models.driver, keyId: deps.models.keyId(key), ...(fellBack && { fallback: fellBack }) };
+  await endReply(hot, job, state, { ...ending, message: { parts, modelId, usage, route } }, ttl);
   await recordReplyFinished(hot, status === "finished" ? { startedAt, firstTokenAt, finishedAt: Date.now() } : undefined);
   // A reply cut short has no usage figures; its prompt and what streamed were still billed.
   const tokens = usage
@@ -173,12 +178,15 @@ export async function generateReply(
       ttlSeconds: config.replyCache.ttlSeconds,
     });
   }
-  await countReplyMetrics(hot, {
-    "replies-completed": status === "finished" ? 1 : 0,
-    "replies-failed": status === "failed" ? 1 : 0,
-    "tokens-in": usage?.inputTokens,
-    "tokens-out": usage?.outputTokens,
-  });
+  await Promise.all([
+    countReplyMetrics(hot, {
+      "replies-completed": status === "finished" ? 1 : 0,
+      "replies-failed": status === "failed" ? 1 : 0,
+      "tokens-in": usage?.inputTokens,
+      "tokens-out": usage?.outputTokens,
+    }),
+    countReplyRoute(hot, modelId, route),
+  ]);
   return { status };
 }
 
