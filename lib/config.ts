@@ -131,6 +131,7 @@ const envSchema = z.object({
   LLM_TOKENS_PER_REPLY: positiveInt(1500),
   LLM_HISTORY_TOKENS: positiveInt(8000),
   LLM_HISTORY_TOKENS_BY_MODEL: optionalString,
+  LLM_TPM_BY_MODEL: optionalString,
   LLM_LIMIT_WINDOW_MS: positiveInt(60_000),
 
   MAX_MESSAGE_LENGTH: positiveInt(8000),
@@ -229,6 +230,8 @@ export interface AppConfig {
     maxConcurrency: number;
     rpm: number;
     tpm?: number;
+    /** LLM_TPM per model (LLM_TPM_BY_MODEL), overriding it: a token bucket per model and key. */
+    tpmByModel: Record<string, number>;
     maxRetries: number;
     /** Failed attempts after which a reply is retried on `model.fallbackModel`, when one is set. */
     fallbackAfter: number;
@@ -381,6 +384,8 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
   if (historyTokensByModel === null) {
     problems.push("LLM_HISTORY_TOKENS_BY_MODEL: expected model=tokens pairs separated by commas, e.g. gpt-4o=32000,gpt-4o-mini=8000");
   }
+  const tpmByModel = parseModelBudgets(env.LLM_TPM_BY_MODEL);
+  if (tpmByModel === null) problems.push("LLM_TPM_BY_MODEL: expected model=tokens pairs separated by commas, e.g. gpt-4o=30000,gpt-4o-mini=200000");
 
   // Embedded drivers keep state inside one process; several instances would silently split it.
   if (env.VERCEL) {
@@ -430,6 +435,7 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
       maxConcurrency: env.LLM_MAX_CONCURRENCY,
       rpm: env.LLM_RPM,
       tpm: env.LLM_TPM,
+      tpmByModel: tpmByModel ?? {},
       maxRetries: env.LLM_MAX_RETRIES,
       fallbackAfter: env.LLM_FALLBACK_AFTER,
       retryBaseMs: env.LLM_RETRY_BASE_MS,

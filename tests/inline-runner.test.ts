@@ -218,12 +218,18 @@ describe("the in-process runner", () => {
   });
 
   it("reads LLM_RPM over the provider's window, and tells the pace it follows: the configured one, then the provider's", async () => {
-    const llm = { rpm: 600, tokensPerReply: 1000, limitWindowMs: 10_000 };
+    const llm = { rpm: 600, tokensPerReply: 1000, limitWindowMs: 10_000, tpmByModel: {} };
     const configured = providerCapacity({ llm, model: { driver: "openai-compatible", apiKeys: ["sk-test"] } });
     expect(configured.limit).toEqual({ limit: 100, windowMs: 10_000 });
     expect(configured.bucketFor("main")).not.toContain("sk-test");
-    // A token cap that binds first lowers it: 60 000 tokens a minute at 1 000 a reply is 10 per 10 s.
-    expect(providerCapacity({ llm: { ...llm, tpm: 60_000 }, model: { driver: "openai", apiKeys: [] } }).limit.limit).toBe(10);
+    expect(configured.tokenLimit?.("main")).toBeUndefined();
+    // A token cap gets token buckets of its own, per model when LLM_TPM_BY_MODEL names it; the
+    // wait estimate's pace is lowered by it: 60 000 tokens a minute at 1 000 a reply is 60 a minute.
+    const tokenCapped = providerCapacity({ llm: { ...llm, tpm: 60_000, tpmByModel: { large: 6_000 } }, model: { driver: "openai", apiKeys: [] } });
+    expect(tokenCapped.limit.limit).toBe(100);
+    expect(tokenCapped.tokenLimit?.("main")).toEqual({ limit: 10_000, windowMs: 10_000 });
+    expect(tokenCapped.tokenLimit?.("large")).toEqual({ limit: 1_000, windowMs: 10_000 });
+    expect(await currentPace(new MemoryHotStore(), tokenCapped, "main")).toBe(60);
 
     const store = new MemoryHotStore();
     expect(await currentPace(store, configured, "main")).toBe(600);
@@ -306,6 +312,7 @@ describe("the in-process runner", () => {
       takeCapacity: (...args) => store.takeCapacity(...args),
       reportCapacity: (...args) => store.reportCapacity(...args),
       readCapacity: (...args) => store.readCapacity(...args),
+      returnCapacity: (...args) => store.returnCapacity(...args),
     };
     const blocker = gate();
     const leasePollMs = 50;

@@ -13,6 +13,7 @@ import {
   REJECTED_KEY_PAUSE_MS,
   requestHeadroom,
   retryAfterMs,
+  tokenHeadroom,
 } from "@/lib/replies/model-errors";
 import { startProviderDouble, type ProviderDouble, type ProviderDoubleOptions } from "@/lib/testing/provider-double";
 
@@ -75,6 +76,22 @@ describe("provider capacity signals", () => {
     expect(refused).toMatchObject({ refused: true, headroom: { limit: 2, remaining: 0 } });
     expect(refused?.retryAfterMs).toBeGreaterThan(9_000);
     expect(refused?.retryAfterMs).toBeLessThanOrEqual(10_000);
+  });
+
+  it("reads the token headroom beside the requests', in OpenAI's and Anthropic's headers", async () => {
+    // The double counts the prompt ("hi", 1 word) and the answer (5 words) against its token cap.
+    expect(await signalOfCall({ rpm: 10, tpm: 1000, windowMs: 10_000, tokensPerReply: 5 })).toMatchObject({
+      headroom: { limit: 10, remaining: 9 },
+      tokens: { limit: 1000, remaining: 994, resetMs: 10_000 },
+    });
+    await double?.close();
+    double = undefined;
+    const anthropic = await signalOfCall({ tpm: 1000, windowMs: 10_000, tokensPerReply: 5, headers: "anthropic" });
+    expect(anthropic).toMatchObject({ refused: false, tokens: { limit: 1000, remaining: 994 } });
+    expect(anthropic?.headroom).toBeUndefined();
+    expect(
+      tokenHeadroom({ "anthropic-ratelimit-input-tokens-limit": "40000", "anthropic-ratelimit-input-tokens-remaining": "39000", "anthropic-ratelimit-input-tokens-reset": new Date(Date.now() + 6000).toISOString() }),
+    ).toMatchObject({ limit: 40_000, remaining: 39_000 });
   });
 
   it("reads Anthropic's headers, whose reset is a time", async () => {

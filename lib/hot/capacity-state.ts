@@ -20,8 +20,14 @@
  *   a Retry-After either, marks the window spent;
  * - each window that opens after one without a cut probes back up by a tenth, to the configured
  *   limit, unless the provider reports its own.
+ *
+ * A token bucket keeps the same books in tokens: a take of `amount` tokens (a reply's estimate)
+ * counts `amount` in `used` and in `seq`, so `seq` is the tokens ever taken and what the provider
+ * had not seen when it answered is counted in tokens too; `returnCapacity` settles a take with
+ * what the call really used. A take larger than the whole limit waits for an empty window and
+ * then takes all of it, so it is never refused for good.
  */
-import type { CapacityGrant, CapacityLimit, CapacityReport, CapacityState } from "./hot-store";
+import type { CapacityGrant, CapacityLimit, CapacityReport, CapacityReturn, CapacityState } from "./hot-store";
 
 /** What a 429 without headers leaves of the limit (AWS's adaptive retries use the same 0.7). */
 export const CUT_FACTOR = 0.7;
@@ -30,8 +36,8 @@ export function freshCapacity({ limit }: CapacityLimit): CapacityState {
   return { limit, used: 0, resetAt: 0, blockedUntil: 0, seq: 0, windowSeq: 0, reportSeq: 0, cutSeq: 0, reported: false };
 }
 
-/** Takes one start if there is room; otherwise says how long until there may be. Mutates `state`. */
-export function takeCapacity(state: CapacityState, config: CapacityLimit, now: number): CapacityGrant {
+/** Takes `amount` (one start, or a reply's tokens) if there is room; otherwise says how long until there may be. Mutates `state`. */
+export function takeCapacity(state: CapacityState, config: CapacityLimit, now: number, amount = 1): CapacityGrant {
   if (now < state.blockedUntil) return { granted: false, waitMs: state.blockedUntil - now, seq: 0 };
   if (now >= state.resetAt) {
     if (!state.reported && state.limit < config.limit && state.cutSeq <= state.windowSeq) {
@@ -41,10 +47,19 @@ export function takeCapacity(state: CapacityState, config: CapacityLimit, now: n
     state.resetAt = now + config.windowMs;
     state.windowSeq = state.seq;
   }
-  if (state.used >= state.limit) return { granted: false, waitMs: state.resetAt - now, seq: 0 };
-  state.used += 1;
-  state.seq += 1;
+  const taken = Math.max(1, Math.min(Math.ceil(amount), state.limit));
+  if (state.used + taken > state.limit) return { granted: false, waitMs: state.resetAt - now, seq: 0 };
+  state.used += taken;
+  state.seq += taken;
   return { granted: true, waitMs: 0, seq: state.seq };
+}
+
+/**
+ * Gives back `amount` of take `seq` (a negative amount counts more), when that take belongs to the
+ * current window: a window that has ended since took nothing into the new one. Mutates `state`.
+ */
+export function returnCapacity(state: CapacityState, { seq, amount }: CapacityReturn): void {
+  if (seq > state.windowSeq) state.used = Math.max(0, state.used - Math.round(amount));
 }
 
 /** Corrects the books with what the provider answered to start `report.seq`. Mutates `state`. */

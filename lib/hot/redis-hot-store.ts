@@ -42,7 +42,7 @@
  */
 import type { Redis } from "@upstash/redis";
 import type { HotChat, HotStore, LeaseRequest, RelayAppendOrder, UnflushedChat } from "./hot-store";
-import type { CapacityGrant, CapacityLimit, CapacityReport, CapacityState } from "./hot-store";
+import type { CapacityGrant, CapacityLimit, CapacityReport, CapacityReturn, CapacityState } from "./hot-store";
 import { CUT_FACTOR } from "./capacity-state";
 import type { StoredMessage } from "@/lib/domain";
 import { compareMessages } from "./message-order";
@@ -165,9 +165,10 @@ local s = raw and cjson.decode(raw) or {limit = limit, used = 0, resetAt = 0, bl
 const SAVE_CAPACITY = `
 redis.call('SET', KEYS[1], cjson.encode(s), 'PX', math.max(s.resetAt, s.blockedUntil, now) - now + 10 * windowMs)`;
 
-/** takeCapacity. Returns granted (1 or 0), waitMs, seq. */
+/** takeCapacity. ARGV[3]: the amount. Returns granted (1 or 0), waitMs, seq. */
 const TAKE_CAPACITY = `${LOAD_CAPACITY}
 local granted, waitMs = 0, 0
+local amount = tonumber(ARGV[3])
 if now < s.blockedUntil then
   waitMs = s.blockedUntil - now
 else
@@ -179,16 +180,23 @@ else
     s.resetAt = now + windowMs
     s.windowSeq = s.seq
   end
-  if s.used >= s.limit then
+  local taken = math.max(1, math.min(amount, s.limit))
+  if s.used + taken > s.limit then
     waitMs = s.resetAt - now
   else
-    s.used = s.used + 1
-    s.seq = s.seq + 1
+    s.used = s.used + taken
+    s.seq = s.seq + taken
     granted = 1
   end
 end
 ${SAVE_CAPACITY}
 return {granted, waitMs, granted == 1 and s.seq or 0}`;
+
+/** returnCapacity. ARGV[3], ARGV[4]: the take's seq, the amount given back. */
+const RETURN_CAPACITY = `${LOAD_CAPACITY}
+if tonumber(ARGV[3]) > s.windowSeq then s.used = math.max(0, s.used - tonumber(ARGV[4])) end
+${SAVE_CAPACITY}
+return 1`;
 
 /** reportCapacity. ARGV[3..]: seq, refused (1 or 0), retryAfterMs, then headroom limit, remaining, resetMs ('' when absent). */
 const REPORT_CAPACITY = `${LOAD_CAPACITY}
@@ -254,6 +262,7 @@ export class RedisHotStore implements HotStore {
   private readonly renewLeaseScript;
   private readonly takeCapacityScript;
   private readonly reportCapacityScript;
+  private readonly returnCapacityScript;
 
   constructor(options: RedisHotStoreOptions) {
     this.client = options.client;
@@ -274,6 +283,7 @@ export class RedisHotStore implements HotStore {
     this.renewLeaseScript = this.client.createScript<number>(RENEW_LEASE);
     this.takeCapacityScript = this.client.createScript<[number, number, number]>(TAKE_CAPACITY);
     this.reportCapacityScript = this.client.createScript<number>(REPORT_CAPACITY);
+    this.returnCapacityScript = this.client.createScript<number>(RETURN_CAPACITY);
   }
 
   private chatKey = (chatId: string) => `${this.prefix}chat:${chatId}`;
@@ -562,8 +572,8 @@ export class RedisHotStore implements HotStore {
 
   // --- provider capacity -------------------------------------------------------------------
 
-  async takeCapacity(bucket: string, { limit, windowMs }: CapacityLimit): Promise<CapacityGrant> {
-    const [granted, waitMs, seq] = await this.takeCapacityScript.exec([this.capacityKey(bucket)], [String(limit), String(windowMs)]);
+  async takeCapacity(bucket: string, { limit, windowMs }: CapacityLimit, amount = 1): Promise<CapacityGrant> {
+    const [granted, waitMs, seq] = await this.takeCapacityScript.exec([this.capacityKey(bucket)], [String(limit), String(windowMs), String(Math.ceil(amount))]);
     return { granted: granted === 1, waitMs, seq };
   }
 
@@ -584,6 +594,10 @@ export class RedisHotStore implements HotStore {
         whole(headroom?.resetMs),
       ],
     );
+  }
+
+  async returnCapacity(bucket: string, { seq, amount }: CapacityReturn, { limit, windowMs }: CapacityLimit): Promise<void> {
+    await this.returnCapacityScript.exec([this.capacityKey(bucket)], [String(limit), String(windowMs), String(seq), String(Math.round(amount))]);
   }
 
   async readCapacity(bucket: string): Promise<CapacityState | null> {

@@ -79,6 +79,20 @@ export class CapacityLine {
   }
 
   /**
+   * Takes `amount` (a call's tokens) from `bucket`, waiting until it fits; returns the take's
+   * seq. No line here: the call already has its start, in line order.
+   */
+  async takeAmount(bucket: string, limit: CapacityLimit, amount: number): Promise<number> {
+    const waiter = { wake: () => undefined };
+    for (;;) {
+      this.signal.throwIfAborted();
+      const grant = await this.store.takeCapacity(bucket, limit, amount);
+      if (grant.granted) return grant.seq;
+      await pause(waiter, Math.min(grant.waitMs, CAPACITY_POLL_MAX_MS), this.signal);
+    }
+  }
+
+  /**
    * The buckets' positions, the most headroom first, ties taken in turns from `turn` on (so
    * waiters reading the same books at once do not all ask the same key first); one bucket is
    * asked without reading it.

@@ -47,11 +47,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import pRetry from "p-retry";
 import type { ReplyJob } from "@/lib/domain";
 import { withCommandActivity } from "@/lib/hot/command-count";
-import type { HotStore } from "@/lib/hot/hot-store";
-import { RetryableReplyError, type JobHandlers, type JobRunner, type ReplyAttempt } from "./job-runner";
+import type { CapacityLimit, CapacityReport, HotStore } from "@/lib/hot/hot-store";
+import { RetryableReplyError, type JobHandlers, type JobRunner, type ReplyAttempt, type TokenHold } from "./job-runner";
 import { CapacityLine } from "./capacity-line";
 import { LeaseKeeper } from "./lease-keeper";
-import { poolBuckets, type ProviderCapacity } from "./provider-capacity";
+import { poolBuckets, tokenBucket, type ProviderCapacity } from "./provider-capacity";
 import { chainPositionForAttempt, lineScore, modelChain, type FallbackPolicy } from "./reply-policy";
 
 /** The shared limits' lease pools in the hot store. */
@@ -62,7 +62,7 @@ const userReplies = (userId: string) => `user-replies:${userId}`;
 
 export interface InlineRunnerOptions {
   /** Where the limits shared by every instance live: the hot store. */
-  limits: Pick<HotStore, "acquireLease" | "renewLease" | "releaseLease" | "takeCapacity" | "reportCapacity" | "readCapacity">;
+  limits: Pick<HotStore, "acquireLease" | "renewLease" | "releaseLease" | "takeCapacity" | "reportCapacity" | "readCapacity" | "returnCapacity">;
   flushIntervalMs: number;
   /** How often idle guests are purged (`handlers.purgeIdleGuests`); the first purge runs soon after the start. */
   guestPurgeIntervalMs?: number;
@@ -198,7 +198,7 @@ export class InlineJobRunner implements JobRunner {
     job: ReplyJob,
     chain: string[],
     score: number,
-  ): Promise<Pick<ReplyAttempt, "modelId" | "key" | "fallback" | "onProviderSignal">> {
+  ): Promise<Pick<ReplyAttempt, "modelId" | "key" | "fallback" | "reserveTokens" | "onProviderSignal">> {
     const { capacity, limits, fallback, onError } = this.options;
     if (!capacity) return { modelId: chain[0] };
     for (const [position, modelId] of chain.entries()) {
@@ -208,12 +208,29 @@ export class InlineJobRunner implements JobRunner {
       const start = await this.capacityLine.take(buckets, capacity.limit, score, giveUpAt);
       if (!start) continue;
       const { seq, bucket: key } = start;
+      const report = (bucket: string, capacityReport: CapacityReport, limit: CapacityLimit) =>
+        void limits.reportCapacity(bucket, capacityReport, limit).catch((error) => onError?.(error, "capacity report"));
+      const tokens = tokenBucket(buckets[key]);
+      const tokenLimit = capacity.tokenLimit?.(modelId);
+      // The token take's seq, once the call has held its tokens: what its answer's token headers are about.
+      let tokenSeq: number | undefined;
+      const reserveTokens = async (amount: number): Promise<TokenHold> => {
+        const held = await this.capacityLine.takeAmount(tokens, tokenLimit!, amount);
+        tokenSeq = held;
+        return {
+          settle: (used) =>
+            limits.returnCapacity(tokens, { seq: held, amount: amount - used }, tokenLimit!).catch((error) => onError?.(error, "token settlement")),
+        };
+      };
       return {
         modelId,
         key,
         ...(position > 0 && { fallback: "no-headroom" as const }),
-        onProviderSignal: (signal) =>
-          void limits.reportCapacity(buckets[key], { ...signal, seq }, capacity.limit).catch((error) => onError?.(error, "capacity report")),
+        ...(tokenLimit && { reserveTokens }),
+        onProviderSignal: ({ tokens: tokenHeadroom, ...signal }) => {
+          report(buckets[key], { ...signal, seq }, capacity.limit);
+          if (tokenLimit && tokenSeq !== undefined) report(tokens, { ...signal, headroom: tokenHeadroom, seq: tokenSeq }, tokenLimit);
+        },
       };
     }
     throw new Error("A model chain is never empty");

@@ -37,14 +37,25 @@ export interface ReplyAttempt {
    */
   fallback?: Extract<FallbackReason, "no-headroom">;
   /**
+   * Holds a call's estimated tokens (its prompt and the most its answer may use) in the model's
+   * token bucket for the key, waiting until they fit; resolves with what settles the hold once
+   * the call's usage is known (0 for a call the provider never ran). Absent without token limits.
+   */
+  reserveTokens?: (tokens: number) => Promise<TokenHold>;
+  /**
    * Told what the provider's answer said of its capacity, as soon as the answer (or its refusal)
    * arrives: the runner pacing the calls corrects its books with it (lib/jobs/provider-capacity.ts).
    */
   onProviderSignal?: (signal: ProviderSignal) => void;
 }
 
-/** What a provider's answer says of its capacity: a refusal, its Retry-After, its headroom. */
-export type ProviderSignal = Omit<CapacityReport, "seq">;
+export interface TokenHold {
+  /** Replaces the hold with the tokens the call used: the difference goes back to the bucket (or is counted on top). */
+  settle(used: number): Promise<void>;
+}
+
+/** What a provider's answer says of its capacity: a refusal, its Retry-After, its request and token headroom. */
+export type ProviderSignal = Omit<CapacityReport, "seq"> & { tokens?: CapacityReport["headroom"] };
 
 export interface JobHandlers {
   /**

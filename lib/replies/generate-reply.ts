@@ -69,7 +69,7 @@ async function currentState(hot: HotStore, job: ReplyJob): Promise<ReplyState> {
 export async function generateReply(
   deps: GenerateReplyDeps,
   job: ReplyJob,
-  { attempt, modelId, key = 0, fallback, onProviderSignal }: ReplyAttempt,
+  { attempt, modelId, key = 0, fallback, reserveTokens: holdProviderTokens, onProviderSignal }: ReplyAttempt,
 ): Promise<{ status: ReplyStatus }> {
   const { config, hot } = deps;
   const ttl = config.chat.hotHistoryTtlSeconds;
@@ -99,10 +99,18 @@ export async function generateReply(
   const history = trimHistory(wholeHistory, deps.models.historyBudget(modelId));
   // The most this call can cost is held against the day's token quotas before it is made.
   const promptTokens = estimatePromptTokens(history);
+  const mostTokens = promptTokens + TIER_POLICIES[job.tier].maxOutputTokens;
   const spender = { userId: job.userId, tier: job.tier, network: job.network };
-  const reserved = await reserveTokens(deps, spender, promptTokens + TIER_POLICIES[job.tier].maxOutputTokens);
+  const reserved = await reserveTokens(deps, spender, mostTokens);
   if (reserved.kind === "refused") return abandonReply(deps, job, reserved.message);
   const { reservation } = reserved;
+  // The provider's tokens per minute are held too (the runner's token bucket, when it keeps one);
+  // both holds are settled with what the call used.
+  const providerTokens = await holdProviderTokens?.(mostTokens).catch(async (error: unknown) => {
+    await settleTokens(deps, reservation, 0);
+    throw error;
+  });
+  const settle = (used: number) => Promise.all([settleTokens(deps, reservation, used), providerTokens?.settle(used)]);
 
   const startedAt = Date.now();
 
@@ -132,7 +140,7 @@ export async function generateReply(
     outcome = await streamToRelay(deps, job, { modelId, key, history, signal: abort.signal, markedRunning, ttl, onProviderSignal });
   } catch (error) {
     abort.abort();
-    await settleTokens(deps, reservation, 0);
+    await settle(0);
     throw error;
   } finally {
     clearInterval(cancelWatch);
@@ -141,7 +149,7 @@ export async function generateReply(
 
   if (outcome.kind === "failed-before-text") {
     const failure = describeModelFailure(outcome.error);
-    await settleTokens(deps, reservation, 0);
+    await settle(0);
     await countReplyMetrics(hot, { "provider-429s": failure.rateLimited ? 1 : 0 });
     // A rejected key is passed over for a while (lib/jobs/capacity-line.ts): with another key in
     // the pool the next attempt can succeed.
@@ -167,7 +175,7 @@ export async function generateReply(
   const tokens = usage
     ? (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0)
     : promptTokens + estimateMessageTokens({ parts });
-  await settleTokens(deps, reservation, tokens);
+  await settle(tokens);
   if (status === "finished" && wholeHistory.length === 1) {
     // A chat's first message has no context: its reply can serve the next person who opens with it.
     await storeCachedReply(hot, {

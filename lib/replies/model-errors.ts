@@ -65,10 +65,11 @@ export function providerSignal(answer: { headers?: Headers } | { error: unknown 
   const refused = failure?.rateLimited === true;
   const headers = "error" in answer ? (answer.error as { responseHeaders?: Headers } | null)?.responseHeaders : answer.headers;
   const headroom = headers && requestHeadroom(headers, now);
+  const tokens = headers && tokenHeadroom(headers, now);
   if (failure?.keyRejected) return { refused: false, retryAfterMs: REJECTED_KEY_PAUSE_MS };
-  if (!refused && !headroom) return undefined;
+  if (!refused && !headroom && !tokens) return undefined;
   const retryAfter = refused && headers ? retryAfterMs(headers, now) : undefined;
-  return { refused, ...(retryAfter !== undefined && { retryAfterMs: retryAfter }), ...(headroom && { headroom }) };
+  return { refused, ...(retryAfter !== undefined && { retryAfterMs: retryAfter }), ...(headroom && { headroom }), ...(tokens && { tokens }) };
 }
 
 /**
@@ -77,8 +78,21 @@ export function providerSignal(answer: { headers?: Headers } | { error: unknown 
  * (reset as a time); undefined when neither is complete.
  */
 export function requestHeadroom(headers: Headers, now = Date.now()): ProviderSignal["headroom"] {
-  const openai = ["limit", "remaining", "reset"].map((part) => headers[`x-ratelimit-${part}-requests`]);
-  const anthropic = ["limit", "remaining", "reset"].map((part) => headers[`anthropic-ratelimit-requests-${part}`]);
+  return headroomOf(headers, "requests", "requests", now);
+}
+
+/**
+ * The same for tokens: OpenAI's `x-ratelimit-*-tokens`, or Anthropic's `anthropic-ratelimit-tokens-*`
+ * (the most restrictive of its token limits), else its `input-tokens-*` (the limit a prompt's
+ * estimate is charged against at the start of a call).
+ */
+export function tokenHeadroom(headers: Headers, now = Date.now()): ProviderSignal["tokens"] {
+  return headroomOf(headers, "tokens", "tokens", now) ?? headroomOf(headers, "tokens", "input-tokens", now);
+}
+
+function headroomOf(headers: Headers, openaiName: string, anthropicName: string, now: number): ProviderSignal["headroom"] {
+  const openai = ["limit", "remaining", "reset"].map((part) => headers[`x-ratelimit-${part}-${openaiName}`]);
+  const anthropic = ["limit", "remaining", "reset"].map((part) => headers[`anthropic-ratelimit-${anthropicName}-${part}`]);
   const [limit, remaining, resetMs] = openai.every(Boolean)
     ? [Number(openai[0]), Number(openai[1]), durationMs(openai[2]!)]
     : anthropic.every(Boolean)

@@ -1,24 +1,32 @@
 /**
- * A key pool end to end on the real drivers (PostgreSQL, Redis, the in-process runner and the
- * provider double over HTTP): the double caps each API key on its own (`perKey`), as separate
- * accounts are, so two keys admit twice one key's requests in a window, and Stampede, spreading
- * its starts over the keys by their headroom, uses both without a refusal. A key the provider
- * rejects (401) is passed over, and the replies it would have failed are answered with the other.
+ * Key pools and token buckets end to end on the real drivers (PostgreSQL, Redis, the in-process
+ * runner and the provider double over HTTP):
  *
- * Time is scaled down as in tests/pipeline.test.ts: the double counts 5 requests per key over a
- * 2 s window, and LLM_RPM matches it (150 a minute is 5 per 2 s).
+ * - The double caps each API key on its own (`perKey`), as separate accounts are, so two keys
+ *   admit twice one key's requests in a window, and Stampede, spreading its starts over the keys
+ *   by their headroom, uses both without a refusal. A key the provider rejects (401) is passed
+ *   over, and the replies it would have failed are answered with the other.
+ * - Each call holds its prompt's estimate plus its plan's output cap (2,000 tokens for the free
+ *   plan) in the model's token bucket before it starts, and gives back what it did not use once
+ *   the provider reports its usage. The double enforces its own token limit (and sends no
+ *   rate-limit headers there, so only the settlement can correct the books).
+ *
+ * Time is scaled down as in tests/pipeline.test.ts: the double counts 5 requests per key, or
+ * 7,000 tokens, over a 2 s window, and LLM_RPM and LLM_TPM match it.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { readOverview } from "@/lib/admin/overview";
 import { apiKeyIds } from "@/lib/ai/api-key-ids";
 import { submitChatRequest } from "@/lib/chat/send-message";
 import { getChatMessages } from "@/lib/history/history";
+import { poolBuckets, providerCapacity, tokenBucket } from "@/lib/jobs/provider-capacity";
 import { replyStreamResponse } from "@/lib/replies/reply-stream";
 import { echoReply } from "@/lib/testing/provider-double";
 import { readUIMessageStream, startTestApp, textOf, type TestApp } from "./support/app-services";
 import { uniqueSuffix } from "./support/scratch";
 
 const PER_KEY = 5;
+const TOKENS_PER_WINDOW = 7000;
 const WINDOW_MS = 2000;
 const TOKENS = 10;
 
@@ -137,5 +145,33 @@ describe("a key pool", () => {
     await expect.poll(async () => (await readOverview(pool.services)).replyRoutes.map((route) => [route.keyId, route.replies])).toEqual([
       [goodId, stats.completed],
     ]);
+  });
+});
+
+describe("token buckets", () => {
+  it("holds each call's most tokens before it starts and gives back what it did not use, so a window serves more than its holds", async () => {
+    app = await startTestApp("services", {
+      env: {
+        LLM_TPM: String((TOKENS_PER_WINDOW * 60_000) / WINDOW_MS),
+        LLM_RPM: "60000",
+        LLM_LIMIT_WINDOW_MS: String(WINDOW_MS),
+        LLM_MAX_CONCURRENCY: "40",
+      },
+      provider: { tpm: TOKENS_PER_WINDOW, windowMs: WINDOW_MS, headers: "none", tokensPerReply: TOKENS },
+    });
+    expectAnswered(await burst(app, 12));
+
+    const stats = app.provider!.stats();
+    expect(stats.rateLimited).toBe(0);
+    // Without settlement, three holds of ~2,010 tokens fill a window of the bucket: at most two of
+    // its windows (six calls) overlap the double's first one, which starts a moment later. Settled
+    // with the ~15 each used, the holds free up as soon as each reply ends.
+    expect(firstWindowStarts(stats.startTimes)).toBeGreaterThan(6);
+
+    // What the books still count is what the calls used, not what they held (each hold is
+    // settled a moment after its reply's stream ends).
+    const { hot, config } = app.services;
+    const [bucket] = poolBuckets(providerCapacity(config), "double-small");
+    await expect.poll(async () => (await hot.readCapacity(tokenBucket(bucket)))?.used).toBeLessThanOrEqual(stats.promptTokens + stats.completionTokens);
   });
 });
