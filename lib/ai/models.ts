@@ -12,6 +12,7 @@ import type { AppConfig, ModelDriver } from "@/lib/config";
 import { AppError } from "@/lib/errors";
 import { apiKeyIds } from "./api-key-ids";
 import { createDemoModel } from "./demo-model";
+import { PromptCalibration } from "./token-estimate";
 
 export interface ModelInfo {
   id: string;
@@ -32,6 +33,8 @@ export interface ModelProvider {
   languageModel(id: string, key?: number): LanguageModelV4;
   /** Key number `key`'s public name (lib/ai/api-key-ids.ts). */
   keyId(key: number): string;
+  /** Each model's prompt estimates calibrated against the usage its provider reports, in this process. */
+  readonly promptTokens: PromptCalibration;
   /** Estimated tokens of history a reply by this model may send (LLM_HISTORY_TOKENS[_BY_MODEL]). */
   historyBudget(id: string): number;
 }
@@ -57,6 +60,7 @@ export function createModelProvider(config: AppConfig["model"]): ModelProvider {
     keys: factories.length,
     languageModel: (id, key = 0) => (factories[key] ?? factories[0])(id),
     keyId: (key) => keyIds[key] ?? keyIds[0],
+    promptTokens: new PromptCalibration(),
     historyBudget: (id) => config.historyTokens.byModel[id] ?? config.historyTokens.default,
   };
 }

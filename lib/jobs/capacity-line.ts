@@ -33,6 +33,8 @@ interface Waiter {
 
 export class CapacityLine {
   private readonly lines = new Map<string, Waiter[]>();
+  /** Those waiting in `takeAmount`, by bucket: woken when this process gives tokens back. */
+  private readonly amountWaiters = new Map<string, Set<Pick<Waiter, "wake">>>();
   private accepted = 0;
 
   constructor(
@@ -84,12 +86,24 @@ export class CapacityLine {
    */
   async takeAmount(bucket: string, limit: CapacityLimit, amount: number): Promise<number> {
     const waiter = { wake: () => undefined };
-    for (;;) {
-      this.signal.throwIfAborted();
-      const grant = await this.store.takeCapacity(bucket, limit, amount);
-      if (grant.granted) return grant.seq;
-      await pause(waiter, Math.min(grant.waitMs, CAPACITY_POLL_MAX_MS), this.signal);
+    const waiters = this.amountWaiters.get(bucket) ?? new Set();
+    this.amountWaiters.set(bucket, waiters.add(waiter));
+    try {
+      for (;;) {
+        this.signal.throwIfAborted();
+        const grant = await this.store.takeCapacity(bucket, limit, amount);
+        if (grant.granted) return grant.seq;
+        await pause(waiter, Math.min(grant.waitMs, CAPACITY_POLL_MAX_MS), this.signal);
+      }
+    } finally {
+      waiters.delete(waiter);
+      if (waiters.size === 0) this.amountWaiters.delete(bucket);
     }
+  }
+
+  /** Some of `bucket` came back (a settled hold): those waiting for it here ask again now. */
+  returned(bucket: string): void {
+    for (const waiter of this.amountWaiters.get(bucket) ?? []) waiter.wake();
   }
 
   /**

@@ -219,7 +219,10 @@ export class InlineJobRunner implements JobRunner {
         tokenSeq = held;
         return {
           settle: (used) =>
-            limits.returnCapacity(tokens, { seq: held, amount: amount - used }, tokenLimit!).catch((error) => onError?.(error, "token settlement")),
+            limits
+              .returnCapacity(tokens, { seq: held, amount: amount - used }, tokenLimit!)
+              .then(() => this.capacityLine.returned(tokens))
+              .catch((error) => onError?.(error, "token settlement")),
         };
       };
       return {

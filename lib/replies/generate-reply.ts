@@ -98,7 +98,8 @@ export async function generateReply(
   const wholeHistory = (cut === -1 ? messages : messages.slice(0, cut + 1)).map(toUIMessage);
   const history = trimHistory(wholeHistory, deps.models.historyBudget(modelId));
   // The most this call can cost is held against the day's token quotas before it is made.
-  const promptTokens = estimatePromptTokens(history);
+  const estimatedPrompt = estimatePromptTokens(history);
+  const promptTokens = deps.models.promptTokens.calibrated(modelId, estimatedPrompt);
   const mostTokens = promptTokens + TIER_POLICIES[job.tier].maxOutputTokens;
   const spender = { userId: job.userId, tier: job.tier, network: job.network };
   const reserved = await reserveTokens(deps, spender, mostTokens);
@@ -175,6 +176,7 @@ export async function generateReply(
   const tokens = usage
     ? (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0)
     : promptTokens + estimateMessageTokens({ parts });
+  if (usage?.inputTokens !== undefined) deps.models.promptTokens.learn(modelId, estimatedPrompt, usage.inputTokens);
   await settle(tokens);
   if (status === "finished" && wholeHistory.length === 1) {
     // A chat's first message has no context: its reply can serve the next person who opens with it.
