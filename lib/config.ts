@@ -233,7 +233,7 @@ export interface AppConfig {
     /** LLM_TPM per model (LLM_TPM_BY_MODEL), overriding it: a token bucket per model and key. */
     tpmByModel: Record<string, number>;
     maxRetries: number;
-    /** Failed attempts after which a reply is retried on `model.fallbackModel`, when one is set. */
+    /** Failed attempts on a model after which a reply moves to the next of its plan's chain (`model.modelChains`). */
     fallbackAfter: number;
     /**
      * The in-process runner's first retry delay; it doubles with each retry, and a provider's

@@ -199,7 +199,7 @@ export class InlineJobRunner implements JobRunner {
     chain: string[],
     score: number,
   ): Promise<Pick<ReplyAttempt, "modelId" | "key" | "fallback" | "reserveTokens" | "onProviderSignal">> {
-    const { capacity, limits, fallback, onError } = this.options;
+    const { capacity, fallback } = this.options;
     if (!capacity) return { modelId: chain[0] };
     for (const [position, modelId] of chain.entries()) {
       const last = position === chain.length - 1;
@@ -207,36 +207,51 @@ export class InlineJobRunner implements JobRunner {
       const giveUpAt = last || !fallback ? Infinity : Date.now() + fallback.waitMs[job.tier];
       const start = await this.capacityLine.take(buckets, capacity.limit, score, giveUpAt);
       if (!start) continue;
-      const { seq, bucket: key } = start;
-      const report = (bucket: string, capacityReport: CapacityReport, limit: CapacityLimit) =>
-        void limits.reportCapacity(bucket, capacityReport, limit).catch((error) => onError?.(error, "capacity report"));
-      const tokens = tokenBucket(buckets[key]);
-      const tokenLimit = capacity.tokenLimit?.(modelId);
-      // The token take's seq, once the call has held its tokens: what its answer's token headers are about.
-      let tokenSeq: number | undefined;
-      const reserveTokens = async (amount: number): Promise<TokenHold> => {
-        const held = await this.capacityLine.takeAmount(tokens, tokenLimit!, amount);
-        tokenSeq = held;
-        return {
-          settle: (used) =>
-            limits
-              .returnCapacity(tokens, { seq: held, amount: amount - used }, tokenLimit!)
-              .then(() => this.capacityLine.returned(tokens))
-              .catch((error) => onError?.(error, "token settlement")),
-        };
-      };
       return {
         modelId,
-        key,
         ...(position > 0 && { fallback: "no-headroom" as const }),
-        ...(tokenLimit && { reserveTokens }),
-        onProviderSignal: ({ tokens: tokenHeadroom, ...signal }) => {
-          report(buckets[key], { ...signal, seq }, capacity.limit);
-          if (tokenLimit && tokenSeq !== undefined) report(tokens, { ...signal, headroom: tokenHeadroom, seq: tokenSeq }, tokenLimit);
-        },
+        ...this.callThrough(capacity, modelId, buckets[start.bucket], start),
       };
     }
     throw new Error("A model chain is never empty");
+  }
+
+  /**
+   * A call's hold on its key's buckets: the key, what holds its tokens in the token bucket (when
+   * the model has one), and what reports the provider's answer back to both buckets.
+   */
+  private callThrough(
+    capacity: ProviderCapacity,
+    modelId: string,
+    bucket: string,
+    { seq, bucket: key }: { seq: number; bucket: number },
+  ): Pick<ReplyAttempt, "key" | "reserveTokens" | "onProviderSignal"> {
+    const { limits, onError } = this.options;
+    const report = (to: string, capacityReport: CapacityReport, limit: CapacityLimit) =>
+      void limits.reportCapacity(to, capacityReport, limit).catch((error) => onError?.(error, "capacity report"));
+    const tokens = tokenBucket(bucket);
+    const tokenLimit = capacity.tokenLimit?.(modelId);
+    // The token take's seq, once the call holds its tokens: what its answer's token headers are about.
+    let tokenSeq: number | undefined;
+    const holdTokens = async (limit: CapacityLimit, amount: number): Promise<TokenHold> => {
+      const held = await this.capacityLine.takeAmount(tokens, limit, amount);
+      tokenSeq = held;
+      return {
+        settle: (used) =>
+          limits
+            .returnCapacity(tokens, { seq: held, amount: amount - used }, limit)
+            .then(() => this.capacityLine.returned(tokens))
+            .catch((error) => onError?.(error, "token settlement")),
+      };
+    };
+    return {
+      key,
+      ...(tokenLimit && { reserveTokens: (amount: number) => holdTokens(tokenLimit, amount) }),
+      onProviderSignal: ({ tokens: tokenHeadroom, ...signal }) => {
+        report(bucket, { ...signal, seq }, capacity.limit);
+        if (tokenLimit && tokenSeq !== undefined) report(tokens, { ...signal, headroom: tokenHeadroom, seq: tokenSeq }, tokenLimit);
+      },
+    };
   }
 
   /** The periodic work: a flush, then the sweep for dead instances' replies, if there is one. */
