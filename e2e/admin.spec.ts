@@ -46,6 +46,8 @@ test("an admin watches the overview's figures move while a burst of guests chats
   await expect(inFlight).toHaveText("0 / 2", { timeout: 20_000 });
   await expect(page.getByTestId("overview-queue-depth")).toHaveText("0");
   await expect(page.getByRole("figure").first()).toBeVisible();
+  // What answered them: the demo model, through the one (keyless) key.
+  await expect(page.getByTestId("overview-reply-routes")).toContainText("demo");
 
   for (const guest of guests) await guest.context.close();
 });
@@ -125,7 +127,8 @@ test("an admin bans a user whose next request is refused at once, and lifts the 
 test("an admin reads a chat for support, and the view is in the audit log", async ({ page, browser }) => {
   const guest = await apiGuest(browser);
   const chatId = id("c");
-  const sent = await guest.request.post("/api/chat", { data: { chatId, messageId: id("m"), text: "Please help with my order" } });
+  // Unique, so the reply is the model's own and not one the reply cache kept for the same opening.
+  const sent = await guest.request.post("/api/chat", { data: { chatId, messageId: id("m"), text: `Please help with my order ${id("o")}` } });
   expect(sent.status()).toBe(200);
 
   await becomeAdmin(page);
@@ -138,6 +141,8 @@ test("an admin reads a chat for support, and the view is in the audit log", asyn
   // The reply reads as its owner saw it: rendered Markdown, not its source.
   await expect(view.getByTestId("admin-chat-reply").locator("table")).toBeVisible();
   await expect(view.getByTestId("admin-chat-reply")).not.toContainText("| ---");
+  // What answered it, for support: the provider and the key's public id, never the key.
+  await expect(view.getByTestId("admin-chat-route")).toHaveText(/^ · demo, key [0-9a-f]{12}$/);
   const newest = page.getByTestId("admin-audit-entry").first();
   await expect(newest).toHaveAttribute("data-action", "chat.view");
   await expect(newest).toContainText(chatId);

@@ -11,7 +11,7 @@ import { RetryableReplyError, type JobHandlers } from "@/lib/jobs/job-runner";
 import type { ReplyJob } from "@/lib/domain";
 import { inngestThrottle } from "@/lib/jobs/provider-pace";
 import { isQueuedReplyJob } from "@/lib/replies/reply-job-check";
-import { fallbackPolicy, headStartExpression, modelForAttempt } from "@/lib/jobs/reply-policy";
+import { fallbackPolicy, headStartExpression, keyForAttempt, modelForAttempt } from "@/lib/jobs/reply-policy";
 import { flushRequested, inngest, replyRequested, replyStopped } from "./client";
 
 const config = getConfig();
@@ -73,7 +73,8 @@ export const replyFunction = inngest.createFunction(
     return step.run("generate", async () => {
       const services = await getServices();
       if (!(await isQueuedReplyJob(services, event.data))) return { status: "refused" };
-      return services.handlers.reply(event.data, { attempt, modelId }).catch((error: unknown) => {
+      const key = keyForAttempt(event.data.replyId, attempt, services.models.keys);
+      return services.handlers.reply(event.data, { attempt, modelId, key }).catch((error: unknown) => {
         throw forInngest(error);
       });
     });

@@ -4,6 +4,7 @@
  */
 import path from "node:path";
 import { z } from "zod";
+import type { Tier } from "@/lib/domain";
 
 const optionalString = z
   .string()
@@ -107,10 +108,16 @@ const envSchema = z.object({
 
   OPENAI_BASE_URL: optionalUrl(["http:", "https:"], "http://127.0.0.1:11434/v1"),
   OPENAI_API_KEY: optionalString,
+  OPENAI_API_KEYS: optionalString,
   ANTHROPIC_API_KEY: optionalString,
+  ANTHROPIC_API_KEYS: optionalString,
   AI_GATEWAY_API_KEY: optionalString,
+  AI_GATEWAY_API_KEYS: optionalString,
   CHAT_MODELS: optionalString,
   FALLBACK_MODEL: optionalString,
+  LLM_MODEL_CHAIN_GUEST: optionalString,
+  LLM_MODEL_CHAIN_FREE: optionalString,
+  LLM_MODEL_CHAIN_PRO: optionalString,
   DEMO_MODEL_DELAY_MS: optionalString
     .refine((value) => value === undefined || /^\d+$/.test(value), { message: "expected a whole number" })
     .transform((value) => (value === undefined ? 25 : Number(value))),
@@ -124,6 +131,7 @@ const envSchema = z.object({
   LLM_TOKENS_PER_REPLY: positiveInt(1500),
   LLM_HISTORY_TOKENS: positiveInt(8000),
   LLM_HISTORY_TOKENS_BY_MODEL: optionalString,
+  LLM_TPM_BY_MODEL: optionalString,
   LLM_LIMIT_WINDOW_MS: positiveInt(60_000),
 
   MAX_MESSAGE_LENGTH: positiveInt(8000),
@@ -195,10 +203,21 @@ export interface AppConfig {
   model: {
     driver: ModelDriver;
     baseUrl?: string;
-    apiKey?: string;
+    /**
+     * The provider's API keys, a pool: the single key variable (OPENAI_API_KEY, …) first, then
+     * its comma-separated list (OPENAI_API_KEYS, …), each once. Each key has capacity buckets of
+     * its own; empty for the demo model and a keyless OpenAI-compatible server.
+     */
+    apiKeys: string[];
     /** Model ids offered in the picker; the first is the default. */
     models: string[];
     fallbackModel?: string;
+    /**
+     * The models a plan's replies fall back to, in order, after the one asked for
+     * (LLM_MODEL_CHAIN_GUEST, _FREE, _PRO); a plan without its own chain, and an admin, falls
+     * back to FALLBACK_MODEL, if set (lib/jobs/reply-policy.ts says when).
+     */
+    modelChains: Record<Tier, string[]>;
     demoDelayMs: number;
     /**
      * Estimated tokens of chat history sent with each reply, per model (`byModel`, from
@@ -211,8 +230,10 @@ export interface AppConfig {
     maxConcurrency: number;
     rpm: number;
     tpm?: number;
+    /** LLM_TPM per model (LLM_TPM_BY_MODEL), overriding it: a token bucket per model and key. */
+    tpmByModel: Record<string, number>;
     maxRetries: number;
-    /** Failed attempts after which a reply is retried on `model.fallbackModel`, when one is set. */
+    /** Failed attempts on a model after which a reply moves to the next of its plan's chain (`model.modelChains`). */
     fallbackAfter: number;
     /**
      * The in-process runner's first retry delay; it doubles with each retry, and a provider's
@@ -337,29 +358,34 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
     );
   }
 
+  const openaiKeys = keyPool(env.OPENAI_API_KEY, env.OPENAI_API_KEYS);
+  const anthropicKeys = keyPool(env.ANTHROPIC_API_KEY, env.ANTHROPIC_API_KEYS);
+  const gatewayKeys = keyPool(env.AI_GATEWAY_API_KEY, env.AI_GATEWAY_API_KEYS);
   const modelDriver: ModelDriver = env.OPENAI_BASE_URL
     ? "openai-compatible"
-    : env.OPENAI_API_KEY
+    : openaiKeys.length > 0
       ? "openai"
-      : env.ANTHROPIC_API_KEY
+      : anthropicKeys.length > 0
         ? "anthropic"
-        : env.AI_GATEWAY_API_KEY
+        : gatewayKeys.length > 0
           ? "gateway"
           : "demo";
-  const apiKey =
-    modelDriver === "anthropic"
-      ? env.ANTHROPIC_API_KEY
-      : modelDriver === "gateway"
-        ? env.AI_GATEWAY_API_KEY
-        : env.OPENAI_API_KEY;
-  const models = env.CHAT_MODELS
-    ? env.CHAT_MODELS.split(",").map((id) => id.trim()).filter(Boolean)
-    : DEFAULT_MODELS[modelDriver];
+  const apiKeys = modelDriver === "anthropic" ? anthropicKeys : modelDriver === "gateway" ? gatewayKeys : modelDriver === "demo" ? [] : openaiKeys;
+  const models = modelList(env.CHAT_MODELS) ?? DEFAULT_MODELS[modelDriver];
   if (models.length === 0) problems.push("CHAT_MODELS: expected a comma-separated list of model ids");
+  const defaultChain = env.FALLBACK_MODEL ? [env.FALLBACK_MODEL] : [];
+  const modelChains: Record<Tier, string[]> = {
+    guest: modelList(env.LLM_MODEL_CHAIN_GUEST) ?? defaultChain,
+    free: modelList(env.LLM_MODEL_CHAIN_FREE) ?? defaultChain,
+    pro: modelList(env.LLM_MODEL_CHAIN_PRO) ?? defaultChain,
+    admin: defaultChain,
+  };
   const historyTokensByModel = parseModelBudgets(env.LLM_HISTORY_TOKENS_BY_MODEL);
   if (historyTokensByModel === null) {
     problems.push("LLM_HISTORY_TOKENS_BY_MODEL: expected model=tokens pairs separated by commas, e.g. gpt-4o=32000,gpt-4o-mini=8000");
   }
+  const tpmByModel = parseModelBudgets(env.LLM_TPM_BY_MODEL);
+  if (tpmByModel === null) problems.push("LLM_TPM_BY_MODEL: expected model=tokens pairs separated by commas, e.g. gpt-4o=30000,gpt-4o-mini=200000");
 
   // Embedded drivers keep state inside one process; several instances would silently split it.
   if (env.VERCEL) {
@@ -398,9 +424,10 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
     model: {
       driver: modelDriver,
       baseUrl: env.OPENAI_BASE_URL,
-      apiKey,
+      apiKeys,
       models,
       fallbackModel: env.FALLBACK_MODEL,
+      modelChains,
       demoDelayMs: env.DEMO_MODEL_DELAY_MS,
       historyTokens: { default: env.LLM_HISTORY_TOKENS, byModel: historyTokensByModel ?? {} },
     },
@@ -408,6 +435,7 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
       maxConcurrency: env.LLM_MAX_CONCURRENCY,
       rpm: env.LLM_RPM,
       tpm: env.LLM_TPM,
+      tpmByModel: tpmByModel ?? {},
       maxRetries: env.LLM_MAX_RETRIES,
       fallbackAfter: env.LLM_FALLBACK_AFTER,
       retryBaseMs: env.LLM_RETRY_BASE_MS,
@@ -442,6 +470,22 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
     replyCache: { ttlSeconds: env.REPLY_CACHE_TTL_SECONDS },
     metrics: { token: env.METRICS_TOKEN },
   };
+}
+
+/** Every model a reply may be answered by: those offered, then those only in fallback chains. */
+export function configuredModels(model: Pick<AppConfig["model"], "models" | "modelChains">): string[] {
+  return [...new Set([...model.models, ...Object.values(model.modelChains).flat()])];
+}
+
+/** A comma-separated list of model ids, or undefined when unset. */
+function modelList(value: string | undefined): string[] | undefined {
+  return value?.split(",").map((id) => id.trim()).filter(Boolean);
+}
+
+/** One provider's keys: the single key variable's, then its list's, each once. */
+function keyPool(single: string | undefined, list: string | undefined): string[] {
+  const keys = [single, ...(list ?? "").split(",")].map((key) => key?.trim()).filter((key): key is string => Boolean(key));
+  return [...new Set(keys)];
 }
 
 /** Each provider whose variables are all set; a partly configured one is a problem, not silently off. */

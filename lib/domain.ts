@@ -21,6 +21,23 @@ export interface StoredMessage {
   outputTokens?: number;
   /** Set on replies that ended without completing, e.g. "interrupted" or "error". */
   status?: string;
+  /** A reply's: which provider and key answered it (`model` says which model), and why it fell back if it did. */
+  route?: ReplyRoute;
+}
+
+/**
+ * Why a reply was answered by a model further down its plan's chain than the one asked for: the
+ * earlier ones failed it, or had no headroom within the plan's wait budget (lib/jobs/reply-policy.ts).
+ */
+export type FallbackReason = "failed" | "no-headroom";
+
+/** What answered a reply, besides its model: kept on its message, for the admin transcript and overview. */
+export interface ReplyRoute {
+  /** The model driver (openai, anthropic, openai-compatible, gateway, demo). */
+  provider: string;
+  /** The API key's public name (a digest, lib/ai/api-key-ids.ts), never the key. */
+  keyId: string;
+  fallback?: FallbackReason;
 }
 
 export interface ChatMeta {

@@ -14,6 +14,8 @@ import { uniqueSuffix } from "./support/scratch";
 
 const ADMIN_EMAIL = "admin@example.test";
 const METRICS_TOKEN = "metrics-token-for-tests-0123456789";
+/** A key pool for the provider double: the configuration page counts the keys and shows none. */
+const API_KEYS = ["sk-admin-test-key-one", "sk-admin-test-key-two"];
 const PASSWORD = "correct horse battery";
 
 let app: RouteApp;
@@ -24,7 +26,7 @@ let adminId: string;
 beforeAll(async () => {
   app = await startRouteApp({
     // One model call at a time, so a burst of messages has to wait in line.
-    env: { ADMIN_EMAIL, METRICS_TOKEN, LLM_MAX_CONCURRENCY: "1" },
+    env: { ADMIN_EMAIL, METRICS_TOKEN, LLM_MAX_CONCURRENCY: "1", OPENAI_API_KEYS: API_KEYS.join(",") },
     provider: { tokensPerReply: 8 },
   });
   routes = app.routes;
@@ -471,7 +473,8 @@ describe("the overview", () => {
     expect(body.drivers).toMatchObject({ database: "postgres", hotStore: "redis", jobs: "inline", model: "openai-compatible" });
     expect(body.tiers.pro.burst.size).toBe(TIER_POLICIES.pro.burst.size);
     expect(body.provider.maxConcurrency).toBe(1);
-    for (const secret of [METRICS_TOKEN, app.services.config.auth.secret!, "postgresql://", "redis://", "http://127.0.0.1"]) {
+    expect(body.provider.apiKeys).toBe(API_KEYS.length);
+    for (const secret of [METRICS_TOKEN, app.services.config.auth.secret!, "postgresql://", "redis://", "http://127.0.0.1", ...API_KEYS]) {
       expect(text).not.toContain(secret);
     }
   });

@@ -31,6 +31,17 @@ describe("configuration", () => {
     expect(config.model.models).toEqual(["small", "large"]);
   });
 
+  it("pools a provider's keys: the single key variable first, then its list, each once", () => {
+    expect(parseConfig({ OPENAI_API_KEY: "sk-a", OPENAI_API_KEYS: "sk-b, sk-a ,,sk-c" }).model).toMatchObject({
+      driver: "openai",
+      apiKeys: ["sk-a", "sk-b", "sk-c"],
+    });
+    // The list alone chooses its provider, as the single variable does.
+    expect(parseConfig({ ANTHROPIC_API_KEYS: "ak-1,ak-2" }).model).toMatchObject({ driver: "anthropic", apiKeys: ["ak-1", "ak-2"] });
+    expect(parseConfig({ OPENAI_BASE_URL: "http://127.0.0.1:4010/v1" }).model.apiKeys).toEqual([]);
+    expect(parseConfig({}).model.apiKeys).toEqual([]);
+  });
+
   it("prefers Upstash over REST when both it and REDIS_URL are set", () => {
     const config = parseConfig({
       UPSTASH_REDIS_REST_URL: "https://example.upstash.io",

@@ -15,6 +15,7 @@ import { MemoryHotStore } from "@/lib/hot/memory-hot-store";
 import { InlineJobRunner, type InlineRunnerOptions } from "@/lib/jobs/inline-runner";
 import type { ReplyAttempt } from "@/lib/jobs/job-runner";
 import { currentPace, providerCapacity, type ProviderCapacity } from "@/lib/jobs/provider-capacity";
+import type { FallbackPolicy } from "@/lib/jobs/reply-policy";
 
 interface Call extends ReplyAttempt {
   replyId: string;
@@ -109,6 +110,15 @@ function harness(options: Partial<InlineRunnerOptions>, work: Work = () => sleep
   };
 }
 
+/** A fallback policy: every plan's chain is `chain`, with a short wait budget unless told. */
+function chainOf(chain: string[], { afterFailures = 2, waitMs = 10_000 } = {}): FallbackPolicy {
+  return {
+    chains: { guest: chain, free: chain, pro: chain, admin: chain },
+    afterFailures,
+    waitMs: { guest: waitMs, free: waitMs, pro: waitMs, admin: waitMs },
+  };
+}
+
 async function enqueueAll(runner: InlineJobRunner, jobs: ReplyJob[]): Promise<void> {
   for (const job of jobs) await runner.enqueueReply(job);
 }
@@ -156,7 +166,11 @@ describe("the in-process runner", () => {
   });
 
   /** One bucket for every model, allowing `limit` starts per `windowMs` until the provider says otherwise. */
-  const capacity = (limit: number, windowMs: number): ProviderCapacity => ({ limit: { limit, windowMs }, bucketFor: () => "provider:main:key" });
+  const capacity = (limit: number, windowMs: number): ProviderCapacity => ({
+    limit: { limit, windowMs },
+    keys: 1,
+    bucketFor: () => "provider:main:key",
+  });
 
   it("starts a burst the provider has room for at once, and the rest when its window ends", async () => {
     const { runner, calls, settled } = harness({ maxConcurrency: 10, capacity: capacity(5, 400) }, async () => {});
@@ -204,12 +218,18 @@ describe("the in-process runner", () => {
   });
 
   it("reads LLM_RPM over the provider's window, and tells the pace it follows: the configured one, then the provider's", async () => {
-    const llm = { rpm: 600, tokensPerReply: 1000, limitWindowMs: 10_000 };
-    const configured = providerCapacity({ llm, model: { driver: "openai-compatible", apiKey: "sk-test" } });
+    const llm = { rpm: 600, tokensPerReply: 1000, limitWindowMs: 10_000, tpmByModel: {} };
+    const configured = providerCapacity({ llm, model: { driver: "openai-compatible", apiKeys: ["sk-test"] } });
     expect(configured.limit).toEqual({ limit: 100, windowMs: 10_000 });
     expect(configured.bucketFor("main")).not.toContain("sk-test");
-    // A token cap that binds first lowers it: 60 000 tokens a minute at 1 000 a reply is 10 per 10 s.
-    expect(providerCapacity({ llm: { ...llm, tpm: 60_000 }, model: { driver: "openai" } }).limit.limit).toBe(10);
+    expect(configured.tokenLimit?.("main")).toBeUndefined();
+    // A token cap gets token buckets of its own, per model when LLM_TPM_BY_MODEL names it; the
+    // wait estimate's pace is lowered by it: 60 000 tokens a minute at 1 000 a reply is 60 a minute.
+    const tokenCapped = providerCapacity({ llm: { ...llm, tpm: 60_000, tpmByModel: { large: 6_000 } }, model: { driver: "openai", apiKeys: [] } });
+    expect(tokenCapped.limit.limit).toBe(100);
+    expect(tokenCapped.tokenLimit?.("main")).toEqual({ limit: 10_000, windowMs: 10_000 });
+    expect(tokenCapped.tokenLimit?.("large")).toEqual({ limit: 1_000, windowMs: 10_000 });
+    expect(await currentPace(new MemoryHotStore(), tokenCapped, "main")).toBe(60);
 
     const store = new MemoryHotStore();
     expect(await currentPace(store, configured, "main")).toBe(600);
@@ -291,6 +311,8 @@ describe("the in-process runner", () => {
       releaseLease: (...args) => store.releaseLease(...args),
       takeCapacity: (...args) => store.takeCapacity(...args),
       reportCapacity: (...args) => store.reportCapacity(...args),
+      readCapacity: (...args) => store.readCapacity(...args),
+      returnCapacity: (...args) => store.returnCapacity(...args),
     };
     const blocker = gate();
     const leasePollMs = 50;
@@ -365,7 +387,7 @@ describe("the in-process runner", () => {
 
   it("switches to the fallback model after N failed attempts", async () => {
     const { runner, calls, abandoned, settled } = harness(
-      { retries: 4, fallback: { modelId: "backup", afterFailures: 2 } },
+      { retries: 4, fallback: chainOf(["backup"], { afterFailures: 2 }) },
       async (_job, { attempt }) => {
         if (attempt < 3) throw new RetryableReplyError("503");
       },
@@ -380,6 +402,39 @@ describe("the in-process runner", () => {
       [3, "backup"],
     ]);
     expect(abandoned).toEqual([]);
+  });
+
+  it("moves a reply down its plan's chain when a model has no start within the plan's wait budget, and says why", async () => {
+    // One start per long window for every model: the first reply spends main's; the guest behind
+    // it waits its 150 ms budget there, then starts at once on the next model of its chain.
+    const perModel: ProviderCapacity = { limit: { limit: 1, windowMs: 60_000 }, keys: 1, bucketFor: (modelId) => `provider:${modelId}:key` };
+    const { runner, calls, settled } = harness({ capacity: perModel, fallback: chainOf(["cheap", "cheaper"], { waitMs: 150 }) }, async () => {});
+    const first = replyJob("first", { tier: "guest" });
+    await enqueueAll(runner, [first]);
+    await settled([first]);
+    const [second, third] = [replyJob("second", { tier: "guest" }), replyJob("third", { tier: "guest" })];
+    await enqueueAll(runner, [second]);
+    await settled([second]);
+    await enqueueAll(runner, [third]);
+    await settled([third]);
+    expect(calls.map((call) => [call.replyId, call.modelId, call.fallback])).toEqual([
+      [first.replyId, "main", undefined],
+      [second.replyId, "cheap", "no-headroom"],
+      [third.replyId, "cheaper", "no-headroom"],
+    ]);
+  });
+
+  it("spreads starts over a key pool by headroom, a window's worth per key at once", async () => {
+    const pool: ProviderCapacity = { limit: { limit: 3, windowMs: 60_000 }, keys: 2, bucketFor: (modelId, key = 0) => `provider:${modelId}:key-${key}` };
+    const { runner, calls } = harness({ maxConcurrency: 10, capacity: pool }, async () => {});
+    const jobs = Array.from({ length: 8 }, (_, index) => replyJob(`user-${index}`));
+    await enqueueAll(runner, jobs);
+    // Two keys of three starts a window: six start, the other two wait for a window to end.
+    await expect.poll(() => calls.length).toBe(6);
+    await sleep(100);
+    expect(calls).toHaveLength(6);
+    expect(calls.filter((call) => call.key === 0)).toHaveLength(3);
+    expect(calls.filter((call) => call.key === 1)).toHaveLength(3);
   });
 
   it("abandons a reply once its retries are used up, after exactly retries + 1 attempts", async () => {

@@ -6,7 +6,15 @@
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import { APICallError } from "ai";
 import { afterEach, describe, expect, it } from "vitest";
-import { describeModelFailure, durationMs, providerSignal, requestHeadroom, retryAfterMs } from "@/lib/replies/model-errors";
+import {
+  describeModelFailure,
+  durationMs,
+  providerSignal,
+  REJECTED_KEY_PAUSE_MS,
+  requestHeadroom,
+  retryAfterMs,
+  tokenHeadroom,
+} from "@/lib/replies/model-errors";
 import { startProviderDouble, type ProviderDouble, type ProviderDoubleOptions } from "@/lib/testing/provider-double";
 
 function apiError(statusCode: number | undefined, responseHeaders?: Record<string, string>) {
@@ -18,6 +26,7 @@ describe("model failures", () => {
     expect(describeModelFailure(apiError(429, { "retry-after": "3" }))).toEqual({
       retryable: true,
       rateLimited: true,
+      keyRejected: false,
       retryAfterMs: 3000,
     });
     expect(describeModelFailure(apiError(503))).toMatchObject({ retryable: true, rateLimited: false });
@@ -25,7 +34,8 @@ describe("model failures", () => {
     const network = new APICallError({ message: "Cannot connect", url: "u", requestBodyValues: {}, isRetryable: true });
     expect(describeModelFailure(network)).toMatchObject({ retryable: true });
     expect(describeModelFailure(apiError(400))).toMatchObject({ retryable: false, rateLimited: false });
-    expect(describeModelFailure(new Error("invalid prompt"))).toEqual({ retryable: false, rateLimited: false });
+    expect(describeModelFailure(new Error("invalid prompt"))).toEqual({ retryable: false, rateLimited: false, keyRejected: false });
+    expect(describeModelFailure(apiError(401))).toMatchObject({ retryable: false, keyRejected: true });
   });
 
   it("reads OpenAI's retry-after-ms first, then retry-after in seconds or as a date", () => {
@@ -68,6 +78,22 @@ describe("provider capacity signals", () => {
     expect(refused?.retryAfterMs).toBeLessThanOrEqual(10_000);
   });
 
+  it("reads the token headroom beside the requests', in OpenAI's and Anthropic's headers", async () => {
+    // The double counts the prompt ("hi", 1 word) and the answer (5 words) against its token cap.
+    expect(await signalOfCall({ rpm: 10, tpm: 1000, windowMs: 10_000, tokensPerReply: 5 })).toMatchObject({
+      headroom: { limit: 10, remaining: 9 },
+      tokens: { limit: 1000, remaining: 994, resetMs: 10_000 },
+    });
+    await double?.close();
+    double = undefined;
+    const anthropic = await signalOfCall({ tpm: 1000, windowMs: 10_000, tokensPerReply: 5, headers: "anthropic" });
+    expect(anthropic).toMatchObject({ refused: false, tokens: { limit: 1000, remaining: 994 } });
+    expect(anthropic?.headroom).toBeUndefined();
+    expect(
+      tokenHeadroom({ "anthropic-ratelimit-input-tokens-limit": "40000", "anthropic-ratelimit-input-tokens-remaining": "39000", "anthropic-ratelimit-input-tokens-reset": new Date(Date.now() + 6000).toISOString() }),
+    ).toMatchObject({ limit: 40_000, remaining: 39_000 });
+  });
+
   it("reads Anthropic's headers, whose reset is a time", async () => {
     const signal = await signalOfCall({ rpm: 4, windowMs: 8_000, limiter: "bucket", headers: "anthropic" });
     expect(signal).toMatchObject({ refused: false, headroom: { limit: 4, remaining: 3 } });
@@ -80,6 +106,10 @@ describe("provider capacity signals", () => {
     expect(await signalOfCall({ rpm: 1, headers: "none" })).toBeUndefined();
     expect(await signalOfCall({})).toEqual({ refused: true });
     expect(providerSignal({ error: new Error("socket hang up") })).toBeUndefined();
+  });
+
+  it("asks for a rejected key to be passed over a while, without calling it a rate limit", async () => {
+    expect(await signalOfCall({ rejectedKeys: [""] })).toEqual({ refused: false, retryAfterMs: REJECTED_KEY_PAUSE_MS });
   });
 
   it("parses Go durations and Azure's bare seconds, and nothing else", () => {

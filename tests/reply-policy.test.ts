@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { inngestThrottle, startsPerMinute } from "@/lib/jobs/provider-pace";
-import { headStartExpression, lineScore, modelForAttempt } from "@/lib/jobs/reply-policy";
+import { headStartExpression, keyForAttempt, lineScore, modelChain, modelForAttempt } from "@/lib/jobs/reply-policy";
 
 describe("line order", () => {
   const now = 1_800_000_000_000;
@@ -30,15 +30,42 @@ describe("line order", () => {
 });
 
 describe("fallback model", () => {
+  const chains = (guest: string[], other: string[]) => ({ guest, free: other, pro: other, admin: other });
+  const FALLBACK_WAITS = { guest: 0, free: 0, pro: 0, admin: 0 };
+
   it("keeps the chosen model until the configured number of failures, then falls back", () => {
-    const fallback = { modelId: "backup", afterFailures: 2 };
-    expect([0, 1, 2, 3].map((attempt) => modelForAttempt({ modelId: "main" }, attempt, fallback))).toEqual([
+    const fallback = { chains: chains(["backup"], ["backup"]), afterFailures: 2, waitMs: FALLBACK_WAITS };
+    expect([0, 1, 2, 3, 4].map((attempt) => modelForAttempt({ modelId: "main", tier: "free" }, attempt, fallback))).toEqual([
       "main",
       "main",
+      "backup",
       "backup",
       "backup",
     ]);
-    expect(modelForAttempt({ modelId: "main" }, 5, undefined)).toBe("main");
+    expect(modelForAttempt({ modelId: "main", tier: "free" }, 5, undefined)).toBe("main");
+  });
+
+  it("walks each plan's own chain, after the model asked for, and skips a repeat of it", () => {
+    const fallback = { chains: chains(["cheap", "cheaper"], []), afterFailures: 1, waitMs: FALLBACK_WAITS };
+    expect(modelChain({ modelId: "main", tier: "guest" }, fallback)).toEqual(["main", "cheap", "cheaper"]);
+    expect(modelChain({ modelId: "cheap", tier: "guest" }, fallback)).toEqual(["cheap", "cheaper"]);
+    expect([0, 1, 2, 3].map((attempt) => modelForAttempt({ modelId: "main", tier: "guest" }, attempt, fallback))).toEqual([
+      "main",
+      "cheap",
+      "cheaper",
+      "cheaper",
+    ]);
+    expect([0, 1].map((attempt) => modelForAttempt({ modelId: "main", tier: "pro" }, attempt, fallback))).toEqual(["main", "main"]);
+  });
+});
+
+describe("key pool", () => {
+  it("spreads replies over the keys by id, and moves each retry to the next key", () => {
+    const firsts = Array.from({ length: 40 }, (_, index) => keyForAttempt(`reply-${index}`, 0, 2));
+    expect(new Set(firsts)).toEqual(new Set([0, 1]));
+    const first = keyForAttempt("reply-x", 0, 3);
+    expect([1, 2, 3].map((attempt) => keyForAttempt("reply-x", attempt, 3))).toEqual([1, 2, 3].map((step) => (first + step) % 3));
+    expect(keyForAttempt("reply-x", 4, 1)).toBe(0);
   });
 });
 

@@ -1,7 +1,7 @@
 // What of a chat's history goes to the model (lib/replies/trim-history.ts), by the token estimate
-// of lib/ai/token-estimate.ts.
+// of lib/ai/token-estimate.ts, and how that estimate is calibrated per model.
 import { describe, expect, it } from "vitest";
-import { estimateTokens } from "@/lib/ai/token-estimate";
+import { estimateTokens, PromptCalibration } from "@/lib/ai/token-estimate";
 import { trimHistory } from "@/lib/replies/trim-history";
 import type { ChatUIMessage } from "@/lib/domain";
 
@@ -40,5 +40,22 @@ describe("trimHistory", () => {
   it("always keeps the message answered and system messages", () => {
     const withSystem = [message("s", "system", "Be brief."), ...history];
     expect(trimHistory(withSystem, 10).map(({ id }) => id)).toEqual(["s", "u3"]);
+  });
+});
+
+describe("prompt calibration", () => {
+  it("scales a model's estimates towards the prompt tokens its provider reports, one call at a time and within bounds", () => {
+    const calibration = new PromptCalibration();
+    expect(calibration.calibrated("a", 100)).toBe(100);
+    for (let call = 0; call < 30; call += 1) calibration.learn("a", 100, 150);
+    expect(calibration.calibrated("a", 100)).toBeGreaterThan(145);
+    expect(calibration.calibrated("a", 100)).toBeLessThanOrEqual(150);
+    // Each model learns alone; a call without a usage figure teaches nothing.
+    expect(calibration.factor("b")).toBe(1);
+    calibration.learn("b", 100, 0);
+    expect(calibration.factor("b")).toBe(1);
+    // One odd figure moves it a fifth of the way, and never past four times.
+    calibration.learn("b", 10, 10_000);
+    expect(calibration.factor("b")).toBeCloseTo(1 + (4 - 1) * 0.2);
   });
 });

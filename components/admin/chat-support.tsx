@@ -5,9 +5,13 @@ import { problemFromError, type ApiProblem } from "@/components/chat/chat-api";
 import { Button } from "@/components/ui/button";
 import type { AuditEntry } from "@/lib/admin/audit-log";
 import type { ChatView, UserChats } from "@/lib/admin/chats";
+import type { FallbackReason } from "@/lib/domain";
 import { fetchAudit, lookupChat, lookupUserChats } from "./admin-api";
 import { Markdown } from "@/components/chat/markdown";
 import { ProblemNotice } from "./problem-notice";
+
+/** Why a reply was answered by a model of its plan's chain rather than the one asked for. */
+const FALLBACK_LABELS: Record<FallbackReason, string> = { failed: "earlier models failed", "no-headroom": "no headroom in the wait budget" };
 
 const ACTION_LABELS: Record<string, string> = {
   "chat.view": "viewed a chat",
@@ -166,6 +170,12 @@ function ChatTranscript({ view }: { view: ChatView }) {
               {message.role === "user" ? "User" : `Assistant${message.model ? ` (${message.model})` : ""}`} ·{" "}
               {new Date(message.createdAt).toLocaleString()}
               {message.status && ` · ${message.status}`}
+              {message.route && (
+                <span data-testid="admin-chat-route">
+                  {` · ${message.route.provider}, key ${message.route.keyId}`}
+                  {message.route.fallback && ` · fell back: ${FALLBACK_LABELS[message.route.fallback]}`}
+                </span>
+              )}
             </p>
             {/* As the owner sees it: their own words as typed, the replies rendered as Markdown. */}
             {message.role === "user" ? (

@@ -25,6 +25,51 @@ function seconds(ms: number): string {
   return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000).toLocaleString("en-US")} s`;
 }
 
+const ROUTE_COLUMNS = [
+  { label: "Model", numeric: false },
+  { label: "Key id", numeric: false },
+  { label: "Replies", numeric: true },
+  { label: "Fallbacks (failed · no headroom)", numeric: true },
+];
+
+/** Replies by the model and key that answered them: how the key pool and the fallback chains are used. */
+function ReplyRoutes({ routes }: { routes: Overview["replyRoutes"] }) {
+  return (
+    <section aria-labelledby="routes-title" className="rounded-lg border border-border bg-card p-4">
+      <h2 id="routes-title" className="text-sm font-medium">
+        Replies by model and key
+      </h2>
+      {routes.length === 0 ? (
+        <p className="mt-3 text-sm text-muted-foreground">No replies yet.</p>
+      ) : (
+        <table className="mt-3 w-full text-sm" data-testid="overview-reply-routes">
+          <thead className="text-left text-xs text-muted-foreground">
+            <tr>
+              {ROUTE_COLUMNS.map(({ label, numeric }) => (
+                <th key={label} className={`py-1 font-medium ${numeric ? "text-right" : ""}`}>
+                  {label}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {routes.map((route) => (
+              <tr key={`${route.model} ${route.keyId}`} className="border-t border-border">
+                <td className="py-1.5">{route.model}</td>
+                <td className="py-1.5 font-mono text-xs">{route.keyId}</td>
+                <td className="py-1.5 text-right tabular-nums">{count(route.replies)}</td>
+                <td className="py-1.5 text-right tabular-nums">
+                  {count(route.fallbacks.failed)} · {count(route.fallbacks["no-headroom"])}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
 /** The overview's figures, read again every 2 s while the tab is visible. */
 export function OverviewDashboard({ initial }: { initial: Overview }) {
   const [overview, setOverview] = useState(initial);
@@ -192,6 +237,7 @@ export function OverviewDashboard({ initial }: { initial: Overview }) {
               ` (${count(overview.limiterFailures.refused)} refused, ${count(overview.limiterFailures.allowed)} let through, ${count(overview.limiterFailures.unrecorded)} token counts lost)`}
           </p>
         </section>
+        <ReplyRoutes routes={overview.replyRoutes} />
       </div>
     </div>
   );

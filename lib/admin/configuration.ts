@@ -23,9 +23,14 @@ export function describeConfiguration(config: AppConfig) {
     provider: {
       models: config.model.models,
       fallbackModel: config.model.fallbackModel ?? null,
+      /** Each plan's models after the one asked for. */
+      modelChains: config.model.modelChains,
+      /** Keys in the provider's pool, counted only. */
+      apiKeys: Math.max(1, config.model.apiKeys.length),
       maxConcurrency: config.llm.maxConcurrency,
       rpm: config.llm.rpm,
       tpm: config.llm.tpm ?? null,
+      tpmByModel: config.llm.tpmByModel,
       tokensPerReply: config.llm.tokensPerReply,
       maxRetries: config.llm.maxRetries,
       fallbackAfter: config.llm.fallbackAfter,

@@ -46,6 +46,8 @@ export async function renderMetrics(overview: Overview): Promise<{ contentType: 
   counter("reply_retries_total", "Reply attempts after the first.", overview.replies.retries);
   counter("provider_rate_limited_total", "429 answers from the model provider.", overview.replies.rateLimited);
   counter("reply_fallbacks_total", "Reply attempts made on the fallback model.", overview.replies.fallbacks);
+  const routes = labelledCounter("replies_by_route_total", "Replies by the model and API key id that answered them.", ["model", "key"]);
+  for (const route of overview.replyRoutes) routes.labels(route.model, route.keyId).inc(route.replies);
   const tokens = labelledCounter("model_tokens_total", "Model tokens spent, prompt (in) and reply (out).", ["direction"]);
   tokens.labels("in").inc(overview.replies.tokensIn);
   tokens.labels("out").inc(overview.replies.tokensOut);

@@ -10,8 +10,10 @@ import { readFlushFigures, type FlushFigures } from "@/lib/history/flush-figures
 import { hotKeys } from "@/lib/hot/hot-keys";
 import { readReplyCacheCounters } from "@/lib/replies/reply-cache";
 import { readReplyMetrics } from "@/lib/replies/reply-metrics";
+import { readReplyRoutes, type ReplyRouteCount } from "@/lib/replies/reply-routes";
+import { apiKeyIds } from "@/lib/ai/api-key-ids";
 import { estimateWaitSeconds, serviceRate } from "@/lib/replies/wait-estimate";
-import { describeDrivers } from "@/lib/config";
+import { configuredModels, describeDrivers } from "@/lib/config";
 import type { ErrorCode } from "@/lib/errors";
 import { readErrorCounts } from "@/lib/http/error-counts";
 import { startsPerMinute } from "@/lib/jobs/provider-pace";
@@ -58,6 +60,8 @@ export interface Overview {
     tokensIn: number;
     tokensOut: number;
   };
+  /** Replies by the model and API key (its public id) that answered them, busiest first. */
+  replyRoutes: ReplyRouteCount[];
   /** Refusals by rate limits and quotas, by tier (and "auth" for sign-in and sign-up attempts). */
   refusals: RefusalCounts;
   cache: { hits: number; misses: number; hitRate: number | null; tokensSaved: number };
@@ -72,11 +76,12 @@ export interface Overview {
 
 export async function readOverview(services: Pick<Services, "hot" | "config">, now = Date.now()): Promise<Overview> {
   const { hot, config } = services;
-  const [depth, activeStreams, modelCalls, replyMetrics, refusals, cache, flush, errors, servedPerSecond] = await Promise.all([
+  const [depth, activeStreams, modelCalls, replyMetrics, replyRoutes, refusals, cache, flush, errors, servedPerSecond] = await Promise.all([
     hot.lineLength(hotKeys.replyLine),
     countLive(hot, LIVE_SETS.replyStreams, now),
     readModelCallFigures(hot, now),
     readReplyMetrics(hot),
+    readReplyRoutes(hot, { models: configuredModels(config.model), keyIds: apiKeyIds(config.model.apiKeys) }),
     readRefusalCounts(hot),
     readReplyCacheCounters(hot),
     readFlushFigures(hot, now),
@@ -108,6 +113,7 @@ export async function readOverview(services: Pick<Services, "hot" | "config">, n
       tokensIn: replyMetrics["tokens-in"],
       tokensOut: replyMetrics["tokens-out"],
     },
+    replyRoutes,
     refusals,
     cache: { ...cache, hitRate: lookups > 0 ? cache.hits / lookups : null },
     flush,

@@ -10,7 +10,9 @@ import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import type { LanguageModelV4 } from "@ai-sdk/provider";
 import type { AppConfig, ModelDriver } from "@/lib/config";
 import { AppError } from "@/lib/errors";
+import { apiKeyIds } from "./api-key-ids";
 import { createDemoModel } from "./demo-model";
+import { PromptCalibration } from "./token-estimate";
 
 export interface ModelInfo {
   id: string;
@@ -25,13 +27,22 @@ export interface ModelProvider {
   readonly fallbackModelId?: string;
   /** Throws invalid_request for an id that is not offered. */
   resolveModelId(requested: string | undefined): string;
-  languageModel(id: string): LanguageModelV4;
+  /** Keys in the provider's pool (OPENAI_API_KEYS, …), at least 1. */
+  readonly keys: number;
+  /** The model `id` called with key number `key` of the pool (default the first). */
+  languageModel(id: string, key?: number): LanguageModelV4;
+  /** Key number `key`'s public name (lib/ai/api-key-ids.ts). */
+  keyId(key: number): string;
+  /** Each model's prompt estimates calibrated against the usage its provider reports, in this process. */
+  readonly promptTokens: PromptCalibration;
   /** Estimated tokens of history a reply by this model may send (LLM_HISTORY_TOKENS[_BY_MODEL]). */
   historyBudget(id: string): number;
 }
 
 export function createModelProvider(config: AppConfig["model"]): ModelProvider {
-  const languageModel = buildFactory(config);
+  // One provider per key: the AI SDK's providers hold their key.
+  const factories = (config.apiKeys.length > 0 ? config.apiKeys : [undefined]).map((apiKey) => buildFactory(config, apiKey));
+  const keyIds = apiKeyIds(config.apiKeys);
   const offered = new Set(config.models);
   const models = config.models.map((id) => ({ id, label: config.driver === "demo" ? "Demo model" : id }));
   return {
@@ -46,32 +57,35 @@ export function createModelProvider(config: AppConfig["model"]): ModelProvider {
       }
       return requested;
     },
-    languageModel,
+    keys: factories.length,
+    languageModel: (id, key = 0) => (factories[key] ?? factories[0])(id),
+    keyId: (key) => keyIds[key] ?? keyIds[0],
+    promptTokens: new PromptCalibration(),
     historyBudget: (id) => config.historyTokens.byModel[id] ?? config.historyTokens.default,
   };
 }
 
-function buildFactory(config: AppConfig["model"]): (id: string) => LanguageModelV4 {
+function buildFactory(config: AppConfig["model"], apiKey: string | undefined): (id: string) => LanguageModelV4 {
   switch (config.driver) {
     case "openai-compatible": {
       const provider = createOpenAICompatible({
         name: "openai-compatible",
         baseURL: config.baseUrl!,
-        apiKey: config.apiKey,
+        apiKey,
         includeUsage: true,
       });
       return (id) => provider.chatModel(id);
     }
     case "openai": {
-      const provider = createOpenAI({ apiKey: config.apiKey });
+      const provider = createOpenAI({ apiKey });
       return (id) => provider.chat(id);
     }
     case "anthropic": {
-      const provider = createAnthropic({ apiKey: config.apiKey });
+      const provider = createAnthropic({ apiKey });
       return (id) => provider.languageModel(id);
     }
     case "gateway": {
-      const provider = createGateway({ apiKey: config.apiKey });
+      const provider = createGateway({ apiKey });
       return (id) => provider.languageModel(id);
     }
     case "demo": {

@@ -1,6 +1,7 @@
 /**
- * Token counts estimated without a tokenizer: what trims the history sent to a model and sizes
- * the reservation against a daily token quota. Stampede talks to several providers, each with its
+ * Token counts estimated without a tokenizer: what trims the history sent to a model and, once
+ * calibrated for the model (PromptCalibration, below), sizes what a call holds against a daily
+ * token quota and in the provider's token bucket. Stampede talks to several providers, each with its
  * own tokenizer, so no one tokenizer would be exact; this estimate is cheap (it runs on every
  * reply's whole history) and errs high rather than low:
  *
@@ -37,4 +38,35 @@ export function estimateMessageTokens(message: Pick<ChatUIMessage, "parts">): nu
 
 export function estimatePromptTokens(history: Pick<ChatUIMessage, "parts">[]): number {
   return history.reduce((sum, message) => sum + estimateMessageTokens(message), 0);
+}
+
+/** How far one reported usage moves a model's factor: about the last ten calls count. */
+const CALIBRATION_WEIGHT = 0.2;
+/** The factor stays within these: one odd usage figure (a cached prompt, say) cannot swing it far. */
+const CALIBRATION_RANGE = { min: 0.25, max: 4 } as const;
+
+/**
+ * Prompt estimates calibrated per model against the prompt tokens the provider reports: the
+ * estimate above is one rule for every tokenizer, so each model's own ratio of reported to
+ * estimated tokens (a moving average, in this process) scales it. What a call holds in the
+ * provider's token bucket and against the daily quotas; trimming keeps the plain estimate.
+ */
+export class PromptCalibration {
+  private readonly factors = new Map<string, number>();
+
+  /** The ratio learnt for the model so far; 1 before its first reported usage. */
+  factor(modelId: string): number {
+    return this.factors.get(modelId) ?? 1;
+  }
+
+  calibrated(modelId: string, estimated: number): number {
+    return Math.ceil(estimated * this.factor(modelId));
+  }
+
+  /** Learns from one call: the plain estimate of its prompt and the prompt tokens the provider reported. */
+  learn(modelId: string, estimated: number, reported: number): void {
+    if (!(estimated > 0 && reported > 0)) return;
+    const ratio = Math.min(CALIBRATION_RANGE.max, Math.max(CALIBRATION_RANGE.min, reported / estimated));
+    this.factors.set(modelId, this.factor(modelId) * (1 - CALIBRATION_WEIGHT) + ratio * CALIBRATION_WEIGHT);
+  }
 }

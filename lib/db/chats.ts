@@ -4,7 +4,7 @@
  *
  * Server-only.
  */
-import { messageText, type ChatMeta, type ChatUIMessage, type MessageRole, type StoredMessage } from "@/lib/domain";
+import { messageText, type ChatMeta, type ChatUIMessage, type MessageRole, type ReplyRoute, type StoredMessage } from "@/lib/domain";
 import type { Chat as ChatRow, Message as MessageRow, Prisma, PrismaClient } from "../generated/prisma/client";
 
 /**
@@ -220,6 +220,7 @@ function toMessageRow(message: StoredMessage): Prisma.MessageCreateManyInput {
     outputTokens: message.outputTokens,
     status: message.status,
     text: withoutNul(messageText({ parts: message.parts as ChatUIMessage["parts"] })),
+    route: message.route ? { ...message.route } : undefined,
   };
 }
 
@@ -246,6 +247,8 @@ function toStoredMessage(row: MessageRow): StoredMessage {
   if (row.inputTokens !== null) message.inputTokens = row.inputTokens;
   if (row.outputTokens !== null) message.outputTokens = row.outputTokens;
   if (row.status !== null) message.status = row.status;
+  // Only toMessageRow writes this column, from a ReplyRoute.
+  if (row.route !== null) message.route = row.route as unknown as ReplyRoute;
   return message;
 }
 

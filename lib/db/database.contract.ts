@@ -91,6 +91,7 @@ export function describeDatabaseContract(label: string, target: DatabaseUnderTes
           inputTokens: 12,
           outputTokens: 34,
           status: "interrupted",
+          route: { provider: "openai", keyId: "0123456789ab", fallback: "no-headroom" },
         };
 
         const written = await saveChatBatch(db.prisma, { chats: [chat], messages: [answer, question] });

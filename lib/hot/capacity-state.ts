@@ -13,13 +13,21 @@
  * - rate-limit headers (limit, remaining, reset) replace the books, counting on top the starts the
  *   provider had not seen yet when it answered (those after the reported one), unless they are
  *   about a start of a window that has ended since;
- * - a 429 blocks every start until its Retry-After; without headers it also cuts the limit by
+ * - a Retry-After blocks every start until it has passed: a 429's, or the pause a runner asks for
+ *   itself (a key the provider rejected, lib/replies/model-errors.ts);
+ * - a 429 without headers also cuts the limit by
  *   CUT_FACTOR, at most once per round of starts (as TCP halves once per round trip), and, without
  *   a Retry-After either, marks the window spent;
  * - each window that opens after one without a cut probes back up by a tenth, to the configured
  *   limit, unless the provider reports its own.
+ *
+ * A token bucket keeps the same books in tokens: a take of `amount` tokens (a reply's estimate)
+ * counts `amount` in `used` and in `seq`, so `seq` is the tokens ever taken and what the provider
+ * had not seen when it answered is counted in tokens too; `returnCapacity` settles a take with
+ * what the call really used. A take larger than the whole limit waits for an empty window and
+ * then takes all of it, so it is never refused for good.
  */
-import type { CapacityGrant, CapacityLimit, CapacityReport, CapacityState } from "./hot-store";
+import type { CapacityGrant, CapacityLimit, CapacityReport, CapacityReturn, CapacityState } from "./hot-store";
 
 /** What a 429 without headers leaves of the limit (AWS's adaptive retries use the same 0.7). */
 export const CUT_FACTOR = 0.7;
@@ -28,8 +36,8 @@ export function freshCapacity({ limit }: CapacityLimit): CapacityState {
   return { limit, used: 0, resetAt: 0, blockedUntil: 0, seq: 0, windowSeq: 0, reportSeq: 0, cutSeq: 0, reported: false };
 }
 
-/** Takes one start if there is room; otherwise says how long until there may be. Mutates `state`. */
-export function takeCapacity(state: CapacityState, config: CapacityLimit, now: number): CapacityGrant {
+/** Takes `amount` (one start, or a reply's tokens) if there is room; otherwise says how long until there may be. Mutates `state`. */
+export function takeCapacity(state: CapacityState, config: CapacityLimit, now: number, amount = 1): CapacityGrant {
   if (now < state.blockedUntil) return { granted: false, waitMs: state.blockedUntil - now, seq: 0 };
   if (now >= state.resetAt) {
     if (!state.reported && state.limit < config.limit && state.cutSeq <= state.windowSeq) {
@@ -39,10 +47,19 @@ export function takeCapacity(state: CapacityState, config: CapacityLimit, now: n
     state.resetAt = now + config.windowMs;
     state.windowSeq = state.seq;
   }
-  if (state.used >= state.limit) return { granted: false, waitMs: state.resetAt - now, seq: 0 };
-  state.used += 1;
-  state.seq += 1;
+  const taken = Math.max(1, Math.min(Math.ceil(amount), state.limit));
+  if (state.used + taken > state.limit) return { granted: false, waitMs: state.resetAt - now, seq: 0 };
+  state.used += taken;
+  state.seq += taken;
   return { granted: true, waitMs: 0, seq: state.seq };
+}
+
+/**
+ * Gives back `amount` of take `seq` (a negative amount counts more), when that take belongs to the
+ * current window: a window that has ended since took nothing into the new one. Mutates `state`.
+ */
+export function returnCapacity(state: CapacityState, { seq, amount }: CapacityReturn): void {
+  if (seq > state.windowSeq) state.used = Math.max(0, state.used - Math.round(amount));
 }
 
 /** Corrects the books with what the provider answered to start `report.seq`. Mutates `state`. */
@@ -59,14 +76,24 @@ export function reportCapacity(state: CapacityState, report: CapacityReport, now
     // The reset was measured before the unseen starts: it may come later than said, never sooner.
     state.resetAt = unseen === 0 ? now + headroom.resetMs : Math.max(state.resetAt, now + headroom.resetMs);
   }
-  if (!report.refused) return;
   if (report.retryAfterMs !== undefined) state.blockedUntil = Math.max(state.blockedUntil, now + report.retryAfterMs);
+  if (!report.refused) return;
   if (!headroom && report.seq > state.cutSeq) {
     state.limit = Math.max(1, Math.floor(state.limit * CUT_FACTOR));
     state.cutSeq = state.seq;
     // Without a Retry-After, the end of the window is the only wait known.
     if (report.retryAfterMs === undefined) state.used = Math.max(state.used, state.limit);
   }
+}
+
+/**
+ * Starts the bucket would grant now: none while blocked, a whole window's (its limit, before any
+ * probe up) once its window has ended or when it has no books yet. What a key pool is ordered by.
+ */
+export function capacityHeadroom(state: CapacityState | null, config: CapacityLimit, now: number): number {
+  if (!state) return config.limit;
+  if (now < state.blockedUntil) return 0;
+  return now >= state.resetAt ? state.limit : Math.max(0, state.limit - state.used);
 }
 
 /** How long a bucket's books are worth keeping: ten windows past the last moment they speak of. */

@@ -596,6 +596,43 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
         const probing = await Promise.all(Array.from({ length: 10 }, () => store.takeCapacity("refusing", short)));
         expect(probing.filter((grant) => grant.granted)).toHaveLength(8);
       });
+
+      it("keeps a token bucket: takes of many tokens, settled with what they used, a take larger than the limit in an empty window", async () => {
+        const tokens = { limit: 1000, windowMs: 300 };
+        const first = await store.takeCapacity("tokens", tokens, 600);
+        expect(first).toMatchObject({ granted: true, seq: 600 });
+        expect((await store.takeCapacity("tokens", tokens, 600)).granted).toBe(false);
+        // The first call used 150 of its 600: the rest comes back, and the second fits now.
+        await store.returnCapacity("tokens", { seq: first.seq, amount: 450 }, tokens);
+        const second = await store.takeCapacity("tokens", tokens, 600);
+        expect(second).toMatchObject({ granted: true, seq: 1200 });
+        expect(await store.readCapacity("tokens")).toMatchObject({ used: 750 });
+        // Headers about the first take count the 600 taken since as unseen, in tokens.
+        await store.reportCapacity("tokens", { seq: first.seq, refused: false, headroom: { limit: 1000, remaining: 850, resetMs: 250 } }, tokens);
+        expect(await store.readCapacity("tokens")).toMatchObject({ used: 750, reported: true });
+        // An estimate that fell short is counted on top.
+        await store.returnCapacity("tokens", { seq: second.seq, amount: -100 }, tokens);
+        expect(await store.readCapacity("tokens")).toMatchObject({ used: 850 });
+
+        await sleep(300);
+        // A take bigger than the whole limit waits for an empty window, then takes all of it;
+        // settling a take of an earlier window changes nothing.
+        expect(await store.takeCapacity("tokens", tokens, 5000)).toMatchObject({ granted: true });
+        await store.returnCapacity("tokens", { seq: second.seq, amount: 600 }, tokens);
+        expect(await store.readCapacity("tokens")).toMatchObject({ used: 1000 });
+      });
+
+      it("holds a bucket's starts back for a pause asked without a refusal (a rejected key), leaving its limit as it was", async () => {
+        const short = { limit: 5, windowMs: 300 };
+        const { seq } = await store.takeCapacity("rejected key", short);
+        await store.reportCapacity("rejected key", { seq, refused: false, retryAfterMs: 250 }, short);
+        const paused = await store.takeCapacity("rejected key", short);
+        expect(paused).toMatchObject({ granted: false, seq: 0 });
+        expect(paused.waitMs).toBeGreaterThan(150);
+        expect(await store.readCapacity("rejected key")).toMatchObject({ limit: 5, used: 1 });
+        await sleep(300);
+        expect((await store.takeCapacity("rejected key", short)).granted).toBe(true);
+      });
     });
 
     it("expires everything written with a TTL once it passes, and nothing else", async () => {

@@ -53,11 +53,19 @@ export interface CapacityGrant {
   seq: number;
 }
 
+/** A take settled with what it really cost (`returnCapacity`): `amount` given back (negative: counted more). */
+export interface CapacityReturn {
+  /** The take's `seq`. */
+  seq: number;
+  amount: number;
+}
+
 /** What the provider answered to one start (`reportCapacity`). */
 export interface CapacityReport {
   seq: number;
   /** A 429. */
   refused: boolean;
+  /** No start from this bucket before this has passed: a 429's Retry-After, or a rejected key's pause. */
   retryAfterMs?: number;
   /** The provider's rate-limit headers for requests, when it sent them. */
   headroom?: { limit: number; remaining: number; resetMs: number };
@@ -222,10 +230,13 @@ export interface HotStore {
 
   // --- provider capacity: model-call starts per provider, model and key, for every instance -----
   /**
-   * Takes a start from the bucket if its books have room (lib/hot/capacity-state.ts), in one
-   * atomic step; a bucket not seen before (or idle for ten windows) starts from `config`.
+   * Takes a start (or, from a token bucket, `amount` tokens) from the bucket if its books have
+   * room (lib/hot/capacity-state.ts), in one atomic step; a bucket not seen before (or idle for
+   * ten windows) starts from `config`.
    */
-  takeCapacity(bucket: string, config: CapacityLimit): Promise<CapacityGrant>;
+  takeCapacity(bucket: string, config: CapacityLimit, amount?: number): Promise<CapacityGrant>;
+  /** Settles a take with what it really cost, atomically (a reply's tokens, once its usage is known). */
+  returnCapacity(bucket: string, settled: CapacityReturn, config: CapacityLimit): Promise<void>;
   /** Corrects the bucket's books with what the provider answered to one of its starts, atomically. */
   reportCapacity(bucket: string, report: CapacityReport, config: CapacityLimit): Promise<void>;
   /** The bucket's books as they stand, or null if it has none. */

@@ -7,8 +7,8 @@
  * they may mutate, and exactly what survives a Redis round trip survives here.
  */
 import type { HotChat, HotStore, LeaseRequest, RelayAppended, RelayAppendOrder, UnflushedChat } from "./hot-store";
-import type { CapacityGrant, CapacityLimit, CapacityReport, CapacityState } from "./hot-store";
-import { capacityTtlMs, freshCapacity, reportCapacity, takeCapacity } from "./capacity-state";
+import type { CapacityGrant, CapacityLimit, CapacityReport, CapacityReturn, CapacityState } from "./hot-store";
+import { capacityTtlMs, freshCapacity, reportCapacity, returnCapacity, takeCapacity } from "./capacity-state";
 import type { StoredMessage } from "@/lib/domain";
 import { compareMessages } from "./message-order";
 import { RelayWaiters } from "./relay-waiters";
@@ -380,8 +380,12 @@ export class MemoryHotStore implements HotStore {
     return pool;
   }
 
-  async takeCapacity(bucket: string, config: CapacityLimit): Promise<CapacityGrant> {
-    return this.updateCapacity(bucket, config, (state, now) => takeCapacity(state, config, now));
+  async takeCapacity(bucket: string, config: CapacityLimit, amount = 1): Promise<CapacityGrant> {
+    return this.updateCapacity(bucket, config, (state, now) => takeCapacity(state, config, now, amount));
+  }
+
+  async returnCapacity(bucket: string, settled: CapacityReturn, config: CapacityLimit): Promise<void> {
+    this.updateCapacity(bucket, config, (state) => returnCapacity(state, settled));
   }
 
   async reportCapacity(bucket: string, report: CapacityReport, config: CapacityLimit): Promise<void> {

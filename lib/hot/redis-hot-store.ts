@@ -46,7 +46,7 @@
  */
 import type { Redis } from "@upstash/redis";
 import type { HotChat, HotStore, LeaseRequest, RelayAppended, RelayAppendOrder, UnflushedChat } from "./hot-store";
-import type { CapacityGrant, CapacityLimit, CapacityReport, CapacityState } from "./hot-store";
+import type { CapacityGrant, CapacityLimit, CapacityReport, CapacityReturn, CapacityState } from "./hot-store";
 import { CUT_FACTOR } from "./capacity-state";
 import type { StoredMessage } from "@/lib/domain";
 import { compareMessages } from "./message-order";
@@ -197,9 +197,10 @@ local s = raw and cjson.decode(raw) or {limit = limit, used = 0, resetAt = 0, bl
 const SAVE_CAPACITY = `
 redis.call('SET', KEYS[1], cjson.encode(s), 'PX', math.max(s.resetAt, s.blockedUntil, now) - now + 10 * windowMs)`;
 
-/** takeCapacity. Returns granted (1 or 0), waitMs, seq. */
+/** takeCapacity. ARGV[3]: the amount. Returns granted (1 or 0), waitMs, seq. */
 const TAKE_CAPACITY = `${LOAD_CAPACITY}
 local granted, waitMs = 0, 0
+local amount = tonumber(ARGV[3])
 if now < s.blockedUntil then
   waitMs = s.blockedUntil - now
 else
@@ -211,16 +212,23 @@ else
     s.resetAt = now + windowMs
     s.windowSeq = s.seq
   end
-  if s.used >= s.limit then
+  local taken = math.max(1, math.min(amount, s.limit))
+  if s.used + taken > s.limit then
     waitMs = s.resetAt - now
   else
-    s.used = s.used + 1
-    s.seq = s.seq + 1
+    s.used = s.used + taken
+    s.seq = s.seq + taken
     granted = 1
   end
 end
 ${SAVE_CAPACITY}
 return {granted, waitMs, granted == 1 and s.seq or 0}`;
+
+/** returnCapacity. ARGV[3], ARGV[4]: the take's seq, the amount given back. */
+const RETURN_CAPACITY = `${LOAD_CAPACITY}
+if tonumber(ARGV[3]) > s.windowSeq then s.used = math.max(0, s.used - tonumber(ARGV[4])) end
+${SAVE_CAPACITY}
+return 1`;
 
 /** reportCapacity. ARGV[3..]: seq, refused (1 or 0), retryAfterMs, then headroom limit, remaining, resetMs ('' when absent). */
 const REPORT_CAPACITY = `${LOAD_CAPACITY}
@@ -234,8 +242,8 @@ if hLimit and seq >= s.reportSeq and seq > s.windowSeq then
   s.used = math.max(0, hLimit - hRemaining + unseen)
   if unseen == 0 then s.resetAt = now + hReset else s.resetAt = math.max(s.resetAt, now + hReset) end
 end
+if retryAfter then s.blockedUntil = math.max(s.blockedUntil, now + retryAfter) end
 if refused then
-  if retryAfter then s.blockedUntil = math.max(s.blockedUntil, now + retryAfter) end
   if not hLimit and seq > s.cutSeq then
     s.limit = math.max(1, math.floor(s.limit * ${CUT_FACTOR}))
     s.cutSeq = s.seq
@@ -332,6 +340,7 @@ export class RedisHotStore implements HotStore {
   private readonly takeCapacityScript;
   private readonly reportCapacityScript;
   private readonly raiseCounterScript;
+  private readonly returnCapacityScript;
 
   constructor(options: RedisHotStoreOptions) {
     this.client = options.client;
@@ -355,6 +364,7 @@ export class RedisHotStore implements HotStore {
     this.takeCapacityScript = this.client.createScript<[number, number, number]>(TAKE_CAPACITY);
     this.reportCapacityScript = this.client.createScript<number>(REPORT_CAPACITY);
     this.raiseCounterScript = this.client.createScript<number>(RAISE_COUNTER);
+    this.returnCapacityScript = this.client.createScript<number>(RETURN_CAPACITY);
   }
 
   private chatKey = (chatId: string) => `${this.prefix}chat:${chatId}`;
@@ -734,8 +744,8 @@ export class RedisHotStore implements HotStore {
 
   // --- provider capacity -------------------------------------------------------------------
 
-  async takeCapacity(bucket: string, { limit, windowMs }: CapacityLimit): Promise<CapacityGrant> {
-    const [granted, waitMs, seq] = await this.takeCapacityScript.exec([this.capacityKey(bucket)], [String(limit), String(windowMs)]);
+  async takeCapacity(bucket: string, { limit, windowMs }: CapacityLimit, amount = 1): Promise<CapacityGrant> {
+    const [granted, waitMs, seq] = await this.takeCapacityScript.exec([this.capacityKey(bucket)], [String(limit), String(windowMs), String(Math.ceil(amount))]);
     return { granted: granted === 1, waitMs, seq };
   }
 
@@ -756,6 +766,10 @@ export class RedisHotStore implements HotStore {
         whole(headroom?.resetMs),
       ],
     );
+  }
+
+  async returnCapacity(bucket: string, { seq, amount }: CapacityReturn, { limit, windowMs }: CapacityLimit): Promise<void> {
+    await this.returnCapacityScript.exec([this.capacityKey(bucket)], [String(limit), String(windowMs), String(seq), String(Math.round(amount))]);
   }
 
   async readCapacity(bucket: string): Promise<CapacityState | null> {

@@ -6,7 +6,14 @@
  * limit), each window's starts still go to the first in line by score (plan head start, then time
  * asked) rather than to whichever timer fires first, without asking one at a time. Across
  * instances, each instance's front asks; the bucket serves them as they come.
+ *
+ * A key pool (several keys for one provider) is one line over several buckets, a window's worth
+ * per key at its front: each waiter asks the bucket with the most headroom first (the books as the
+ * hot store holds them, lib/hot/capacity-state.ts capacityHeadroom), then the others, so starts
+ * spread over the keys by what each has left and a key held back (a 429, a rejected key) is
+ * passed over until its pause ends.
  */
+import { capacityHeadroom } from "@/lib/hot/capacity-state";
 import type { CapacityLimit, HotStore } from "@/lib/hot/hot-store";
 import { pause } from "./lease-keeper";
 
@@ -26,37 +33,91 @@ interface Waiter {
 
 export class CapacityLine {
   private readonly lines = new Map<string, Waiter[]>();
+  /** Those waiting in `takeAmount`, by bucket: woken when this process gives tokens back. */
+  private readonly amountWaiters = new Map<string, Set<Pick<Waiter, "wake">>>();
   private accepted = 0;
 
   constructor(
-    private readonly store: Pick<HotStore, "takeCapacity">,
+    private readonly store: Pick<HotStore, "takeCapacity" | "readCapacity">,
     private readonly signal: AbortSignal,
   ) {}
 
-  /** Waits for this reply's turn in the bucket's line and a start in the bucket; returns the start's number. */
-  async take(bucket: string, limit: CapacityLimit, score: number): Promise<number> {
+  /**
+   * Waits for this reply's turn in the line of `buckets` (a model's, one per key of the pool) and
+   * a start in one of them; returns the start's number and which bucket gave it, or null once
+   * `giveUpAt` (ms) has come without one.
+   */
+  async take(buckets: string[], limit: CapacityLimit, score: number, giveUpAt = Infinity): Promise<{ seq: number; bucket: number } | null> {
     const waiter: Waiter = { score, order: (this.accepted += 1), wake: () => undefined };
-    const line = this.lines.get(bucket) ?? [];
-    this.lines.set(bucket, line);
+    const lineName = buckets.join(" ");
+    const front = limit.limit * buckets.length;
+    const line = this.lines.get(lineName) ?? [];
+    this.lines.set(lineName, line);
     const behind = line.findIndex((other) => byPlace(waiter, other) < 0);
     line.splice(behind === -1 ? line.length : behind, 0, waiter);
     try {
       for (;;) {
         this.signal.throwIfAborted();
-        if (line.indexOf(waiter) >= limit.limit) {
-          await pause(waiter, CAPACITY_POLL_MAX_MS, this.signal);
+        const budgetLeft = giveUpAt - Date.now();
+        if (budgetLeft <= 0) return null;
+        if (line.indexOf(waiter) >= front) {
+          await pause(waiter, Math.min(CAPACITY_POLL_MAX_MS, budgetLeft), this.signal);
           continue;
         }
-        const grant = await this.store.takeCapacity(bucket, limit);
+        let waitMs = Math.min(CAPACITY_POLL_MAX_MS, budgetLeft);
+        for (const bucket of await this.byHeadroom(buckets, limit, waiter.order)) {
+          const grant = await this.store.takeCapacity(buckets[bucket], limit);
+          if (grant.granted) return { seq: grant.seq, bucket };
+          waitMs = Math.min(waitMs, grant.waitMs);
+        }
+        await pause(waiter, waitMs, this.signal);
+      }
+    } finally {
+      line.splice(line.indexOf(waiter), 1);
+      if (line.length === 0) this.lines.delete(lineName);
+      // The one moved up into the front, if any, asks now.
+      line[front - 1]?.wake();
+    }
+  }
+
+  /**
+   * Takes `amount` (a call's tokens) from `bucket`, waiting until it fits; returns the take's
+   * seq. No line here: the call already has its start, in line order.
+   */
+  async takeAmount(bucket: string, limit: CapacityLimit, amount: number): Promise<number> {
+    const waiter = { wake: () => undefined };
+    const waiters = this.amountWaiters.get(bucket) ?? new Set();
+    this.amountWaiters.set(bucket, waiters.add(waiter));
+    try {
+      for (;;) {
+        this.signal.throwIfAborted();
+        const grant = await this.store.takeCapacity(bucket, limit, amount);
         if (grant.granted) return grant.seq;
         await pause(waiter, Math.min(grant.waitMs, CAPACITY_POLL_MAX_MS), this.signal);
       }
     } finally {
-      line.splice(line.indexOf(waiter), 1);
-      if (line.length === 0) this.lines.delete(bucket);
-      // The one moved up into the front, if any, asks now.
-      line[limit.limit - 1]?.wake();
+      waiters.delete(waiter);
+      if (waiters.size === 0) this.amountWaiters.delete(bucket);
     }
+  }
+
+  /** Some of `bucket` came back (a settled hold): those waiting for it here ask again now. */
+  returned(bucket: string): void {
+    for (const waiter of this.amountWaiters.get(bucket) ?? []) waiter.wake();
+  }
+
+  /**
+   * The buckets' positions, the most headroom first, ties taken in turns from `turn` on (so
+   * waiters reading the same books at once do not all ask the same key first); one bucket is
+   * asked without reading it.
+   */
+  private async byHeadroom(buckets: string[], limit: CapacityLimit, turn: number): Promise<number[]> {
+    if (buckets.length === 1) return [0];
+    const states = await Promise.all(buckets.map((bucket) => this.store.readCapacity(bucket)));
+    const now = Date.now();
+    const headroom = states.map((state) => capacityHeadroom(state, limit, now));
+    const inTurn = (position: number) => (((position - turn) % buckets.length) + buckets.length) % buckets.length;
+    return buckets.map((_, position) => position).sort((a, b) => headroom[b] - headroom[a] || inTurn(a) - inTurn(b));
   }
 }
 

@@ -21,14 +21,20 @@
  *   one becomes a queue, not provider 429s.
  *   What the provider answers (its rate-limit headers, a 429 and its Retry-After) is reported
  *   back to the bucket as soon as it arrives, so its limit follows the provider's, and a refusal
- *   holds every instance's starts back until the Retry-After has passed.
+ *   holds every instance's starts back until the Retry-After has passed. With several keys for the
+ *   provider (a key pool) each key has its own bucket, and a start comes from the one with the most
+ *   headroom; a key the provider rejects (401) is passed over for a while.
  * - A lease lasts `leaseTtlMs` and is renewed while it is held, so the leases of an instance that
  *   dies free themselves within that time; waiting replies ask again every `leasePollMs`, and at
  *   once when this process gives a lease back (lib/jobs/lease-keeper.ts).
  * - A failed attempt is retried with exponential backoff (p-retry), never sooner than the
- *   provider's Retry-After, and waits again for a lease and a start; from the
- *   `fallback.afterFailures`th retry on it uses the fallback model; when the retries are used up
- *   the reply is abandoned with a visible error.
+ *   provider's Retry-After, and waits again for a lease and a start; every
+ *   `fallback.afterFailures` failed attempts it moves one model down its plan's chain
+ *   (lib/jobs/reply-policy.ts); when the retries are used up the reply is abandoned with a
+ *   visible error.
+ * - A reply that waits longer than its plan's budget (`fallback.waitMs`) for a start on a model
+ *   moves to the next model of its chain, and waits there instead; the last model is waited for
+ *   however long it takes.
  *
  * What it does not give: durability. Waiting and retrying replies live in this process's memory,
  * so a crash or a restart drops them. With `presence` (a shared hot store), each reply it accepts
@@ -41,12 +47,12 @@ import { setTimeout as sleep } from "node:timers/promises";
 import pRetry from "p-retry";
 import type { ReplyJob } from "@/lib/domain";
 import { withCommandActivity } from "@/lib/hot/command-count";
-import type { HotStore } from "@/lib/hot/hot-store";
-import { RetryableReplyError, type JobHandlers, type JobRunner, type ReplyAttempt } from "./job-runner";
+import type { CapacityLimit, CapacityReport, HotStore } from "@/lib/hot/hot-store";
+import { RetryableReplyError, type JobHandlers, type JobRunner, type ReplyAttempt, type TokenHold } from "./job-runner";
 import { CapacityLine } from "./capacity-line";
 import { LeaseKeeper } from "./lease-keeper";
-import type { ProviderCapacity } from "./provider-capacity";
-import { lineScore, modelForAttempt, type FallbackPolicy } from "./reply-policy";
+import { poolBuckets, tokenBucket, type ProviderCapacity } from "./provider-capacity";
+import { chainPositionForAttempt, lineScore, modelChain, type FallbackPolicy } from "./reply-policy";
 
 /** The shared limits' lease pools in the hot store. */
 const MODEL_CALLS = "model-calls";
@@ -56,7 +62,7 @@ const userReplies = (userId: string) => `user-replies:${userId}`;
 
 export interface InlineRunnerOptions {
   /** Where the limits shared by every instance live: the hot store. */
-  limits: Pick<HotStore, "acquireLease" | "renewLease" | "releaseLease" | "takeCapacity" | "reportCapacity">;
+  limits: Pick<HotStore, "acquireLease" | "renewLease" | "releaseLease" | "takeCapacity" | "reportCapacity" | "readCapacity" | "returnCapacity">;
   flushIntervalMs: number;
   /** How often idle guests are purged (`handlers.purgeIdleGuests`); the first purge runs soon after the start. */
   guestPurgeIntervalMs?: number;
@@ -150,14 +156,15 @@ export class InlineJobRunner implements JobRunner {
     const { retries, retryMinDelayMs, retryMaxDelayMs = 30_000, fallback, maxConcurrency } = this.options;
     const signal = this.shutdown.signal;
     const place = { limit: maxConcurrency, score: lineScore(job) };
+    const chain = modelChain(job, fallback);
     try {
       await pRetry(
         (attemptNumber) => {
           const attempt = attemptNumber - 1;
-          const modelId = modelForAttempt(job, attempt, fallback);
+          const from = chainPositionForAttempt(attempt, chain.length, fallback);
           return this.leases.hold(MODEL_CALLS, holder, place, async () => {
-            const onProviderSignal = await this.waitForStart(modelId, place.score);
-            return this.handlers.reply(job, { attempt, modelId, onProviderSignal });
+            const start = await this.waitForStart(job, chain.slice(from), place.score);
+            return this.handlers.reply(job, { attempt, ...start });
           });
         },
         {
@@ -182,16 +189,69 @@ export class InlineJobRunner implements JobRunner {
   }
 
   /**
-   * Waits for a start in the model's capacity bucket, in line order among this process's replies,
-   * and takes it; returns what reports the provider's answer to that start back to the bucket.
+   * Waits for a start in one of a model's capacity buckets (one per key of the pool), in line
+   * order among this process's replies, and takes it: the first model of `chain` first, each
+   * next one once the plan's wait budget for the one before has passed. Returns the model and
+   * key to call with, and what reports the provider's answer to that start back to its bucket.
    */
-  private async waitForStart(modelId: string, score: number): Promise<ReplyAttempt["onProviderSignal"]> {
-    const { capacity, limits, onError } = this.options;
-    if (!capacity) return undefined;
-    const bucket = capacity.bucketFor(modelId);
-    const seq = await this.capacityLine.take(bucket, capacity.limit, score);
-    return (signal) =>
-      void limits.reportCapacity(bucket, { ...signal, seq }, capacity.limit).catch((error) => onError?.(error, "capacity report"));
+  private async waitForStart(
+    job: ReplyJob,
+    chain: string[],
+    score: number,
+  ): Promise<Pick<ReplyAttempt, "modelId" | "key" | "fallback" | "reserveTokens" | "onProviderSignal">> {
+    const { capacity, fallback } = this.options;
+    if (!capacity) return { modelId: chain[0] };
+    for (const [position, modelId] of chain.entries()) {
+      const last = position === chain.length - 1;
+      const buckets = poolBuckets(capacity, modelId);
+      const giveUpAt = last || !fallback ? Infinity : Date.now() + fallback.waitMs[job.tier];
+      const start = await this.capacityLine.take(buckets, capacity.limit, score, giveUpAt);
+      if (!start) continue;
+      return {
+        modelId,
+        ...(position > 0 && { fallback: "no-headroom" as const }),
+        ...this.callThrough(capacity, modelId, buckets[start.bucket], start),
+      };
+    }
+    throw new Error("A model chain is never empty");
+  }
+
+  /**
+   * A call's hold on its key's buckets: the key, what holds its tokens in the token bucket (when
+   * the model has one), and what reports the provider's answer back to both buckets.
+   */
+  private callThrough(
+    capacity: ProviderCapacity,
+    modelId: string,
+    bucket: string,
+    { seq, bucket: key }: { seq: number; bucket: number },
+  ): Pick<ReplyAttempt, "key" | "reserveTokens" | "onProviderSignal"> {
+    const { limits, onError } = this.options;
+    const report = (to: string, capacityReport: CapacityReport, limit: CapacityLimit) =>
+      void limits.reportCapacity(to, capacityReport, limit).catch((error) => onError?.(error, "capacity report"));
+    const tokens = tokenBucket(bucket);
+    const tokenLimit = capacity.tokenLimit?.(modelId);
+    // The token take's seq, once the call holds its tokens: what its answer's token headers are about.
+    let tokenSeq: number | undefined;
+    const holdTokens = async (limit: CapacityLimit, amount: number): Promise<TokenHold> => {
+      const held = await this.capacityLine.takeAmount(tokens, limit, amount);
+      tokenSeq = held;
+      return {
+        settle: (used) =>
+          limits
+            .returnCapacity(tokens, { seq: held, amount: amount - used }, limit)
+            .then(() => this.capacityLine.returned(tokens))
+            .catch((error) => onError?.(error, "token settlement")),
+      };
+    };
+    return {
+      key,
+      ...(tokenLimit && { reserveTokens: (amount: number) => holdTokens(tokenLimit, amount) }),
+      onProviderSignal: ({ tokens: tokenHeadroom, ...signal }) => {
+        report(bucket, { ...signal, seq }, capacity.limit);
+        if (tokenLimit && tokenSeq !== undefined) report(tokens, { ...signal, headroom: tokenHeadroom, seq: tokenSeq }, tokenLimit);
+      },
+    };
   }
 
   /** The periodic work: a flush, then the sweep for dead instances' replies, if there is one. */

@@ -3,7 +3,7 @@
  * in-process runner with the same queue policies on one machine. Both call the same handlers,
  * wired once in lib/services.ts (`createJobHandlers`) over lib/replies and lib/history.
  */
-import type { ReplyJob } from "@/lib/domain";
+import type { FallbackReason, ReplyJob } from "@/lib/domain";
 import type { CapacityReport } from "@/lib/hot/hot-store";
 
 /**
@@ -29,6 +29,19 @@ export interface ReplyAttempt {
   attempt: number;
   /** The job's model, or the fallback once enough attempts failed (lib/jobs/reply-policy.ts). */
   modelId: string;
+  /** Which key of the provider's pool to call with (ModelProvider.languageModel); the first when absent. */
+  key?: number;
+  /**
+   * Set when the runner moved down the plan's chain because the models before had no headroom
+   * within the wait budget; a model other than the job's without it is a fallback after failures.
+   */
+  fallback?: Extract<FallbackReason, "no-headroom">;
+  /**
+   * Holds a call's estimated tokens (its prompt and the most its answer may use) in the model's
+   * token bucket for the key, waiting until they fit; resolves with what settles the hold once
+   * the call's usage is known (0 for a call the provider never ran). Absent without token limits.
+   */
+  reserveTokens?: (tokens: number) => Promise<TokenHold>;
   /**
    * Told what the provider's answer said of its capacity, as soon as the answer (or its refusal)
    * arrives: the runner pacing the calls corrects its books with it (lib/jobs/provider-capacity.ts).
@@ -36,8 +49,13 @@ export interface ReplyAttempt {
   onProviderSignal?: (signal: ProviderSignal) => void;
 }
 
-/** What a provider's answer says of its capacity: a refusal, its Retry-After, its headroom. */
-export type ProviderSignal = Omit<CapacityReport, "seq">;
+export interface TokenHold {
+  /** Replaces the hold with the tokens the call used: the difference goes back to the bucket (or is counted on top). */
+  settle(used: number): Promise<void>;
+}
+
+/** What a provider's answer says of its capacity: a refusal, its Retry-After, its request and token headroom. */
+export type ProviderSignal = Omit<CapacityReport, "seq"> & { tokens?: CapacityReport["headroom"] };
 
 export interface JobHandlers {
   /**

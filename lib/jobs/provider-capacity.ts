@@ -4,42 +4,83 @@
  * lib/hot/capacity-state.ts), so every instance draws on the same headroom. The configuration gives
  * each bucket's first limit; the provider's answers correct it (lib/replies/model-errors.ts reads
  * them, the runner reports them).
+ *
+ * Several keys for one provider (OPENAI_API_KEYS, …) are a pool: each key is an account of its
+ * own to the provider, so each has its own buckets starting from the same configured limit, and
+ * a model's pace is the sum of its keys' (lib/jobs/capacity-line.ts spreads the starts).
  */
-import { createHash } from "node:crypto";
+import { apiKeyIds } from "@/lib/ai/api-key-ids";
 import type { AppConfig } from "@/lib/config";
 import type { CapacityLimit, HotStore } from "@/lib/hot/hot-store";
-import { startsPerMinute } from "./provider-pace";
 
 export interface ProviderCapacity {
   /** What a bucket allows until the provider says otherwise. */
   limit: CapacityLimit;
-  /** The bucket a model's calls count against. */
-  bucketFor(modelId: string): string;
+  /** The provider's keys in the pool, at least 1 (a keyless provider is one key). */
+  keys: number;
+  /** The bucket a model's calls through key number `key` (0 to keys - 1) count against. */
+  bucketFor(modelId: string, key?: number): string;
+  /**
+   * What a model's token bucket (one per key, `tokenBucket`) allows per window until the provider
+   * says otherwise: LLM_TPM_BY_MODEL's figure for it or LLM_TPM; undefined when neither is set.
+   */
+  tokenLimit?(modelId: string): CapacityLimit | undefined;
+  /** LLM_TOKENS_PER_REPLY: what turns a token limit into a pace for the wait estimate. */
+  tokensPerReply?: number;
 }
 
+/** A request bucket's token bucket: the same provider, model and key, counted in tokens. */
+export const tokenBucket = (requestBucket: string) => `${requestBucket}:tokens`;
+
 /**
- * LLM_RPM (lowered by LLM_TPM, see startsPerMinute) as starts per LLM_LIMIT_WINDOW_MS: the window
- * the provider enforces over, whole (600 a minute enforced as 100 per 10 s is 100 per window).
+ * LLM_RPM as starts per LLM_LIMIT_WINDOW_MS: the window the provider enforces over, whole (600 a
+ * minute enforced as 100 per 10 s is 100 per window); and LLM_TPM (per model: LLM_TPM_BY_MODEL)
+ * as tokens per the same window, in token buckets of their own.
  */
 export function providerCapacity({
   llm,
   model,
 }: {
-  llm: Pick<AppConfig["llm"], "rpm" | "tpm" | "tokensPerReply" | "limitWindowMs">;
-  model: Pick<AppConfig["model"], "driver" | "apiKey">;
+  llm: Pick<AppConfig["llm"], "rpm" | "tpm" | "tpmByModel" | "tokensPerReply" | "limitWindowMs">;
+  model: Pick<AppConfig["model"], "driver" | "apiKeys">;
 }): ProviderCapacity {
   const windowMs = llm.limitWindowMs;
-  const limit = Math.max(1, Math.floor((startsPerMinute(llm) * windowMs) / 60_000));
-  // The key is named by a digest: bucket names end up in hot-store keys and admin figures.
-  const keyTag = createHash("sha256").update(model.apiKey ?? "").digest("hex").slice(0, 12);
-  return { limit: { limit, windowMs }, bucketFor: (modelId) => `${model.driver}:${modelId}:${keyTag}` };
+  const perWindow = (perMinute: number) => Math.max(1, Math.floor((perMinute * windowMs) / 60_000));
+  // Keys are named by a digest: bucket names end up in hot-store keys and admin figures.
+  const keyIds = apiKeyIds(model.apiKeys);
+  return {
+    limit: { limit: perWindow(llm.rpm), windowMs },
+    keys: keyIds.length,
+    bucketFor: (modelId, key = 0) => `${model.driver}:${modelId}:${keyIds[key] ?? keyIds[0]}`,
+    tokenLimit: (modelId) => {
+      const tpm = llm.tpmByModel[modelId] ?? llm.tpm;
+      return tpm === undefined ? undefined : { limit: perWindow(tpm), windowMs };
+    },
+    tokensPerReply: llm.tokensPerReply,
+  };
+}
+
+/** Every bucket of a model's calls, one per key of the pool, in key order. */
+export function poolBuckets(capacity: Pick<ProviderCapacity, "keys" | "bucketFor">, modelId: string): string[] {
+  return Array.from({ length: capacity.keys }, (_, key) => capacity.bucketFor(modelId, key));
 }
 
 /**
- * The pace the runner starts a model's calls at now, in starts per minute: the bucket's current
- * limit (the provider's, once it has said) over its window. What the wait estimate divides by.
+ * The pace the runner starts a model's calls at now, in starts per minute: its buckets' current
+ * limits (the provider's, once it has said), one per key, added up over the window; lowered, when
+ * the model has token buckets, to the replies of LLM_TOKENS_PER_REPLY their limits allow. What the
+ * wait estimate divides by.
  */
 export async function currentPace(store: Pick<HotStore, "readCapacity">, capacity: ProviderCapacity, modelId: string): Promise<number> {
-  const state = await store.readCapacity(capacity.bucketFor(modelId));
-  return ((state?.limit ?? capacity.limit.limit) * 60_000) / capacity.limit.windowMs;
+  const perMinute = async (buckets: string[], configured: CapacityLimit) => {
+    const states = await Promise.all(buckets.map((bucket) => store.readCapacity(bucket)));
+    return (states.reduce((sum, state) => sum + (state?.limit ?? configured.limit), 0) * 60_000) / configured.windowMs;
+  };
+  const buckets = poolBuckets(capacity, modelId);
+  const tokenLimit = capacity.tokenLimit?.(modelId);
+  const [starts, tokens] = await Promise.all([
+    perMinute(buckets, capacity.limit),
+    tokenLimit ? perMinute(buckets.map(tokenBucket), tokenLimit) : Infinity,
+  ]);
+  return Math.min(starts, tokens / (capacity.tokensPerReply ?? 1));
 }

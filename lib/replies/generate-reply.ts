@@ -31,8 +31,9 @@ import { storeCachedReply } from "./reply-cache";
 import { trimHistory } from "./trim-history";
 import { cutAtShown } from "./stop-mark";
 import { countReplyMetrics } from "./reply-metrics";
+import { countReplyRoute } from "./reply-routes";
 import { recordReplyFinished } from "./wait-estimate";
-import type { ChatMessageMetadata, ChatUIMessage, ReplyJob, ReplyState, ReplyStatus } from "@/lib/domain";
+import type { ChatMessageMetadata, ChatUIMessage, ReplyJob, ReplyRoute, ReplyState, ReplyStatus } from "@/lib/domain";
 import { TIER_POLICIES } from "@/lib/limits/policies";
 
 export interface GenerateReplyDeps {
@@ -68,7 +69,7 @@ async function currentState(hot: HotStore, job: ReplyJob): Promise<ReplyState> {
 export async function generateReply(
   deps: GenerateReplyDeps,
   job: ReplyJob,
-  { attempt, modelId, onProviderSignal }: ReplyAttempt,
+  { attempt, modelId, key = 0, fallback, reserveTokens: holdProviderTokens, onProviderSignal }: ReplyAttempt,
 ): Promise<{ status: ReplyStatus }> {
   const { config, hot } = deps;
   const ttl = config.chat.hotHistoryTtlSeconds;
@@ -97,11 +98,20 @@ export async function generateReply(
   const wholeHistory = (cut === -1 ? messages : messages.slice(0, cut + 1)).map(toUIMessage);
   const history = trimHistory(wholeHistory, deps.models.historyBudget(modelId));
   // The most this call can cost is held against the day's token quotas before it is made.
-  const promptTokens = estimatePromptTokens(history);
+  const estimatedPrompt = estimatePromptTokens(history);
+  const promptTokens = deps.models.promptTokens.calibrated(modelId, estimatedPrompt);
+  const mostTokens = promptTokens + TIER_POLICIES[job.tier].maxOutputTokens;
   const spender = { userId: job.userId, tier: job.tier, network: job.network };
-  const reserved = await reserveTokens(deps, spender, promptTokens + TIER_POLICIES[job.tier].maxOutputTokens);
+  const reserved = await reserveTokens(deps, spender, mostTokens);
   if (reserved.kind === "refused") return abandonReply(deps, job, reserved.message);
   const { reservation } = reserved;
+  // The provider's tokens per minute are held too (the runner's token bucket, when it keeps one);
+  // both holds are settled with what the call used.
+  const providerTokens = await holdProviderTokens?.(mostTokens).catch(async (error: unknown) => {
+    await settleTokens(deps, reservation, 0);
+    throw error;
+  });
+  const settle = (used: number) => Promise.all([settleTokens(deps, reservation, used), providerTokens?.settle(used)]);
 
   const startedAt = Date.now();
 
@@ -136,10 +146,10 @@ export async function generateReply(
   const modelCall = startModelCall(hot, `${job.replyId}:${attempt}`);
   let outcome: StreamOutcome;
   try {
-    outcome = await streamToRelay(deps, job, { writer, modelId, history, signal: abort.signal, markedRunning, ttl, onProviderSignal });
+    outcome = await streamToRelay(deps, job, { writer, modelId, key, history, signal: abort.signal, markedRunning, ttl, onProviderSignal });
   } catch (error) {
     abort.abort();
-    await settleTokens(deps, reservation, 0);
+    await settle(0);
     throw error;
   } finally {
     clearInterval(cancelWatch);
@@ -148,9 +158,11 @@ export async function generateReply(
 
   if (outcome.kind === "failed-before-text") {
     const failure = describeModelFailure(outcome.error);
-    await settleTokens(deps, reservation, 0);
+    await settle(0);
     countReplyMetrics(hot, { "provider-429s": failure.rateLimited ? 1 : 0 });
-    if (!failure.retryable) return abandonReply(deps, job);
+    // A rejected key is passed over for a while (lib/jobs/capacity-line.ts): with another key in
+    // the pool the next attempt can succeed.
+    if (!failure.retryable && !(failure.keyRejected && deps.models.keys > 1)) return abandonReply(deps, job);
     // Back in line for the next attempt, so the reader sees a place in line again, not a stall.
     await backInLine(hot, job, outcome.state, ttl);
     throw new RetryableReplyError(`Model ${modelId} failed before its first token`, failure.retryAfterMs, {
@@ -162,13 +174,18 @@ export async function generateReply(
   // A stopped reply is kept as the stopper saw it, not as far as the model got before the job noticed.
   const parts = status === "stopped" ? cutAtShown(outcome.parts, shownAtStop) : outcome.parts;
   relayed.push(ending.chunks[0]);
-  await endReply(hot, job, state, { ...ending, message: { parts, modelId, usage } }, ttl);
+  // A model other than the one asked for, with no other reason from the runner, is there because
+  // the ones before it failed this reply.
+  const fellBack = fallback ?? (modelId === job.modelId ? undefined : "failed");
+  const route: ReplyRoute = { provider: deps.models.driver, keyId: deps.models.keyId(key), ...(fellBack && { fallback: fellBack }) };
+  await endReply(hot, job, state, { ...ending, message: { parts, modelId, usage, route } }, ttl);
   recordReplyFinished(hot, status === "finished" ? { startedAt, firstTokenAt, finishedAt: Date.now() } : undefined);
   // A reply cut short has no usage figures; its prompt and what streamed were still billed.
   const tokens = usage
     ? (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0)
     : promptTokens + estimateMessageTokens({ parts });
-  await settleTokens(deps, reservation, tokens);
+  if (usage?.inputTokens !== undefined) deps.models.promptTokens.learn(modelId, estimatedPrompt, usage.inputTokens);
+  await settle(tokens);
   if (status === "finished" && wholeHistory.length === 1) {
     // A chat's first message has no context: its reply can serve the next person who opens with it.
     await storeCachedReply(hot, {
@@ -185,6 +202,7 @@ export async function generateReply(
     "tokens-in": usage?.inputTokens,
     "tokens-out": usage?.outputTokens,
   });
+  countReplyRoute(hot, modelId, route);
   return { status };
 }
 
@@ -212,6 +230,7 @@ async function streamToRelay(
   {
     writer,
     modelId,
+    key,
     history,
     signal,
     markedRunning,
@@ -220,6 +239,7 @@ async function streamToRelay(
   }: {
     writer: RelayWriter;
     modelId: string;
+    key: ReplyAttempt["key"];
     history: ChatUIMessage[];
     signal: AbortSignal;
     markedRunning: Promise<ReplyState>;
@@ -227,7 +247,7 @@ async function streamToRelay(
     onProviderSignal: ReplyAttempt["onProviderSignal"];
   },
 ): Promise<StreamOutcome> {
-  const { chunks, outcome } = streamModelReply(models.languageModel(modelId), {
+  const { chunks, outcome } = streamModelReply(models.languageModel(modelId, key), {
     history,
     signal,
     messageId: job.replyId,

@@ -5,7 +5,7 @@
  * so a reply's line, message, relay and state never disagree for long.
  */
 import type { UIMessageChunk } from "ai";
-import type { ReplyJob, ReplyState, ReplyStatus, StoredMessage } from "@/lib/domain";
+import type { ReplyJob, ReplyRoute, ReplyState, ReplyStatus, StoredMessage } from "@/lib/domain";
 import { writeUnflushed } from "@/lib/history/write-unflushed";
 import { hotKeys } from "@/lib/hot/hot-keys";
 import type { HotStore } from "@/lib/hot/hot-store";
@@ -90,7 +90,7 @@ const STORED_STATUS: Partial<Record<ReplyStatus, string>> = { failed: "error", s
 /** The assistant message a reply leaves in its chat. */
 export function assistantMessage(
   job: ReplyJob,
-  { parts, modelId, status, usage }: { parts: unknown[]; modelId: string; status: ReplyStatus; usage?: ModelUsage },
+  { parts, modelId, status, usage, route }: { parts: unknown[]; modelId: string; status: ReplyStatus; usage?: ModelUsage; route?: ReplyRoute },
 ): StoredMessage {
   const mark = STORED_STATUS[status];
   return {
@@ -105,13 +105,14 @@ export function assistantMessage(
     ...(usage?.inputTokens !== undefined && { inputTokens: usage.inputTokens }),
     ...(usage?.outputTokens !== undefined && { outputTokens: usage.outputTokens }),
     ...(mark && { status: mark }),
+    ...(route && { route }),
   };
 }
 
 export interface ReplyEnding {
   status: ReplyStatus;
   /** The assistant message to keep in the chat; none for a reply stopped before it said anything. */
-  message?: { parts: unknown[]; modelId: string; usage?: ModelUsage };
+  message?: { parts: unknown[]; modelId: string; usage?: ModelUsage; route?: ReplyRoute };
   /** The last chunks of the relay, its terminal chunk last. */
   chunks: UIMessageChunk[];
   /** The writer that streamed the reply, so the ending follows what it still holds; a new one otherwise. */

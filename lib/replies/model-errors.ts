@@ -10,8 +10,16 @@ type Headers = Record<string, string | undefined>;
 export interface ModelFailure {
   retryable: boolean;
   rateLimited: boolean;
+  /** A 401: the provider does not accept the key (revoked, mistyped); another key of a pool may work. */
+  keyRejected: boolean;
   retryAfterMs?: number;
 }
+
+/**
+ * How long a key the provider rejected (401) is passed over. A 401 names no wait: a revoked key
+ * stays revoked, but one rejected by a passing fault should come back without a restart.
+ */
+export const REJECTED_KEY_PAUSE_MS = 5 * 60_000;
 
 /**
  * Reads the AI SDK's errors by their fields rather than their classes, because APICallError,
@@ -20,7 +28,7 @@ export interface ModelFailure {
  * fail the same way again.
  */
 export function describeModelFailure(error: unknown): ModelFailure {
-  if (typeof error !== "object" || error === null) return { retryable: false, rateLimited: false };
+  if (typeof error !== "object" || error === null) return { retryable: false, rateLimited: false, keyRejected: false };
   const { isRetryable, statusCode, responseHeaders } = error as {
     isRetryable?: unknown;
     statusCode?: unknown;
@@ -29,6 +37,7 @@ export function describeModelFailure(error: unknown): ModelFailure {
   return {
     retryable: isRetryable === true,
     rateLimited: statusCode === 429,
+    keyRejected: statusCode === 401,
     retryAfterMs: responseHeaders ? retryAfterMs(responseHeaders) : undefined,
   };
 }
@@ -47,16 +56,20 @@ export function retryAfterMs(headers: Headers, now = Date.now()): number | undef
 
 /**
  * What the provider's answer says of its capacity: the call's response headers when it answered,
- * the error's when it failed (a 429 is a refusal, and its Retry-After counts); undefined when it
- * says nothing (a network failure, a provider without rate-limit headers answering).
+ * the error's when it failed (a 429 is a refusal, and its Retry-After counts; a rejected key asks
+ * for REJECTED_KEY_PAUSE_MS without one); undefined when it says nothing (a network failure, a
+ * provider without rate-limit headers answering).
  */
 export function providerSignal(answer: { headers?: Headers } | { error: unknown }, now = Date.now()): ProviderSignal | undefined {
-  const refused = "error" in answer && describeModelFailure(answer.error).rateLimited;
+  const failure = "error" in answer ? describeModelFailure(answer.error) : undefined;
+  const refused = failure?.rateLimited === true;
   const headers = "error" in answer ? (answer.error as { responseHeaders?: Headers } | null)?.responseHeaders : answer.headers;
   const headroom = headers && requestHeadroom(headers, now);
-  if (!refused && !headroom) return undefined;
+  const tokens = headers && tokenHeadroom(headers, now);
+  if (failure?.keyRejected) return { refused: false, retryAfterMs: REJECTED_KEY_PAUSE_MS };
+  if (!refused && !headroom && !tokens) return undefined;
   const retryAfter = refused && headers ? retryAfterMs(headers, now) : undefined;
-  return { refused, ...(retryAfter !== undefined && { retryAfterMs: retryAfter }), ...(headroom && { headroom }) };
+  return { refused, ...(retryAfter !== undefined && { retryAfterMs: retryAfter }), ...(headroom && { headroom }), ...(tokens && { tokens }) };
 }
 
 /**
@@ -65,8 +78,21 @@ export function providerSignal(answer: { headers?: Headers } | { error: unknown 
  * (reset as a time); undefined when neither is complete.
  */
 export function requestHeadroom(headers: Headers, now = Date.now()): ProviderSignal["headroom"] {
-  const openai = ["limit", "remaining", "reset"].map((part) => headers[`x-ratelimit-${part}-requests`]);
-  const anthropic = ["limit", "remaining", "reset"].map((part) => headers[`anthropic-ratelimit-requests-${part}`]);
+  return headroomOf(headers, "requests", "requests", now);
+}
+
+/**
+ * The same for tokens: OpenAI's `x-ratelimit-*-tokens`, or Anthropic's `anthropic-ratelimit-tokens-*`
+ * (the most restrictive of its token limits), else its `input-tokens-*` (the limit a prompt's
+ * estimate is charged against at the start of a call).
+ */
+export function tokenHeadroom(headers: Headers, now = Date.now()): ProviderSignal["tokens"] {
+  return headroomOf(headers, "tokens", "tokens", now) ?? headroomOf(headers, "tokens", "input-tokens", now);
+}
+
+function headroomOf(headers: Headers, openaiName: string, anthropicName: string, now: number): ProviderSignal["headroom"] {
+  const openai = ["limit", "remaining", "reset"].map((part) => headers[`x-ratelimit-${part}-${openaiName}`]);
+  const anthropic = ["limit", "remaining", "reset"].map((part) => headers[`anthropic-ratelimit-${anthropicName}-${part}`]);
   const [limit, remaining, resetMs] = openai.every(Boolean)
     ? [Number(openai[0]), Number(openai[1]), durationMs(openai[2]!)]
     : anthropic.every(Boolean)

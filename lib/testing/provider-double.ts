@@ -51,6 +51,8 @@ export interface ProviderDoubleOptions {
   headers?: HeaderStyle;
   /** Each API key (the Authorization header) gets caps of its own, as separate accounts do (default: shared). */
   perKey?: boolean;
+  /** API keys answered 401 invalid_api_key, as a revoked or mistyped key is (default: none). */
+  rejectedKeys?: string[];
   /**
    * 0..1: fraction of admitted requests answered with 500, deterministically (0.25 = every 4th).
    * A failed request still used its rate-limit slot, as it would at a real provider. Default 0.
@@ -96,6 +98,10 @@ export interface ProviderDoubleStats {
   maxInFlight: number;
   /** Completion start timestamps (epoch ms, one per admitted request), for utilisation and pacing analysis. */
   startTimes: number[];
+  /** Admitted requests by API key (the bearer token; "" without one). */
+  startsByKey: Record<string, number>;
+  /** 401s for a key in `rejectedKeys`. */
+  unauthorized: number;
   /** Estimated prompt tokens of the requests that were answered (words, see {@link countTokens}). */
   promptTokens: number;
   /** Tokens actually sent, so an aborted stream counts only what went out. */
@@ -146,6 +152,7 @@ interface Behaviour {
   limiter: LimiterKind;
   headers: HeaderStyle;
   perKey: boolean;
+  rejectedKeys: string[];
   failureRate: number;
   rateLimitFailureRate: number;
   promptTokensOverhead: number;
@@ -164,6 +171,7 @@ const DEFAULT_BEHAVIOUR: Behaviour = {
   limiter: "sliding",
   headers: "openai",
   perKey: false,
+  rejectedKeys: [],
   failureRate: 0,
   rateLimitFailureRate: 0,
   promptTokensOverhead: 0,
@@ -182,6 +190,7 @@ function applyPatch(current: Behaviour, patch: Partial<ProviderDoubleBehaviour>)
     limiter: merged.limiter ?? DEFAULT_BEHAVIOUR.limiter,
     headers: merged.headers ?? DEFAULT_BEHAVIOUR.headers,
     perKey: merged.perKey ?? DEFAULT_BEHAVIOUR.perKey,
+    rejectedKeys: merged.rejectedKeys ?? DEFAULT_BEHAVIOUR.rejectedKeys,
     failureRate: merged.failureRate ?? DEFAULT_BEHAVIOUR.failureRate,
     promptTokensOverhead: merged.promptTokensOverhead ?? DEFAULT_BEHAVIOUR.promptTokensOverhead,
     rateLimitFailureRate: merged.rateLimitFailureRate ?? DEFAULT_BEHAVIOUR.rateLimitFailureRate,
@@ -268,6 +277,11 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
+/** The API key a request carries: its bearer token, "" without one. */
+function bearerToken(req: IncomingMessage): string {
+  return /^Bearer (.*)$/.exec(req.headers.authorization ?? "")?.[1] ?? "";
+}
+
 function emptyStats(): ProviderDoubleStats {
   return {
     requests: 0,
@@ -279,6 +293,8 @@ function emptyStats(): ProviderDoubleStats {
     inFlight: 0,
     maxInFlight: 0,
     startTimes: [],
+    startsByKey: {},
+    unauthorized: 0,
     promptTokens: 0,
     completionTokens: 0,
   };
@@ -520,6 +536,12 @@ export async function startProviderDouble(options: ProviderDoubleOptions = {}): 
     const promptTokens =
       behaviour.promptTokensOverhead + messages.reduce((sum, message) => sum + countTokens(message.content), 0);
 
+    const apiKey = bearerToken(req);
+    if (behaviour.rejectedKeys.includes(apiKey)) {
+      stats.unauthorized += 1;
+      sendError(res, 401, { message: "Incorrect API key provided.", type: "invalid_request_error", code: "invalid_api_key" });
+      return;
+    }
     const now = Date.now();
     const account = accountFor(req);
     if (takeFault("rateLimit", behaviour.rateLimitFailureRate)) {
@@ -536,6 +558,7 @@ export async function startProviderDouble(options: ProviderDoubleOptions = {}): 
     account.requests.take(now, 1, behaviour.rpm ?? 1, behaviour.windowMs);
     account.tokens.take(now, cost, behaviour.tpm ?? cost, behaviour.windowMs);
     stats.startTimes.push(now);
+    stats.startsByKey[apiKey] = (stats.startsByKey[apiKey] ?? 0) + 1;
 
     if (takeFault("failure", behaviour.failureRate)) {
       stats.failed += 1;
@@ -662,7 +685,7 @@ export async function startProviderDouble(options: ProviderDoubleOptions = {}): 
   }
 
   function snapshot(): ProviderDoubleStats {
-    return { ...stats, startTimes: [...stats.startTimes] };
+    return { ...stats, startTimes: [...stats.startTimes], startsByKey: { ...stats.startsByKey } };
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {

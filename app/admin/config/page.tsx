@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import type { ReactNode } from "react";
 import { describeConfiguration } from "@/lib/admin/configuration";
+import { PLANS } from "@/lib/domain";
 import { getServices } from "@/lib/services";
 import { requireAdminPage } from "../admin-access";
 
@@ -65,9 +66,20 @@ export default async function AdminConfigPage() {
             rows={[
               ["Models", view.provider.models.join(", "), "CHAT_MODELS"],
               ["Fallback model", view.provider.fallbackModel ?? "none", "FALLBACK_MODEL"],
+              [
+                "Fallback chains",
+                PLANS.map((plan) => `${plan}: ${view.provider.modelChains[plan].join(" → ") || "none"}`).join(" · "),
+                "LLM_MODEL_CHAIN_GUEST, _FREE, _PRO",
+              ],
+              ["API keys in the pool", count(view.provider.apiKeys), "OPENAI_API_KEYS (or ANTHROPIC_, AI_GATEWAY_)"],
               ["Model calls at once", count(view.provider.maxConcurrency), "LLM_MAX_CONCURRENCY"],
               ["Requests per minute", count(view.provider.rpm), "LLM_RPM"],
-              ["Tokens per minute", view.provider.tpm === null ? "not set" : count(view.provider.tpm), "LLM_TPM"],
+              ["Tokens per minute (per key)", view.provider.tpm === null ? "not set" : count(view.provider.tpm), "LLM_TPM"],
+              [
+                "Tokens per minute by model",
+                Object.entries(view.provider.tpmByModel).map(([model, tpm]) => `${model}: ${count(tpm)}`).join(" · ") || "none",
+                "LLM_TPM_BY_MODEL",
+              ],
               ["Tokens per reply (estimate)", count(view.provider.tokensPerReply), "LLM_TOKENS_PER_REPLY"],
               [
                 "Starts allowed (until the provider says otherwise)",

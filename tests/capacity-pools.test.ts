@@ -1,0 +1,179 @@
+/**
+ * Key pools and token buckets end to end on the real drivers (PostgreSQL, Redis, the in-process
+ * runner and the provider double over HTTP):
+ *
+ * - The double caps each API key on its own (`perKey`), as separate accounts are, so two keys
+ *   admit twice one key's requests in a window, and Stampede, spreading its starts over the keys
+ *   by their headroom, uses both without a refusal. A key the provider rejects (401) is passed
+ *   over, and the replies it would have failed are answered with the other.
+ * - Each call holds its prompt's estimate plus its plan's output cap (2,000 tokens for the free
+ *   plan) in the model's token bucket before it starts, and gives back what it did not use once
+ *   the provider reports its usage. The double enforces its own token limit (and sends no
+ *   rate-limit headers there, so only the settlement can correct the books).
+ *
+ * Time is scaled down as in tests/pipeline.test.ts: the double counts 5 requests per key, or
+ * 7,000 tokens, over a 2 s window, and LLM_RPM and LLM_TPM match it.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { readOverview } from "@/lib/admin/overview";
+import { apiKeyIds } from "@/lib/ai/api-key-ids";
+import { submitChatRequest } from "@/lib/chat/send-message";
+import { getChatMessages } from "@/lib/history/history";
+import { poolBuckets, providerCapacity, tokenBucket } from "@/lib/jobs/provider-capacity";
+import { replyStreamResponse } from "@/lib/replies/reply-stream";
+import { echoReply } from "@/lib/testing/provider-double";
+import { readUIMessageStream, startTestApp, textOf, type TestApp } from "./support/app-services";
+import { uniqueSuffix } from "./support/scratch";
+
+const PER_KEY = 5;
+const TOKENS_PER_WINDOW = 7000;
+const WINDOW_MS = 2000;
+const TOKENS = 10;
+
+let app: TestApp | undefined;
+afterEach(async () => {
+  await app?.dispose();
+  app = undefined;
+});
+
+async function startWithKeys(keys: string[], provider: { rejectedKeys?: string[] } = {}): Promise<TestApp> {
+  app = await startTestApp("services", {
+    env: {
+      OPENAI_API_KEYS: keys.join(","),
+      LLM_RPM: String((PER_KEY * 60_000) / WINDOW_MS),
+      LLM_LIMIT_WINDOW_MS: String(WINDOW_MS),
+      LLM_MAX_CONCURRENCY: "40",
+      LLM_RETRY_BASE_MS: "50",
+    },
+    provider: { rpm: PER_KEY, windowMs: WINDOW_MS, perKey: true, tokensPerReply: TOKENS, ...provider },
+  });
+  return app;
+}
+
+/** `users` new users each send one message at the same moment; resolves with each reply's chunks. */
+async function burst(target: TestApp, users: number) {
+  const senders = await Promise.all(Array.from({ length: users }, () => target.createUser()));
+  const sent = await Promise.all(
+    senders.map(async (userId, index) => {
+      const text = `question ${index} ${uniqueSuffix()}`;
+      const request = { kind: "send" as const, chatId: `c_${uniqueSuffix()}`, messageId: `m_${uniqueSuffix()}`, text };
+      const { replyId } = await submitChatRequest(target.services, { userId, tier: "free" }, request);
+      return { userId, chatId: request.chatId, replyId, text };
+    }),
+  );
+  return Promise.all(
+    sent.map(async ({ userId, chatId, replyId, text }) => {
+      const response = await replyStreamResponse(target.services.hot, { replyId, userId, config: target.services.config });
+      return { userId, chatId, replyId, text, chunks: await readUIMessageStream(response) };
+    }),
+  );
+}
+
+/** The stored reply messages' routes, read as the admin transcript reads them (hot copy and Postgres stitched). */
+async function readRoutes(target: TestApp, replies: { userId: string; chatId: string; replyId: string }[]) {
+  const routes = await Promise.all(
+    replies.map(async ({ userId, chatId, replyId }) => {
+      const { messages } = await getChatMessages(target.services, { chatId, userId });
+      return messages.find((message) => message.id === replyId)?.route;
+    }),
+  );
+  return { routes };
+}
+
+/** Requests the double admitted within one window of its first. */
+function firstWindowStarts(startTimes: number[]): number {
+  return startTimes.filter((at) => at < startTimes[0] + WINDOW_MS).length;
+}
+
+function expectAnswered(replies: Awaited<ReturnType<typeof burst>>) {
+  for (const { text, chunks } of replies) {
+    expect(chunks.at(-1)).toMatchObject({ type: "finish" });
+    expect(textOf(chunks)).toBe(echoReply(text, TOKENS));
+  }
+}
+
+describe("a key pool", () => {
+  it("serves twice one key's rate with two keys, spread over both, without a refusal", async () => {
+    const one = await startWithKeys(["key-one"]);
+    expectAnswered(await burst(one, 3 * PER_KEY));
+    const alone = one.provider!.stats();
+    expect(alone.rateLimited).toBe(0);
+    await one.dispose();
+    app = undefined;
+
+    const pool = await startWithKeys(["key-one", "key-two"]);
+    const replies = await burst(pool, 3 * PER_KEY);
+    expectAnswered(replies);
+    const pooled = pool.provider!.stats();
+    expect(pooled.rateLimited).toBe(0);
+    // A window's starts through one key are its cap; through two, both caps.
+    expect(firstWindowStarts(alone.startTimes)).toBe(PER_KEY);
+    expect(firstWindowStarts(pooled.startTimes)).toBe(2 * PER_KEY);
+    expect(Object.keys(pooled.startsByKey).sort()).toEqual(["key-one", "key-two"]);
+    expect(Math.abs(pooled.startsByKey["key-one"] - pooled.startsByKey["key-two"])).toBeLessThanOrEqual(PER_KEY);
+
+    // What answered each reply is kept with it, by the key's public id, and counted for the admin
+    // overview as the provider counted it.
+    const [idOne, idTwo] = apiKeyIds(["key-one", "key-two"]);
+    const { routes } = await readRoutes(pool, replies);
+    expect(new Set(routes.map((route) => JSON.stringify(route)))).toEqual(
+      new Set([idOne, idTwo].map((keyId) => JSON.stringify({ provider: "openai-compatible", keyId }))),
+    );
+    // Counted once the reply is stored, a moment after its stream ended.
+    await expect
+      .poll(async () => (await readOverview(pool.services)).replyRoutes.map(({ model, keyId, replies: count }) => [model, keyId, count]).sort())
+      .toEqual(
+        [
+          ["double-small", idOne, pooled.startsByKey["key-one"]],
+          ["double-small", idTwo, pooled.startsByKey["key-two"]],
+        ].sort(),
+      );
+  });
+
+  it("passes over a key the provider rejects, and answers the replies it failed with the other", async () => {
+    const pool = await startWithKeys(["revoked-key", "good-key"], { rejectedKeys: ["revoked-key"] });
+    const provider = pool.provider!;
+    // One at a time until a start reaches the revoked key: its 401 fails no reply.
+    for (let sent = 0; sent < 4 && provider.stats().unauthorized === 0; sent += 1) expectAnswered(await burst(pool, 1));
+    expect(provider.stats().unauthorized).toBe(1);
+
+    expectAnswered(await burst(pool, PER_KEY));
+    const stats = provider.stats();
+    expect(stats.unauthorized).toBe(1);
+    expect(stats.startsByKey).toEqual({ "good-key": stats.completed });
+    const [, goodId] = apiKeyIds(["revoked-key", "good-key"]);
+    await expect.poll(async () => (await readOverview(pool.services)).replyRoutes.map((route) => [route.keyId, route.replies])).toEqual([
+      [goodId, stats.completed],
+    ]);
+  });
+});
+
+describe("token buckets", () => {
+  it("holds each call's most tokens before it starts and gives back what it did not use, so a window serves more than its holds", async () => {
+    app = await startTestApp("services", {
+      env: {
+        LLM_TPM: String((TOKENS_PER_WINDOW * 60_000) / WINDOW_MS),
+        LLM_RPM: "60000",
+        LLM_LIMIT_WINDOW_MS: String(WINDOW_MS),
+        LLM_MAX_CONCURRENCY: "40",
+      },
+      provider: { tpm: TOKENS_PER_WINDOW, windowMs: WINDOW_MS, headers: "none", tokensPerReply: TOKENS },
+    });
+    expectAnswered(await burst(app, 12));
+
+    const stats = app.provider!.stats();
+    expect(stats.rateLimited).toBe(0);
+    // Without settlement, three holds of ~2,010 tokens fill a window of the bucket: at most two of
+    // its windows (six calls) overlap the double's first one, which starts a moment later. Settled
+    // with the ~15 each used, the holds free up as soon as each reply ends.
+    expect(firstWindowStarts(stats.startTimes)).toBeGreaterThan(6);
+
+    // What the books still count is what the calls used, not what they held (each hold is
+    // settled a moment after its reply's stream ends).
+    const { hot, config } = app.services;
+    const [bucket] = poolBuckets(providerCapacity(config), "double-small");
+    await expect.poll(async () => (await hot.readCapacity(tokenBucket(bucket)))?.used).toBeLessThanOrEqual(stats.promptTokens + stats.completionTokens);
+    // The double counts a prompt's words, fewer than the estimate's rule: the estimate has learnt so.
+    expect(app.services.models.promptTokens.factor("double-small")).toBeLessThan(0.9);
+  });
+});
