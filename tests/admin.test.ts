@@ -389,6 +389,30 @@ describe("the overview", () => {
     }
   });
 
+  it("shows the pace the scheduler follows: the configured one until the provider reports its own limit", async () => {
+    const configured = await readOverview(app.services);
+    expect(configured.modelCalls.pacePerMinute).toBe(600);
+    // The provider allows 1,500 a minute and says so in its rate-limit headers.
+    app.provider.setOptions({ rpm: 1500, windowMs: 60_000 });
+    try {
+      const { client } = await signUp();
+      const response = await client.call(routes.chat.POST, {
+        method: "POST",
+        path: "/api/chat",
+        json: { chatId: `c_${uniqueSuffix()}`, messageId: `m_${uniqueSuffix()}`, text: `pace ${uniqueSuffix()}` },
+      });
+      await response.text();
+      const learnt = await until(
+        () => readOverview(app.services),
+        (overview) => overview.modelCalls.pacePerMinute !== 600,
+      );
+      expect(learnt.modelCalls.pacePerMinute).toBe(1500);
+      expect(learnt.modelCalls.rpmLimit).toBe(600);
+    } finally {
+      app.provider.setOptions({ rpm: undefined, windowMs: undefined });
+    }
+  });
+
   it("stops counting a reply stream as soon as its reader walks away", async () => {
     app.provider.setOptions({ tokenDelayMs: 100 });
     try {

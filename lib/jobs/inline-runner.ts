@@ -45,7 +45,7 @@ import type { HotStore } from "@/lib/hot/hot-store";
 import { RetryableReplyError, type JobHandlers, type JobRunner, type ReplyAttempt } from "./job-runner";
 import { CapacityLine } from "./capacity-line";
 import { LeaseKeeper } from "./lease-keeper";
-import type { ProviderCapacity } from "./provider-capacity";
+import { capacityReporter, type ProviderCapacity } from "./provider-capacity";
 import { lineScore, modelForAttempt, type FallbackPolicy } from "./reply-policy";
 
 /** The shared limits' lease pools in the hot store. */
@@ -190,8 +190,7 @@ export class InlineJobRunner implements JobRunner {
     if (!capacity) return undefined;
     const bucket = capacity.bucketFor(modelId);
     const seq = await this.capacityLine.take(bucket, capacity.limit, score);
-    return (signal) =>
-      void limits.reportCapacity(bucket, { ...signal, seq }, capacity.limit).catch((error) => onError?.(error, "capacity report"));
+    return capacityReporter(limits, capacity, bucket, seq, onError);
   }
 
   /** The periodic work: a flush, then the sweep for dead instances' replies, if there is one. */

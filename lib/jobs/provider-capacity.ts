@@ -1,13 +1,14 @@
 /**
- * The provider's capacity as the in-process runner schedules it: one bucket of model-call starts
- * per provider, model and API key, kept in the hot store (HotStore.takeCapacity, with the books of
- * lib/hot/capacity-state.ts), so every instance draws on the same headroom. The configuration gives
- * each bucket's first limit; the provider's answers correct it (lib/replies/model-errors.ts reads
- * them, the runner reports them).
+ * The provider's capacity as both job runners schedule it: one bucket of model-call starts per
+ * provider, model and API key, kept in the hot store (HotStore.takeCapacity, with the books of
+ * lib/hot/capacity-state.ts), so every instance, and Inngest's reply function, draws on the same
+ * headroom. The configuration gives each bucket's first limit; the provider's answers correct it
+ * (lib/replies/model-errors.ts reads them, the runners report them).
  */
 import { createHash } from "node:crypto";
 import type { AppConfig } from "@/lib/config";
-import type { CapacityLimit, HotStore } from "@/lib/hot/hot-store";
+import type { CapacityLimit, CapacityState, HotStore } from "@/lib/hot/hot-store";
+import type { ProviderSignal } from "./job-runner";
 import { startsPerMinute } from "./provider-pace";
 
 export interface ProviderCapacity {
@@ -36,10 +37,54 @@ export function providerCapacity({
 }
 
 /**
- * The pace the runner starts a model's calls at now, in starts per minute: the bucket's current
- * limit (the provider's, once it has said) over its window. What the wait estimate divides by.
+ * The pace the runners start a model's calls at now, in starts per minute: the bucket's current
+ * limit (the provider's, once it has said, or the cut one after refusals) over its window.
  */
 export async function currentPace(store: Pick<HotStore, "readCapacity">, capacity: ProviderCapacity, modelId: string): Promise<number> {
   const state = await store.readCapacity(capacity.bucketFor(modelId));
   return ((state?.limit ?? capacity.limit.limit) * 60_000) / capacity.limit.windowMs;
+}
+
+/**
+ * How long until the bucket grants the start `ahead` starts after the next one (0: the next), if
+ * nothing else asks and the provider says nothing new: the room left in the current window goes
+ * first, then a window's `limit` at each window's end, none before a Retry-After. What a reply in
+ * line waits for its start, as the books stand.
+ */
+export function startDelayMs(state: CapacityState | null, { limit: configured, windowMs }: CapacityLimit, ahead: number, now: number): number {
+  const limit = Math.max(1, state?.limit ?? configured);
+  const open = state !== null && now < state.resetAt;
+  const left = open ? Math.max(0, limit - state.used) : limit;
+  const blockedMs = state ? Math.max(0, state.blockedUntil - now) : 0;
+  if (ahead < left) return blockedMs;
+  const firstWindowEndsMs = open ? state.resetAt - now : windowMs;
+  return Math.max(blockedMs, firstWindowEndsMs + Math.floor((ahead - left) / limit) * windowMs);
+}
+
+/** What tells the model's bucket what the provider answered to start `seq` (errors go to `onError`). */
+export function capacityReporter(
+  store: Pick<HotStore, "reportCapacity">,
+  capacity: ProviderCapacity,
+  bucket: string,
+  seq: number,
+  onError?: (error: unknown, context: string) => void,
+): (signal: ProviderSignal) => void {
+  return (signal) => void store.reportCapacity(bucket, { ...signal, seq }, capacity.limit).catch((error) => onError?.(error, "capacity report"));
+}
+
+/**
+ * Takes a start from the model's bucket now, without waiting: with the reporter of that start when
+ * granted, otherwise how long until there may be room. For a runner that waits on its own terms
+ * (Inngest's reply function sleeps as a step between tries).
+ */
+export async function takeStartNow(
+  store: Pick<HotStore, "takeCapacity" | "reportCapacity">,
+  capacity: ProviderCapacity,
+  modelId: string,
+  onError?: (error: unknown, context: string) => void,
+): Promise<{ granted: true; onProviderSignal: (signal: ProviderSignal) => void } | { granted: false; waitMs: number }> {
+  const bucket = capacity.bucketFor(modelId);
+  const grant = await store.takeCapacity(bucket, capacity.limit);
+  if (!grant.granted) return { granted: false, waitMs: grant.waitMs };
+  return { granted: true, onProviderSignal: capacityReporter(store, capacity, bucket, grant.seq, onError) };
 }
