@@ -16,13 +16,21 @@
  * - a 429 blocks every start until its Retry-After; without headers it also cuts the limit by
  *   CUT_FACTOR, at most once per round of starts (as TCP halves once per round trip), and, without
  *   a Retry-After either, marks the window spent;
- * - each window that opens after one without a cut probes back up by a tenth, to the configured
- *   limit, unless the provider reports its own.
+ * - each window that opens after one without a cut probes back up, additively, by a tenth of the
+ *   configured limit, to the configured limit, unless the provider reports its own: with the cut,
+ *   an AIMD loop that converges on the rate a provider without headers accepts;
+ * - a limit the provider reported stops counting as its own once a window with starts went by
+ *   without a report (it no longer sends headers): probing and cutting take over from it.
  */
 import type { CapacityGrant, CapacityLimit, CapacityReport, CapacityState } from "./hot-store";
 
 /** What a 429 without headers leaves of the limit (AWS's adaptive retries use the same 0.7). */
 export const CUT_FACTOR = 0.7;
+
+/** What a clean window adds back to a limit cut after 429s: a tenth of the configured limit, at least one. */
+export function probeStep({ limit }: CapacityLimit): number {
+  return Math.max(1, Math.floor(limit / 10));
+}
 
 export function freshCapacity({ limit }: CapacityLimit): CapacityState {
   return { limit, used: 0, resetAt: 0, blockedUntil: 0, seq: 0, windowSeq: 0, reportSeq: 0, cutSeq: 0, reported: false };
@@ -32,8 +40,10 @@ export function freshCapacity({ limit }: CapacityLimit): CapacityState {
 export function takeCapacity(state: CapacityState, config: CapacityLimit, now: number): CapacityGrant {
   if (now < state.blockedUntil) return { granted: false, waitMs: state.blockedUntil - now, seq: 0 };
   if (now >= state.resetAt) {
+    // The window ending saw starts and no headers about any of them.
+    if (state.reported && state.reportSeq <= state.windowSeq && state.seq > state.windowSeq) state.reported = false;
     if (!state.reported && state.limit < config.limit && state.cutSeq <= state.windowSeq) {
-      state.limit = Math.min(config.limit, state.limit + Math.max(1, Math.floor(state.limit / 10)));
+      state.limit = Math.min(config.limit, state.limit + probeStep(config));
     }
     state.used = 0;
     state.resetAt = now + config.windowMs;

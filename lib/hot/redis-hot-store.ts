@@ -172,8 +172,9 @@ if now < s.blockedUntil then
   waitMs = s.blockedUntil - now
 else
   if now >= s.resetAt then
+    if s.reported and s.reportSeq <= s.windowSeq and s.seq > s.windowSeq then s.reported = false end
     if not s.reported and s.limit < limit and s.cutSeq <= s.windowSeq then
-      s.limit = math.min(limit, s.limit + math.max(1, math.floor(s.limit / 10)))
+      s.limit = math.min(limit, s.limit + math.max(1, math.floor(limit / 10)))
     end
     s.used = 0
     s.resetAt = now + windowMs
