@@ -20,7 +20,9 @@
  *   configured limit, to the configured limit, unless the provider reports its own: with the cut,
  *   an AIMD loop that converges on the rate a provider without headers accepts;
  * - a limit the provider reported stops counting as its own once a window with starts went by
- *   without a report (it no longer sends headers): probing and cutting take over from it.
+ *   without a report (it no longer sends headers): probing and cutting take over from it;
+ * - books kept under another configured limit (LLM_RPM changed) start afresh: the operator's new
+ *   figure replaces what was learnt under the old one, until the provider says otherwise.
  */
 import type { CapacityGrant, CapacityLimit, CapacityReport, CapacityState } from "./hot-store";
 
@@ -33,7 +35,12 @@ export function probeStep({ limit }: CapacityLimit): number {
 }
 
 export function freshCapacity({ limit }: CapacityLimit): CapacityState {
-  return { limit, used: 0, resetAt: 0, blockedUntil: 0, seq: 0, windowSeq: 0, reportSeq: 0, cutSeq: 0, reported: false };
+  return { configured: limit, limit, used: 0, resetAt: 0, blockedUntil: 0, seq: 0, windowSeq: 0, reportSeq: 0, cutSeq: 0, reported: false };
+}
+
+/** The books a step starts from: the stored ones if kept under this configuration, else fresh ones. */
+export function currentBooks(stored: CapacityState | null | undefined, config: CapacityLimit): CapacityState {
+  return stored && stored.configured === config.limit ? { ...stored } : freshCapacity(config);
 }
 
 /** Takes one start if there is room; otherwise says how long until there may be. Mutates `state`. */

@@ -563,6 +563,15 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
         expect(await grantedOf("refusing", short, 10)).toBe(8);
       });
 
+      it("starts the books afresh under another configured limit (LLM_RPM changed), whatever was learnt under the old one", async () => {
+        const first = await store.takeCapacity("reconfigured", perMinute(5));
+        await store.reportCapacity("reconfigured", { seq: first.seq, refused: false, headroom: { limit: 2, remaining: 0, resetMs: 60_000 } }, perMinute(5));
+        expect((await store.takeCapacity("reconfigured", perMinute(5))).granted).toBe(false);
+        // Another server, configured for 1,000 a minute: not held to the 2 the old books learnt.
+        expect(await grantedOf("reconfigured", perMinute(1000), 20)).toBe(20);
+        expect(await store.readCapacity("reconfigured")).toMatchObject({ configured: 1000, limit: 1000, used: 20, reported: false });
+      });
+
       it("lets a reported limit go once a window with starts passes without headers, then probes up from it by a tenth of the configured limit", async () => {
         const short = { limit: 20, windowMs: 300 };
         const first = await store.takeCapacity("gone quiet", short);

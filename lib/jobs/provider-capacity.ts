@@ -7,6 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import type { AppConfig } from "@/lib/config";
+import { currentBooks } from "@/lib/hot/capacity-state";
 import type { CapacityLimit, CapacityState, HotStore } from "@/lib/hot/hot-store";
 import type { ProviderSignal } from "./job-runner";
 import { startsPerMinute } from "./provider-pace";
@@ -41,8 +42,8 @@ export function providerCapacity({
  * limit (the provider's, once it has said, or the cut one after refusals) over its window.
  */
 export async function currentPace(store: Pick<HotStore, "readCapacity">, capacity: ProviderCapacity, modelId: string): Promise<number> {
-  const state = await store.readCapacity(capacity.bucketFor(modelId));
-  return ((state?.limit ?? capacity.limit.limit) * 60_000) / capacity.limit.windowMs;
+  const state = currentBooks(await store.readCapacity(capacity.bucketFor(modelId)), capacity.limit);
+  return (state.limit * 60_000) / capacity.limit.windowMs;
 }
 
 /**
@@ -51,14 +52,15 @@ export async function currentPace(store: Pick<HotStore, "readCapacity">, capacit
  * first, then a window's `limit` at each window's end, none before a Retry-After. What a reply in
  * line waits for its start, as the books stand.
  */
-export function startDelayMs(state: CapacityState | null, { limit: configured, windowMs }: CapacityLimit, ahead: number, now: number): number {
-  const limit = Math.max(1, state?.limit ?? configured);
-  const open = state !== null && now < state.resetAt;
+export function startDelayMs(stored: CapacityState | null, config: CapacityLimit, ahead: number, now: number): number {
+  const state = currentBooks(stored, config);
+  const limit = Math.max(1, state.limit);
+  const open = now < state.resetAt;
   const left = open ? Math.max(0, limit - state.used) : limit;
-  const blockedMs = state ? Math.max(0, state.blockedUntil - now) : 0;
+  const blockedMs = Math.max(0, state.blockedUntil - now);
   if (ahead < left) return blockedMs;
-  const firstWindowEndsMs = open ? state.resetAt - now : windowMs;
-  return Math.max(blockedMs, firstWindowEndsMs + Math.floor((ahead - left) / limit) * windowMs);
+  const firstWindowEndsMs = open ? state.resetAt - now : config.windowMs;
+  return Math.max(blockedMs, firstWindowEndsMs + Math.floor((ahead - left) / limit) * config.windowMs);
 }
 
 /** What tells the model's bucket what the provider answered to start `seq` (errors go to `onError`). */
