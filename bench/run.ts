@@ -852,7 +852,8 @@ function renderMarkdown(results: Results): string {
   const { stampede, naive, ttft, streams, behaviours, machine: m } = results;
   const sections: string[] = [];
   sections.push(
-    `Machine: ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, ${m.os}; ${m.date.slice(0, 10)}. ` +
+    `Machine: ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, ${m.os}; ${m.date.slice(0, 10)}; ` +
+      `load average at the start ${m.loadAverageAtStart[0]} (1 min), ${m.loadAverageAtStart[1]} (5 min). ` +
       `Drivers: ${results.drivers}. Build ${results.buildSeconds === null ? "skipped" : `${Math.round(results.buildSeconds)} s`}, whole run ${Math.round(results.totalSeconds)} s.`,
   );
   const s = results.settings;
