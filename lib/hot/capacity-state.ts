@@ -30,7 +30,7 @@ import type { CapacityGrant, CapacityLimit, CapacityReport, CapacityState } from
 export const CUT_FACTOR = 0.7;
 
 /** What a clean window adds back to a limit cut after 429s: a tenth of the configured limit, at least one. */
-export function probeStep({ limit }: CapacityLimit): number {
+function probeStep({ limit }: CapacityLimit): number {
   return Math.max(1, Math.floor(limit / 10));
 }
 
