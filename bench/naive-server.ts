@@ -1,10 +1,11 @@
 /**
  * The naive baseline the bench compares Stampede with: "just an API call". Each message goes
- * straight to the model with the AI SDK's defaults (streamText, 2 retries with backoff that
- * honours Retry-After), and each message is its own INSERT, committed on its own. No queue, no
- * pacing, no hot store. Plain node:http, no Next.js, so nothing of Stampede's routes is in the way.
+ * straight to the model through the AI SDK's streamText, with as many retries as Stampede makes
+ * (--max-retries; the SDK's own backoff, which honours Retry-After), and each message is its own
+ * INSERT, committed on its own. No queue, no pacing, no hot store. Plain node:http, no Next.js, so
+ * nothing of Stampede's routes is in the way.
  *
- *   tsx bench/naive-server.ts --port 3999 --model-url http://127.0.0.1:4010/v1 [--database-url …|--pglite-dir …]
+ *   tsx bench/naive-server.ts --port 3999 --model-url http://127.0.0.1:4010/v1 --max-retries 4 [--database-url …|--pglite-dir …]
  *
  * POST /naive/chat  { userId, chatId, messageId, text }  → INSERT chat, INSERT message, stream the
  *                   reply (AI SDK UI message stream), INSERT the reply when it finishes.
@@ -30,6 +31,7 @@ const { values } = parseArgs({
     "database-url": { type: "string" },
     "pglite-dir": { type: "string" },
     "pool-max": { type: "string", default: "10" },
+    "max-retries": { type: "string", default: "2" },
   },
 });
 
@@ -82,6 +84,7 @@ async function main(): Promise<void> {
     const result = streamText({
       model,
       messages: [{ role: "user", content: body.text }],
+      maxRetries: Number(values["max-retries"]),
       onError: () => undefined,
       onFinish: async ({ text }) => {
         if (!persist || !sql) return;

@@ -72,6 +72,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --open-streams <n>        reply streams held open at once in the last phase (default: --users)
   --stream-seconds <n>      how long each of those streams lasts (default 10)
   --behaviour-users <n>     users in each burst of the provider-behaviours phase (default 300)
+  --behaviours <list>       which provider behaviours that phase runs: ${PROVIDER_BEHAVIOURS.map((behaviour) => behaviour.key).join(",")} (default all)
   --only <list>             phases to run: stampede,inngest,baseline,ttft,streams,commands,behaviours (default all)
   --skip-build              use the existing .next build
   --embedded                use the embedded drivers even when PostgreSQL and Redis answer
@@ -95,6 +96,7 @@ const { values: flags } = parseArgs({
     "open-streams": { type: "string" },
     "stream-seconds": { type: "string", default: "10" },
     "behaviour-users": { type: "string", default: "300" },
+    behaviours: { type: "string", default: PROVIDER_BEHAVIOURS.map((behaviour) => behaviour.key).join(",") },
     only: { type: "string", default: "stampede,inngest,baseline,ttft,streams,commands,behaviours" },
     "port-base": { type: "string", default: "3711" },
     "skip-build": { type: "boolean" },
@@ -135,6 +137,11 @@ const settings = {
 /** The cap as a per-minute rate: what LLM_RPM must say for the app to pace itself under it. */
 const capPerMinute = Math.floor((settings.rpm * 60_000) / settings.windowMs);
 const phases = new Set(flags.only!.split(",").map((phase) => phase.trim()));
+const behaviours = flags.behaviours!.split(",").map((key) => {
+  const behaviour = PROVIDER_BEHAVIOURS.find((known) => known.key === key.trim());
+  if (!behaviour) throw new RangeError(`--behaviours: unknown behaviour ${key}`);
+  return behaviour;
+});
 const portBase = int("port-base");
 const PORTS = {
   stampede: portBase,
@@ -145,6 +152,8 @@ const PORTS = {
   inngestGateway: portBase + 5,
 };
 const ORIGIN = `http://127.0.0.1:${PORTS.stampede}`;
+/** Retries after a failed model call, Stampede's (LLM_MAX_RETRIES, its default) and the naive server's alike. */
+const MODEL_RETRIES = 4;
 const POSTGRES_ADMIN_GIVEN = process.env.BENCH_POSTGRES_URL ?? process.env.TEST_POSTGRES_URL;
 const REDIS_URL_GIVEN = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL;
 
@@ -307,6 +316,7 @@ function stampedeEnv(stores: StampedeStores, modelUrl: string, overrides: Record
     FLUSH_INTERVAL: String(settings.flushIntervalSeconds),
     BETTER_AUTH_SECRET: "bench-secret-bench-secret-bench-secret-0000",
     BETTER_AUTH_URL: ORIGIN,
+    LLM_MAX_RETRIES: String(MODEL_RETRIES),
     LOG_LEVEL: "warn",
     ...overrides,
   };
@@ -318,11 +328,13 @@ async function startStampede(env: Record<string, string | undefined>): Promise<C
   return child;
 }
 
+/** A fair baseline: the naive server retries a failed call as often as Stampede, with the same heap settings. */
 async function startNaive(port: number, modelUrl: string, stores: Stores | null): Promise<Child> {
-  const args = [BIN.tsx, "bench/naive-server.ts", "--port", String(port), "--model-url", modelUrl];
+  const args = [BIN.tsx, "bench/naive-server.ts", "--port", String(port), "--model-url", modelUrl, "--max-retries", String(MODEL_RETRIES)];
   if (stores?.naiveDb) args.push("--database-url", stores.naiveDb.url);
   else if (stores?.naivePgliteDir) args.push("--pglite-dir", stores.naivePgliteDir);
-  const child = startChild(`naive:${port}`, BIN.node, args, { cwd: ROOT, env: baseEnv() });
+  const env = { ...baseEnv(), NODE_OPTIONS: [serverNodeOptions(ROOT), process.env.BENCH_NODE_OPTIONS].filter(Boolean).join(" ") };
+  const child = startChild(`naive:${port}`, BIN.node, args, { cwd: ROOT, env });
   await waitForHttp(`http://127.0.0.1:${port}/health`, child, 60_000);
   return child;
 }
@@ -840,7 +852,8 @@ function renderMarkdown(results: Results): string {
   const { stampede, naive, ttft, streams, behaviours, machine: m } = results;
   const sections: string[] = [];
   sections.push(
-    `Machine: ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, ${m.os}; ${m.date.slice(0, 10)}. ` +
+    `Machine: ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, ${m.os}; ${m.date.slice(0, 10)}; ` +
+      `load average at the start ${m.loadAverageAtStart[0]} (1 min), ${m.loadAverageAtStart[1]} (5 min). ` +
       `Drivers: ${results.drivers}. Build ${results.buildSeconds === null ? "skipped" : `${Math.round(results.buildSeconds)} s`}, whole run ${Math.round(results.totalSeconds)} s.`,
   );
   const s = results.settings;
@@ -973,6 +986,7 @@ async function main(): Promise<void> {
     if (phases.has("commands")) results.commands = await runCommands(stores);
     if (phases.has("behaviours")) {
       results.behaviours = await runProviderBehaviours({
+        behaviours,
         users: settings.behaviourUsers,
         spreadMs: settings.spreadMs,
         reply: doubleShape(),

@@ -1,7 +1,10 @@
 /**
  * Inngest functions: thin orchestrators over the job handlers every runner calls (wired once in
- * lib/services.ts), which hold all the logic. Flow control lives here, in Inngest's terms, from the same policies the in-process
- * runner applies (lib/jobs/reply-policy.ts, lib/jobs/provider-pace.ts).
+ * lib/services.ts), which hold all the logic. Flow control lives here, in Inngest's terms, from the
+ * same policies the in-process runner applies (lib/jobs/reply-policy.ts): Inngest's concurrency
+ * (per user and global) and priority, and the provider's capacity buckets in the hot store
+ * (lib/jobs/provider-capacity.ts), which learn the provider's limit from its answers as Inngest's
+ * own throttle, a static figure, cannot.
  */
 import { RetryAfterError, internalEvents } from "inngest";
 import { getConfig } from "@/lib/config";
@@ -9,12 +12,24 @@ import { getServices } from "@/lib/services";
 import { GUEST_PURGE_INTERVAL_MS } from "@/lib/jobs/create-job-runner";
 import { RetryableReplyError, type JobHandlers } from "@/lib/jobs/job-runner";
 import type { ReplyJob } from "@/lib/domain";
-import { inngestThrottle } from "@/lib/jobs/provider-pace";
+import { providerCapacity, takeStartNow } from "@/lib/jobs/provider-capacity";
+import { logger } from "@/lib/log";
 import { isQueuedReplyJob } from "@/lib/replies/reply-job-check";
 import { fallbackPolicy, headStartExpression, keyForAttempt, modelForAttempt } from "@/lib/jobs/reply-policy";
 import { flushRequested, inngest, replyRequested, replyStopped } from "./client";
 
 const config = getConfig();
+const capacity = providerCapacity(config);
+
+/** What a generate step answers when the model's capacity bucket had no start for it. */
+interface WaitingForCapacity {
+  status: "waiting-for-capacity";
+  waitMs: number;
+}
+
+function isWaitingForCapacity(outcome: unknown): outcome is WaitingForCapacity {
+  return typeof outcome === "object" && outcome !== null && (outcome as { status?: unknown }).status === "waiting-for-capacity";
+}
 
 type InngestRetries = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 16 | 17 | 18 | 19 | 20;
 
@@ -55,8 +70,6 @@ export const replyFunction = inngest.createFunction(
       { key: "event.data.userId", limit: 1 },
       { limit: config.llm.maxConcurrency },
     ],
-    // Starts spaced evenly at the provider's pace: a queue instead of provider 429s.
-    throttle: inngestThrottle(config.llm),
     // The plan's head start in seconds, as in the place-in-line score.
     priority: { run: headStartExpression("event.data.tier") },
     retries: inngestRetries(config.llm.maxRetries),
@@ -70,14 +83,25 @@ export const replyFunction = inngest.createFunction(
   },
   async ({ event, step, attempt }) => {
     const modelId = modelForAttempt(event.data, attempt, fallbackPolicy(config));
-    return step.run("generate", async () => {
-      const services = await getServices();
-      if (!(await isQueuedReplyJob(services, event.data))) return { status: "refused" };
-      const key = keyForAttempt(event.data.replyId, attempt, services.models.keys);
-      return services.handlers.reply(event.data, { attempt, modelId, key }).catch((error: unknown) => {
-        throw forInngest(error);
+    // Each try takes a start from the model's capacity bucket, in the step that calls the model
+    // (so a retried step takes a new one); when the bucket has none, the run sleeps until it may,
+    // holding no concurrency place meanwhile, and tries again in a step of its own.
+    for (let round = 0; ; round += 1) {
+      const outcome = await step.run(round === 0 ? "generate" : `generate-after-wait-${round}`, async () => {
+        const services = await getServices();
+        if (!(await isQueuedReplyJob(services, event.data))) return { status: "refused" };
+        const key = keyForAttempt(event.data.replyId, attempt, services.models.keys);
+        const start = await takeStartNow(services.hot, capacity, { modelId, key }, (error, context) =>
+          logger.error({ err: error, context }, "background job failed"),
+        );
+        if (!start.granted) return { status: "waiting-for-capacity", waitMs: start.waitMs } satisfies WaitingForCapacity;
+        return services.handlers.reply(event.data, { attempt, modelId, key, onProviderSignal: start.onProviderSignal }).catch((error: unknown) => {
+          throw forInngest(error);
+        });
       });
-    });
+      if (!isWaitingForCapacity(outcome)) return outcome;
+      await step.sleep(`wait-for-capacity-${round}`, Math.max(1, outcome.waitMs));
+    }
   },
 );
 

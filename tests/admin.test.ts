@@ -425,6 +425,32 @@ describe("the overview", () => {
       expect(charted(drained)).toBeGreaterThanOrEqual(mostShown);
     } finally {
       app.provider.setOptions({ tokenDelayMs: 0 });
+      }
+    });
+
+  it("shows the pace the scheduler follows: the configured one until the provider reports its own limit", async () => {
+    // Each key of the pool is an account of its own: the pace adds up their buckets.
+    const configured = await readOverview(app.services);
+    expect(configured.modelCalls.pacePerMinute).toBe(600 * API_KEYS.length);
+    // The provider allows 1,500 a minute and says so in its rate-limit headers.
+    app.provider.setOptions({ rpm: 1500, windowMs: 60_000 });
+    try {
+      const { client } = await signUp();
+      const response = await client.call(routes.chat.POST, {
+        method: "POST",
+        path: "/api/chat",
+        json: { chatId: `c_${uniqueSuffix()}`, messageId: `m_${uniqueSuffix()}`, text: `pace ${uniqueSuffix()}` },
+      });
+      await response.text();
+      const learnt = await until(
+        () => readOverview(app.services),
+        (overview) => overview.modelCalls.pacePerMinute !== 600 * API_KEYS.length,
+      );
+      // The key that answered learnt the provider's figure; the others keep the configured one.
+      expect(learnt.modelCalls.pacePerMinute).toBe(1500 + 600 * (API_KEYS.length - 1));
+      expect(learnt.modelCalls.rpmLimit).toBe(600);
+    } finally {
+      app.provider.setOptions({ rpm: undefined, windowMs: undefined });
     }
   });
 

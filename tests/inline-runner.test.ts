@@ -14,8 +14,9 @@ import type { ReplyJob, Tier } from "@/lib/domain";
 import { MemoryHotStore } from "@/lib/hot/memory-hot-store";
 import { InlineJobRunner, type InlineRunnerOptions } from "@/lib/jobs/inline-runner";
 import type { ReplyAttempt } from "@/lib/jobs/job-runner";
-import { currentPace, providerCapacity, type ProviderCapacity } from "@/lib/jobs/provider-capacity";
+import { currentPace, providerCapacity, startDelayMs, type ProviderCapacity } from "@/lib/jobs/provider-capacity";
 import type { FallbackPolicy } from "@/lib/jobs/reply-policy";
+import { freshCapacity } from "@/lib/hot/capacity-state";
 
 interface Call extends ReplyAttempt {
   replyId: string;
@@ -236,6 +237,22 @@ describe("the in-process runner", () => {
     const { seq } = await store.takeCapacity(configured.bucketFor("main"), configured.limit);
     await store.reportCapacity(configured.bucketFor("main"), { seq, refused: false, headroom: { limit: 150, remaining: 149, resetMs: 10_000 } }, configured.limit);
     expect(await currentPace(store, configured, "main")).toBe(900);
+  });
+
+  it("tells how long a start further down the line waits as the books stand: the room left now, a window's worth at each window's end, none before a Retry-After", () => {
+    const configured = { limit: 10, windowMs: 10_000 };
+    const now = 1_000_000;
+    // Nothing taken yet: a window's worth at once, the next window's after it.
+    expect(startDelayMs(null, configured, 9, now)).toBe(0);
+    expect(startDelayMs(null, configured, 10, now)).toBe(10_000);
+    // Refusals cut the limit to 4, 3 of them taken; the window ends in 2 s.
+    const books = { ...freshCapacity(configured), limit: 4, used: 3, resetAt: now + 2_000 };
+    expect(startDelayMs(books, configured, 0, now)).toBe(0);
+    expect([1, 4, 5, 9].map((ahead) => startDelayMs(books, configured, ahead, now))).toEqual([2_000, 2_000, 12_000, 22_000]);
+    // A Retry-After holds back even the room left.
+    expect(startDelayMs({ ...books, blockedUntil: now + 5_000 }, configured, 0, now)).toBe(5_000);
+    // A window that has ended opens whole at the next start.
+    expect(startDelayMs({ ...books, resetAt: now - 1 }, configured, 3, now)).toBe(0);
   });
 
   it("gives each window's starts in line order when more replies hold a model-call lease than a window allows", async () => {

@@ -7,7 +7,9 @@ import { InngestTestEngine, mockCtx } from "@inngest/test";
 import { RetryAfterError } from "inngest";
 import type { NextRequest } from "next/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { ReplyJob } from "@/lib/domain";
+import { providerCapacity } from "@/lib/jobs/provider-capacity";
 import type { JobRunner } from "@/lib/jobs/job-runner";
 import type { Services } from "@/lib/services";
 import { echoReply, startProviderDouble, type ProviderDouble } from "@/lib/testing/provider-double";
@@ -173,11 +175,49 @@ describe("the reply function, run by @inngest/test", () => {
     expect(await modules.replyState.readReplyState(services.hot, job.replyId)).toMatchObject({ status: "queued" });
     expect(await services.hot.placeInLine(modules.hotKeys.hotKeys.replyLine, job.replyId)).not.toBeNull();
 
-    // The retry Inngest would make then answers in full.
+    // The retry Inngest would make, once the Retry-After has passed (the bucket holds starts back until then), answers in full.
+    await sleep(retryAt - Date.now());
     const retry = new InngestTestEngine({ function: modules.functions.replyFunction });
     const { result } = await retry.execute({ events: [replyEvent(job)] });
     expect(result).toEqual({ status: "finished" });
     expect(modules.support.textOf(await readReply(job))).toBe(echoReply("rate limited", 6));
+  });
+
+  it("sleeps as a step while the model's capacity bucket has no start left, holding no slot, then generates", async () => {
+    const job = await queueMessage("no room yet");
+    const capacity = providerCapacity(services.config);
+    const bucket = capacity.bucketFor("double-small");
+    // Another instance spent the window: LLM_RPM 90 is 90 starts per minute.
+    let lastSeq = 0;
+    for (let grant = await services.hot.takeCapacity(bucket, capacity.limit); grant.granted; grant = await services.hot.takeCapacity(bucket, capacity.limit)) {
+      lastSeq = grant.seq;
+    }
+    const sleeps: { id: string; duration: unknown }[] = [];
+    const engine = new InngestTestEngine({
+      function: modules.functions.replyFunction,
+      transformCtx: (raw) => {
+        const ctx = mockCtx(raw);
+        // Inngest would resume the run after the sleep; meanwhile the provider says its window is whole again.
+        ctx.step.sleep = (async (id: string, duration: unknown) => {
+          sleeps.push({ id, duration });
+          await services.hot.reportCapacity(bucket, { seq: lastSeq, refused: false, headroom: { limit: 90, remaining: 90, resetMs: 60_000 } }, capacity.limit);
+        }) as typeof ctx.step.sleep;
+        return ctx;
+      },
+    });
+    const { result, ctx } = await engine.execute({ events: [replyEvent(job)] });
+
+    expect(result).toEqual({ status: "finished" });
+    // One sleep (the engine runs the handler again after each step, calling the mock again).
+    expect(new Set(sleeps.map((slept) => slept.id))).toEqual(new Set(["wait-for-capacity-0"]));
+    // Until the bucket's window ends: most of a minute.
+    expect(sleeps[0].duration).toBeGreaterThan(50_000);
+    expect(sleeps[0].duration).toBeLessThanOrEqual(60_000);
+    expect(ctx.step.run).toHaveBeenCalledWith("generate", expect.any(Function));
+    expect(ctx.step.run).toHaveBeenCalledWith("generate-after-wait-1", expect.any(Function));
+    expect(modules.support.textOf(await readReply(job))).toBe(echoReply("no room yet", 6));
+    // The bucket counted the start it granted.
+    expect(await services.hot.readCapacity(bucket)).toMatchObject({ seq: lastSeq + 1 });
   });
 
   it("answers on the fallback model from the configured attempt on", async () => {
@@ -339,15 +379,15 @@ describe("the flow-control configuration Inngest receives (in-band sync)", () =>
     return { status: response.status, functions: body.functions };
   }
 
-  it("registers the reply function with its concurrency keys, throttle, priority and retries", async () => {
+  it("registers the reply function with its concurrency keys, priority and retries, and no static throttle", async () => {
     const { status, functions } = await sync();
     expect(status).toBe(200);
     const reply = functions.find((fn) => fn.id === "stampede-generate-reply");
     expect(reply).toBeDefined();
     expect(reply!.triggers).toEqual([{ event: "chat/reply.requested" }]);
     expect(reply!.concurrency).toEqual([{ key: "event.data.userId", limit: 1 }, { limit: 7 }]);
-    // LLM_RPM 90: one start a second, at most one at once (lib/jobs/provider-pace.ts).
-    expect(reply!.throttle).toEqual({ limit: 1, period: "1s", burst: 1 });
+    // Starts come from the provider's capacity bucket, which learns from its answers, not from a fixed pace.
+    expect(reply!.throttle).toBeUndefined();
     expect(reply!.priority).toEqual({
       run: "event.data.tier == 'admin' ? 20 : event.data.tier == 'pro' ? 20 : event.data.tier == 'free' ? 10 : 0",
     });

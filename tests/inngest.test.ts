@@ -9,7 +9,8 @@
  * Three app configurations run one after the other, each with its own Inngest server (only one can
  * run in a network namespace: its executor binds fixed gRPC ports, so run the suite in its own,
  * `unshare -n`, when another may be running): the defaults, a small provider (two calls at once,
- * two starts a second) for the global cap, plan priority and the throttle, and the self-hosted one.
+ * four starts per two seconds) for the global cap, plan priority and the capacity bucket, and the
+ * self-hosted one.
  * Plan priority is read from the order in which queued replies reached the provider, not from the
  * dev server's run lookup, which was unreliable for queued runs.
  *
@@ -348,22 +349,21 @@ describe.skipIf(!INNGEST_BIN)("jobs on a real Inngest server", () => {
 
   it("retries a reply the provider refused with 429 no sooner than its Retry-After, and answers it then", async () => {
     stack.forget();
-    // One request per 3 s: the second reply is refused with Retry-After until the first's slot frees.
-    const windowMs = 3000;
-    stack.double.setOptions({ rpm: 1, windowMs });
-    const [first, second] = [await stack.newUser(), await stack.newUser()];
-    const firstRead = await ask(stack, first, "takes the only slot");
-    expect(firstRead.finished).toBe(true);
+    // The provider refuses the reply's first request (Retry-After 1 s, the double's) and answers the next.
+    let refusals = 0;
+    stack.onRequest = ({ text }) => stack.double.setOptions({ rateLimitFailureRate: text === "refused then retried" && refusals++ === 0 ? 1 : 0 });
     // Inngest's own backoff would wait 15 s or more: the reply arriving within 12 s is the Retry-After at work.
-    const secondRead = await ask(stack, second, "refused then retried", newChatId("retry"), 12_000);
-    stack.double.setOptions({ rpm: undefined, windowMs: undefined });
-    expectAnswered(secondRead, "refused then retried");
-    const [slotTaken] = requestsFor(stack, "takes the only slot");
+    const read = await ask(stack, await stack.newUser(), "refused then retried", newChatId("retry"), 12_000);
+    stack.onRequest = undefined;
+    stack.double.setOptions({ rateLimitFailureRate: 0 });
+    expectAnswered(read, "refused then retried");
     const attempts = requestsFor(stack, "refused then retried");
     expect(attempts).toHaveLength(2);
-    expect(attempts[0].at).toBeLessThan(slotTaken.at + windowMs);
-    // Not sooner than the provider said: the retry came once the slot was free, and was answered.
-    expect(attempts[1].at).toBeGreaterThanOrEqual(slotTaken.at + windowMs);
+    // Inngest 1.12 schedules a retry in whole seconds (the moment truncated), and in this stack the
+    // retry is on the fallback model (LLM_FALLBACK_AFTER=1), whose capacity bucket the Retry-After
+    // does not hold back: so no sooner than the second the Retry-After ends in.
+    expect(attempts[1].at).toBeGreaterThanOrEqual(Math.floor((attempts[0].at + 1000) / 1000) * 1000);
+    expect(attempts.map((attempt) => attempt.model)).toEqual(["double-model", "double-fallback"]);
     expect(stack.double.stats().rateLimited).toBe(1);
   });
 
@@ -506,7 +506,7 @@ describe.skipIf(!INNGEST_BIN)("jobs on a real Inngest server", () => {
   }, 90_000);
 });
 
-describe.skipIf(!INNGEST_BIN)("flow control on a real Inngest server, for a provider that takes two calls at once and two a second", () => {
+describe.skipIf(!INNGEST_BIN)("flow control on a real Inngest server, for a provider that takes two calls at once and four per two seconds", () => {
   const MAX_CONCURRENCY = 2;
   const STARTS_PER_SECOND = 2;
   let stack: Stack;
@@ -515,7 +515,8 @@ describe.skipIf(!INNGEST_BIN)("flow control on a real Inngest server, for a prov
     stack = await startStack({
       port: 3622,
       ipPrefix: "198.51.101",
-      env: { LLM_MAX_CONCURRENCY: String(MAX_CONCURRENCY), LLM_RPM: String(STARTS_PER_SECOND * 60) },
+      // The provider's limit as the operator states it: LLM_RPM over the window it is enforced in.
+      env: { LLM_MAX_CONCURRENCY: String(MAX_CONCURRENCY), LLM_RPM: String(STARTS_PER_SECOND * 60), LLM_LIMIT_WINDOW_MS: "2000" },
     });
   }, 120_000);
 
@@ -528,7 +529,7 @@ describe.skipIf(!INNGEST_BIN)("flow control on a real Inngest server, for a prov
   it("keeps model calls in flight at LLM_MAX_CONCURRENCY, never above, with more users waiting", async () => {
     const users = await newUsers(6);
     stack.forget();
-    // Calls last three starts of the throttle's pace: without the cap, three would be in flight.
+    // Calls last 3 s, longer than the starts the provider allows meanwhile: without the cap, more would be in flight.
     stack.double.setOptions({ latencyMs: 3000 });
     const reads = await Promise.all(users.map((user, index) => ask(stack, user, `capped ${index}`)));
     stack.double.setOptions({ latencyMs: 0 });
@@ -579,6 +580,25 @@ describe.skipIf(!INNGEST_BIN)("flow control on a real Inngest server, for a prov
     reads.forEach((read, index) => expectAnswered(read, `paced ${index}`));
     expect(stack.double.stats()).toMatchObject({ completed: 18, rateLimited: 0 });
   }, 90_000);
+
+  // Last in this stack: the provider's limit it teaches the capacity bucket stays there.
+  it("waits for the window the provider reports instead of collecting its 429: a reply behind a spent window starts once it is whole again", async () => {
+    const [first, second] = await newUsers(2);
+    stack.forget();
+    // One request per 3 s, said in every answer's headers: the second reply's start waits for the window.
+    const windowMs = 3000;
+    stack.double.setOptions({ rpm: 1, windowMs });
+    const firstRead = await ask(stack, first, "takes the only slot");
+    const secondRead = await ask(stack, second, "waits for the window", newChatId("window"), 30_000);
+    stack.double.setOptions({ rpm: undefined, windowMs: undefined });
+    expectAnswered(firstRead, "takes the only slot");
+    expectAnswered(secondRead, "waits for the window");
+    const [slotTaken] = requestsFor(stack, "takes the only slot");
+    const attempts = requestsFor(stack, "waits for the window");
+    expect(attempts).toHaveLength(1);
+    expect(attempts[0].at).toBeGreaterThanOrEqual(slotTaken.at + windowMs);
+    expect(stack.double.stats().rateLimited).toBe(0);
+  }, 60_000);
 });
 
 describe.skipIf(!INNGEST_BIN)("self-hosted Inngest: `inngest start` with event and signing keys, as docker-compose.yml runs it", () => {

@@ -3,7 +3,7 @@
  * attempt, and how the provider's limits become a pace for each runner.
  */
 import { describe, expect, it } from "vitest";
-import { inngestThrottle, startsPerMinute } from "@/lib/jobs/provider-pace";
+import { startsPerMinute } from "@/lib/jobs/provider-pace";
 import { headStartExpression, keyForAttempt, lineScore, modelChain, modelForAttempt } from "@/lib/jobs/reply-policy";
 
 describe("line order", () => {
@@ -76,25 +76,5 @@ describe("provider pace", () => {
     expect(startsPerMinute(limits(600))).toBe(600);
     expect(startsPerMinute(limits(600, 120_000))).toBe(120);
     expect(startsPerMinute(limits(600, 10_000_000))).toBe(600);
-  });
-
-  it.each([
-    [600, { limit: 9, period: "1s" }],
-    [120, { limit: 1, period: "1s" }],
-    [90, { limit: 1, period: "1s" }],
-    [30, { limit: 1, period: "3s" }],
-    [7, { limit: 1, period: "10s" }],
-  ])("throttles Inngest at rpm %i as %o: at most one second's starts at once", (rpm, expected) => {
-    expect(inngestThrottle(limits(rpm))).toEqual({ ...expected, burst: 1 });
-  });
-
-  it("never lets Inngest start more in a minute than the provider allows, its burst counted, and uses half of it or more", () => {
-    for (let rpm = 2; rpm <= 5000; rpm += 7) {
-      const { limit, period } = inngestThrottle(limits(rpm));
-      const paced = (limit / Number.parseInt(period, 10)) * 60;
-      // Inngest lets `limit` start at once after a quiet spell, then keeps the pace.
-      expect(limit + paced).toBeLessThanOrEqual(rpm + 1e-9);
-      expect(paced).toBeGreaterThanOrEqual(rpm * (rpm >= 600 ? 0.85 : 0.49));
-    }
   });
 });

@@ -12,6 +12,8 @@ import type { Child } from "./processes";
 import { burstFigures, distribution, formatDistribution, markdownTable, type BurstFigures, type Distribution, type ProviderStats } from "./stats";
 
 export interface ProviderBehaviour {
+  /** Short name, for --behaviours. */
+  key: string;
   name: string;
   limiter: LimiterKind;
   headers: HeaderStyle;
@@ -20,12 +22,17 @@ export interface ProviderBehaviour {
   windowMs: number;
 }
 
-/** Each a 600-a-minute provider; they differ in how the 600 are enforced and what they say. */
+/**
+ * Each a 600-a-minute provider; they differ in how the 600 are enforced and what they say. Without
+ * headers, the quantized windows are where the scheduler has something to learn: its own windows
+ * open at its first start, not at the provider's boundaries, and only refusals say where those are.
+ */
 export const PROVIDER_BEHAVIOURS: ProviderBehaviour[] = [
-  { name: "per-minute window, OpenAI headers", limiter: "sliding", headers: "openai", rpm: 600, windowMs: 60_000 },
-  { name: "quantized: 100 per 10 s window, OpenAI headers", limiter: "fixed", headers: "openai", rpm: 100, windowMs: 10_000 },
-  { name: "refilling bucket of 100 (10/s), Anthropic headers", limiter: "bucket", headers: "anthropic", rpm: 100, windowMs: 10_000 },
-  { name: "per-minute window, no headers", limiter: "sliding", headers: "none", rpm: 600, windowMs: 60_000 },
+  { key: "minute-openai", name: "per-minute window, OpenAI headers", limiter: "sliding", headers: "openai", rpm: 600, windowMs: 60_000 },
+  { key: "quantized-openai", name: "quantized: 100 per 10 s window, OpenAI headers", limiter: "fixed", headers: "openai", rpm: 100, windowMs: 10_000 },
+  { key: "bucket-anthropic", name: "refilling bucket of 100 (10/s), Anthropic headers", limiter: "bucket", headers: "anthropic", rpm: 100, windowMs: 10_000 },
+  { key: "minute-none", name: "per-minute window, no headers", limiter: "sliding", headers: "none", rpm: 600, windowMs: 60_000 },
+  { key: "quantized-none", name: "quantized: 100 per 10 s window, no headers", limiter: "fixed", headers: "none", rpm: 100, windowMs: 10_000 },
 ];
 
 export interface ReplyShape {
@@ -36,6 +43,8 @@ export interface ReplyShape {
 
 /** What the phase needs from the bench: its processes and its simulated users. */
 export interface BehaviourPhaseContext {
+  /** The behaviours to run (PROVIDER_BEHAVIOURS or some of them). */
+  behaviours: ProviderBehaviour[];
   users: number;
   spreadMs: number;
   reply: ReplyShape;
@@ -76,7 +85,8 @@ export interface BehaviourFigures {
 
 export async function runProviderBehaviours(ctx: BehaviourPhaseContext): Promise<BehaviourFigures[]> {
   const results: BehaviourFigures[] = [];
-  for (const [position, behaviour] of PROVIDER_BEHAVIOURS.entries()) {
+  for (const behaviour of ctx.behaviours) {
+    const position = PROVIDER_BEHAVIOURS.indexOf(behaviour);
     const double = await ctx.startDouble(`double:${behaviour.limiter}-${behaviour.headers}`, behaviour);
     try {
       const server = await ctx.startStampede(double.url, {

@@ -38,7 +38,7 @@ export async function renderMetrics(overview: Overview): Promise<{ contentType: 
   gauge("model_calls_max_concurrency", "Model calls allowed at once (LLM_MAX_CONCURRENCY).", overview.modelCalls.maxConcurrency);
   gauge("model_calls_last_minute", "Model calls started in the last minute.", overview.modelCalls.lastMinute);
   gauge("model_calls_rpm_limit", "The provider's requests per minute (LLM_RPM).", overview.modelCalls.rpmLimit);
-  gauge("model_calls_pace_per_minute", "Model call starts per minute the job runners pace themselves to.", overview.modelCalls.pacePerMinute);
+  gauge("model_calls_pace_per_minute", "Model call starts per minute the scheduler allows now: the capacity bucket's limit, as learnt from the provider.", overview.modelCalls.pacePerMinute);
   counter("model_calls_total", "Model calls started (one per attempt; cached replies make none).", overview.modelCalls.total);
 
   counter("replies_completed_total", "Replies the model finished.", overview.replies.completed);

@@ -16,7 +16,7 @@ import { estimateWaitSeconds, serviceRate } from "@/lib/replies/wait-estimate";
 import { configuredModels, describeDrivers } from "@/lib/config";
 import type { ErrorCode } from "@/lib/errors";
 import { readErrorCounts } from "@/lib/http/error-counts";
-import { startsPerMinute } from "@/lib/jobs/provider-pace";
+import { currentPace, providerCapacity } from "@/lib/jobs/provider-capacity";
 import { limiterFailureCounts, type LimiterFailureOutcome } from "@/lib/limits/limiter-failures";
 import { readRefusalCounts, type RefusalCounts } from "@/lib/limits/refusal-counts";
 import { countLive, LIVE_SETS } from "@/lib/metrics/live-set";
@@ -46,7 +46,11 @@ export interface Overview {
     lastMinute: number;
     /** LLM_RPM: the provider's requests per minute. */
     rpmLimit: number;
-    /** Starts per minute the runners pace themselves to (LLM_RPM, lowered by LLM_TPM if set). */
+    /**
+     * Starts per minute the scheduler allows the default model now: its capacity bucket's limit
+     * (the configured LLM_RPM, lowered by LLM_TPM, until the provider's headers or refusals
+     * corrected it) over its window.
+     */
     pacePerMinute: number;
     total: number;
   };
@@ -89,7 +93,11 @@ export async function readOverview(services: Pick<Services, "hot" | "config">, n
     serviceRate(hot, now),
   ]);
   await noteQueueDepth(hot, { line: hotKeys.replyLine, depth, now });
-  const [waitSeconds, series] = await Promise.all([estimateWaitSeconds({ hot, config }, depth, now), readMinuteSeries(hot, now)]);
+  const [waitSeconds, series, pacePerMinute] = await Promise.all([
+    estimateWaitSeconds({ hot, config }, depth, now),
+    readMinuteSeries(hot, now),
+    currentPace(hot, providerCapacity(config), config.model.models[0]),
+  ]);
   const lookups = cache.hits + cache.misses;
   return {
     at: now,
@@ -101,7 +109,7 @@ export async function readOverview(services: Pick<Services, "hot" | "config">, n
       maxConcurrency: config.llm.maxConcurrency,
       lastMinute: modelCalls.lastMinute,
       rpmLimit: config.llm.rpm,
-      pacePerMinute: startsPerMinute(config.llm),
+      pacePerMinute,
       total: modelCalls.total,
     },
     replies: {

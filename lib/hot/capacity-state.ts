@@ -18,8 +18,13 @@
  * - a 429 without headers also cuts the limit by
  *   CUT_FACTOR, at most once per round of starts (as TCP halves once per round trip), and, without
  *   a Retry-After either, marks the window spent;
- * - each window that opens after one without a cut probes back up by a tenth, to the configured
- *   limit, unless the provider reports its own.
+ * - each window that opens after one without a cut probes back up, additively, by a tenth of the
+ *   configured limit, to the configured limit, unless the provider reports its own: with the cut,
+ *   an AIMD loop that converges on the rate a provider without headers accepts;
+ * - a limit the provider reported stops counting as its own once a window with starts went by
+ *   without a report (it no longer sends headers): probing and cutting take over from it;
+ * - books kept under another configured limit (LLM_RPM changed) start afresh: the operator's new
+ *   figure replaces what was learnt under the old one, until the provider says otherwise.
  *
  * A token bucket keeps the same books in tokens: a take of `amount` tokens (a reply's estimate)
  * counts `amount` in `used` and in `seq`, so `seq` is the tokens ever taken and what the provider
@@ -32,16 +37,28 @@ import type { CapacityGrant, CapacityLimit, CapacityReport, CapacityReturn, Capa
 /** What a 429 without headers leaves of the limit (AWS's adaptive retries use the same 0.7). */
 export const CUT_FACTOR = 0.7;
 
+/** What a clean window adds back to a limit cut after 429s: a tenth of the configured limit, at least one. */
+function probeStep({ limit }: CapacityLimit): number {
+  return Math.max(1, Math.floor(limit / 10));
+}
+
 export function freshCapacity({ limit }: CapacityLimit): CapacityState {
-  return { limit, used: 0, resetAt: 0, blockedUntil: 0, seq: 0, windowSeq: 0, reportSeq: 0, cutSeq: 0, reported: false };
+  return { configured: limit, limit, used: 0, resetAt: 0, blockedUntil: 0, seq: 0, windowSeq: 0, reportSeq: 0, cutSeq: 0, reported: false };
+}
+
+/** The books a step starts from: the stored ones if kept under this configuration, else fresh ones. */
+export function currentBooks(stored: CapacityState | null | undefined, config: CapacityLimit): CapacityState {
+  return stored && stored.configured === config.limit ? { ...stored } : freshCapacity(config);
 }
 
 /** Takes `amount` (one start, or a reply's tokens) if there is room; otherwise says how long until there may be. Mutates `state`. */
 export function takeCapacity(state: CapacityState, config: CapacityLimit, now: number, amount = 1): CapacityGrant {
   if (now < state.blockedUntil) return { granted: false, waitMs: state.blockedUntil - now, seq: 0 };
   if (now >= state.resetAt) {
+    // The window ending saw starts and no headers about any of them.
+    if (state.reported && state.reportSeq <= state.windowSeq && state.seq > state.windowSeq) state.reported = false;
     if (!state.reported && state.limit < config.limit && state.cutSeq <= state.windowSeq) {
-      state.limit = Math.min(config.limit, state.limit + Math.max(1, Math.floor(state.limit / 10)));
+      state.limit = Math.min(config.limit, state.limit + probeStep(config));
     }
     state.used = 0;
     state.resetAt = now + config.windowMs;
@@ -91,7 +108,7 @@ export function reportCapacity(state: CapacityState, report: CapacityReport, now
  * probe up) once its window has ended or when it has no books yet. What a key pool is ordered by.
  */
 export function capacityHeadroom(state: CapacityState | null, config: CapacityLimit, now: number): number {
-  if (!state) return config.limit;
+  if (!state || state.configured !== config.limit) return config.limit;
   if (now < state.blockedUntil) return 0;
   return now >= state.resetAt ? state.limit : Math.max(0, state.limit - state.used);
 }

@@ -534,6 +534,9 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
 
     describe("provider capacity", () => {
       const perMinute = (limit: number) => ({ limit, windowMs: 60_000 });
+      /** How many of `count` starts asked at once the bucket grants. */
+      const grantedOf = async (bucket: string, config: { limit: number; windowMs: number }, count: number) =>
+        (await Promise.all(Array.from({ length: count }, () => store.takeCapacity(bucket, config)))).filter((grant) => grant.granted).length;
 
       it("grants a fresh bucket's configured starts at once, however many ask, then says when its window ends", async () => {
         const grants = await Promise.all(Array.from({ length: 5 }, () => store.takeCapacity("model-a", perMinute(3))));
@@ -590,11 +593,34 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
 
         // The next window opens at the cut limit; the one after it, clean, probes up by a tenth.
         await sleep(350);
-        const next = await Promise.all(Array.from({ length: 10 }, () => store.takeCapacity("refusing", short)));
-        expect(next.filter((grant) => grant.granted)).toHaveLength(7);
+        expect(await grantedOf("refusing", short, 10)).toBe(7);
         await sleep(350);
-        const probing = await Promise.all(Array.from({ length: 10 }, () => store.takeCapacity("refusing", short)));
-        expect(probing.filter((grant) => grant.granted)).toHaveLength(8);
+        expect(await grantedOf("refusing", short, 10)).toBe(8);
+      });
+
+      it("starts the books afresh under another configured limit (LLM_RPM changed), whatever was learnt under the old one", async () => {
+        const first = await store.takeCapacity("reconfigured", perMinute(5));
+        await store.reportCapacity("reconfigured", { seq: first.seq, refused: false, headroom: { limit: 2, remaining: 0, resetMs: 60_000 } }, perMinute(5));
+        expect((await store.takeCapacity("reconfigured", perMinute(5))).granted).toBe(false);
+        // Another server, configured for 1,000 a minute: not held to the 2 the old books learnt.
+        expect(await grantedOf("reconfigured", perMinute(1000), 20)).toBe(20);
+        expect(await store.readCapacity("reconfigured")).toMatchObject({ configured: 1000, limit: 1000, used: 20, reported: false });
+      });
+
+      it("lets a reported limit go once a window with starts passes without headers, then probes up from it by a tenth of the configured limit", async () => {
+        const short = { limit: 20, windowMs: 300 };
+        const first = await store.takeCapacity("gone quiet", short);
+        // The provider allows 2 per window and says so, once; it answers the second start without headers.
+        await store.reportCapacity("gone quiet", { seq: first.seq, refused: false, headroom: { limit: 2, remaining: 1, resetMs: 300 } }, short);
+        expect((await store.takeCapacity("gone quiet", short)).granted).toBe(true);
+        expect((await store.takeCapacity("gone quiet", short)).granted).toBe(false);
+        // The window that ended had its report: the provider's 2 still hold.
+        await sleep(350);
+        expect(await grantedOf("gone quiet", short, 4)).toBe(2);
+        // That window went by with starts and no report: probing takes over, 2 more than the 2.
+        await sleep(350);
+        expect(await grantedOf("gone quiet", short, 10)).toBe(4);
+        expect(await store.readCapacity("gone quiet")).toMatchObject({ limit: 4, reported: false });
       });
 
       it("keeps a token bucket: takes of many tokens, settled with what they used, a take larger than the limit in an empty window", async () => {

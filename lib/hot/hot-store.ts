@@ -73,6 +73,11 @@ export interface CapacityReport {
 
 /** A capacity bucket's books (lib/hot/capacity-state.ts says how they move). */
 export interface CapacityState {
+  /**
+   * The configured limit the books were kept under (CapacityLimit.limit): books kept under another
+   * configuration (LLM_RPM changed since) are started afresh.
+   */
+  configured: number;
   /** Starts the current window allows. */
   limit: number;
   /** Starts taken (or, after a report, counted by the provider) in the current window. */

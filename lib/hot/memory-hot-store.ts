@@ -8,7 +8,7 @@
  */
 import type { HotChat, HotStore, LeaseRequest, RelayAppended, RelayAppendOrder, UnflushedChat } from "./hot-store";
 import type { CapacityGrant, CapacityLimit, CapacityReport, CapacityReturn, CapacityState } from "./hot-store";
-import { capacityTtlMs, freshCapacity, reportCapacity, returnCapacity, takeCapacity } from "./capacity-state";
+import { capacityTtlMs, currentBooks, freshCapacity, reportCapacity, returnCapacity, takeCapacity } from "./capacity-state";
 import type { StoredMessage } from "@/lib/domain";
 import { compareMessages } from "./message-order";
 import { RelayWaiters } from "./relay-waiters";
@@ -399,7 +399,7 @@ export class MemoryHotStore implements HotStore {
 
   private updateCapacity<T>(bucket: string, config: CapacityLimit, step: (state: CapacityState, now: number) => T): T {
     const now = Date.now();
-    const state = { ...(this.capacities.get(bucket) ?? freshCapacity(config)) };
+    const state = currentBooks(this.capacities.get(bucket), config);
     const result = step(state, now);
     this.capacities.set(bucket, state, now + capacityTtlMs(state, config, now));
     return result;

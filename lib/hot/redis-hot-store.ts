@@ -188,12 +188,16 @@ return 1`;
 /**
  * The capacity scripts' frame, around the steps of lib/hot/capacity-state.ts written again in Lua:
  * KEYS: capacity; ARGV[1], ARGV[2]: the configured limit and windowMs. Loads the bucket's books
- * (fresh ones if it has none), and saves them with their TTL (capacityTtlMs).
+ * (fresh ones if it has none, or none kept under this limit: currentBooks), and saves them with
+ * their TTL (capacityTtlMs).
  */
 const LOAD_CAPACITY = `${REDIS_NOW_MS}
 local limit, windowMs = tonumber(ARGV[1]), tonumber(ARGV[2])
 local raw = redis.call('GET', KEYS[1])
-local s = raw and cjson.decode(raw) or {limit = limit, used = 0, resetAt = 0, blockedUntil = 0, seq = 0, windowSeq = 0, reportSeq = 0, cutSeq = 0, reported = false}`;
+local s = raw and cjson.decode(raw)
+if not s or s.configured ~= limit then
+  s = {configured = limit, limit = limit, used = 0, resetAt = 0, blockedUntil = 0, seq = 0, windowSeq = 0, reportSeq = 0, cutSeq = 0, reported = false}
+end`;
 const SAVE_CAPACITY = `
 redis.call('SET', KEYS[1], cjson.encode(s), 'PX', math.max(s.resetAt, s.blockedUntil, now) - now + 10 * windowMs)`;
 
@@ -205,8 +209,9 @@ if now < s.blockedUntil then
   waitMs = s.blockedUntil - now
 else
   if now >= s.resetAt then
+    if s.reported and s.reportSeq <= s.windowSeq and s.seq > s.windowSeq then s.reported = false end
     if not s.reported and s.limit < limit and s.cutSeq <= s.windowSeq then
-      s.limit = math.min(limit, s.limit + math.max(1, math.floor(s.limit / 10)))
+      s.limit = math.min(limit, s.limit + math.max(1, math.floor(limit / 10)))
     end
     s.used = 0
     s.resetAt = now + windowMs

@@ -1,9 +1,9 @@
 /**
- * The provider's capacity as the in-process runner schedules it: one bucket of model-call starts
- * per provider, model and API key, kept in the hot store (HotStore.takeCapacity, with the books of
- * lib/hot/capacity-state.ts), so every instance draws on the same headroom. The configuration gives
- * each bucket's first limit; the provider's answers correct it (lib/replies/model-errors.ts reads
- * them, the runner reports them).
+ * The provider's capacity as both job runners schedule it: one bucket of model-call starts per
+ * provider, model and API key, kept in the hot store (HotStore.takeCapacity, with the books of
+ * lib/hot/capacity-state.ts), so every instance, and Inngest's reply function, draws on the same
+ * headroom. The configuration gives each bucket's first limit; the provider's answers correct it
+ * (lib/replies/model-errors.ts reads them, the runners report them).
  *
  * Several keys for one provider (OPENAI_API_KEYS, …) are a pool: each key is an account of its
  * own to the provider, so each has its own buckets starting from the same configured limit, and
@@ -11,7 +11,9 @@
  */
 import { apiKeyIds } from "@/lib/ai/api-key-ids";
 import type { AppConfig } from "@/lib/config";
-import type { CapacityLimit, HotStore } from "@/lib/hot/hot-store";
+import { currentBooks } from "@/lib/hot/capacity-state";
+import type { CapacityLimit, CapacityState, HotStore } from "@/lib/hot/hot-store";
+import type { ProviderSignal } from "./job-runner";
 
 export interface ProviderCapacity {
   /** What a bucket allows until the provider says otherwise. */
@@ -74,7 +76,7 @@ export function poolBuckets(capacity: Pick<ProviderCapacity, "keys" | "bucketFor
 export async function currentPace(store: Pick<HotStore, "readCapacity">, capacity: ProviderCapacity, modelId: string): Promise<number> {
   const perMinute = async (buckets: string[], configured: CapacityLimit) => {
     const states = await Promise.all(buckets.map((bucket) => store.readCapacity(bucket)));
-    return (states.reduce((sum, state) => sum + (state?.limit ?? configured.limit), 0) * 60_000) / configured.windowMs;
+    return (states.reduce((sum, state) => sum + currentBooks(state, configured).limit, 0) * 60_000) / configured.windowMs;
   };
   const buckets = poolBuckets(capacity, modelId);
   const tokenLimit = capacity.tokenLimit?.(modelId);
@@ -83,4 +85,49 @@ export async function currentPace(store: Pick<HotStore, "readCapacity">, capacit
     tokenLimit ? perMinute(buckets.map(tokenBucket), tokenLimit) : Infinity,
   ]);
   return Math.min(starts, tokens / (capacity.tokensPerReply ?? 1));
+}
+
+/**
+ * How long until the bucket grants the start `ahead` starts after the next one (0: the next), if
+ * nothing else asks and the provider says nothing new: the room left in the current window goes
+ * first, then a window's `limit` at each window's end, none before a Retry-After. What a reply in
+ * line waits for its start, as the books stand.
+ */
+export function startDelayMs(stored: CapacityState | null, config: CapacityLimit, ahead: number, now: number): number {
+  const state = currentBooks(stored, config);
+  const limit = Math.max(1, state.limit);
+  const open = now < state.resetAt;
+  const left = open ? Math.max(0, limit - state.used) : limit;
+  const blockedMs = Math.max(0, state.blockedUntil - now);
+  if (ahead < left) return blockedMs;
+  const firstWindowEndsMs = open ? state.resetAt - now : config.windowMs;
+  return Math.max(blockedMs, firstWindowEndsMs + Math.floor((ahead - left) / limit) * config.windowMs);
+}
+
+/** What tells the model's bucket what the provider answered to start `seq` (errors go to `onError`). */
+export function capacityReporter(
+  store: Pick<HotStore, "reportCapacity">,
+  capacity: ProviderCapacity,
+  bucket: string,
+  seq: number,
+  onError?: (error: unknown, context: string) => void,
+): (signal: ProviderSignal) => void {
+  return (signal) => void store.reportCapacity(bucket, { ...signal, seq }, capacity.limit).catch((error) => onError?.(error, "capacity report"));
+}
+
+/**
+ * Takes a start from the bucket of the model and key now, without waiting: with the reporter of
+ * that start when granted, otherwise how long until there may be room. For a runner that waits on its own terms
+ * (Inngest's reply function sleeps as a step between tries).
+ */
+export async function takeStartNow(
+  store: Pick<HotStore, "takeCapacity" | "reportCapacity">,
+  capacity: ProviderCapacity,
+  { modelId, key }: { modelId: string; key: number },
+  onError?: (error: unknown, context: string) => void,
+): Promise<{ granted: true; onProviderSignal: (signal: ProviderSignal) => void } | { granted: false; waitMs: number }> {
+  const bucket = capacity.bucketFor(modelId, key);
+  const grant = await store.takeCapacity(bucket, capacity.limit);
+  if (!grant.granted) return { granted: false, waitMs: grant.waitMs };
+  return { granted: true, onProviderSignal: capacityReporter(store, capacity, bucket, grant.seq, onError) };
 }

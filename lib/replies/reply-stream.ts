@@ -28,8 +28,8 @@ export interface ReplyStreamOptions {
    * reply whose in-process runner is gone is waited for until its state expires.
    */
   recover?: (replyId: string) => Promise<unknown>;
-  /** What paces the line (the job runner, LLM_RPM, LLM_MAX_CONCURRENCY), for the wait estimate. */
-  config: Pick<AppConfig, "jobs" | "llm">;
+  /** What paces the line (the capacity bucket's settings, LLM_MAX_CONCURRENCY), for the wait estimate. */
+  config: Pick<AppConfig, "llm" | "model">;
 }
 
 const REPLY_LOST_MESSAGE = "This reply was interrupted before it finished. Please regenerate it.";

@@ -3,21 +3,23 @@
  * back rather than from how many replies finished lately (which, after a quiet minute, made every
  * place count as a minute):
  *
- * - the pace of model-call starts the job runner keeps: LLM_RPM (lowered by LLM_TPM) per window
- *   for the in-process runner, or Inngest's throttle, which lets `limit` start per `period`
- *   (lib/jobs/provider-pace.ts): `position` replies ahead start one interval apart;
+ * - the provider's capacity as the scheduler sees it now: both job runners take each model call's
+ *   start from the default model's capacity bucket (lib/jobs/provider-capacity.ts), so the places
+ *   within the room left in its window start at once and the rest a window's worth at each
+ *   window's end, at the limit the bucket has learnt from the provider (its headers, or the cuts
+ *   its refusals caused), not the configured one;
  * - the global cap on model calls in flight (LLM_MAX_CONCURRENCY, the concurrency both runners
  *   apply): once the calls in flight fill it, a place frees up as a reply finishes, so each place
  *   waits a share of the observed time a reply takes;
  * - the observed time from a model call's start to its first token, added to either.
  *
- * Whichever of the pace and the cap holds the line back longer decides. Reply timings are counted
- * in the hot store per minute over the last quarter of an hour, so every instance estimates alike
- * and a quiet spell does not erase them.
+ * Whichever of the two holds the line back longer decides. Reply timings are counted in the hot
+ * store per minute over the last quarter of an hour, so every instance estimates alike and a quiet
+ * spell does not erase them.
  */
 import type { AppConfig } from "@/lib/config";
-import type { HotStore } from "@/lib/hot/hot-store";
-import { inngestThrottle, startsPerMinute } from "@/lib/jobs/provider-pace";
+import type { CapacityState, HotStore } from "@/lib/hot/hot-store";
+import { providerCapacity, startDelayMs } from "@/lib/jobs/provider-capacity";
 import { countLive, LIVE_SETS } from "@/lib/metrics/live-set";
 
 const RATE_WINDOW_SECONDS = 60;
@@ -55,15 +57,33 @@ export async function serviceRate(hot: HotStore, now = Date.now()): Promise<numb
   return counts.reduce((sum, count) => sum + count, 0) / RATE_WINDOW_SECONDS;
 }
 
-let memo: { second: number; times: typeof ASSUMED_TIMES } | undefined;
+interface LineFigures {
+  times: typeof ASSUMED_TIMES;
+  /** The default model's capacity bucket, as its books stand. */
+  capacity: CapacityState | null;
+}
+
+let memo: { hot: HotStore; second: number; bucket: string; figures: Promise<LineFigures> } | undefined;
 
 /**
- * The mean time a reply's model call runs and takes to its first token, over the last quarter of
- * an hour. Many waiting streams ask at once, so it is read at most once a second per process.
+ * What the estimate reads from the hot store: the mean time a reply's model call runs and takes
+ * to its first token over the last quarter of an hour, and the capacity bucket's books. Many
+ * waiting streams ask at once, so they are read at most once a second per process.
  */
-async function observedTimes(hot: HotStore, now: number): Promise<typeof ASSUMED_TIMES> {
+function lineFigures(hot: HotStore, bucket: string, now: number): Promise<LineFigures> {
   const second = Math.floor(now / 1000);
-  if (memo?.second === second) return memo.times;
+  if (memo?.hot !== hot || memo.second !== second || memo.bucket !== bucket) {
+    const figures = Promise.all([observedTimes(hot, now), hot.readCapacity(bucket)]).then(([times, capacity]) => ({ times, capacity }));
+    // A failed read is not kept for the rest of the second.
+    figures.catch(() => {
+      if (memo?.figures === figures) memo = undefined;
+    });
+    memo = { hot, second, bucket, figures };
+  }
+  return memo.figures;
+}
+
+async function observedTimes(hot: HotStore, now: number): Promise<typeof ASSUMED_TIMES> {
   const current = Math.floor(now / 60_000);
   const minutes = Array.from({ length: TIMING_WINDOW_MINUTES }, (_, index) => current - index);
   const counts = await hot.getCounters(
@@ -75,20 +95,7 @@ async function observedTimes(hot: HotStore, now: number): Promise<typeof ASSUMED
     runMs += counts[index + 1];
     firstTokenMs += counts[index + 2];
   }
-  const times = replies > 0 ? { runMs: runMs / replies, firstTokenMs: firstTokenMs / replies } : ASSUMED_TIMES;
-  memo = { second, times };
-  return times;
-}
-
-/**
- * The mean gap between two model-call starts the configured job runner keeps, in ms. The
- * in-process runner starts a window's allowance at once (lib/jobs/provider-capacity.ts); spread
- * over the window, that is the configured pace, which early places beat by at most a window.
- */
-function startGapMs(config: Pick<AppConfig, "jobs" | "llm">): number {
-  if (config.jobs.driver !== "inngest") return 60_000 / startsPerMinute(config.llm);
-  const { limit, period } = inngestThrottle(config.llm);
-  return (Number.parseInt(period, 10) * 1000) / limit;
+  return replies > 0 ? { runMs: runMs / replies, firstTokenMs: firstTokenMs / replies } : ASSUMED_TIMES;
 }
 
 /**
@@ -96,12 +103,16 @@ function startGapMs(config: Pick<AppConfig, "jobs" | "llm">): number {
  * so the browser can count down and say "starting…" once it is close.
  */
 export async function estimateWaitSeconds(
-  { hot, config }: { hot: HotStore; config: Pick<AppConfig, "jobs" | "llm"> },
+  { hot, config }: { hot: HotStore; config: Pick<AppConfig, "llm" | "model"> },
   position: number,
   now = Date.now(),
 ): Promise<number> {
-  const [times, inFlight] = await Promise.all([observedTimes(hot, now), countLive(hot, LIVE_SETS.modelCalls, now)]);
-  const paced = position * startGapMs(config);
+  const capacity = providerCapacity(config);
+  const bucket = capacity.bucketFor(config.model.models[0]);
+  const [{ times, capacity: books }, inFlight] = await Promise.all([lineFigures(hot, bucket, now), countLive(hot, LIVE_SETS.modelCalls, now)]);
+  // A key pool's starts go to the key with the most headroom, so its keys drain the line about
+  // evenly: each place waits for its share of the line on one key, whose books stand for all.
+  const paced = startDelayMs(books, capacity.limit, Math.floor(position / capacity.keys), now);
   const cap = config.llm.maxConcurrency;
   // Replies that need a place beyond the free ones wait for calls in flight to finish, a share each.
   const beyondFree = position + 1 - Math.max(0, cap - inFlight);
