@@ -159,7 +159,9 @@ function newChat(userId: string, createdAt = Date.now()): ChatMeta {
 /** A conversation as the app stores it: questions, and replies with model, tokens and a step part. */
 function conversation(chat: ChatMeta, count: number, from = chat.createdAt): StoredMessage[] {
   return Array.from({ length: count }, (_, i): StoredMessage => {
-    const base = { id: `${chat.id}-m${String(from + i).padStart(14, "0")}`, chatId: chat.id, createdAt: from + i };
+    const idAt = (at: number) => `${chat.id}-m${String(at).padStart(14, "0")}`;
+    // Each message follows the one before it, as the send path and the reply job write them.
+    const base = { id: idAt(from + i), chatId: chat.id, createdAt: from + i, parentId: i === 0 ? null : idAt(from + i - 1) };
     if (i % 2 === 0) return { ...base, role: "user", parts: [{ type: "text", text: `Question ${i} about **herds**?` }] };
     return {
       ...base,

@@ -26,6 +26,7 @@ import { logger } from "@/lib/log";
 import { recordFlush } from "./flush-figures";
 import { setAside } from "./flush-set-aside";
 import { readTombstones } from "./tombstones";
+import { withExplicitParents } from "./versions";
 
 export interface FlushResult {
   /** Chats written. */
@@ -93,7 +94,8 @@ async function flushBatch({ db, hot }: FlushDeps, marks: UnflushedChat[], timeou
   const loaded = await Promise.all(
     marks.map(async (mark) => {
       const [chat, messages] = await Promise.all([hot.getChat(mark.chatId), hot.listMessages(mark.chatId)]);
-      return { chat, messages };
+      // Hot messages written before versions existed name no parent; Postgres keeps them named.
+      return { chat, messages: withExplicitParents(messages) };
     }),
   );
   // A chat that expired or was deleted from the hot store has nothing left to write.
