@@ -35,8 +35,11 @@ export function VersionSwitcher({
       >
         <ChevronLeftIcon />
       </Button>
-      <span data-testid="version-position" aria-label={`Version ${index + 1} of ${ids.length}`}>
+      <span data-testid="version-position" aria-hidden="true">
         {index + 1}/{ids.length}
+      </span>
+      <span className="sr-only">
+        Version {index + 1} of {ids.length}
       </span>
       <Button
         variant="ghost"

@@ -1,7 +1,8 @@
 /**
  * Accepting a chat request: a new message, an edit of the last user message, or a regenerated
- * reply; an edit or a regeneration keeps the version before it (lib/history/versions.ts). Messages go to the hot store (never straight to Postgres) and the reply is queued; the
- * model is never called here, the reply job does that in its turn.
+ * reply; an edit or a regeneration keeps the version before it (lib/history/versions.ts).
+ * Messages go to the hot store (never straight to Postgres) and the reply is queued; the model is
+ * never called here, the reply job does that in its turn.
  */
 import { createHash, randomBytes } from "node:crypto";
 import type { ModelProvider } from "@/lib/ai/models";
@@ -144,8 +145,8 @@ export async function prepareChatRequest(
   if (existingReply) return { commit: async () => ({ replyId, chat }) };
 
   // What the message follows: the end of the branch the chat shows, or for an edit, what the
-  // edited message followed (the edit becomes its sibling, a version beside it).
-  // An edit in a chat not stored yet has nothing to edit: the read answers not_found.
+  // edited message followed (the edit becomes its sibling, a version beside it). A chat not
+  // stored yet has no history to read, and nothing to edit: the read answers not_found then.
   const shown =
     opened.isNew && !request.editOf
       ? []

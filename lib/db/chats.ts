@@ -73,17 +73,6 @@ export async function saveChatBatch(
   }, { maxWait: CHAT_BATCH_MAX_WAIT_MS, timeout: timeoutMs });
 }
 
-/** Deletes messages of the user's chat (e.g. a reply being regenerated); returns how many. */
-export async function deleteMessages(
-  prisma: PrismaClient,
-  params: { chatId: string; userId: string; messageIds: string[] },
-): Promise<number> {
-  const { count } = await prisma.message.deleteMany({
-    where: { id: { in: params.messageIds }, chatId: params.chatId, chat: { userId: params.userId } },
-  });
-  return count;
-}
-
 /** The chat, or null when it does not exist or belongs to someone else. */
 export async function getChatForUser(
   prisma: PrismaClient,

@@ -10,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatMeta, StoredMessage } from "@/lib/domain";
 import {
   deleteChatForUser,
-  deleteMessages,
   getChatForUser,
   listChatsForUser,
   listMessagesForChat,
@@ -188,7 +187,6 @@ export function describeDatabaseContract(label: string, target: DatabaseUnderTes
         expect(await getChatForUser(db.prisma, { chatId: chat.id, userId: other })).toBeNull();
         expect(await listMessagesForChat(db.prisma, { chatId: chat.id, userId: other })).toEqual([]);
         expect(await listChatsForUser(db.prisma, { userId: other, limit: 10 })).toEqual([]);
-        expect(await deleteMessages(db.prisma, { chatId: chat.id, userId: other, messageIds: [message.id] })).toBe(0);
         expect(await deleteChatForUser(db.prisma, { chatId: chat.id, userId: other })).toBe(false);
 
         expect(await getChatForUser(db.prisma, { chatId: chat.id, userId: owner })).toStrictEqual(chat);
@@ -201,19 +199,6 @@ export function describeDatabaseContract(label: string, target: DatabaseUnderTes
 
         expect(await getChatForUser(db.prisma, { chatId: missing, userId })).toBeNull();
         expect(await deleteChatForUser(db.prisma, { chatId: missing, userId })).toBe(false);
-      });
-
-      it("deletes chosen messages of the owner's chat", async () => {
-        const userId = await createUser(db);
-        const chat = makeChat({ userId });
-        const question = makeMessage({ chatId: chat.id, role: "user", createdAt: chat.createdAt });
-        const reply = makeMessage({ chatId: chat.id, role: "assistant", createdAt: chat.createdAt + 1 });
-        await saveChatBatch(db.prisma, { chats: [chat], messages: [question, reply] });
-
-        const deleted = await deleteMessages(db.prisma, { chatId: chat.id, userId, messageIds: [reply.id] });
-
-        expect(deleted).toBe(1);
-        expect(await listMessagesForChat(db.prisma, { chatId: chat.id, userId })).toStrictEqual([question]);
       });
 
       it("orders messages by createdAt, then id", async () => {

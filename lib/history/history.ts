@@ -13,7 +13,7 @@ import { compareMessages } from "@/lib/hot/message-order";
 import { logger } from "@/lib/log";
 import { searchLiveChats, withDurableSnippets, type ChatListEntry } from "./chat-search";
 import { DATABASE_DOWN, unlessDatabaseDown } from "./database-down";
-import { buryChat, buryMessages, unburyChat } from "./tombstones";
+import { buryChat, unburyChat } from "./tombstones";
 import { shownBranch, type ShownMessage } from "./versions";
 import { writeUnflushed } from "./write-unflushed";
 import type { ChatUIMessage } from "@/lib/domain";
@@ -205,17 +205,4 @@ export async function deleteChat(deps: HistoryDeps, { chatId, userId }: { chatId
     throw error;
   }
   await deps.hot.deleteChat(chatId, userId);
-}
-
-/**
- * Deletes messages of a chat (an edited message and what followed it, a reply being regenerated)
- * from both stores; `chat` comes from a read that checked its owner. Tombstone first, then the
- * hot store, then Postgres: in that order a flush that read the messages before can tell they
- * were deleted (lib/history/tombstones.ts).
- */
-export async function deleteChatMessages(deps: HistoryDeps, chat: ChatMeta, messageIds: string[]): Promise<void> {
-  if (messageIds.length === 0) return;
-  await buryMessages(deps.hot, chat.id, Date.now());
-  await deps.hot.deleteMessages(chat.id, messageIds);
-  await chatsDb.deleteMessages(deps.db.prisma, { chatId: chat.id, userId: chat.userId, messageIds });
 }
