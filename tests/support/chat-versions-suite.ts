@@ -8,8 +8,10 @@
  *   Postgres after the flush, and once the hot copy is gone;
  * - the model is sent only the branch that leads to the message it answers, which the provider
  *   double's record of prompts shows;
+ * - the account export holds every version, and its Markdown the versions shown;
  * - another user's chat, or a message the chat does not have, is 404; a malformed id 400.
  */
+import { strFromU8, unzipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatUIMessage } from "@/lib/domain";
 import type { DriverSet } from "./app-services";
@@ -170,6 +172,34 @@ export function chatVersionsSuite(drivers: DriverSet): void {
     it("shows the newest turns of a version switched back to", async () => {
       expect((await showVersion(owner, chatId, { messageId: edited })).status).toBe(200);
       expect(transcript(await shown(chatId)).slice(2)).toEqual(["Tell me about otters [2/2]", `Reply ${prompts.length - 1} to Tell me about otters`]);
+    });
+  });
+
+  describe("the account export", () => {
+    it("holds every version in chats.json, each naming the message it follows, and the shown ones in Markdown", async () => {
+      const chatId = `c_${uniqueSuffix()}`;
+      const question = await say(chatId, `Export me ${chatId}`);
+      await regenerate(chatId);
+      const [first, second] = (await shown(chatId)).at(-1)!.metadata!.versions!.ids;
+      expect((await showVersion(owner, chatId, { messageId: first })).status).toBe(200);
+
+      const response = await owner.client.call(app.routes.accountExport.GET, { path: "/api/account/export" });
+      expect(response.status).toBe(200);
+      const files = unzipSync(new Uint8Array(await response.arrayBuffer()));
+      const json = JSON.parse(strFromU8(files[Object.keys(files).find((name) => name.endsWith("/chats.json"))!])) as {
+        chats: { id: string; selectedMessageId?: string; messages: { id: string; parentId: string | null; text: string }[] }[];
+      };
+      const exported = json.chats.find((chat) => chat.id === chatId)!;
+      expect(exported.selectedMessageId).toBe(first);
+      expect(exported.messages.map(({ id, parentId }) => ({ id, parentId }))).toEqual([
+        { id: question, parentId: null },
+        { id: first, parentId: question },
+        { id: second, parentId: question },
+      ]);
+      const markdown = strFromU8(files[Object.keys(files).find((name) => name.endsWith(`${chatId}.md`))!]);
+      const [firstText, secondText] = [first, second].map((id) => exported.messages.find((message) => message.id === id)!.text);
+      expect(markdown).toContain(firstText);
+      expect(markdown).not.toContain(secondText);
     });
   });
 
