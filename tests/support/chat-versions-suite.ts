@@ -4,6 +4,8 @@
  *
  * - a regenerated reply and an edited message are kept beside the version before them; the chat
  *   shows the newest, with its position among the versions;
+ * - while a regenerated reply is being written, the chat shows its question without the older
+ *   version (a page resumes the reply below it);
  * - `POST /api/chats/{id}/versions` shows another one, and the choice holds in the hot copy, in
  *   Postgres after the flush, and once the hot copy is gone;
  * - the model is sent only the branch that leads to the message it answers, which the provider
@@ -134,6 +136,21 @@ export function chatVersionsSuite(drivers: DriverSet): void {
       expect(forth.status).toBe(200);
       expect(transcript(await shown(chatId)).at(-1)).toBe(`Reply ${prompts.length} to Second question [2/2]`);
     });
+  });
+
+  it("shows a chat read while its regenerated reply is being written without the older version, then with 2/2", async () => {
+    const chatId = `c_${uniqueSuffix()}`;
+    await say(chatId, `Slow one ${chatId}`);
+    app.provider.setOptions({ latencyMs: 3_000 });
+    try {
+      const answering = await owner.client.call(app.routes.chat.POST, { method: "POST", path: "/api/chat", json: { chatId, regenerate: true } });
+      // A page loaded now resumes the reply: the older one must not show above it.
+      expect(transcript(await shown(chatId))).toEqual([`Slow one ${chatId}`]);
+      await finished(answering);
+    } finally {
+      app.provider.setOptions({ latencyMs: 0 });
+    }
+    expect(transcript(await shown(chatId)).at(-1)).toBe(`Reply ${prompts.length} to Slow one ${chatId} [2/2]`);
   });
 
   describe("an edited message", () => {
