@@ -3,20 +3,11 @@
  * auth and account pages, the admin pages and the shared 401/403/404 pages. Any serious or critical
  * violation fails the run, named with the elements it was found on.
  */
-import AxeBuilder from "@axe-core/playwright";
-import type { Page } from "@playwright/test";
 import { expect, test } from "./support/fixtures";
 import { ChatPage } from "./pages/chat-page";
 import { becomeAdmin } from "./support/accounts";
+import { expectNoSeriousViolations } from "./support/axe";
 import { PHONE } from "./support/phone";
-
-async function expectNoSeriousViolations(page: Page, what: string): Promise<void> {
-  const { violations } = await new AxeBuilder({ page }).analyze();
-  const serious = violations
-    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
-    .map((violation) => `${violation.id} (${violation.impact}): ${violation.nodes.map((node) => node.target.join(" ")).join(", ")}`);
-  expect(serious, `axe on ${what}`).toEqual([]);
-}
 
 test("the chat, empty and with a reply, has no serious accessibility violations", async ({ page }) => {
   const chat = new ChatPage(page);

@@ -21,6 +21,13 @@ export interface StoredMessage {
   outputTokens?: number;
   /** Set on replies that ended without completing, e.g. "interrupted" or "error". */
   status?: string;
+  /**
+   * The message this one follows: null for a chat's first message (or a new version of it).
+   * Regenerated replies and edited messages are siblings of the versions before them, so a chat
+   * is a tree and what it shows is one branch (lib/history/versions.ts). Absent on messages
+   * written before versions existed: those follow the message before them.
+   */
+  parentId?: string | null;
   /** A reply's: which provider and key answered it (`model` says which model), and why it fell back if it did. */
   route?: ReplyRoute;
 }
@@ -46,11 +53,23 @@ export interface ChatMeta {
   title: string;
   createdAt: number;
   updatedAt: number;
+  /**
+   * The message whose version the person last chose, sent or asked again: the chat shows its
+   * ancestors, it, and its newest descendants. Absent: the newest branch.
+   */
+  selectedMessageId?: string;
 }
 
 /** The chat's own fields, without the hot store's bookkeeping: what clients and Postgres see. */
-export function chatMeta({ id, userId, title, createdAt, updatedAt }: ChatMeta): ChatMeta {
-  return { id, userId, title, createdAt, updatedAt };
+export function chatMeta({ id, userId, title, createdAt, updatedAt, selectedMessageId }: ChatMeta): ChatMeta {
+  return { id, userId, title, createdAt, updatedAt, ...(selectedMessageId !== undefined && { selectedMessageId }) };
+}
+
+/** Where a message stands among its versions (itself and its siblings, oldest first). */
+export interface MessageVersions {
+  /** Zero-based position of the shown message among `ids`. */
+  index: number;
+  ids: string[];
 }
 
 
@@ -64,6 +83,8 @@ export type ChatMessageMetadata = {
   createdAt: number;
   model?: string;
   status?: string;
+  /** Only on a turn that has more than one version. */
+  versions?: MessageVersions;
 };
 
 export type ChatUIMessage = UIMessage<ChatMessageMetadata, ChatDataParts>;

@@ -4,7 +4,8 @@
  *   tsx scripts/provider-double.ts --port 4010 --rpm 60 --token-delay 20 --tokens 30 --latency 100
  *
  * Prints the base URL (use it as OPENAI_BASE_URL) on stdout; GET /stats and POST /reset on the same
- * host let the bench read and zero the counters. Configured by flags only, so the environment meant
+ * host let the bench read and zero the counters, and GET /prompts shows end-to-end tests what the
+ * model was sent lately. Configured by flags only, so the environment meant
  * for the app under test cannot change the double by accident.
  */
 import { parseArgs } from "node:util";

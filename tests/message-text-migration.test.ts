@@ -4,14 +4,10 @@
  * text parts joined as messageText in lib/domain.ts joins them), so chats written before the upgrade
  * are found by their words too.
  */
-import { cp, mkdtemp, readdir, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyMigrations, DEFAULT_MIGRATIONS_DIR, pgExecutor, pgliteExecutor, type MigrationExecutor } from "@/lib/db/migrate";
+import { expect } from "vitest";
+import { applyMigrations } from "@/lib/db/migrate";
 import { messageText, type ChatUIMessage } from "@/lib/domain";
-import { createScratchPostgres, withPostgresClient } from "./support/scratch";
+import { describeBackfill } from "./support/migration-backfill";
 
 const MIGRATION = "20261205221500_message_text";
 
@@ -25,56 +21,26 @@ const PARTS: Record<string, unknown[]> = {
   m3: [{ type: "file", mediaType: "image/png", url: "data:," }],
 };
 
-let before: string;
-
-beforeAll(async () => {
-  // The migrations as they stood before this one.
-  before = await mkdtemp(path.join(tmpdir(), "stampede-migrations-"));
-  for (const name of await readdir(DEFAULT_MIGRATIONS_DIR)) {
-    if (name < MIGRATION) await cp(path.join(DEFAULT_MIGRATIONS_DIR, name), path.join(before, name), { recursive: true });
-  }
-});
-
-afterAll(async () => {
-  await rm(before, { recursive: true, force: true });
-});
-
-async function expectBackfill(executor: MigrationExecutor): Promise<void> {
-  await applyMigrations(executor, { migrationsDir: before });
-  await executor.exec(`
-    INSERT INTO "user" ("id", "name", "email") VALUES ('u1', 'Old user', 'old@example.test');
-    INSERT INTO "chat" ("id", "userId", "title", "createdAt", "updatedAt") VALUES ('c1', 'u1', 'Old chat', now(), now());`);
-  for (const [id, parts] of Object.entries(PARTS)) {
-    await executor.query(`INSERT INTO "message" ("id", "chatId", "role", "parts", "createdAt") VALUES ($1, 'c1', 'user', $2, now())`, [
-      id,
-      JSON.stringify(parts),
-    ]);
-  }
-
-  expect(await applyMigrations(executor)).toContain(MIGRATION);
-  const { rows } = await executor.query(`SELECT "id", "text" FROM "message" ORDER BY "id"`);
-  expect(rows).toEqual(
-    Object.entries(PARTS).map(([id, parts]) => ({ id, text: messageText({ parts: parts as ChatUIMessage["parts"] }) })),
-  );
-  expect(rows.map((row) => row.text)).toEqual(["Where do quokkas live?", "On Rottnest Island.\n\nAlso some mainland spots.", ""]);
-}
-
-describe("the message text migration", () => {
-  it("fills in the text of existing messages on PGlite", async () => {
-    const pglite = await PGlite.create();
-    try {
-      await expectBackfill(pgliteExecutor(pglite));
-    } finally {
-      await pglite.close();
+describeBackfill(
+  MIGRATION,
+  { title: "the message text migration", expectation: "fills in the text of existing messages" },
+  async (executor, applyEarlier) => {
+    await applyEarlier();
+    await executor.exec(`
+      INSERT INTO "user" ("id", "name", "email") VALUES ('u1', 'Old user', 'old@example.test');
+      INSERT INTO "chat" ("id", "userId", "title", "createdAt", "updatedAt") VALUES ('c1', 'u1', 'Old chat', now(), now());`);
+    for (const [id, parts] of Object.entries(PARTS)) {
+      await executor.query(`INSERT INTO "message" ("id", "chatId", "role", "parts", "createdAt") VALUES ($1, 'c1', 'user', $2, now())`, [
+        id,
+        JSON.stringify(parts),
+      ]);
     }
-  });
 
-  it("fills in the text of existing messages on PostgreSQL", async () => {
-    const database = await createScratchPostgres();
-    try {
-      await withPostgresClient((client) => expectBackfill(pgExecutor(client)), database.url);
-    } finally {
-      await database.drop();
-    }
-  });
-});
+    expect(await applyMigrations(executor)).toContain(MIGRATION);
+    const { rows } = await executor.query(`SELECT "id", "text" FROM "message" ORDER BY "id"`);
+    expect(rows).toEqual(
+      Object.entries(PARTS).map(([id, parts]) => ({ id, text: messageText({ parts: parts as ChatUIMessage["parts"] }) })),
+    );
+    expect(rows.map((row) => row.text)).toEqual(["Where do quokkas live?", "On Rottnest Island.\n\nAlso some mainland spots.", ""]);
+  },
+);

@@ -138,6 +138,16 @@ export async function renameChat(chatId: string, title: string): Promise<string>
   return ((await response.json()) as { chat: ChatSummary }).chat.title;
 }
 
+/** Shows another version of a turn (POST /api/chats/{id}/versions); resolves with the branch now shown. */
+export async function showMessageVersion(chatId: string, messageId: string): Promise<ChatUIMessage[]> {
+  const response = await request(`/api/chats/${encodeURIComponent(chatId)}/versions`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ messageId }),
+  });
+  return ((await response.json()) as { messages: ChatUIMessage[] }).messages;
+}
+
 export async function deleteChat(chatId: string): Promise<void> {
   await request(`/api/chats/${encodeURIComponent(chatId)}`, { method: "DELETE" });
 }

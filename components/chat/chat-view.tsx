@@ -9,7 +9,7 @@ import { ArrowDownIcon } from "@/components/ui/icons";
 import { useSecondsUntil } from "@/components/ui/use-seconds-until";
 import { messageText, type ChatUIMessage } from "@/lib/domain";
 import { useAccount } from "./account-status";
-import { fetchChatMessages, problemFromError, stopReply, type ApiProblem } from "./chat-api";
+import { fetchChatMessages, problemFromError, showMessageVersion, stopReply, type ApiProblem } from "./chat-api";
 import { useChatList } from "./chat-list-context";
 import { createChatTransport, type ChatResponseInfo, type SendOptionsBody } from "./chat-transport";
 import { Composer } from "./composer";
@@ -21,6 +21,7 @@ import type { QueueStatus } from "./queue-status";
 import { useGuestSession } from "./start-guest-session";
 import { useDraft } from "./use-draft";
 import { useStickToBottom } from "./use-stick-to-bottom";
+import type { SwitchButton } from "./version-switcher";
 
 /** What a request changed optimistically, so a refused request can be undone. */
 interface PendingRequest {
@@ -90,6 +91,10 @@ export function ChatView({
   /** Resumes in a row without reaching a reply's end: a cap, so a stream that always breaks is not retried forever. */
   const resumesRef = useRef(0);
   const resumeRef = useRef<() => void>(() => {});
+  /** A regeneration or an edit is under way: once its reply ends, the chat is read again to show its versions. */
+  const makesVersionRef = useRef(false);
+  /** The version switch a person just used: focus goes back to it once the new version shows. */
+  const switchedToRef = useRef<{ messageId: string; button: SwitchButton } | null>(null);
   const [transport] = useState(() =>
     createChatTransport({
       getModel: () => modelIdRef.current,
@@ -150,7 +155,7 @@ export function ChatView({
         setDraft((current) => current || pending.text!);
       }
     },
-    onFinish: ({ messages: finished, isAbort, isDisconnect }) => {
+    onFinish: ({ messages: finished, isAbort, isDisconnect, isError }) => {
       setQueue(null);
       // A reply that came whole at once (from the reply cache) ends before the page renders it.
       announceReplyStartRef.current(finished);
@@ -159,6 +164,13 @@ export function ChatView({
       pendingRequestRef.current = null;
       const cut = !isAbort && (wasCutRef.current || isDisconnect);
       wasCutRef.current = false;
+      if (makesVersionRef.current && !isAbort && !isError && !cut) {
+        // The reply is stored before its stream ends, so the chat read now has the new version.
+        fetchChatMessages(chatId)
+          .then(setMessages)
+          .catch((error: unknown) => setProblem(problemFromError(error)));
+      }
+      makesVersionRef.current = false;
       if (!cut || resumesRef.current >= MAX_RESUMES) {
         resumesRef.current = 0;
         return;
@@ -247,6 +259,7 @@ export function ChatView({
     const index = messages.findIndex((message) => message.id === messageId);
     if (index === -1) return;
     beginRequest({ messagesBefore: messages });
+    makesVersionRef.current = true;
     setIsSendAnswered(false);
     setMessages(messages.slice(0, index));
     const body: SendOptionsBody = { editOf: messageId };
@@ -255,8 +268,31 @@ export function ChatView({
 
   function regenerateReply() {
     beginRequest({ messagesBefore: messages });
+    makesVersionRef.current = true;
     void regenerate();
   }
+
+  function showVersion(messageId: string, button: SwitchButton) {
+    setProblem(null);
+    showMessageVersion(chatId, messageId)
+      .then((shown) => {
+        switchedToRef.current = { messageId, button };
+        setMessages(shown);
+      })
+      .catch((error: unknown) => setProblem(problemFromError(error)));
+  }
+
+  useEffect(() => {
+    // The turn now shows another message, so its switcher is a new element: focus is put back on
+    // the button used, or on the other one once that end is reached.
+    const switched = switchedToRef.current;
+    if (!switched) return;
+    switchedToRef.current = null;
+    const buttons = document.querySelectorAll<HTMLButtonElement>(`[data-message-id="${CSS.escape(switched.messageId)}"] [data-testid$="-version"]`);
+    const [previous, next] = [...buttons];
+    const used = switched.button === "previous" ? previous : next;
+    (used && !used.disabled ? used : switched.button === "previous" ? next : previous)?.focus();
+  }, [messages]);
 
   function stopGenerating() {
     void stop();
@@ -299,6 +335,7 @@ export function ChatView({
               onRetry={retryUnsent}
               onEditLastUserMessage={editAndResend}
               onRegenerate={regenerateReply}
+              onShowVersion={showVersion}
             />
           )}
         </div>

@@ -5,6 +5,7 @@ import { AssistantMessage } from "./assistant-message";
 import { PendingReply } from "./pending-reply";
 import type { QueueStatus } from "./queue-status";
 import { UserMessage, type Delivery } from "./user-message";
+import type { SwitchButton } from "./version-switcher";
 
 export function MessageList({
   messages,
@@ -14,6 +15,7 @@ export function MessageList({
   onRetry,
   onEditLastUserMessage,
   onRegenerate,
+  onShowVersion,
 }: {
   messages: ChatUIMessage[];
   /** A reply is being requested, queued or streamed. */
@@ -23,6 +25,8 @@ export function MessageList({
   onRetry: (message: ChatUIMessage) => void;
   onEditLastUserMessage: (messageId: string, text: string) => void;
   onRegenerate: () => void;
+  /** Shows another version of a turn (a message id among its versions). */
+  onShowVersion: (messageId: string, button: SwitchButton) => void;
 }) {
   const last = messages.at(-1);
   const reply = last?.role === "assistant" ? last : undefined;
@@ -39,17 +43,34 @@ export function MessageList({
             message={message}
             delivery={deliveryOf(message)}
             canEdit={!isBusy && message.id === lastUserMessageId}
+            canSwitchVersion={!isBusy}
             onEdit={(text) => onEditLastUserMessage(message.id, text)}
             onRetry={() => onRetry(message)}
+            onShowVersion={onShowVersion}
           />
         ) : (
-          <AssistantMessage key={message.id} message={message} isStreaming={false} canRegenerate={false} onRegenerate={onRegenerate} />
+          <AssistantMessage
+            key={message.id}
+            message={message}
+            isStreaming={false}
+            canRegenerate={false}
+            canSwitchVersion={!isBusy}
+            onRegenerate={onRegenerate}
+            onShowVersion={onShowVersion}
+          />
         ),
       )}
       {/* The latest reply lives in a live region that exists before it arrives, so it is announced. */}
       <div aria-live="polite">
         {reply && (replyHasText || !isBusy) && (
-          <AssistantMessage message={reply} isStreaming={isBusy} canRegenerate={!isBusy} onRegenerate={onRegenerate} />
+          <AssistantMessage
+            message={reply}
+            isStreaming={isBusy}
+            canRegenerate={!isBusy}
+            canSwitchVersion={!isBusy}
+            onRegenerate={onRegenerate}
+            onShowVersion={onShowVersion}
+          />
         )}
         {isBusy && !replyHasText && <PendingReply queue={queue} />}
       </div>

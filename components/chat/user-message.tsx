@@ -5,6 +5,7 @@ import { Button } from "@/components/ui/button";
 import { CopyButton } from "@/components/ui/copy-button";
 import { PencilIcon, RefreshIcon } from "@/components/ui/icons";
 import { messageText, type ChatUIMessage } from "@/lib/domain";
+import { VersionSwitcher, type SwitchButton } from "./version-switcher";
 
 /** Where a message is on its way to the server: the chat shows it under each message. */
 export type Delivery = "sending" | "sent" | "not-sent";
@@ -14,14 +15,18 @@ export function UserMessage({
   message,
   delivery,
   canEdit,
+  canSwitchVersion,
   onEdit,
   onRetry,
+  onShowVersion,
 }: {
   message: ChatUIMessage;
   delivery: Delivery;
   canEdit: boolean;
+  canSwitchVersion: boolean;
   onEdit: (text: string) => void;
   onRetry: () => void;
+  onShowVersion: (messageId: string, button: SwitchButton) => void;
 }) {
   const text = messageText(message);
   const [isEditing, setIsEditing] = useState(false);
@@ -36,7 +41,7 @@ export function UserMessage({
   }, [isEditing]);
 
   return (
-    <article data-testid="message-user" aria-label="Your message" className="flex flex-col items-end gap-1">
+    <article data-testid="message-user" aria-label="Your message" data-message-id={message.id} className="flex flex-col items-end gap-1">
       {isEditing ? (
         <EditMessageForm
           initialText={text}
@@ -55,6 +60,9 @@ export function UserMessage({
             {text}
           </p>
           <div className="flex items-center gap-1">
+            {message.metadata?.versions && (
+              <VersionSwitcher versions={message.metadata.versions} what="message" disabled={!canSwitchVersion} onShow={onShowVersion} />
+            )}
             <DeliveryState delivery={delivery} onRetry={onRetry} />
             <CopyButton text={text} testId="copy-button" />
             {canEdit && delivery === "sent" && (

@@ -1,11 +1,13 @@
 /**
  * A user's own copy of their data: every chat they have, read the way the app reads it (Postgres
  * and the hot store stitched, so a message sent a moment ago is in it), in one zip archive:
- * `chats.json` for machines and one Markdown file per chat for people.
+ * `chats.json` for machines, with every version of each turn (each message names the one it
+ * follows), and one Markdown file per chat for people, with the versions the chat shows.
  */
 import { strToU8, zipSync, type Zippable } from "fflate";
 import type { Viewer } from "@/lib/auth/viewer";
 import { getChatMessages, listChats } from "@/lib/history/history";
+import { shownBranch, withExplicitParents } from "@/lib/history/versions";
 import { messageText, type ChatUIMessage } from "@/lib/domain";
 import type { Database } from "@/lib/db/client";
 import type { ChatMeta, StoredMessage } from "@/lib/domain";
@@ -46,8 +48,10 @@ export async function exportChats(
             title: chat.title,
             createdAt: new Date(chat.createdAt).toISOString(),
             updatedAt: new Date(chat.updatedAt).toISOString(),
-            messages: messages.map((message) => ({
+            ...(chat.selectedMessageId && { selectedMessageId: chat.selectedMessageId }),
+            messages: withExplicitParents(messages).map((message) => ({
               id: message.id,
+              parentId: message.parentId,
               role: message.role,
               createdAt: new Date(message.createdAt).toISOString(),
               text: textOf(message),
@@ -63,7 +67,7 @@ export async function exportChats(
     ),
   };
   for (const { chat, messages } of chats) {
-    files[`${folder}/chats/${markdownFileName(chat)}`] = strToU8(chatMarkdown(chat, messages));
+    files[`${folder}/chats/${markdownFileName(chat)}`] = strToU8(chatMarkdown(chat, shownBranch(messages, chat.selectedMessageId)));
   }
   // fflate allocates its output as a plain ArrayBuffer, which a Response body takes.
   const archive = zipSync(files, { level: 6, mtime: now }) as Uint8Array<ArrayBuffer>;

@@ -4,7 +4,7 @@
  * unrecorded. The content is read the way its owner reads it (Postgres and the unflushed hot
  * copy, stitched), so support sees what the user sees.
  */
-import { getChatMessages, listChats } from "@/lib/history/history";
+import { getShownChat, listChats } from "@/lib/history/history";
 import * as chatsDb from "@/lib/db/chats";
 import type { Database } from "@/lib/db/client";
 import { notFound } from "@/lib/errors";
@@ -52,7 +52,7 @@ export async function viewChat(deps: ChatLookupDeps, admin: AdminActor, { chatId
   const ownerId = (await deps.hot.getChat(chatId))?.userId ?? (await chatsDb.getChatOwner(deps.db.prisma, { chatId }));
   if (!ownerId) throw notFound("Chat");
   const [{ chat, messages }, owner] = await Promise.all([
-    getChatMessages(deps, { chatId, userId: ownerId }),
+    getShownChat(deps, { chatId, userId: ownerId }),
     ownerOf(deps, ownerId),
   ]);
   await recordAudit(deps.db.prisma, admin, {

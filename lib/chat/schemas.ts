@@ -12,7 +12,7 @@ const modelSchema = z.string().max(200).optional();
 
 /**
  * POST /api/chat takes one of three shapes: a new message, a regeneration of the last reply, or
- * an edit of the last user message (which replaces it and everything after it).
+ * an edit of the last user message (a new version of it; the one before is kept).
  */
 export const chatRequestSchema = z.union([
   z.strictObject({ chatId: idSchema, regenerate: z.literal(true), model: modelSchema }),
@@ -51,3 +51,6 @@ export const listChatsQuerySchema = z.strictObject({
 export const renameChatSchema = z.strictObject({
   title: z.string().trim().min(1, "a title cannot be empty").max(200),
 });
+
+/** POST /api/chats/{id}/versions: show this version of its turn (a message of the chat). */
+export const showVersionSchema = z.strictObject({ messageId: idSchema });

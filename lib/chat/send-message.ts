@@ -1,7 +1,8 @@
 /**
  * Accepting a chat request: a new message, an edit of the last user message, or a regenerated
- * reply. Messages go to the hot store (never straight to Postgres) and the reply is queued; the
- * model is never called here, the reply job does that in its turn.
+ * reply; an edit or a regeneration keeps the version before it (lib/history/versions.ts).
+ * Messages go to the hot store (never straight to Postgres) and the reply is queued; the model is
+ * never called here, the reply job does that in its turn.
  */
 import { createHash, randomBytes } from "node:crypto";
 import type { ModelProvider } from "@/lib/ai/models";
@@ -15,7 +16,8 @@ import type { ChatMeta, StoredMessage } from "@/lib/domain";
 import type { JobRunner } from "@/lib/jobs/job-runner";
 import { queueInLine, requestStop } from "@/lib/replies/lifecycle";
 import { readReplyState } from "@/lib/replies/reply-state";
-import { deleteChatMessages, getChatForUserOrThrow, getChatMessages } from "@/lib/history/history";
+import { getChatForUserOrThrow, getChatMessages } from "@/lib/history/history";
+import { shownBranch } from "@/lib/history/versions";
 import { writeUnflushed } from "@/lib/history/write-unflushed";
 import { replayCachedReply } from "@/lib/replies/cached-reply";
 import { abandonReply } from "@/lib/replies/generate-reply";
@@ -110,14 +112,23 @@ export async function prepareChatRequest(
 
   if (request.kind === "regenerate") {
     const { chat, messages } = await getChatMessages(deps, { chatId: request.chatId, userId: sender.userId });
-    const lastUser = messages.findLast((message) => message.role === "user");
+    const lastUser = shownBranch(messages, chat.selectedMessageId).findLast((message) => message.role === "user");
     if (!lastUser) throw new AppError("invalid_request", "There is no message to answer again in this chat.");
     const replyId = newReplyId(lastUser.id);
+    const job = replyJob({ chat, sender, modelId, userMessageId: lastUser.id, replyId, now });
     return {
       async commit() {
         await cancelActiveReply(deps, chat.id);
-        await deleteChatMessages(deps, chat, idsOf(messages.slice(messages.indexOf(lastUser) + 1)));
-        await queueReply(deps, replyJob({ chat, sender, modelId, userMessageId: lastUser.id, replyId, now }));
+        // The earlier reply stays, as a version: the question is selected, and the chat shows its
+        // newest reply, this one once it is stored (lib/history/versions.ts).
+        const hotChat = (await deps.hot.getChat(chat.id)) ?? chat;
+        await writeUnflushed(
+          deps.hot,
+          chat.id,
+          now,
+          () => deps.hot.putChat({ ...hotChat, selectedMessageId: lastUser.id }, deps.config.chat.hotHistoryTtlSeconds),
+          () => queueReply(deps, job),
+        );
         return { replyId, chat };
       },
     };
@@ -133,17 +144,23 @@ export async function prepareChatRequest(
   const { chat } = opened;
   if (existingReply) return { commit: async () => ({ replyId, chat }) };
 
+  // What the message follows: the end of the branch the chat shows, or for an edit, what the
+  // edited message followed (the edit becomes its sibling, a version beside it). A chat not
+  // stored yet has no history to read, and nothing to edit: the read answers not_found then.
+  const shown =
+    opened.isNew && !request.editOf
+      ? []
+      : shownBranch((await getChatMessages(deps, { chatId: chat.id, userId: sender.userId })).messages, chat.selectedMessageId);
   let { cacheLookup } = opened;
-  let replaced: string[] = [];
+  let parentId = shown.at(-1)?.id ?? null;
   if (request.editOf) {
-    const { messages } = await getChatMessages(deps, { chatId: chat.id, userId: sender.userId });
-    const lastUser = messages.findLast((message) => message.role === "user");
+    const lastUser = shown.findLast((message) => message.role === "user");
     if (lastUser?.id !== request.editOf) {
       throw new AppError("invalid_request", "Only the last message you sent can be edited.");
     }
-    replaced = idsOf(messages.slice(messages.indexOf(lastUser)));
-    const isFirstMessage = messages.indexOf(lastUser) === 0;
-    cacheLookup = await readCachedReply(deps.hot, { modelId, text: request.text, isFirstMessage });
+    const edited = shown.indexOf(lastUser);
+    parentId = shown[edited - 1]?.id ?? null;
+    cacheLookup = await readCachedReply(deps.hot, { modelId, text: request.text, isFirstMessage: edited === 0 });
   }
 
   const message: StoredMessage = {
@@ -152,13 +169,11 @@ export async function prepareChatRequest(
     role: "user",
     parts: [{ type: "text", text: request.text }],
     createdAt: now,
+    parentId,
   };
   return {
     async commit() {
-      if (request.editOf) {
-        await cancelActiveReply(deps, chat.id);
-        await deleteChatMessages(deps, chat, replaced);
-      }
+      if (request.editOf) await cancelActiveReply(deps, chat.id);
       const ttl = deps.config.chat.hotHistoryTtlSeconds;
       const job = replyJob({ chat, sender, modelId, userMessageId: message.id, replyId, now });
       const cached = cacheLookup?.reply;
@@ -167,7 +182,7 @@ export async function prepareChatRequest(
         deps.hot,
         chat.id,
         now,
-        () => Promise.all([deps.hot.putChat({ ...chat, updatedAt: now }, ttl), deps.hot.putMessages(chat.id, [message], ttl)]),
+        () => Promise.all([deps.hot.putChat({ ...chat, updatedAt: now, selectedMessageId: message.id }, ttl), deps.hot.putMessages(chat.id, [message], ttl)]),
         // The reply is queued (or replayed) only once its question is stored.
         () => (cached ? replayCachedReply(deps.hot, job, cached, ttl) : queueReply(deps, job)),
       );
@@ -235,11 +250,11 @@ async function openOrCreateChat(
   userId: string,
   request: { chatId: string; text: string; modelId: string },
   now: number,
-): Promise<{ chat: HotChat; cacheLookup: CacheLookup }> {
+): Promise<{ chat: HotChat; cacheLookup: CacheLookup; isNew: boolean }> {
   const hotChat = await hot.getChat(request.chatId);
   if (hotChat) {
     if (hotChat.userId !== userId) throw notFound();
-    return { chat: hotChat, cacheLookup: null };
+    return { chat: hotChat, cacheLookup: null, isNew: false };
   }
   const [owner, cacheLookup] = await Promise.all([
     chatOwnerIfReachable(db, request.chatId),
@@ -248,11 +263,11 @@ async function openOrCreateChat(
   if (owner !== UNKNOWN_OWNER && owner !== null) {
     if (owner !== userId) throw notFound();
     const durable = await chatsDb.getChatForUser(db.prisma, { chatId: request.chatId, userId });
-    if (durable) return { chat: durable, cacheLookup: null };
+    if (durable) return { chat: durable, cacheLookup: null, isNew: false };
   }
   const chat = { id: request.chatId, userId, title: titleFromMessage(request.text), createdAt: now, updatedAt: now };
   // Known to be new, rather than unknown to a Postgres that is down: its history starts here.
-  return { chat: { ...chat, holdsWholeHistory: owner !== UNKNOWN_OWNER }, cacheLookup };
+  return { chat: { ...chat, holdsWholeHistory: owner !== UNKNOWN_OWNER }, cacheLookup, isNew: true };
 }
 
 /** Stops the reply in progress in a chat the user owns; not_found for anyone else's chat. */
@@ -262,10 +277,6 @@ export async function stopReply(
 ): Promise<void> {
   await getChatForUserOrThrow(deps, { chatId, userId });
   await cancelActiveReply(deps, chatId, shownChars);
-}
-
-function idsOf(messages: StoredMessage[]): string[] {
-  return messages.map((message) => message.id);
 }
 
 const UNKNOWN_OWNER = Symbol("Postgres unreachable");

@@ -29,8 +29,8 @@ const CHAT_BATCH_MAX_WAIT_MS = 5_000;
  * Existing chats get the batch's title and updatedAt unless the database already holds a later
  * updatedAt (a stale retry must not undo a newer flush). A chat id that belongs to another user
  * is left alone and its messages are skipped: ids are app-generated, so that only happens with a
- * forged id, and it must not block the rest of the batch. Messages are immutable once saved;
- * a regenerated reply replaces its predecessor through `deleteMessages`.
+ * forged id, and it must not block the rest of the batch. Messages are immutable once saved: a
+ * regenerated reply or an edited message is a new message beside the one before it.
  */
 export async function saveChatBatch(
   prisma: PrismaClient,
@@ -56,7 +56,7 @@ export async function saveChatBatch(
       const updatedAt = new Date(chat.updatedAt);
       await tx.chat.updateMany({
         where: { id: chat.id, userId: chat.userId, updatedAt: { lte: updatedAt } },
-        data: { title: withoutNul(chat.title), updatedAt },
+        data: { title: withoutNul(chat.title), updatedAt, selectedMessageId: chat.selectedMessageId ?? null },
       });
     }
 
@@ -71,17 +71,6 @@ export async function saveChatBatch(
     });
     return { chats: created.length, messages: inserted.count };
   }, { maxWait: CHAT_BATCH_MAX_WAIT_MS, timeout: timeoutMs });
-}
-
-/** Deletes messages of the user's chat (e.g. a reply being regenerated); returns how many. */
-export async function deleteMessages(
-  prisma: PrismaClient,
-  params: { chatId: string; userId: string; messageIds: string[] },
-): Promise<number> {
-  const { count } = await prisma.message.deleteMany({
-    where: { id: { in: params.messageIds }, chatId: params.chatId, chat: { userId: params.userId } },
-  });
-  return count;
 }
 
 /** The chat, or null when it does not exist or belongs to someone else. */
@@ -140,19 +129,24 @@ export async function newestMatchingMessageTexts(
 }
 
 /**
- * Renames the user's chat; false when Postgres has no such chat of theirs (it may be in the hot
- * store only). updatedAt stays: a rename does not move the chat up the list.
+ * Changes the user's chat (its title, the message whose version it shows); false when Postgres has
+ * no such chat of theirs (it may be in the hot store only). updatedAt stays: neither change moves
+ * the chat up the list.
  */
-export async function renameChatForUser(
+export async function updateChatForUser(
   prisma: PrismaClient,
-  params: { chatId: string; userId: string; title: string },
+  params: { chatId: string; userId: string; change: ChatChange },
 ): Promise<boolean> {
+  const { title, selectedMessageId } = params.change;
   const { count } = await prisma.chat.updateMany({
     where: { id: params.chatId, userId: params.userId },
-    data: { title: withoutNul(params.title) },
+    data: { ...(title !== undefined && { title: withoutNul(title) }), ...(selectedMessageId !== undefined && { selectedMessageId }) },
   });
   return count > 0;
 }
+
+/** What a person may change of a chat. */
+export type ChatChange = Partial<Pick<ChatMeta, "title" | "selectedMessageId">>;
 
 /** The chat's messages in display order; empty when the chat is not the user's. */
 export async function listMessagesForChat(
@@ -205,6 +199,7 @@ function toChatRow(chat: ChatMeta): Prisma.ChatCreateManyInput {
     title: withoutNul(chat.title),
     createdAt: new Date(chat.createdAt),
     updatedAt: new Date(chat.updatedAt),
+    selectedMessageId: chat.selectedMessageId ?? null,
   };
 }
 
@@ -219,6 +214,7 @@ function toMessageRow(message: StoredMessage): Prisma.MessageCreateManyInput {
     inputTokens: message.inputTokens,
     outputTokens: message.outputTokens,
     status: message.status,
+    parentId: message.parentId ?? null,
     text: withoutNul(messageText({ parts: message.parts as ChatUIMessage["parts"] })),
     route: message.route ? { ...message.route } : undefined,
   };
@@ -231,6 +227,7 @@ function toChatMeta(row: ChatRow): ChatMeta {
     title: row.title,
     createdAt: row.createdAt.getTime(),
     updatedAt: row.updatedAt.getTime(),
+    ...(row.selectedMessageId !== null && { selectedMessageId: row.selectedMessageId }),
   };
 }
 
@@ -242,6 +239,7 @@ function toStoredMessage(row: MessageRow): StoredMessage {
     role: row.role as MessageRole,
     parts: row.parts as unknown[],
     createdAt: row.createdAt.getTime(),
+    parentId: row.parentId,
   };
   if (row.model !== null) message.model = row.model;
   if (row.inputTokens !== null) message.inputTokens = row.inputTokens;

@@ -10,13 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatMeta, StoredMessage } from "@/lib/domain";
 import {
   deleteChatForUser,
-  deleteMessages,
   getChatForUser,
   listChatsForUser,
   listMessagesForChat,
   newestMatchingMessageTexts,
-  renameChatForUser,
   saveChatBatch,
+  updateChatForUser,
 } from "./chats";
 import type { Database } from "./client";
 
@@ -85,7 +84,7 @@ export function describeDatabaseContract(label: string, target: DatabaseUnderTes
         const chat = makeChat({ userId, title: "First chat" });
         const question = makeMessage({ chatId: chat.id, role: "user", createdAt: chat.createdAt });
         const answer: StoredMessage = {
-          ...makeMessage({ chatId: chat.id, role: "assistant", createdAt: chat.createdAt + 1 }),
+          ...makeMessage({ chatId: chat.id, role: "assistant", createdAt: chat.createdAt + 1, parentId: question.id }),
           parts: [{ type: "text", text: "Hi! ünïcödé ✓", state: "done" }],
           model: "mock-model",
           inputTokens: 12,
@@ -189,7 +188,6 @@ export function describeDatabaseContract(label: string, target: DatabaseUnderTes
         expect(await getChatForUser(db.prisma, { chatId: chat.id, userId: other })).toBeNull();
         expect(await listMessagesForChat(db.prisma, { chatId: chat.id, userId: other })).toEqual([]);
         expect(await listChatsForUser(db.prisma, { userId: other, limit: 10 })).toEqual([]);
-        expect(await deleteMessages(db.prisma, { chatId: chat.id, userId: other, messageIds: [message.id] })).toBe(0);
         expect(await deleteChatForUser(db.prisma, { chatId: chat.id, userId: other })).toBe(false);
 
         expect(await getChatForUser(db.prisma, { chatId: chat.id, userId: owner })).toStrictEqual(chat);
@@ -202,19 +200,6 @@ export function describeDatabaseContract(label: string, target: DatabaseUnderTes
 
         expect(await getChatForUser(db.prisma, { chatId: missing, userId })).toBeNull();
         expect(await deleteChatForUser(db.prisma, { chatId: missing, userId })).toBe(false);
-      });
-
-      it("deletes chosen messages of the owner's chat", async () => {
-        const userId = await createUser(db);
-        const chat = makeChat({ userId });
-        const question = makeMessage({ chatId: chat.id, role: "user", createdAt: chat.createdAt });
-        const reply = makeMessage({ chatId: chat.id, role: "assistant", createdAt: chat.createdAt + 1 });
-        await saveChatBatch(db.prisma, { chats: [chat], messages: [question, reply] });
-
-        const deleted = await deleteMessages(db.prisma, { chatId: chat.id, userId, messageIds: [reply.id] });
-
-        expect(deleted).toBe(1);
-        expect(await listMessagesForChat(db.prisma, { chatId: chat.id, userId })).toStrictEqual([question]);
       });
 
       it("orders messages by createdAt, then id", async () => {
@@ -298,10 +283,29 @@ export function describeDatabaseContract(label: string, target: DatabaseUnderTes
         const chat = makeChat({ userId, title: "Before" });
         await saveChatBatch(db.prisma, { chats: [chat], messages: [] });
 
-        expect(await renameChatForUser(db.prisma, { chatId: chat.id, userId: otherUserId, title: "Taken" })).toBe(false);
-        expect(await renameChatForUser(db.prisma, { chatId: chat.id, userId, title: "After" })).toBe(true);
+        expect(await updateChatForUser(db.prisma, { chatId: chat.id, userId: otherUserId, change: { title: "Taken" } })).toBe(false);
+        expect(await updateChatForUser(db.prisma, { chatId: chat.id, userId, change: { title: "After" } })).toBe(true);
 
         expect(await getChatForUser(db.prisma, { chatId: chat.id, userId })).toStrictEqual({ ...chat, title: "After" });
+      });
+
+      it("keeps every version of a turn and which one the chat shows, from a flush or a change", async () => {
+        const userId = await createUser(db);
+        const chat = makeChat({ userId });
+        const question = makeMessage({ chatId: chat.id, createdAt: chat.createdAt });
+        const [first, second] = [1, 2].map((offset) =>
+          makeMessage({ chatId: chat.id, role: "assistant", createdAt: chat.createdAt + offset, parentId: question.id }),
+        );
+        await saveChatBatch(db.prisma, { chats: [{ ...chat, selectedMessageId: question.id }], messages: [question, first, second] });
+
+        expect(await getChatForUser(db.prisma, { chatId: chat.id, userId })).toStrictEqual({ ...chat, selectedMessageId: question.id });
+        expect(await listMessagesForChat(db.prisma, { chatId: chat.id, userId })).toStrictEqual([question, first, second]);
+
+        expect(await updateChatForUser(db.prisma, { chatId: chat.id, userId, change: { selectedMessageId: first.id } })).toBe(true);
+        expect(await getChatForUser(db.prisma, { chatId: chat.id, userId })).toStrictEqual({ ...chat, selectedMessageId: first.id });
+        // A later flush of the hot copy carries its selection (here: the second version again).
+        await saveChatBatch(db.prisma, { chats: [{ ...chat, selectedMessageId: second.id }], messages: [] });
+        expect((await getChatForUser(db.prisma, { chatId: chat.id, userId }))?.selectedMessageId).toBe(second.id);
       });
 
       it("deletes a chat's messages with the chat, and a user's chats with the user", async () => {
@@ -388,6 +392,7 @@ function makeMessage(fields: Pick<StoredMessage, "chatId" | "createdAt"> & Parti
     id: `msg-${randomUUID()}`,
     role: "user",
     parts: [{ type: "text", text: "Hello" }],
+    parentId: null,
     ...fields,
   };
 }

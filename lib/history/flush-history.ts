@@ -9,7 +9,7 @@
  * - Message ids are made by the app and inserts skip ids Postgres has, so writing a batch again
  *   (two instances flushing at once, a crash between commit and clearing) inserts nothing twice.
  * - Deletions leave tombstones the flush honours after its commit (lib/history/tombstones.ts), so a
- *   chat or message deleted while a flush was in flight is not written back.
+ *   chat deleted while a flush was in flight is not written back.
  *
  * Why one bad chat cannot stall the others: a chat Postgres refuses for its content (its user was
  * deleted, say) is set aside (lib/history/flush-set-aside.ts): its mark is cleared, so the next run
@@ -25,7 +25,8 @@ import type { ChatMeta, StoredMessage } from "@/lib/domain";
 import { logger } from "@/lib/log";
 import { recordFlush } from "./flush-figures";
 import { setAside } from "./flush-set-aside";
-import { readTombstones } from "./tombstones";
+import { chatDeletedAt } from "./tombstones";
+import { withExplicitParents } from "./versions";
 
 export interface FlushResult {
   /** Chats written. */
@@ -93,7 +94,8 @@ async function flushBatch({ db, hot }: FlushDeps, marks: UnflushedChat[], timeou
   const loaded = await Promise.all(
     marks.map(async (mark) => {
       const [chat, messages] = await Promise.all([hot.getChat(mark.chatId), hot.listMessages(mark.chatId)]);
-      return { chat, messages };
+      // Hot messages written before versions existed name no parent; Postgres keeps them named.
+      return { chat, messages: withExplicitParents(messages) };
     }),
   );
   // A chat that expired or was deleted from the hot store has nothing left to write.
@@ -153,23 +155,12 @@ async function saveIsolatingRejects(db: Database, chats: LoadedChat[], timeoutMs
   }
 }
 
-/** Removes from Postgres what this flush wrote of a chat, or of its messages, deleted meanwhile. */
-async function undoDeletedWrites({ db, hot }: FlushDeps, { chat, messages }: LoadedChat): Promise<void> {
-  const tombstones = await readTombstones(hot, chat.id);
+/** Removes from Postgres what this flush wrote of a chat deleted meanwhile. */
+async function undoDeletedWrites({ db, hot }: FlushDeps, { chat }: LoadedChat): Promise<void> {
+  const deletedAt = await chatDeletedAt(hot, chat.id);
   // A chat created after the deletion reuses the id: it is a new chat, not the deleted one.
-  if (tombstones.chatDeletedAt !== null && chat.createdAt <= tombstones.chatDeletedAt) {
+  if (deletedAt !== null && chat.createdAt <= deletedAt) {
     await chatsDb.deleteChatForUser(db.prisma, { chatId: chat.id, userId: chat.userId });
-    return;
-  }
-  if (tombstones.messagesDeletedAt === null) return;
-  const [current, kept] = await Promise.all([hot.getChat(chat.id), hot.listMessages(chat.id)]);
-  // Deleters remove messages from the hot store first, so while the chat is there a message it
-  // lacks was deleted. Without the chat, its hot copy expired, and absence proves nothing.
-  if (!current) return;
-  const keptIds = new Set(kept.map((message) => message.id));
-  const deleted = messages.filter((message) => !keptIds.has(message.id)).map((message) => message.id);
-  if (deleted.length > 0) {
-    await chatsDb.deleteMessages(db.prisma, { chatId: chat.id, userId: chat.userId, messageIds: deleted });
   }
 }
 

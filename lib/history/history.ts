@@ -13,7 +13,8 @@ import { compareMessages } from "@/lib/hot/message-order";
 import { logger } from "@/lib/log";
 import { searchLiveChats, withDurableSnippets, type ChatListEntry } from "./chat-search";
 import { DATABASE_DOWN, unlessDatabaseDown } from "./database-down";
-import { buryChat, buryMessages, unburyChat } from "./tombstones";
+import { buryChat, unburyChat } from "./tombstones";
+import { shownBranch, type ShownMessage } from "./versions";
 import { writeUnflushed } from "./write-unflushed";
 import type { ChatUIMessage } from "@/lib/domain";
 
@@ -79,7 +80,7 @@ export async function getChatMessages(
   return { chat: found.chat, messages: mergeMessages(durable, hot) };
 }
 
-export function toUIMessage(message: StoredMessage): ChatUIMessage {
+export function toUIMessage(message: ShownMessage): ChatUIMessage {
   return {
     id: message.id,
     role: message.role,
@@ -88,6 +89,7 @@ export function toUIMessage(message: StoredMessage): ChatUIMessage {
       createdAt: message.createdAt,
       ...(message.model && { model: message.model }),
       ...(message.status && { status: message.status }),
+      ...(message.versions && { versions: message.versions }),
     },
   };
 }
@@ -135,24 +137,57 @@ export async function listChats(
 const HOT_CHAT_SCAN_LIMIT = 200;
 
 /**
- * Renames a chat the user owns in both stores; not_found otherwise. The hot copy is written as
- * unflushed history, so a flush that read the old title before is followed by one that writes
- * the new title to Postgres; Postgres is renamed as well for a chat whose hot copy has expired.
- * updatedAt stays, so a rename does not move the chat up the list.
+ * Changes a chat the user owns in both stores; not_found otherwise. The hot copy is written as
+ * unflushed history, so a flush that read the chat before is followed by one that writes the
+ * change to Postgres; Postgres is changed as well for a chat whose hot copy has expired.
+ * updatedAt stays, so the change does not move the chat up the list.
  */
-export async function renameChat(
+async function changeChat(
   deps: HistoryDeps & { config: Pick<AppConfig, "chat"> },
-  { chatId, userId, title }: { chatId: string; userId: string; title: string },
+  { chatId, userId }: { chatId: string; userId: string },
+  change: chatsDb.ChatChange,
 ): Promise<ChatMeta> {
   const hotChat = await deps.hot.getChat(chatId);
   const found = await findChat(deps, { chatId, userId }, hotChat);
   if (!found) throw notFound();
   if (found.hotChat) {
-    const renamed = { ...found.hotChat, title };
-    await writeUnflushed(deps.hot, chatId, Date.now(), () => deps.hot.putChat(renamed, deps.config.chat.hotHistoryTtlSeconds));
+    const changed = { ...found.hotChat, ...change };
+    await writeUnflushed(deps.hot, chatId, Date.now(), () => deps.hot.putChat(changed, deps.config.chat.hotHistoryTtlSeconds));
   }
-  await chatsDb.renameChatForUser(deps.db.prisma, { chatId, userId, title });
-  return { ...found.chat, title };
+  await chatsDb.updateChatForUser(deps.db.prisma, { chatId, userId, change });
+  return { ...found.chat, ...change };
+}
+
+/** Renames a chat the user owns (changeChat); not_found otherwise. */
+export async function renameChat(
+  deps: HistoryDeps & { config: Pick<AppConfig, "chat"> },
+  { chatId, userId, title }: { chatId: string; userId: string; title: string },
+): Promise<ChatMeta> {
+  return changeChat(deps, { chatId, userId }, { title });
+}
+
+/** A chat the user owns and the branch of its messages it shows, versions marked; not_found otherwise. */
+export async function getShownChat(
+  deps: HistoryDeps,
+  params: { chatId: string; userId: string },
+): Promise<{ chat: ChatMeta; messages: ShownMessage[] }> {
+  const { chat, messages } = await getChatMessages(deps, params);
+  return { chat, messages: shownBranch(messages, chat.selectedMessageId) };
+}
+
+/**
+ * Shows another version of a turn: `messageId` becomes the chat's selected message (changeChat),
+ * and the branch through it is returned. not_found for another user's chat or a message the chat
+ * does not have.
+ */
+export async function showVersion(
+  deps: HistoryDeps & { config: Pick<AppConfig, "chat"> },
+  { chatId, userId, messageId }: { chatId: string; userId: string; messageId: string },
+): Promise<{ chat: ChatMeta; messages: ShownMessage[] }> {
+  const { messages } = await getChatMessages(deps, { chatId, userId });
+  if (!messages.some((message) => message.id === messageId)) throw notFound("Message");
+  const chat = await changeChat(deps, { chatId, userId }, { selectedMessageId: messageId });
+  return { chat, messages: shownBranch(messages, messageId) };
 }
 
 /**
@@ -170,17 +205,4 @@ export async function deleteChat(deps: HistoryDeps, { chatId, userId }: { chatId
     throw error;
   }
   await deps.hot.deleteChat(chatId, userId);
-}
-
-/**
- * Deletes messages of a chat (an edited message and what followed it, a reply being regenerated)
- * from both stores; `chat` comes from a read that checked its owner. Tombstone first, then the
- * hot store, then Postgres: in that order a flush that read the messages before can tell they
- * were deleted (lib/history/tombstones.ts).
- */
-export async function deleteChatMessages(deps: HistoryDeps, chat: ChatMeta, messageIds: string[]): Promise<void> {
-  if (messageIds.length === 0) return;
-  await buryMessages(deps.hot, chat.id, Date.now());
-  await deps.hot.deleteMessages(chat.id, messageIds);
-  await chatsDb.deleteMessages(deps.db.prisma, { chatId: chat.id, userId: chat.userId, messageIds });
 }

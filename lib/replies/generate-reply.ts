@@ -28,6 +28,7 @@ import { describeModelFailure, providerSignal } from "./model-errors";
 import { RelayWriter, isTerminalChunk } from "./relay";
 import { streamModelReply, type ModelReplyOutcome } from "./model-stream";
 import { storeCachedReply } from "./reply-cache";
+import { branchTo } from "@/lib/history/versions";
 import { trimHistory } from "./trim-history";
 import { cutAtShown } from "./stop-mark";
 import { countReplyMetrics } from "./reply-metrics";
@@ -94,8 +95,8 @@ export async function generateReply(
     return { status: ended.status };
   }
 
-  const cut = messages.findIndex((message) => message.id === job.userMessageId);
-  const wholeHistory = (cut === -1 ? messages : messages.slice(0, cut + 1)).map(toUIMessage);
+  // The branch that leads to the question: other versions of its turns are not the model's business.
+  const wholeHistory = branchTo(messages, job.userMessageId).map(toUIMessage);
   const history = trimHistory(wholeHistory, deps.models.historyBudget(modelId));
   // The most this call can cost is held against the day's token quotas before it is made.
   const estimatedPrompt = estimatePromptTokens(history);

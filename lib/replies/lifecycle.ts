@@ -101,6 +101,7 @@ export function assistantMessage(
     // Dated when it was asked for, so it stays right after its question (ids break the tie)
     // however long it waited, even when the user sent another message meanwhile.
     createdAt: job.enqueuedAt,
+    parentId: job.userMessageId,
     model: modelId,
     ...(usage?.inputTokens !== undefined && { inputTokens: usage.inputTokens }),
     ...(usage?.outputTokens !== undefined && { outputTokens: usage.outputTokens }),

@@ -122,6 +122,9 @@ export interface ProviderDouble {
 
 const DEFAULT_MODEL_ID = "double-model";
 
+/** How many requests GET /prompts keeps. */
+const RECENT_PROMPTS_KEPT = 50;
+
 /**
  * The default reply: "Echo:" and the first words of the user's message, padded with numbered words
  * ("word5", "word6", … named by their position) up to `tokensPerReply` words, so tests can predict it.
@@ -413,6 +416,8 @@ export async function startProviderDouble(options: ProviderDoubleOptions = {}): 
   // Fault injection is deterministic so runs are reproducible: each request adds the rate to a credit
   // and a fault fires whenever the credit reaches 1, so 0.25 hits exactly every 4th request.
   let faultCredit = { failure: 0, rateLimit: 0 };
+  /** The messages of the latest requests, oldest first (GET /prompts). */
+  let recentPrompts: { role: string; content: string }[][] = [];
   const modelsSeen = new Set<string>();
   let completionCount = 0;
 
@@ -525,6 +530,7 @@ export async function startProviderDouble(options: ProviderDoubleOptions = {}): 
     modelsSeen.add(request.model);
 
     const messages = request.messages.map((message) => ({ role: message.role, content: contentText(message.content) }));
+    recentPrompts = [...recentPrompts.slice(1 - RECENT_PROMPTS_KEPT), messages];
     const lastUser = messages.findLast((message) => message.role === "user")?.content ?? "";
     // The reply is settled before admission because the tpm check needs its length.
     const text = behaviour.reply
@@ -682,6 +688,7 @@ export async function startProviderDouble(options: ProviderDoubleOptions = {}): 
     stats = { ...emptyStats(), inFlight: stats.inFlight, maxInFlight: stats.inFlight };
     accounts = new Map();
     faultCredit = { failure: 0, rateLimit: 0 };
+    recentPrompts = [];
   }
 
   function snapshot(): ProviderDoubleStats {
@@ -702,6 +709,9 @@ export async function startProviderDouble(options: ProviderDoubleOptions = {}): 
       // For a bench running the double in another process (scripts/provider-double.ts).
       case "GET /stats":
         return sendJson(res, 200, snapshot());
+      // What the model was sent, for an end-to-end test to check which history a reply was given.
+      case "GET /prompts":
+        return sendJson(res, 200, { prompts: recentPrompts });
       case "POST /reset":
         reset();
         return sendJson(res, 200, snapshot());

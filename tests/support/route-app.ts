@@ -42,6 +42,7 @@ export async function startRouteApp({
     stop: await import("@/app/api/chat/[id]/stop/route"),
     chats: await import("@/app/api/chats/route"),
     chatById: await import("@/app/api/chats/[id]/route"),
+    chatVersions: await import("@/app/api/chats/[id]/versions/route"),
     health: await import("@/app/api/health/route"),
     adminOverview: await import("@/app/api/admin/overview/route"),
     adminUsers: await import("@/app/api/admin/users/route"),

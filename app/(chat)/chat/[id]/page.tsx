@@ -2,7 +2,8 @@ import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { cache } from "react";
 import { ChatView } from "@/components/chat/chat-view";
-import { getChatMessages, toUIMessage } from "@/lib/history/history";
+import { toUIMessage } from "@/lib/history/history";
+import { getChatWithReplyInProgress } from "@/lib/replies/active-reply";
 import { idSchema } from "@/lib/chat/schemas";
 import { AppError } from "@/lib/errors";
 import { getServices } from "@/lib/services";
@@ -18,7 +19,7 @@ const loadChat = cache(async (chatId: string) => {
   const viewer = await loadViewer();
   if (!viewer) return null;
   try {
-    return await getChatMessages(await getServices(), { chatId, userId: viewer.userId });
+    return await getChatWithReplyInProgress(await getServices(), { chatId, userId: viewer.userId });
   } catch (error) {
     // Someone else's chat is reported exactly like a missing one.
     if (error instanceof AppError && error.code === "not_found") notFound();

@@ -1,13 +1,14 @@
-// GET /api/chats/{id}: one chat with its messages, as JSON or, when Accept prefers it, Protocol
+// GET /api/chats/{id}: one chat with the branch of its messages it shows, as JSON or, when Accept prefers it, Protocol
 // Buffers (proto/chat_history.proto); gzip or br by Accept-Encoding. PATCH /api/chats/{id}
 // { title }: rename it. DELETE /api/chats/{id}: delete it.
-import { deleteChat, getChatMessages, renameChat } from "@/lib/history/history";
+import { deleteChat, renameChat } from "@/lib/history/history";
+import { getChatWithReplyInProgress } from "@/lib/replies/active-reply";
 import { idSchema, renameChatSchema } from "@/lib/chat/schemas";
 import { parseJsonBody, parseWith, route } from "@/lib/http/route";
 import { chatHistoryResponse } from "@/lib/wire/chat-history-wire";
 
 export const GET = route.user<{ id: string }>("chats.get", async ({ request, services, viewer, params }) => {
-  const history = await getChatMessages(services, { chatId: parseWith(idSchema, params.id), userId: viewer.userId });
+  const history = await getChatWithReplyInProgress(services, { chatId: parseWith(idSchema, params.id), userId: viewer.userId });
   return chatHistoryResponse(request, history);
 });
 
