@@ -339,7 +339,9 @@ describe("chat lookups for support", () => {
 
 describe("the overview", () => {
   it("moves with a burst of messages: queue, streams and calls in flight while it runs, totals after", async () => {
-    app.provider.setOptions({ tokenDelayMs: 40 });
+    // Replies of about 1.2 s (8 tokens, 150 ms each) behind one model slot: the line stays long
+    // enough after the first reply finishes for the overview to be read on a loaded machine.
+    app.provider.setOptions({ tokenDelayMs: 150 });
     try {
       const senders = await Promise.all(Array.from({ length: 4 }, () => signUp()));
       const before = await readOverview(app.services);

@@ -16,6 +16,7 @@ import type { ChatMeta, StoredMessage } from "@/lib/domain";
 import type { JobRunner } from "@/lib/jobs/job-runner";
 import { queueInLine, requestStop } from "@/lib/replies/lifecycle";
 import { readReplyState } from "@/lib/replies/reply-state";
+import { activeReplyIn } from "@/lib/replies/active-reply";
 import { getChatForUserOrThrow, getChatMessages } from "@/lib/history/history";
 import { shownBranch } from "@/lib/history/versions";
 import { writeUnflushed } from "@/lib/history/write-unflushed";
@@ -153,6 +154,10 @@ export async function prepareChatRequest(
       : shownBranch((await getChatMessages(deps, { chatId: chat.id, userId: sender.userId })).messages, chat.selectedMessageId);
   let { cacheLookup } = opened;
   let parentId = shown.at(-1)?.id ?? null;
+  // A message sent while the previous one's reply is still being written follows that reply: it
+  // is stored under the reply's id before this message's own reply starts (one at a time per
+  // user), so the model sees the question, its answer, then this one.
+  if (!request.editOf && shown.at(-1)?.role === "user") parentId = (await activeReplyIn(deps.hot, chat.id)) ?? parentId;
   if (request.editOf) {
     const lastUser = shown.findLast((message) => message.role === "user");
     if (lastUser?.id !== request.editOf) {

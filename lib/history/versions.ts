@@ -19,15 +19,17 @@ interface MessageTree {
 
 /**
  * `messages` in chat order (createdAt, then id). A message written before versions existed has no
- * parentId and follows the message before it, which is what a chat was then: one line.
+ * parentId and follows the message before it, which is what a chat was then: one line. So does a
+ * message whose parent the chat does not hold: it was sent while the reply it follows was still
+ * being written (lib/chat/send-message.ts), and that reply is not stored yet, or never was.
  */
 function treeOf(messages: StoredMessage[]): MessageTree {
-  const byId = new Map<string, StoredMessage>();
+  const byId = new Map<string, StoredMessage>(messages.map((message) => [message.id, message]));
   const parentOf = new Map<string, string | null>();
   const childrenOf = new Map<string | null, string[]>();
   messages.forEach((message, index) => {
-    byId.set(message.id, message);
-    const parent = message.parentId === undefined ? (messages[index - 1]?.id ?? null) : message.parentId;
+    const known = message.parentId === null || (message.parentId !== undefined && byId.has(message.parentId));
+    const parent = known ? message.parentId! : (messages[index - 1]?.id ?? null);
     parentOf.set(message.id, parent);
     childrenOf.set(parent, [...(childrenOf.get(parent) ?? []), message.id]);
   });

@@ -6,7 +6,8 @@ import type { ShownMessage } from "@/lib/history/versions";
 import type { ChatMeta } from "@/lib/domain";
 import { hotKeys } from "@/lib/hot/hot-keys";
 
-async function activeReplyIn(hot: HotStore, chatId: string): Promise<string | null> {
+/** The reply still being generated (or waiting) in a chat, if any; ownership unchecked. */
+export async function activeReplyIn(hot: HotStore, chatId: string): Promise<string | null> {
   const replyId = await hot.getValue(hotKeys.activeReply(chatId));
   if (!replyId) return null;
   const state = await readReplyState(hot, replyId);
