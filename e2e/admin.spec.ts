@@ -2,13 +2,14 @@
  * The admin pages as an admin uses them, on the embedded instance (ADMIN_EMAIL=admin@e2e.test in
  * e2e/support/e2e-env.ts; that account becomes an admin once it follows the verification link
  * the instance wrote to its outbox, DATA_DIR/mail): the overview's figures move while a scripted
- * burst of guests chats, a tier change and a ban apply to the user's very next request, and
- * anyone else gets 403.
+ * burst of guests chats, a tier change and a ban apply to the user's very next request, anyone
+ * else gets 403, and on a phone the overview and the users table fit the screen.
  */
-import type { Locator } from "@playwright/test";
+import type { Locator, Page } from "@playwright/test";
 import { apiGuest, newId as id } from "./support/api-guest";
 import { becomeAdmin, newAccount, signUp } from "./support/accounts";
 import { expect, newVisitorContext, test } from "./support/fixtures";
+import { expectNoSeriousViolations } from "./support/axe";
 import { PHONE } from "./support/phone";
 
 async function figure(locator: Locator): Promise<number> {
@@ -188,8 +189,18 @@ test("a guest and a signed-in user get 403 on the admin pages and APIs", async (
 test.describe("on a phone", () => {
   test.use(PHONE);
 
-  test("the users table fits the screen, Manage included", async ({ page }) => {
+  /** How far the page itself is wider than the screen (0 when it fits). */
+  const pageOverflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+
+  test("the overview and the users table fit the screen, Manage included, with no serious accessibility violations", async ({ page }) => {
     await becomeAdmin(page);
+    await page.goto("/admin");
+    await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
+    await expect(page.getByTestId("overview-in-flight")).toBeVisible();
+    await expect(page.getByRole("figure").first()).toBeVisible();
+    expect(await pageOverflow(page)).toBeLessThanOrEqual(0);
+    await expectNoSeriousViolations(page, "the admin overview on a phone");
+
     await page.goto("/admin/users");
     const manage = page.getByTestId("admin-user-manage").first();
     await expect(manage).toBeInViewport({ ratio: 1 });
@@ -198,5 +209,9 @@ test.describe("on a phone", () => {
       return scroller.scrollWidth - scroller.clientWidth;
     });
     expect(overflow).toBeLessThanOrEqual(0);
+    expect(await pageOverflow(page)).toBeLessThanOrEqual(0);
+    await expectNoSeriousViolations(page, "the users table on a phone");
+    await manage.click();
+    await expect(page.getByTestId("admin-user-detail")).toBeVisible();
   });
 });

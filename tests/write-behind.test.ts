@@ -269,7 +269,8 @@ describe("flushing the hot history into Postgres", () => {
     expect(control.queries).toBeGreaterThan(0);
 
     // Evicted, say: the chat's record outlived its messages. Postgres has them.
-    await hot.deleteMessages(chat.id, idsOf(written));
+    await hot.deleteChat(chat.id, userId);
+    await hot.putChat(chat, LONG_TTL);
     expect(idsOf((await history()).messages)).toEqual(idsOf(written));
   });
 

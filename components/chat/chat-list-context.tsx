@@ -7,8 +7,13 @@ import { useGuestSession } from "./start-guest-session";
 
 const PAGE_SIZE = 30;
 const SEARCH_DEBOUNCE_MS = 300;
-/** Tabs of this browser tell each other here that the list changed (a chat started, renamed, deleted). */
+/**
+ * Tabs of this browser tell each other here that the list changed (a chat started, renamed,
+ * deleted), or that a chat now shows another version of one of its turns.
+ */
 const CHAT_LIST_CHANNEL = "stampede-chat-list";
+
+type TabMessage = "changed" | { versionShownIn: string };
 
 interface ChatListState {
   chats: ChatSummary[];
@@ -26,6 +31,10 @@ interface ChatListState {
   renameChat: (chatId: string, title: string) => Promise<void>;
   /** A chat just got a message: move it to the top, or fetch the list if it is not there yet. */
   noteChatActivity: (chatId: string) => void;
+  /** This tab showed another version of a turn: other tabs with the chat open read it again. */
+  noteVersionShown: (chatId: string) => void;
+  /** Calls `listener` with a chat's id when another tab showed another version in it; returns the unsubscribe. */
+  onVersionShownElsewhere: (listener: (chatId: string) => void) => () => void;
 }
 
 const ChatListContext = createContext<ChatListState | null>(null);
@@ -72,11 +81,18 @@ export function ChatListProvider({ children }: { children: ReactNode }) {
   // Other tabs' changes arrive by the channel; a tab coming back into view (another device, or a
   // browser without BroadcastChannel) fetches the list again.
   const channelRef = useRef<BroadcastChannel | null>(null);
+  const versionListenersRef = useRef(new Set<(chatId: string) => void>());
   useEffect(() => {
     if (!isReady) return;
     const channel = typeof BroadcastChannel === "undefined" ? null : new BroadcastChannel(CHAT_LIST_CHANNEL);
     channelRef.current = channel;
-    channel?.addEventListener("message", reload);
+    channel?.addEventListener("message", ({ data }: MessageEvent<TabMessage>) => {
+      if (typeof data === "object") {
+        for (const listener of versionListenersRef.current) listener(data.versionShownIn);
+      } else {
+        reload();
+      }
+    });
     const reloadIfVisible = () => {
       if (document.visibilityState === "visible") reload();
     };
@@ -89,7 +105,14 @@ export function ChatListProvider({ children }: { children: ReactNode }) {
       window.removeEventListener("focus", reload);
     };
   }, [isReady, reload]);
-  const tellOtherTabs = useCallback(() => channelRef.current?.postMessage("changed"), []);
+  const tellOtherTabs = useCallback((message: TabMessage = "changed") => channelRef.current?.postMessage(message), []);
+  const noteVersionShown = useCallback((chatId: string) => tellOtherTabs({ versionShownIn: chatId }), [tellOtherTabs]);
+  const onVersionShownElsewhere = useCallback((listener: (chatId: string) => void) => {
+    versionListenersRef.current.add(listener);
+    return () => {
+      versionListenersRef.current.delete(listener);
+    };
+  }, []);
 
   const loadMore = useCallback(() => {
     if (nextBefore === undefined || isLoadingMore) return;
@@ -151,6 +174,8 @@ export function ChatListProvider({ children }: { children: ReactNode }) {
         removeChat,
         renameChat: renameChatInList,
         noteChatActivity,
+        noteVersionShown,
+        onVersionShownElsewhere,
       }}
     >
       {children}

@@ -54,7 +54,7 @@ export function ChatView({
   const { modelId } = useModelChoice();
   const account = useAccount();
   const guestSession = useGuestSession();
-  const { chats: listedChats, noteChatActivity } = useChatList();
+  const { chats: listedChats, noteChatActivity, noteVersionShown, onVersionShownElsewhere } = useChatList();
   // A rename (here or in another tab) reaches the list first; the page's own title is as loaded.
   const shownTitle = listedChats.find((chat) => chat.id === chatId)?.title.trim() || title;
   const [draftKey, setDraftKey] = useState(isNew ? "new" : chatId);
@@ -278,9 +278,28 @@ export function ChatView({
       .then((shown) => {
         switchedToRef.current = { messageId, button };
         setMessages(shown);
+        noteVersionShown(chatId);
       })
       .catch((error: unknown) => setProblem(problemFromError(error)));
   }
+
+  const isBusyRef = useRef(isBusy);
+  useEffect(() => {
+    isBusyRef.current = isBusy;
+  }, [isBusy]);
+
+  // Another tab switched a version in this chat: the choice is stored, so reading the chat shows
+  // it. A tab streaming a reply keeps what it shows rather than swap messages under the stream.
+  useEffect(
+    () =>
+      onVersionShownElsewhere((changedChatId) => {
+        if (changedChatId !== chatId || isBusyRef.current) return;
+        fetchChatMessages(chatId)
+          .then(setMessages)
+          .catch((error: unknown) => setProblem(problemFromError(error)));
+      }),
+    [chatId, onVersionShownElsewhere, setMessages],
+  );
 
   useEffect(() => {
     // The turn now shows another message, so its switcher is a new element: focus is put back on

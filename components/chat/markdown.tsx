@@ -4,12 +4,44 @@ import type { ComponentProps } from "react";
 import { code } from "@streamdown/code";
 import { defaultRehypePlugins, Streamdown } from "streamdown";
 
+/** The part of a hast element the step below reads and writes. */
+interface HastNode {
+  type: string;
+  tagName?: string;
+  properties?: Record<string, unknown>;
+  children?: HastNode[];
+}
+
+/**
+ * A code block wider than its column (any longer line on a phone) scrolls sideways, and a region
+ * that scrolls must be reachable by keyboard (axe: scrollable-region-focusable). Streamdown hands
+ * the properties of a block's `<code>` to the element that scrolls, so each block becomes a named
+ * tab stop there: "Code: ts", or "Code" when the block names no language.
+ */
+function focusableCodeBlocks() {
+  const visit = (node: HastNode) => {
+    for (const child of node.children ?? []) {
+      if (node.tagName === "pre" && child.type === "element" && child.tagName === "code") {
+        const classes = child.properties?.className;
+        const language = (Array.isArray(classes) ? classes : [])
+          .map(String)
+          .find((name) => name.startsWith("language-"))
+          ?.slice("language-".length);
+        child.properties = { ...child.properties, tabIndex: 0, role: "group", ariaLabel: language ? `Code: ${language}` : "Code" };
+      }
+      visit(child);
+    }
+  };
+  return visit;
+}
+
 /**
  * Streamdown's defaults parse raw HTML (rehype-raw) and then sanitize it. We leave rehype-raw out:
  * Streamdown then turns HTML in a reply into plain text, so `<img src=x onerror=...>` is shown,
- * never built. Sanitize and harden still guard links and images written in Markdown.
+ * never built. Sanitize and harden still guard links and images written in Markdown; the code
+ * blocks' keyboard stops are added after them, so sanitizing cannot strip them.
  */
-const REHYPE_PLUGINS = [defaultRehypePlugins.sanitize, defaultRehypePlugins.harden];
+const REHYPE_PLUGINS = [defaultRehypePlugins.sanitize, defaultRehypePlugins.harden, focusableCodeBlocks];
 const PLUGINS = { code };
 const COMPONENTS = { img: HttpsImage };
 

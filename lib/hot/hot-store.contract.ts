@@ -157,14 +157,6 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
         expect(await store.listMessages("unknown")).toEqual([]);
       });
 
-      it("deletes only the given messages", async () => {
-        await store.putMessages("c1", [message("c1", "m1", 1), message("c1", "m2", 2), message("c1", "m3", 3)], LONG_TTL);
-        await store.deleteMessages("c1", ["m1", "m3", "not-there"]);
-        expect((await store.listMessages("c1")).map((m) => m.id)).toEqual(["m2"]);
-        await store.deleteMessages("c1", []);
-        expect((await store.listMessages("c1")).map((m) => m.id)).toEqual(["m2"]);
-      });
-
       it("accepts an empty batch", async () => {
         await store.putMessages("c1", [], LONG_TTL);
         expect(await store.listMessages("c1")).toEqual([]);

@@ -138,7 +138,6 @@ export interface HotStore {
   putMessages(chatId: string, messages: StoredMessage[], ttlSeconds: number): Promise<void>;
   /** Ordered by createdAt, then id. */
   listMessages(chatId: string): Promise<StoredMessage[]>;
-  deleteMessages(chatId: string, messageIds: string[]): Promise<void>;
   /** Removes the chat, its messages, its index entry and any unflushed mark. */
   deleteChat(chatId: string, userId: string): Promise<void>;
 

@@ -164,13 +164,6 @@ export class MemoryHotStore implements HotStore {
     return [...byId.values()].map((json) => JSON.parse(json) as StoredMessage).sort(compareMessages);
   }
 
-  async deleteMessages(chatId: string, messageIds: string[]): Promise<void> {
-    const byId = this.messages.get(chatId);
-    if (!byId) return;
-    for (const messageId of messageIds) byId.delete(messageId);
-    if (byId.size === 0) this.messages.delete(chatId);
-  }
-
   async deleteChat(chatId: string, userId: string): Promise<void> {
     this.chats.delete(chatId);
     this.messages.delete(chatId);

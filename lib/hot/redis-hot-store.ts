@@ -442,11 +442,6 @@ export class RedisHotStore implements HotStore {
     return raws.map((raw) => parseStoredJson<StoredMessage>(raw)).sort(compareMessages);
   }
 
-  async deleteMessages(chatId: string, messageIds: string[]): Promise<void> {
-    if (messageIds.length === 0) return;
-    await this.client.hdel(this.messagesKey(chatId), ...messageIds);
-  }
-
   async deleteChat(chatId: string, userId: string): Promise<void> {
     await this.client
       .multi()
