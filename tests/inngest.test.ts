@@ -560,7 +560,11 @@ describe.skipIf(!INNGEST_BIN)("flow control on a real Inngest server, for a prov
     // The precondition: every reply was with Inngest before the first blocking call could end.
     expect(allQueuedAt).toBeLessThan(Math.min(...stack.requests.slice(0, MAX_CONCURRENCY).map((request) => request.at)) + HOLD_MS);
     const started = stack.requests.slice(MAX_CONCURRENCY).map((request) => request.text.split(" ")[0]);
-    expect(started).toEqual(["pro", "pro", "pro", "free", "free", "free"]);
+    // Two places at a time: the third pro reply shares the second round with the first free one,
+    // and their calls may reach the provider in either order. In arrival order it would be free first.
+    expect(started.slice(0, 2)).toEqual(["pro", "pro"]);
+    expect(started.slice(2, 4).sort()).toEqual(["free", "pro"]);
+    expect(started.slice(4)).toEqual(["free", "free"]);
   }, 90_000);
 
   it("paces model calls within the provider's limit: three times its rate offered, every reply arrives and the provider sends no 429", async () => {
