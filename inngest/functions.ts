@@ -51,7 +51,6 @@ function forInngest(error: unknown): unknown {
   return error;
 }
 
-/** Ends a reply whose run failed or was cancelled, if the app queued it (the event is a claim). */
 /**
  * Runs `work` only for a reply the app itself queued: an event is not trusted to name a chat, user
  * or model (lib/replies/reply-job-check.ts).

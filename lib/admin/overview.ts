@@ -47,9 +47,9 @@ export interface Overview {
     /** LLM_RPM: the provider's requests per minute. */
     rpmLimit: number;
     /**
-     * Starts per minute the scheduler allows the default model now: its capacity bucket's limit
-     * (the configured LLM_RPM, lowered by LLM_TPM, until the provider's headers or refusals
-     * corrected it) over its window.
+     * Starts per minute the scheduler allows the default model now (currentPace): its buckets'
+     * limits, one per key of the pool, added up over the window (the configured LLM_RPM until the
+     * provider's headers or refusals corrected them), lowered by its token buckets if it has any.
      */
     pacePerMinute: number;
     total: number;

@@ -47,11 +47,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import pRetry from "p-retry";
 import type { ReplyJob } from "@/lib/domain";
 import { withCommandActivity } from "@/lib/hot/command-count";
-import type { CapacityLimit, CapacityReport, HotStore } from "@/lib/hot/hot-store";
+import type { CapacityLimit, HotStore } from "@/lib/hot/hot-store";
 import { RetryableReplyError, type JobHandlers, type JobRunner, type ReplyAttempt, type TokenHold } from "./job-runner";
 import { CapacityLine } from "./capacity-line";
 import { LeaseKeeper } from "./lease-keeper";
-import { poolBuckets, tokenBucket, type ProviderCapacity } from "./provider-capacity";
+import { capacityReports, poolBuckets, tokenBucket, type ProviderCapacity } from "./provider-capacity";
 import { chainPositionForAttempt, lineScore, modelChain, type FallbackPolicy } from "./reply-policy";
 
 /** The shared limits' lease pools in the hot store. */
@@ -227,8 +227,7 @@ export class InlineJobRunner implements JobRunner {
     { seq, bucket: key }: { seq: number; bucket: number },
   ): Pick<ReplyAttempt, "key" | "reserveTokens" | "onProviderSignal"> {
     const { limits, onError } = this.options;
-    const report = (to: string, capacityReport: CapacityReport, limit: CapacityLimit) =>
-      void limits.reportCapacity(to, capacityReport, limit).catch((error) => onError?.(error, "capacity report"));
+    const report = capacityReports(limits, onError);
     const tokens = tokenBucket(bucket);
     const tokenLimit = capacity.tokenLimit?.(modelId);
     // The token take's seq, once the call holds its tokens: what its answer's token headers are about.

@@ -12,7 +12,7 @@
 import { apiKeyIds } from "@/lib/ai/api-key-ids";
 import type { AppConfig } from "@/lib/config";
 import { currentBooks } from "@/lib/hot/capacity-state";
-import type { CapacityLimit, CapacityState, HotStore } from "@/lib/hot/hot-store";
+import type { CapacityLimit, CapacityReport, CapacityState, HotStore } from "@/lib/hot/hot-store";
 import type { ProviderSignal } from "./job-runner";
 
 export interface ProviderCapacity {
@@ -39,13 +39,24 @@ export const tokenBucket = (requestBucket: string) => `${requestBucket}:tokens`;
  * minute enforced as 100 per 10 s is 100 per window); and LLM_TPM (per model: LLM_TPM_BY_MODEL)
  * as tokens per the same window, in token buckets of their own.
  */
-export function providerCapacity({
-  llm,
-  model,
-}: {
+export function providerCapacity(config: CapacityConfig): ProviderCapacity {
+  // Asked for by every wait estimate and overview read: the key digests are worked out once per
+  // configuration, not on each of them.
+  const built = builtCapacities.get(config.model);
+  if (built?.llm === config.llm) return built.capacity;
+  const capacity = describeCapacity(config);
+  builtCapacities.set(config.model, { llm: config.llm, capacity });
+  return capacity;
+}
+
+interface CapacityConfig {
   llm: Pick<AppConfig["llm"], "rpm" | "tpm" | "tpmByModel" | "tokensPerReply" | "limitWindowMs">;
   model: Pick<AppConfig["model"], "driver" | "apiKeys">;
-}): ProviderCapacity {
+}
+
+const builtCapacities = new WeakMap<CapacityConfig["model"], { llm: CapacityConfig["llm"]; capacity: ProviderCapacity }>();
+
+function describeCapacity({ llm, model }: CapacityConfig): ProviderCapacity {
   const windowMs = llm.limitWindowMs;
   const perWindow = (perMinute: number) => Math.max(1, Math.floor((perMinute * windowMs) / 60_000));
   // Keys are named by a digest: bucket names end up in hot-store keys and admin figures.
@@ -104,21 +115,22 @@ export function startDelayMs(stored: CapacityState | null, config: CapacityLimit
   return Math.max(blockedMs, firstWindowEndsMs + Math.floor((ahead - left) / limit) * config.windowMs);
 }
 
-/** What tells the model's bucket what the provider answered to start `seq` (errors go to `onError`). */
-export function capacityReporter(
+/**
+ * What sends a bucket what the provider answered to one of its takes; never throws (a failed
+ * report goes to `onError`: the books are corrected by the next answer). Both runners report
+ * through it, to request and token buckets alike.
+ */
+export function capacityReports(
   store: Pick<HotStore, "reportCapacity">,
-  capacity: ProviderCapacity,
-  bucket: string,
-  seq: number,
   onError?: (error: unknown, context: string) => void,
-): (signal: ProviderSignal) => void {
-  return (signal) => void store.reportCapacity(bucket, { ...signal, seq }, capacity.limit).catch((error) => onError?.(error, "capacity report"));
+): (bucket: string, report: CapacityReport, limit: CapacityLimit) => void {
+  return (bucket, report, limit) => void store.reportCapacity(bucket, report, limit).catch((error) => onError?.(error, "capacity report"));
 }
 
 /**
  * Takes a start from the bucket of the model and key now, without waiting: with the reporter of
- * that start when granted, otherwise how long until there may be room. For a runner that waits on its own terms
- * (Inngest's reply function sleeps as a step between tries).
+ * that start when granted, otherwise how long until there may be room. For a runner that waits on
+ * its own terms (Inngest's reply function sleeps as a step between tries).
  */
 export async function takeStartNow(
   store: Pick<HotStore, "takeCapacity" | "reportCapacity">,
@@ -129,5 +141,6 @@ export async function takeStartNow(
   const bucket = capacity.bucketFor(modelId, key);
   const grant = await store.takeCapacity(bucket, capacity.limit);
   if (!grant.granted) return { granted: false, waitMs: grant.waitMs };
-  return { granted: true, onProviderSignal: capacityReporter(store, capacity, bucket, grant.seq, onError) };
+  const report = capacityReports(store, onError);
+  return { granted: true, onProviderSignal: (signal) => report(bucket, { ...signal, seq: grant.seq }, capacity.limit) };
 }
