@@ -42,6 +42,8 @@ test("an account downloads its chats as a zip, then deletes itself: signed out, 
 
   // Back at the start as a new guest, with no chats, and the old chat's address leads nowhere.
   await expect(page.getByRole("link", { name: /Sign up/ })).toBeVisible();
+  // The list loads once the new guest's session exists: only then does the API see a guest, not no one.
+  await expect(page.getByTestId("chat-list")).toHaveAttribute("aria-busy", "false");
   await expect(chat.chatItems).toHaveCount(0);
   expect((await page.request.get(`/api/chats/${chatId}`)).status()).toBe(404);
 

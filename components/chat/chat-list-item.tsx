@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { useId, useRef, useState, type FormEvent } from "react";
+import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { PencilIcon, TrashIcon } from "@/components/ui/icons";
 import { problemFromError, type ChatSummary } from "./chat-api";
 
@@ -27,12 +27,20 @@ export function ChatListItem({
   const title = chatTitle(chat);
   const [isRenaming, setIsRenaming] = useState(false);
   const renameButtonRef = useRef<HTMLButtonElement>(null);
+  const isReturningFocusRef = useRef(false);
 
   function finishRenaming() {
+    isReturningFocusRef.current = true;
     setIsRenaming(false);
-    // Focus goes back where the rename started, not to <body>.
-    requestAnimationFrame(() => renameButtonRef.current?.focus());
   }
+
+  // Focus goes back where the rename started, not to <body>, once the button is mounted again:
+  // after a save (an update outside any event) that render may come a frame or more later.
+  useEffect(() => {
+    if (isRenaming || !isReturningFocusRef.current) return;
+    isReturningFocusRef.current = false;
+    renameButtonRef.current?.focus();
+  }, [isRenaming]);
 
   if (isRenaming) {
     return (
