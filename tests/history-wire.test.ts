@@ -135,3 +135,26 @@ describe("negotiation", () => {
     expect(pickMediaType(accept, offered)).toBe(expected);
   });
 });
+
+describe("GET /api/chats/{id} on the wire, for a chat whose reply was regenerated", () => {
+  it("carries each turn's versions in Protocol Buffers as in JSON", async () => {
+    const { client, userId } = await signUp();
+    const { chat, messages } = sampleChat({ userId, count: 2, seed: 7 });
+    const [question, firstReply] = messages;
+    const regenerated: StoredMessage = { ...firstReply, id: `${firstReply.id}-again`, createdAt: firstReply.createdAt + 1_000 };
+    const ttl = services.config.chat.hotHistoryTtlSeconds;
+    await services.hot.putChat(chat, ttl);
+    await services.hot.putMessages(
+      chat.id,
+      [{ ...question, parentId: null }, { ...firstReply, parentId: question.id }, { ...regenerated, parentId: question.id }],
+      ttl,
+    );
+
+    const json = JSON.parse(new TextDecoder().decode((await get(client, chat.id)).body));
+    expect(json.messages.map((message: { id: string }) => message.id)).toEqual([question.id, regenerated.id]);
+    expect(json.messages[1].metadata.versions).toEqual({ index: 1, ids: [firstReply.id, regenerated.id] });
+
+    const { body } = await get(client, chat.id, { accept: "application/x-protobuf" });
+    expect(decodeChatHistory(body).messages.map(toUIMessage)).toEqual(json.messages);
+  });
+});

@@ -4,7 +4,8 @@
  */
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { toUIMessage } from "@/lib/history/history";
-import type { ChatMeta, MessageRole, StoredMessage } from "@/lib/domain";
+import type { ChatMeta, MessageRole } from "@/lib/domain";
+import type { ShownMessage } from "@/lib/history/versions";
 import { negotiatedResponse, pickMediaType } from "@/lib/http/negotiate";
 import { ChatHistorySchema, PartSchema, Role, type Part } from "./gen/chat_history_pb";
 
@@ -13,7 +14,8 @@ export const PROTOBUF_MEDIA_TYPE = "application/x-protobuf";
 
 export interface ChatHistory {
   chat: ChatMeta;
-  messages: StoredMessage[];
+  /** The branch the chat shows, each message with its turn's versions when it has several. */
+  messages: ShownMessage[];
 }
 
 export function chatHistoryResponse(request: Request, history: ChatHistory): Response {
@@ -44,6 +46,7 @@ export function encodeChatHistory({ chat, messages }: ChatHistory): Uint8Array<A
         inputTokens: message.inputTokens,
         outputTokens: message.outputTokens,
         parts: message.parts.map(toWirePart),
+        versions: message.versions,
       })),
     }),
   );
@@ -74,6 +77,7 @@ export function decodeChatHistory(bytes: Uint8Array): ChatHistory {
         ...(message.status !== undefined && { status: message.status }),
         ...(message.inputTokens !== undefined && { inputTokens: message.inputTokens }),
         ...(message.outputTokens !== undefined && { outputTokens: message.outputTokens }),
+        ...(message.versions && { versions: { index: message.versions.index, ids: message.versions.ids } }),
       };
     }),
   };

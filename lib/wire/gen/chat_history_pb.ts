@@ -14,7 +14,7 @@ import type { Message as Message$1 } from "@bufbuild/protobuf";
  * Describes the file chat_history.proto.
  */
 export const file_chat_history: GenFile = /*@__PURE__*/
-  fileDesc("ChJjaGF0X2hpc3RvcnkucHJvdG8SC3N0YW1wZWRlLnYxIlYKC0NoYXRIaXN0b3J5Eh8KBGNoYXQYASABKAsyES5zdGFtcGVkZS52MS5DaGF0EiYKCG1lc3NhZ2VzGAIgAygLMhQuc3RhbXBlZGUudjEuTWVzc2FnZSJaCgRDaGF0EgoKAmlkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSDQoFdGl0bGUYAyABKAkSEgoKY3JlYXRlZF9hdBgEIAEoAxISCgp1cGRhdGVkX2F0GAUgASgDIoQCCgdNZXNzYWdlEgoKAmlkGAEgASgJEh8KBHJvbGUYAiABKA4yES5zdGFtcGVkZS52MS5Sb2xlEhIKCmNyZWF0ZWRfYXQYAyABKAMSEgoFbW9kZWwYBCABKAlIAIgBARITCgZzdGF0dXMYBSABKAlIAYgBARIZCgxpbnB1dF90b2tlbnMYBiABKA1IAogBARIaCg1vdXRwdXRfdG9rZW5zGAcgASgNSAOIAQESIAoFcGFydHMYCCADKAsyES5zdGFtcGVkZS52MS5QYXJ0QggKBl9tb2RlbEIJCgdfc3RhdHVzQg8KDV9pbnB1dF90b2tlbnNCEAoOX291dHB1dF90b2tlbnMiRQoEUGFydBIlCgR0ZXh0GAEgASgLMhUuc3RhbXBlZGUudjEuVGV4dFBhcnRIABIOCgRqc29uGAIgASgJSABCBgoEa2luZCI2CghUZXh0UGFydBIMCgR0ZXh0GAEgASgJEhIKBXN0YXRlGAIgASgJSACIAQFCCAoGX3N0YXRlKlAKBFJvbGUSFAoQUk9MRV9VTlNQRUNJRklFRBAAEg0KCVJPTEVfVVNFUhABEhIKDlJPTEVfQVNTSVNUQU5UEAISDwoLUk9MRV9TWVNURU0QA2IGcHJvdG8z");
+  fileDesc("ChJjaGF0X2hpc3RvcnkucHJvdG8SC3N0YW1wZWRlLnYxIlYKC0NoYXRIaXN0b3J5Eh8KBGNoYXQYASABKAsyES5zdGFtcGVkZS52MS5DaGF0EiYKCG1lc3NhZ2VzGAIgAygLMhQuc3RhbXBlZGUudjEuTWVzc2FnZSJaCgRDaGF0EgoKAmlkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSDQoFdGl0bGUYAyABKAkSEgoKY3JlYXRlZF9hdBgEIAEoAxISCgp1cGRhdGVkX2F0GAUgASgDIr8CCgdNZXNzYWdlEgoKAmlkGAEgASgJEh8KBHJvbGUYAiABKA4yES5zdGFtcGVkZS52MS5Sb2xlEhIKCmNyZWF0ZWRfYXQYAyABKAMSEgoFbW9kZWwYBCABKAlIAIgBARITCgZzdGF0dXMYBSABKAlIAYgBARIZCgxpbnB1dF90b2tlbnMYBiABKA1IAogBARIaCg1vdXRwdXRfdG9rZW5zGAcgASgNSAOIAQESIAoFcGFydHMYCCADKAsyES5zdGFtcGVkZS52MS5QYXJ0EiwKCHZlcnNpb25zGAkgASgLMhUuc3RhbXBlZGUudjEuVmVyc2lvbnNIBIgBAUIICgZfbW9kZWxCCQoHX3N0YXR1c0IPCg1faW5wdXRfdG9rZW5zQhAKDl9vdXRwdXRfdG9rZW5zQgsKCV92ZXJzaW9ucyImCghWZXJzaW9ucxINCgVpbmRleBgBIAEoDRILCgNpZHMYAiADKAkiRQoEUGFydBIlCgR0ZXh0GAEgASgLMhUuc3RhbXBlZGUudjEuVGV4dFBhcnRIABIOCgRqc29uGAIgASgJSABCBgoEa2luZCI2CghUZXh0UGFydBIMCgR0ZXh0GAEgASgJEhIKBXN0YXRlGAIgASgJSACIAQFCCAoGX3N0YXRlKlAKBFJvbGUSFAoQUk9MRV9VTlNQRUNJRklFRBAAEg0KCVJPTEVfVVNFUhABEhIKDlJPTEVfQVNTSVNUQU5UEAISDwoLUk9MRV9TWVNURU0QA2IGcHJvdG8z");
 
 /**
  * @generated from message stampede.v1.ChatHistory
@@ -124,6 +124,13 @@ export type Message = Message$1<"stampede.v1.Message"> & {
    * @generated from field: repeated stampede.v1.Part parts = 8;
    */
   parts: Part[];
+
+  /**
+   * Set when the message's turn has more than one version (a regenerated reply, an edited message).
+   *
+   * @generated from field: optional stampede.v1.Versions versions = 9;
+   */
+  versions?: Versions | undefined;
 };
 
 /**
@@ -132,6 +139,31 @@ export type Message = Message$1<"stampede.v1.Message"> & {
  */
 export const MessageSchema: GenMessage<Message> = /*@__PURE__*/
   messageDesc(file_chat_history, 2);
+
+/**
+ * The JSON answer's metadata.versions: the message's zero-based place among its turn's versions,
+ * and the ids of all of them, oldest first.
+ *
+ * @generated from message stampede.v1.Versions
+ */
+export type Versions = Message$1<"stampede.v1.Versions"> & {
+  /**
+   * @generated from field: uint32 index = 1;
+   */
+  index: number;
+
+  /**
+   * @generated from field: repeated string ids = 2;
+   */
+  ids: string[];
+};
+
+/**
+ * Describes the message stampede.v1.Versions.
+ * Use `create(VersionsSchema)` to create a new message.
+ */
+export const VersionsSchema: GenMessage<Versions> = /*@__PURE__*/
+  messageDesc(file_chat_history, 3);
 
 /**
  * An AI SDK UIMessage part. Text parts, which hold nearly all of a chat's bytes, travel as plain
@@ -164,7 +196,7 @@ export type Part = Message$1<"stampede.v1.Part"> & {
  * Use `create(PartSchema)` to create a new message.
  */
 export const PartSchema: GenMessage<Part> = /*@__PURE__*/
-  messageDesc(file_chat_history, 3);
+  messageDesc(file_chat_history, 4);
 
 /**
  * {"type": "text", "text": ..., "state"?: ...}; a text part with any other field goes as JSON.
@@ -188,7 +220,7 @@ export type TextPart = Message$1<"stampede.v1.TextPart"> & {
  * Use `create(TextPartSchema)` to create a new message.
  */
 export const TextPartSchema: GenMessage<TextPart> = /*@__PURE__*/
-  messageDesc(file_chat_history, 4);
+  messageDesc(file_chat_history, 5);
 
 /**
  * @generated from enum stampede.v1.Role
