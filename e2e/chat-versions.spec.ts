@@ -111,23 +111,25 @@ onDesktopAndPhone(() => {
   });
 });
 
-test("a version switched in one tab shows in another tab with the same chat open, and back", async ({ page, context }) => {
+test("a regeneration, a version switch and a new message in one tab show in another tab with the same chat open", async ({ page, context }) => {
   const chat = new ChatPage(page);
   await chat.open();
   await chat.send("Tell me about owls");
   await chat.waitForReplyDone();
   const firstId = await chat.assistantMessages.last().getAttribute("data-message-id");
+  const other = new ChatPage(await context.newPage());
+  await other.open(`/chat/${chat.chatId()}`);
+  const otherReply = other.assistantMessages.last();
+  await expect(otherReply).toHaveAttribute("data-message-id", firstId!);
+
   await page.getByTestId("regenerate-button").click();
   await chat.waitForReplyDone();
   const secondId = await chat.assistantMessages.last().getAttribute("data-message-id");
   const here = versionsOf(chat.assistantMessages.last());
   await expect(here.position).toHaveText("2/2");
-
-  const other = new ChatPage(await context.newPage());
-  await other.open(`/chat/${chat.chatId()}`);
-  const otherReply = other.assistantMessages.last();
   const there = versionsOf(otherReply);
   await expect(there.position).toHaveText("2/2");
+  await expect(otherReply).toHaveAttribute("data-message-id", secondId!);
 
   await here.previous.click();
   await expect(here.position).toHaveText("1/2");
@@ -138,4 +140,11 @@ test("a version switched in one tab shows in another tab with the same chat open
   await expect(there.position).toHaveText("2/2");
   await expect(here.position).toHaveText("2/2");
   await expect(chat.assistantMessages.last()).toHaveAttribute("data-message-id", secondId!);
+
+  await chat.send("And their nests?");
+  await chat.waitForReplyDone();
+  await expect(other.lastUserMessage()).toHaveText("And their nests?");
+  await expect(other.assistantMessages).toHaveCount(2);
+  const nestsReplyId = await chat.assistantMessages.last().getAttribute("data-message-id");
+  await expect(otherReply).toHaveAttribute("data-message-id", nestsReplyId!);
 });

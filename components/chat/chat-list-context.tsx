@@ -9,11 +9,11 @@ const PAGE_SIZE = 30;
 const SEARCH_DEBOUNCE_MS = 300;
 /**
  * Tabs of this browser tell each other here that the list changed (a chat started, renamed,
- * deleted), or that a chat now shows another version of one of its turns.
+ * deleted), or that a chat's messages changed (a reply ended, a version was made or switched).
  */
 const CHAT_LIST_CHANNEL = "stampede-chat-list";
 
-type TabMessage = "changed" | { versionShownIn: string };
+type TabMessage = "changed" | { messagesChangedIn: string };
 
 interface ChatListState {
   chats: ChatSummary[];
@@ -31,10 +31,10 @@ interface ChatListState {
   renameChat: (chatId: string, title: string) => Promise<void>;
   /** A chat just got a message: move it to the top, or fetch the list if it is not there yet. */
   noteChatActivity: (chatId: string) => void;
-  /** This tab showed another version of a turn: other tabs with the chat open read it again. */
-  noteVersionShown: (chatId: string) => void;
-  /** Calls `listener` with a chat's id when another tab showed another version in it; returns the unsubscribe. */
-  onVersionShownElsewhere: (listener: (chatId: string) => void) => () => void;
+  /** This tab changed a chat's messages (a reply ended, a version shown): other tabs with the chat open read it again. */
+  noteMessagesChanged: (chatId: string) => void;
+  /** Calls `listener` with a chat's id when another tab changed its messages; returns the unsubscribe. */
+  onMessagesChangedElsewhere: (listener: (chatId: string) => void) => () => void;
 }
 
 const ChatListContext = createContext<ChatListState | null>(null);
@@ -81,14 +81,14 @@ export function ChatListProvider({ children }: { children: ReactNode }) {
   // Other tabs' changes arrive by the channel; a tab coming back into view (another device, or a
   // browser without BroadcastChannel) fetches the list again.
   const channelRef = useRef<BroadcastChannel | null>(null);
-  const versionListenersRef = useRef(new Set<(chatId: string) => void>());
+  const messagesListenersRef = useRef(new Set<(chatId: string) => void>());
   useEffect(() => {
     if (!isReady) return;
     const channel = typeof BroadcastChannel === "undefined" ? null : new BroadcastChannel(CHAT_LIST_CHANNEL);
     channelRef.current = channel;
     channel?.addEventListener("message", ({ data }: MessageEvent<TabMessage>) => {
       if (typeof data === "object") {
-        for (const listener of versionListenersRef.current) listener(data.versionShownIn);
+        for (const listener of messagesListenersRef.current) listener(data.messagesChangedIn);
       } else {
         reload();
       }
@@ -106,11 +106,11 @@ export function ChatListProvider({ children }: { children: ReactNode }) {
     };
   }, [isReady, reload]);
   const tellOtherTabs = useCallback((message: TabMessage = "changed") => channelRef.current?.postMessage(message), []);
-  const noteVersionShown = useCallback((chatId: string) => tellOtherTabs({ versionShownIn: chatId }), [tellOtherTabs]);
-  const onVersionShownElsewhere = useCallback((listener: (chatId: string) => void) => {
-    versionListenersRef.current.add(listener);
+  const noteMessagesChanged = useCallback((chatId: string) => tellOtherTabs({ messagesChangedIn: chatId }), [tellOtherTabs]);
+  const onMessagesChangedElsewhere = useCallback((listener: (chatId: string) => void) => {
+    messagesListenersRef.current.add(listener);
     return () => {
-      versionListenersRef.current.delete(listener);
+      messagesListenersRef.current.delete(listener);
     };
   }, []);
 
@@ -174,8 +174,8 @@ export function ChatListProvider({ children }: { children: ReactNode }) {
         removeChat,
         renameChat: renameChatInList,
         noteChatActivity,
-        noteVersionShown,
-        onVersionShownElsewhere,
+        noteMessagesChanged,
+        onMessagesChangedElsewhere,
       }}
     >
       {children}

@@ -54,7 +54,7 @@ export function ChatView({
   const { modelId } = useModelChoice();
   const account = useAccount();
   const guestSession = useGuestSession();
-  const { chats: listedChats, noteChatActivity, noteVersionShown, onVersionShownElsewhere } = useChatList();
+  const { chats: listedChats, noteChatActivity, noteMessagesChanged, onMessagesChangedElsewhere } = useChatList();
   // A rename (here or in another tab) reaches the list first; the page's own title is as loaded.
   const shownTitle = listedChats.find((chat) => chat.id === chatId)?.title.trim() || title;
   const [draftKey, setDraftKey] = useState(isNew ? "new" : chatId);
@@ -164,11 +164,15 @@ export function ChatView({
       pendingRequestRef.current = null;
       const cut = !isAbort && (wasCutRef.current || isDisconnect);
       wasCutRef.current = false;
-      if (makesVersionRef.current && !isAbort && !isError && !cut) {
-        // The reply is stored before its stream ends, so the chat read now has the new version.
-        fetchChatMessages(chatId)
-          .then(setMessages)
-          .catch((error: unknown) => setProblem(problemFromError(error)));
+      if (!isAbort && !isError && !cut) {
+        // The reply is stored before its stream ends, so a read of the chat now has it: here for
+        // the new version's switcher, and in other tabs with the chat open for the whole turn.
+        if (makesVersionRef.current) {
+          fetchChatMessages(chatId)
+            .then(setMessages)
+            .catch((error: unknown) => setProblem(problemFromError(error)));
+        }
+        noteMessagesChanged(chatId);
       }
       makesVersionRef.current = false;
       if (!cut || resumesRef.current >= MAX_RESUMES) {
@@ -278,7 +282,7 @@ export function ChatView({
       .then((shown) => {
         switchedToRef.current = { messageId, button };
         setMessages(shown);
-        noteVersionShown(chatId);
+        noteMessagesChanged(chatId);
       })
       .catch((error: unknown) => setProblem(problemFromError(error)));
   }
@@ -288,17 +292,18 @@ export function ChatView({
     isBusyRef.current = isBusy;
   }, [isBusy]);
 
-  // Another tab switched a version in this chat: the choice is stored, so reading the chat shows
-  // it. A tab streaming a reply keeps what it shows rather than swap messages under the stream.
+  // Another tab changed this chat (a reply ended there, a version was made or switched): it is
+  // stored, so reading the chat shows it. A tab streaming a reply keeps what it shows rather than
+  // swap messages under the stream.
   useEffect(
     () =>
-      onVersionShownElsewhere((changedChatId) => {
+      onMessagesChangedElsewhere((changedChatId) => {
         if (changedChatId !== chatId || isBusyRef.current) return;
         fetchChatMessages(chatId)
           .then(setMessages)
           .catch((error: unknown) => setProblem(problemFromError(error)));
       }),
-    [chatId, onVersionShownElsewhere, setMessages],
+    [chatId, onMessagesChangedElsewhere, setMessages],
   );
 
   useEffect(() => {
