@@ -35,7 +35,7 @@ const MAX_RESUMES = 5;
 const RESUME_DELAY_MS = 250;
 /**
  * After a chat's first reply, its title is written by a job of its own (lib/titles) a moment
- * later, or not at all while others wait: the list is read again at these delays to show it.
+ * later, or not at all while others wait: the list's titles are read again at these delays.
  */
 const TITLE_CHECK_DELAYS_MS = [1_000, 3_000, 8_000];
 
@@ -59,7 +59,7 @@ export function ChatView({
   const { modelId } = useModelChoice();
   const account = useAccount();
   const guestSession = useGuestSession();
-  const { chats: listedChats, noteChatActivity, noteVersionShown, onVersionShownElsewhere, reload: reloadChatList } = useChatList();
+  const { chats: listedChats, noteChatActivity, noteVersionShown, onVersionShownElsewhere, refreshTitles } = useChatList();
   const titleChecksRef = useRef<ReturnType<typeof setTimeout>[]>([]);
   useEffect(() => () => titleChecksRef.current.forEach(clearTimeout), []);
   // A rename (here or in another tab) reaches the list first; the page's own title is as loaded.
@@ -180,7 +180,7 @@ export function ChatView({
       makesVersionRef.current = false;
       if (!isAbort && !isError && !cut && finished.filter((message) => message.role === "user").length === 1) {
         titleChecksRef.current.forEach(clearTimeout);
-        titleChecksRef.current = TITLE_CHECK_DELAYS_MS.map((delay) => setTimeout(reloadChatList, delay));
+        titleChecksRef.current = TITLE_CHECK_DELAYS_MS.map((delay) => setTimeout(refreshTitles, delay));
       }
       if (!cut || resumesRef.current >= MAX_RESUMES) {
         resumesRef.current = 0;
