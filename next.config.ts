@@ -49,6 +49,10 @@ const nextConfig: NextConfig = {
     "@prisma/adapter-pg",
   ],
   poweredByHeader: false,
+  // The stale-while-revalidate that pages kept by incremental regeneration are answered with, as
+  // s-maxage plus it: the shared chat page (revalidate 30 s, lib/shares/shared-page-cache.ts) may
+  // be served stale for 30 s more while a shared cache fetches it again, not for Next's default year.
+  expireTime: 60,
   // forbidden() and unauthorized(): the admin pages answer 403 and 401 with a page, not a redirect.
   experimental: {
     authInterrupts: true,

@@ -38,9 +38,11 @@ export default defineConfig({
     // The wait-estimate test starts an instance of its own on PostgreSQL and Redis: it runs once, with the services project.
     {
       name: "embedded",
-      testIgnore: ["mail.spec.ts", "wait-estimate.spec.ts"],
+      testIgnore: ["mail.spec.ts", "titles.spec.ts", "wait-estimate.spec.ts"],
       use: { ...devices["Desktop Chrome"], baseURL: E2E.embedded.baseUrl },
     },
+    // Titles written by the model, on an embedded instance of its own that writes them.
+    { name: "titles", testMatch: ["titles.spec.ts"], use: { ...devices["Desktop Chrome"], baseURL: E2E.titles.baseUrl } },
     // Mail over real SMTP, on an instance of its own that sends to the spec's receiver.
     { name: "mail", testMatch: ["mail.spec.ts"], use: { ...devices["Desktop Chrome"], baseURL: E2E.mail.baseUrl } },
     // The UI flows run once; what depends on the drivers runs on the real services too.
@@ -69,6 +71,14 @@ export default defineConfig({
       command: "npx tsx e2e/support/reset-state.ts embedded && node scripts/server.mts -H 127.0.0.1",
       url: `${E2E.embedded.baseUrl}/api/health`,
       env: E2E.embedded.env,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      stdout: "pipe",
+    },
+    {
+      command: "npx tsx e2e/support/reset-state.ts titles && node scripts/server.mts -H 127.0.0.1",
+      url: `${E2E.titles.baseUrl}/api/health`,
+      env: E2E.titles.env,
       reuseExistingServer: false,
       timeout: 120_000,
       stdout: "pipe",

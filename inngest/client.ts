@@ -23,6 +23,11 @@ export const replyStopped = eventType("chat/reply.stopped", { schema: z.object({
 
 export const flushRequested = eventType("chat/flush.requested");
 
+/** A chat's first reply finished: write its title (lib/titles/write-title.ts). */
+export const titleRequested = eventType("chat/title.requested", {
+  schema: z.object({ chatId: z.string(), userId: z.string(), modelId: z.string(), enqueuedAt: z.number() }),
+});
+
 /** Below the `maxDuration` (300 s) that app/api/inngest and the reply routes export. */
 export const CHECKPOINT_MAX_RUNTIME_SECONDS = 240;
 

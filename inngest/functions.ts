@@ -16,7 +16,7 @@ import { providerCapacity, takeStartNow } from "@/lib/jobs/provider-capacity";
 import { logger } from "@/lib/log";
 import { isQueuedReplyJob } from "@/lib/replies/reply-job-check";
 import { fallbackPolicy, headStartExpression, keyForAttempt, modelForAttempt } from "@/lib/jobs/reply-policy";
-import { flushRequested, inngest, replyRequested, replyStopped } from "./client";
+import { flushRequested, inngest, replyRequested, replyStopped, titleRequested } from "./client";
 
 const config = getConfig();
 const capacity = providerCapacity(config);
@@ -120,6 +120,31 @@ export const replyCancelledFunction = inngest.createFunction(
   },
 );
 
+/**
+ * A chat's title (lib/titles/write-title.ts), after its first reply: one at a time, at the lowest
+ * priority Inngest has, never retried. Its call takes a start from the model's capacity bucket
+ * only if one is free now (a skipped title is not worth a sleep), and the handler itself gives way
+ * to a backlog: any reply in line, or every model-call place taken.
+ */
+export const titleFunction = inngest.createFunction(
+  {
+    id: "write-title",
+    triggers: [titleRequested],
+    concurrency: [{ limit: 1 }],
+    priority: { run: "-600" },
+    retries: 0,
+  },
+  async ({ event, step }) =>
+    step.run("title", async () => {
+      const services = await getServices();
+      const key = keyForAttempt(event.data.chatId, 0, services.models.keys);
+      const start = await takeStartNow(services.hot, capacity, { modelId: event.data.modelId, key }, (error, context) =>
+        logger.error({ err: error, context }, "background job failed"),
+      );
+      return { status: await services.handlers.title(event.data, start.granted ? { key, onProviderSignal: start.onProviderSignal } : null) };
+    }),
+);
+
 export const flushFunction = inngest.createFunction(
   {
     id: "flush-history",
@@ -142,4 +167,4 @@ export const purgeGuestsFunction = inngest.createFunction(
     step.run("purge", async () => (await getServices()).handlers.purgeIdleGuests()),
 );
 
-export const functions = [replyFunction, replyCancelledFunction, flushFunction, purgeGuestsFunction];
+export const functions = [replyFunction, replyCancelledFunction, titleFunction, flushFunction, purgeGuestsFunction];

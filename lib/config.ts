@@ -139,6 +139,7 @@ const envSchema = z.object({
   FLUSH_INTERVAL: positiveInt(60),
   FLUSH_BACKLOG_THRESHOLD: positiveInt(200),
   REPLY_CACHE_TTL_SECONDS: positiveInt(60 * 60),
+  CHAT_TITLES: z.enum(["model", "first-line"]).default("model"),
 
   RATE_LIMIT_FAIL_MODE: z.enum(["closed", "open"]).default("closed"),
   RATE_LIMIT_TIMEOUT_MS: positiveInt(1000),
@@ -259,6 +260,11 @@ export interface AppConfig {
     flushIntervalSeconds: number;
     /** Unflushed chats past which a flush is asked for before the next periodic one. */
     flushBacklogThreshold: number;
+    /**
+     * `model`: after a chat's first reply, a title job asks the model for a title (lib/titles);
+     * `first-line`: the first line of the first message stays the title.
+     */
+    titles: "model" | "first-line";
   };
   auth: {
     secret?: string;
@@ -447,6 +453,7 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
       hotHistoryTtlSeconds: env.HOT_HISTORY_TTL_SECONDS,
       flushIntervalSeconds: env.FLUSH_INTERVAL,
       flushBacklogThreshold: env.FLUSH_BACKLOG_THRESHOLD,
+      titles: env.CHAT_TITLES,
     },
     auth: {
       secret: env.BETTER_AUTH_SECRET,

@@ -120,6 +120,18 @@ export interface ReplyJob {
   network?: string;
 }
 
+/**
+ * What a title job needs (lib/titles/write-title.ts), queued once a chat's first reply finished;
+ * the same payload for the in-process runner and Inngest events.
+ */
+export interface TitleJob {
+  chatId: string;
+  userId: string;
+  /** The model that answered the reply: the title is asked of it. */
+  modelId: string;
+  enqueuedAt: number;
+}
+
 /** A reply's life: lib/replies/reply-state.ts lists the moves between these. */
 export type ReplyStatus = "queued" | "running" | "streaming" | "finished" | "failed" | "interrupted" | "stopped";
 

@@ -9,6 +9,7 @@ const STATUS_BY_CODE = {
   unauthorized: 401,
   forbidden: 403,
   banned: 403,
+  account_required: 403,
   not_found: 404,
   method_not_allowed: 405,
   payload_too_large: 413,

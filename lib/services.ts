@@ -10,6 +10,8 @@ import { createModelProvider, type ModelProvider } from "@/lib/ai/models";
 import { createAuth, type Auth } from "@/lib/auth/auth";
 import { purgeIdleGuests } from "@/lib/auth/purge-idle-guests";
 import { flushHistory } from "@/lib/history/flush-history";
+import { countTitle } from "@/lib/titles/title-counts";
+import { titleBacklog, writeTitle } from "@/lib/titles/write-title";
 import { abandonReply, endCancelledReply, generateReply, type GenerateReplyDeps } from "@/lib/replies/generate-reply";
 import { recoverUnwatchedOrphans, RunnerPresence } from "@/lib/replies/reply-owners";
 import { describeDrivers, getConfig, type AppConfig } from "@/lib/config";
@@ -19,6 +21,7 @@ import { createHotStore } from "@/lib/hot/create-hot-store";
 import type { HotStore } from "@/lib/hot/hot-store";
 import { createJobRunner } from "@/lib/jobs/create-job-runner";
 import type { JobHandlers, JobRunner } from "@/lib/jobs/job-runner";
+import type { ReplyJob } from "@/lib/domain";
 import { createLimiter } from "@/lib/limits/create-limiter";
 import type { Limiter } from "@/lib/limits/limiter";
 import { logger } from "@/lib/log";
@@ -72,7 +75,10 @@ export async function buildServices(config: AppConfig): Promise<Services> {
       ? new RunnerPresence(hot, randomBytes(8).toString("hex"), config.chat.hotHistoryTtlSeconds)
       : undefined;
   // auth is made below, before the runner's first purge.
-  const handlers = createJobHandlers({ config, db, hot, models, limiter }, { recoverOrphans: presence !== undefined, auth: () => auth });
+  const handlers = createJobHandlers(
+    { config, db, hot, models, limiter },
+    { recoverOrphans: presence !== undefined, auth: () => auth, jobs: () => jobs },
+  );
   const jobs = createJobRunner(config, handlers, hot, presence);
   const auth = createAuth({
     config,
@@ -89,15 +95,29 @@ export async function buildServices(config: AppConfig): Promise<Services> {
 /**
  * The one wiring of the jobs' work: the in-process runner is handed these, and the Inngest
  * functions call them from `getServices()`. `recoverOrphans`: in-process runners sharing a hot
- * store also sweep for the replies of dead instances.
+ * store also sweep for the replies of dead instances. `jobs`: where a finished first reply queues
+ * its chat's title job (unless CHAT_TITLES=first-line, or replies wait in line).
  */
 export function createJobHandlers(
   deps: GenerateReplyDeps,
-  { recoverOrphans, auth }: { recoverOrphans: boolean; auth: () => Auth },
+  { recoverOrphans, auth, jobs }: { recoverOrphans: boolean; auth: () => Auth; jobs: () => Pick<JobRunner, "enqueueTitle"> },
 ): JobHandlers {
   const { config, db, hot } = deps;
+  const queueTitle = async (job: ReplyJob, modelId: string) => {
+    if (config.chat.titles !== "model") return;
+    if (await titleBacklog(deps)) return countTitle(hot, "backlog");
+    await jobs().enqueueTitle({ chatId: job.chatId, userId: job.userId, modelId, enqueuedAt: Date.now() });
+  };
   return {
-    reply: (job, attempt) => generateReply(deps, job, attempt),
+    reply: async (job, attempt) => {
+      const { answered, ...outcome } = await generateReply(deps, job, attempt);
+      if (answered?.firstTurn) {
+        // The reply is done whatever becomes of its title.
+        await queueTitle(job, answered.modelId).catch((error) => logger.error({ err: error, chatId: job.chatId }, "title job not queued"));
+      }
+      return outcome;
+    },
+    title: (job, start) => writeTitle(deps, job, start),
     abandonReply: (job) => abandonReply(deps, job),
     replyCancelled: (job) => endCancelledReply(deps, job),
     flush: () => flushHistory({ db, hot }),

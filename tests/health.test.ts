@@ -12,6 +12,7 @@ import { createScratchDir, uniqueSuffix } from "./support/scratch";
 const jobs: JobRunner = {
   driver: "inline",
   enqueueReply: async () => undefined,
+  enqueueTitle: async () => undefined,
   replyStopped: async () => undefined,
   requestFlush: async () => undefined,
   close: async () => undefined,

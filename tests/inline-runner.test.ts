@@ -80,6 +80,7 @@ function harness(options: Partial<InlineRunnerOptions>, work: Work = () => sleep
         abandoned.push(job.replyId);
       },
       replyCancelled: async () => {},
+      title: async () => {},
       flush,
       purgeIdleGuests: async () => {},
     },

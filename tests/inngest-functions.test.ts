@@ -12,6 +12,7 @@ import type { ReplyJob } from "@/lib/domain";
 import { providerCapacity } from "@/lib/jobs/provider-capacity";
 import type { JobRunner } from "@/lib/jobs/job-runner";
 import type { Services } from "@/lib/services";
+import { predictableTitle } from "@/lib/ai/title-instruction";
 import { echoReply, startProviderDouble, type ProviderDouble } from "@/lib/testing/provider-double";
 import { createScratchDir, createScratchPostgres, createScratchRedisPrefix, uniqueSuffix } from "./support/scratch";
 
@@ -88,6 +89,7 @@ function capturingRunner(jobs: ReplyJob[]): JobRunner {
   return {
     driver: "inngest",
     enqueueReply: async (job) => void jobs.push(job),
+    enqueueTitle: async () => {},
     replyStopped: async (replyId) => void stopsSent.push(replyId),
     requestFlush: async () => {},
     close: async () => {},
@@ -355,6 +357,23 @@ describe("a stop while the reply waits for its turn", () => {
   });
 });
 
+describe("the title function, run by @inngest/test", () => {
+  it("writes a chat's title with the model, on a start taken from the model's capacity bucket", async () => {
+    const text = `a title through inngest ${uniqueSuffix()}`;
+    const job = await queueMessage(text);
+    await new InngestTestEngine({ function: modules.functions.replyFunction }).execute({ events: [replyEvent(job)] });
+    const bucket = providerCapacity(services.config).bucketFor(job.modelId, 0);
+    const startsBefore = (await services.hot.readCapacity(bucket))?.seq ?? 0;
+    const { result } = await new InngestTestEngine({ function: modules.functions.titleFunction }).execute({
+      events: [{ name: "chat/title.requested", data: { chatId: job.chatId, userId: job.userId, modelId: job.modelId, enqueuedAt: Date.now() } }],
+    });
+    expect(result).toEqual({ status: "written" });
+    expect((await services.hot.readCapacity(bucket))?.seq).toBe(startsBefore + 1);
+    const chat = await modules.history.findChatForUser(services, { chatId: job.chatId, userId: job.userId });
+    expect(chat?.title).toBe(predictableTitle(text));
+  });
+});
+
 describe("the flow-control configuration Inngest receives (in-band sync)", () => {
   interface SyncedFunction {
     id: string;
@@ -399,6 +418,15 @@ describe("the flow-control configuration Inngest receives (in-band sync)", () =>
     expect(failure?.triggers).toEqual([
       { event: "inngest/function.failed", expression: "event.data.function_id == 'stampede-generate-reply'" },
     ]);
+  });
+
+  it("registers the title function one at a time, at the lowest priority, never retried", async () => {
+    const { functions } = await sync();
+    const title = functions.find((fn) => fn.id === "stampede-write-title");
+    expect(title?.triggers).toEqual([{ event: "chat/title.requested" }]);
+    expect(title?.concurrency).toEqual([{ limit: 1 }]);
+    expect(title?.priority).toEqual({ run: "-600" });
+    expect(Object.values(title!.steps)[0].retries).toEqual({ attempts: 0 });
   });
 
   it("registers the flush on its cron and on demand, one at a time", async () => {

@@ -5,6 +5,7 @@
 import { APICallError } from "ai";
 import type { ChatListPage } from "@/lib/history/history";
 import type { ChatUIMessage } from "@/lib/domain";
+import type { ShareStatus } from "@/lib/shares/chat-shares";
 
 export type ChatSummary = ChatListPage["chats"][number];
 
@@ -162,4 +163,21 @@ export async function stopReply(chatId: string, shownChars: number | undefined):
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ shownChars }),
   });
+}
+
+/** Whether the chat is shared, since when and at which link (GET /api/chats/{id}/share). */
+export async function fetchShareStatus(chatId: string): Promise<ShareStatus> {
+  const response = await request(`/api/chats/${encodeURIComponent(chatId)}/share`, { cache: "no-store" });
+  return (await response.json()) as ShareStatus;
+}
+
+/** Shares the chat as it shows now, replacing an earlier link (POST /api/chats/{id}/share). */
+export async function shareChat(chatId: string): Promise<ShareStatus> {
+  const response = await request(`/api/chats/${encodeURIComponent(chatId)}/share`, { method: "POST" });
+  return (await response.json()) as ShareStatus;
+}
+
+/** Stops sharing the chat: its link answers 404 (DELETE /api/chats/{id}/share). */
+export async function revokeShare(chatId: string): Promise<void> {
+  await request(`/api/chats/${encodeURIComponent(chatId)}/share`, { method: "DELETE" });
 }

@@ -31,6 +31,11 @@ interface ChatListState {
   renameChat: (chatId: string, title: string) => Promise<void>;
   /** A chat just got a message: move it to the top, or fetch the list if it is not there yet. */
   noteChatActivity: (chatId: string) => void;
+  /**
+   * Reads the newest chats' titles again and shows any that changed, in place: no loading state,
+   * so focus and a rename in progress stay put (a title written by the model, lib/titles).
+   */
+  refreshTitles: () => void;
   /** This tab changed a chat's messages (a reply ended, a version shown): other tabs with the chat open read it again. */
   noteMessagesChanged: (chatId: string) => void;
   /** Calls `listener` with a chat's id when another tab changed its messages; returns the unsubscribe. */
@@ -159,6 +164,20 @@ export function ChatListProvider({ children }: { children: ReactNode }) {
     [reload, tellOtherTabs],
   );
 
+  const refreshTitles = useCallback(() => {
+    fetchChats({ limit: PAGE_SIZE }).then(
+      (page) => {
+        const titles = new Map(page.chats.map((chat) => [chat.id, chat.title]));
+        const changed = chatsRef.current.some((chat) => titles.has(chat.id) && titles.get(chat.id) !== chat.title);
+        if (!changed) return;
+        setChats((current) => current.map((chat) => ({ ...chat, title: titles.get(chat.id) ?? chat.title })));
+        tellOtherTabs();
+      },
+      // A missed title shows with the next reload of the list.
+      () => undefined,
+    );
+  }, [tellOtherTabs]);
+
   return (
     <ChatListContext
       value={{
@@ -174,6 +193,7 @@ export function ChatListProvider({ children }: { children: ReactNode }) {
         removeChat,
         renameChat: renameChatInList,
         noteChatActivity,
+        refreshTitles,
         noteMessagesChanged,
         onMessagesChangedElsewhere,
       }}

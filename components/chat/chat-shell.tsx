@@ -10,6 +10,9 @@ import { Sidebar } from "./sidebar";
 import { TopBar } from "./top-bar";
 
 /** Sidebar beside the chat from 768 px up; below that, a drawer opened from the top bar. */
+/** A chat's page: the chat it shows can be shared from the top bar. */
+const CHAT_PATH = /^\/chat\/([A-Za-z0-9_-]+)$/;
+
 export function ChatShell({
   account,
   models,
@@ -83,6 +86,7 @@ export function ChatShell({
                 onToggleSidebar={() => setIsSidebarOpen((open) => !open)}
                 sidebarId={sidebarId}
                 toggleRef={toggleRef}
+                chatId={CHAT_PATH.exec(pathname)?.[1]}
               />
               <main id="main" tabIndex={-1} className="min-h-0 flex-1 focus:outline-none">
                 {children}

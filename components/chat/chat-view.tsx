@@ -33,6 +33,11 @@ interface PendingRequest {
 /** Tries in a row to resume a reply stream that keeps breaking before it is given up and reported. */
 const MAX_RESUMES = 5;
 const RESUME_DELAY_MS = 250;
+/**
+ * After a chat's first reply, its title is written by a job of its own (lib/titles) a moment
+ * later, or not at all while others wait: the list's titles are read again at these delays.
+ */
+const TITLE_CHECK_DELAYS_MS = [1_000, 3_000, 8_000];
 
 /** A network failure after the server had answered OK: the reply stream itself broke. */
 function isCutConnection(error: Error, lastResponse: ChatResponseInfo | null): boolean {
@@ -54,7 +59,9 @@ export function ChatView({
   const { modelId } = useModelChoice();
   const account = useAccount();
   const guestSession = useGuestSession();
-  const { chats: listedChats, noteChatActivity, noteMessagesChanged, onMessagesChangedElsewhere } = useChatList();
+  const { chats: listedChats, noteChatActivity, noteMessagesChanged, onMessagesChangedElsewhere, refreshTitles } = useChatList();
+  const titleChecksRef = useRef<ReturnType<typeof setTimeout>[]>([]);
+  useEffect(() => () => titleChecksRef.current.forEach(clearTimeout), []);
   // A rename (here or in another tab) reaches the list first; the page's own title is as loaded.
   const shownTitle = listedChats.find((chat) => chat.id === chatId)?.title.trim() || title;
   const [draftKey, setDraftKey] = useState(isNew ? "new" : chatId);
@@ -173,6 +180,10 @@ export function ChatView({
             .catch((error: unknown) => setProblem(problemFromError(error)));
         }
         noteMessagesChanged(chatId);
+        if (finished.filter((message) => message.role === "user").length === 1) {
+          titleChecksRef.current.forEach(clearTimeout);
+          titleChecksRef.current = TITLE_CHECK_DELAYS_MS.map((delay) => setTimeout(refreshTitles, delay));
+        }
       }
       makesVersionRef.current = false;
       if (!cut || resumesRef.current >= MAX_RESUMES) {

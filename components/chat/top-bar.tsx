@@ -5,6 +5,7 @@ import { MenuIcon } from "@/components/ui/icons";
 import { ThemeToggle } from "@/components/ui/theme-toggle";
 import { AccountStatus, type AccountSummary } from "./account-status";
 import { ModelPicker } from "./model-picker";
+import { ShareButton } from "./share-dialog";
 
 export function TopBar({
   account,
@@ -12,8 +13,11 @@ export function TopBar({
   onToggleSidebar,
   sidebarId,
   toggleRef,
+  chatId,
 }: {
   account: AccountSummary;
+  /** The chat in view, if any: it can be shared. */
+  chatId?: string;
   isSidebarOpen: boolean;
   onToggleSidebar: () => void;
   sidebarId: string;
@@ -35,6 +39,7 @@ export function TopBar({
       </Button>
       <ModelPicker />
       <div className="ml-auto flex min-w-0 items-center gap-1">
+        {chatId && <ShareButton key={chatId} chatId={chatId} isGuest={account.isGuest} />}
         <AccountStatus account={account} />
         <ReplyNotificationsToggle />
         <ThemeToggle />

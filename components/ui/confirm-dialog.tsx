@@ -1,7 +1,8 @@
 "use client";
 
-import { useEffect, useId, useRef, type ReactNode } from "react";
+import { useId, type ReactNode } from "react";
 import { Button } from "./button";
+import { useModalDialog } from "./use-modal-dialog";
 
 /**
  * A modal confirmation built on <dialog>: the browser traps focus, closes it on Escape and
@@ -26,16 +27,10 @@ export function ConfirmDialog({
   onCancel: () => void;
   confirmTestId?: string;
 }) {
-  const dialogRef = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   const bodyId = useId();
 
-  useEffect(() => {
-    const dialog = dialogRef.current;
-    if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
-    if (!open && dialog.open) dialog.close();
-  }, [open]);
+  const dialogRef = useModalDialog(open);
 
   return (
     <dialog

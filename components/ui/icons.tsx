@@ -23,6 +23,12 @@ function Icon({ children, ...props }: SVGProps<SVGSVGElement> & { children: Reac
 
 type IconProps = SVGProps<SVGSVGElement>;
 
+export const ShareIcon = (props: IconProps) => (
+  <Icon {...props}>
+    <path d="M12 3v12M7 8l5-5 5 5M5 13v6a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2v-6" />
+  </Icon>
+);
+
 export const PlusIcon = (props: IconProps) => (
   <Icon {...props}>
     <path d="M12 5v14M5 12h14" />

@@ -1,5 +1,5 @@
 /**
- * The two app instances the e2e suite starts, the local servers they use, and the environment each
+ * The app instances the e2e suite starts, the local servers they use, and the environment each
  * one gets. E2E_PORT_BASE (the apps, default 3301 and up) and E2E_AUX_PORT_BASE (the provider
  * double and the OpenID provider, default 4311 and up) move the ports, and with them the names
  * of the Postgres database and Redis prefix, so two runs on one machine keep apart.
@@ -15,6 +15,7 @@ const runSuffix = process.env.E2E_PORT_BASE ? `_${appPort}` : "";
 const providerPort = auxPort;
 const embeddedUrl = `http://127.0.0.1:${appPort}`;
 const servicesUrl = `http://127.0.0.1:${appPort + 1}`;
+const titlesUrl = `http://127.0.0.1:${appPort + 2}`;
 /** A local OpenID provider (e2e/support/oidc-provider.ts) that the embedded instance signs in with. */
 const oidc = {
   port: auxPort + 1,
@@ -55,6 +56,24 @@ export const E2E = {
       OIDC_CLIENT_ID: oidc.clientId,
       OIDC_CLIENT_SECRET: oidc.clientSecret,
       OIDC_PROVIDER_NAME: oidc.providerName,
+      LOG_LEVEL: "warn",
+    },
+  },
+  /**
+   * Embedded drivers with titles written by the model (CHAT_TITLES=model), for e2e/titles.spec.ts:
+   * the other instances keep first-line titles, which their specs look for.
+   */
+  titles: {
+    baseUrl: titlesUrl,
+    dataDir: path.join(root, `.data/e2e-titles${runSuffix}`),
+    env: {
+      PORT: String(appPort + 2),
+      DATA_DIR: path.join(root, `.data/e2e-titles${runSuffix}`),
+      BETTER_AUTH_URL: titlesUrl,
+      CHAT_TITLES: "model",
+      // A first reply in about a second: the spec waits for the title, not the reply.
+      DEMO_MODEL_DELAY_MS: "5",
+      TRUSTED_PROXY_HOPS: "1",
       LOG_LEVEL: "warn",
     },
   },

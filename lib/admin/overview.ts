@@ -22,6 +22,7 @@ import { readRefusalCounts, type RefusalCounts } from "@/lib/limits/refusal-coun
 import { countLive, LIVE_SETS } from "@/lib/metrics/live-set";
 import { readMinuteSeries, noteQueueDepth, type MinutePoint } from "@/lib/metrics/minute-series";
 import { readModelCallFigures } from "@/lib/metrics/model-calls";
+import { readTitleCounts, type TitleCounts } from "@/lib/titles/title-counts";
 import type { Services } from "@/lib/services";
 
 export interface Overview {
@@ -66,6 +67,8 @@ export interface Overview {
   };
   /** Replies by the model and API key (its public id) that answered them, busiest first. */
   replyRoutes: ReplyRouteCount[];
+  /** Title jobs by what became of them (lib/titles/title-counts.ts). */
+  titles: TitleCounts;
   /** Refusals by rate limits and quotas, by tier (and "auth" for sign-in and sign-up attempts). */
   refusals: RefusalCounts;
   cache: { hits: number; misses: number; hitRate: number | null; tokensSaved: number };
@@ -80,7 +83,7 @@ export interface Overview {
 
 export async function readOverview(services: Pick<Services, "hot" | "config">, now = Date.now()): Promise<Overview> {
   const { hot, config } = services;
-  const [depth, activeStreams, modelCalls, replyMetrics, replyRoutes, refusals, cache, flush, errors, servedPerSecond] = await Promise.all([
+  const [depth, activeStreams, modelCalls, replyMetrics, replyRoutes, refusals, cache, flush, errors, servedPerSecond, titles] = await Promise.all([
     hot.lineLength(hotKeys.replyLine),
     countLive(hot, LIVE_SETS.replyStreams, now),
     readModelCallFigures(hot, now),
@@ -91,6 +94,7 @@ export async function readOverview(services: Pick<Services, "hot" | "config">, n
     readFlushFigures(hot, now),
     readErrorCounts(hot),
     serviceRate(hot, now),
+    readTitleCounts(hot),
   ]);
   await noteQueueDepth(hot, { line: hotKeys.replyLine, depth, now });
   const [waitSeconds, series, pacePerMinute] = await Promise.all([
@@ -122,6 +126,7 @@ export async function readOverview(services: Pick<Services, "hot" | "config">, n
       tokensOut: replyMetrics["tokens-out"],
     },
     replyRoutes,
+    titles,
     refusals,
     cache: { ...cache, hitRate: lookups > 0 ? cache.hits / lookups : null },
     flush,

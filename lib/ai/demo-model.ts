@@ -9,6 +9,7 @@ import type {
   LanguageModelV4StreamPart,
   LanguageModelV4Usage,
 } from "@ai-sdk/provider";
+import { predictableTitle, TITLE_INSTRUCTION } from "@/lib/ai/title-instruction";
 
 export const DEMO_MODEL_ID = "demo";
 
@@ -74,6 +75,10 @@ function usage(inputChars: number, outputTokens: number): LanguageModelV4Usage {
 
 export function createDemoModel({ delayMs }: { delayMs: number }): LanguageModelV4 {
   const reply = (options: LanguageModelV4CallOptions) => {
+    // A title request (lib/titles) gets a title, not a demo reply.
+    if (options.prompt.some((message) => message.role === "system" && message.content === TITLE_INSTRUCTION)) {
+      return predictableTitle(lastUserText(options.prompt));
+    }
     const turn = options.prompt.filter((message) => message.role === "user").length;
     return demoReplyText(lastUserText(options.prompt), turn);
   };

@@ -20,6 +20,7 @@ import { activeReplyIn } from "@/lib/replies/active-reply";
 import { getChatForUserOrThrow, getChatMessages } from "@/lib/history/history";
 import { shownBranch } from "@/lib/history/versions";
 import { writeUnflushed } from "@/lib/history/write-unflushed";
+import { titleFromMessage } from "@/lib/titles/first-line-title";
 import { replayCachedReply } from "@/lib/replies/cached-reply";
 import { abandonReply } from "@/lib/replies/generate-reply";
 import { countCacheLookup, readCachedReply, type CacheLookup } from "@/lib/replies/reply-cache";
@@ -44,17 +45,6 @@ export type ChatRequest = { chatId: string; modelId?: string } & (
   | { kind: "send"; messageId: string; text: string; editOf?: string }
   | { kind: "regenerate" }
 );
-
-const TITLE_LENGTH = 60;
-
-/** A chat's title, from its first message: the first line, shortened at a word boundary. */
-export function titleFromMessage(text: string): string {
-  const firstLine = text.trim().split(/\r?\n/, 1)[0].replace(/\s+/g, " ");
-  if (firstLine.length <= TITLE_LENGTH) return firstLine;
-  const cut = firstLine.slice(0, TITLE_LENGTH);
-  const lastSpace = cut.lastIndexOf(" ");
-  return `${(lastSpace > TITLE_LENGTH / 2 ? cut.slice(0, lastSpace) : cut).trimEnd()}…`;
-}
 
 /**
  * The first reply's id is derived from the chat and message ids, so a duplicate submit finds the

@@ -165,7 +165,11 @@ export async function deleteChatForUser(
   prisma: PrismaClient,
   params: { chatId: string; userId: string },
 ): Promise<boolean> {
-  const { count } = await prisma.chat.deleteMany({ where: { id: params.chatId, userId: params.userId } });
+  // Its share goes with it (lib/shares/chat-shares.ts), even for a chat only the hot store held.
+  const [, { count }] = await prisma.$transaction([
+    prisma.chatShare.deleteMany({ where: { chatId: params.chatId, userId: params.userId } }),
+    prisma.chat.deleteMany({ where: { id: params.chatId, userId: params.userId } }),
+  ]);
   return count > 0;
 }
 

@@ -166,6 +166,22 @@ export async function renameChat(
   return changeChat(deps, { chatId, userId }, { title });
 }
 
+/**
+ * Gives a chat the user owns the title `to` only while its title is still `from` (the title job's
+ * first-line title, lib/titles/write-title.ts): a chat its user renamed keeps their title. False
+ * when the title had changed or the chat is gone. A rename landing between the read and the write
+ * here (a few milliseconds) is the one it cannot see.
+ */
+export async function retitleUnlessRenamed(
+  deps: HistoryDeps & { config: Pick<AppConfig, "chat"> },
+  { chatId, userId, from, to }: { chatId: string; userId: string; from: string; to: string },
+): Promise<boolean> {
+  const chat = await findChatForUser(deps, { chatId, userId });
+  if (chat?.title !== from) return false;
+  await changeChat(deps, { chatId, userId }, { title: to });
+  return true;
+}
+
 /** A chat the user owns and the branch of its messages it shows, versions marked; not_found otherwise. */
 export async function getShownChat(
   deps: HistoryDeps,

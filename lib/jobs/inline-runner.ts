@@ -45,17 +45,19 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import pRetry from "p-retry";
-import type { ReplyJob } from "@/lib/domain";
+import type { ReplyJob, TitleJob } from "@/lib/domain";
 import { withCommandActivity } from "@/lib/hot/command-count";
 import type { CapacityLimit, HotStore } from "@/lib/hot/hot-store";
 import { RetryableReplyError, type JobHandlers, type JobRunner, type ReplyAttempt, type TokenHold } from "./job-runner";
 import { CapacityLine } from "./capacity-line";
 import { LeaseKeeper } from "./lease-keeper";
-import { capacityReports, poolBuckets, tokenBucket, type ProviderCapacity } from "./provider-capacity";
-import { chainPositionForAttempt, lineScore, modelChain, type FallbackPolicy } from "./reply-policy";
+import { capacityReports, poolBuckets, takeStartNow, tokenBucket, type ProviderCapacity } from "./provider-capacity";
+import { chainPositionForAttempt, keyForAttempt, lineScore, modelChain, type FallbackPolicy } from "./reply-policy";
 
 /** The shared limits' lease pools in the hot store. */
 const MODEL_CALLS = "model-calls";
+/** A title job's place score among the model-call waiters: behind every reply (lineScore is a time in ms). */
+const TITLE_SCORE = Number.MAX_SAFE_INTEGER;
 /** The first guest purge waits for the start to settle. */
 const FIRST_PURGE_DELAY_MS = 5_000;
 const userReplies = (userId: string) => `user-replies:${userId}`;
@@ -89,6 +91,8 @@ export class InlineJobRunner implements JobRunner {
   readonly driver = "inline" as const;
   /** Replies accepted and not settled yet: a duplicate id is ignored, and close() waits for them. */
   private readonly replies = new Map<string, Promise<void>>();
+  /** Title jobs not settled yet, for close() to wait for. */
+  private readonly titles = new Set<Promise<void>>();
   /** Names this runner's leases apart from another instance's (a reply it recovered, say). */
   private readonly runnerId = randomUUID();
   /** Replies accepted so far: breaks ties between replies with the same score in the order accepted. */
@@ -147,6 +151,28 @@ export class InlineJobRunner implements JobRunner {
       })
       .finally(() => this.replies.delete(job.replyId));
     this.replies.set(job.replyId, settled);
+  }
+
+  async enqueueTitle(job: TitleJob): Promise<void> {
+    if (this.shutdown.signal.aborted) return;
+    const { limits, capacity, maxConcurrency, onError } = this.options;
+    const holder = `title:${this.runnerId}:${job.chatId}:${job.enqueuedAt}`;
+    const settled = withCommandActivity("title-job", () =>
+      this.leases.hold(MODEL_CALLS, holder, { limit: maxConcurrency, score: TITLE_SCORE }, async () => {
+        const key = keyForAttempt(job.chatId, 0, capacity?.keys ?? 1);
+        if (!capacity) return this.handlers.title(job, { key });
+        const start = await takeStartNow(limits, capacity, { modelId: job.modelId, key }, onError);
+        return this.handlers.title(job, start.granted ? { key, onProviderSignal: start.onProviderSignal } : null);
+      }),
+    )
+      .then(
+        () => undefined,
+        (error) => {
+          if (!this.shutdown.signal.aborted) onError?.(error, `title ${job.chatId}`);
+        },
+      )
+      .finally(() => this.titles.delete(settled));
+    this.titles.add(settled);
   }
 
   /** A stopped reply waiting here sees its flag when it starts, and ends then without a model call. */
@@ -299,6 +325,7 @@ export class InlineJobRunner implements JobRunner {
     // Aborted first, so p-retry reads the abandoned waits as a shutdown, not a failure.
     this.shutdown.abort(new Error("The job runner is closing"));
     await Promise.allSettled(this.replies.values());
+    await Promise.allSettled(this.titles);
     await this.flushQueued;
     await this.flushing;
     await this.sweeping;

@@ -3,7 +3,7 @@
  * in-process runner with the same queue policies on one machine. Both call the same handlers,
  * wired once in lib/services.ts (`createJobHandlers`) over lib/replies and lib/history.
  */
-import type { FallbackReason, ReplyJob } from "@/lib/domain";
+import type { FallbackReason, ReplyJob, TitleJob } from "@/lib/domain";
 import type { CapacityReport } from "@/lib/hot/hot-store";
 
 /**
@@ -70,6 +70,12 @@ export interface JobHandlers {
    * as stopped when the user asked for it, otherwise as interrupted or failed.
    */
   replyCancelled(job: ReplyJob): Promise<unknown>;
+  /**
+   * Writes a chat's title with the model (lib/titles/write-title.ts), with the start the runner
+   * took for it from the model's capacity bucket, or null when it had none free (the title is then
+   * skipped); never retried.
+   */
+  title(job: TitleJob, start: Pick<ReplyAttempt, "key" | "onProviderSignal"> | null): Promise<unknown>;
   /** Moves unflushed hot history into Postgres. */
   flush(): Promise<unknown>;
   /** Deletes idle guest accounts with their data (lib/auth/purge-idle-guests.ts). */
@@ -85,6 +91,11 @@ export interface JobRunner {
   readonly driver: "inline" | "inngest";
   /** Queues a reply; a second call with the same replyId does not produce a second reply. */
   enqueueReply(job: ReplyJob): Promise<void>;
+  /**
+   * Queues a title job at the lowest priority: behind every reply for a model-call place, and
+   * skipped, not kept waiting, when the model's capacity bucket has no start free.
+   */
+  enqueueTitle(job: TitleJob): Promise<void>;
   /**
    * The user stopped the reply (its stop flag is set): a runner that can drop a reply not started
    * yet does so, and frees whatever it held for it.

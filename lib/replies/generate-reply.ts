@@ -71,7 +71,7 @@ export async function generateReply(
   deps: GenerateReplyDeps,
   job: ReplyJob,
   { attempt, modelId, key = 0, fallback, reserveTokens: holdProviderTokens, onProviderSignal }: ReplyAttempt,
-): Promise<{ status: ReplyStatus }> {
+): Promise<{ status: ReplyStatus; answered?: { firstTurn: boolean; modelId: string } }> {
   const { config, hot } = deps;
   const ttl = config.chat.hotHistoryTtlSeconds;
   // Independent round trips go out together: each one here delays the reply's first token.
@@ -204,7 +204,8 @@ export async function generateReply(
     "tokens-out": usage?.outputTokens,
   });
   countReplyRoute(hot, modelId, route);
-  return { status };
+  // What the chat's title job (lib/titles) starts from: a first turn answered, by this model.
+  return { status, ...(status === "finished" && { answered: { firstTurn: wholeHistory.length === 1, modelId } }) };
 }
 
 type StreamOutcome =

@@ -12,6 +12,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
+import { predictableTitle, TITLE_INSTRUCTION } from "@/lib/ai/title-instruction";
 
 export interface ProviderDoubleOptions {
   /** 0 = any free port (default). */
@@ -533,9 +534,13 @@ export async function startProviderDouble(options: ProviderDoubleOptions = {}): 
     recentPrompts = [...recentPrompts.slice(1 - RECENT_PROMPTS_KEPT), messages];
     const lastUser = messages.findLast((message) => message.role === "user")?.content ?? "";
     // The reply is settled before admission because the tpm check needs its length.
-    const text = behaviour.reply
-      ? behaviour.reply({ messages, model: request.model })
-      : echoReply(lastUser, behaviour.tokensPerReply);
+    // A title request (lib/titles) is answered with a title tests can predict, whatever the replies are.
+    const titleRequest = messages.some((message) => message.role === "system" && message.content === TITLE_INSTRUCTION);
+    const text = titleRequest
+      ? predictableTitle(lastUser)
+      : behaviour.reply
+        ? behaviour.reply({ messages, model: request.model })
+        : echoReply(lastUser, behaviour.tokensPerReply);
     const allPieces = splitTokens(text);
     const outputCap = request.max_completion_tokens ?? request.max_tokens ?? allPieces.length;
     const pieces = allPieces.slice(0, outputCap);

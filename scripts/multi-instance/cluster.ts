@@ -188,6 +188,8 @@ function startInstance(
         NODE_ENV: "production",
         // As `npm start` runs it.
         NODE_OPTIONS: serverNodeOptions(root),
+        // Whether the model writes titles (lib/titles): the caller's choice, as the test run sets it.
+        ...(process.env.CHAT_TITLES && { CHAT_TITLES: process.env.CHAT_TITLES }),
         ...env,
         PORT: String(port),
       },

@@ -32,6 +32,8 @@ export async function startTestApp(
     DEMO_MODEL_DELAY_MS: "1",
     BETTER_AUTH_SECRET: "test-secret-test-secret-test-secret-0123",
     FLUSH_INTERVAL: "3600",
+    // Whether the model writes titles: the test run's choice (scripts/test/run.ts), unless `env` says.
+    ...(process.env.CHAT_TITLES && { CHAT_TITLES: process.env.CHAT_TITLES }),
   };
   let provider: ProviderDouble | undefined;
   if (drivers === "services") {

@@ -1,0 +1,125 @@
+/**
+ * Titles written by the model. Once a chat's first reply has finished, a title job asks the model
+ * that answered it for a short title and sets it. The job comes last in every respect, so a title
+ * never takes anything a waiting user could use:
+ *
+ * - it is queued only while no reply waits in the shared line (the line users' place in line, the
+ *   wait estimate and the admin overview read), and looks again before its model call: a backlog
+ *   at either moment skips it, and the chat keeps its first-line title (lib/titles/first-line-title.ts);
+ * - it waits for a model-call place behind every reply (the lowest priority of both runners) and
+ *   is skipped when every place is taken;
+ * - its call takes a start from the model's capacity bucket like a reply's, but only a start that
+ *   is free now: with none, it is skipped rather than waiting in front of later replies;
+ * - a chat whose title is no longer its first-line title was renamed by its user, and keeps it.
+ *
+ * A skipped title is not tried again: the first-line title is a fine one.
+ */
+import { generateText } from "ai";
+import type { ModelProvider } from "@/lib/ai/models";
+import type { AppConfig } from "@/lib/config";
+import type { Database } from "@/lib/db/client";
+import { messageText, type ChatUIMessage, type TitleJob } from "@/lib/domain";
+import { getChatMessages, retitleUnlessRenamed } from "@/lib/history/history";
+import { hotKeys } from "@/lib/hot/hot-keys";
+import type { HotStore } from "@/lib/hot/hot-store";
+import type { ReplyAttempt } from "@/lib/jobs/job-runner";
+import { countLive, LIVE_SETS } from "@/lib/metrics/live-set";
+import { startModelCall } from "@/lib/metrics/model-calls";
+import { providerSignal } from "@/lib/replies/model-errors";
+import { shortenTitle, titleFromMessage } from "./first-line-title";
+import { countTitle, type TitleOutcome } from "./title-counts";
+import { TITLE_INSTRUCTION } from "@/lib/ai/title-instruction";
+
+/** A title is a few words; this bounds what a model that rambles can cost. */
+const TITLE_MAX_OUTPUT_TOKENS = 24;
+/** The start of the first message is what a title is about. */
+const TITLE_PROMPT_CHARS = 2_000;
+const TITLE_TIMEOUT_MS = 20_000;
+
+export interface TitleDeps {
+  config: AppConfig;
+  db: Database;
+  hot: HotStore;
+  models: ModelProvider;
+}
+
+
+/**
+ * True while a title would take something from a user: a reply waits in line, or every model-call
+ * place (LLM_MAX_CONCURRENCY) is taken.
+ */
+export async function titleBacklog({ config, hot }: Pick<TitleDeps, "config" | "hot">): Promise<boolean> {
+  const [waiting, inFlight] = await Promise.all([hot.lineLength(hotKeys.replyLine), countLive(hot, LIVE_SETS.modelCalls)]);
+  return waiting > 0 || inFlight >= config.llm.maxConcurrency;
+}
+
+/** The model's answer as a title: its first line, without quotes, markup or a closing period; null if nothing is left. */
+export function cleanTitle(answer: string): string | null {
+  const line = answer
+    .trim()
+    .split(/\r?\n/, 1)[0]
+    .replace(/^title\s*:\s*/i, "")
+    .replace(/[*_\u0060#]/g, "")
+    .replace(/[\u0022“”«»]/g, "")
+    .replace(/^\u0027+|\u0027+$/g, "")
+    .replace(/\s+/g, " ")
+    .replace(/[.:;,!\s]+$/, "")
+    .trim();
+  return line ? shortenTitle(line) : null;
+}
+
+/**
+ * Runs one title job, with the start its runner took from the model's capacity bucket (`key` and
+ * what reports the provider's answer back to the bucket), or null when the bucket had none free;
+ * counts what became of it (lib/titles/title-counts.ts).
+ */
+export async function writeTitle(
+  deps: TitleDeps,
+  job: TitleJob,
+  start: Pick<ReplyAttempt, "key" | "onProviderSignal"> | null,
+): Promise<TitleOutcome> {
+  const outcome = start ? await titleFromModel(deps, job, start) : "no-capacity";
+  countTitle(deps.hot, outcome);
+  return outcome;
+}
+
+async function titleFromModel(
+  deps: TitleDeps,
+  job: TitleJob,
+  { key = 0, onProviderSignal }: Pick<ReplyAttempt, "key" | "onProviderSignal">,
+): Promise<TitleOutcome> {
+  if (await titleBacklog(deps)) return "backlog";
+  const { chat, messages } = await getChatMessages(deps, { chatId: job.chatId, userId: job.userId });
+  const first = messages.find((message) => message.role === "user");
+  if (!first) return "empty";
+  const firstText = messageText({ parts: first.parts as ChatUIMessage["parts"] });
+  const firstLineTitle = titleFromMessage(firstText);
+  if (chat.title !== firstLineTitle) return "renamed";
+
+  const modelCall = await startModelCall(deps.hot, `title:${job.chatId}:${job.enqueuedAt}`);
+  let answer: string;
+  try {
+    const result = await generateText({
+      model: deps.models.languageModel(job.modelId, key),
+      system: TITLE_INSTRUCTION,
+      prompt: firstText.slice(0, TITLE_PROMPT_CHARS),
+      maxOutputTokens: TITLE_MAX_OUTPUT_TOKENS,
+      // A title is not worth a retry: the first-line title stays.
+      maxRetries: 0,
+      abortSignal: AbortSignal.timeout(TITLE_TIMEOUT_MS),
+    });
+    const said = providerSignal({ headers: result.response.headers });
+    if (said) onProviderSignal?.(said);
+    answer = result.text;
+  } catch (error) {
+    const said = providerSignal({ error });
+    if (said) onProviderSignal?.(said);
+    return "failed";
+  } finally {
+    await modelCall.end();
+  }
+  const title = cleanTitle(answer);
+  if (!title) return "empty";
+  const written = await retitleUnlessRenamed(deps, { chatId: job.chatId, userId: job.userId, from: firstLineTitle, to: title });
+  return written ? "written" : "renamed";
+}
