@@ -118,6 +118,8 @@ export interface ReplyJob {
   enqueuedAt: number;
   /** A guest's client address: their network's daily token quota is charged too (lib/limits/token-budget.ts). */
   network?: string;
+  /** The chat's custom instructions when the message was sent (lib/instructions/): the reply's system message. */
+  instructions?: string;
 }
 
 /** A reply's life: lib/replies/reply-state.ts lists the moves between these. */
