@@ -5,26 +5,12 @@
  * found the way its owner reads it (Postgres and the hot store stitched), so a reply the flush has
  * not written yet takes feedback as well.
  */
-import { z } from "zod";
 import type { Database } from "@/lib/db/client";
 import type { HotStore } from "@/lib/hot/hot-store";
 import { notFound } from "@/lib/errors";
 import { getChatForUserOrThrow, getChatMessages } from "@/lib/history/history";
-import { idSchema } from "@/lib/chat/schemas";
 import type { Tier } from "@/lib/domain";
-
-export const FEEDBACK_COMMENT_MAX_LENGTH = 1000;
-
-export const RATINGS = ["up", "down"] as const;
-export type Rating = (typeof RATINGS)[number];
-
-/** POST or PUT /api/chats/{id}/messages/{messageId}/feedback. An empty comment is no comment. */
-export const feedbackSchema = z.strictObject({
-  rating: z.enum(RATINGS),
-  comment: z.string().trim().max(FEEDBACK_COMMENT_MAX_LENGTH).optional(),
-});
-
-export const feedbackParamsSchema = z.object({ id: idSchema, messageId: idSchema });
+import type { Rating } from "./schemas";
 
 export interface ReplyFeedback {
   messageId: string;

@@ -12,14 +12,7 @@ import * as chatsDb from "@/lib/db/chats";
 import { AppError, isDatabaseUnreachable, notFound } from "@/lib/errors";
 import type { HotStore } from "@/lib/hot/hot-store";
 import { logger } from "@/lib/log";
-
-/** How much a user may keep: enough for a few personas, little enough to stay one cheap read. */
-export const INSTRUCTION_LIMITS = {
-  maxPresets: 20,
-  maxNameLength: 60,
-  /** About 1,000 tokens: sent with every reply of a chat, and counted against the sender's tokens. */
-  maxTextLength: 4000,
-} as const;
+import { INSTRUCTION_LIMITS } from "./limits";
 
 export interface InstructionPreset {
   id: string;

@@ -1,6 +1,6 @@
 /** Request shapes of the custom-instructions API, validated at the edge of each route. */
 import { z } from "zod";
-import { INSTRUCTION_LIMITS } from "./instructions";
+import { INSTRUCTION_LIMITS } from "./limits";
 
 const nameSchema = z.string().trim().min(1, "a name cannot be empty").max(INSTRUCTION_LIMITS.maxNameLength);
 const textSchema = z.string().trim().min(1, "instructions cannot be empty").max(INSTRUCTION_LIMITS.maxTextLength);

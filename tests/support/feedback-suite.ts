@@ -6,6 +6,7 @@
  *   the hot store, and changes it; it is kept with the reply's model and the owner's plan;
  * - another user's reply, a message that is not a reply, and one the chat does not have are 404;
  *   bad input is 400;
+ * - a guest's feedback moves with its chats to the account it signs up for;
  * - admins see it by model and plan with the latest comments, and open the chat it came from
  *   through the audited chat view; nobody else sees the summary.
  */
@@ -14,7 +15,7 @@ import type { ChatUIMessage } from "@/lib/domain";
 import type { FeedbackSummary } from "@/lib/admin/feedback";
 import type { DriverSet } from "./app-services";
 import { startRouteApp, type RouteApp } from "./route-app";
-import { grantAdmin, sendMessage, signUp, type RouteUser } from "./route-users";
+import { grantAdmin, sendMessage, signUp, startGuest, type RouteUser } from "./route-users";
 import { uniqueSuffix } from "./scratch";
 import { readChunks } from "./ui-stream";
 
@@ -44,13 +45,21 @@ export function feedbackSuite(drivers: DriverSet): void {
     await app?.dispose();
   });
 
-  function give(user: RouteUser, messageId: string, json: unknown, method: "POST" | "PUT" = "POST") {
+  /** Feedback on a reply of `chatId` (by default, the chat every test rates). */
+  function give(user: RouteUser, messageId: string, json: unknown, { method = "POST", chat = chatId }: { method?: "POST" | "PUT"; chat?: string } = {}) {
     return user.client.call(app.routes.replyFeedback[method], {
       method,
-      path: `/api/chats/${chatId}/messages/${messageId}/feedback`,
-      params: { id: chatId, messageId },
+      path: `/api/chats/${chat}/messages/${messageId}/feedback`,
+      params: { id: chat, messageId },
       json,
     });
+  }
+
+  /** The first reply of a chat, once its owner has a message answered there. */
+  async function firstReplyOf(user: RouteUser, chat: string, text: string): Promise<ChatUIMessage> {
+    await readChunks(await sendMessage(app, user.client, { chatId: chat, text }));
+    const read = await user.client.call(app.routes.chatById.GET, { path: `/api/chats/${chat}`, params: { id: chat } });
+    return ((await read.json()) as { messages: ChatUIMessage[] }).messages[1];
   }
 
   async function errorCode(response: Response): Promise<[number, string]> {
@@ -69,7 +78,7 @@ export function feedbackSuite(drivers: DriverSet): void {
       expect(up.status).toBe(200);
       expect(await up.json()).toMatchObject({ feedback: { messageId: reply.id, rating: "up", comment: null, model: "double-small" } });
 
-      const down = await give(owner, reply.id, { rating: "down", comment: "  Too vague.  " }, "PUT");
+      const down = await give(owner, reply.id, { rating: "down", comment: "  Too vague.  " }, { method: "PUT" });
       expect(down.status).toBe(200);
       const listed = await owner.client.call(app.routes.chatFeedback.GET, { path: `/api/chats/${chatId}/feedback`, params: { id: chatId } });
       expect(((await listed.json()) as { feedback: unknown[] }).feedback).toEqual([
@@ -96,26 +105,38 @@ export function feedbackSuite(drivers: DriverSet): void {
     expect(await app.services.db.prisma.replyFeedback.count({ where: { userId: stranger.userId } })).toBe(0);
   });
 
+  it("given as a guest, moves with the guest's chats to the account it signs up for", async () => {
+    const guest = await startGuest(app);
+    const guestChat = `c_${uniqueSuffix()}`;
+    const guestReply = await firstReplyOf(guest, guestChat, "A guest's question");
+    const rated = await give(guest, guestReply.id, { rating: "up", comment: "Kept after signing up" }, { method: "PUT", chat: guestChat });
+    expect(rated.status).toBe(200);
+
+    const account = await signUp(app, { client: guest.client });
+    const listed = await account.client.call(app.routes.chatFeedback.GET, { path: `/api/chats/${guestChat}/feedback`, params: { id: guestChat } });
+    expect(((await listed.json()) as { feedback: unknown[] }).feedback).toEqual([
+      expect.objectContaining({ messageId: guestReply.id, rating: "up", comment: "Kept after signing up" }),
+    ]);
+    const stored = await app.services.db.prisma.replyFeedback.findMany({ where: { chatId: guestChat } });
+    expect(stored.map(({ userId, plan }) => ({ userId, plan }))).toEqual([{ userId: account.userId, plan: "guest" }]);
+  });
+
   describe("admins", () => {
     it("see feedback by model and plan with the latest comments; others are refused", async () => {
       // A second reply, rated up, on the same model and plan.
       const other = `c_${uniqueSuffix()}`;
-      await readChunks(await sendMessage(app, owner.client, { chatId: other, text: "Another one" }));
-      const read = await owner.client.call(app.routes.chatById.GET, { path: `/api/chats/${other}`, params: { id: other } });
-      const otherReply = ((await read.json()) as { messages: ChatUIMessage[] }).messages[1];
-      const rated = await owner.client.call(app.routes.replyFeedback.POST, {
-        method: "POST",
-        path: `/api/chats/${other}/messages/${otherReply.id}/feedback`,
-        params: { id: other, messageId: otherReply.id },
-        json: { rating: "up" },
-      });
-      expect(rated.status).toBe(200);
+      const otherReply = await firstReplyOf(owner, other, "Another one");
+      expect((await give(owner, otherReply.id, { rating: "up" }, { chat: other })).status).toBe(200);
 
       const response = await summary(admin);
       expect(response.status).toBe(200);
       const body = (await response.json()) as FeedbackSummary;
-      expect(body.groups).toEqual([{ model: "double-small", plan: "free", up: 1, down: 1, upRatio: 0.5 }]);
+      expect(body.groups).toEqual([
+        { model: "double-small", plan: "free", up: 1, down: 1, upRatio: 0.5 },
+        { model: "double-small", plan: "guest", up: 1, down: 0, upRatio: 1 },
+      ]);
       expect(body.latestComments).toEqual([
+        expect.objectContaining({ rating: "up", comment: "Kept after signing up", plan: "guest" }),
         expect.objectContaining({ chatId, messageId: reply.id, rating: "down", comment: "Too vague.", plan: "free" }),
       ]);
 

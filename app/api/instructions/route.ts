@@ -1,5 +1,6 @@
 // GET /api/instructions: the account's custom instructions and their limits. POST { name, text, isDefault? }: add a preset.
-import { createPreset, INSTRUCTION_LIMITS, listPresets } from "@/lib/instructions/instructions";
+import { createPreset, listPresets } from "@/lib/instructions/instructions";
+import { INSTRUCTION_LIMITS } from "@/lib/instructions/limits";
 import { createPresetSchema } from "@/lib/instructions/schemas";
 import { parseJsonBody, route } from "@/lib/http/route";
 

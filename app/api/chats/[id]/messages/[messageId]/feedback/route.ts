@@ -1,5 +1,6 @@
 // POST or PUT /api/chats/{id}/messages/{messageId}/feedback { rating, comment? }: the chat owner's thumbs up or down on a reply (given again, it replaces the earlier one).
-import { feedbackParamsSchema, feedbackSchema, giveFeedback } from "@/lib/feedback/feedback";
+import { giveFeedback } from "@/lib/feedback/feedback";
+import { feedbackParamsSchema, feedbackSchema } from "@/lib/feedback/schemas";
 import { parseJsonBody, parseWith, route } from "@/lib/http/route";
 
 const give = route.user<{ id: string; messageId: string }>("chats.feedback.give", async ({ request, services, viewer, params }) => {
