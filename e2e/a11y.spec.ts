@@ -78,7 +78,7 @@ test("the account and admin pages have no serious accessibility violations", asy
   await becomeAdmin(page);
   await page.getByTestId("account-menu-button").click();
   await expectNoSeriousViolations(page, "the open account menu");
-  for (const path of ["/account", "/account/security", "/admin", "/admin/users", "/admin/chats", "/admin/config"]) {
+  for (const path of ["/account", "/account/security", "/account/instructions", "/admin", "/admin/users", "/admin/chats", "/admin/config"]) {
     await page.goto(path);
     await expect(page.locator("main")).toBeVisible();
     await expectNoSeriousViolations(page, path);

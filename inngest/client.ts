@@ -15,6 +15,7 @@ export const replyRequested = eventType("chat/reply.requested", {
     userMessageId: z.string(),
     enqueuedAt: z.number(),
     network: z.string().optional(),
+    instructions: z.string().optional(),
   }),
 });
 

@@ -118,6 +118,8 @@ export interface ReplyJob {
   enqueuedAt: number;
   /** A guest's client address: their network's daily token quota is charged too (lib/limits/token-budget.ts). */
   network?: string;
+  /** The chat's custom instructions when the message was sent (lib/instructions/): the reply's system message. */
+  instructions?: string;
 }
 
 /**

@@ -12,6 +12,8 @@ const STATUS_BY_CODE = {
   account_required: 403,
   not_found: 404,
   method_not_allowed: 405,
+  preset_name_taken: 409,
+  too_many_presets: 409,
   payload_too_large: 413,
   message_too_long: 413,
   unsupported_media_type: 415,

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { FeedbackSummaryPanel } from "@/components/admin/feedback-summary";
 import { OverviewDashboard } from "@/components/admin/overview-dashboard";
 import { readOverview } from "@/lib/admin/overview";
 import { getServices } from "@/lib/services";
@@ -15,6 +16,9 @@ export default async function AdminOverviewPage() {
     <>
       <h1 className="mb-4 text-xl font-semibold tracking-tight">Overview</h1>
       <OverviewDashboard initial={overview} />
+      <div className="mt-6">
+        <FeedbackSummaryPanel />
+      </div>
     </>
   );
 }

@@ -50,6 +50,14 @@ export function AccountPanel({ email }: { email: string }) {
       </section>
 
       <section className="flex flex-col gap-2">
+        <h2 className="font-medium">Custom instructions</h2>
+        <p className="text-sm text-muted-foreground">Your own system prompts, sent with every message of the chats that use them.</p>
+        <Link href="/account/instructions" className={buttonClasses({ variant: "secondary", className: "self-start" })}>
+          Custom instructions
+        </Link>
+      </section>
+
+      <section className="flex flex-col gap-2">
         <h2 className="font-medium">Download your chats</h2>
         <p className="text-sm text-muted-foreground">
           One zip file with every chat: <code>chats.json</code> for other tools and a Markdown file per chat to read.

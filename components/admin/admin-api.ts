@@ -5,6 +5,7 @@
 import { request } from "@/components/chat/chat-api";
 import type { AuditPage } from "@/lib/admin/audit-log";
 import type { ChatView, UserChats } from "@/lib/admin/chats";
+import type { FeedbackSummary } from "@/lib/admin/feedback";
 import type { Overview } from "@/lib/admin/overview";
 import type { UserRole } from "@/lib/admin/schemas";
 import type { Plan } from "@/lib/domain";
@@ -57,4 +58,8 @@ export function lookupUserChats(user: string): Promise<UserChats> {
 
 export function fetchAudit(cursor?: string): Promise<AuditPage> {
   return call(`/api/admin/audit?${new URLSearchParams({ limit: "25", ...(cursor && { cursor }) })}`);
+}
+
+export function fetchFeedbackSummary(signal?: AbortSignal): Promise<FeedbackSummary> {
+  return call("/api/admin/feedback", { signal });
 }

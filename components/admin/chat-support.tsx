@@ -1,6 +1,6 @@
 "use client";
 
-import { useCallback, useEffect, useId, useState, type FormEvent } from "react";
+import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { problemFromError, type ApiProblem } from "@/components/chat/chat-api";
 import { Button } from "@/components/ui/button";
 import type { AuditEntry } from "@/lib/admin/audit-log";
@@ -22,11 +22,16 @@ const ACTION_LABELS: Record<string, string> = {
   "user.unban": "lifted a ban",
 };
 
-/** Read-only support lookups of chats, and the audit log every lookup is written to. */
-export function ChatSupport() {
+/**
+ * Read-only support lookups of chats, and the audit log every lookup is written to.
+ * `initialChatId` (the page's `?chatId=`, linked from the feedback summary) is opened at once, and
+ * audited like any other lookup.
+ */
+export function ChatSupport({ initialChatId }: { initialChatId?: string }) {
   const chatInputId = useId();
   const userInputId = useId();
-  const [chatId, setChatId] = useState("");
+  const [chatId, setChatId] = useState(initialChatId ?? "");
+  const openedInitialRef = useRef(false);
   const [user, setUser] = useState("");
   const [chat, setChat] = useState<ChatView>();
   const [userChats, setUserChats] = useState<UserChats>();
@@ -51,6 +56,13 @@ export function ChatSupport() {
     run(async () => {
       setChat(await lookupChat(id));
     });
+
+  useEffect(() => {
+    // Once per page: a second run of the effect (React's development checks) would audit the view twice.
+    if (!initialChatId || openedInitialRef.current) return;
+    openedInitialRef.current = true;
+    void openChat(initialChatId);
+  }, [initialChatId]);
 
   function submitChat(event: FormEvent) {
     event.preventDefault();

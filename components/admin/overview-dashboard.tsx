@@ -6,6 +6,7 @@ import type { Overview } from "@/lib/admin/overview";
 import { ActivityChart } from "./activity-chart";
 import { fetchOverview } from "./admin-api";
 import { ProblemNotice } from "./problem-notice";
+import { TableHead } from "./table-head";
 import { StatCard } from "./stat-card";
 
 const POLL_MS = 2_000;
@@ -43,15 +44,7 @@ function ReplyRoutes({ routes }: { routes: Overview["replyRoutes"] }) {
         <p className="mt-3 text-sm text-muted-foreground">No replies yet.</p>
       ) : (
         <table className="mt-3 w-full text-sm" data-testid="overview-reply-routes">
-          <thead className="text-left text-xs text-muted-foreground">
-            <tr>
-              {ROUTE_COLUMNS.map(({ label, numeric }) => (
-                <th key={label} className={`py-1 font-medium ${numeric ? "text-right" : ""}`}>
-                  {label}
-                </th>
-              ))}
-            </tr>
-          </thead>
+          <TableHead columns={ROUTE_COLUMNS} />
           <tbody>
             {routes.map((route) => (
               <tr key={`${route.model} ${route.keyId}`} className="border-t border-border">

@@ -109,6 +109,9 @@ function AccountMenu({ email }: { email: string }) {
           <Link href="/account" data-testid="account-link" className={buttonClasses({ variant: "ghost", className: "justify-start" })}>
             Account
           </Link>
+          <Link href="/account/instructions" data-testid="instructions-link" className={buttonClasses({ variant: "ghost", className: "justify-start" })}>
+            Custom instructions
+          </Link>
           <SignOutButton />
         </div>
       )}

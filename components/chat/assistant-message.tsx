@@ -5,6 +5,7 @@ import { CopyButton } from "@/components/ui/copy-button";
 import { RefreshIcon } from "@/components/ui/icons";
 import { messageText, type ChatUIMessage } from "@/lib/domain";
 import { Markdown } from "./markdown";
+import { ReplyFeedback } from "./reply-feedback";
 import { VersionSwitcher, type SwitchButton } from "./version-switcher";
 
 const UNFINISHED_NOTE: Record<string, string> = {
@@ -39,7 +40,7 @@ export function AssistantMessage({
       </div>
       {note && <p className="text-xs text-muted-foreground">{note}</p>}
       {!isStreaming && (
-        <div className="flex items-center gap-1">
+        <div className="flex flex-wrap items-center gap-1">
           {message.metadata?.versions && (
             <VersionSwitcher versions={message.metadata.versions} what="reply" disabled={!canSwitchVersion} onShow={onShowVersion} />
           )}
@@ -50,6 +51,7 @@ export function AssistantMessage({
               <span className="sr-only sm:not-sr-only">Regenerate</span>
             </Button>
           )}
+          <ReplyFeedback messageId={message.id} />
         </div>
       )}
     </article>

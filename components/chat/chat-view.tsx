@@ -3,6 +3,7 @@
 import { useChat } from "@ai-sdk/react";
 import { APICallError } from "ai";
 import { useEffect, useRef, useState } from "react";
+import { InstructionsPicker } from "@/components/instructions/instructions-picker";
 import { notifyReplyStarted } from "@/components/pwa/reply-notifications";
 import { Button } from "@/components/ui/button";
 import { ArrowDownIcon } from "@/components/ui/icons";
@@ -16,6 +17,7 @@ import { Composer } from "./composer";
 import { EmptyChat } from "./empty-chat";
 import { ErrorBanner } from "./error-banner";
 import { MessageList } from "./message-list";
+import { ReplyFeedbackProvider } from "./reply-feedback";
 import { useModelChoice } from "./model-choice";
 import type { QueueStatus } from "./queue-status";
 import { useGuestSession } from "./start-guest-session";
@@ -356,22 +358,24 @@ export function ChatView({
           {messages.length === 0 && !isBusy ? (
             <EmptyChat canPick={guestSession.isReady} onPick={(prompt) => send(prompt, false)} />
           ) : (
-            <MessageList
-              messages={messages}
-              isBusy={isBusy}
-              queue={queue}
-              deliveryOf={(message) =>
-                unsentIds.has(message.id)
-                  ? "not-sent"
-                  : !isSendAnswered && message.id === messages.findLast((m) => m.role === "user")?.id
-                    ? "sending"
-                    : "sent"
-              }
-              onRetry={retryUnsent}
-              onEditLastUserMessage={editAndResend}
-              onRegenerate={regenerateReply}
-              onShowVersion={showVersion}
-            />
+            <ReplyFeedbackProvider chatId={chatId} isNew={isNew}>
+              <MessageList
+                messages={messages}
+                isBusy={isBusy}
+                queue={queue}
+                deliveryOf={(message) =>
+                  unsentIds.has(message.id)
+                    ? "not-sent"
+                    : !isSendAnswered && message.id === messages.findLast((m) => m.role === "user")?.id
+                      ? "sending"
+                      : "sent"
+                }
+                onRetry={retryUnsent}
+                onEditLastUserMessage={editAndResend}
+                onRegenerate={regenerateReply}
+                onShowVersion={showVersion}
+              />
+            </ReplyFeedbackProvider>
           )}
         </div>
       </div>
@@ -398,6 +402,7 @@ export function ChatView({
             }}
           />
         )}
+        {!account.isGuest && <InstructionsPicker chatId={chatId} />}
         <Composer
           value={draft}
           onChange={setDraft}

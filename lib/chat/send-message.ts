@@ -21,6 +21,7 @@ import { getChatForUserOrThrow, getChatMessages } from "@/lib/history/history";
 import { shownBranch } from "@/lib/history/versions";
 import { writeUnflushed } from "@/lib/history/write-unflushed";
 import { titleFromMessage } from "@/lib/titles/first-line-title";
+import { instructionsForMessage } from "@/lib/instructions/instructions";
 import { replayCachedReply } from "@/lib/replies/cached-reply";
 import { abandonReply } from "@/lib/replies/generate-reply";
 import { countCacheLookup, readCachedReply, type CacheLookup } from "@/lib/replies/reply-cache";
@@ -100,13 +101,19 @@ export async function prepareChatRequest(
 ): Promise<PreparedChatRequest> {
   const modelId = deps.models.resolveModelId(request.modelId);
   const now = Date.now();
+  // Read beside the chat: the reply, and a first message's cache lookup, depend on them.
+  const instructionsRead = instructionsForMessage(deps, sender, request.chatId);
+  instructionsRead.catch(() => undefined);
 
   if (request.kind === "regenerate") {
-    const { chat, messages } = await getChatMessages(deps, { chatId: request.chatId, userId: sender.userId });
+    const [{ chat, messages }, instructions] = await Promise.all([
+      getChatMessages(deps, { chatId: request.chatId, userId: sender.userId }),
+      instructionsRead,
+    ]);
     const lastUser = shownBranch(messages, chat.selectedMessageId).findLast((message) => message.role === "user");
     if (!lastUser) throw new AppError("invalid_request", "There is no message to answer again in this chat.");
     const replyId = newReplyId(lastUser.id);
-    const job = replyJob({ chat, sender, modelId, userMessageId: lastUser.id, replyId, now });
+    const job = replyJob({ chat, sender, modelId, userMessageId: lastUser.id, replyId, now, instructions });
     return {
       async commit() {
         await cancelActiveReply(deps, chat.id);
@@ -128,9 +135,10 @@ export async function prepareChatRequest(
   validateMessageText(request.text, deps.config.chat.maxMessageLength);
   const replyId = replyIdFor(request.chatId, request.messageId);
   // Asked together; the reply's state counts only once the chat is known to be the sender's.
-  const [opened, existingReply] = await Promise.all([
-    openOrCreateChat(deps, sender.userId, { ...request, modelId }, now),
+  const [opened, existingReply, instructions] = await Promise.all([
+    openOrCreateChat(deps, sender.userId, { ...request, modelId, instructions: instructionsRead }, now),
     readReplyState(deps.hot, replyId),
+    instructionsRead,
   ]);
   const { chat } = opened;
   if (existingReply) return { commit: async () => ({ replyId, chat }) };
@@ -155,7 +163,7 @@ export async function prepareChatRequest(
     }
     const edited = shown.indexOf(lastUser);
     parentId = shown[edited - 1]?.id ?? null;
-    cacheLookup = await readCachedReply(deps.hot, { modelId, text: request.text, isFirstMessage: edited === 0 });
+    cacheLookup = await readCachedReply(deps.hot, { modelId, text: request.text, isFirstMessage: edited === 0, instructions });
   }
 
   const message: StoredMessage = {
@@ -170,7 +178,7 @@ export async function prepareChatRequest(
     async commit() {
       if (request.editOf) await cancelActiveReply(deps, chat.id);
       const ttl = deps.config.chat.hotHistoryTtlSeconds;
-      const job = replyJob({ chat, sender, modelId, userMessageId: message.id, replyId, now });
+      const job = replyJob({ chat, sender, modelId, userMessageId: message.id, replyId, now, instructions });
       const cached = cacheLookup?.reply;
       countCacheLookup(deps.hot, cacheLookup);
       await writeUnflushed(
@@ -187,7 +195,15 @@ export async function prepareChatRequest(
 }
 
 function replyJob(
-  params: { chat: ChatMeta; sender: Sender; modelId: string; userMessageId: string; replyId: string; now: number },
+  params: {
+    chat: ChatMeta;
+    sender: Sender;
+    modelId: string;
+    userMessageId: string;
+    replyId: string;
+    now: number;
+    instructions: string | undefined;
+  },
 ): ReplyJob {
   return {
     replyId: params.replyId,
@@ -198,6 +214,7 @@ function replyJob(
     userMessageId: params.userMessageId,
     enqueuedAt: params.now,
     ...(params.sender.network !== undefined && { network: params.sender.network }),
+    ...(params.instructions !== undefined && { instructions: params.instructions }),
   };
 }
 
@@ -243,7 +260,7 @@ async function cancelActiveReply({ hot, jobs }: Pick<SendMessageDeps, "hot" | "j
 async function openOrCreateChat(
   { db, hot }: SendMessageDeps,
   userId: string,
-  request: { chatId: string; text: string; modelId: string },
+  request: { chatId: string; text: string; modelId: string; instructions: Promise<string | undefined> },
   now: number,
 ): Promise<{ chat: HotChat; cacheLookup: CacheLookup; isNew: boolean }> {
   const hotChat = await hot.getChat(request.chatId);
@@ -253,7 +270,7 @@ async function openOrCreateChat(
   }
   const [owner, cacheLookup] = await Promise.all([
     chatOwnerIfReachable(db, request.chatId),
-    readCachedReply(hot, { modelId: request.modelId, text: request.text, isFirstMessage: true }),
+    request.instructions.then((instructions) => readCachedReply(hot, { modelId: request.modelId, text: request.text, isFirstMessage: true, instructions })),
   ]);
   if (owner !== UNKNOWN_OWNER && owner !== null) {
     if (owner !== userId) throw notFound();

@@ -263,14 +263,17 @@ export async function getChatOwner(prisma: PrismaClient, params: { chatId: strin
   return row?.userId ?? null;
 }
 
-/** Moves every chat of one user to another (a guest who signs up keeps its chats). */
+/**
+ * Moves every chat of one user to another (a guest who signs up keeps its chats), and the feedback
+ * given on their replies with them: the guest is deleted next, and its rows with it.
+ */
 export async function reassignChats(
   prisma: PrismaClient,
   params: { fromUserId: string; toUserId: string },
 ): Promise<number> {
-  const { count } = await prisma.chat.updateMany({
-    where: { userId: params.fromUserId },
-    data: { userId: params.toUserId },
-  });
+  const [{ count }] = await prisma.$transaction([
+    prisma.chat.updateMany({ where: { userId: params.fromUserId }, data: { userId: params.toUserId } }),
+    prisma.replyFeedback.updateMany({ where: { userId: params.fromUserId }, data: { userId: params.toUserId } }),
+  ]);
   return count;
 }

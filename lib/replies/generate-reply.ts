@@ -97,7 +97,9 @@ export async function generateReply(
 
   // The branch that leads to the question: other versions of its turns are not the model's business.
   const wholeHistory = branchTo(messages, job.userMessageId).map(toUIMessage);
-  const history = trimHistory(wholeHistory, deps.models.historyBudget(modelId));
+  // The chat's custom instructions lead as its system message: always kept by the trim, and
+  // counted in the prompt's estimate like any message.
+  const history = trimHistory([...instructionsMessage(job), ...wholeHistory], deps.models.historyBudget(modelId));
   // The most this call can cost is held against the day's token quotas before it is made.
   const estimatedPrompt = estimatePromptTokens(history);
   const promptTokens = deps.models.promptTokens.calibrated(modelId, estimatedPrompt);
@@ -193,6 +195,7 @@ export async function generateReply(
       modelId,
       text: textOf(wholeHistory[0]),
       isFirstMessage: true,
+      instructions: job.instructions,
       reply: { chunks: relayed, inputTokens: usage?.inputTokens ?? 0, outputTokens: usage?.outputTokens ?? 0 },
       ttlSeconds: config.replyCache.ttlSeconds,
     });
@@ -362,6 +365,11 @@ export async function endCancelledReply(deps: Pick<GenerateReplyDeps, "config" |
   }
   const interrupted = state.status === "queued" ? null : await interruptIfTextStreamed(hot, { job, state, ttlSeconds: ttl });
   return interrupted ? { status: interrupted.status } : abandonReply(deps, job);
+}
+
+function instructionsMessage({ instructions, replyId }: ReplyJob): ChatUIMessage[] {
+  if (!instructions) return [];
+  return [{ id: `${replyId}-instructions`, role: "system", parts: [{ type: "text", text: instructions }] }];
 }
 
 function textOf(message: ChatUIMessage): string {

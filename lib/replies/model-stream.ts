@@ -6,7 +6,8 @@
  * schema check per chunk: with a thousand replies streaming, that chain was the largest share of
  * an instance's CPU, and setting it up a millisecond of every reply's time to first token.
  *
- * Stampede sends no tools, files or system prompt, so a reply is one step of text and reasoning.
+ * Stampede sends no tools or files (a system message only when the chat has custom instructions),
+ * so a reply is one step of text and reasoning.
  * Retries are the job runner's (lib/jobs), paced by its queue, so none happen here.
  */
 import type {

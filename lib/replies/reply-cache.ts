@@ -4,8 +4,8 @@
  * that answer replayed from the hot store.
  *
  * Only a chat's first message qualifies: any later reply depends on turns the next person did
- * not have. The key is the model id and the prompt normalised (case, punctuation and spacing
- * ignored), hashed. Punctuation becomes a space rather than vanishing, so "3-1" and "31" stay
+ * not have. The key is the model id, the prompt normalised (case, punctuation and spacing
+ * ignored) and the chat's custom instructions exactly as written (a reply follows them), hashed. Punctuation becomes a space rather than vanishing, so "3-1" and "31" stay
  * apart: a missed hit costs one model call, a wrong hit gives someone an answer to another
  * question.
  */
@@ -15,7 +15,7 @@ import { z } from "zod";
 import type { HotStore } from "@/lib/hot/hot-store";
 import { countInMinute } from "@/lib/metrics/minute-series";
 
-/** Bump when what replies depend on besides the prompt changes (the system prompt, say). */
+/** Bump when what replies depend on besides the prompt and the instructions changes (a system prompt of the app's own, say). */
 const KEY_VERSION = 1;
 
 /** Hot-store counters, for the admin pages. */
@@ -38,6 +38,8 @@ export interface PromptInChat {
   text: string;
   /** True only for the first message of a chat; nothing else is looked up or stored. */
   isFirstMessage: boolean;
+  /** The chat's custom instructions (lib/instructions/), sent as its system message. */
+  instructions?: string;
 }
 
 const cachedReplySchema = z.object({
@@ -55,11 +57,15 @@ export function normalisePrompt(text: string): string {
     .trim();
 }
 
-/** The hot-store cache key for a prompt, or null when nothing is left of it to key on. */
-export function replyCacheKey(modelId: string, text: string): string | null {
+/**
+ * The hot-store cache key for a prompt, or null when nothing is left of it to key on. Without
+ * instructions the key is the one it was before instructions existed, so those entries still serve.
+ */
+export function replyCacheKey(modelId: string, text: string, instructions?: string): string | null {
   const normalised = normalisePrompt(text);
   if (normalised === "") return null;
-  const digest = createHash("sha256").update(JSON.stringify([KEY_VERSION, modelId, normalised])).digest("hex");
+  const keyed = instructions ? [KEY_VERSION, modelId, normalised, instructions] : [KEY_VERSION, modelId, normalised];
+  const digest = createHash("sha256").update(JSON.stringify(keyed)).digest("hex");
   return `reply:${digest}`;
 }
 
@@ -70,8 +76,8 @@ export type CacheLookup = { reply: CachedReply | null } | null;
  * Reads the cache for a prompt without counting the lookup, so it can be asked before it is
  * known to be wanted (lib/chat/send-message.ts); countCacheLookup counts the lookups used.
  */
-export async function readCachedReply(hot: HotStore, { modelId, text, isFirstMessage }: PromptInChat): Promise<CacheLookup> {
-  const key = isFirstMessage ? replyCacheKey(modelId, text) : null;
+export async function readCachedReply(hot: HotStore, { modelId, text, isFirstMessage, instructions }: PromptInChat): Promise<CacheLookup> {
+  const key = isFirstMessage ? replyCacheKey(modelId, text, instructions) : null;
   if (key === null) return null;
   const raw = await hot.getCached(key);
   return { reply: raw === null ? null : parseCachedReply(raw) };
@@ -97,9 +103,9 @@ export function countCacheLookup(hot: HotStore, lookup: CacheLookup): void {
  */
 export async function storeCachedReply(
   hot: HotStore,
-  { modelId, text, isFirstMessage, reply, ttlSeconds }: PromptInChat & { reply: CachedReply; ttlSeconds: number },
+  { modelId, text, isFirstMessage, instructions, reply, ttlSeconds }: PromptInChat & { reply: CachedReply; ttlSeconds: number },
 ): Promise<boolean> {
-  const key = isFirstMessage ? replyCacheKey(modelId, text) : null;
+  const key = isFirstMessage ? replyCacheKey(modelId, text, instructions) : null;
   if (key === null || !finishedCleanly(reply.chunks)) return false;
   const shared: CachedReply = { ...reply, chunks: reply.chunks.flatMap(withoutReplyIdentity) };
   await hot.setCached(key, JSON.stringify(shared), ttlSeconds);
