@@ -280,17 +280,45 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
 
       it("reads a watched value in the same step as an append, empty or not", async () => {
         const order = (seq: number) => ({ writer: "w", seq, ttlSeconds: LONG_TTL, watch: "flag" });
-        expect(await store.appendRelay("r1", ["a"], order(0))).toEqual({ length: 1, watched: null });
+        expect(await store.appendRelay("r1", ["a"], order(0))).toEqual({ length: 1, watched: null, readElsewhere: false });
         await store.setValue("flag", "12", LONG_TTL);
-        expect(await store.appendRelay("r1", ["b"], order(1))).toEqual({ length: 2, watched: "12" });
-        expect(await store.appendRelay("r1", [], order(2))).toEqual({ length: 2, watched: "12" });
+        expect(await store.appendRelay("r1", ["b"], order(1))).toEqual({ length: 2, watched: "12", readElsewhere: false });
+        expect(await store.appendRelay("r1", [], order(2))).toEqual({ length: 2, watched: "12", readElsewhere: false });
         // Sent again: nothing appended, the value still read.
-        expect(await store.appendRelay("r1", ["b"], order(1))).toEqual({ length: 2, watched: "12" });
+        expect(await store.appendRelay("r1", ["b"], order(1))).toEqual({ length: 2, watched: "12", readElsewhere: false });
         await store.deleteValue("flag");
-        expect(await store.appendRelay("r1", ["c"], order(2))).toEqual({ length: 3, watched: null });
+        expect(await store.appendRelay("r1", ["c"], order(2))).toEqual({ length: 3, watched: null, readElsewhere: false });
         // Without a watch, nothing is read.
         await store.setValue("flag", "stop", LONG_TTL);
-        expect(await store.appendRelay("r1", ["d"], { writer: "w", seq: 3 })).toEqual({ length: 4, watched: null });
+        expect(await store.appendRelay("r1", ["d"], { writer: "w", seq: 3 })).toEqual({ length: 4, watched: null, readElsewhere: false });
+      });
+
+      it("shares a writer's chunks with this store's readers ahead of their append, which lands them once", async () => {
+        await store.appendRelay("r1", ["a"], { writer: "w", seq: 0, ttlSeconds: LONG_TTL });
+        const waiting = store.waitForRelay("r1", 1, 5_000);
+        // A store may decline (its appends cost nothing): the writer appends them at once then.
+        const shared = store.shareRelay("r1", ["b", "c"], { writer: "w", seq: 1 });
+        if (shared) {
+          expect(await waiting).toEqual(["b", "c"]);
+          expect(await store.relayLength("r1")).toBe(3);
+          expect(await store.waitForRelay("r1", 0, 5_000)).toEqual(["a", "b", "c"]);
+          expect(store.shareRelay("r1", ["d"], { writer: "w", seq: 3 })).toBe(true);
+        }
+        const after = store.waitForRelay("r1", 4, 5_000);
+        expect((await store.appendRelay("r1", ["b", "c", "d", "e"], { writer: "w", seq: 1 })).length).toBe(5);
+        // What follows the shared chunks, handed on; unshared, the waiter may be told to read instead.
+        if (shared) expect(await after).toEqual(["e"]);
+        else expect([undefined, ["e"]]).toContainEqual(await after);
+        expect(await store.readRelay("r1", 0)).toEqual(["a", "b", "c", "d", "e"]);
+      });
+
+      it("shares only what continues the writer's chunks", async () => {
+        expect(store.shareRelay("r1", ["a"], { writer: "w", seq: 0 })).toBe(false);
+        await store.appendRelay("r1", ["a"], { writer: "w", seq: 0, ttlSeconds: LONG_TTL });
+        expect(store.shareRelay("r1", ["c"], { writer: "w", seq: 2 })).toBe(false);
+        expect(store.shareRelay("r1", ["x"], { writer: "another", seq: 0 })).toBe(false);
+        expect(await store.readRelay("r1", 0)).toEqual(["a"]);
+        expect(await store.relayLength("r1")).toBe(1);
       });
 
       it("wakes a waiter as soon as chunks are appended", async () => {

@@ -118,7 +118,19 @@ export interface RelayAppended {
   length: number;
   /** The value under the append's `watch` key, or null (none, or no `watch` given). */
   watched: string | null;
+  /**
+   * A reader on another instance waits on the relay (it looked within the last RELAY_WATCH_MS):
+   * it sees only what is appended, so the writer should append often. Always false where no
+   * other instance can read (the in-process store).
+   */
+  readElsewhere: boolean;
 }
+
+/**
+ * How long a look at a relay by a reader on another instance counts as that reader watching it
+ * (`RelayAppended.readElsewhere`): longer than the slowest poll of a waiting reader.
+ */
+export const RELAY_WATCH_MS = 2000;
 
 export interface HotStore {
   readonly driver: "memory" | "redis" | "upstash";
@@ -165,13 +177,25 @@ export interface HotStore {
    * batch after costs one command, with the `watch` value read in it.
    */
   appendRelay(replyId: string, chunks: string[], append: RelayAppendOrder): Promise<RelayAppended>;
+  /**
+   * Hands chunks to this process's readers of the relay now, ahead of their append, and answers
+   * whether it did: the writer appends them later (with the same writer and `seq`, so they land
+   * once), and until then they exist in this process only. Handed only when they continue what
+   * this store last appended or handed for that writer; false otherwise (nothing appended through
+   * this store lately, a gap), and from a store whose appends cost nothing: append them now then.
+   */
+  shareRelay(replyId: string, chunks: string[], order: Pick<RelayAppendOrder, "writer" | "seq">): boolean;
   readRelay(replyId: string, fromOffset: number): Promise<string[]>;
-  /** How many chunks the relay holds (0 for none): where a resume from past its end starts. */
+  /**
+   * How many chunks the relay holds (0 for none): where a resume from past its end starts. In the
+   * process that writes it, what that writer shared counts (`shareRelay`).
+   */
   relayLength(replyId: string): Promise<number>;
   /**
    * Resolves once the relay may have grown past `knownLength`, or after `timeoutMs`. When an
-   * append through this same store brought the entries right after `knownLength` (or this store
-   * still holds what its writer appended from there), it resolves with them (all the relay holds
+   * append or a share through this same store brought the entries right after `knownLength` (or
+   * this store still holds what its writer appended or shared from there), it resolves with them
+   * (all the relay holds or this store shared
    * from `knownLength`, as of that append), so the reader of a reply this process writes need not
    * read them back. Otherwise callers re-read; a spurious wake-up is harmless.
    */

@@ -214,7 +214,8 @@ export class MemoryHotStore implements HotStore {
     const current = this.relays.entry(replyId);
     const relay = current?.value ?? { entries: [], appliedByWriter: new Map<string, number>() };
     const watched = watch === undefined ? null : (this.values.get(watch) ?? null);
-    if (chunks.length === 0) return { length: relay.entries.length, watched };
+    // Every reader is in this process, fed by the append itself.
+    if (chunks.length === 0) return { length: relay.entries.length, watched, readElsewhere: false };
     const applied = relay.appliedByWriter.get(writer) ?? 0;
     if (seq > applied) throw new Error(`relay append out of order: chunk ${seq} of ${writer}, ${applied} applied`);
     // Chunks applied already (an append sent again) are skipped.
@@ -223,7 +224,12 @@ export class MemoryHotStore implements HotStore {
     relay.appliedByWriter.set(writer, Math.max(applied, seq + chunks.length));
     this.relays.set(replyId, relay, ttlSeconds === undefined ? (current?.expiresAt ?? Infinity) : expiryAfter(ttlSeconds));
     if (fresh.length > 0) this.relayWaiters.wake(replyId, { from: relay.entries.length - fresh.length, entries: fresh });
-    return { length: relay.entries.length, watched };
+    return { length: relay.entries.length, watched, readElsewhere: false };
+  }
+
+  /** An append here costs no more than a share: the writer appends at once. */
+  shareRelay(): boolean {
+    return false;
   }
 
   async readRelay(replyId: string, fromOffset: number): Promise<string[]> {

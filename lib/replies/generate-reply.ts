@@ -124,14 +124,15 @@ export async function generateReply(
     abort.abort();
   };
   // Every relay append reads the stop flag in the same step, so while the reply streams a stop is
-  // heard with the next batch, at no cost of its own. The flag is read by itself only when no
-  // append read it lately: while the model has not answered yet, or pauses.
+  // heard with the next append (within RELAY_DURABLE_MS), at no cost of its own. The flag is read
+  // by itself only when no append read it lately and none is due: while the model has not
+  // answered yet, or pauses.
   const writer = new RelayWriter(hot, job.replyId, ttl, {
     watch: stopFlagKey(job.replyId),
     onWatched: (mark) => stop(stopRequestOf(mark)),
   });
   const cancelWatch = setInterval(async () => {
-    if (Date.now() - writer.watchedAt < CANCEL_POLL_MS) return;
+    if (writer.appendDue || Date.now() - writer.watchedAt < CANCEL_POLL_MS) return;
     stop(await readStopMark(hot, job.replyId).catch(() => null));
   }, CANCEL_POLL_MS);
   countReplyMetrics(hot, { retries: attempt > 0 ? 1 : 0, fallbacks: modelId === job.modelId ? 0 : 1 });
