@@ -210,7 +210,7 @@ describe("RelayWriter on Redis, read on the writer's instance and on another", (
     entries.map((entry) => JSON.parse(entry) as UIMessageChunk).map((chunk) => (chunk.type === "text-delta" ? chunk.delta : "")).join("");
   const fullText = (count: number) => `first${Array.from({ length: count }, (_, i) => ` ${i}`).join("")}`;
 
-  it("appends a reply nobody elsewhere reads about once a second, while a reader on its instance gets batch after batch", async () => {
+  it("appends a reply nobody elsewhere reads every RELAY_DURABLE_MS, while a reader on its instance gets batch after batch", async () => {
     const store = instance(`${scratch.prefix}${uniqueSuffix()}:`);
     const replyId = `r_${uniqueSuffix()}`;
     const { hot: counted, calls: appends } = countingCalls(store, "appendRelay");
@@ -227,7 +227,7 @@ describe("RelayWriter on Redis, read on the writer's instance and on another", (
     await writer.close();
     const streamedMs = performance.now() - started;
     await reading;
-    // The first text, one append per second of streaming, and the ending: not one per 100 ms.
+    // The first text, one append per RELAY_DURABLE_MS of streaming, and the ending: not one per 100 ms.
     expect(appends()).toBeLessThanOrEqual(2 + Math.ceil(streamedMs / RELAY_DURABLE_MS));
     // The reader here got the text in more steps than there were appends: handed it in process.
     expect(received.length).toBeGreaterThan(appends());

@@ -164,6 +164,26 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
     });
 
     describe("unflushed marks", () => {
+      it("writes a chat and its messages with their mark in one step, which a flush that read before cannot clear", async () => {
+        expect(await store.putUnflushed("c1", { chat: chat("c1", "alice", 2_000), messages: [message("c1", "m1", 1)] }, 500, LONG_TTL)).toBe(1);
+        expect(await store.putUnflushed("c2", {}, 800, LONG_TTL)).toBe(2);
+        await store.clearUnflushed("c2", (await store.listUnflushed(10)).find((mark) => mark.chatId === "c2")!.version);
+        expect(await store.getChat("c1")).toEqual(chat("c1", "alice", 2_000));
+        expect(await store.listChats("alice", 10)).toEqual([chat("c1", "alice", 2_000)]);
+        expect((await store.listMessages("c1")).map((m) => m.id)).toEqual(["m1"]);
+        const [read] = await store.listUnflushed(10);
+        expect(read).toMatchObject({ chatId: "c1", since: 500 });
+        // Messages alone, then the chat alone: each write marks the chat again, keeping the earliest since.
+        await store.putUnflushed("c1", { messages: [message("c1", "m2", 2)] }, 600, LONG_TTL);
+        expect(await store.clearUnflushed("c1", read.version)).toBe(false);
+        await store.putUnflushed("c1", { chat: { ...chat("c1", "alice", 3_000), title: "renamed" } }, 700, LONG_TTL);
+        expect((await store.getChat("c1"))?.title).toBe("renamed");
+        expect((await store.listMessages("c1")).map((m) => m.id)).toEqual(["m1", "m2"]);
+        const [again] = await store.listUnflushed(10);
+        expect(again).toMatchObject({ chatId: "c1", since: 500 });
+        expect(await store.clearUnflushed("c1", again.version)).toBe(true);
+      });
+
       it("keeps the earliest since, whatever order the marks arrive in", async () => {
         await store.markUnflushed("c1", 200);
         await store.markUnflushed("c1", 100);
@@ -321,6 +341,17 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
         expect(await store.relayLength("r1")).toBe(1);
       });
 
+      it("writes a value in the same step as an append, empty or not", async () => {
+        await store.appendRelay("r1", ["end"], { writer: "w", seq: 0, ttlSeconds: LONG_TTL, write: { key: "state", value: "ended", ttlSeconds: LONG_TTL } });
+        expect(await store.readRelay("r1", 0)).toEqual(["end"]);
+        expect(await store.getValue("state")).toBe("ended");
+        await store.appendRelay("r1", [], { writer: "w", seq: 1, write: { key: "state", value: '{"json": 1}', ttlSeconds: 1 } });
+        expect(await store.getValue("state")).toBe('{"json": 1}');
+        await sleep(PAST_ONE_SECOND_TTL_MS);
+        expect(await store.getValue("state")).toBeNull();
+        expect(await store.readRelay("r1", 0)).toEqual(["end"]);
+      });
+
       it("wakes a waiter as soon as chunks are appended", async () => {
         let appended = false;
         const started = Date.now();
@@ -365,6 +396,17 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
         await store.deleteValue("v");
         expect(await store.getValue("v")).toBeNull();
         await store.deleteValue("never-set");
+      });
+
+      it("sets and gets several values in one step, each with its own TTL", async () => {
+        await store.setValues([
+          { key: "a", value: "1", ttlSeconds: LONG_TTL },
+          { key: "b", value: '{"b": true}', ttlSeconds: 1 },
+        ]);
+        expect(await store.getValues(["a", "missing", "b"])).toEqual(["1", null, '{"b": true}']);
+        expect(await store.getValues([])).toEqual([]);
+        await sleep(PAST_ONE_SECOND_TTL_MS);
+        expect(await store.getValues(["a", "b"])).toEqual(["1", null]);
       });
 
       it("takes a value once: of several takers at once, exactly one gets it", async () => {
@@ -474,6 +516,27 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
         expect(await store.trimLine("live", 200)).toBe(0);
         expect(await store.trimLine("empty", 1_000)).toBe(0);
       });
+
+      it("enters a member after trimming the ones scored below a bound, and answers its place", async () => {
+        await store.joinLine("live", "stale", 100);
+        await store.joinLine("live", "edge", 200);
+        expect(await store.enterLine("live", "b", 300, 200)).toBe(1);
+        expect(await store.placeInLine("live", "stale")).toBeNull();
+        expect(await store.enterLine("live", "a", 250, 200)).toBe(1);
+        // Entering again re-scores, as joinLine does.
+        expect(await store.enterLine("live", "edge", 400, 200)).toBe(2);
+        expect(await store.enterLine("empty", "x", 1, 0)).toBe(0);
+      });
+
+      it("joins other lines in the same step, untrimmed, and leaves several lines in one", async () => {
+        await store.joinLine("all", "stale", 1);
+        expect(await store.enterLine("mine", "s1", 500, 100, ["all"])).toBe(0);
+        expect(await store.frontOfLine("all", 10)).toEqual(["stale", "s1"]);
+        await store.leaveLines(["mine", "all"], "s1");
+        expect(await store.placeInLine("mine", "s1")).toBeNull();
+        expect(await store.frontOfLine("all", 10)).toEqual(["stale"]);
+        await store.leaveLines([], "s1");
+      });
     });
 
     describe("shared limits", () => {
@@ -503,14 +566,21 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
         // Renewed well within its TTL, for more than twice its TTL.
         const until = Date.now() + 2.5 * SHORT_LEASE_MS;
         while (Date.now() < until) {
-          expect(await store.renewLease("kept", "alive", SHORT_LEASE_MS)).toBe(true);
+          expect(await store.renewLeases([{ pool: "kept", holder: "alive" }], SHORT_LEASE_MS)).toEqual([true]);
           await sleep(SHORT_LEASE_MS / 4);
         }
         expect(await store.acquireLease("kept", "other", lease(0))).toBe(false);
         expect(await store.acquireLease("left", "next", lease(0))).toBe(true);
         // The lapsed holder learns it lost the lease when it tries to renew it.
-        expect(await store.renewLease("left", "gone", SHORT_LEASE_MS)).toBe(false);
-        expect(await store.renewLease("never", "held", SHORT_LEASE_MS)).toBe(false);
+        expect(
+          await store.renewLeases(
+            [
+              { pool: "left", holder: "gone" },
+              { pool: "never", holder: "held" },
+            ],
+            SHORT_LEASE_MS,
+          ),
+        ).toEqual([false, false]);
       });
 
       it("gives a freed lease to the waiter with the lowest score, not to whoever asks first", async () => {

@@ -110,6 +110,11 @@ export interface RelayAppendOrder {
    * so a writer learns of a flag set for it (a stop) without a read of its own.
    */
   watch?: string;
+  /**
+   * A value to write (as setValue does) in the same step as the chunks: what they say becomes
+   * true together with them (a reply's relay ending and its settled state).
+   */
+  write?: { key: string; value: string; ttlSeconds: number };
 }
 
 /** The answer to `appendRelay`. */
@@ -156,6 +161,13 @@ export interface HotStore {
   // --- write-behind bookkeeping --------------------------------------------------------
   /** Records that the chat has writes Postgres lacks; keeps the earliest `since`. */
   markUnflushed(chatId: string, at: number): Promise<void>;
+  /**
+   * Writes a chat's metadata (putChat) and messages (putMessages), either or both, and marks the
+   * chat unflushed at `at` (markUnflushed), in one atomic step: a flush sees the writes with their
+   * mark or neither, and no crash leaves a write unmarked. Answers how many chats are marked then
+   * (unflushedStats' count), so a writer can ask for an early flush without another read.
+   */
+  putUnflushed(chatId: string, write: { chat?: HotChat; messages?: StoredMessage[] }, at: number, ttlSeconds: number): Promise<number>;
   /** Oldest first. */
   listUnflushed(limit: number): Promise<UnflushedChat[]>;
   /** Clears the mark only if no write happened since `version` was read; true if cleared. */
@@ -204,7 +216,11 @@ export interface HotStore {
   // --- small shared values ---------------------------------------------------------------
   /** JSON-serialisable state with a TTL (reply state, cancel flags, active reply of a chat). */
   setValue(key: string, value: string, ttlSeconds: number): Promise<void>;
+  /** Several setValue writes in one step. */
+  setValues(entries: { key: string; value: string; ttlSeconds: number }[]): Promise<void>;
   getValue(key: string): Promise<string | null>;
+  /** Several getValue reads in one step, answered in the keys' order. */
+  getValues(keys: string[]): Promise<(string | null)[]>;
   deleteValue(key: string): Promise<void>;
   /** Gets a value and deletes it in one step: of two callers at once, only one gets it. */
   takeValue(key: string): Promise<string | null>;
@@ -232,6 +248,14 @@ export interface HotStore {
   /** Adds or re-scores a waiting reply; lower scores are served first. */
   joinLine(line: string, replyId: string, score: number): Promise<void>;
   leaveLine(line: string, replyId: string): Promise<void>;
+  /**
+   * Removes the members scored below `dropBelow` (trimLine), adds or re-scores `member` (joinLine)
+   * and answers its zero-based place (placeInLine), in one step; joins `member` to the lines
+   * `alsoIn` with the same score in that step too.
+   */
+  enterLine(line: string, member: string, score: number, dropBelow: number, alsoIn?: string[]): Promise<number>;
+  /** Takes `member` out of each of the lines (leaveLine), in one step. */
+  leaveLines(lines: string[], member: string): Promise<void>;
   /** Zero-based place in line, or null when not waiting. */
   placeInLine(line: string, replyId: string): Promise<number | null>;
   lineLength(line: string): Promise<number>;
@@ -251,8 +275,11 @@ export interface HotStore {
    * Expiry is judged by the store's clock, so instances with skewed clocks agree.
    */
   acquireLease(pool: string, holder: string, request: LeaseRequest): Promise<boolean>;
-  /** Extends a lease held now to `ttlMs` from now; false if it had expired (and may be someone else's). */
-  renewLease(pool: string, holder: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Extends each lease held now to `ttlMs` from now, in one step for all of them; answers, for
+   * each, false if it had expired (and may be someone else's).
+   */
+  renewLeases(leases: { pool: string; holder: string }[], ttlMs: number): Promise<boolean[]>;
   /** Gives back the holder's lease and its place among the waiters, whichever it has. */
   releaseLease(pool: string, holder: string): Promise<void>;
 

@@ -178,6 +178,12 @@ export class MemoryHotStore implements HotStore {
     this.unflushed.set(chatId, { since: mark ? Math.min(mark.since, at) : at, version: ++this.unflushedClock });
   }
 
+  async putUnflushed(chatId: string, { chat, messages = [] }: { chat?: HotChat; messages?: StoredMessage[] }, at: number, ttlSeconds: number): Promise<number> {
+    // Each runs to its end when called (none awaits anything): nothing can come between them.
+    await Promise.all([chat && this.putChat(chat, ttlSeconds), this.putMessages(chatId, messages, ttlSeconds), this.markUnflushed(chatId, at)]);
+    return this.unflushed.size;
+  }
+
   async listUnflushed(limit: number): Promise<UnflushedChat[]> {
     if (limit <= 0) return [];
     return [...this.unflushed]
@@ -210,7 +216,8 @@ export class MemoryHotStore implements HotStore {
 
   // --- reply relay ---------------------------------------------------------------------
 
-  async appendRelay(replyId: string, chunks: string[], { writer, seq, ttlSeconds, watch }: RelayAppendOrder): Promise<RelayAppended> {
+  async appendRelay(replyId: string, chunks: string[], { writer, seq, ttlSeconds, watch, write }: RelayAppendOrder): Promise<RelayAppended> {
+    if (write) await this.setValue(write.key, write.value, write.ttlSeconds);
     const current = this.relays.entry(replyId);
     const relay = current?.value ?? { entries: [], appliedByWriter: new Map<string, number>() };
     const watched = watch === undefined ? null : (this.values.get(watch) ?? null);
@@ -253,6 +260,14 @@ export class MemoryHotStore implements HotStore {
 
   async getValue(key: string): Promise<string | null> {
     return this.values.get(key) ?? null;
+  }
+
+  async setValues(entries: { key: string; value: string; ttlSeconds: number }[]): Promise<void> {
+    for (const { key, value, ttlSeconds } of entries) this.values.set(key, value, expiryAfter(ttlSeconds));
+  }
+
+  async getValues(keys: string[]): Promise<(string | null)[]> {
+    return keys.map((key) => this.values.get(key) ?? null);
   }
 
   async deleteValue(key: string): Promise<void> {
@@ -299,6 +314,21 @@ export class MemoryHotStore implements HotStore {
     const scores = this.lines.get(line) ?? new Map<string, number>();
     scores.set(replyId, score);
     this.lines.set(line, scores);
+  }
+
+  async enterLine(line: string, member: string, score: number, dropBelow: number, alsoIn: string[] = []): Promise<number> {
+    // Each runs to its end when called (none awaits anything): nothing can come between them.
+    const [, , place] = await Promise.all([
+      this.trimLine(line, dropBelow),
+      this.joinLine(line, member, score),
+      this.placeInLine(line, member),
+      ...alsoIn.map((other) => this.joinLine(other, member, score)),
+    ]);
+    return place!;
+  }
+
+  async leaveLines(lines: string[], member: string): Promise<void> {
+    await Promise.all(lines.map((line) => this.leaveLine(line, member)));
   }
 
   async leaveLine(line: string, replyId: string): Promise<void> {
@@ -355,12 +385,14 @@ export class MemoryHotStore implements HotStore {
     return true;
   }
 
-  async renewLease(poolName: string, holder: string, ttlMs: number): Promise<boolean> {
+  async renewLeases(leases: { pool: string; holder: string }[], ttlMs: number): Promise<boolean[]> {
     const now = Date.now();
-    const pool = this.leasePools.get(poolName);
-    if (!pool || !this.liveLeasePool(poolName, pool, now).holders.has(holder)) return false;
-    pool.holders.set(holder, now + ttlMs);
-    return true;
+    return leases.map(({ pool: poolName, holder }) => {
+      const pool = this.leasePools.get(poolName);
+      if (!pool || !this.liveLeasePool(poolName, pool, now).holders.has(holder)) return false;
+      pool.holders.set(holder, now + ttlMs);
+      return true;
+    });
   }
 
   async releaseLease(poolName: string, holder: string): Promise<void> {

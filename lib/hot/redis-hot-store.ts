@@ -72,26 +72,32 @@ export interface RedisHotStoreOptions {
 }
 
 /**
- * KEYS: chat, the user's index. ARGV: chat JSON, ttl, updatedAt, chatId. NX gives a new index a
- * TTL, GT only ever extends it: a short-lived chat must not cut the index short for the user's
- * other chats. A script rather than a MULTI: one billed command instead of four.
+ * putChat, putMessages, markUnflushed and putUnflushed: each part runs when its arguments are
+ * given. KEYS: chat, the user's index, messages, marks, versions, clock. ARGV: chatId, ttl, chat
+ * JSON ('' for none), its updatedAt, the unflushed mark's time ('' for none), then message id and
+ * JSON pairs. Returns how many chats are marked unflushed (0 when no mark was asked for). For the index NX gives a new one a TTL, GT only ever extends it: a short-lived chat
+ * must not cut the index short for the user's other chats. A script rather than a MULTI: one
+ * billed command, where a chat, its message and its mark would be nine.
  */
-const PUT_CHAT = `
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
-redis.call('EXPIRE', KEYS[2], ARGV[2], 'NX')
-redis.call('EXPIRE', KEYS[2], ARGV[2], 'GT')`;
-
-/** KEYS: messages. ARGV: ttl, then message id and JSON pairs. One billed command instead of two. */
-const PUT_MESSAGES = `
-for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-redis.call('EXPIRE', KEYS[1], ARGV[1])`;
-
-/** KEYS: marks, versions, clock. ARGV: chatId, at. */
-const MARK_UNFLUSHED = `
-local version = redis.call('INCR', KEYS[3])
-redis.call('HSET', KEYS[2], ARGV[1], version)
-redis.call('ZADD', KEYS[1], 'LT', ARGV[2], ARGV[1])`;
+const WRITE_CHAT = `
+local chatId, ttl = ARGV[1], ARGV[2]
+if ARGV[3] ~= '' then
+  redis.call('SET', KEYS[1], ARGV[3], 'EX', ttl)
+  redis.call('ZADD', KEYS[2], ARGV[4], chatId)
+  redis.call('EXPIRE', KEYS[2], ttl, 'NX')
+  redis.call('EXPIRE', KEYS[2], ttl, 'GT')
+end
+if #ARGV > 5 then
+  for i = 6, #ARGV, 2 do redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1]) end
+  redis.call('EXPIRE', KEYS[3], ttl)
+end
+if ARGV[5] ~= '' then
+  local version = redis.call('INCR', KEYS[6])
+  redis.call('HSET', KEYS[5], chatId, version)
+  redis.call('ZADD', KEYS[4], 'LT', ARGV[5], chatId)
+  return redis.call('ZCARD', KEYS[4])
+end
+return 0`;
 
 /** KEYS: marks, versions. ARGV: chatId, version. Returns 1 if the mark was cleared. */
 const CLEAR_UNFLUSHED = `
@@ -99,6 +105,11 @@ if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
 return 1`;
+
+/** KEYS: marks. Returns how many chats are marked, and the oldest mark's since (or nil). */
+const UNFLUSHED_STATS = `
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return {redis.call('ZCARD', KEYS[1]), oldest[2]}`;
 
 /** KEYS: marks, versions. ARGV: limit. Returns chatId, since, version, chatId, since, ... */
 const LIST_UNFLUSHED = `
@@ -117,11 +128,12 @@ local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)`;
 
 /**
- * KEYS: relay, applied, its readers' instances, and a value to read (optional). ARGV: writer, seq,
- * ttl ("" keeps it), this store's id, chunks... Returns {chunks appended, relay length, the value
- * or nil, 1 if readers on another instance wait on it}. Chunks of the writer the relay holds
- * already (an append sent again after its answer was lost) are skipped; a gap in the writer's
- * sequence is refused.
+ * KEYS: relay, applied, its readers' instances, a value to read, a value to write. ARGV: writer,
+ * seq, ttl ("" keeps it), this store's id, "1" to read the value ("" not to), the value to write
+ * ("" none) and its ttl, chunks... Returns {chunks appended, relay length, the value read or nil, 1
+ * if readers on another instance wait on it}. Chunks of the writer the relay holds already (an
+ * append sent again after its answer was lost) are skipped; a gap in the writer's sequence is
+ * refused.
  */
 const APPEND_RELAY = `${REDIS_NOW_MS}
 local applied = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or 0)
@@ -129,15 +141,16 @@ local seq = tonumber(ARGV[2])
 if seq > applied then
   return redis.error_reply('relay append out of order: chunk ' .. seq .. ' of ' .. ARGV[1] .. ', ' .. applied .. ' applied')
 end
-local first = 5 + applied - seq
+local first = 8 + applied - seq
 for i = first, #ARGV do redis.call('RPUSH', KEYS[1], ARGV[i]) end
-redis.call('HSET', KEYS[2], ARGV[1], math.max(applied, seq + #ARGV - 4))
+redis.call('HSET', KEYS[2], ARGV[1], math.max(applied, seq + #ARGV - 7))
 if ARGV[3] ~= '' then
   redis.call('EXPIRE', KEYS[1], ARGV[3])
   redis.call('EXPIRE', KEYS[2], ARGV[3])
 end
 local watched = false
-if KEYS[4] then watched = redis.call('GET', KEYS[4]) end
+if ARGV[5] == '1' then watched = redis.call('GET', KEYS[4]) end
+if ARGV[6] ~= '' then redis.call('SET', KEYS[5], ARGV[6], 'EX', ARGV[7]) end
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
 local readers = redis.call('ZCARD', KEYS[3])
 if redis.call('ZSCORE', KEYS[3], ARGV[4]) then readers = readers - 1 end
@@ -198,17 +211,48 @@ end
 ${KEEP_LEASE_KEYS}
 return granted and 1 or 0`;
 
-/** KEYS: holders. ARGV: holder, ttlMs. Returns 1 if the lease was still held and is extended. */
-const RENEW_LEASE = `${REDIS_NOW_MS}
-local ttl = tonumber(ARGV[2])
-local lapsesAt = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if not lapsesAt or tonumber(lapsesAt) <= now then
-  redis.call('ZREM', KEYS[1], ARGV[1])
-  return 0
+/**
+ * KEYS: each lease's holders. ARGV: ttlMs, then each lease's holder. Returns, for each, 1 if it
+ * was still held and is extended: one billed command for every lease a process renews at once.
+ */
+const RENEW_LEASES = `${REDIS_NOW_MS}
+local ttl = tonumber(ARGV[1])
+local kept = {}
+for i, key in ipairs(KEYS) do
+  local holder = ARGV[i + 1]
+  local lapsesAt = redis.call('ZSCORE', key, holder)
+  if not lapsesAt or tonumber(lapsesAt) <= now then
+    redis.call('ZREM', key, holder)
+    kept[i] = 0
+  else
+    redis.call('ZADD', key, now + ttl, holder)
+    redis.call('PEXPIRE', key, ttl, 'NX')
+    redis.call('PEXPIRE', key, ttl, 'GT')
+    kept[i] = 1
+  end
 end
-redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
-${KEEP_LEASE_KEYS}
-return 1`;
+return kept`;
+
+/** KEYS: values. ARGV: each value and its ttl. One billed command where a MULTI would be one per value. */
+const SET_VALUES = `
+for i, key in ipairs(KEYS) do redis.call('SET', key, ARGV[2 * i - 1], 'EX', ARGV[2 * i]) end`;
+
+/**
+ * KEYS: the line, then the lines it also joins. ARGV: dropBelow, score, member. Returns the
+ * member's place in the first. One billed command where a MULTI would be three or more.
+ */
+const ENTER_LINE = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
+for _, key in ipairs(KEYS) do redis.call('ZADD', key, ARGV[2], ARGV[3]) end
+return redis.call('ZRANK', KEYS[1], ARGV[3])`;
+
+/** KEYS: lines. ARGV: member. One billed command where a MULTI would be one per line. */
+const LEAVE_LINES = `
+for _, key in ipairs(KEYS) do redis.call('ZREM', key, ARGV[1]) end`;
+
+/** KEYS: holders, waiters, waiting. ARGV: holder. One billed command where a MULTI would be three. */
+const RELEASE_LEASE = `
+for _, key in ipairs(KEYS) do redis.call('ZREM', key, ARGV[1]) end`;
 
 /**
  * The capacity scripts' frame, around the steps of lib/hot/capacity-state.ts written again in Lua:
@@ -374,15 +418,18 @@ export class RedisHotStore implements HotStore {
   /** Additions to counters not yet written (addToCounter), by counter. */
   private readonly pendingCounts = new Map<string, { by: number; ttlSeconds?: number }>();
   private pendingCountsTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly putChatScript;
-  private readonly putMessagesScript;
+  private readonly writeChatScript;
   private readonly appendRelayScript;
   private readonly pollRelaysScript;
-  private readonly markScript;
   private readonly clearScript;
   private readonly listUnflushedScript;
   private readonly acquireLeaseScript;
-  private readonly renewLeaseScript;
+  private readonly renewLeasesScript;
+  private readonly releaseLeaseScript;
+  private readonly enterLineScript;
+  private readonly setValuesScript;
+  private readonly leaveLinesScript;
+  private readonly unflushedStatsScript;
   private readonly takeCapacityScript;
   private readonly reportCapacityScript;
   private readonly raiseCounterScript;
@@ -399,15 +446,18 @@ export class RedisHotStore implements HotStore {
       versions: `${this.prefix}unflushed:versions`,
       clock: `${this.prefix}unflushed:clock`,
     };
-    this.putChatScript = this.client.createScript<null>(PUT_CHAT);
-    this.putMessagesScript = this.client.createScript<null>(PUT_MESSAGES);
+    this.writeChatScript = this.client.createScript<number>(WRITE_CHAT);
     this.appendRelayScript = this.client.createScript<[number, number, unknown, number]>(APPEND_RELAY);
     this.pollRelaysScript = this.client.createScript<number[]>(POLL_RELAYS);
-    this.markScript = this.client.createScript<null>(MARK_UNFLUSHED);
     this.clearScript = this.client.createScript<number>(CLEAR_UNFLUSHED);
     this.listUnflushedScript = this.client.createScript<unknown[]>(LIST_UNFLUSHED);
     this.acquireLeaseScript = this.client.createScript<number>(ACQUIRE_LEASE);
-    this.renewLeaseScript = this.client.createScript<number>(RENEW_LEASE);
+    this.renewLeasesScript = this.client.createScript<number[]>(RENEW_LEASES);
+    this.releaseLeaseScript = this.client.createScript<null>(RELEASE_LEASE);
+    this.enterLineScript = this.client.createScript<number>(ENTER_LINE);
+    this.setValuesScript = this.client.createScript<null>(SET_VALUES);
+    this.leaveLinesScript = this.client.createScript<null>(LEAVE_LINES);
+    this.unflushedStatsScript = this.client.createScript<[number, unknown]>(UNFLUSHED_STATS);
     this.takeCapacityScript = this.client.createScript<[number, number, number]>(TAKE_CAPACITY);
     this.reportCapacityScript = this.client.createScript<number>(REPORT_CAPACITY);
     this.raiseCounterScript = this.client.createScript<number>(RAISE_COUNTER);
@@ -443,9 +493,17 @@ export class RedisHotStore implements HotStore {
   // --- chats and their recent messages -------------------------------------------------
 
   async putChat(chat: HotChat, ttlSeconds: number): Promise<void> {
-    await this.putChatScript.exec(
-      [this.chatKey(chat.id), this.userChatsKey(chat.userId)],
-      [JSON.stringify(chat), String(ttlSeconds), String(chat.updatedAt), chat.id],
+    await this.writeChat(chat.id, { chat }, undefined, ttlSeconds);
+  }
+
+  /** Runs WRITE_CHAT with the parts given: the chat, its messages, its unflushed mark at `at`. */
+  private async writeChat(chatId: string, { chat, messages = [] }: { chat?: HotChat; messages?: StoredMessage[] }, at: number | undefined, ttlSeconds: number): Promise<number> {
+    const { marks, versions, clock } = this.unflushed;
+    // Upserts by id: a message written twice (the same id) keeps its latest copy only.
+    const pairs = new Map(messages.map((message) => [message.id, JSON.stringify(message)]));
+    return this.writeChatScript.exec(
+      [this.chatKey(chatId), this.userChatsKey(chat?.userId ?? ""), this.messagesKey(chatId), marks, versions, clock],
+      [chatId, String(ttlSeconds), chat ? JSON.stringify(chat) : "", String(chat?.updatedAt ?? ""), at === undefined ? "" : String(at), ...[...pairs].flat()],
     );
   }
 
@@ -475,9 +533,7 @@ export class RedisHotStore implements HotStore {
 
   async putMessages(chatId: string, messages: StoredMessage[], ttlSeconds: number): Promise<void> {
     if (messages.length === 0) return;
-    // Upserts by id: a message written twice (the same id) keeps its latest copy only.
-    const pairs = new Map(messages.map((message) => [message.id, JSON.stringify(message)]));
-    await this.putMessagesScript.exec([this.messagesKey(chatId)], [String(ttlSeconds), ...[...pairs].flat()]);
+    await this.writeChat(chatId, { messages }, undefined, ttlSeconds);
   }
 
   async listMessages(chatId: string): Promise<StoredMessage[]> {
@@ -498,8 +554,11 @@ export class RedisHotStore implements HotStore {
   // --- write-behind bookkeeping --------------------------------------------------------
 
   async markUnflushed(chatId: string, at: number): Promise<void> {
-    const { marks, versions, clock } = this.unflushed;
-    await this.markScript.exec([marks, versions, clock], [chatId, String(at)]);
+    await this.writeChat(chatId, {}, at, 0);
+  }
+
+  async putUnflushed(chatId: string, write: { chat?: HotChat; messages?: StoredMessage[] }, at: number, ttlSeconds: number): Promise<number> {
+    return this.writeChat(chatId, write, at, ttlSeconds);
   }
 
   async listUnflushed(limit: number): Promise<UnflushedChat[]> {
@@ -519,13 +578,9 @@ export class RedisHotStore implements HotStore {
   }
 
   async unflushedStats(): Promise<{ count: number; oldestSince: number | null }> {
-    const { marks } = this.unflushed;
-    const [count, oldest] = await this.client
-      .multi()
-      .zcard(marks)
-      .zrange<unknown[]>(marks, 0, 0, { withScores: true })
-      .exec();
-    return { count, oldestSince: oldest.length > 0 ? Number(oldest[1]) : null };
+    // A script: one billed command, where a MULTI would be two (it is read with every message sent).
+    const [count, oldest] = await this.unflushedStatsScript.exec([this.unflushed.marks], []);
+    return { count, oldestSince: oldest == null ? null : Number(oldest) };
   }
 
   // --- reply cache ---------------------------------------------------------------------
@@ -541,10 +596,11 @@ export class RedisHotStore implements HotStore {
 
   // --- reply relay ---------------------------------------------------------------------
 
-  async appendRelay(replyId: string, chunks: string[], { writer, seq, ttlSeconds, watch }: RelayAppendOrder): Promise<RelayAppended> {
+  async appendRelay(replyId: string, chunks: string[], { writer, seq, ttlSeconds, watch, write }: RelayAppendOrder): Promise<RelayAppended> {
     const key = this.relayKey(replyId);
     const watchKeys = watch === undefined ? [] : [this.valueKey(watch)];
     if (chunks.length === 0) {
+      if (write) await this.setValue(write.key, write.value, write.ttlSeconds);
       // Readers whose marks lapsed but whose key has not expired yet count too: an empty append is no writer's cadence.
       const pipeline = this.client.pipeline().llen(key).zrange<unknown[]>(this.relayReadKey(replyId), 0, -1);
       for (const watchKey of watchKeys) pipeline.get(watchKey);
@@ -552,9 +608,19 @@ export class RedisHotStore implements HotStore {
       const readElsewhere = readers.some((reader) => memberId(reader) !== this.storeId);
       return { length, watched: watched == null ? null : unwrapText(watched), readElsewhere };
     }
+    // Unused keys are named all the same (the relay's): a script's keys are fixed in number.
     const [appended, length, watched, readElsewhere] = await this.appendRelayScript.exec(
-      [key, this.relayAppliedKey(replyId), this.relayReadKey(replyId), ...watchKeys],
-      [writer, String(seq), ttlSeconds === undefined ? "" : String(ttlSeconds), this.storeId, ...chunks.map(wrapText)],
+      [key, this.relayAppliedKey(replyId), this.relayReadKey(replyId), watchKeys[0] ?? key, write ? this.valueKey(write.key) : key],
+      [
+        writer,
+        String(seq),
+        ttlSeconds === undefined ? "" : String(ttlSeconds),
+        this.storeId,
+        watch === undefined ? "" : "1",
+        write ? wrapText(write.value) : "",
+        String(write?.ttlSeconds ?? ""),
+        ...chunks.map(wrapText),
+      ],
     );
     this.noteLocalAppend(replyId, { writer, writerBase: length - (seq + chunks.length), appended: length }, chunks.slice(chunks.length - appended));
     return { length, watched: watched == null ? null : unwrapText(watched), readElsewhere: readElsewhere === 1 };
@@ -694,6 +760,20 @@ export class RedisHotStore implements HotStore {
     return raw === null ? null : unwrapText(raw);
   }
 
+  async setValues(entries: { key: string; value: string; ttlSeconds: number }[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.setValuesScript.exec(
+      entries.map(({ key }) => this.valueKey(key)),
+      entries.flatMap(({ value, ttlSeconds }) => [wrapText(value), String(ttlSeconds)]),
+    );
+  }
+
+  async getValues(keys: string[]): Promise<(string | null)[]> {
+    if (keys.length === 0) return [];
+    const raws = await this.client.mget<unknown[]>(keys.map(this.valueKey));
+    return raws.map((raw) => (raw === null ? null : unwrapText(raw)));
+  }
+
   async deleteValue(key: string): Promise<void> {
     await this.client.del(this.valueKey(key));
   }
@@ -764,6 +844,15 @@ export class RedisHotStore implements HotStore {
     await this.client.zadd(this.lineKey(line), { score, member: replyId });
   }
 
+  async enterLine(line: string, member: string, score: number, dropBelow: number, alsoIn: string[] = []): Promise<number> {
+    return this.enterLineScript.exec([line, ...alsoIn].map(this.lineKey), [String(dropBelow), String(score), member]);
+  }
+
+  async leaveLines(lines: string[], member: string): Promise<void> {
+    if (lines.length === 0) return;
+    await this.leaveLinesScript.exec(lines.map(this.lineKey), [member]);
+  }
+
   async leaveLine(line: string, replyId: string): Promise<void> {
     await this.client.zrem(this.lineKey(line), replyId);
   }
@@ -793,14 +882,17 @@ export class RedisHotStore implements HotStore {
     return granted === 1;
   }
 
-  async renewLease(pool: string, holder: string, ttlMs: number): Promise<boolean> {
-    const [holders] = this.leaseKeys(pool);
-    return (await this.renewLeaseScript.exec([holders], [holder, String(ttlMs)])) === 1;
+  async renewLeases(leases: { pool: string; holder: string }[], ttlMs: number): Promise<boolean[]> {
+    if (leases.length === 0) return [];
+    const kept = await this.renewLeasesScript.exec(
+      leases.map(({ pool }) => this.leaseKeys(pool)[0]),
+      [String(ttlMs), ...leases.map(({ holder }) => holder)],
+    );
+    return kept.map((one) => one === 1);
   }
 
   async releaseLease(pool: string, holder: string): Promise<void> {
-    const [holders, waiters, waiting] = this.leaseKeys(pool);
-    await this.client.multi().zrem(holders, holder).zrem(waiters, holder).zrem(waiting, holder).exec();
+    await this.releaseLeaseScript.exec(this.leaseKeys(pool), [holder]);
   }
 
   // --- provider capacity -------------------------------------------------------------------

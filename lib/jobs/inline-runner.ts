@@ -62,7 +62,7 @@ const userReplies = (userId: string) => `user-replies:${userId}`;
 
 export interface InlineRunnerOptions {
   /** Where the limits shared by every instance live: the hot store. */
-  limits: Pick<HotStore, "acquireLease" | "renewLease" | "releaseLease" | "takeCapacity" | "reportCapacity" | "readCapacity" | "returnCapacity">;
+  limits: Pick<HotStore, "acquireLease" | "renewLeases" | "releaseLease" | "takeCapacity" | "reportCapacity" | "readCapacity" | "returnCapacity">;
   flushIntervalMs: number;
   /** How often idle guests are purged (`handlers.purgeIdleGuests`); the first purge runs soon after the start. */
   guestPurgeIntervalMs?: number;

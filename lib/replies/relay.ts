@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { UIMessageChunk } from "ai";
-import type { HotStore } from "@/lib/hot/hot-store";
+import type { HotStore, RelayAppendOrder } from "@/lib/hot/hot-store";
 
 /** A relay ends with exactly one of these; readers stop there. */
 export function isTerminalChunk(chunk: UIMessageChunk): boolean {
@@ -24,9 +24,10 @@ export const RELAY_BATCH_MS = 100;
  * Each append is a billed command on Upstash; readers on the writer's instance are handed the
  * chunks in process meanwhile (HotStore.shareRelay), so this is what a crash of the writer's
  * instance can cost a resume (the last second of text), and how late a reader joining from another
- * instance mid-reply sees text until the writer hears of it and appends every RELAY_BATCH_MS.
+ * instance mid-reply sees text until the writer hears of it and appends every RELAY_BATCH_MS; and
+ * how long a stop may take to reach the job (it reads the stop flag with each append).
  */
-export const RELAY_DURABLE_MS = 1000;
+export const RELAY_DURABLE_MS = 2000;
 
 export interface RelayWriterOptions {
   /** The longest a chunk waits in the buffer; RELAY_BATCH_MS by default. */
@@ -39,14 +40,19 @@ export interface RelayWriterOptions {
    */
   watch?: string;
   onWatched?: (value: string | null) => void;
+  /**
+   * The caller appends the first text itself, at once (`flush`), with a value written in the same
+   * step; otherwise the writer appends it at once on its own.
+   */
+  holdFirstText?: boolean;
 }
 
 /**
  * Buffers chunks and hands them on in batches by time, merging consecutive text deltas: every
  * RELAY_BATCH_MS to this process's readers, and to the hot store as often while a reader on another
  * instance watches the relay (each append answers whether one does), else every RELAY_DURABLE_MS.
- * So a reply costs one hot-store write per second rather than one per token, and ten a second only
- * while someone elsewhere reads it. The first text chunk and the ending (close) are appended at
+ * So a reply costs one hot-store write per two seconds rather than one per token, and ten a second
+ * only while someone elsewhere reads it. The first text chunk and the ending (close) are appended at
  * once. Each writer numbers its chunks, so the hot store applies each once even when a client
  * sends an append again (HotStore.appendRelay).
  */
@@ -91,7 +97,7 @@ export class RelayWriter {
     // The first chunk goes out at once so the time to first token is not held back by batching.
     if (chunk.type === "text-delta" && !this.hasWrittenText) {
       this.hasWrittenText = true;
-      this.flush();
+      if (!this.options.holdFirstText) this.flush();
     } else {
       this.timer ??= setTimeout(() => this.handOn(), this.options.batchMs ?? RELAY_BATCH_MS);
     }
@@ -117,14 +123,17 @@ export class RelayWriter {
     return true;
   }
 
-  /** Appends everything shared or buffered; appends stay in order because each waits for the one before. */
-  flush(): Promise<unknown> {
+  /**
+   * Appends everything shared or buffered; appends stay in order because each waits for the one
+   * before. `write` goes with this append (HotStore.appendRelay's `write`).
+   */
+  flush(write?: RelayAppendOrder["write"]): Promise<unknown> {
     clearTimeout(this.timer);
     clearTimeout(this.appendTimer);
     this.timer = undefined;
     this.appendTimer = undefined;
     const batch = [...this.unappended, ...this.buffer.map((chunk) => JSON.stringify(chunk))];
-    if (batch.length === 0) return this.pending;
+    if (batch.length === 0 && !write) return this.pending;
     const seq = this.sent - this.unappended.length;
     this.sent += this.buffer.length;
     this.buffer = [];
@@ -134,7 +143,7 @@ export class RelayWriter {
         // Set once: a reply streams for minutes at most, its relay lives for the hot TTL (a day).
         const ttlSeconds = this.hasSetTtl ? undefined : this.ttlSeconds;
         const { watch, onWatched } = this.options;
-        const { watched, readElsewhere } = await this.hot.appendRelay(this.replyId, batch, { writer: this.writerId, seq, ttlSeconds, watch });
+        const { watched, readElsewhere } = await this.hot.appendRelay(this.replyId, batch, { writer: this.writerId, seq, ttlSeconds, watch, write });
         this.hasSetTtl = true;
         this.readElsewhere = readElsewhere;
         if (watch !== undefined) {
@@ -148,9 +157,12 @@ export class RelayWriter {
     return this.pending;
   }
 
-  /** Flushes everything; rejects if any append failed, so the job can retry or report it. */
-  async close(): Promise<void> {
-    await this.flush();
+  /**
+   * Flushes everything, with `write` in the last append (there must be something to append);
+   * rejects if any append failed, so the job can retry or report it.
+   */
+  async close(write?: RelayAppendOrder["write"]): Promise<void> {
+    await this.flush(write);
     if (this.failure) throw this.failure;
   }
 }
