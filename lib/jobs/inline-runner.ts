@@ -274,8 +274,8 @@ export class InlineJobRunner implements JobRunner {
   requestFlush(): Promise<void> {
     this.flushQueued ??= (this.flushing ?? Promise.resolve()).then(() => {
       this.flushQueued = undefined;
-      this.flushing = this.handlers
-        .flush()
+      // Counted as the flush's own commands, not as those of the request that asked for it early.
+      this.flushing = withCommandActivity("flush", () => this.handlers.flush())
         .then(
           () => undefined,
           (error) => this.options.onError?.(error, "flush"),
