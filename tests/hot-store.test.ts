@@ -268,7 +268,7 @@ describe("RedisHotStore on Redis", () => {
     const store = new RedisHotStore({ client: tcp.client, driver: "redis", prefix: keyPrefix });
     await store.putChat({ id: "c1", userId: "alice", title: "t", createdAt: 1, updatedAt: 2 }, 60);
     await store.putMessages("c1", [{ id: "m1", chatId: "c1", role: "user", parts: [], createdAt: 1 }], 60);
-    await store.markUnflushed("c1", 1);
+    await store.putUnflushed("c1", {}, 1, 60);
     await store.setCached("k", "v", 60);
     await store.appendRelay("r1", ["x"], { writer: "w", seq: 0, ttlSeconds: 60 });
     await store.setValue("v", "x", 60);

@@ -177,7 +177,7 @@ function conversation(chat: ChatMeta, count: number, from = chat.createdAt): Sto
 
 /** What the send path and the reply job do: mark the chat, then write it. */
 async function writeLive(store: HotStore, chat: ChatMeta, messages: StoredMessage[], ttlSeconds = LONG_TTL): Promise<void> {
-  await store.markUnflushed(chat.id, Date.now());
+  await store.putUnflushed(chat.id, {}, Date.now(), 60);
   await Promise.all([store.putChat(chat, ttlSeconds), store.putMessages(chat.id, messages, ttlSeconds)]);
 }
 

@@ -104,8 +104,8 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
         await store.putChat(chat("c2", "alice", 200), LONG_TTL);
         await store.putMessages("c1", [message("c1", "m1", 1)], LONG_TTL);
         await store.putMessages("c2", [message("c2", "m2", 1)], LONG_TTL);
-        await store.markUnflushed("c1", 10);
-        await store.markUnflushed("c2", 20);
+        await store.putUnflushed("c1", {}, 10, LONG_TTL);
+        await store.putUnflushed("c2", {}, 20, LONG_TTL);
 
         await store.deleteChat("c1", "alice");
 
@@ -185,17 +185,17 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
       });
 
       it("keeps the earliest since, whatever order the marks arrive in", async () => {
-        await store.markUnflushed("c1", 200);
-        await store.markUnflushed("c1", 100);
-        await store.markUnflushed("c1", 300);
+        await store.putUnflushed("c1", {}, 200, LONG_TTL);
+        await store.putUnflushed("c1", {}, 100, LONG_TTL);
+        await store.putUnflushed("c1", {}, 300, LONG_TTL);
         const [mark] = await store.listUnflushed(10);
         expect(mark).toMatchObject({ chatId: "c1", since: 100 });
       });
 
       it("lists oldest first, up to the limit", async () => {
-        await store.markUnflushed("c1", 300);
-        await store.markUnflushed("7", 100);
-        await store.markUnflushed("c3", 200);
+        await store.putUnflushed("c1", {}, 300, LONG_TTL);
+        await store.putUnflushed("7", {}, 100, LONG_TTL);
+        await store.putUnflushed("c3", {}, 200, LONG_TTL);
         expect((await store.listUnflushed(10)).map((u) => [u.chatId, u.since])).toEqual([
           ["7", 100],
           ["c3", 200],
@@ -206,7 +206,7 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
       });
 
       it("clears a mark when nothing was written since its version was read", async () => {
-        await store.markUnflushed("c1", 100);
+        await store.putUnflushed("c1", {}, 100, LONG_TTL);
         const [mark] = await store.listUnflushed(10);
         expect(await store.clearUnflushed("c1", mark.version)).toBe(true);
         expect(await store.listUnflushed(10)).toEqual([]);
@@ -214,9 +214,9 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
       });
 
       it("refuses to clear a mark that was re-marked after reading, and keeps it", async () => {
-        await store.markUnflushed("c1", 100);
+        await store.putUnflushed("c1", {}, 100, LONG_TTL);
         const [read] = await store.listUnflushed(10);
-        await store.markUnflushed("c1", 150);
+        await store.putUnflushed("c1", {}, 150, LONG_TTL);
 
         expect(await store.clearUnflushed("c1", read.version)).toBe(false);
         const [kept] = await store.listUnflushed(10);
@@ -228,10 +228,10 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
       });
 
       it("never lets an old version clear a later mark of the same chat", async () => {
-        await store.markUnflushed("c1", 100);
+        await store.putUnflushed("c1", {}, 100, LONG_TTL);
         const [first] = await store.listUnflushed(10);
         expect(await store.clearUnflushed("c1", first.version)).toBe(true);
-        await store.markUnflushed("c1", 200);
+        await store.putUnflushed("c1", {}, 200, LONG_TTL);
         expect(await store.clearUnflushed("c1", first.version)).toBe(false);
         expect((await store.listUnflushed(10)).map((u) => u.chatId)).toEqual(["c1"]);
       });
@@ -242,9 +242,9 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
 
       it("counts marks and reports the oldest", async () => {
         expect(await store.unflushedStats()).toEqual({ count: 0, oldestSince: null });
-        await store.markUnflushed("c1", 300);
-        await store.markUnflushed("c2", 100);
-        await store.markUnflushed("c2", 400);
+        await store.putUnflushed("c1", {}, 300, LONG_TTL);
+        await store.putUnflushed("c2", {}, 100, LONG_TTL);
+        await store.putUnflushed("c2", {}, 400, LONG_TTL);
         expect(await store.unflushedStats()).toEqual({ count: 2, oldestSince: 100 });
       });
     });

@@ -159,11 +159,9 @@ export interface HotStore {
   deleteChat(chatId: string, userId: string): Promise<void>;
 
   // --- write-behind bookkeeping --------------------------------------------------------
-  /** Records that the chat has writes Postgres lacks; keeps the earliest `since`. */
-  markUnflushed(chatId: string, at: number): Promise<void>;
   /**
-   * Writes a chat's metadata (putChat) and messages (putMessages), either or both, and marks the
-   * chat unflushed at `at` (markUnflushed), in one atomic step: a flush sees the writes with their
+   * Writes a chat's metadata (putChat) and messages (putMessages), either, both or neither, and
+   * records that the chat has writes Postgres lacks (keeping the earliest `at`), in one atomic step: a flush sees the writes with their
    * mark or neither, and no crash leaves a write unmarked. Answers how many chats are marked then
    * (unflushedStats' count), so a writer can ask for an early flush without another read.
    */

@@ -173,14 +173,13 @@ export class MemoryHotStore implements HotStore {
 
   // --- write-behind bookkeeping --------------------------------------------------------
 
-  async markUnflushed(chatId: string, at: number): Promise<void> {
+  async putUnflushed(chatId: string, { chat, messages = [] }: { chat?: HotChat; messages?: StoredMessage[] }, at: number, ttlSeconds: number): Promise<number> {
+    // The writes run to their end when called (neither awaits anything), and the mark follows
+    // before anything is awaited: nothing can come between them.
+    const written = Promise.all([chat && this.putChat(chat, ttlSeconds), this.putMessages(chatId, messages, ttlSeconds)]);
     const mark = this.unflushed.get(chatId);
     this.unflushed.set(chatId, { since: mark ? Math.min(mark.since, at) : at, version: ++this.unflushedClock });
-  }
-
-  async putUnflushed(chatId: string, { chat, messages = [] }: { chat?: HotChat; messages?: StoredMessage[] }, at: number, ttlSeconds: number): Promise<number> {
-    // Each runs to its end when called (none awaits anything): nothing can come between them.
-    await Promise.all([chat && this.putChat(chat, ttlSeconds), this.putMessages(chatId, messages, ttlSeconds), this.markUnflushed(chatId, at)]);
+    await written;
     return this.unflushed.size;
   }
 

@@ -72,7 +72,7 @@ export interface RedisHotStoreOptions {
 }
 
 /**
- * putChat, putMessages, markUnflushed and putUnflushed: each part runs when its arguments are
+ * putChat, putMessages and putUnflushed: each part runs when its arguments are
  * given. KEYS: chat, the user's index, messages, marks, versions, clock. ARGV: chatId, ttl, chat
  * JSON ('' for none), its updatedAt, the unflushed mark's time ('' for none), then message id and
  * JSON pairs. Returns how many chats are marked unflushed (0 when no mark was asked for). For the index NX gives a new one a TTL, GT only ever extends it: a short-lived chat
@@ -552,10 +552,6 @@ export class RedisHotStore implements HotStore {
   }
 
   // --- write-behind bookkeeping --------------------------------------------------------
-
-  async markUnflushed(chatId: string, at: number): Promise<void> {
-    await this.writeChat(chatId, {}, at, 0);
-  }
 
   async putUnflushed(chatId: string, write: { chat?: HotChat; messages?: StoredMessage[] }, at: number, ttlSeconds: number): Promise<number> {
     return this.writeChat(chatId, write, at, ttlSeconds);
