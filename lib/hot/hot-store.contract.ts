@@ -517,15 +517,21 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
         expect(await store.trimLine("empty", 1_000)).toBe(0);
       });
 
-      it("enters a member after trimming the ones scored below a bound, and answers its place", async () => {
+      it("enters a member after trimming the ones scored below a bound, and answers how many others it found", async () => {
         await store.joinLine("live", "stale", 100);
         await store.joinLine("live", "edge", 200);
         expect(await store.enterLine("live", "b", 300, 200)).toBe(1);
         expect(await store.placeInLine("live", "stale")).toBeNull();
-        expect(await store.enterLine("live", "a", 250, 200)).toBe(1);
-        // Entering again re-scores, as joinLine does.
+        // Counted whatever the scores: "a" sorts before "b" but entered after it.
+        expect(await store.enterLine("live", "a", 250, 200)).toBe(2);
+        expect(await store.placeInLine("live", "a")).toBe(1);
+        // Entering again re-scores, as joinLine does, and does not count itself.
         expect(await store.enterLine("live", "edge", 400, 200)).toBe(2);
+        expect(await store.placeInLine("live", "edge")).toBe(2);
         expect(await store.enterLine("empty", "x", 1, 0)).toBe(0);
+        // Of many entering at once with the same score, each counts those before it: a cap holds.
+        const counts = await Promise.all(Array.from({ length: 20 }, (_, i) => store.enterLine("crowd", `m${String(19 - i).padStart(2, "0")}`, 5, 0)));
+        expect([...counts].sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i));
       });
 
       it("joins other lines in the same step, untrimmed, and leaves several lines in one", async () => {

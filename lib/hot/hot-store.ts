@@ -247,9 +247,10 @@ export interface HotStore {
   joinLine(line: string, replyId: string, score: number): Promise<void>;
   leaveLine(line: string, replyId: string): Promise<void>;
   /**
-   * Removes the members scored below `dropBelow` (trimLine), adds or re-scores `member` (joinLine)
-   * and answers its zero-based place (placeInLine), in one step; joins `member` to the lines
-   * `alsoIn` with the same score in that step too.
+   * Removes the members scored below `dropBelow` (trimLine), answers how many others the line
+   * holds then, and adds or re-scores `member` (joinLine), in one step; joins `member` to the lines
+   * `alsoIn` with the same score in that step too. Of several entering at once, each counts those
+   * that entered before it, whatever their scores: a cap on the count holds exactly.
    */
   enterLine(line: string, member: string, score: number, dropBelow: number, alsoIn?: string[]): Promise<number>;
   /** Takes `member` out of each of the lines (leaveLine), in one step. */

@@ -316,14 +316,12 @@ export class MemoryHotStore implements HotStore {
   }
 
   async enterLine(line: string, member: string, score: number, dropBelow: number, alsoIn: string[] = []): Promise<number> {
-    // Each runs to its end when called (none awaits anything): nothing can come between them.
-    const [, , place] = await Promise.all([
-      this.trimLine(line, dropBelow),
-      this.joinLine(line, member, score),
-      this.placeInLine(line, member),
-      ...alsoIn.map((other) => this.joinLine(other, member, score)),
-    ]);
-    return place!;
+    // Each runs to its end when called (none awaits anything), and all are called before anything
+    // is awaited: nothing can come between them.
+    const counted = Promise.all([this.trimLine(line, dropBelow), this.lineLength(line), this.placeInLine(line, member)]);
+    const joined = Promise.all([line, ...alsoIn].map((each) => this.joinLine(each, member, score)));
+    const [[, length, place]] = await Promise.all([counted, joined]);
+    return place === null ? length : length - 1;
   }
 
   async leaveLines(lines: string[], member: string): Promise<void> {

@@ -238,13 +238,16 @@ const SET_VALUES = `
 for i, key in ipairs(KEYS) do redis.call('SET', key, ARGV[2 * i - 1], 'EX', ARGV[2 * i]) end`;
 
 /**
- * KEYS: the line, then the lines it also joins. ARGV: dropBelow, score, member. Returns the
- * member's place in the first. One billed command where a MULTI would be three or more.
+ * KEYS: the line, then the lines it also joins. ARGV: dropBelow, score, member. Returns how many
+ * other members the first held before the member entered. One billed command where a MULTI would
+ * be three or more.
  */
 const ENTER_LINE = `
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
+local others = redis.call('ZCARD', KEYS[1])
+if redis.call('ZSCORE', KEYS[1], ARGV[3]) then others = others - 1 end
 for _, key in ipairs(KEYS) do redis.call('ZADD', key, ARGV[2], ARGV[3]) end
-return redis.call('ZRANK', KEYS[1], ARGV[3])`;
+return others`;
 
 /** KEYS: lines. ARGV: member. One billed command where a MULTI would be one per line. */
 const LEAVE_LINES = `

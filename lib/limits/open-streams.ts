@@ -26,10 +26,10 @@ export async function openStreamSlot(
 ): Promise<LiveEntry> {
   const set = `live:user-streams:${userId}`;
   const now = Date.now();
-  // The stale entries dropped, this one added (to every set) and its place read: one step.
-  const place = await hot.enterLine(set, streamId, now, now - STALE_AFTER_MS, alsoCountIn);
+  // The stale entries dropped, the open ones counted and this one added (to every set): one step.
+  const open = await hot.enterLine(set, streamId, now, now - STALE_AFTER_MS, alsoCountIn);
   const slot = keepLive(hot, [set, ...alsoCountIn], streamId);
-  if (place >= OPEN_STREAMS_PER_USER) {
+  if (open >= OPEN_STREAMS_PER_USER) {
     await slot.end();
     throw new AppError(
       "too_many_streams",
