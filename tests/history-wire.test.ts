@@ -44,11 +44,11 @@ async function stitchedChat(userId: string, count: number) {
   const { hot } = services;
   const ttl = services.config.chat.hotHistoryTtlSeconds;
   const half = Math.floor(count / 2);
-  await hot.markUnflushed(chat.id, Date.now());
+  await hot.putUnflushed(chat.id, {}, Date.now(), 60);
   await Promise.all([hot.putChat(chat, ttl), hot.putMessages(chat.id, messages.slice(0, half), ttl)]);
   await flushHistory(services);
   await hot.deleteChat(chat.id, userId);
-  await hot.markUnflushed(chat.id, Date.now());
+  await hot.putUnflushed(chat.id, {}, Date.now(), 60);
   await Promise.all([hot.putChat(chat, ttl), hot.putMessages(chat.id, messages.slice(half), ttl)]);
   expect(await services.db.prisma.message.count({ where: { chatId: chat.id } })).toBe(half);
   return { chat, messages };

@@ -5,6 +5,7 @@ import IORedis from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hotStoreContract } from "@/lib/hot/hot-store.contract";
 import { MemoryHotStore } from "@/lib/hot/memory-hot-store";
+import { RELAY_WATCH_MS } from "@/lib/hot/hot-store";
 import { COUNTER_BATCH_MS, RedisHotStore } from "@/lib/hot/redis-hot-store";
 import { IORedisRequester, createTcpRedisClient, shebangForRedis, type TcpRedisClient } from "@/lib/hot/redis-requester";
 import { deleteRedisKeys } from "./support/scratch";
@@ -42,6 +43,21 @@ function restConfiguredClient(connection: IORedis): Redis {
   const requester = new IORedisRequester(connection);
   client.use((req) => requester.request(req));
   return client;
+}
+
+/**
+ * The relays a round trip asks the length of: by LLEN, or by the shared poll's script (its keys
+ * alternate a relay and its read mark; an append's script names the relay too, but not first
+ * beside a read mark).
+ */
+function relaysAsked(commands: unknown[][]): string[] {
+  return commands.flatMap(([name, ...args]) => {
+    const command = String(name).toLowerCase();
+    if (command === "llen") return [String(args[0])];
+    if (command !== "evalsha" && command !== "eval") return [];
+    const keys = args.slice(2, 2 + Number(args[1])).map(String);
+    return keys[1]?.includes(":relay-read:") ? keys.filter((_, i) => i % 2 === 0) : [];
+  });
 }
 
 let storesMade = 0;
@@ -111,7 +127,7 @@ describe("RedisHotStore on Redis", () => {
     const client = new Redis({
       request: (req) => {
         const commands = (req.path ? req.body : [req.body]) as unknown[][];
-        const lengths = commands.filter(([name]) => String(name).toLowerCase() === "llen").map(([, key]) => String(key));
+        const lengths = relaysAsked(commands);
         if (lengths.length > 0) asked.push(lengths);
         return requester.request(req);
       },
@@ -143,7 +159,7 @@ describe("RedisHotStore on Redis", () => {
     const client = new Redis({
       request: (req) => {
         const commands = (req.path ? req.body : [req.body]) as unknown[][];
-        relayReads += commands.filter(([name]) => ["llen", "lrange"].includes(String(name).toLowerCase())).length;
+        relayReads += relaysAsked(commands).length + commands.filter(([name]) => String(name).toLowerCase() === "lrange").length;
         return requester.request(req);
       },
     });
@@ -163,6 +179,35 @@ describe("RedisHotStore on Redis", () => {
     await store.close();
   });
 
+  it("tells a writer when a reader on another instance waits on its relay, and when none does any more", async () => {
+    const reader = new RedisHotStore({ client: tcp.client, driver: "redis", prefix: `${prefix}read-elsewhere:`, relayPollMs: 20 });
+    const writer = new RedisHotStore({ client: tcp.client, driver: "redis", prefix: `${prefix}read-elsewhere:`, relayPollMs: 20 });
+    expect((await writer.appendRelay("r1", ["a"], { writer: "w", seq: 0, ttlSeconds: 60 })).readElsewhere).toBe(false);
+    const waiting = reader.waitForRelay("r1", 1, 60_000);
+    let seq = 1;
+    const append = async () => (await writer.appendRelay("r1", [`chunk ${seq}`], { writer: "w", seq: seq++ })).readElsewhere;
+    await expect.poll(append, { timeout: 10_000, interval: 50 }).toBe(true);
+    await waiting;
+    // The reader has what it waited for and looks no more: its mark lapses.
+    await expect.poll(append, { timeout: RELAY_WATCH_MS * 5, interval: 200 }).toBe(false);
+    await reader.close();
+    await writer.close();
+  });
+
+  it("shares a writer's batches with readers on its own instance only: one elsewhere sees them once appended", async () => {
+    const writer = new RedisHotStore({ client: tcp.client, driver: "redis", prefix: `${prefix}shared:`, relayPollMs: 20 });
+    const elsewhere = new RedisHotStore({ client: tcp.client, driver: "redis", prefix: `${prefix}shared:`, relayPollMs: 20 });
+    await writer.appendRelay("r1", ["a"], { writer: "w", seq: 0, ttlSeconds: 60 });
+    expect(writer.shareRelay("r1", ["b"], { writer: "w", seq: 1 })).toBe(true);
+    expect(await writer.waitForRelay("r1", 1, 10_000)).toEqual(["b"]);
+    expect(await elsewhere.readRelay("r1", 0)).toEqual(["a"]);
+    expect(await elsewhere.relayLength("r1")).toBe(1);
+    await writer.appendRelay("r1", ["b"], { writer: "w", seq: 1 });
+    expect(await elsewhere.readRelay("r1", 0)).toEqual(["a", "b"]);
+    await writer.close();
+    await elsewhere.close();
+  });
+
   it("polls a relay that stays unchanged less often, and still notices its next append", async () => {
     const pollMs = 20;
     const asked: number[] = [];
@@ -170,7 +215,7 @@ describe("RedisHotStore on Redis", () => {
     const client = new Redis({
       request: (req) => {
         const commands = (req.path ? req.body : [req.body]) as unknown[][];
-        if (commands.some(([name]) => String(name).toLowerCase() === "llen")) asked.push(performance.now());
+        if (relaysAsked(commands).length > 0) asked.push(performance.now());
         return requester.request(req);
       },
     });
@@ -223,7 +268,7 @@ describe("RedisHotStore on Redis", () => {
     const store = new RedisHotStore({ client: tcp.client, driver: "redis", prefix: keyPrefix });
     await store.putChat({ id: "c1", userId: "alice", title: "t", createdAt: 1, updatedAt: 2 }, 60);
     await store.putMessages("c1", [{ id: "m1", chatId: "c1", role: "user", parts: [], createdAt: 1 }], 60);
-    await store.markUnflushed("c1", 1);
+    await store.putUnflushed("c1", {}, 1, 60);
     await store.setCached("k", "v", 60);
     await store.appendRelay("r1", ["x"], { writer: "w", seq: 0, ttlSeconds: 60 });
     await store.setValue("v", "x", 60);

@@ -325,7 +325,7 @@ describe("the in-process runner", () => {
         asked += 1;
         return store.acquireLease(...args);
       },
-      renewLease: (...args) => store.renewLease(...args),
+      renewLeases: (...args) => store.renewLeases(...args),
       releaseLease: (...args) => store.releaseLease(...args),
       takeCapacity: (...args) => store.takeCapacity(...args),
       reportCapacity: (...args) => store.reportCapacity(...args),

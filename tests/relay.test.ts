@@ -1,13 +1,17 @@
 /**
  * Reading a reply's relay (lib/replies/relay.ts) on each hot store: what a reader on the instance
- * that writes the reply costs, and when it asks about a silent relay.
+ * that writes the reply costs, and when it asks about a silent relay; on Redis, how often the
+ * writer appends with and without a reader on another instance.
  */
 import type { UIMessageChunk } from "ai";
-import { expect, it } from "vitest";
-import { readRelay, RelayWriter } from "@/lib/replies/relay";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { readRelay, RELAY_DURABLE_MS, RelayWriter } from "@/lib/replies/relay";
 import type { HotStore } from "@/lib/hot/hot-store";
+import { RedisHotStore } from "@/lib/hot/redis-hot-store";
+import { createTcpRedisClient } from "@/lib/hot/redis-requester";
 import { describeOnEachHotStore } from "./support/hot-stores";
-import { uniqueSuffix } from "./support/scratch";
+import { createScratchRedisPrefix, uniqueSuffix } from "./support/scratch";
+import { TEST_REDIS_URL } from "./support/services";
 
 const TTL = 600;
 
@@ -176,5 +180,88 @@ describeOnEachHotStore("RelayWriter", (newStore) => {
     await writer.flush();
     expect(watched).toEqual([null, "7"]);
     expect(writer.watchedAt).toBeGreaterThan(0);
+  });
+});
+
+describe("RelayWriter on Redis, read on the writer's instance and on another", () => {
+  const scratch = createScratchRedisPrefix();
+  const opened: HotStore[] = [];
+  /** An instance's hot store: stores made with the same `prefix` share the relays. */
+  const instance = (prefix: string) => {
+    const { client, close } = createTcpRedisClient(TEST_REDIS_URL);
+    const store = new RedisHotStore({ client, driver: "redis", prefix, close });
+    opened.push(store);
+    return store;
+  };
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((store) => store.close()));
+  });
+  afterAll(scratch.clear);
+
+  /** Writes `count` text deltas 50 ms apart (longer on a busy machine). */
+  async function stream(writer: RelayWriter, from: number, count: number): Promise<void> {
+    for (let i = from; i < from + count; i += 1) {
+      writer.write(delta(` ${i}`));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  const textOf = (entries: string[]) =>
+    entries.map((entry) => JSON.parse(entry) as UIMessageChunk).map((chunk) => (chunk.type === "text-delta" ? chunk.delta : "")).join("");
+  const fullText = (count: number) => `first${Array.from({ length: count }, (_, i) => ` ${i}`).join("")}`;
+
+  it("appends a reply nobody elsewhere reads every RELAY_DURABLE_MS, while a reader on its instance gets batch after batch", async () => {
+    const store = instance(`${scratch.prefix}${uniqueSuffix()}:`);
+    const replyId = `r_${uniqueSuffix()}`;
+    const { hot: counted, calls: appends } = countingCalls(store, "appendRelay");
+    const received: string[][] = [];
+    const reading = (async () => {
+      for await (const batch of readRelay(store, replyId)) received.push(batch);
+    })();
+    const writer = new RelayWriter(counted, replyId, TTL);
+    writer.write({ type: "text-start", id: "t1" });
+    writer.write(delta("first"));
+    const started = performance.now();
+    await stream(writer, 0, 40);
+    writer.write({ type: "finish" });
+    await writer.close();
+    const streamedMs = performance.now() - started;
+    await reading;
+    // The first text, one append per RELAY_DURABLE_MS of streaming, and the ending: not one per 100 ms.
+    expect(appends()).toBeLessThanOrEqual(2 + Math.ceil(streamedMs / RELAY_DURABLE_MS));
+    // The reader here got the text in more steps than there were appends: handed it in process.
+    expect(received.length).toBeGreaterThan(appends());
+    expect(textOf(received.flat())).toBe(fullText(40));
+    expect(textOf(await store.readRelay(replyId, 0))).toBe(fullText(40));
+  });
+
+  it("gives a reader joining from another instance mid-reply the whole text, then the rest as it streams", async () => {
+    const prefix = `${scratch.prefix}${uniqueSuffix()}:`;
+    const [writing, elsewhere] = [instance(prefix), instance(prefix)];
+    const replyId = `r_${uniqueSuffix()}`;
+    const { hot: counted, calls: appends } = countingCalls(writing, "appendRelay");
+    const writer = new RelayWriter(counted, replyId, TTL);
+    writer.write({ type: "text-start", id: "t1" });
+    writer.write(delta("first"));
+    await stream(writer, 0, 20);
+
+    // Joins a second into the reply, from the start, on an instance that never wrote it.
+    let closed = false;
+    const received: { entries: string[]; beforeClose: boolean }[] = [];
+    const reading = (async () => {
+      for await (const entries of readRelay(elsewhere, replyId)) received.push({ entries, beforeClose: !closed });
+    })();
+    const appendsBeforeJoin = appends();
+    await stream(writer, 20, 40);
+    writer.write({ type: "finish" });
+    await writer.close();
+    closed = true;
+    await reading;
+
+    expect(textOf(received.flatMap(({ entries }) => entries))).toBe(fullText(60));
+    // Live, not only at the end: text reached it while the reply still streamed...
+    expect(received.filter(({ beforeClose, entries }) => beforeClose && textOf(entries).length > 0).length).toBeGreaterThan(1);
+    // ...because the writer, told of a reader elsewhere, appended batch after batch from then on.
+    expect(appends() - appendsBeforeJoin).toBeGreaterThan(5);
   });
 });

@@ -13,7 +13,6 @@ import { INTERRUPTED_MESSAGE, recoverOrphanedReply, type ReplyOwner } from "@/li
 import { replyStreamResponse } from "@/lib/replies/reply-stream";
 import { replyIdFor, submitChatRequest } from "@/lib/chat/send-message";
 import type { ReplyJob } from "@/lib/domain";
-import { writeUnflushed } from "@/lib/history/write-unflushed";
 import { lineScore } from "@/lib/jobs/reply-policy";
 import { echoReply } from "@/lib/testing/provider-double";
 import { readUIMessageStream, startTestApp, textOf, type TestApp } from "./support/app-services";
@@ -43,11 +42,14 @@ async function orphan(status: "queued" | "running", relayed: object[] = [], owne
   const text = `question ${uniqueSuffix()}`;
   const now = Date.now();
   const job: ReplyJob = { replyId: replyIdFor(chatId, messageId), chatId, userId, tier: "free", modelId: "double-small", userMessageId: messageId, enqueuedAt: now };
-  await writeUnflushed(hot, chatId, now, () =>
-    Promise.all([
-      hot.putChat({ id: chatId, userId, title: text, createdAt: now, updatedAt: now }, TTL),
-      hot.putMessages(chatId, [{ id: messageId, chatId, role: "user", parts: [{ type: "text", text }], createdAt: now }], TTL),
-    ]),
+  await hot.putUnflushed(
+    chatId,
+    {
+      chat: { id: chatId, userId, title: text, createdAt: now, updatedAt: now },
+      messages: [{ id: messageId, chatId, role: "user", parts: [{ type: "text", text }], createdAt: now }],
+    },
+    now,
+    TTL,
   );
   const queued = await createReplyState(hot, job, "queued", TTL);
   if (status === "running") await moveReply(hot, queued, "running", TTL);

@@ -177,7 +177,7 @@ function conversation(chat: ChatMeta, count: number, from = chat.createdAt): Sto
 
 /** What the send path and the reply job do: mark the chat, then write it. */
 async function writeLive(store: HotStore, chat: ChatMeta, messages: StoredMessage[], ttlSeconds = LONG_TTL): Promise<void> {
-  await store.markUnflushed(chat.id, Date.now());
+  await store.putUnflushed(chat.id, {}, Date.now(), 60);
   await Promise.all([store.putChat(chat, ttlSeconds), store.putMessages(chat.id, messages, ttlSeconds)]);
 }
 
@@ -505,12 +505,14 @@ describe("flushing the hot history into Postgres", () => {
 describe("asking for an early flush", () => {
   it("answers true once the backlog reaches FLUSH_BACKLOG_THRESHOLD, then holds off every instance for a while", async () => {
     const config = parseConfig({ FLUSH_BACKLOG_THRESHOLD: "3" });
-    for (let i = 0; i < 2; i += 1) await hot.markUnflushed(`c${i}`, Date.now());
-    expect(await shouldFlushEarly(hot, config)).toBe(false);
-    await hot.markUnflushed("c2", Date.now());
-    expect(await shouldFlushEarly(hot, config)).toBe(true);
-    expect(await shouldFlushEarly(hot, config)).toBe(false);
-    expect(await shouldFlushEarly(openHotStore(), config)).toBe(false);
+    let backlog = 0;
+    for (let i = 0; i < 2; i += 1) backlog = await hot.putUnflushed(`c${i}`, {}, Date.now(), 60);
+    expect(await shouldFlushEarly(hot, config, backlog)).toBe(false);
+    backlog = await hot.putUnflushed("c2", {}, Date.now(), 60);
+    expect(backlog).toBe(3);
+    expect(await shouldFlushEarly(hot, config, backlog)).toBe(true);
+    expect(await shouldFlushEarly(hot, config, backlog)).toBe(false);
+    expect(await shouldFlushEarly(openHotStore(), config, backlog)).toBe(false);
   });
 });
 

@@ -30,16 +30,16 @@ export async function acceptChatRequest(
   const allowance = await checkChatAllowance(deps, { viewer: sender, clientIp, textLength });
   const accepted = await (await preparing).commit();
   // Not awaited: the in-process runner's flush takes as long as the flush, and the sender should not.
-  void requestEarlyFlush(deps);
+  if (accepted.backlog !== undefined) void requestEarlyFlush(deps, accepted.backlog);
   const headers: Record<string, string> = { ...allowance.headers };
   if (allowance.dailyRemaining !== null) headers[DAILY_REMAINING_HEADER] = String(allowance.dailyRemaining);
   return { ...accepted, headers };
 }
 
 /** A backlog past its threshold is flushed now rather than at the next interval. */
-async function requestEarlyFlush({ hot, jobs, config }: SendMessageDeps): Promise<void> {
+async function requestEarlyFlush({ hot, jobs, config }: SendMessageDeps, backlog: number): Promise<void> {
   try {
-    if (await shouldFlushEarly(hot, config)) await jobs.requestFlush();
+    if (await shouldFlushEarly(hot, config, backlog)) await jobs.requestFlush();
   } catch (error) {
     logger.warn({ err: error }, "early flush request failed; the periodic flush will take it");
   }

@@ -19,13 +19,12 @@ import { readReplyState } from "@/lib/replies/reply-state";
 import { activeReplyIn } from "@/lib/replies/active-reply";
 import { getChatForUserOrThrow, getChatMessages } from "@/lib/history/history";
 import { shownBranch } from "@/lib/history/versions";
-import { writeUnflushed } from "@/lib/history/write-unflushed";
 import { titleFromMessage } from "@/lib/titles/first-line-title";
 import { instructionsForMessage } from "@/lib/instructions/instructions";
 import { replayCachedReply } from "@/lib/replies/cached-reply";
 import { abandonReply } from "@/lib/replies/generate-reply";
 import { countCacheLookup, readCachedReply, type CacheLookup } from "@/lib/replies/reply-cache";
-import type { ReplyJob, Tier } from "@/lib/domain";
+import type { ReplyJob, ReplyState, Tier } from "@/lib/domain";
 
 export interface SendMessageDeps {
   config: AppConfig;
@@ -78,7 +77,16 @@ export function validateMessageText(text: string, maxLength: number): void {
  * replaces, the reply cache), before anything is written: `commit` writes and queues it.
  */
 export interface PreparedChatRequest {
-  commit(): Promise<{ replyId: string; chat: ChatMeta }>;
+  /** Answers the reply's state as the request left it, so its stream need not read it back. */
+  commit(): Promise<AcceptedChatRequest>;
+}
+
+export interface AcceptedChatRequest {
+  replyId: string;
+  chat: ChatMeta;
+  state: ReplyState;
+  /** Chats awaiting a flush once this request's write landed (HotStore.putUnflushed); none when it wrote nothing. */
+  backlog?: number;
 }
 
 /** Prepares and commits a request: see prepareChatRequest. */
@@ -86,7 +94,7 @@ export async function submitChatRequest(
   deps: SendMessageDeps,
   sender: Sender,
   request: ChatRequest,
-): Promise<{ replyId: string; chat: ChatMeta }> {
+): Promise<AcceptedChatRequest> {
   return (await prepareChatRequest(deps, sender, request)).commit();
 }
 
@@ -120,14 +128,8 @@ export async function prepareChatRequest(
         // The earlier reply stays, as a version: the question is selected, and the chat shows its
         // newest reply, this one once it is stored (lib/history/versions.ts).
         const hotChat = (await deps.hot.getChat(chat.id)) ?? chat;
-        await writeUnflushed(
-          deps.hot,
-          chat.id,
-          now,
-          () => deps.hot.putChat({ ...hotChat, selectedMessageId: lastUser.id }, deps.config.chat.hotHistoryTtlSeconds),
-          () => queueReply(deps, job),
-        );
-        return { replyId, chat };
+        const backlog = await deps.hot.putUnflushed(chat.id, { chat: { ...hotChat, selectedMessageId: lastUser.id } }, now, deps.config.chat.hotHistoryTtlSeconds);
+        return { replyId, chat, state: await queueReply(deps, job), backlog };
       },
     };
   }
@@ -141,7 +143,7 @@ export async function prepareChatRequest(
     instructionsRead,
   ]);
   const { chat } = opened;
-  if (existingReply) return { commit: async () => ({ replyId, chat }) };
+  if (existingReply) return { commit: async () => ({ replyId, chat, state: existingReply }) };
 
   // What the message follows: the end of the branch the chat shows, or for an edit, what the
   // edited message followed (the edit becomes its sibling, a version beside it). A chat not
@@ -181,15 +183,10 @@ export async function prepareChatRequest(
       const job = replyJob({ chat, sender, modelId, userMessageId: message.id, replyId, now, instructions });
       const cached = cacheLookup?.reply;
       countCacheLookup(deps.hot, cacheLookup);
-      await writeUnflushed(
-        deps.hot,
-        chat.id,
-        now,
-        () => Promise.all([deps.hot.putChat({ ...chat, updatedAt: now, selectedMessageId: message.id }, ttl), deps.hot.putMessages(chat.id, [message], ttl)]),
-        // The reply is queued (or replayed) only once its question is stored.
-        () => (cached ? replayCachedReply(deps.hot, job, cached, ttl) : queueReply(deps, job)),
-      );
-      return { replyId, chat };
+      const backlog = await deps.hot.putUnflushed(chat.id, { chat: { ...chat, updatedAt: now, selectedMessageId: message.id }, messages: [message] }, now, ttl);
+      // The reply is queued (or replayed) only once its question is stored.
+      const state = await (cached ? replayCachedReply(deps.hot, job, cached, ttl) : queueReply(deps, job));
+      return { replyId, chat, state, backlog };
     },
   };
 }
@@ -218,11 +215,12 @@ function replyJob(
   };
 }
 
-async function queueReply({ config, hot, jobs }: SendMessageDeps, job: ReplyJob): Promise<void> {
+async function queueReply({ config, hot, jobs }: SendMessageDeps, job: ReplyJob): Promise<ReplyState> {
   const { replyId, chatId } = job;
-  await queueInLine(hot, job, config.chat.hotHistoryTtlSeconds);
+  const state = await queueInLine(hot, job, config.chat.hotHistoryTtlSeconds);
   try {
     await jobs.enqueueReply(job);
+    return state;
   } catch (error) {
     logger.error({ err: error, replyId, chatId }, "the job runner refused a reply");
     // Nothing will serve it. Left queued, it would count ahead of everyone in line, and a resend

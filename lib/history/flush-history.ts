@@ -169,12 +169,12 @@ const EARLY_FLUSH_COOLDOWN_SECONDS = 10;
 const EARLY_FLUSH_GATE_KEY = "flush:early-requested";
 
 /**
- * True when the backlog has reached FLUSH_BACKLOG_THRESHOLD and no early flush was asked for in
+ * True when the backlog (chats marked unflushed, as the caller's own write answered it:
+ * HotStore.putUnflushed) has reached FLUSH_BACKLOG_THRESHOLD and no early flush was asked for in
  * the last few seconds: the send path then calls `jobs.requestFlush()`. The cooldown keeps a busy
  * send path from asking once per message; the first caller in each window wins, on any instance.
  */
-export async function shouldFlushEarly(hot: HotStore, config: Pick<AppConfig, "chat">): Promise<boolean> {
-  const { count } = await hot.unflushedStats();
-  if (count < config.chat.flushBacklogThreshold) return false;
+export async function shouldFlushEarly(hot: Pick<HotStore, "incrCounter">, config: Pick<AppConfig, "chat">, backlog: number): Promise<boolean> {
+  if (backlog < config.chat.flushBacklogThreshold) return false;
   return (await hot.incrCounter(EARLY_FLUSH_GATE_KEY, 1, EARLY_FLUSH_COOLDOWN_SECONDS)) === 1;
 }

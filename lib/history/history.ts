@@ -15,7 +15,6 @@ import { searchLiveChats, withDurableSnippets, type ChatListEntry } from "./chat
 import { DATABASE_DOWN, unlessDatabaseDown } from "./database-down";
 import { buryChat, unburyChat } from "./tombstones";
 import { shownBranch, type ShownMessage } from "./versions";
-import { writeUnflushed } from "./write-unflushed";
 import type { ChatUIMessage } from "@/lib/domain";
 
 interface HistoryDeps {
@@ -152,7 +151,7 @@ async function changeChat(
   if (!found) throw notFound();
   if (found.hotChat) {
     const changed = { ...found.hotChat, ...change };
-    await writeUnflushed(deps.hot, chatId, Date.now(), () => deps.hot.putChat(changed, deps.config.chat.hotHistoryTtlSeconds));
+    await deps.hot.putUnflushed(chatId, { chat: changed }, Date.now(), deps.config.chat.hotHistoryTtlSeconds);
   }
   await chatsDb.updateChatForUser(deps.db.prisma, { chatId, userId, change });
   return { ...found.chat, ...change };

@@ -17,7 +17,6 @@ export async function transferChats(
   const hotChats = await hot.listChats(fromUserId, MAX_HOT_CHATS);
   const now = Date.now();
   for (const chat of hotChats) {
-    await hot.putChat({ ...chat, userId: toUserId }, ttlSeconds);
-    await hot.markUnflushed(chat.id, now);
+    await hot.putUnflushed(chat.id, { chat: { ...chat, userId: toUserId } }, now, ttlSeconds);
   }
 }

@@ -35,8 +35,10 @@ function withTypedFailures(store: HotStore): HotStore {
   return new Proxy(store, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);
-      // addToCounter answers nothing and never throws: there is no failure to type.
-      if (typeof value !== "function" || property === "close" || property === "addToCounter") return value;
+      if (typeof value !== "function") return value;
+      // These answer at once, never from Redis, and never throw: there is no failure to type. Bound
+      // to the store itself, so the synchronous helpers they call are not wrapped as if they answered promises.
+      if (property === "close" || property === "addToCounter" || property === "shareRelay") return value.bind(target);
       return (...args: unknown[]) =>
         (value as (...params: unknown[]) => Promise<unknown>).apply(target, args).catch((error: unknown) => {
           if (error instanceof AppError) throw error;

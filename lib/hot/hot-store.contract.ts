@@ -104,8 +104,8 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
         await store.putChat(chat("c2", "alice", 200), LONG_TTL);
         await store.putMessages("c1", [message("c1", "m1", 1)], LONG_TTL);
         await store.putMessages("c2", [message("c2", "m2", 1)], LONG_TTL);
-        await store.markUnflushed("c1", 10);
-        await store.markUnflushed("c2", 20);
+        await store.putUnflushed("c1", {}, 10, LONG_TTL);
+        await store.putUnflushed("c2", {}, 20, LONG_TTL);
 
         await store.deleteChat("c1", "alice");
 
@@ -164,18 +164,38 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
     });
 
     describe("unflushed marks", () => {
+      it("writes a chat and its messages with their mark in one step, which a flush that read before cannot clear", async () => {
+        expect(await store.putUnflushed("c1", { chat: chat("c1", "alice", 2_000), messages: [message("c1", "m1", 1)] }, 500, LONG_TTL)).toBe(1);
+        expect(await store.putUnflushed("c2", {}, 800, LONG_TTL)).toBe(2);
+        await store.clearUnflushed("c2", (await store.listUnflushed(10)).find((mark) => mark.chatId === "c2")!.version);
+        expect(await store.getChat("c1")).toEqual(chat("c1", "alice", 2_000));
+        expect(await store.listChats("alice", 10)).toEqual([chat("c1", "alice", 2_000)]);
+        expect((await store.listMessages("c1")).map((m) => m.id)).toEqual(["m1"]);
+        const [read] = await store.listUnflushed(10);
+        expect(read).toMatchObject({ chatId: "c1", since: 500 });
+        // Messages alone, then the chat alone: each write marks the chat again, keeping the earliest since.
+        await store.putUnflushed("c1", { messages: [message("c1", "m2", 2)] }, 600, LONG_TTL);
+        expect(await store.clearUnflushed("c1", read.version)).toBe(false);
+        await store.putUnflushed("c1", { chat: { ...chat("c1", "alice", 3_000), title: "renamed" } }, 700, LONG_TTL);
+        expect((await store.getChat("c1"))?.title).toBe("renamed");
+        expect((await store.listMessages("c1")).map((m) => m.id)).toEqual(["m1", "m2"]);
+        const [again] = await store.listUnflushed(10);
+        expect(again).toMatchObject({ chatId: "c1", since: 500 });
+        expect(await store.clearUnflushed("c1", again.version)).toBe(true);
+      });
+
       it("keeps the earliest since, whatever order the marks arrive in", async () => {
-        await store.markUnflushed("c1", 200);
-        await store.markUnflushed("c1", 100);
-        await store.markUnflushed("c1", 300);
+        await store.putUnflushed("c1", {}, 200, LONG_TTL);
+        await store.putUnflushed("c1", {}, 100, LONG_TTL);
+        await store.putUnflushed("c1", {}, 300, LONG_TTL);
         const [mark] = await store.listUnflushed(10);
         expect(mark).toMatchObject({ chatId: "c1", since: 100 });
       });
 
       it("lists oldest first, up to the limit", async () => {
-        await store.markUnflushed("c1", 300);
-        await store.markUnflushed("7", 100);
-        await store.markUnflushed("c3", 200);
+        await store.putUnflushed("c1", {}, 300, LONG_TTL);
+        await store.putUnflushed("7", {}, 100, LONG_TTL);
+        await store.putUnflushed("c3", {}, 200, LONG_TTL);
         expect((await store.listUnflushed(10)).map((u) => [u.chatId, u.since])).toEqual([
           ["7", 100],
           ["c3", 200],
@@ -186,7 +206,7 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
       });
 
       it("clears a mark when nothing was written since its version was read", async () => {
-        await store.markUnflushed("c1", 100);
+        await store.putUnflushed("c1", {}, 100, LONG_TTL);
         const [mark] = await store.listUnflushed(10);
         expect(await store.clearUnflushed("c1", mark.version)).toBe(true);
         expect(await store.listUnflushed(10)).toEqual([]);
@@ -194,9 +214,9 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
       });
 
       it("refuses to clear a mark that was re-marked after reading, and keeps it", async () => {
-        await store.markUnflushed("c1", 100);
+        await store.putUnflushed("c1", {}, 100, LONG_TTL);
         const [read] = await store.listUnflushed(10);
-        await store.markUnflushed("c1", 150);
+        await store.putUnflushed("c1", {}, 150, LONG_TTL);
 
         expect(await store.clearUnflushed("c1", read.version)).toBe(false);
         const [kept] = await store.listUnflushed(10);
@@ -208,10 +228,10 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
       });
 
       it("never lets an old version clear a later mark of the same chat", async () => {
-        await store.markUnflushed("c1", 100);
+        await store.putUnflushed("c1", {}, 100, LONG_TTL);
         const [first] = await store.listUnflushed(10);
         expect(await store.clearUnflushed("c1", first.version)).toBe(true);
-        await store.markUnflushed("c1", 200);
+        await store.putUnflushed("c1", {}, 200, LONG_TTL);
         expect(await store.clearUnflushed("c1", first.version)).toBe(false);
         expect((await store.listUnflushed(10)).map((u) => u.chatId)).toEqual(["c1"]);
       });
@@ -222,9 +242,9 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
 
       it("counts marks and reports the oldest", async () => {
         expect(await store.unflushedStats()).toEqual({ count: 0, oldestSince: null });
-        await store.markUnflushed("c1", 300);
-        await store.markUnflushed("c2", 100);
-        await store.markUnflushed("c2", 400);
+        await store.putUnflushed("c1", {}, 300, LONG_TTL);
+        await store.putUnflushed("c2", {}, 100, LONG_TTL);
+        await store.putUnflushed("c2", {}, 400, LONG_TTL);
         expect(await store.unflushedStats()).toEqual({ count: 2, oldestSince: 100 });
       });
     });
@@ -280,17 +300,56 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
 
       it("reads a watched value in the same step as an append, empty or not", async () => {
         const order = (seq: number) => ({ writer: "w", seq, ttlSeconds: LONG_TTL, watch: "flag" });
-        expect(await store.appendRelay("r1", ["a"], order(0))).toEqual({ length: 1, watched: null });
+        expect(await store.appendRelay("r1", ["a"], order(0))).toEqual({ length: 1, watched: null, readElsewhere: false });
         await store.setValue("flag", "12", LONG_TTL);
-        expect(await store.appendRelay("r1", ["b"], order(1))).toEqual({ length: 2, watched: "12" });
-        expect(await store.appendRelay("r1", [], order(2))).toEqual({ length: 2, watched: "12" });
+        expect(await store.appendRelay("r1", ["b"], order(1))).toEqual({ length: 2, watched: "12", readElsewhere: false });
+        expect(await store.appendRelay("r1", [], order(2))).toEqual({ length: 2, watched: "12", readElsewhere: false });
         // Sent again: nothing appended, the value still read.
-        expect(await store.appendRelay("r1", ["b"], order(1))).toEqual({ length: 2, watched: "12" });
+        expect(await store.appendRelay("r1", ["b"], order(1))).toEqual({ length: 2, watched: "12", readElsewhere: false });
         await store.deleteValue("flag");
-        expect(await store.appendRelay("r1", ["c"], order(2))).toEqual({ length: 3, watched: null });
+        expect(await store.appendRelay("r1", ["c"], order(2))).toEqual({ length: 3, watched: null, readElsewhere: false });
         // Without a watch, nothing is read.
         await store.setValue("flag", "stop", LONG_TTL);
-        expect(await store.appendRelay("r1", ["d"], { writer: "w", seq: 3 })).toEqual({ length: 4, watched: null });
+        expect(await store.appendRelay("r1", ["d"], { writer: "w", seq: 3 })).toEqual({ length: 4, watched: null, readElsewhere: false });
+      });
+
+      it("shares a writer's chunks with this store's readers ahead of their append, which lands them once", async () => {
+        await store.appendRelay("r1", ["a"], { writer: "w", seq: 0, ttlSeconds: LONG_TTL });
+        const waiting = store.waitForRelay("r1", 1, 5_000);
+        // A store may decline (its appends cost nothing): the writer appends them at once then.
+        const shared = store.shareRelay("r1", ["b", "c"], { writer: "w", seq: 1 });
+        if (shared) {
+          expect(await waiting).toEqual(["b", "c"]);
+          expect(await store.relayLength("r1")).toBe(3);
+          expect(await store.waitForRelay("r1", 0, 5_000)).toEqual(["a", "b", "c"]);
+          expect(store.shareRelay("r1", ["d"], { writer: "w", seq: 3 })).toBe(true);
+        }
+        const after = store.waitForRelay("r1", 4, 5_000);
+        expect((await store.appendRelay("r1", ["b", "c", "d", "e"], { writer: "w", seq: 1 })).length).toBe(5);
+        // What follows the shared chunks, handed on; unshared, the waiter may be told to read instead.
+        if (shared) expect(await after).toEqual(["e"]);
+        else expect([undefined, ["e"]]).toContainEqual(await after);
+        expect(await store.readRelay("r1", 0)).toEqual(["a", "b", "c", "d", "e"]);
+      });
+
+      it("shares only what continues the writer's chunks", async () => {
+        expect(store.shareRelay("r1", ["a"], { writer: "w", seq: 0 })).toBe(false);
+        await store.appendRelay("r1", ["a"], { writer: "w", seq: 0, ttlSeconds: LONG_TTL });
+        expect(store.shareRelay("r1", ["c"], { writer: "w", seq: 2 })).toBe(false);
+        expect(store.shareRelay("r1", ["x"], { writer: "another", seq: 0 })).toBe(false);
+        expect(await store.readRelay("r1", 0)).toEqual(["a"]);
+        expect(await store.relayLength("r1")).toBe(1);
+      });
+
+      it("writes a value in the same step as an append, empty or not", async () => {
+        await store.appendRelay("r1", ["end"], { writer: "w", seq: 0, ttlSeconds: LONG_TTL, write: { key: "state", value: "ended", ttlSeconds: LONG_TTL } });
+        expect(await store.readRelay("r1", 0)).toEqual(["end"]);
+        expect(await store.getValue("state")).toBe("ended");
+        await store.appendRelay("r1", [], { writer: "w", seq: 1, write: { key: "state", value: '{"json": 1}', ttlSeconds: 1 } });
+        expect(await store.getValue("state")).toBe('{"json": 1}');
+        await sleep(PAST_ONE_SECOND_TTL_MS);
+        expect(await store.getValue("state")).toBeNull();
+        expect(await store.readRelay("r1", 0)).toEqual(["end"]);
       });
 
       it("wakes a waiter as soon as chunks are appended", async () => {
@@ -337,6 +396,17 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
         await store.deleteValue("v");
         expect(await store.getValue("v")).toBeNull();
         await store.deleteValue("never-set");
+      });
+
+      it("sets and gets several values in one step, each with its own TTL", async () => {
+        await store.setValues([
+          { key: "a", value: "1", ttlSeconds: LONG_TTL },
+          { key: "b", value: '{"b": true}', ttlSeconds: 1 },
+        ]);
+        expect(await store.getValues(["a", "missing", "b"])).toEqual(["1", null, '{"b": true}']);
+        expect(await store.getValues([])).toEqual([]);
+        await sleep(PAST_ONE_SECOND_TTL_MS);
+        expect(await store.getValues(["a", "b"])).toEqual(["1", null]);
       });
 
       it("takes a value once: of several takers at once, exactly one gets it", async () => {
@@ -446,6 +516,33 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
         expect(await store.trimLine("live", 200)).toBe(0);
         expect(await store.trimLine("empty", 1_000)).toBe(0);
       });
+
+      it("enters a member after trimming the ones scored below a bound, and answers how many others it found", async () => {
+        await store.joinLine("live", "stale", 100);
+        await store.joinLine("live", "edge", 200);
+        expect(await store.enterLine("live", "b", 300, 200)).toBe(1);
+        expect(await store.placeInLine("live", "stale")).toBeNull();
+        // Counted whatever the scores: "a" sorts before "b" but entered after it.
+        expect(await store.enterLine("live", "a", 250, 200)).toBe(2);
+        expect(await store.placeInLine("live", "a")).toBe(1);
+        // Entering again re-scores, as joinLine does, and does not count itself.
+        expect(await store.enterLine("live", "edge", 400, 200)).toBe(2);
+        expect(await store.placeInLine("live", "edge")).toBe(2);
+        expect(await store.enterLine("empty", "x", 1, 0)).toBe(0);
+        // Of many entering at once with the same score, each counts those before it: a cap holds.
+        const counts = await Promise.all(Array.from({ length: 20 }, (_, i) => store.enterLine("crowd", `m${String(19 - i).padStart(2, "0")}`, 5, 0)));
+        expect([...counts].sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+      });
+
+      it("joins other lines in the same step, untrimmed, and leaves several lines in one", async () => {
+        await store.joinLine("all", "stale", 1);
+        expect(await store.enterLine("mine", "s1", 500, 100, ["all"])).toBe(0);
+        expect(await store.frontOfLine("all", 10)).toEqual(["stale", "s1"]);
+        await store.leaveLines(["mine", "all"], "s1");
+        expect(await store.placeInLine("mine", "s1")).toBeNull();
+        expect(await store.frontOfLine("all", 10)).toEqual(["stale"]);
+        await store.leaveLines([], "s1");
+      });
     });
 
     describe("shared limits", () => {
@@ -475,14 +572,21 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
         // Renewed well within its TTL, for more than twice its TTL.
         const until = Date.now() + 2.5 * SHORT_LEASE_MS;
         while (Date.now() < until) {
-          expect(await store.renewLease("kept", "alive", SHORT_LEASE_MS)).toBe(true);
+          expect(await store.renewLeases([{ pool: "kept", holder: "alive" }], SHORT_LEASE_MS)).toEqual([true]);
           await sleep(SHORT_LEASE_MS / 4);
         }
         expect(await store.acquireLease("kept", "other", lease(0))).toBe(false);
         expect(await store.acquireLease("left", "next", lease(0))).toBe(true);
         // The lapsed holder learns it lost the lease when it tries to renew it.
-        expect(await store.renewLease("left", "gone", SHORT_LEASE_MS)).toBe(false);
-        expect(await store.renewLease("never", "held", SHORT_LEASE_MS)).toBe(false);
+        expect(
+          await store.renewLeases(
+            [
+              { pool: "left", holder: "gone" },
+              { pool: "never", holder: "held" },
+            ],
+            SHORT_LEASE_MS,
+          ),
+        ).toEqual([false, false]);
       });
 
       it("gives a freed lease to the waiter with the lowest score, not to whoever asks first", async () => {

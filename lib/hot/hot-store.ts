@@ -110,6 +110,11 @@ export interface RelayAppendOrder {
    * so a writer learns of a flag set for it (a stop) without a read of its own.
    */
   watch?: string;
+  /**
+   * A value to write (as setValue does) in the same step as the chunks: what they say becomes
+   * true together with them (a reply's relay ending and its settled state).
+   */
+  write?: { key: string; value: string; ttlSeconds: number };
 }
 
 /** The answer to `appendRelay`. */
@@ -118,7 +123,19 @@ export interface RelayAppended {
   length: number;
   /** The value under the append's `watch` key, or null (none, or no `watch` given). */
   watched: string | null;
+  /**
+   * A reader on another instance waits on the relay (it looked within the last RELAY_WATCH_MS):
+   * it sees only what is appended, so the writer should append often. Always false where no
+   * other instance can read (the in-process store).
+   */
+  readElsewhere: boolean;
 }
+
+/**
+ * How long a look at a relay by a reader on another instance counts as that reader watching it
+ * (`RelayAppended.readElsewhere`): longer than the slowest poll of a waiting reader.
+ */
+export const RELAY_WATCH_MS = 2000;
 
 export interface HotStore {
   readonly driver: "memory" | "redis" | "upstash";
@@ -142,8 +159,13 @@ export interface HotStore {
   deleteChat(chatId: string, userId: string): Promise<void>;
 
   // --- write-behind bookkeeping --------------------------------------------------------
-  /** Records that the chat has writes Postgres lacks; keeps the earliest `since`. */
-  markUnflushed(chatId: string, at: number): Promise<void>;
+  /**
+   * Writes a chat's metadata (putChat) and messages (putMessages), either, both or neither, and
+   * records that the chat has writes Postgres lacks (keeping the earliest `at`), in one atomic step: a flush sees the writes with their
+   * mark or neither, and no crash leaves a write unmarked. Answers how many chats are marked then
+   * (unflushedStats' count), so a writer can ask for an early flush without another read.
+   */
+  putUnflushed(chatId: string, write: { chat?: HotChat; messages?: StoredMessage[] }, at: number, ttlSeconds: number): Promise<number>;
   /** Oldest first. */
   listUnflushed(limit: number): Promise<UnflushedChat[]>;
   /** Clears the mark only if no write happened since `version` was read; true if cleared. */
@@ -165,13 +187,25 @@ export interface HotStore {
    * batch after costs one command, with the `watch` value read in it.
    */
   appendRelay(replyId: string, chunks: string[], append: RelayAppendOrder): Promise<RelayAppended>;
+  /**
+   * Hands chunks to this process's readers of the relay now, ahead of their append, and answers
+   * whether it did: the writer appends them later (with the same writer and `seq`, so they land
+   * once), and until then they exist in this process only. Handed only when they continue what
+   * this store last appended or handed for that writer; false otherwise (nothing appended through
+   * this store lately, a gap), and from a store whose appends cost nothing: append them now then.
+   */
+  shareRelay(replyId: string, chunks: string[], order: Pick<RelayAppendOrder, "writer" | "seq">): boolean;
   readRelay(replyId: string, fromOffset: number): Promise<string[]>;
-  /** How many chunks the relay holds (0 for none): where a resume from past its end starts. */
+  /**
+   * How many chunks the relay holds (0 for none): where a resume from past its end starts. In the
+   * process that writes it, what that writer shared counts (`shareRelay`).
+   */
   relayLength(replyId: string): Promise<number>;
   /**
    * Resolves once the relay may have grown past `knownLength`, or after `timeoutMs`. When an
-   * append through this same store brought the entries right after `knownLength` (or this store
-   * still holds what its writer appended from there), it resolves with them (all the relay holds
+   * append or a share through this same store brought the entries right after `knownLength` (or
+   * this store still holds what its writer appended or shared from there), it resolves with them
+   * (all the relay holds or this store shared
    * from `knownLength`, as of that append), so the reader of a reply this process writes need not
    * read them back. Otherwise callers re-read; a spurious wake-up is harmless.
    */
@@ -180,7 +214,11 @@ export interface HotStore {
   // --- small shared values ---------------------------------------------------------------
   /** JSON-serialisable state with a TTL (reply state, cancel flags, active reply of a chat). */
   setValue(key: string, value: string, ttlSeconds: number): Promise<void>;
+  /** Several setValue writes in one step. */
+  setValues(entries: { key: string; value: string; ttlSeconds: number }[]): Promise<void>;
   getValue(key: string): Promise<string | null>;
+  /** Several getValue reads in one step, answered in the keys' order. */
+  getValues(keys: string[]): Promise<(string | null)[]>;
   deleteValue(key: string): Promise<void>;
   /** Gets a value and deletes it in one step: of two callers at once, only one gets it. */
   takeValue(key: string): Promise<string | null>;
@@ -208,6 +246,15 @@ export interface HotStore {
   /** Adds or re-scores a waiting reply; lower scores are served first. */
   joinLine(line: string, replyId: string, score: number): Promise<void>;
   leaveLine(line: string, replyId: string): Promise<void>;
+  /**
+   * Removes the members scored below `dropBelow` (trimLine), answers how many others the line
+   * holds then, and adds or re-scores `member` (joinLine), in one step; joins `member` to the lines
+   * `alsoIn` with the same score in that step too. Of several entering at once, each counts those
+   * that entered before it, whatever their scores: a cap on the count holds exactly.
+   */
+  enterLine(line: string, member: string, score: number, dropBelow: number, alsoIn?: string[]): Promise<number>;
+  /** Takes `member` out of each of the lines (leaveLine), in one step. */
+  leaveLines(lines: string[], member: string): Promise<void>;
   /** Zero-based place in line, or null when not waiting. */
   placeInLine(line: string, replyId: string): Promise<number | null>;
   lineLength(line: string): Promise<number>;
@@ -227,8 +274,11 @@ export interface HotStore {
    * Expiry is judged by the store's clock, so instances with skewed clocks agree.
    */
   acquireLease(pool: string, holder: string, request: LeaseRequest): Promise<boolean>;
-  /** Extends a lease held now to `ttlMs` from now; false if it had expired (and may be someone else's). */
-  renewLease(pool: string, holder: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Extends each lease held now to `ttlMs` from now, in one step for all of them; answers, for
+   * each, false if it had expired (and may be someone else's).
+   */
+  renewLeases(leases: { pool: string; holder: string }[], ttlMs: number): Promise<boolean[]>;
   /** Gives back the holder's lease and its place among the waiters, whichever it has. */
   releaseLease(pool: string, holder: string): Promise<void>;
 

@@ -173,9 +173,14 @@ export class MemoryHotStore implements HotStore {
 
   // --- write-behind bookkeeping --------------------------------------------------------
 
-  async markUnflushed(chatId: string, at: number): Promise<void> {
+  async putUnflushed(chatId: string, { chat, messages = [] }: { chat?: HotChat; messages?: StoredMessage[] }, at: number, ttlSeconds: number): Promise<number> {
+    // The writes run to their end when called (neither awaits anything), and the mark follows
+    // before anything is awaited: nothing can come between them.
+    const written = Promise.all([chat && this.putChat(chat, ttlSeconds), this.putMessages(chatId, messages, ttlSeconds)]);
     const mark = this.unflushed.get(chatId);
     this.unflushed.set(chatId, { since: mark ? Math.min(mark.since, at) : at, version: ++this.unflushedClock });
+    await written;
+    return this.unflushed.size;
   }
 
   async listUnflushed(limit: number): Promise<UnflushedChat[]> {
@@ -210,11 +215,13 @@ export class MemoryHotStore implements HotStore {
 
   // --- reply relay ---------------------------------------------------------------------
 
-  async appendRelay(replyId: string, chunks: string[], { writer, seq, ttlSeconds, watch }: RelayAppendOrder): Promise<RelayAppended> {
+  async appendRelay(replyId: string, chunks: string[], { writer, seq, ttlSeconds, watch, write }: RelayAppendOrder): Promise<RelayAppended> {
+    if (write) await this.setValue(write.key, write.value, write.ttlSeconds);
     const current = this.relays.entry(replyId);
     const relay = current?.value ?? { entries: [], appliedByWriter: new Map<string, number>() };
     const watched = watch === undefined ? null : (this.values.get(watch) ?? null);
-    if (chunks.length === 0) return { length: relay.entries.length, watched };
+    // Every reader is in this process, fed by the append itself.
+    if (chunks.length === 0) return { length: relay.entries.length, watched, readElsewhere: false };
     const applied = relay.appliedByWriter.get(writer) ?? 0;
     if (seq > applied) throw new Error(`relay append out of order: chunk ${seq} of ${writer}, ${applied} applied`);
     // Chunks applied already (an append sent again) are skipped.
@@ -223,7 +230,12 @@ export class MemoryHotStore implements HotStore {
     relay.appliedByWriter.set(writer, Math.max(applied, seq + chunks.length));
     this.relays.set(replyId, relay, ttlSeconds === undefined ? (current?.expiresAt ?? Infinity) : expiryAfter(ttlSeconds));
     if (fresh.length > 0) this.relayWaiters.wake(replyId, { from: relay.entries.length - fresh.length, entries: fresh });
-    return { length: relay.entries.length, watched };
+    return { length: relay.entries.length, watched, readElsewhere: false };
+  }
+
+  /** An append here costs no more than a share: the writer appends at once. */
+  shareRelay(): boolean {
+    return false;
   }
 
   async readRelay(replyId: string, fromOffset: number): Promise<string[]> {
@@ -247,6 +259,14 @@ export class MemoryHotStore implements HotStore {
 
   async getValue(key: string): Promise<string | null> {
     return this.values.get(key) ?? null;
+  }
+
+  async setValues(entries: { key: string; value: string; ttlSeconds: number }[]): Promise<void> {
+    for (const { key, value, ttlSeconds } of entries) this.values.set(key, value, expiryAfter(ttlSeconds));
+  }
+
+  async getValues(keys: string[]): Promise<(string | null)[]> {
+    return keys.map((key) => this.values.get(key) ?? null);
   }
 
   async deleteValue(key: string): Promise<void> {
@@ -293,6 +313,19 @@ export class MemoryHotStore implements HotStore {
     const scores = this.lines.get(line) ?? new Map<string, number>();
     scores.set(replyId, score);
     this.lines.set(line, scores);
+  }
+
+  async enterLine(line: string, member: string, score: number, dropBelow: number, alsoIn: string[] = []): Promise<number> {
+    // Each runs to its end when called (none awaits anything), and all are called before anything
+    // is awaited: nothing can come between them.
+    const counted = Promise.all([this.trimLine(line, dropBelow), this.lineLength(line), this.placeInLine(line, member)]);
+    const joined = Promise.all([line, ...alsoIn].map((each) => this.joinLine(each, member, score)));
+    const [[, length, place]] = await Promise.all([counted, joined]);
+    return place === null ? length : length - 1;
+  }
+
+  async leaveLines(lines: string[], member: string): Promise<void> {
+    await Promise.all(lines.map((line) => this.leaveLine(line, member)));
   }
 
   async leaveLine(line: string, replyId: string): Promise<void> {
@@ -349,12 +382,14 @@ export class MemoryHotStore implements HotStore {
     return true;
   }
 
-  async renewLease(poolName: string, holder: string, ttlMs: number): Promise<boolean> {
+  async renewLeases(leases: { pool: string; holder: string }[], ttlMs: number): Promise<boolean[]> {
     const now = Date.now();
-    const pool = this.leasePools.get(poolName);
-    if (!pool || !this.liveLeasePool(poolName, pool, now).holders.has(holder)) return false;
-    pool.holders.set(holder, now + ttlMs);
-    return true;
+    return leases.map(({ pool: poolName, holder }) => {
+      const pool = this.leasePools.get(poolName);
+      if (!pool || !this.liveLeasePool(poolName, pool, now).holders.has(holder)) return false;
+      pool.holders.set(holder, now + ttlMs);
+      return true;
+    });
   }
 
   async releaseLease(poolName: string, holder: string): Promise<void> {

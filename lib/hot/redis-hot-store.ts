@@ -16,6 +16,9 @@
  *   cache:{key}            STRING  text, JSON-wrapped (see below)          EX ttl
  *   relay:{replyId}        LIST    one JSON-wrapped chunk per element      EXPIRE ttl when an append gives one
  *   relay-applied:{replyId} HASH   writer → chunks of it the relay holds   the same EXPIRE, in the same step
+ *   relay-read:{replyId}   ZSET    store id of each instance whose readers  PEXPIRE RELAY_WATCH_MS,
+ *                                  wait on the relay, scored by when that   at each of their polls
+ *                                  lapses (Redis's clock)
  *   value:{key}            STRING  text, JSON-wrapped                      EX ttl
  *   counter:{key}          STRING  integer                                 EXPIRE NX ttl (first increment)
  *   line:{line}            ZSET    replyId scored by its place score
@@ -38,14 +41,17 @@
  * Every method that sends several commands sends them as one MULTI, or as one Lua script where it
  * is on every reply's path (a script is one billed command on Upstash, a MULTI one per command):
  * one round trip, and no key is ever seen without its TTL. waitForRelay is woken at once by appends made through this
- * instance; appends from other instances are noticed by one shared poll every `relayPollMs` (a
- * pipeline of LLENs for every relay this process waits on; one unchanged for a while, every few
- * ticks). A relay this instance's own writer
- * appended to in the last LOCAL_WRITER_QUIET_MS is left out of that poll: its writer wakes its
- * readers here, and a reply has one writer at a time, so polling it would only cost commands.
+ * instance, and by what this instance's writers share ahead of their appends (shareRelay);
+ * appends from other instances are noticed by one shared poll every `relayPollMs` (one script
+ * reading the length of every relay this process waits on, one unchanged for a while every few
+ * ticks, and marking each as read elsewhere, so its writer appends often: RelayAppended's
+ * `readElsewhere`). A relay this instance's own writer appended to or shared in the last
+ * LOCAL_WRITER_QUIET_MS is left out of that poll: its writer wakes its readers here, and a reply
+ * has one writer at a time, so polling it would only cost commands.
  */
+import { randomUUID } from "node:crypto";
 import type { Redis } from "@upstash/redis";
-import type { HotChat, HotStore, LeaseRequest, RelayAppended, RelayAppendOrder, UnflushedChat } from "./hot-store";
+import { RELAY_WATCH_MS, type HotChat, type HotStore, type LeaseRequest, type RelayAppended, type RelayAppendOrder, type UnflushedChat } from "./hot-store";
 import type { CapacityGrant, CapacityLimit, CapacityReport, CapacityReturn, CapacityState } from "./hot-store";
 import { CUT_FACTOR } from "./capacity-state";
 import type { StoredMessage } from "@/lib/domain";
@@ -66,26 +72,32 @@ export interface RedisHotStoreOptions {
 }
 
 /**
- * KEYS: chat, the user's index. ARGV: chat JSON, ttl, updatedAt, chatId. NX gives a new index a
- * TTL, GT only ever extends it: a short-lived chat must not cut the index short for the user's
- * other chats. A script rather than a MULTI: one billed command instead of four.
+ * putChat, putMessages and putUnflushed: each part runs when its arguments are
+ * given. KEYS: chat, the user's index, messages, marks, versions, clock. ARGV: chatId, ttl, chat
+ * JSON ('' for none), its updatedAt, the unflushed mark's time ('' for none), then message id and
+ * JSON pairs. Returns how many chats are marked unflushed (0 when no mark was asked for). For the index NX gives a new one a TTL, GT only ever extends it: a short-lived chat
+ * must not cut the index short for the user's other chats. A script rather than a MULTI: one
+ * billed command, where a chat, its message and its mark would be nine.
  */
-const PUT_CHAT = `
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
-redis.call('EXPIRE', KEYS[2], ARGV[2], 'NX')
-redis.call('EXPIRE', KEYS[2], ARGV[2], 'GT')`;
-
-/** KEYS: messages. ARGV: ttl, then message id and JSON pairs. One billed command instead of two. */
-const PUT_MESSAGES = `
-for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-redis.call('EXPIRE', KEYS[1], ARGV[1])`;
-
-/** KEYS: marks, versions, clock. ARGV: chatId, at. */
-const MARK_UNFLUSHED = `
-local version = redis.call('INCR', KEYS[3])
-redis.call('HSET', KEYS[2], ARGV[1], version)
-redis.call('ZADD', KEYS[1], 'LT', ARGV[2], ARGV[1])`;
+const WRITE_CHAT = `
+local chatId, ttl = ARGV[1], ARGV[2]
+if ARGV[3] ~= '' then
+  redis.call('SET', KEYS[1], ARGV[3], 'EX', ttl)
+  redis.call('ZADD', KEYS[2], ARGV[4], chatId)
+  redis.call('EXPIRE', KEYS[2], ttl, 'NX')
+  redis.call('EXPIRE', KEYS[2], ttl, 'GT')
+end
+if #ARGV > 5 then
+  for i = 6, #ARGV, 2 do redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1]) end
+  redis.call('EXPIRE', KEYS[3], ttl)
+end
+if ARGV[5] ~= '' then
+  local version = redis.call('INCR', KEYS[6])
+  redis.call('HSET', KEYS[5], chatId, version)
+  redis.call('ZADD', KEYS[4], 'LT', ARGV[5], chatId)
+  return redis.call('ZCARD', KEYS[4])
+end
+return 0`;
 
 /** KEYS: marks, versions. ARGV: chatId, version. Returns 1 if the mark was cleared. */
 const CLEAR_UNFLUSHED = `
@@ -93,6 +105,11 @@ if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
 return 1`;
+
+/** KEYS: marks. Returns how many chats are marked, and the oldest mark's since (or nil). */
+const UNFLUSHED_STATS = `
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return {redis.call('ZCARD', KEYS[1]), oldest[2]}`;
 
 /** KEYS: marks, versions. ARGV: limit. Returns chatId, since, version, chatId, since, ... */
 const LIST_UNFLUSHED = `
@@ -105,27 +122,53 @@ for i = 1, #marks, 2 do
 end
 return result`;
 
+/** Redis's own clock in ms, so instances with skewed clocks judge expiry alike. */
+const REDIS_NOW_MS = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)`;
+
 /**
- * KEYS: relay, applied, and a value to read (optional). ARGV: writer, seq, ttl ("" keeps it),
- * chunks... Returns {chunks appended, relay length, the value or nil}. Chunks of the writer the relay holds already (an append sent again after its
- * answer was lost) are skipped; a gap in the writer's sequence is refused.
+ * KEYS: relay, applied, its readers' instances, a value to read, a value to write. ARGV: writer,
+ * seq, ttl ("" keeps it), this store's id, "1" to read the value ("" not to), the value to write
+ * ("" none) and its ttl, chunks... Returns {chunks appended, relay length, the value read or nil, 1
+ * if readers on another instance wait on it}. Chunks of the writer the relay holds already (an
+ * append sent again after its answer was lost) are skipped; a gap in the writer's sequence is
+ * refused.
  */
-const APPEND_RELAY = `
+const APPEND_RELAY = `${REDIS_NOW_MS}
 local applied = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or 0)
 local seq = tonumber(ARGV[2])
 if seq > applied then
   return redis.error_reply('relay append out of order: chunk ' .. seq .. ' of ' .. ARGV[1] .. ', ' .. applied .. ' applied')
 end
-local first = 4 + applied - seq
+local first = 8 + applied - seq
 for i = first, #ARGV do redis.call('RPUSH', KEYS[1], ARGV[i]) end
-redis.call('HSET', KEYS[2], ARGV[1], math.max(applied, seq + #ARGV - 3))
+redis.call('HSET', KEYS[2], ARGV[1], math.max(applied, seq + #ARGV - 7))
 if ARGV[3] ~= '' then
   redis.call('EXPIRE', KEYS[1], ARGV[3])
   redis.call('EXPIRE', KEYS[2], ARGV[3])
 end
 local watched = false
-if KEYS[3] then watched = redis.call('GET', KEYS[3]) end
-return {math.max(0, #ARGV - first + 1), redis.call('LLEN', KEYS[1]), watched}`;
+if ARGV[5] == '1' then watched = redis.call('GET', KEYS[4]) end
+if ARGV[6] ~= '' then redis.call('SET', KEYS[5], ARGV[6], 'EX', ARGV[7]) end
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+local readers = redis.call('ZCARD', KEYS[3])
+if redis.call('ZSCORE', KEYS[3], ARGV[4]) then readers = readers - 1 end
+return {math.max(0, #ARGV - first + 1), redis.call('LLEN', KEYS[1]), watched, readers > 0 and 1 or 0}`;
+
+/**
+ * KEYS: relay, its readers' instances, relay, its readers' instances, ... ARGV: RELAY_WATCH_MS,
+ * this store's id. Returns each relay's length, and records this instance among its readers for a
+ * while: one billed command per poll however many relays it covers.
+ */
+const POLL_RELAYS = `${REDIS_NOW_MS}
+local lengths = {}
+for i = 1, #KEYS, 2 do
+  lengths[#lengths + 1] = redis.call('LLEN', KEYS[i])
+  redis.call('ZADD', KEYS[i + 1], now + tonumber(ARGV[1]), ARGV[2])
+  redis.call('PEXPIRE', KEYS[i + 1], ARGV[1])
+end
+return lengths`;
 
 /** KEYS: counter. ARGV: value, ttl. Returns the counter's value after raising it to ARGV[1]. */
 const RAISE_COUNTER = `
@@ -134,11 +177,6 @@ local value = tonumber(ARGV[1])
 if value > current then redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL') end
 redis.call('EXPIRE', KEYS[1], ARGV[2], 'NX')
 return math.max(value, current)`;
-
-/** Redis's own clock in ms, so instances with skewed clocks judge expiry alike. */
-const REDIS_NOW_MS = `
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)`;
 
 /** Keeps a lease pool's keys for `ttl` more ms, never less than they already have. */
 const KEEP_LEASE_KEYS = `
@@ -173,17 +211,51 @@ end
 ${KEEP_LEASE_KEYS}
 return granted and 1 or 0`;
 
-/** KEYS: holders. ARGV: holder, ttlMs. Returns 1 if the lease was still held and is extended. */
-const RENEW_LEASE = `${REDIS_NOW_MS}
-local ttl = tonumber(ARGV[2])
-local lapsesAt = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if not lapsesAt or tonumber(lapsesAt) <= now then
-  redis.call('ZREM', KEYS[1], ARGV[1])
-  return 0
+/**
+ * KEYS: each lease's holders. ARGV: ttlMs, then each lease's holder. Returns, for each, 1 if it
+ * was still held and is extended: one billed command for every lease a process renews at once.
+ */
+const RENEW_LEASES = `${REDIS_NOW_MS}
+local ttl = tonumber(ARGV[1])
+local kept = {}
+for i, key in ipairs(KEYS) do
+  local holder = ARGV[i + 1]
+  local lapsesAt = redis.call('ZSCORE', key, holder)
+  if not lapsesAt or tonumber(lapsesAt) <= now then
+    redis.call('ZREM', key, holder)
+    kept[i] = 0
+  else
+    redis.call('ZADD', key, now + ttl, holder)
+    redis.call('PEXPIRE', key, ttl, 'NX')
+    redis.call('PEXPIRE', key, ttl, 'GT')
+    kept[i] = 1
+  end
 end
-redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
-${KEEP_LEASE_KEYS}
-return 1`;
+return kept`;
+
+/** KEYS: values. ARGV: each value and its ttl. One billed command where a MULTI would be one per value. */
+const SET_VALUES = `
+for i, key in ipairs(KEYS) do redis.call('SET', key, ARGV[2 * i - 1], 'EX', ARGV[2 * i]) end`;
+
+/**
+ * KEYS: the line, then the lines it also joins. ARGV: dropBelow, score, member. Returns how many
+ * other members the first held before the member entered. One billed command where a MULTI would
+ * be three or more.
+ */
+const ENTER_LINE = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
+local others = redis.call('ZCARD', KEYS[1])
+if redis.call('ZSCORE', KEYS[1], ARGV[3]) then others = others - 1 end
+for _, key in ipairs(KEYS) do redis.call('ZADD', key, ARGV[2], ARGV[3]) end
+return others`;
+
+/** KEYS: lines. ARGV: member. One billed command where a MULTI would be one per line. */
+const LEAVE_LINES = `
+for _, key in ipairs(KEYS) do redis.call('ZREM', key, ARGV[1]) end`;
+
+/** KEYS: holders, waiters, waiting. ARGV: holder. One billed command where a MULTI would be three. */
+const RELEASE_LEASE = `
+for _, key in ipairs(KEYS) do redis.call('ZREM', key, ARGV[1]) end`;
 
 /**
  * The capacity scripts' frame, around the steps of lib/hot/capacity-state.ts written again in Lua:
@@ -275,7 +347,7 @@ function memberId(raw: unknown): string {
   return typeof raw === "string" ? raw : JSON.stringify(raw);
 }
 
-/** LLENs per pipeline in the shared relay poll. */
+/** Relays per script call in the shared relay poll. */
 const RELAY_POLL_BATCH = 500;
 
 /**
@@ -294,8 +366,8 @@ const LOCAL_TAIL_ENTRIES = 32;
 
 /**
  * A relay the shared poll has seen unchanged this long (a reply waiting in line, a model slow to
- * answer) is polled every IDLE_POLL_FACTOR ticks rather than every tick: on Upstash each LLEN is
- * billed, and a thousand readers in line would cost ten thousand a second. Its first append is
+ * answer) is polled every IDLE_POLL_FACTOR ticks rather than every tick: each relay's look is
+ * work for Redis, a thousand readers in line ten thousand a second. Its first append is
  * then noticed up to that much later by readers on other instances; readers on the instance that
  * writes it are woken at once whatever the poll does.
  */
@@ -310,10 +382,28 @@ export const COUNTER_BATCH_MS = 1000;
 
 type Transaction = ReturnType<Redis["multi"]>;
 
+/**
+ * What this store's writer last appended to a relay or shared with this process's readers: the
+ * entries from offset `from` to the relay's end as this process knows it (`tail`: every entry not
+ * appended yet, and at least the last LOCAL_TAIL_ENTRIES), when it last did (ms), and where that
+ * writer's chunk 0 sits in the relay (`writerBase`), to place what it shares next.
+ */
+interface LocalRelay {
+  from: number;
+  tail: string[];
+  at: number;
+  writer: string;
+  writerBase: number;
+  /** The relay's length in Redis after this store's latest append. */
+  appended: number;
+}
+
 export class RedisHotStore implements HotStore {
   readonly driver: "redis" | "upstash";
   private readonly client: Redis;
   private readonly prefix: string;
+  /** Names this instance among a relay's readers, so its own writer does not take them for readers elsewhere. */
+  private readonly storeId = randomUUID();
   private readonly relayPollMs: number;
   private readonly closeClient?: () => Promise<void>;
   private readonly unflushed: { marks: string; versions: string; clock: string };
@@ -323,25 +413,26 @@ export class RedisHotStore implements HotStore {
   private relayPolling = false;
   /** Relays whose wait began this turn, looked at once right away. */
   private readonly relayFresh = new Set<string>();
-  /**
-   * The relays this store appended to: the last entries it appended (`tail`, ending at the
-   * relay's length after its latest append, starting at `from`), and when (ms).
-   */
-  private readonly localAppends = new Map<string, { from: number; tail: string[]; at: number }>();
+  /** The relays this store's writers appended to or shared (see LocalRelay), by reply. */
+  private readonly localAppends = new Map<string, LocalRelay>();
   private localAppendsSweptAt = 0;
   /** What the shared poll saw of each relay it polls: its length, since when, and when it last asked (ms). */
   private readonly polledRelays = new Map<string, { length: number; since: number; polledAt: number }>();
   /** Additions to counters not yet written (addToCounter), by counter. */
   private readonly pendingCounts = new Map<string, { by: number; ttlSeconds?: number }>();
   private pendingCountsTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly putChatScript;
-  private readonly putMessagesScript;
+  private readonly writeChatScript;
   private readonly appendRelayScript;
-  private readonly markScript;
+  private readonly pollRelaysScript;
   private readonly clearScript;
   private readonly listUnflushedScript;
   private readonly acquireLeaseScript;
-  private readonly renewLeaseScript;
+  private readonly renewLeasesScript;
+  private readonly releaseLeaseScript;
+  private readonly enterLineScript;
+  private readonly setValuesScript;
+  private readonly leaveLinesScript;
+  private readonly unflushedStatsScript;
   private readonly takeCapacityScript;
   private readonly reportCapacityScript;
   private readonly raiseCounterScript;
@@ -358,14 +449,18 @@ export class RedisHotStore implements HotStore {
       versions: `${this.prefix}unflushed:versions`,
       clock: `${this.prefix}unflushed:clock`,
     };
-    this.putChatScript = this.client.createScript<null>(PUT_CHAT);
-    this.putMessagesScript = this.client.createScript<null>(PUT_MESSAGES);
-    this.appendRelayScript = this.client.createScript<[number, number, unknown?]>(APPEND_RELAY);
-    this.markScript = this.client.createScript<null>(MARK_UNFLUSHED);
+    this.writeChatScript = this.client.createScript<number>(WRITE_CHAT);
+    this.appendRelayScript = this.client.createScript<[number, number, unknown, number]>(APPEND_RELAY);
+    this.pollRelaysScript = this.client.createScript<number[]>(POLL_RELAYS);
     this.clearScript = this.client.createScript<number>(CLEAR_UNFLUSHED);
     this.listUnflushedScript = this.client.createScript<unknown[]>(LIST_UNFLUSHED);
     this.acquireLeaseScript = this.client.createScript<number>(ACQUIRE_LEASE);
-    this.renewLeaseScript = this.client.createScript<number>(RENEW_LEASE);
+    this.renewLeasesScript = this.client.createScript<number[]>(RENEW_LEASES);
+    this.releaseLeaseScript = this.client.createScript<null>(RELEASE_LEASE);
+    this.enterLineScript = this.client.createScript<number>(ENTER_LINE);
+    this.setValuesScript = this.client.createScript<null>(SET_VALUES);
+    this.leaveLinesScript = this.client.createScript<null>(LEAVE_LINES);
+    this.unflushedStatsScript = this.client.createScript<[number, unknown]>(UNFLUSHED_STATS);
     this.takeCapacityScript = this.client.createScript<[number, number, number]>(TAKE_CAPACITY);
     this.reportCapacityScript = this.client.createScript<number>(REPORT_CAPACITY);
     this.raiseCounterScript = this.client.createScript<number>(RAISE_COUNTER);
@@ -378,6 +473,7 @@ export class RedisHotStore implements HotStore {
   private cacheKey = (key: string) => `${this.prefix}cache:${key}`;
   private relayKey = (replyId: string) => `${this.prefix}relay:${replyId}`;
   private relayAppliedKey = (replyId: string) => `${this.prefix}relay-applied:${replyId}`;
+  private relayReadKey = (replyId: string) => `${this.prefix}relay-read:${replyId}`;
   private valueKey = (key: string) => `${this.prefix}value:${key}`;
   private counterKey = (key: string) => `${this.prefix}counter:${key}`;
   private lineKey = (line: string) => `${this.prefix}line:${line}`;
@@ -400,9 +496,17 @@ export class RedisHotStore implements HotStore {
   // --- chats and their recent messages -------------------------------------------------
 
   async putChat(chat: HotChat, ttlSeconds: number): Promise<void> {
-    await this.putChatScript.exec(
-      [this.chatKey(chat.id), this.userChatsKey(chat.userId)],
-      [JSON.stringify(chat), String(ttlSeconds), String(chat.updatedAt), chat.id],
+    await this.writeChat(chat.id, { chat }, undefined, ttlSeconds);
+  }
+
+  /** Runs WRITE_CHAT with the parts given: the chat, its messages, its unflushed mark at `at`. */
+  private async writeChat(chatId: string, { chat, messages = [] }: { chat?: HotChat; messages?: StoredMessage[] }, at: number | undefined, ttlSeconds: number): Promise<number> {
+    const { marks, versions, clock } = this.unflushed;
+    // Upserts by id: a message written twice (the same id) keeps its latest copy only.
+    const pairs = new Map(messages.map((message) => [message.id, JSON.stringify(message)]));
+    return this.writeChatScript.exec(
+      [this.chatKey(chatId), this.userChatsKey(chat?.userId ?? ""), this.messagesKey(chatId), marks, versions, clock],
+      [chatId, String(ttlSeconds), chat ? JSON.stringify(chat) : "", String(chat?.updatedAt ?? ""), at === undefined ? "" : String(at), ...[...pairs].flat()],
     );
   }
 
@@ -432,9 +536,7 @@ export class RedisHotStore implements HotStore {
 
   async putMessages(chatId: string, messages: StoredMessage[], ttlSeconds: number): Promise<void> {
     if (messages.length === 0) return;
-    // Upserts by id: a message written twice (the same id) keeps its latest copy only.
-    const pairs = new Map(messages.map((message) => [message.id, JSON.stringify(message)]));
-    await this.putMessagesScript.exec([this.messagesKey(chatId)], [String(ttlSeconds), ...[...pairs].flat()]);
+    await this.writeChat(chatId, { messages }, undefined, ttlSeconds);
   }
 
   async listMessages(chatId: string): Promise<StoredMessage[]> {
@@ -454,9 +556,8 @@ export class RedisHotStore implements HotStore {
 
   // --- write-behind bookkeeping --------------------------------------------------------
 
-  async markUnflushed(chatId: string, at: number): Promise<void> {
-    const { marks, versions, clock } = this.unflushed;
-    await this.markScript.exec([marks, versions, clock], [chatId, String(at)]);
+  async putUnflushed(chatId: string, write: { chat?: HotChat; messages?: StoredMessage[] }, at: number, ttlSeconds: number): Promise<number> {
+    return this.writeChat(chatId, write, at, ttlSeconds);
   }
 
   async listUnflushed(limit: number): Promise<UnflushedChat[]> {
@@ -476,13 +577,9 @@ export class RedisHotStore implements HotStore {
   }
 
   async unflushedStats(): Promise<{ count: number; oldestSince: number | null }> {
-    const { marks } = this.unflushed;
-    const [count, oldest] = await this.client
-      .multi()
-      .zcard(marks)
-      .zrange<unknown[]>(marks, 0, 0, { withScores: true })
-      .exec();
-    return { count, oldestSince: oldest.length > 0 ? Number(oldest[1]) : null };
+    // A script: one billed command, where a MULTI would be two (it is read with every message sent).
+    const [count, oldest] = await this.unflushedStatsScript.exec([this.unflushed.marks], []);
+    return { count, oldestSince: oldest == null ? null : Number(oldest) };
   }
 
   // --- reply cache ---------------------------------------------------------------------
@@ -498,39 +595,69 @@ export class RedisHotStore implements HotStore {
 
   // --- reply relay ---------------------------------------------------------------------
 
-  async appendRelay(replyId: string, chunks: string[], { writer, seq, ttlSeconds, watch }: RelayAppendOrder): Promise<RelayAppended> {
+  async appendRelay(replyId: string, chunks: string[], { writer, seq, ttlSeconds, watch, write }: RelayAppendOrder): Promise<RelayAppended> {
     const key = this.relayKey(replyId);
     const watchKeys = watch === undefined ? [] : [this.valueKey(watch)];
     if (chunks.length === 0) {
-      const pipeline = this.client.pipeline().llen(key);
+      if (write) await this.setValue(write.key, write.value, write.ttlSeconds);
+      // Readers whose marks lapsed but whose key has not expired yet count too: an empty append is no writer's cadence.
+      const pipeline = this.client.pipeline().llen(key).zrange<unknown[]>(this.relayReadKey(replyId), 0, -1);
       for (const watchKey of watchKeys) pipeline.get(watchKey);
-      const [length, watched] = await pipeline.exec<[number, unknown?]>();
-      return { length, watched: watched == null ? null : unwrapText(watched) };
+      const [length, readers, watched] = await pipeline.exec<[number, unknown[], unknown?]>();
+      const readElsewhere = readers.some((reader) => memberId(reader) !== this.storeId);
+      return { length, watched: watched == null ? null : unwrapText(watched), readElsewhere };
     }
-    const [appended, length, watched] = await this.appendRelayScript.exec(
-      [key, this.relayAppliedKey(replyId), ...watchKeys],
-      [writer, String(seq), ttlSeconds === undefined ? "" : String(ttlSeconds), ...chunks.map(wrapText)],
+    // Unused keys are named all the same (the relay's): a script's keys are fixed in number.
+    const [appended, length, watched, readElsewhere] = await this.appendRelayScript.exec(
+      [key, this.relayAppliedKey(replyId), this.relayReadKey(replyId), watchKeys[0] ?? key, write ? this.valueKey(write.key) : key],
+      [
+        writer,
+        String(seq),
+        ttlSeconds === undefined ? "" : String(ttlSeconds),
+        this.storeId,
+        watch === undefined ? "" : "1",
+        write ? wrapText(write.value) : "",
+        String(write?.ttlSeconds ?? ""),
+        ...chunks.map(wrapText),
+      ],
     );
-    const fresh = chunks.slice(chunks.length - appended);
-    this.noteLocalAppend(replyId, length - fresh.length, fresh);
-    if (fresh.length > 0) this.relayWaiters.wake(replyId, { from: length - fresh.length, entries: fresh });
-    return { length, watched: watched == null ? null : unwrapText(watched) };
+    this.noteLocalAppend(replyId, { writer, writerBase: length - (seq + chunks.length), appended: length }, chunks.slice(chunks.length - appended));
+    return { length, watched: watched == null ? null : unwrapText(watched), readElsewhere: readElsewhere === 1 };
   }
 
-  private noteLocalAppend(replyId: string, from: number, fresh: string[]): void {
+  shareRelay(replyId: string, chunks: string[], { writer, seq }: Pick<RelayAppendOrder, "writer" | "seq">): boolean {
+    const local = this.localRelay(replyId);
+    if (!local || local.writer !== writer || local.writerBase + seq !== local.length) return false;
+    if (chunks.length === 0) return true;
+    this.localAppends.set(replyId, { ...local, tail: [...local.tail, ...chunks], at: Date.now() });
+    this.relayWaiters.wake(replyId, { from: local.length, entries: chunks });
+    return true;
+  }
+
+  /**
+   * Records an append's `fresh` entries (the ones it added, ending at `appended`) in the relay's
+   * local tail, and hands the ones this store had not shared before to its waiters.
+   */
+  private noteLocalAppend(replyId: string, append: Pick<LocalRelay, "writer" | "writerBase" | "appended">, fresh: string[]): void {
     const now = Date.now();
-    const known = this.localAppends.get(replyId);
+    const from = append.appended - fresh.length;
+    const known = this.localRelay(replyId);
     // The tail continues only if nothing else landed between (a writer elsewhere, an expiry).
-    const tail = known && known.from + known.tail.length === from ? [...known.tail, ...fresh] : fresh;
-    const kept = tail.slice(-LOCAL_TAIL_ENTRIES);
-    this.localAppends.set(replyId, { from: from + fresh.length - kept.length, tail: kept, at: now });
+    const continues = known !== undefined && known.writer === append.writer && known.from <= from && from <= known.length;
+    const tailFrom = continues ? known.from : from;
+    const unshared = continues ? fresh.slice(known.length - from) : fresh;
+    const tail = continues ? [...known.tail, ...unshared] : fresh;
+    // Kept: everything not appended yet (a reader here has no other source for it), and the last few.
+    const keepFrom = Math.max(tailFrom, Math.min(append.appended, tailFrom + tail.length - LOCAL_TAIL_ENTRIES));
+    this.localAppends.set(replyId, { ...append, from: keepFrom, tail: tail.slice(keepFrom - tailFrom), at: now });
+    if (unshared.length > 0) this.relayWaiters.wake(replyId, { from: tailFrom + tail.length - unshared.length, entries: unshared });
     if (now - this.localAppendsSweptAt < LOCAL_WRITER_QUIET_MS) return;
     this.localAppendsSweptAt = now;
     for (const [id, { at }] of this.localAppends) if (now - at > LOCAL_WRITER_QUIET_MS) this.localAppends.delete(id);
   }
 
-  /** What this store's writer last appended to the relay, while that writer is recent; else undefined. */
-  private localRelay(replyId: string): { from: number; tail: string[]; length: number } | undefined {
+  /** What this store's writer last appended or shared, while that writer is recent; else undefined. */
+  private localRelay(replyId: string): (LocalRelay & { length: number }) | undefined {
     const local = this.localAppends.get(replyId);
     if (!local || Date.now() - local.at > LOCAL_WRITER_QUIET_MS) return undefined;
     return { ...local, length: local.from + local.tail.length };
@@ -542,7 +669,7 @@ export class RedisHotStore implements HotStore {
   }
 
   async relayLength(replyId: string): Promise<number> {
-    return this.client.llen(this.relayKey(replyId));
+    return this.localRelay(replyId)?.length ?? this.client.llen(this.relayKey(replyId));
   }
 
   async waitForRelay(replyId: string, knownLength: number, timeoutMs: number): Promise<string[] | undefined> {
@@ -581,8 +708,8 @@ export class RedisHotStore implements HotStore {
   }
 
   /**
-   * One round trip per tick for every relay this process waits on (a pipeline of LLENs), rather
-   * than one per waiting reader: a thousand readers waiting in line cost ten pipelines a second.
+   * One script per tick for every relay this process waits on (POLL_RELAYS), rather than a
+   * command per waiting reader: a thousand readers waiting in line cost ten commands a second.
    */
   private async pollRelays(waitedOn: string[], immediate = false): Promise<void> {
     const now = Date.now();
@@ -598,9 +725,8 @@ export class RedisHotStore implements HotStore {
     try {
       for (let start = 0; start < ids.length; start += RELAY_POLL_BATCH) {
         const batch = ids.slice(start, start + RELAY_POLL_BATCH);
-        const pipeline = this.client.pipeline();
-        for (const replyId of batch) pipeline.llen(this.relayKey(replyId));
-        const lengths = await pipeline.exec<number[]>();
+        const keys = batch.flatMap((replyId) => [this.relayKey(replyId), this.relayReadKey(replyId)]);
+        const lengths = await this.pollRelaysScript.exec(keys, [String(RELAY_WATCH_MS), this.storeId]);
         batch.forEach((replyId, i) => {
           const seen = this.polledRelays.get(replyId);
           const since = seen?.length === lengths[i] ? seen.since : now;
@@ -631,6 +757,20 @@ export class RedisHotStore implements HotStore {
   async getValue(key: string): Promise<string | null> {
     const raw = await this.client.get(this.valueKey(key));
     return raw === null ? null : unwrapText(raw);
+  }
+
+  async setValues(entries: { key: string; value: string; ttlSeconds: number }[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.setValuesScript.exec(
+      entries.map(({ key }) => this.valueKey(key)),
+      entries.flatMap(({ value, ttlSeconds }) => [wrapText(value), String(ttlSeconds)]),
+    );
+  }
+
+  async getValues(keys: string[]): Promise<(string | null)[]> {
+    if (keys.length === 0) return [];
+    const raws = await this.client.mget<unknown[]>(keys.map(this.valueKey));
+    return raws.map((raw) => (raw === null ? null : unwrapText(raw)));
   }
 
   async deleteValue(key: string): Promise<void> {
@@ -703,6 +843,15 @@ export class RedisHotStore implements HotStore {
     await this.client.zadd(this.lineKey(line), { score, member: replyId });
   }
 
+  async enterLine(line: string, member: string, score: number, dropBelow: number, alsoIn: string[] = []): Promise<number> {
+    return this.enterLineScript.exec([line, ...alsoIn].map(this.lineKey), [String(dropBelow), String(score), member]);
+  }
+
+  async leaveLines(lines: string[], member: string): Promise<void> {
+    if (lines.length === 0) return;
+    await this.leaveLinesScript.exec(lines.map(this.lineKey), [member]);
+  }
+
   async leaveLine(line: string, replyId: string): Promise<void> {
     await this.client.zrem(this.lineKey(line), replyId);
   }
@@ -732,14 +881,17 @@ export class RedisHotStore implements HotStore {
     return granted === 1;
   }
 
-  async renewLease(pool: string, holder: string, ttlMs: number): Promise<boolean> {
-    const [holders] = this.leaseKeys(pool);
-    return (await this.renewLeaseScript.exec([holders], [holder, String(ttlMs)])) === 1;
+  async renewLeases(leases: { pool: string; holder: string }[], ttlMs: number): Promise<boolean[]> {
+    if (leases.length === 0) return [];
+    const kept = await this.renewLeasesScript.exec(
+      leases.map(({ pool }) => this.leaseKeys(pool)[0]),
+      [String(ttlMs), ...leases.map(({ holder }) => holder)],
+    );
+    return kept.map((one) => one === 1);
   }
 
   async releaseLease(pool: string, holder: string): Promise<void> {
-    const [holders, waiters, waiting] = this.leaseKeys(pool);
-    await this.client.multi().zrem(holders, holder).zrem(waiters, holder).zrem(waiting, holder).exec();
+    await this.releaseLeaseScript.exec(this.leaseKeys(pool), [holder]);
   }
 
   // --- provider capacity -------------------------------------------------------------------

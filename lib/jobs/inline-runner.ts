@@ -64,7 +64,7 @@ const userReplies = (userId: string) => `user-replies:${userId}`;
 
 export interface InlineRunnerOptions {
   /** Where the limits shared by every instance live: the hot store. */
-  limits: Pick<HotStore, "acquireLease" | "renewLease" | "releaseLease" | "takeCapacity" | "reportCapacity" | "readCapacity" | "returnCapacity">;
+  limits: Pick<HotStore, "acquireLease" | "renewLeases" | "releaseLease" | "takeCapacity" | "reportCapacity" | "readCapacity" | "returnCapacity">;
   flushIntervalMs: number;
   /** How often idle guests are purged (`handlers.purgeIdleGuests`); the first purge runs soon after the start. */
   guestPurgeIntervalMs?: number;
@@ -300,8 +300,8 @@ export class InlineJobRunner implements JobRunner {
   requestFlush(): Promise<void> {
     this.flushQueued ??= (this.flushing ?? Promise.resolve()).then(() => {
       this.flushQueued = undefined;
-      this.flushing = this.handlers
-        .flush()
+      // Counted as the flush's own commands, not as those of the request that asked for it early.
+      this.flushing = withCommandActivity("flush", () => this.handlers.flush())
         .then(
           () => undefined,
           (error) => this.options.onError?.(error, "flush"),

@@ -15,7 +15,7 @@
 import type { HotStore, LeaseRequest } from "@/lib/hot/hot-store";
 
 export interface LeaseKeeperOptions {
-  store: Pick<HotStore, "acquireLease" | "renewLease" | "releaseLease">;
+  store: Pick<HotStore, "acquireLease" | "renewLeases" | "releaseLease">;
   /** How long a lease, or a place among the waiters, outlives its last renewal. */
   ttlMs: number;
   /** How often a front waiter asks again. */
@@ -35,6 +35,9 @@ interface Waiter {
 export class LeaseKeeper {
   /** This process's waiters, by pool. */
   private readonly waiters = new Map<string, Set<Waiter>>();
+  /** The leases held here, by pool and holder: all renewed together, one round trip per renewal. */
+  private readonly held = new Map<string, { pool: string; holder: string }>();
+  private renewal: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly options: LeaseKeeperOptions) {}
 
@@ -42,19 +45,31 @@ export class LeaseKeeper {
   async hold<T>(pool: string, holder: string, place: Omit<LeaseRequest, "ttlMs">, work: () => Promise<T>): Promise<T> {
     const { store, ttlMs, onError } = this.options;
     await this.waitFor(pool, holder, place);
-    const renewal = setInterval(() => {
-      store.renewLease(pool, holder, ttlMs).then(
-        (kept) => kept || onError?.(new Error(`The lease ${pool} of ${holder} lapsed while held`), "lease renewal"),
-        (error) => onError?.(error, "lease renewal"),
-      );
-    }, ttlMs / 3);
+    const key = `${pool}\n${holder}`;
+    this.held.set(key, { pool, holder });
+    this.renewal ??= setInterval(() => this.renewHeld(), ttlMs / 3);
     try {
       return await work();
     } finally {
-      clearInterval(renewal);
+      this.held.delete(key);
+      if (this.held.size === 0) {
+        clearInterval(this.renewal);
+        this.renewal = undefined;
+      }
       await store.releaseLease(pool, holder).catch((error) => onError?.(error, "lease release"));
       this.wakeFront(pool, place.limit);
     }
+  }
+
+  /** Renews every lease held here in one call: a lease taken since the last tick is renewed early, which is harmless. */
+  private renewHeld(): void {
+    const { store, ttlMs, onError } = this.options;
+    const leases = [...this.held.values()];
+    store.renewLeases(leases, ttlMs).then(
+      (kept) =>
+        kept.forEach((one, i) => one || onError?.(new Error(`The lease ${leases[i].pool} of ${leases[i].holder} lapsed while held`), "lease renewal")),
+      (error) => onError?.(error, "lease renewal"),
+    );
   }
 
   private async waitFor(pool: string, holder: string, { limit, score }: Omit<LeaseRequest, "ttlMs">): Promise<void> {

@@ -8,7 +8,7 @@
  */
 import type { HotStore } from "@/lib/hot/hot-store";
 import { AppError } from "@/lib/errors";
-import { enterLiveSet, STALE_AFTER_MS, type LiveEntry } from "@/lib/metrics/live-set";
+import { keepLive, STALE_AFTER_MS, type LiveEntry } from "@/lib/metrics/live-set";
 
 /** A few tabs' worth: each tab streams one reply at a time. */
 export const OPEN_STREAMS_PER_USER = 8;
@@ -16,16 +16,20 @@ export const OPEN_STREAMS_PER_USER = 8;
 /** How soon a refused client may try again: streams end with their replies, within seconds to minutes. */
 const RETRY_AFTER_SECONDS = 5;
 
-/** Counts a stream of `userId` as open until `end()`; throws 429 too_many_streams past the cap. */
+/**
+ * Counts a stream of `userId` as open until `end()`, in the user's set and in the live sets
+ * `alsoCountIn` (the deployment's open streams); throws 429 too_many_streams past the cap.
+ */
 export async function openStreamSlot(
-  hot: Pick<HotStore, "joinLine" | "leaveLine" | "placeInLine" | "trimLine">,
-  { userId, streamId }: { userId: string; streamId: string },
+  hot: Pick<HotStore, "enterLine" | "joinLine" | "leaveLines">,
+  { userId, streamId, alsoCountIn = [] }: { userId: string; streamId: string; alsoCountIn?: string[] },
 ): Promise<LiveEntry> {
   const set = `live:user-streams:${userId}`;
-  // The new entry is fresh, so trimming the stale ones may run beside its entry, not before it.
-  const [, slot] = await Promise.all([hot.trimLine(set, Date.now() - STALE_AFTER_MS), enterLiveSet(hot, set, streamId)]);
-  const place = await hot.placeInLine(set, streamId);
-  if (place !== null && place >= OPEN_STREAMS_PER_USER) {
+  const now = Date.now();
+  // The stale entries dropped, the open ones counted and this one added (to every set): one step.
+  const open = await hot.enterLine(set, streamId, now, now - STALE_AFTER_MS, alsoCountIn);
+  const slot = keepLive(hot, [set, ...alsoCountIn], streamId);
+  if (open >= OPEN_STREAMS_PER_USER) {
     await slot.end();
     throw new AppError(
       "too_many_streams",

@@ -31,15 +31,22 @@ export interface LiveEntry {
  * Adds `id` to the set and keeps it fresh until `end()`. Never throws: figures must not fail work.
  * Besides the figures of LIVE_SETS, a set per user counts that user's open streams (lib/limits/open-streams.ts).
  */
-export async function enterLiveSet(hot: Pick<HotStore, "joinLine" | "leaveLine">, set: string, id: string): Promise<LiveEntry> {
-  let pending: Promise<void> = Promise.resolve();
+export async function enterLiveSet(hot: Pick<HotStore, "joinLine" | "leaveLines">, set: string, id: string): Promise<LiveEntry> {
+  await hot.joinLine(set, id, Date.now()).catch((error: unknown) => {
+    logger.debug({ err: error, set }, "could not enter a live set");
+  });
+  return keepLive(hot, [set], id);
+}
+
+/** Keeps an entry that has just been added (or refreshed) to each of the sets fresh until `end()`. */
+export function keepLive(hot: Pick<HotStore, "joinLine" | "leaveLines">, sets: string[], id: string): LiveEntry {
+  let pending: Promise<unknown> = Promise.resolve();
   const beat = () => {
-    pending = hot.joinLine(set, id, Date.now()).catch((error: unknown) => {
-      logger.debug({ err: error, set }, "could not refresh a live entry");
+    pending = Promise.all(sets.map((set) => hot.joinLine(set, id, Date.now()))).catch((error: unknown) => {
+      logger.debug({ err: error, sets }, "could not refresh a live entry");
     });
     return pending;
   };
-  await beat();
   const timer = setInterval(beat, HEARTBEAT_MS);
   timer.unref();
   let ended = false;
@@ -50,8 +57,8 @@ export async function enterLiveSet(hot: Pick<HotStore, "joinLine" | "leaveLine">
       clearInterval(timer);
       // A heartbeat landing after the removal would bring the entry back until it went stale.
       await pending;
-      await hot.leaveLine(set, id).catch((error: unknown) => {
-        logger.debug({ err: error, set }, "could not remove a live entry; it expires on its own");
+      await hot.leaveLines(sets, id).catch((error: unknown) => {
+        logger.debug({ err: error, sets }, "could not remove a live entry; it expires on its own");
       });
     },
   };

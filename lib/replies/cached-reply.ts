@@ -10,23 +10,24 @@ import { hotKeys } from "@/lib/hot/hot-keys";
 import { endReply } from "./lifecycle";
 import type { CachedReply } from "./reply-cache";
 import { recordReplyFinished } from "./wait-estimate";
-import type { ChatMessageMetadata, ChatUIMessage, ReplyJob } from "@/lib/domain";
+import type { ChatMessageMetadata, ChatUIMessage, ReplyJob, ReplyState } from "@/lib/domain";
 
 export async function replayCachedReply(
   hot: HotStore,
   job: ReplyJob,
   cached: CachedReply,
   ttlSeconds: number,
-): Promise<void> {
+): Promise<ReplyState> {
   const metadata: ChatMessageMetadata = { createdAt: job.enqueuedAt, model: job.modelId };
   const chunks: UIMessageChunk[] = cached.chunks.map((chunk) =>
     chunk.type === "start" ? { ...chunk, messageId: job.replyId, messageMetadata: metadata } : chunk,
   );
 
   const message = { parts: await partsOf(chunks), modelId: job.modelId };
-  await endReply(hot, job, null, { status: "finished", message, chunks }, ttlSeconds);
+  const state = await endReply(hot, job, null, { status: "finished", message, chunks }, ttlSeconds);
   await hot.setValue(hotKeys.activeReply(job.chatId), job.replyId, ttlSeconds);
   recordReplyFinished(hot);
+  return state;
 }
 
 /** The message parts the chunks build, exactly as the browser will assemble them. */

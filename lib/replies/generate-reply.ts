@@ -21,9 +21,9 @@ import { reserveTokens, settleTokens } from "@/lib/limits/token-budget";
 import type { Limiter } from "@/lib/limits/limiter";
 import { startModelCall } from "@/lib/metrics/model-calls";
 import { getChatMessages, toUIMessage } from "@/lib/history/history";
-import { backInLine, endReply, isStopRequested, leaveLine, readStopMark, stopFlagKey, stopRequestOf, type ReplyEnding } from "./lifecycle";
+import { backInLine, endReply, isStopRequested, leaveLine, readStateAndStop, readStopMark, stopFlagKey, stopRequestOf, type ReplyEnding } from "./lifecycle";
 import { interruptIfTextStreamed } from "./reply-owners";
-import { isSettled, moveReply, readReplyState } from "./reply-state";
+import { isSettled, moveReply, nextReplyState, readReplyState, replyStateWrite } from "./reply-state";
 import { describeModelFailure, providerSignal } from "./model-errors";
 import { RelayWriter, isTerminalChunk } from "./relay";
 import { streamModelReply, type ModelReplyOutcome } from "./model-stream";
@@ -55,15 +55,11 @@ const PREAMBLE_CHUNKS = new Set<UIMessageChunk["type"]>(["start", "start-step", 
 
 /** The reply's state; a job whose state expired is taken as still waiting. */
 async function currentState(hot: HotStore, job: ReplyJob): Promise<ReplyState> {
-  return (
-    (await readReplyState(hot, job.replyId)) ?? {
-      replyId: job.replyId,
-      chatId: job.chatId,
-      userId: job.userId,
-      status: "queued",
-      enqueuedAt: job.enqueuedAt,
-    }
-  );
+  return stateOrQueued(job, await readReplyState(hot, job.replyId));
+}
+
+function stateOrQueued(job: ReplyJob, state: ReplyState | null): ReplyState {
+  return state ?? { replyId: job.replyId, chatId: job.chatId, userId: job.userId, status: "queued", enqueuedAt: job.enqueuedAt };
 }
 
 /** Runs one attempt at a reply; throws RetryableReplyError when another attempt may succeed. */
@@ -77,12 +73,12 @@ export async function generateReply(
   // Independent round trips go out together: each one here delays the reply's first token.
   // Leaving the line is harmless for a reply that turns out settled: it left the line before, and
   // its history is read for nothing.
-  const [queued, , stopped, { messages }] = await Promise.all([
-    currentState(hot, job),
+  const [[stored, stopped], , { messages }] = await Promise.all([
+    readStateAndStop(hot, job.replyId),
     leaveLine(hot, job.replyId),
-    isStopRequested(hot, job.replyId),
     getChatMessages(deps, { chatId: job.chatId, userId: job.userId }),
   ]);
+  const queued = stateOrQueued(job, stored);
   if (isSettled(queued.status)) return { status: queued.status };
   // A retry of an attempt that died mid-stream (Inngest runs the step again after its instance was
   // killed): the reader already shows that attempt's text, so the reply ends there, interrupted.
@@ -126,14 +122,16 @@ export async function generateReply(
     abort.abort();
   };
   // Every relay append reads the stop flag in the same step, so while the reply streams a stop is
-  // heard with the next batch, at no cost of its own. The flag is read by itself only when no
-  // append read it lately: while the model has not answered yet, or pauses.
+  // heard with the next append (within RELAY_DURABLE_MS), at no cost of its own. The flag is read
+  // by itself only when no append read it lately and none is due: while the model has not
+  // answered yet, or pauses.
   const writer = new RelayWriter(hot, job.replyId, ttl, {
+    holdFirstText: true,
     watch: stopFlagKey(job.replyId),
     onWatched: (mark) => stop(stopRequestOf(mark)),
   });
   const cancelWatch = setInterval(async () => {
-    if (Date.now() - writer.watchedAt < CANCEL_POLL_MS) return;
+    if (writer.appendDue || Date.now() - writer.watchedAt < CANCEL_POLL_MS) return;
     stop(await readStopMark(hot, job.replyId).catch(() => null));
   }, CANCEL_POLL_MS);
   countReplyMetrics(hot, { retries: attempt > 0 ? 1 : 0, fallbacks: modelId === job.modelId ? 0 : 1 });
@@ -291,11 +289,12 @@ async function streamToRelay(
     if (isTerminalChunk(chunk)) ending = chunk;
     else relay(chunk);
     // The first token waits for its append: the reader gets it then, before the rest of a fast
-    // stream keeps this process busy. Only then is the reply streaming: from here on, answering it
-    // again would repeat this text.
+    // stream keeps this process busy. The reply is streaming from that append on (written in the
+    // same step): answering it again would repeat this text.
     if (first) {
-      await writer.flush();
-      state = await moveReply(hot, state, "streaming", ttl);
+      const streaming = nextReplyState(state, "streaming");
+      await writer.flush(replyStateWrite(streaming, ttl));
+      state = streaming;
     }
   }
 

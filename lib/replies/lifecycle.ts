@@ -6,12 +6,11 @@
  */
 import type { UIMessageChunk } from "ai";
 import type { ReplyJob, ReplyRoute, ReplyState, ReplyStatus, StoredMessage } from "@/lib/domain";
-import { writeUnflushed } from "@/lib/history/write-unflushed";
 import { hotKeys } from "@/lib/hot/hot-keys";
 import type { HotStore } from "@/lib/hot/hot-store";
 import { lineScore } from "@/lib/jobs/reply-policy";
 import { RelayWriter } from "./relay";
-import { createReplyState, isActive, moveReply, readReplyState } from "./reply-state";
+import { createReplyState, firstReplyState, isActive, moveReply, nextReplyState, parseReplyState, readReplyState, replyStateWrite } from "./reply-state";
 import { shownCharsOf, stopMark } from "./stop-mark";
 
 /** How long a stop request waits for the reply's job to see it. */
@@ -19,9 +18,9 @@ const STOP_FLAG_TTL_SECONDS = 60 * 60;
 
 /** A new reply waits in the line every instance shows, as its chat's reply in progress. */
 export async function queueInLine(hot: HotStore, job: ReplyJob, ttlSeconds: number): Promise<ReplyState> {
-  const [state] = await Promise.all([
-    createReplyState(hot, job, "queued", ttlSeconds),
-    hot.setValue(hotKeys.activeReply(job.chatId), job.replyId, ttlSeconds),
+  const state = firstReplyState(job, "queued");
+  await Promise.all([
+    hot.setValues([replyStateWrite(state, ttlSeconds), { key: hotKeys.activeReply(job.chatId), value: job.replyId, ttlSeconds }]),
     // The line lives in the hot store, not in a runner, so every instance shows the same place.
     hot.joinLine(hotKeys.replyLine, job.replyId, lineScore(job)),
   ]);
@@ -61,6 +60,12 @@ export async function requestStop(hot: HotStore, chatId: string, shownChars?: nu
 export async function forgetChatReply(hot: HotStore, chatId: string): Promise<void> {
   await requestStop(hot, chatId);
   await hot.deleteValue(hotKeys.activeReply(chatId));
+}
+
+/** A reply's state and its stop request, read in one step (as readReplyState and readStopMark would). */
+export async function readStateAndStop(hot: HotStore, replyId: string): Promise<[ReplyState | null, { shownChars?: number } | null]> {
+  const [state, stop] = await hot.getValues([hotKeys.replyState(replyId), stopFlagKey(replyId)]);
+  return [parseReplyState(state), stopRequestOf(stop)];
 }
 
 export async function isStopRequested(hot: HotStore, replyId: string): Promise<boolean> {
@@ -134,16 +139,21 @@ export async function endReply(
   ttlSeconds: number,
 ): Promise<ReplyState> {
   const writer = ending.writer ?? new RelayWriter(hot, job.replyId, ttlSeconds);
+  const settled = state && nextReplyState(state, ending.status);
+  let stored = !ending.message;
   try {
     if (ending.message) {
       const message = assistantMessage(job, { ...ending.message, status: ending.status });
-      await writeUnflushed(hot, job.chatId, Date.now(), () => hot.putMessages(job.chatId, [message], ttlSeconds));
+      await hot.putUnflushed(job.chatId, { messages: [message] }, Date.now(), ttlSeconds);
+      stored = true;
     }
   } finally {
     for (const chunk of ending.chunks) writer.write(chunk);
-    await writer.close();
+    // The settled state goes with the relay's ending, in one step; not when storing the message failed.
+    await writer.close(settled && stored ? replyStateWrite(settled, ttlSeconds) : undefined);
   }
-  if (state === null) return createReplyState(hot, job, ending.status, ttlSeconds);
-  const [settled] = await Promise.all([moveReply(hot, state, ending.status, ttlSeconds), leaveLine(hot, job.replyId)]);
+  if (settled === null) return createReplyState(hot, job, ending.status, ttlSeconds);
+  // Only a queued reply can be in the line: an attempt leaves it as it starts (and one put back is queued again).
+  if (state?.status === "queued") await leaveLine(hot, job.replyId);
   return settled;
 }

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { UIMessageChunk } from "ai";
-import type { HotStore } from "@/lib/hot/hot-store";
+import type { HotStore, RelayAppendOrder } from "@/lib/hot/hot-store";
 
 /** A relay ends with exactly one of these; readers stop there. */
 export function isTerminalChunk(chunk: UIMessageChunk): boolean {
@@ -13,40 +13,65 @@ export function isTerminalChunk(chunk: UIMessageChunk): boolean {
 }
 
 /**
- * The longest a chunk waits in the writer's buffer. Each append is a billed command on Upstash, so
- * a reply streaming for ten seconds costs about a hundred of them at most, however fast its model
- * writes; a tenth of a second is below what a reader notices in text appearing a few words at a time.
+ * The longest a chunk waits in the writer's buffer before this process's readers get it, and, while
+ * a reader on another instance watches the relay, before it is appended: a tenth of a second is
+ * below what a reader notices in text appearing a few words at a time.
  */
 export const RELAY_BATCH_MS = 100;
+
+/**
+ * The longest a chunk waits for its append while no reader on another instance watches the relay.
+ * Each append is a billed command on Upstash; readers on the writer's instance are handed the
+ * chunks in process meanwhile (HotStore.shareRelay), so this is what a crash of the writer's
+ * instance can cost a resume (the last second of text), and how late a reader joining from another
+ * instance mid-reply sees text until the writer hears of it and appends every RELAY_BATCH_MS; and
+ * how long a stop may take to reach the job (it reads the stop flag with each append).
+ */
+export const RELAY_DURABLE_MS = 2000;
 
 export interface RelayWriterOptions {
   /** The longest a chunk waits in the buffer; RELAY_BATCH_MS by default. */
   batchMs?: number;
+  /** The longest a chunk waits for its append while nobody elsewhere reads; RELAY_DURABLE_MS by default. */
+  durableMs?: number;
   /**
    * A value's key read with every append (HotStore.appendRelay's `watch`), handed to `onWatched`
    * when the append is answered: how the job hears of a stop while it streams, at no extra cost.
    */
   watch?: string;
   onWatched?: (value: string | null) => void;
+  /**
+   * The caller appends the first text itself, at once (`flush`), with a value written in the same
+   * step; otherwise the writer appends it at once on its own.
+   */
+  holdFirstText?: boolean;
 }
 
 /**
- * Buffers chunks and appends them in batches by time, merging consecutive text deltas, so a reply
- * costs one hot-store write per RELAY_BATCH_MS rather than one per token. The first text chunk goes
- * at once. Each writer numbers its chunks, so the hot store applies each once even when a client
+ * Buffers chunks and hands them on in batches by time, merging consecutive text deltas: every
+ * RELAY_BATCH_MS to this process's readers, and to the hot store as often while a reader on another
+ * instance watches the relay (each append answers whether one does), else every RELAY_DURABLE_MS.
+ * So a reply costs one hot-store write per two seconds rather than one per token, and ten a second
+ * only while someone elsewhere reads it. The first text chunk and the ending (close) are appended at
+ * once. Each writer numbers its chunks, so the hot store applies each once even when a client
  * sends an append again (HotStore.appendRelay).
  */
 export class RelayWriter {
   private readonly writerId = randomUUID();
-  /** Chunks handed to the hot store so far: the sequence number of the next one. */
+  /** Chunks handed on so far (shared or appended): the sequence number of the next one. */
   private sent = 0;
   private buffer: UIMessageChunk[] = [];
+  /** Chunks shared with this process's readers and not appended yet, in order. */
+  private unappended: string[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private appendTimer: ReturnType<typeof setTimeout> | undefined;
   private pending: Promise<unknown> = Promise.resolve();
   private failure: unknown;
   private hasWrittenText = false;
   /** Whether an append set the relay's TTL; until one succeeds, each append sets it. */
   private hasSetTtl = false;
+  /** What the latest append said: a reader on another instance watches, so every batch is appended. */
+  private readElsewhere = false;
   /** When an append last answered the watched value (ms), or 0: a caller needs no read of it until later. */
   watchedAt = 0;
 
@@ -56,6 +81,11 @@ export class RelayWriter {
     private readonly ttlSeconds: number,
     private readonly options: RelayWriterOptions = {},
   ) {}
+
+  /** Chunks are waiting for an append, which reads the watched value: due within RELAY_DURABLE_MS. */
+  get appendDue(): boolean {
+    return this.buffer.length > 0 || this.unappended.length > 0;
+  }
 
   write(chunk: UIMessageChunk): void {
     const last = this.buffer.at(-1);
@@ -67,28 +97,55 @@ export class RelayWriter {
     // The first chunk goes out at once so the time to first token is not held back by batching.
     if (chunk.type === "text-delta" && !this.hasWrittenText) {
       this.hasWrittenText = true;
-      this.flush();
+      if (!this.options.holdFirstText) this.flush();
     } else {
-      this.timer ??= setTimeout(() => this.flush(), this.options.batchMs ?? RELAY_BATCH_MS);
+      this.timer ??= setTimeout(() => this.handOn(), this.options.batchMs ?? RELAY_BATCH_MS);
     }
   }
 
-  /** Sends what is buffered; appends stay in order because each waits for the one before. */
-  flush(): Promise<unknown> {
-    clearTimeout(this.timer);
+  /** A batch's turn: appended if someone elsewhere reads, else shared here and appended later. */
+  private handOn(): void {
     this.timer = undefined;
-    if (this.buffer.length === 0) return this.pending;
+    if (this.readElsewhere || !this.share()) {
+      void this.flush();
+      return;
+    }
+    this.appendTimer ??= setTimeout(() => void this.flush(), this.options.durableMs ?? RELAY_DURABLE_MS);
+  }
+
+  /** Hands the buffer to this process's readers ahead of its append; false if the store would not. */
+  private share(): boolean {
     const batch = this.buffer.map((chunk) => JSON.stringify(chunk));
+    if (!this.hot.shareRelay(this.replyId, batch, { writer: this.writerId, seq: this.sent })) return false;
     this.buffer = [];
-    const seq = this.sent;
+    this.unappended.push(...batch);
     this.sent += batch.length;
+    return true;
+  }
+
+  /**
+   * Appends everything shared or buffered; appends stay in order because each waits for the one
+   * before. `write` goes with this append (HotStore.appendRelay's `write`).
+   */
+  flush(write?: RelayAppendOrder["write"]): Promise<unknown> {
+    clearTimeout(this.timer);
+    clearTimeout(this.appendTimer);
+    this.timer = undefined;
+    this.appendTimer = undefined;
+    const batch = [...this.unappended, ...this.buffer.map((chunk) => JSON.stringify(chunk))];
+    if (batch.length === 0 && !write) return this.pending;
+    const seq = this.sent - this.unappended.length;
+    this.sent += this.buffer.length;
+    this.buffer = [];
+    this.unappended = [];
     this.pending = this.pending
       .then(async () => {
         // Set once: a reply streams for minutes at most, its relay lives for the hot TTL (a day).
         const ttlSeconds = this.hasSetTtl ? undefined : this.ttlSeconds;
         const { watch, onWatched } = this.options;
-        const { watched } = await this.hot.appendRelay(this.replyId, batch, { writer: this.writerId, seq, ttlSeconds, watch });
+        const { watched, readElsewhere } = await this.hot.appendRelay(this.replyId, batch, { writer: this.writerId, seq, ttlSeconds, watch, write });
         this.hasSetTtl = true;
+        this.readElsewhere = readElsewhere;
         if (watch !== undefined) {
           this.watchedAt = Date.now();
           onWatched?.(watched);
@@ -100,9 +157,12 @@ export class RelayWriter {
     return this.pending;
   }
 
-  /** Flushes everything; rejects if any append failed, so the job can retry or report it. */
-  async close(): Promise<void> {
-    await this.flush();
+  /**
+   * Flushes everything, with `write` in the last append (there must be something to append);
+   * rejects if any append failed, so the job can retry or report it.
+   */
+  async close(write?: RelayAppendOrder["write"]): Promise<void> {
+    await this.flush(write);
     if (this.failure) throw this.failure;
   }
 }

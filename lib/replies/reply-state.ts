@@ -54,8 +54,7 @@ export function isSettled(status: ReplyStatus): boolean {
 }
 
 export async function readReplyState(hot: Pick<HotStore, "getValue">, replyId: string): Promise<ReplyState | null> {
-  const raw = await hot.getValue(hotKeys.replyState(replyId));
-  return raw ? (JSON.parse(raw) as ReplyState) : null;
+  return parseReplyState(await hot.getValue(hotKeys.replyState(replyId)));
 }
 
 /** Writes a new reply's first state; throws IllegalReplyTransition for one it cannot start in. */
@@ -65,12 +64,22 @@ export async function createReplyState(
   status: ReplyStatus,
   ttlSeconds: number,
 ): Promise<ReplyState> {
+  const state = firstReplyState(job, status);
+  await hot.setValue(hotKeys.replyState(state.replyId), JSON.stringify(state), ttlSeconds);
+  return state;
+}
+
+/** A new reply's first state, not written yet; throws IllegalReplyTransition for one it cannot start in. */
+export function firstReplyState(job: Pick<ReplyJob, "replyId" | "chatId" | "userId" | "enqueuedAt">, status: ReplyStatus): ReplyState {
   if (!canMove(null, status)) throw new IllegalReplyTransition(job.replyId, null, status);
   const now = Date.now();
   const { replyId, chatId, userId, enqueuedAt } = job;
-  const state: ReplyState = { replyId, chatId, userId, status, enqueuedAt, ...(isSettled(status) && { startedAt: now, finishedAt: now }) };
-  await hot.setValue(hotKeys.replyState(replyId), JSON.stringify(state), ttlSeconds);
-  return state;
+  return { replyId, chatId, userId, status, enqueuedAt, ...(isSettled(status) && { startedAt: now, finishedAt: now }) };
+}
+
+/** A reply's state as stored (readReplyState's answer from a value already read). */
+export function parseReplyState(raw: string | null): ReplyState | null {
+  return raw ? (JSON.parse(raw) as ReplyState) : null;
 }
 
 /**
@@ -83,14 +92,25 @@ export async function moveReply(
   to: ReplyStatus,
   ttlSeconds: number,
 ): Promise<ReplyState> {
+  const state = nextReplyState(from, to);
+  const { key, value } = replyStateWrite(state, ttlSeconds);
+  await hot.setValue(key, value, ttlSeconds);
+  return state;
+}
+
+/** The state a move leads to, not written yet; throws IllegalReplyTransition when the table does not allow the move. */
+export function nextReplyState(from: ReplyState, to: ReplyStatus): ReplyState {
   if (!canMove(from.status, to)) throw new IllegalReplyTransition(from.replyId, from.status, to);
   const now = Date.now();
-  const state: ReplyState = {
+  return {
     ...from,
     status: to,
     ...(to === "running" && { startedAt: now }),
     ...(isSettled(to) && { finishedAt: now }),
   };
-  await hot.setValue(hotKeys.replyState(state.replyId), JSON.stringify(state), ttlSeconds);
-  return state;
+}
+
+/** The value write that records a state: for a move made in the same step as a relay append (HotStore.appendRelay's `write`). */
+export function replyStateWrite(state: ReplyState, ttlSeconds: number): { key: string; value: string; ttlSeconds: number } {
+  return { key: hotKeys.replyState(state.replyId), value: JSON.stringify(state), ttlSeconds };
 }

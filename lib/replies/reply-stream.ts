@@ -10,8 +10,9 @@ import type { HotStore } from "@/lib/hot/hot-store";
 import { notFound } from "@/lib/errors";
 import { withCommandActivity } from "@/lib/hot/command-count";
 import { openStreamSlot } from "@/lib/limits/open-streams";
-import { enterLiveSet, LIVE_SETS, type LiveEntry } from "@/lib/metrics/live-set";
+import { LIVE_SETS, type LiveEntry } from "@/lib/metrics/live-set";
 import { hotKeys } from "@/lib/hot/hot-keys";
+import type { ReplyState } from "@/lib/domain";
 import { isActive, readReplyState } from "./reply-state";
 import { readRelay } from "./relay";
 import { orphanWatch } from "./reply-owners";
@@ -19,6 +20,8 @@ import { estimateWaitSeconds } from "./wait-estimate";
 
 export interface ReplyStreamOptions {
   replyId: string;
+  /** The reply's state when the caller has just written or read it; read here otherwise. */
+  state?: ReplyState;
   userId: string;
   fromOffset?: number;
   signal?: AbortSignal;
@@ -35,7 +38,7 @@ export interface ReplyStreamOptions {
 const REPLY_LOST_MESSAGE = "This reply was interrupted before it finished. Please regenerate it.";
 
 export async function replyStreamResponse(hot: HotStore, options: ReplyStreamOptions): Promise<Response> {
-  const state = await readReplyState(hot, options.replyId);
+  const state = options.state ?? (await readReplyState(hot, options.replyId));
   if (!state || state.userId !== options.userId) throw notFound("Reply");
 
   let lastPosition: number | null = null;
@@ -57,15 +60,13 @@ export async function replyStreamResponse(hot: HotStore, options: ReplyStreamOpt
 
   const streamId = randomUUID();
   // One of the user's open streams, refused past the cap, from here until it ends or the client leaves.
-  const slot = await openStreamSlot(hot, { userId: options.userId, streamId });
+  // Counted as an open stream (for the admin pages) too, in the same step.
+  const live = await openStreamSlot(hot, { userId: options.userId, streamId, alsoCountIn: [LIVE_SETS.replyStreams] });
   const batches = readRelay(hot, options.replyId, {
     fromOffset: options.fromOffset,
     signal: options.signal,
     onIdle,
   });
-  // Counted as an open stream (for the admin pages) too.
-  const counted = await enterLiveSet(hot, LIVE_SETS.replyStreams, streamId);
-  const live: LiveEntry = { end: async () => void (await Promise.all([slot.end(), counted.end()])) };
   const headers = new Headers({
     ...UI_MESSAGE_STREAM_HEADERS,
     // no-transform: not gzipped by `next start` (or a proxy). A compressed event stream holds a

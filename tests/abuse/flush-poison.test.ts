@@ -135,7 +135,7 @@ describe("through the flush: a legitimate chat behind a thousand refused ones", 
 
   /** What the send path does: mark the chat, then write it. */
   async function writeLive({ chat, message }: { chat: ChatMeta; message: StoredMessage }): Promise<void> {
-    await hot.markUnflushed(chat.id, chat.createdAt);
+    await hot.putUnflushed(chat.id, {}, chat.createdAt, 60);
     await Promise.all([hot.putChat(chat, 3600), hot.putMessages(chat.id, [message], 3600)]);
   }
 

@@ -12,7 +12,7 @@ export const maxDuration = 300;
 
 export const POST = route.user("chat.send", async ({ request, services, viewer }) => {
   const body = await parseJsonBody(request, chatRequestSchema);
-  const { replyId, chat, headers } = await acceptChatRequest(services, {
+  const { replyId, chat, state, headers } = await acceptChatRequest(services, {
     sender: viewer,
     clientIp: clientIpFrom(request.headers, services.config.limits.clientIp),
     request:
@@ -22,6 +22,7 @@ export const POST = route.user("chat.send", async ({ request, services, viewer }
   });
   return replyStreamResponse(services.hot, {
     replyId,
+    state,
     userId: viewer.userId,
     signal: request.signal,
     headers: { ...headers, "X-Chat-Id": chat.id, "X-Reply-Id": replyId },
