@@ -111,7 +111,7 @@ describeOnEachHotStore("readRelay", (newStore) => {
     expect(idleChecks).toEqual([]);
   });
 
-  it("starts a read from past the relay's end at its end", async () => {
+  it("starts a read from past the relay's end at its end, once the relay has not reached it for a while", async () => {
     const store = newStore();
     const replyId = `r_${uniqueSuffix()}`;
     const writer = new RelayWriter(store, replyId, TTL);
@@ -263,5 +263,38 @@ describe("RelayWriter on Redis, read on the writer's instance and on another", (
     expect(received.filter(({ beforeClose, entries }) => beforeClose && textOf(entries).length > 0).length).toBeGreaterThan(1);
     // ...because the writer, told of a reader elsewhere, appended batch after batch from then on.
     expect(appends() - appendsBeforeJoin).toBeGreaterThan(5);
+  });
+
+  it("resumes a reader on another instance from an offset the writer's instance handed out ahead of the hot store, without repeating text", async () => {
+    const prefix = `${scratch.prefix}${uniqueSuffix()}:`;
+    const [writing, elsewhere] = [instance(prefix), instance(prefix)];
+    const replyId = `r_${uniqueSuffix()}`;
+    const writer = new RelayWriter(writing, replyId, TTL);
+    // A reader on the writer's instance, cut off half a second into the reply: it was handed more
+    // than the hot store holds, which is appended only every RELAY_DURABLE_MS with nobody elsewhere.
+    const seenHere: string[] = [];
+    const cut = new AbortController();
+    const readingHere = (async () => {
+      for await (const batch of readRelay(writing, replyId, { signal: cut.signal })) seenHere.push(...batch);
+    })();
+    writer.write({ type: "text-start", id: "t1" });
+    writer.write(delta("first"));
+    await stream(writer, 0, 10);
+    cut.abort();
+    await stream(writer, 10, 1);
+    await readingHere;
+    const offset = seenHere.length;
+    expect(await elsewhere.relayLength(replyId)).toBeLessThan(offset);
+
+    // It comes back through another instance with what it has: it gets the rest, once.
+    const resumed: string[] = [];
+    const readingElsewhere = (async () => {
+      for await (const batch of readRelay(elsewhere, replyId, { fromOffset: offset })) resumed.push(...batch);
+    })();
+    await stream(writer, 11, 20);
+    writer.write({ type: "finish" });
+    await writer.close();
+    await readingElsewhere;
+    expect(textOf(seenHere) + textOf(resumed)).toBe(fullText(31));
   });
 });

@@ -211,8 +211,7 @@ const MAX_IDLE_MS = 4000;
  * that runs it, needs no round trip), and a relay already longer ends the wait at once.
  */
 export async function* readRelay(hot: HotStore, replyId: string, options: RelayReadOptions = {}): AsyncGenerator<string[]> {
-  // The offset is the client's to send: one past the end would wait for chunks that never come.
-  let offset = options.fromOffset ? Math.min(options.fromOffset, await hot.relayLength(replyId)) : 0;
+  let offset = options.fromOffset ? await startingOffset(hot, replyId, options.fromOffset) : 0;
   const idleMs = options.idleMs ?? 1000;
   /** The next wait while the relay is idle (in line, or its writer slow or gone); 0 while it is not. */
   let idleWait = 0;
@@ -244,6 +243,30 @@ export async function* readRelay(hot: HotStore, replyId: string, options: RelayR
     yield batch;
     if (ended) return;
   }
+}
+
+/**
+ * How long a resume from past what the hot store holds waits for it to get there before it starts
+ * where the relay is: the writer's instance hands its readers each batch up to RELAY_DURABLE_MS
+ * before appending it, plus a moment for the append that the waiting reader's poll asks for.
+ */
+const AHEAD_WAIT_MS = RELAY_DURABLE_MS + 1000;
+
+/**
+ * Where a read from the client's `fromOffset` starts. A client cut off on the writer's instance
+ * can be ahead of the hot store (see AHEAD_WAIT_MS): started where the relay is, it would get that
+ * text twice, so the read waits (a reader waiting elsewhere makes the writer append every batch)
+ * until the relay reaches the offset. An offset the relay does not reach by then (one past the
+ * reply's end, or made up) starts where the relay is, as the HTTP API says.
+ */
+async function startingOffset(hot: HotStore, replyId: string, fromOffset: number): Promise<number> {
+  const deadline = Date.now() + AHEAD_WAIT_MS;
+  let length = await hot.relayLength(replyId);
+  while (length < fromOffset && Date.now() < deadline) {
+    await hot.waitForRelay(replyId, length, deadline - Date.now());
+    length = await hot.relayLength(replyId);
+  }
+  return Math.min(fromOffset, length);
 }
 
 /** The entries up to and including the first terminal chunk (`ended`), or all of them. */
