@@ -160,14 +160,21 @@ export async function listMessagesForChat(
   return rows.map(toStoredMessage);
 }
 
-/** Deletes the user's chat and, by cascade, its messages; false when there was none to delete. */
+/**
+ * Deletes the user's chat and, by cascade, its messages; false when there was none to delete.
+ * What hangs on the chat without a foreign key (it may have been in the hot store only) goes with
+ * it, even for a chat only the hot store held: its share, its choice of instructions and the
+ * feedback given on its replies.
+ */
 export async function deleteChatForUser(
   prisma: PrismaClient,
   params: { chatId: string; userId: string },
 ): Promise<boolean> {
-  // Its share goes with it (lib/shares/chat-shares.ts), even for a chat only the hot store held.
-  const [, { count }] = await prisma.$transaction([
-    prisma.chatShare.deleteMany({ where: { chatId: params.chatId, userId: params.userId } }),
+  const ofChat = { chatId: params.chatId, userId: params.userId };
+  const [, , , { count }] = await prisma.$transaction([
+    prisma.chatShare.deleteMany({ where: ofChat }),
+    prisma.chatInstructions.deleteMany({ where: ofChat }),
+    prisma.replyFeedback.deleteMany({ where: ofChat }),
     prisma.chat.deleteMany({ where: { id: params.chatId, userId: params.userId } }),
   ]);
   return count > 0;

@@ -249,12 +249,11 @@ if redis.call('ZSCORE', KEYS[1], ARGV[3]) then others = others - 1 end
 for _, key in ipairs(KEYS) do redis.call('ZADD', key, ARGV[2], ARGV[3]) end
 return others`;
 
-/** KEYS: lines. ARGV: member. One billed command where a MULTI would be one per line. */
-const LEAVE_LINES = `
-for _, key in ipairs(KEYS) do redis.call('ZREM', key, ARGV[1]) end`;
-
-/** KEYS: holders, waiters, waiting. ARGV: holder. One billed command where a MULTI would be three. */
-const RELEASE_LEASE = `
+/**
+ * KEYS: sorted sets (the lines a reply leaves; a lease's holders, waiters and waiting). ARGV: the
+ * member. One billed command where a MULTI would be one per set.
+ */
+const REMOVE_FROM_EACH = `
 for _, key in ipairs(KEYS) do redis.call('ZREM', key, ARGV[1]) end`;
 
 /**
@@ -428,10 +427,9 @@ export class RedisHotStore implements HotStore {
   private readonly listUnflushedScript;
   private readonly acquireLeaseScript;
   private readonly renewLeasesScript;
-  private readonly releaseLeaseScript;
+  private readonly removeFromEachScript;
   private readonly enterLineScript;
   private readonly setValuesScript;
-  private readonly leaveLinesScript;
   private readonly unflushedStatsScript;
   private readonly takeCapacityScript;
   private readonly reportCapacityScript;
@@ -456,10 +454,9 @@ export class RedisHotStore implements HotStore {
     this.listUnflushedScript = this.client.createScript<unknown[]>(LIST_UNFLUSHED);
     this.acquireLeaseScript = this.client.createScript<number>(ACQUIRE_LEASE);
     this.renewLeasesScript = this.client.createScript<number[]>(RENEW_LEASES);
-    this.releaseLeaseScript = this.client.createScript<null>(RELEASE_LEASE);
+    this.removeFromEachScript = this.client.createScript<null>(REMOVE_FROM_EACH);
     this.enterLineScript = this.client.createScript<number>(ENTER_LINE);
     this.setValuesScript = this.client.createScript<null>(SET_VALUES);
-    this.leaveLinesScript = this.client.createScript<null>(LEAVE_LINES);
     this.unflushedStatsScript = this.client.createScript<[number, unknown]>(UNFLUSHED_STATS);
     this.takeCapacityScript = this.client.createScript<[number, number, number]>(TAKE_CAPACITY);
     this.reportCapacityScript = this.client.createScript<number>(REPORT_CAPACITY);
@@ -849,7 +846,7 @@ export class RedisHotStore implements HotStore {
 
   async leaveLines(lines: string[], member: string): Promise<void> {
     if (lines.length === 0) return;
-    await this.leaveLinesScript.exec(lines.map(this.lineKey), [member]);
+    await this.removeFromEachScript.exec(lines.map(this.lineKey), [member]);
   }
 
   async leaveLine(line: string, replyId: string): Promise<void> {
@@ -891,7 +888,7 @@ export class RedisHotStore implements HotStore {
   }
 
   async releaseLease(pool: string, holder: string): Promise<void> {
-    await this.releaseLeaseScript.exec(this.leaseKeys(pool), [holder]);
+    await this.removeFromEachScript.exec(this.leaseKeys(pool), [holder]);
   }
 
   // --- provider capacity -------------------------------------------------------------------

@@ -5,7 +5,8 @@
  * `revalidate` in app/share/[token]/page.tsx), and answered with `Cache-Control: s-maxage=30` so a
  * CDN or nginx may keep it too; GET /api/shares/{token} says the same. Revoking or re-sharing drops
  * the instance's copy at once (`revalidatePath`); another instance's copy, and a shared cache's,
- * is at most SHARED_PAGE_MAX_AGE_SECONDS old, so a revoked link answers 404 everywhere within 30 s.
+ * is at most SHARED_PAGE_MAX_AGE_SECONDS old, and may be served that long again, stale, while it
+ * is fetched anew: a revoked link answers 404 everywhere within twice that, a minute.
  */
 import { revalidatePath } from "next/cache";
 import { logger } from "@/lib/log";

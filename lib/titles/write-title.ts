@@ -43,7 +43,6 @@ export interface TitleDeps {
   models: ModelProvider;
 }
 
-
 /**
  * True while a title would take something from a user: a reply waits in line, or every model-call
  * place (LLM_MAX_CONCURRENCY) is taken.

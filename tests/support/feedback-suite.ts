@@ -6,7 +6,8 @@
  *   the hot store, and changes it; it is kept with the reply's model and the owner's plan;
  * - another user's reply, a message that is not a reply, and one the chat does not have are 404;
  *   bad input is 400;
- * - a guest's feedback moves with its chats to the account it signs up for;
+ * - a guest's feedback moves with its chats to the account it signs up for, and goes with a chat
+ *   its owner deletes;
  * - admins see it by model and plan with the latest comments, and open the chat it came from
  *   through the audited chat view; nobody else sees the summary.
  */
@@ -119,6 +120,17 @@ export function feedbackSuite(drivers: DriverSet): void {
     ]);
     const stored = await app.services.db.prisma.replyFeedback.findMany({ where: { chatId: guestChat } });
     expect(stored.map(({ userId, plan }) => ({ userId, plan }))).toEqual([{ userId: account.userId, plan: "guest" }]);
+  });
+
+  it("goes with its chat when the owner deletes the chat", async () => {
+    const doomedChat = `c_${uniqueSuffix()}`;
+    const doomedReply = await firstReplyOf(owner, doomedChat, "A question the owner will delete");
+    const rated = await give(owner, doomedReply.id, { rating: "down", comment: "Said something I regret" }, { chat: doomedChat });
+    expect(rated.status).toBe(200);
+
+    const deleted = await owner.client.call(app.routes.chatById.DELETE, { method: "DELETE", path: `/api/chats/${doomedChat}`, params: { id: doomedChat } });
+    expect(deleted.status).toBe(204);
+    expect(await app.services.db.prisma.replyFeedback.count({ where: { chatId: doomedChat } })).toBe(0);
   });
 
   describe("admins", () => {

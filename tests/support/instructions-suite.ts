@@ -190,6 +190,18 @@ export function instructionsSuite(drivers: DriverSet): void {
       await send(owner, chatId, `Hello ${chatId}`);
       expect(await lastSystemMessage()).toBe(concise.text);
     });
+
+    it("forgets its choice when the chat is deleted", async () => {
+      const owner = await signUp(app);
+      const concise = await created(owner, { name: "Concise", text: `Be concise ${uniqueSuffix()}.` });
+      const chatId = `c_${uniqueSuffix()}`;
+      expect((await chooseForChat(owner, chatId, concise.id)).status).toBe(200);
+      await send(owner, chatId, `Hello ${chatId}`);
+
+      const deleted = await owner.client.call(app.routes.chatById.DELETE, { method: "DELETE", path: `/api/chats/${chatId}`, params: { id: chatId } });
+      expect(deleted.status).toBe(204);
+      expect(await app.services.db.prisma.chatInstructions.count({ where: { chatId } })).toBe(0);
+    });
   });
 
   describe("the reply cache", () => {
