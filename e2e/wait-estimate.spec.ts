@@ -102,15 +102,26 @@ function misses(shown: Shown[]): Shown[] {
   return shown.filter(({ estimateSeconds, realSeconds }) => Math.abs(estimateSeconds - realSeconds) > Math.max(0.5 * realSeconds, 3));
 }
 
-/** Visitors chatting over HTTP, each on a network of its own: each sends one message and reads its reply to the end. */
-function fillLine(count: number): Promise<void>[] {
-  return Array.from({ length: count }, async () => {
-    const user = new HttpUser(visitorAddress(), server.url);
-    await user.signIn(server.url);
-    const response = await user.send(server.url, { chatId: `c-${randomUUID()}`, messageId: "m1", text: `Filling the line (${randomUUID().slice(0, 8)})` });
+/** A visitor chatting over HTTP, on a network of its own, signed in as a guest. */
+async function signedInVisitor(): Promise<HttpUser> {
+  const user = new HttpUser(visitorAddress(), server.url);
+  await user.signIn(server.url);
+  return user;
+}
+
+/** Sends one message; `accepted` once it is in line, `finished` once its reply was read to the end. */
+function chat(user: HttpUser): { accepted: Promise<Response>; finished: Promise<void> } {
+  const accepted = user.send(server.url, { chatId: `c-${randomUUID()}`, messageId: "m1", text: `Filling the line (${randomUUID().slice(0, 8)})` });
+  const finished = accepted.then(async (response) => {
     expect(response.status).toBe(200);
     expect(await response.text()).toContain('"type":"finish"');
   });
+  return { accepted, finished };
+}
+
+/** Visitors chatting over HTTP, each on a network of its own: each sends one message and reads its reply to the end. */
+function fillLine(count: number): Promise<void>[] {
+  return Array.from({ length: count }, async () => chat(await signedInVisitor()).finished);
 }
 
 // Retried once, as the vitest is: on a busy 2-core machine a page may render a chunk seconds
@@ -125,24 +136,32 @@ test("the wait shown in line is within 50 % or 3 s of the real wait, under stead
   // A few replies first, so the estimate has seen how long one takes.
   await Promise.all(fillLine(3));
 
-  // Steady load: a visitor every 0.7 s over HTTP for 11 s, a little faster than the line moves
-  // (two replies per 1.8 s); a measured page joins every 2.1 s, by turns on a desktop and a phone.
+  // Steady load: a visitor every 0.6 s over HTTP for 11 s, faster than the line moves (two
+  // replies per 1.8 s); a measured page sends every 1.8 s, by turns on a desktop and a phone. The
+  // pages are opened first: on a busy machine opening one takes seconds, and a page that sent
+  // late, after the line had drained, would measure no wait at all.
+  const STEADY_VISITORS = 18;
+  const steadyChats = await Promise.all(
+    Array.from({ length: STEADY_VISITORS / 3 }, (_, index) => measuredVisitor(browser, index % 2 === 0 ? "desktop" : "phone")),
+  );
   const steadyPages: Promise<Shown[]>[] = [];
   const steadyFill: Promise<void>[] = [];
-  for (let visitor = 0; visitor < 16; visitor += 1) {
+  for (let visitor = 0; visitor < STEADY_VISITORS; visitor += 1) {
     steadyFill.push(...fillLine(1));
-    if (visitor % 3 === 1) steadyPages.push(measuredVisitor(browser, steadyPages.length % 2 === 0 ? "desktop" : "phone").then(measure));
-    await sleep(700);
+    if (visitor % 3 === 1) steadyPages.push(measure(steadyChats[steadyPages.length]));
+    await sleep(600);
   }
   const steady = (await Promise.all(steadyPages)).flat();
   await Promise.all(steadyFill);
 
-  // A quiet minute and more, then a burst: ten visitors at once, and three pages right behind them.
+  // A quiet minute and more, then a burst: ten visitors at once, and three pages right behind
+  // them, sending once the ten are in line (signed in beforehand, so that is at once).
   await sleep(65_000);
   const burstPages = await Promise.all((["desktop", "phone", "desktop"] as const).map((size) => measuredVisitor(browser, size)));
-  const burstFill = fillLine(10);
+  const burstChats = (await Promise.all(Array.from({ length: 10 }, signedInVisitor))).map(chat);
+  await Promise.all(burstChats.map(({ accepted }) => accepted));
   const burst = (await Promise.all(burstPages.map(measure))).flat();
-  await Promise.all(burstFill);
+  await Promise.all(burstChats.map(({ finished }) => finished));
 
   expect(steady.length, "steady load formed a line").toBeGreaterThan(3);
   expect(burst.filter(({ position }) => position >= 8).length, "the burst put the pages deep in line").toBeGreaterThan(0);
