@@ -98,6 +98,19 @@ export async function currentPace(store: Pick<HotStore, "readCapacity">, capacit
   return Math.min(starts, tokens / (capacity.tokensPerReply ?? 1));
 }
 
+/** When a bucket's starts come, as its books stand: `left` after `blockedMs`, then `limit` at each window's end. */
+function startSchedule(stored: CapacityState | null, config: CapacityLimit, now: number) {
+  const state = currentBooks(stored, config);
+  const open = now < state.resetAt;
+  const limit = Math.max(1, state.limit);
+  return {
+    limit,
+    left: open ? Math.max(0, limit - state.used) : limit,
+    blockedMs: Math.max(0, state.blockedUntil - now),
+    firstWindowEndsMs: open ? state.resetAt - now : config.windowMs,
+  };
+}
+
 /**
  * How long until the bucket grants the start `ahead` starts after the next one (0: the next), if
  * nothing else asks and the provider says nothing new: the room left in the current window goes
@@ -105,14 +118,34 @@ export async function currentPace(store: Pick<HotStore, "readCapacity">, capacit
  * line waits for its start, as the books stand.
  */
 export function startDelayMs(stored: CapacityState | null, config: CapacityLimit, ahead: number, now: number): number {
-  const state = currentBooks(stored, config);
-  const limit = Math.max(1, state.limit);
-  const open = now < state.resetAt;
-  const left = open ? Math.max(0, limit - state.used) : limit;
-  const blockedMs = Math.max(0, state.blockedUntil - now);
-  if (ahead < left) return blockedMs;
-  const firstWindowEndsMs = open ? state.resetAt - now : config.windowMs;
-  return Math.max(blockedMs, firstWindowEndsMs + Math.floor((ahead - left) / limit) * config.windowMs);
+  return poolStartDelayMs([stored], config, ahead, now);
+}
+
+/**
+ * The same over a key pool, from every key's books: each start goes to the key whose next start
+ * comes first, as the scheduler's waiters ask the key with the most headroom first and take the
+ * first start any key opens (lib/jobs/capacity-line.ts). A spent key adds nothing until its
+ * window ends, and one held back by a Retry-After nothing before it.
+ */
+export function poolStartDelayMs(stored: (CapacityState | null)[], config: CapacityLimit, ahead: number, now: number): number {
+  const schedules = stored.map((books) => startSchedule(books, config, now));
+  // A key's batches of starts: its room left now (after any Retry-After), then its limit at each window's end.
+  const batch = ({ limit, left, blockedMs, firstWindowEndsMs }: ReturnType<typeof startSchedule>, index: number) =>
+    index === 0
+      ? { atMs: blockedMs, starts: left }
+      : { atMs: Math.max(blockedMs, firstWindowEndsMs + (index - 1) * config.windowMs), starts: limit };
+  const nextBatch = schedules.map(() => 0);
+  let granted = 0;
+  for (;;) {
+    let key = 0;
+    for (let other = 1; other < schedules.length; other += 1) {
+      if (batch(schedules[other], nextBatch[other]).atMs < batch(schedules[key], nextBatch[key]).atMs) key = other;
+    }
+    const { atMs, starts } = batch(schedules[key], nextBatch[key]);
+    nextBatch[key] += 1;
+    granted += starts;
+    if (ahead < granted) return atMs;
+  }
 }
 
 /**
