@@ -129,7 +129,7 @@ export const replyFunction = inngest.createFunction(
         continue;
       }
       // No start on this model before the budget runs out, as its books stand: the reply waits out
-      // the budget (a provider's answer may still open it) and then moves to the next model.
+      // the budget, as in process, and then moves to the next model without asking this one again.
       if (giveUpAt > outcome.at) await step.sleep(`wait-for-capacity-${round}`, giveUpAt - outcome.at);
       position += 1;
       waitingSince = undefined;
