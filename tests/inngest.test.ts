@@ -381,6 +381,44 @@ describe.skipIf(!INNGEST_BIN)("jobs on a real Inngest server", () => {
     expectAnswered(read, "answer me somehow");
   });
 
+  it("answers a guest on the next model of the chain when the chosen one has no start within 10 s, its route saying no-headroom", async () => {
+    const user = await stack.newUser();
+    // A first reply, answered at once, makes sure the model's bucket has books.
+    expectAnswered(await ask(stack, user, "room for this one"), "room for this one");
+    // Then every instance holds the chosen model's starts back for a minute (a 429's Retry-After).
+    const [bucketKey] = (await stack.hot.keys(`${stack.redisPrefix}capacity:*:double-model:*`)).filter((key) => !key.endsWith(":tokens"));
+    expect(bucketKey).toBeDefined();
+    const books = JSON.parse((await stack.hot.get(bucketKey))!);
+    await stack.hot.set(bucketKey, JSON.stringify({ ...books, blockedUntil: Date.now() + 60_000 }), "PX", 120_000);
+    stack.forget();
+    const chatId = newChatId("no-headroom");
+    const sentAt = Date.now();
+    try {
+      const read = await ask(stack, user, "answer me elsewhere", chatId, 40_000);
+      expectAnswered(read, "answer me elsewhere");
+    } finally {
+      await stack.hot.del(bucketKey);
+    }
+    // The guest waited its plan's budget, not the minute, and the fallback answered.
+    expect(stack.requests.map((request) => request.model)).toEqual(["double-fallback"]);
+    expect(stack.requests[0].at - sentAt).toBeGreaterThanOrEqual(10_000);
+    expect(stack.requests[0].at - sentAt).toBeLessThan(30_000);
+    // The early flush is spent on the first reply (one per 10 s): this asks for one as the app would.
+    const flush = await fetch(`${stack.inngest.url}/e/any-key`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "chat/flush.requested", data: {} }),
+    });
+    expect(flush.status, await flush.text()).toBe(200);
+    const { route } = await waitFor(
+      "the reply's route in PostgreSQL",
+      async () => (await stack.database.query(`SELECT route FROM message WHERE "chatId" = $1 AND role = 'assistant'`, [chatId])).rows[0] ?? {},
+      (row) => row.route !== undefined && row.route !== null,
+      { timeoutMs: 20_000 },
+    );
+    expect(route).toMatchObject({ fallback: "no-headroom" });
+  }, 60_000);
+
   it("refuses unsigned run requests naming another user's chat (#14's attack on dev mode): nothing written, no provider call", async () => {
     const victim = await stack.newUser();
     const { chatId, finished } = await ask(stack, victim, "my private chat", newChatId("victim"));
