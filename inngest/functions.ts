@@ -10,21 +10,27 @@ import { RetryAfterError, internalEvents } from "inngest";
 import { getConfig } from "@/lib/config";
 import { getServices } from "@/lib/services";
 import { GUEST_PURGE_INTERVAL_MS } from "@/lib/jobs/create-job-runner";
-import { RetryableReplyError, type JobHandlers } from "@/lib/jobs/job-runner";
+import { RetryableReplyError, TokensNotFreeYet, type JobHandlers } from "@/lib/jobs/job-runner";
 import type { ReplyJob } from "@/lib/domain";
-import { providerCapacity, takeStartNow } from "@/lib/jobs/provider-capacity";
+import { providerCapacity, takeCallNow, takeStartNow } from "@/lib/jobs/provider-capacity";
 import { logger } from "@/lib/log";
 import { isQueuedReplyJob } from "@/lib/replies/reply-job-check";
-import { fallbackPolicy, headStartExpression, keyForAttempt, modelForAttempt } from "@/lib/jobs/reply-policy";
+import { chainPositionForAttempt, fallbackPolicy, headStartExpression, keyForAttempt, modelChain } from "@/lib/jobs/reply-policy";
 import { flushRequested, inngest, replyRequested, replyStopped, titleRequested } from "./client";
 
 const config = getConfig();
 const capacity = providerCapacity(config);
 
-/** What a generate step answers when the model's capacity bucket had no start for it. */
+/** What a generate step answers when the model's buckets had no start (or no room for its tokens) for it. */
 interface WaitingForCapacity {
   status: "waiting-for-capacity";
   waitMs: number;
+  /** When the step saw it (epoch ms): kept with the step's result, so every replay of the run agrees. */
+  at: number;
+}
+
+function waitingForCapacity(waitMs: number): WaitingForCapacity {
+  return { status: "waiting-for-capacity", waitMs, at: Date.now() };
 }
 
 function isWaitingForCapacity(outcome: unknown): outcome is WaitingForCapacity {
@@ -81,25 +87,52 @@ export const replyFunction = inngest.createFunction(
     },
   },
   async ({ event, step, attempt }) => {
-    const modelId = modelForAttempt(event.data, attempt, fallbackPolicy(config));
-    // Each try takes a start from the model's capacity bucket, in the step that calls the model
-    // (so a retried step takes a new one); when the bucket has none, the run sleeps until it may,
-    // holding no concurrency place meanwhile, and tries again in a step of its own.
+    const policy = fallbackPolicy(config);
+    const chain = modelChain(event.data, policy);
+    // Failed attempts move the reply down its plan's chain (LLM_FALLBACK_AFTER each); a model with
+    // no start for it within the plan's wait budget moves it one further, as in process.
+    const afterFailures = chainPositionForAttempt(attempt, chain.length, policy);
+    let position = afterFailures;
+    let waitingSince: number | undefined;
+    // Each try takes a start from the model's buckets (one per key), and its tokens, in the step
+    // that calls the model (so a retried step takes new ones, and gives back what it held); when
+    // there is none, the run sleeps until there may be, holding no concurrency place meanwhile,
+    // and tries again in a step of its own.
     for (let round = 0; ; round += 1) {
+      const modelId = chain[position];
+      const fallback = position > afterFailures ? ("no-headroom" as const) : undefined;
       const outcome = await step.run(round === 0 ? "generate" : `generate-after-wait-${round}`, async () => {
         const services = await getServices();
         if (!(await isQueuedReplyJob(services, event.data))) return { status: "refused" };
-        const key = keyForAttempt(event.data.replyId, attempt, services.models.keys);
-        const start = await takeStartNow(services.hot, capacity, { modelId, key }, (error, context) =>
+        const firstKey = keyForAttempt(event.data.replyId, attempt, services.models.keys);
+        const start = await takeCallNow(services.hot, capacity, { modelId, firstKey }, (error, context) =>
           logger.error({ err: error, context }, "background job failed"),
         );
-        if (!start.granted) return { status: "waiting-for-capacity", waitMs: start.waitMs } satisfies WaitingForCapacity;
-        return services.handlers.reply(event.data, { attempt, modelId, key, onProviderSignal: start.onProviderSignal }).catch((error: unknown) => {
-          throw forInngest(error);
-        });
+        if (!start.granted) return waitingForCapacity(start.waitMs);
+        try {
+          return await services.handlers.reply(event.data, { attempt, modelId, ...(fallback && { fallback }), ...start.call.attempt });
+        } catch (error) {
+          if (!(error instanceof TokensNotFreeYet)) throw forInngest(error);
+          // The call never reached the provider: its start goes back for another reply.
+          await start.call.returnStart();
+          return waitingForCapacity(error.waitMs);
+        } finally {
+          // A step that failed before the reply settled its tokens hands them back before Inngest retries it.
+          await start.call.returnUnsettledTokens();
+        }
       });
       if (!isWaitingForCapacity(outcome)) return outcome;
-      await step.sleep(`wait-for-capacity-${round}`, Math.max(1, outcome.waitMs));
+      waitingSince ??= outcome.at;
+      const giveUpAt = position === chain.length - 1 ? Infinity : waitingSince + policy.waitMs[event.data.tier];
+      if (outcome.at + outcome.waitMs < giveUpAt) {
+        await step.sleep(`wait-for-capacity-${round}`, Math.max(1, outcome.waitMs));
+        continue;
+      }
+      // No start on this model before the budget runs out, as its books stand: the reply waits out
+      // the budget, as in process, and then moves to the next model without asking this one again.
+      if (giveUpAt > outcome.at) await step.sleep(`wait-for-capacity-${round}`, giveUpAt - outcome.at);
+      position += 1;
+      waitingSince = undefined;
     }
   },
 );

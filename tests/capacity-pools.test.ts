@@ -14,6 +14,7 @@
  * Time is scaled down as in tests/pipeline.test.ts: the double counts 5 requests per key, or
  * 7,000 tokens, over a 2 s window, and LLM_RPM and LLM_TPM match it.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { readOverview } from "@/lib/admin/overview";
 import { apiKeyIds } from "@/lib/ai/api-key-ids";
@@ -21,6 +22,7 @@ import { submitChatRequest } from "@/lib/chat/send-message";
 import { getChatMessages } from "@/lib/history/history";
 import { poolBuckets, providerCapacity, tokenBucket } from "@/lib/jobs/provider-capacity";
 import { replyStreamResponse } from "@/lib/replies/reply-stream";
+import { estimateWaitSeconds } from "@/lib/replies/wait-estimate";
 import { echoReply } from "@/lib/testing/provider-double";
 import { readUIMessageStream, startTestApp, textOf, type TestApp } from "./support/app-services";
 import { uniqueSuffix } from "./support/scratch";
@@ -50,9 +52,13 @@ async function startWithKeys(keys: string[], provider: { rejectedKeys?: string[]
   return app;
 }
 
-/** `users` new users each send one message at the same moment; resolves with each reply's chunks. */
-async function burst(target: TestApp, users: number) {
+/**
+ * `users` new users each send one message at the same moment (once `beforeSend` has run, after
+ * the users exist); resolves with each reply's chunks.
+ */
+async function burst(target: TestApp, users: number, beforeSend: () => Promise<unknown> = async () => {}) {
   const senders = await Promise.all(Array.from({ length: users }, () => target.createUser()));
+  await beforeSend();
   const sent = await Promise.all(
     senders.map(async (userId, index) => {
       const text = `question ${index} ${uniqueSuffix()}`;
@@ -145,6 +151,37 @@ describe("a key pool", () => {
     await expect.poll(async () => (await readOverview(pool.services)).replyRoutes.map((route) => [route.keyId, route.replies])).toEqual([
       [goodId, stats.completed],
     ]);
+  });
+});
+
+describe("the wait estimate over a key pool", () => {
+  it("tells each place in line when its reply starts, from every key's books: one key spent, the other whole", async () => {
+    const pool = await startWithKeys(["key-one", "key-two"]);
+    const { hot, config } = pool.services;
+    const capacity = providerCapacity(config);
+    const [keyOne] = poolBuckets(capacity, "double-small");
+    // Replies timed first, so the estimate adds the provider's observed time to first token.
+    expectAnswered(await burst(pool, 2));
+    await sleep(WINDOW_MS);
+    const places = 3 * PER_KEY;
+    let estimates: number[] = [];
+    let sentAt = 0;
+    const startsBefore = pool.provider!.stats().startTimes.length;
+    const replies = await burst(pool, places, async () => {
+      // Other instances spent key-one's window; key-two's is whole: the first five places start
+      // at once on key-two, the next ten when either key's window ends, in about 2 s.
+      while ((await hot.takeCapacity(keyOne, capacity.limit)).granted);
+      estimates = await Promise.all(Array.from({ length: places }, (_, position) => estimateWaitSeconds({ hot, config }, position)));
+      sentAt = Date.now();
+    });
+    expectAnswered(replies);
+    expect(pool.provider!.stats().rateLimited).toBe(0);
+    const started = pool.provider!.stats().startTimes.slice(startsBefore).map((at) => (at - sentAt) / 1000);
+    started.sort((a, b) => a - b);
+    expect(started).toHaveLength(places);
+    // Each place's estimate, shown as the burst arrived, against when that place's reply started.
+    const misses = estimates.map((estimate, position) => Math.abs(estimate - started[position]));
+    expect(Math.max(...misses), `estimated ${estimates.join(" ")}; started ${started.map((at) => at.toFixed(1)).join(" ")}`).toBeLessThan(1);
   });
 });
 

@@ -14,7 +14,7 @@ import type { ReplyJob, Tier } from "@/lib/domain";
 import { MemoryHotStore } from "@/lib/hot/memory-hot-store";
 import { InlineJobRunner, type InlineRunnerOptions } from "@/lib/jobs/inline-runner";
 import type { ReplyAttempt } from "@/lib/jobs/job-runner";
-import { currentPace, providerCapacity, startDelayMs, type ProviderCapacity } from "@/lib/jobs/provider-capacity";
+import { currentPace, poolStartDelayMs, providerCapacity, startDelayMs, type ProviderCapacity } from "@/lib/jobs/provider-capacity";
 import type { FallbackPolicy } from "@/lib/jobs/reply-policy";
 import { freshCapacity } from "@/lib/hot/capacity-state";
 
@@ -254,6 +254,20 @@ describe("the in-process runner", () => {
     expect(startDelayMs({ ...books, blockedUntil: now + 5_000 }, configured, 0, now)).toBe(5_000);
     // A window that has ended opens whole at the next start.
     expect(startDelayMs({ ...books, resetAt: now - 1 }, configured, 3, now)).toBe(0);
+  });
+
+  it("tells the same over a key pool from every key's books, each start going to the key whose next start comes first", () => {
+    const configured = { limit: 10, windowMs: 10_000 };
+    const now = 1_000_000;
+    // One key spent until its window ends in 2 s, the other untouched.
+    const spent = { ...freshCapacity(configured), used: 10, resetAt: now + 2_000 };
+    const delays = (books: Parameters<typeof poolStartDelayMs>[0], aheads: number[]) => aheads.map((ahead) => poolStartDelayMs(books, configured, ahead, now));
+    expect(delays([spent, null], [0, 9, 10, 19, 20, 29, 30, 39, 40])).toEqual([0, 0, 2_000, 2_000, 10_000, 10_000, 12_000, 12_000, 20_000]);
+    // A key held back by a Retry-After adds its room left only once it has passed.
+    const held = { ...freshCapacity(configured), used: 6, resetAt: now + 8_000, blockedUntil: now + 5_000 };
+    expect(delays([held, spent], [0, 3, 4, 13, 14])).toEqual([2_000, 2_000, 2_000, 5_000, 8_000]);
+    // A pool of one is the bucket alone.
+    expect(delays([spent], [0, 10])).toEqual([2_000, 12_000]);
   });
 
   it("gives each window's starts in line order when more replies hold a model-call lease than a window allows", async () => {

@@ -8,8 +8,9 @@ import { RetryAfterError } from "inngest";
 import type { NextRequest } from "next/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ReplyJob } from "@/lib/domain";
-import { providerCapacity } from "@/lib/jobs/provider-capacity";
+import type { ReplyJob, Tier } from "@/lib/domain";
+import { capacityHeadroom } from "@/lib/hot/capacity-state";
+import { providerCapacity, tokenBucket } from "@/lib/jobs/provider-capacity";
 import type { JobRunner } from "@/lib/jobs/job-runner";
 import type { Services } from "@/lib/services";
 import { predictableTitle } from "@/lib/ai/title-instruction";
@@ -27,6 +28,9 @@ type Modules = {
   hotKeys: typeof import("@/lib/hot/hot-keys");
   support: typeof import("./support/app-services");
 };
+
+/** The fallback model's tokens per minute: room for many calls' holds (the free plan's is its prompt and 2,000). */
+const LARGE_TPM = 100_000;
 
 let modules: Modules;
 let services: Services;
@@ -54,6 +58,8 @@ beforeAll(async () => {
     LLM_MAX_CONCURRENCY: "7",
     LLM_MAX_RETRIES: "5",
     LLM_RPM: "90",
+    // The fallback model's calls hold their tokens too (tokens per minute, the default window).
+    LLM_TPM_BY_MODEL: `double-large=${LARGE_TPM}`,
     FLUSH_INTERVAL: "120",
     DATA_DIR: dataDir.dir,
     BETTER_AUTH_SECRET: "inngest-test-secret-inngest-test-secret-01",
@@ -97,16 +103,49 @@ function capturingRunner(jobs: ReplyJob[]): JobRunner {
 }
 
 /** Accepts a message the way the app does, capturing the reply job instead of sending it to Inngest. */
-async function queueMessage(text: string): Promise<ReplyJob> {
+async function queueMessage(text: string, { tier = "free", modelId }: { tier?: Tier; modelId?: string } = {}): Promise<ReplyJob> {
   const jobs: ReplyJob[] = [];
   const capture = capturingRunner(jobs);
   const userId = `user_${uniqueSuffix()}`;
   await modules.chat.submitChatRequest(
     { ...services, jobs: capture },
-    { userId, tier: "free" },
-    { kind: "send", chatId: `c_${uniqueSuffix()}`, messageId: `m_${uniqueSuffix()}`, text },
+    { userId, tier },
+    { kind: "send", chatId: `c_${uniqueSuffix()}`, messageId: `m_${uniqueSuffix()}`, text, modelId },
   );
   return jobs[0];
+}
+
+/** Takes every start left in the bucket's window, as another instance would; answers the last one's seq. */
+async function spendWindow(bucket: string): Promise<number> {
+  const { limit } = providerCapacity(services.config);
+  let lastSeq = 0;
+  for (let grant = await services.hot.takeCapacity(bucket, limit); grant.granted; grant = await services.hot.takeCapacity(bucket, limit)) {
+    lastSeq = grant.seq;
+  }
+  return lastSeq;
+}
+
+/** The provider's answer that makes a spent bucket whole again (as after its window's end). */
+async function windowWhole(bucket: string, seq: number): Promise<void> {
+  const capacity = providerCapacity(services.config);
+  await services.hot.reportCapacity(bucket, { seq, refused: false, headroom: { limit: 90, remaining: 90, resetMs: 60_000 } }, capacity.limit);
+}
+
+/** An engine whose step.sleep records each sleep and runs `onSleep` instead of waiting (Inngest would resume the run after it). */
+function sleepingEngine(sleeps: { id: string; duration: number }[], onSleep: () => Promise<unknown> = async () => {}) {
+  return new InngestTestEngine({
+    function: modules.functions.replyFunction,
+    transformCtx: (raw) => {
+      const ctx = mockCtx(raw);
+      ctx.step.sleep = (async (id: string, duration: number) => {
+        sleeps.push({ id, duration });
+        // A run that sleeps over and over is waiting for something that never comes.
+        if (sleeps.length > 10) throw new Error("the run keeps sleeping");
+        await onSleep();
+      }) as typeof ctx.step.sleep;
+      return ctx;
+    },
+  });
 }
 
 function replyEvent(job: ReplyJob) {
@@ -185,28 +224,15 @@ describe("the reply function, run by @inngest/test", () => {
     expect(modules.support.textOf(await readReply(job))).toBe(echoReply("rate limited", 6));
   });
 
-  it("sleeps as a step while the model's capacity bucket has no start left, holding no slot, then generates", async () => {
-    const job = await queueMessage("no room yet");
-    const capacity = providerCapacity(services.config);
-    const bucket = capacity.bucketFor("double-small");
+  it("sleeps as a step while the last model of its chain has no start left, holding no slot, then generates", async () => {
+    // double-large is the last (the only) model of this reply's chain: it waits however long it takes.
+    const job = await queueMessage("no room yet", { modelId: "double-large" });
+    const bucket = providerCapacity(services.config).bucketFor("double-large");
     // Another instance spent the window: LLM_RPM 90 is 90 starts per minute.
-    let lastSeq = 0;
-    for (let grant = await services.hot.takeCapacity(bucket, capacity.limit); grant.granted; grant = await services.hot.takeCapacity(bucket, capacity.limit)) {
-      lastSeq = grant.seq;
-    }
-    const sleeps: { id: string; duration: unknown }[] = [];
-    const engine = new InngestTestEngine({
-      function: modules.functions.replyFunction,
-      transformCtx: (raw) => {
-        const ctx = mockCtx(raw);
-        // Inngest would resume the run after the sleep; meanwhile the provider says its window is whole again.
-        ctx.step.sleep = (async (id: string, duration: unknown) => {
-          sleeps.push({ id, duration });
-          await services.hot.reportCapacity(bucket, { seq: lastSeq, refused: false, headroom: { limit: 90, remaining: 90, resetMs: 60_000 } }, capacity.limit);
-        }) as typeof ctx.step.sleep;
-        return ctx;
-      },
-    });
+    const lastSeq = await spendWindow(bucket);
+    const sleeps: { id: string; duration: number }[] = [];
+    // Meanwhile the provider says its window is whole again.
+    const engine = sleepingEngine(sleeps, () => windowWhole(bucket, lastSeq));
     const { result, ctx } = await engine.execute({ events: [replyEvent(job)] });
 
     expect(result).toEqual({ status: "finished" });
@@ -218,8 +244,111 @@ describe("the reply function, run by @inngest/test", () => {
     expect(ctx.step.run).toHaveBeenCalledWith("generate", expect.any(Function));
     expect(ctx.step.run).toHaveBeenCalledWith("generate-after-wait-1", expect.any(Function));
     expect(modules.support.textOf(await readReply(job))).toBe(echoReply("no room yet", 6));
+    const stored = await storedReply(job);
+    expect(stored?.model).toBe("double-large");
+    expect(stored?.route?.fallback).toBeUndefined();
     // The bucket counted the start it granted.
     expect(await services.hot.readCapacity(bucket)).toMatchObject({ seq: lastSeq + 1 });
+  });
+
+  it("moves a guest's reply to the next model of its chain when its model has no start within 10 s, recording no-headroom", async () => {
+    const job = await queueMessage("no headroom for guests", { tier: "guest" });
+    const bucket = providerCapacity(services.config).bucketFor("double-small");
+    const lastSeq = await spendWindow(bucket);
+    const sleeps: { id: string; duration: number }[] = [];
+    try {
+      const { result } = await sleepingEngine(sleeps).execute({ events: [replyEvent(job)] });
+      expect(result).toEqual({ status: "finished" });
+    } finally {
+      await windowWhole(bucket, lastSeq);
+    }
+    // The bucket's window ends in most of a minute: the guest waits its plan's budget, not that.
+    expect(new Set(sleeps.map((slept) => slept.id))).toEqual(new Set(["wait-for-capacity-0"]));
+    expect(sleeps[0].duration).toBeGreaterThan(9_000);
+    expect(sleeps[0].duration).toBeLessThanOrEqual(10_000);
+    expect(modules.support.textOf(await readReply(job))).toBe(echoReply("no headroom for guests", 6));
+    expect(await storedReply(job)).toMatchObject({ model: "double-large", route: { fallback: "no-headroom" } });
+  });
+
+  it("holds the call's most tokens in the model's token bucket and settles them with the usage the provider reported", async () => {
+    const job = await queueMessage("tokens held and settled", { modelId: "double-large" });
+    const tokens = tokenBucket(providerCapacity(services.config).bucketFor("double-large"));
+    const before = await services.hot.readCapacity(tokens);
+    const usedBefore = provider.stats();
+    let heldDuringCall: Promise<number | undefined> | undefined;
+    provider.setOptions({
+      reply: ({ messages }) => {
+        heldDuringCall = services.hot.readCapacity(tokens).then((books) => books?.used);
+        return echoReply(messages.findLast((message) => message.role === "user")?.content ?? "", 6);
+      },
+    });
+    try {
+      const { result } = await new InngestTestEngine({ function: modules.functions.replyFunction }).execute({ events: [replyEvent(job)] });
+      expect(result).toEqual({ status: "finished" });
+    } finally {
+      provider.setOptions({ reply: undefined });
+    }
+    const usedAfter = provider.stats();
+    const callTokens = usedAfter.promptTokens - usedBefore.promptTokens + usedAfter.completionTokens - usedBefore.completionTokens;
+    // While the call ran it held its prompt's estimate and the free plan's output cap.
+    expect((await heldDuringCall)! - (before?.used ?? 0)).toBeGreaterThan(2000);
+    // Settled: what the books count now is what the call used.
+    const after = await services.hot.readCapacity(tokens);
+    expect(after!.used - (before?.used ?? 0)).toBe(callTokens);
+  });
+
+  it("gives a token hold back whole when the provider refuses the call before its first token, so Inngest's retry of the step holds it afresh", async () => {
+    const job = await queueMessage("refused with tokens held", { modelId: "double-large" });
+    const tokens = tokenBucket(providerCapacity(services.config).bucketFor("double-large"));
+    const before = await services.hot.readCapacity(tokens);
+    provider.setOptions({ rateLimitFailureRate: 1 });
+    try {
+      const { step } = await new InngestTestEngine({ function: modules.functions.replyFunction }).executeStep("generate", { events: [replyEvent(job)] });
+      expect(step.op).toBe("StepError");
+    } finally {
+      provider.setOptions({ rateLimitFailureRate: 0 });
+    }
+    const after = await services.hot.readCapacity(tokens);
+    // A hold was taken (the books' seq counts every token taken) and none of it is still counted.
+    expect(after!.seq).toBeGreaterThan(before?.seq ?? 0);
+    expect(after!.used).toBe(before?.used ?? 0);
+    // The retry Inngest makes once the refusal's Retry-After (1 s) has passed holds the tokens afresh, and answers.
+    await sleep(Math.max(0, after!.blockedUntil - Date.now()));
+    const { result } = await new InngestTestEngine({ function: modules.functions.replyFunction }).execute({ events: [replyEvent(job)] });
+    expect(result).toEqual({ status: "finished" });
+    expect((await services.hot.readCapacity(tokens))!.seq).toBeGreaterThan(after!.seq);
+  });
+
+  it("sleeps as a step while the token bucket has no room for the call, back in line and holding no start, then generates", async () => {
+    const job = await queueMessage("no room for tokens yet", { modelId: "double-large" });
+    const capacity = providerCapacity(services.config);
+    const bucket = capacity.bucketFor("double-large");
+    const tokens = tokenBucket(bucket);
+    const tokenLimit = capacity.tokenLimit!("double-large")!;
+    // Another instance's calls hold the rest of the window's tokens.
+    const rest = capacityHeadroom(await services.hot.readCapacity(tokens), tokenLimit, Date.now());
+    const taken = await services.hot.takeCapacity(tokens, tokenLimit, rest);
+    expect(taken.granted).toBe(true);
+    const startsBefore = await services.hot.readCapacity(bucket);
+    const sleeps: { id: string; duration: number }[] = [];
+    const whileAsleep: unknown[] = [];
+    const engine = sleepingEngine(sleeps, async () => {
+      whileAsleep.push({
+        starts: (await services.hot.readCapacity(bucket))?.used,
+        place: await services.hot.placeInLine(modules.hotKeys.hotKeys.replyLine, job.replyId),
+        state: (await modules.replyState.readReplyState(services.hot, job.replyId))?.status,
+      });
+      // Their calls end and give their tokens back.
+      await services.hot.returnCapacity(tokens, { seq: taken.seq, amount: rest }, tokenLimit);
+    });
+    const { result } = await engine.execute({ events: [replyEvent(job)] });
+
+    expect(result).toEqual({ status: "finished" });
+    expect(new Set(sleeps.map((slept) => slept.id))).toEqual(new Set(["wait-for-capacity-0"]));
+    expect(sleeps[0].duration).toBeGreaterThan(50_000);
+    // While it slept: its start given back, its place in line shown again.
+    expect(whileAsleep[0]).toEqual({ starts: startsBefore?.used ?? 0, place: expect.any(Number), state: "queued" });
+    expect(modules.support.textOf(await readReply(job))).toBe(echoReply("no room for tokens yet", 6));
   });
 
   it("answers on the fallback model from the configured attempt on", async () => {

@@ -23,6 +23,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import Redis from "ioredis";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiKeyIds } from "@/lib/ai/api-key-ids";
 import { echoReply, startProviderDouble, type ProviderDouble } from "@/lib/testing/provider-double";
 import { startCluster, type Cluster } from "@/scripts/multi-instance/cluster";
 import { requireBuild } from "@/scripts/test/prerequisites";
@@ -380,6 +381,44 @@ describe.skipIf(!INNGEST_BIN)("jobs on a real Inngest server", () => {
     expectAnswered(read, "answer me somehow");
   });
 
+  it("answers a guest on the next model of the chain when the chosen one has no start within 10 s, its route saying no-headroom", async () => {
+    const user = await stack.newUser();
+    // A first reply, answered at once, makes sure the model's bucket has books.
+    expectAnswered(await ask(stack, user, "room for this one"), "room for this one");
+    // Then every instance holds the chosen model's starts back for a minute (a 429's Retry-After).
+    const [bucketKey] = (await stack.hot.keys(`${stack.redisPrefix}capacity:*:double-model:*`)).filter((key) => !key.endsWith(":tokens"));
+    expect(bucketKey).toBeDefined();
+    const books = JSON.parse((await stack.hot.get(bucketKey))!);
+    await stack.hot.set(bucketKey, JSON.stringify({ ...books, blockedUntil: Date.now() + 60_000 }), "PX", 120_000);
+    stack.forget();
+    const chatId = newChatId("no-headroom");
+    const sentAt = Date.now();
+    try {
+      const read = await ask(stack, user, "answer me elsewhere", chatId, 40_000);
+      expectAnswered(read, "answer me elsewhere");
+    } finally {
+      await stack.hot.del(bucketKey);
+    }
+    // The guest waited its plan's budget, not the minute, and the fallback answered.
+    expect(stack.requests.map((request) => request.model)).toEqual(["double-fallback"]);
+    expect(stack.requests[0].at - sentAt).toBeGreaterThanOrEqual(10_000);
+    expect(stack.requests[0].at - sentAt).toBeLessThan(30_000);
+    // The early flush is spent on the first reply (one per 10 s): this asks for one as the app would.
+    const flush = await fetch(`${stack.inngest.url}/e/any-key`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "chat/flush.requested", data: {} }),
+    });
+    expect(flush.status, await flush.text()).toBe(200);
+    const { route } = await waitFor(
+      "the reply's route in PostgreSQL",
+      async () => (await stack.database.query(`SELECT route FROM message WHERE "chatId" = $1 AND role = 'assistant'`, [chatId])).rows[0] ?? {},
+      (row) => row.route !== undefined && row.route !== null,
+      { timeoutMs: 20_000 },
+    );
+    expect(route).toMatchObject({ fallback: "no-headroom" });
+  }, 60_000);
+
   it("refuses unsigned run requests naming another user's chat (#14's attack on dev mode): nothing written, no provider call", async () => {
     const victim = await stack.newUser();
     const { chatId, finished } = await ask(stack, victim, "my private chat", newChatId("victim"));
@@ -603,6 +642,62 @@ describe.skipIf(!INNGEST_BIN)("flow control on a real Inngest server, for a prov
     expect(attempts[0].at).toBeGreaterThanOrEqual(slotTaken.at + windowMs);
     expect(stack.double.stats().rateLimited).toBe(0);
   }, 60_000);
+});
+
+describe.skipIf(!INNGEST_BIN)("token buckets on a real Inngest server, for a provider that counts each key's tokens", () => {
+  const KEYS = ["pool-key-one", "pool-key-two"];
+  /** Each key's tokens per two seconds: two or three calls' worth, fewer than a burst's. */
+  const TOKENS_PER_WINDOW = 2500;
+  const WINDOW_MS = 2000;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({
+      port: 3623,
+      ipPrefix: "198.51.103",
+      env: {
+        OPENAI_API_KEYS: KEYS.join(","),
+        LLM_TPM: String((TOKENS_PER_WINDOW * 60_000) / WINDOW_MS),
+        LLM_LIMIT_WINDOW_MS: String(WINDOW_MS),
+      },
+    });
+  }, 120_000);
+
+  afterAll(() => stack?.stop(), 60_000);
+
+  /** A key's token bucket books, as the hot store keeps them (lib/jobs/provider-capacity.ts names the bucket). */
+  async function tokenBooks(keyId: string): Promise<{ used: number; seq: number } | null> {
+    const raw = await stack.hot.get(`${stack.redisPrefix}capacity:openai-compatible:double-model:${keyId}:tokens`);
+    return raw ? JSON.parse(raw) : null;
+  }
+
+  it("holds each call's tokens on its key before it starts and settles them with its usage: a burst past the provider's tokens gets no 429", async () => {
+    const users = await Promise.all(Array.from({ length: 11 }, () => stack.newUser()));
+    const last = users.pop()!;
+    stack.forget();
+    // Each call costs its prompt and 600 tokens more (the double counts them, sending no headers
+    // to correct the books): ten calls are more than both keys allow in a window.
+    stack.double.setOptions({ tpm: TOKENS_PER_WINDOW, windowMs: WINDOW_MS, perKey: true, headers: "none", promptTokensOverhead: 600 });
+    const reads = await Promise.all(users.map((user, index) => ask(stack, user, `metered ${index}`, newChatId("metered"), 60_000)));
+    const stats = stack.double.stats();
+    reads.forEach((read, index) => expectAnswered(read, `metered ${index}`));
+    expect(stats.promptTokens + stats.completionTokens).toBeGreaterThan(2 * TOKENS_PER_WINDOW);
+    expect(stats).toMatchObject({ completed: 10, rateLimited: 0 });
+    expect(Object.keys(stats.startsByKey).sort()).toEqual([...KEYS].sort());
+
+    // One more call in a window of its own: its key's books count what it used, not its hold
+    // (its prompt's estimate and the plan's output cap, over 1,000).
+    await sleep(WINDOW_MS);
+    const keyIds = apiKeyIds(KEYS);
+    const before = await Promise.all(keyIds.map(tokenBooks));
+    expectAnswered(await ask(stack, last, "metered alone", newChatId("metered"), 30_000), "metered alone");
+    const after = stack.double.stats();
+    stack.double.setOptions({ tpm: undefined, windowMs: undefined, perKey: false, headers: "openai", promptTokensOverhead: 0 });
+    const books = await Promise.all(keyIds.map(tokenBooks));
+    const served = books.findIndex((book, index) => book!.seq > before[index]!.seq);
+    expect(served).not.toBe(-1);
+    await expect.poll(async () => (await tokenBooks(keyIds[served]))?.used).toBe(after.promptTokens + after.completionTokens - stats.promptTokens - stats.completionTokens);
+  }, 90_000);
 });
 
 describe.skipIf(!INNGEST_BIN)("self-hosted Inngest: `inngest start` with event and signing keys, as docker-compose.yml runs it", () => {

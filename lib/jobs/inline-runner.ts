@@ -51,7 +51,7 @@ import type { CapacityLimit, HotStore } from "@/lib/hot/hot-store";
 import { RetryableReplyError, type JobHandlers, type JobRunner, type ReplyAttempt, type TokenHold } from "./job-runner";
 import { CapacityLine } from "./capacity-line";
 import { LeaseKeeper } from "./lease-keeper";
-import { capacityReports, poolBuckets, takeStartNow, tokenBucket, type ProviderCapacity } from "./provider-capacity";
+import { capacityReports, poolBuckets, reportCall, takeStartNow, tokenBucket, type ProviderCapacity } from "./provider-capacity";
 import { chainPositionForAttempt, keyForAttempt, lineScore, modelChain, type FallbackPolicy } from "./reply-policy";
 
 /** The shared limits' lease pools in the hot store. */
@@ -272,10 +272,7 @@ export class InlineJobRunner implements JobRunner {
     return {
       key,
       ...(tokenLimit && { reserveTokens: (amount: number) => holdTokens(tokenLimit, amount) }),
-      onProviderSignal: ({ tokens: tokenHeadroom, ...signal }) => {
-        report(bucket, { ...signal, seq }, capacity.limit);
-        if (tokenLimit && tokenSeq !== undefined) report(tokens, { ...signal, headroom: tokenHeadroom, seq: tokenSeq }, tokenLimit);
-      },
+      onProviderSignal: (signal) => reportCall(report, capacity, { modelId, bucket, seq, tokenSeq }, signal),
     };
   }
 

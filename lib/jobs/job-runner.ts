@@ -23,6 +23,19 @@ export class RetryableReplyError extends Error {
   }
 }
 
+/**
+ * Thrown by a `reserveTokens` that does not wait itself (Inngest's reply function sleeps as a step
+ * instead): the call's tokens do not fit in the token bucket yet. The reply goes back in line
+ * holding nothing, and the runner tries again once `waitMs` has passed.
+ */
+export class TokensNotFreeYet extends Error {
+  override name = "TokensNotFreeYet";
+
+  constructor(readonly waitMs: number) {
+    super(`The provider's token bucket has no room for this call for ${waitMs} ms`);
+  }
+}
+
 /** One try at a reply, as the runner schedules it. */
 export interface ReplyAttempt {
   /** 0 on the first try, 1 on the first retry, and so on (Inngest's numbering). */
@@ -38,8 +51,9 @@ export interface ReplyAttempt {
   fallback?: Extract<FallbackReason, "no-headroom">;
   /**
    * Holds a call's estimated tokens (its prompt and the most its answer may use) in the model's
-   * token bucket for the key, waiting until they fit; resolves with what settles the hold once
-   * the call's usage is known (0 for a call the provider never ran). Absent without token limits.
+   * token bucket for the key, waiting until they fit (or throwing TokensNotFreeYet, for a runner
+   * that waits on its own terms); resolves with what settles the hold once the call's usage is
+   * known (0 for a call the provider never ran). Absent without token limits.
    */
   reserveTokens?: (tokens: number) => Promise<TokenHold>;
   /**

@@ -13,7 +13,7 @@ import { apiKeyIds } from "@/lib/ai/api-key-ids";
 import type { AppConfig } from "@/lib/config";
 import { currentBooks } from "@/lib/hot/capacity-state";
 import type { CapacityLimit, CapacityReport, CapacityState, HotStore } from "@/lib/hot/hot-store";
-import type { ProviderSignal } from "./job-runner";
+import { TokensNotFreeYet, type ProviderSignal, type ReplyAttempt } from "./job-runner";
 
 export interface ProviderCapacity {
   /** What a bucket allows until the provider says otherwise. */
@@ -98,6 +98,19 @@ export async function currentPace(store: Pick<HotStore, "readCapacity">, capacit
   return Math.min(starts, tokens / (capacity.tokensPerReply ?? 1));
 }
 
+/** When a bucket's starts come, as its books stand: `left` after `blockedMs`, then `limit` at each window's end. */
+function startSchedule(stored: CapacityState | null, config: CapacityLimit, now: number) {
+  const state = currentBooks(stored, config);
+  const open = now < state.resetAt;
+  const limit = Math.max(1, state.limit);
+  return {
+    limit,
+    left: open ? Math.max(0, limit - state.used) : limit,
+    blockedMs: Math.max(0, state.blockedUntil - now),
+    firstWindowEndsMs: open ? state.resetAt - now : config.windowMs,
+  };
+}
+
 /**
  * How long until the bucket grants the start `ahead` starts after the next one (0: the next), if
  * nothing else asks and the provider says nothing new: the room left in the current window goes
@@ -105,14 +118,34 @@ export async function currentPace(store: Pick<HotStore, "readCapacity">, capacit
  * line waits for its start, as the books stand.
  */
 export function startDelayMs(stored: CapacityState | null, config: CapacityLimit, ahead: number, now: number): number {
-  const state = currentBooks(stored, config);
-  const limit = Math.max(1, state.limit);
-  const open = now < state.resetAt;
-  const left = open ? Math.max(0, limit - state.used) : limit;
-  const blockedMs = Math.max(0, state.blockedUntil - now);
-  if (ahead < left) return blockedMs;
-  const firstWindowEndsMs = open ? state.resetAt - now : config.windowMs;
-  return Math.max(blockedMs, firstWindowEndsMs + Math.floor((ahead - left) / limit) * config.windowMs);
+  return poolStartDelayMs([stored], config, ahead, now);
+}
+
+/**
+ * The same over a key pool, from every key's books: each start goes to the key whose next start
+ * comes first, as the scheduler's waiters ask the key with the most headroom first and take the
+ * first start any key opens (lib/jobs/capacity-line.ts). A spent key adds nothing until its
+ * window ends, and one held back by a Retry-After nothing before it.
+ */
+export function poolStartDelayMs(stored: (CapacityState | null)[], config: CapacityLimit, ahead: number, now: number): number {
+  const schedules = stored.map((books) => startSchedule(books, config, now));
+  // A key's batches of starts: its room left now (after any Retry-After), then its limit at each window's end.
+  const batch = ({ limit, left, blockedMs, firstWindowEndsMs }: ReturnType<typeof startSchedule>, index: number) =>
+    index === 0
+      ? { atMs: blockedMs, starts: left }
+      : { atMs: Math.max(blockedMs, firstWindowEndsMs + (index - 1) * config.windowMs), starts: limit };
+  const nextBatch = schedules.map(() => 0);
+  let granted = 0;
+  for (;;) {
+    let key = 0;
+    for (let other = 1; other < schedules.length; other += 1) {
+      if (batch(schedules[other], nextBatch[other]).atMs < batch(schedules[key], nextBatch[key]).atMs) key = other;
+    }
+    const { atMs, starts } = batch(schedules[key], nextBatch[key]);
+    nextBatch[key] += 1;
+    granted += starts;
+    if (ahead < granted) return atMs;
+  }
 }
 
 /**
@@ -143,4 +176,93 @@ export async function takeStartNow(
   if (!grant.granted) return { granted: false, waitMs: grant.waitMs };
   const report = capacityReports(store, onError);
   return { granted: true, onProviderSignal: (signal) => report(bucket, { ...signal, seq: grant.seq }, capacity.limit) };
+}
+
+/**
+ * Sends what the provider answered to a call to both of its buckets: the request bucket's start
+ * `seq`, and, once the call holds its tokens (`tokenSeq`), the token bucket's take. Both runners
+ * report a reply's call through it.
+ */
+export function reportCall(
+  report: ReturnType<typeof capacityReports>,
+  capacity: ProviderCapacity,
+  { modelId, bucket, seq, tokenSeq }: { modelId: string; bucket: string; seq: number; tokenSeq: number | undefined },
+  { tokens: tokenHeadroom, ...signal }: ProviderSignal,
+): void {
+  report(bucket, { ...signal, seq }, capacity.limit);
+  const tokenLimit = capacity.tokenLimit?.(modelId);
+  if (tokenLimit && tokenSeq !== undefined) report(tokenBucket(bucket), { ...signal, headroom: tokenHeadroom, seq: tokenSeq }, tokenLimit);
+}
+
+/** A reply's call as `takeCallNow` granted it: what the reply handler is given, and what undoes it. */
+export interface CallStart {
+  attempt: Pick<ReplyAttempt, "key" | "reserveTokens" | "onProviderSignal">;
+  /** Gives the request start back: the call never reached the provider (its tokens did not fit). */
+  returnStart(): Promise<void>;
+  /**
+   * Gives back, whole, a token hold the reply left unsettled (its attempt ended in an error before
+   * settling): whatever ends the attempt, the hold does not outlive it.
+   */
+  returnUnsettledTokens(): Promise<void>;
+}
+
+/**
+ * Takes a start for a reply's call now, without waiting, from the first of the model's buckets
+ * (one per key) that has one, asking the keys in turn from `firstKey` on: with its token hold
+ * (taken when the reply asks, at once or not at all: `reserveTokens` throws TokensNotFreeYet with
+ * the wait) and its reporter; otherwise how long until some bucket may have room. For a runner
+ * that waits on its own terms (Inngest's reply function sleeps as a step between tries).
+ */
+export async function takeCallNow(
+  store: Pick<HotStore, "takeCapacity" | "returnCapacity" | "reportCapacity">,
+  capacity: ProviderCapacity,
+  { modelId, firstKey }: { modelId: string; firstKey: number },
+  onError?: (error: unknown, context: string) => void,
+): Promise<{ granted: true; call: CallStart } | { granted: false; waitMs: number }> {
+  let waitMs = Infinity;
+  for (let turn = 0; turn < capacity.keys; turn += 1) {
+    const key = (firstKey + turn) % capacity.keys;
+    const bucket = capacity.bucketFor(modelId, key);
+    const grant = await store.takeCapacity(bucket, capacity.limit);
+    if (grant.granted) return { granted: true, call: heldCall(store, capacity, { modelId, key, bucket, seq: grant.seq }, onError) };
+    waitMs = Math.min(waitMs, grant.waitMs);
+  }
+  return { granted: false, waitMs };
+}
+
+function heldCall(
+  store: Pick<HotStore, "takeCapacity" | "returnCapacity" | "reportCapacity">,
+  capacity: ProviderCapacity,
+  { modelId, key, bucket, seq }: { modelId: string; key: number; bucket: string; seq: number },
+  onError?: (error: unknown, context: string) => void,
+): CallStart {
+  const report = capacityReports(store, onError);
+  const tokens = tokenBucket(bucket);
+  const tokenLimit = capacity.tokenLimit?.(modelId);
+  let tokenSeq: number | undefined;
+  // The hold not settled yet, if any: settled at most once, by the reply or by the runner after it.
+  let unsettled: { seq: number; amount: number } | undefined;
+  const giveBack = async (amount: (held: number) => number) => {
+    const hold = unsettled;
+    if (!hold || !tokenLimit) return;
+    unsettled = undefined;
+    await store.returnCapacity(tokens, { seq: hold.seq, amount: amount(hold.amount) }, tokenLimit).catch((error) => onError?.(error, "token settlement"));
+  };
+  return {
+    attempt: {
+      key,
+      ...(tokenLimit && {
+        reserveTokens: async (amount: number) => {
+          const grant = await store.takeCapacity(tokens, tokenLimit, amount);
+          if (!grant.granted) throw new TokensNotFreeYet(grant.waitMs);
+          tokenSeq = grant.seq;
+          unsettled = { seq: grant.seq, amount };
+          return { settle: (used: number) => giveBack((held) => held - used) };
+        },
+      }),
+      onProviderSignal: (signal) => reportCall(report, capacity, { modelId, bucket, seq, tokenSeq }, signal),
+    },
+    returnStart: () => store.returnCapacity(bucket, { seq, amount: 1 }, capacity.limit).catch((error) => onError?.(error, "start return")),
+    returnUnsettledTokens: () => giveBack((held) => held),
+  };
 }

@@ -13,7 +13,7 @@ import type { AppConfig } from "@/lib/config";
  *   whoever has waited longer than the gap is served first, so nobody starves. Inngest accepts
  *   head starts up to 600 s.
  * - `fallbackWait`: how long a reply waits for headroom on a model of its chain before the next
- *   model is tried (the in-process runner; the last model is waited for however long it takes).
+ *   model is tried (both job runners; the last model is waited for however long it takes).
  *   Guests, who are served last, move to a cheaper model soonest.
  */
 export const LINE_POLICIES = {

@@ -15,7 +15,7 @@ import type { ModelProvider } from "@/lib/ai/models";
 import type { AppConfig } from "@/lib/config";
 import type { Database } from "@/lib/db/client";
 import type { HotStore } from "@/lib/hot/hot-store";
-import { RetryableReplyError, type ReplyAttempt } from "@/lib/jobs/job-runner";
+import { RetryableReplyError, TokensNotFreeYet, type ReplyAttempt } from "@/lib/jobs/job-runner";
 import { estimateMessageTokens, estimatePromptTokens } from "@/lib/ai/token-estimate";
 import { reserveTokens, settleTokens } from "@/lib/limits/token-budget";
 import type { Limiter } from "@/lib/limits/limiter";
@@ -108,6 +108,8 @@ export async function generateReply(
   // both holds are settled with what the call used.
   const providerTokens = await holdProviderTokens?.(mostTokens).catch(async (error: unknown) => {
     await settleTokens(deps, reservation, 0);
+    // The runner waits for the room elsewhere: meanwhile the reader sees a place in line again.
+    if (error instanceof TokensNotFreeYet) await backInLine(hot, job, queued, ttl);
     throw error;
   });
   const settle = (used: number) => Promise.all([settleTokens(deps, reservation, used), providerTokens?.settle(used)]);

@@ -4,10 +4,12 @@
  * place count as a minute):
  *
  * - the provider's capacity as the scheduler sees it now: both job runners take each model call's
- *   start from the default model's capacity bucket (lib/jobs/provider-capacity.ts), so the places
- *   within the room left in its window start at once and the rest a window's worth at each
- *   window's end, at the limit the bucket has learnt from the provider (its headers, or the cuts
- *   its refusals caused), not the configured one;
+ *   start from the default model's capacity buckets, one per key of the pool
+ *   (lib/jobs/provider-capacity.ts), so the places within the room each key has left in its
+ *   window start at once and the rest a window's worth at each key's window end, at the limit each
+ *   bucket has learnt from the provider (its headers, or the cuts its refusals caused), not the
+ *   configured one; each place goes to the key whose next start comes first, as the scheduler's
+ *   waiters take them;
  * - the global cap on model calls in flight (LLM_MAX_CONCURRENCY, the concurrency both runners
  *   apply): once the calls in flight fill it, a place frees up as a reply finishes, so each place
  *   waits a share of the observed time a reply takes;
@@ -19,7 +21,7 @@
  */
 import type { AppConfig } from "@/lib/config";
 import type { CapacityState, HotStore } from "@/lib/hot/hot-store";
-import { providerCapacity, startDelayMs } from "@/lib/jobs/provider-capacity";
+import { poolBuckets, poolStartDelayMs, providerCapacity } from "@/lib/jobs/provider-capacity";
 import { countLive, LIVE_SETS } from "@/lib/metrics/live-set";
 
 const RATE_WINDOW_SECONDS = 60;
@@ -59,26 +61,29 @@ export async function serviceRate(hot: HotStore, now = Date.now()): Promise<numb
 
 interface LineFigures {
   times: typeof ASSUMED_TIMES;
-  /** The default model's capacity bucket, as its books stand. */
-  capacity: CapacityState | null;
+  /** The default model's capacity buckets, one per key, as their books stand. */
+  capacity: (CapacityState | null)[];
 }
 
-let memo: { hot: HotStore; second: number; bucket: string; figures: Promise<LineFigures> } | undefined;
+let memo: { hot: HotStore; second: number; buckets: string; figures: Promise<LineFigures> } | undefined;
 
 /**
  * What the estimate reads from the hot store: the mean time a reply's model call runs and takes
- * to its first token over the last quarter of an hour, and the capacity bucket's books. Many
+ * to its first token over the last quarter of an hour, and the capacity buckets' books. Many
  * waiting streams ask at once, so they are read at most once a second per process.
  */
-function lineFigures(hot: HotStore, bucket: string, now: number): Promise<LineFigures> {
+function lineFigures(hot: HotStore, buckets: string[], now: number): Promise<LineFigures> {
   const second = Math.floor(now / 1000);
-  if (memo?.hot !== hot || memo.second !== second || memo.bucket !== bucket) {
-    const figures = Promise.all([observedTimes(hot, now), hot.readCapacity(bucket)]).then(([times, capacity]) => ({ times, capacity }));
+  const named = buckets.join(" ");
+  if (memo?.hot !== hot || memo.second !== second || memo.buckets !== named) {
+    const figures = Promise.all([observedTimes(hot, now), Promise.all(buckets.map((bucket) => hot.readCapacity(bucket)))]).then(
+      ([times, capacity]) => ({ times, capacity }),
+    );
     // A failed read is not kept for the rest of the second.
     figures.catch(() => {
       if (memo?.figures === figures) memo = undefined;
     });
-    memo = { hot, second, bucket, figures };
+    memo = { hot, second, buckets: named, figures };
   }
   return memo.figures;
 }
@@ -108,11 +113,9 @@ export async function estimateWaitSeconds(
   now = Date.now(),
 ): Promise<number> {
   const capacity = providerCapacity(config);
-  const bucket = capacity.bucketFor(config.model.models[0]);
-  const [{ times, capacity: books }, inFlight] = await Promise.all([lineFigures(hot, bucket, now), countLive(hot, LIVE_SETS.modelCalls, now)]);
-  // A key pool's starts go to the key with the most headroom, so its keys drain the line about
-  // evenly: each place waits for its share of the line on one key, whose books stand for all.
-  const paced = startDelayMs(books, capacity.limit, Math.floor(position / capacity.keys), now);
+  const buckets = poolBuckets(capacity, config.model.models[0]);
+  const [{ times, capacity: books }, inFlight] = await Promise.all([lineFigures(hot, buckets, now), countLive(hot, LIVE_SETS.modelCalls, now)]);
+  const paced = poolStartDelayMs(books, capacity.limit, position, now);
   const cap = config.llm.maxConcurrency;
   // Replies that need a place beyond the free ones wait for calls in flight to finish, a share each.
   const beyondFree = position + 1 - Math.max(0, cap - inFlight);
