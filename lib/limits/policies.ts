@@ -2,7 +2,7 @@
  * Every rate limit and quota Stampede enforces, as data: read by the limiter and the allowance
  * checks, and shown as is on the admin pages. Change a number here and it changes everywhere.
  */
-import type { Tier } from "@/lib/domain";
+import type { AttachmentKind, Tier } from "@/lib/domain";
 
 export interface TierPolicy {
   /** Messages per minute, over a sliding window: the sustained pace. */
@@ -56,6 +56,26 @@ export const TIER_POLICIES = {
     maxOutputTokens: 8_000,
   },
 } as const satisfies Record<Tier, TierPolicy>;
+
+/**
+ * What a plan may attach to its messages (lib/attachments/): which kinds (checked by content),
+ * how large each file may be, and how many one message may carry.
+ */
+export interface AttachmentPolicy {
+  kinds: readonly AttachmentKind[];
+  maxBytes: number;
+  perMessage: number;
+}
+
+export const ATTACHMENT_POLICIES = {
+  guest: { kinds: ["image"], maxBytes: 2 * 1024 * 1024, perMessage: 1 },
+  free: { kinds: ["image", "pdf"], maxBytes: 5 * 1024 * 1024, perMessage: 4 },
+  pro: { kinds: ["image", "pdf"], maxBytes: 20 * 1024 * 1024, perMessage: 10 },
+  admin: { kinds: ["image", "pdf"], maxBytes: 20 * 1024 * 1024, perMessage: 10 },
+} as const satisfies Record<Tier, AttachmentPolicy>;
+
+/** The largest upload any plan takes: the upload route's body cap. */
+export const LARGEST_ATTACHMENT_BYTES = Math.max(...Object.values(ATTACHMENT_POLICIES).map((policy) => policy.maxBytes));
 
 /**
  * Limits on all guest sessions from one client IP together, so that starting a new guest session
