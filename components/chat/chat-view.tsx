@@ -8,7 +8,7 @@ import { notifyReplyStarted } from "@/components/pwa/reply-notifications";
 import { Button } from "@/components/ui/button";
 import { ArrowDownIcon } from "@/components/ui/icons";
 import { useSecondsUntil } from "@/components/ui/use-seconds-until";
-import { messageText, type ChatUIMessage } from "@/lib/domain";
+import { messageAttachments, messageText, type AttachmentRef, type ChatUIMessage } from "@/lib/domain";
 import { useAccount } from "./account-status";
 import { fetchChatMessages, problemFromError, showMessageVersion, stopReply, type ApiProblem } from "./chat-api";
 import { useChatList } from "./chat-list-context";
@@ -254,7 +254,7 @@ export function ChatView({
   }
 
   /** Sends a new message; `clearDraft` false when the composer holds other text (a retry). */
-  function send(text: string, clearDraft = true) {
+  function send(text: string, attachments: AttachmentRef[], clearDraft = true) {
     // A message not sent is sent anew or given up for this one; left, it would look like a ghost.
     const sent = unsentIds.size > 0 ? messages.filter((message) => !unsentIds.has(message.id)) : messages;
     if (sent !== messages) setMessages(sent);
@@ -262,14 +262,14 @@ export function ChatView({
     beginRequest({ messagesBefore: sent, text });
     setIsSendAnswered(false);
     if (clearDraft) setDraft("");
-    void sendMessage({ text, metadata: { createdAt: Date.now() } });
+    void sendMessage({ parts: messageParts(text, attachments), metadata: { createdAt: Date.now() } });
   }
 
   /** Sends a message that did not reach the server again, as a new message with the same text. */
   function retryUnsent(message: ChatUIMessage) {
     const text = messageText(message);
     // Its text went back to the composer when it failed; once sent, it is no draft anymore.
-    send(text, draft.trim() === text);
+    send(text, messageAttachments(message), draft.trim() === text);
   }
 
   function editAndResend(messageId: string, text: string) {
@@ -280,7 +280,8 @@ export function ChatView({
     setIsSendAnswered(false);
     setMessages(messages.slice(0, index));
     const body: SendOptionsBody = { editOf: messageId };
-    void sendMessage({ text, metadata: { createdAt: Date.now() } }, { body });
+    // The new version keeps the files of the one it replaces.
+    void sendMessage({ parts: messageParts(text, messageAttachments(messages[index])), metadata: { createdAt: Date.now() } }, { body });
   }
 
   function regenerateReply() {
@@ -356,7 +357,7 @@ export function ChatView({
       <div ref={scrollRef} className="relative min-h-0 flex-1 overflow-x-hidden overflow-y-auto">
         <div ref={contentRef} className="mx-auto w-full max-w-3xl px-4 py-6">
           {messages.length === 0 && !isBusy ? (
-            <EmptyChat canPick={guestSession.isReady} onPick={(prompt) => send(prompt, false)} />
+            <EmptyChat canPick={guestSession.isReady} onPick={(prompt) => send(prompt, [], false)} />
           ) : (
             <ReplyFeedbackProvider chatId={chatId} isNew={isNew}>
               <MessageList
@@ -418,6 +419,11 @@ export function ChatView({
       </div>
     </div>
   );
+}
+
+/** A user message's parts: its text (if any), then its attachments' references. */
+function messageParts(text: string, attachments: AttachmentRef[]): ChatUIMessage["parts"] {
+  return [...(text ? [{ type: "text" as const, text }] : []), ...attachments.map((data) => ({ type: "data-attachment" as const, data }))];
 }
 
 /** Characters of a reply's text as the chat shows it so far. */
