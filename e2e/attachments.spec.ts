@@ -91,4 +91,11 @@ test("a model that cannot read images says so before anything is sent, and a fil
   await chat.input.fill("Describe the cat");
   await chat.sendButton.click();
   await expect(chat.errorBanner).toContainText("double-large cannot read images");
+  // The message and its file come back to the composer: another model takes them.
+  const composer = page.locator("form").filter({ has: chat.input });
+  await expect(composer.getByTestId("attachment")).toHaveCount(1);
+  await expect(chat.input).toHaveValue("Describe the cat");
+  await page.getByTestId("model-picker").selectOption("double-small");
+  await chat.sendButton.click();
+  expect(await chat.waitForReplyDone()).toMatch(/^Echo: \[image\/png\] Describe the cat/);
 });

@@ -30,6 +30,8 @@ interface PendingRequest {
   messagesBefore: ChatUIMessage[];
   /** The text of a new message, given back to the composer if the server refuses it. */
   text?: string;
+  /** Its files, given back with it (a model that cannot read them is refused: pick another, send again). */
+  attachments?: AttachmentRef[];
 }
 
 /** Tries in a row to resume a reply stream that keeps breaking before it is given up and reported. */
@@ -68,6 +70,8 @@ export function ChatView({
   const shownTitle = listedChats.find((chat) => chat.id === chatId)?.title.trim() || title;
   const [draftKey, setDraftKey] = useState(isNew ? "new" : chatId);
   const [draft, setDraft] = useDraft(draftKey);
+  /** Files attached in the composer, not sent yet. */
+  const [attachments, setAttachments] = useState<AttachmentRef[]>([]);
   /** A send whose POST never reached the server (the network failed): its message shows as not sent. */
   const [unsent, setUnsent] = useState<PendingRequest | null>(null);
   /** Whether the server has answered the latest message's POST; until then it shows as sending. */
@@ -156,6 +160,7 @@ export function ChatView({
       if (pending && APICallError.isInstance(error)) {
         setMessages(pending.messagesBefore);
         if (pending.text) setDraft((current) => current || pending.text!);
+        if (pending.attachments?.length) setAttachments((current) => (current.length > 0 ? current : pending.attachments!));
       } else if (pending?.text !== undefined && !isSendAnsweredRef.current) {
         // The POST never got an answer: the message stays, marked not sent, with a retry; its text
         // goes back to the composer too (and so to the saved draft), should the page be reloaded.
@@ -259,9 +264,12 @@ export function ChatView({
     const sent = unsentIds.size > 0 ? messages.filter((message) => !unsentIds.has(message.id)) : messages;
     if (sent !== messages) setMessages(sent);
     setUnsent(null);
-    beginRequest({ messagesBefore: sent, text });
+    beginRequest({ messagesBefore: sent, text, attachments });
     setIsSendAnswered(false);
-    if (clearDraft) setDraft("");
+    if (clearDraft) {
+      setDraft("");
+      setAttachments([]);
+    }
     void sendMessage({ parts: messageParts(text, attachments), metadata: { createdAt: Date.now() } });
   }
 
@@ -407,6 +415,8 @@ export function ChatView({
         <Composer
           value={draft}
           onChange={setDraft}
+          attachments={attachments}
+          onAttachmentsChange={setAttachments}
           onSend={send}
           onStop={stopGenerating}
           isBusy={isBusy}

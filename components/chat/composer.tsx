@@ -13,6 +13,8 @@ const ACCEPTED_FILES = "image/png,image/jpeg,image/gif,image/webp,application/pd
 export function Composer({
   value,
   onChange,
+  attachments,
+  onAttachmentsChange,
   onSend,
   onStop,
   isBusy,
@@ -22,6 +24,9 @@ export function Composer({
 }: {
   value: string;
   onChange: (value: string) => void;
+  /** Files attached and not sent yet: the chat keeps them, to give them back if a send is refused. */
+  attachments: AttachmentRef[];
+  onAttachmentsChange: (update: (current: AttachmentRef[]) => AttachmentRef[]) => void;
   onSend: (text: string, attachments: AttachmentRef[]) => void;
   onStop: () => void;
   isBusy: boolean;
@@ -34,7 +39,6 @@ export function Composer({
   const hintId = useId();
   const textareaRef = useRef<HTMLTextAreaElement>(null);
   const fileInputRef = useRef<HTMLInputElement>(null);
-  const [attachments, setAttachments] = useState<AttachmentRef[]>([]);
   const [uploading, setUploading] = useState(0);
   const [uploadProblem, setUploadProblem] = useState<string | null>(null);
   const canSend =
@@ -44,7 +48,6 @@ export function Composer({
     event?.preventDefault();
     if (!canSend) return;
     onSend(value.trim(), attachments);
-    setAttachments([]);
   }
 
   /** Uploads the chosen files one by one; each refused one says why, the rest are kept. */
@@ -56,7 +59,7 @@ export function Composer({
     for (const file of files) {
       try {
         const attachment = await uploadAttachment(file);
-        setAttachments((current) => [...current, attachment]);
+        onAttachmentsChange((current) => [...current, attachment]);
       } catch (error) {
         setUploadProblem(`${file.name}: ${error instanceof ApiError ? error.message : "could not be attached."}`);
       } finally {
@@ -88,7 +91,7 @@ export function Composer({
       onSubmit={submit}
       className="rounded-2xl border border-input bg-background p-2 shadow-sm focus-within:border-ring focus-within:ring-2 focus-within:ring-ring/30"
     >
-      <AttachmentChips attachments={attachments} onRemove={(id) => setAttachments((current) => current.filter((attachment) => attachment.id !== id))} />
+      <AttachmentChips attachments={attachments} onRemove={(id) => onAttachmentsChange((current) => current.filter((attachment) => attachment.id !== id))} />
       <label htmlFor={fieldId} className="sr-only">
         Message
       </label>
