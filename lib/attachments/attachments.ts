@@ -32,7 +32,7 @@ const KIND_NAMES: Record<AttachmentKind, string> = { image: "images", pdf: "PDFs
 
 /** A file name as shown beside the attachment: its last path segment, printable, at most 200 characters. */
 export function cleanAttachmentName(name: string | null | undefined, kind: AttachmentKind): string {
-  // eslint-free control-character strip: names come from clients.
+  // Names come from clients: no folders, no control characters.
   const cleaned = (name ?? "").split(/[\\/]/).at(-1)!.replace(/[\u0000-\u001f\u007f]/g, "").trim().slice(0, 200);
   return cleaned || (kind === "pdf" ? "document.pdf" : "image");
 }
