@@ -3,30 +3,19 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { AddressInfo } from "node:net";
-import S3rver from "s3rver";
 import { afterAll, beforeAll } from "vitest";
 import { objectStoreContract } from "@/lib/storage/object-store.contract";
 import { LocalObjectStore } from "@/lib/storage/local-object-store";
 import { S3ObjectStore } from "@/lib/storage/s3-object-store";
+import { startS3Server, type S3Server } from "./support/s3-server";
 import { uniqueSuffix } from "./support/scratch";
 
 let folder: string;
-let s3: S3rver;
-let endpoint: string;
-const BUCKET = "stampede-contract";
+let s3: S3Server;
 
 beforeAll(async () => {
   folder = await mkdtemp(path.join(tmpdir(), "stampede-objects-"));
-  s3 = new S3rver({
-    address: "127.0.0.1",
-    port: 0,
-    silent: true,
-    directory: path.join(folder, "s3rver"),
-    configureBuckets: [{ name: BUCKET, configs: [] }],
-  });
-  const address = (await s3.run()) as AddressInfo;
-  endpoint = `http://127.0.0.1:${address.port}`;
+  s3 = await startS3Server();
 });
 
 afterAll(async () => {
@@ -39,9 +28,9 @@ objectStoreContract("local files", async () => new LocalObjectStore(path.join(fo
 objectStoreContract("S3-compatible (s3rver)", async () =>
   new S3ObjectStore({
     driver: "s3",
-    bucket: BUCKET,
+    bucket: s3.bucket,
     region: "us-east-1",
-    endpoint,
+    endpoint: s3.endpoint,
     accessKeyId: "S3RVER",
     secretAccessKey: "S3RVER",
     forcePathStyle: true,

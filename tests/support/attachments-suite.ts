@@ -21,6 +21,7 @@ import type { AttachmentRef } from "@/lib/domain";
 import type { DriverSet } from "./app-services";
 import { NOT_AN_IMAGE, PDF_BYTES, PNG_BYTES } from "./attachment-files";
 import { startRouteApp, type RouteApp } from "./route-app";
+import { startS3Server, type S3Server } from "./s3-server";
 import { signUp, startGuest, type RouteUser } from "./route-users";
 import { uniqueSuffix } from "./scratch";
 import { readChunks, textOfChunks, type StreamChunk } from "./ui-stream";
@@ -33,13 +34,17 @@ interface Prompt {
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 
-export function attachmentsSuite(drivers: DriverSet): void {
+/** `storage`: "s3" keeps the files in an S3-compatible server started for the run, else under DATA_DIR. */
+export function attachmentsSuite(drivers: DriverSet, { storage = "local" }: { storage?: "local" | "s3" } = {}): void {
   let app: RouteApp;
+  let s3: S3Server | undefined;
 
   beforeAll(async () => {
+    s3 = storage === "s3" ? await startS3Server() : undefined;
     app = await startRouteApp({
       drivers,
       env: {
+        ...s3?.env,
         FLUSH_INTERVAL: "3600",
         CHAT_MODELS: "double-vision,double-text",
         LLM_ATTACHMENTS_BY_MODEL: "double-vision=image+pdf,double-text=none",
@@ -49,6 +54,11 @@ export function attachmentsSuite(drivers: DriverSet): void {
 
   afterAll(async () => {
     await app?.dispose();
+    await s3?.close();
+  });
+
+  it(`keeps the files in the ${storage} store`, () => {
+    expect(app.services.config.storage.driver).toBe(storage);
   });
 
   function upload(user: RouteUser, bytes: Uint8Array, name: string) {
