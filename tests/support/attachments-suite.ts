@@ -228,6 +228,16 @@ export function attachmentsSuite(drivers: DriverSet, { storage = "local" }: { st
     });
   });
 
+  it("sends a message of files alone, but not one of nothing", async () => {
+    const user = await signUp(app);
+    const image = await uploaded(user, PNG_BYTES, "alone.png");
+    const chatId = `c_${uniqueSuffix()}`;
+    const chunks = await sent(user, { chatId, text: "", attachments: [image.id], model: "double-vision" });
+    expect(textOfChunks(chunks)).toMatch(/^Echo: \[image\/png\]/);
+    expect(await historyParts(user, chatId)).toEqual([[{ type: "data-attachment", data: image }]]);
+    expect(await errorCode(await send(user, { chatId, text: "  " }))).toEqual([400, "empty_message"]);
+  });
+
   it("never answers a message with files from the reply cache, nor fills it", async () => {
     const user = await signUp(app);
     const text = `Same opener ${uniqueSuffix()}`;
