@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import type { ModelProvider } from "@/lib/ai/models";
 import type { Database } from "@/lib/db/client";
 import { AppError, notFound } from "@/lib/errors";
-import type { AttachmentKind, AttachmentRef, Tier } from "@/lib/domain";
+import type { AttachmentKind, AttachmentRef, ChatUIMessage, Tier } from "@/lib/domain";
 import { ATTACHMENT_POLICIES } from "@/lib/limits/policies";
 import { logger } from "@/lib/log";
 import type { ObjectStore } from "@/lib/storage/object-store";
@@ -129,6 +129,20 @@ export function assertModelReads(models: Pick<ModelProvider, "attachmentKinds">,
     const kind = attachmentKindOf(unreadable.mediaType);
     throw new AppError("model_cannot_read_attachment", `The model ${modelId} cannot read ${KIND_NAMES[kind]}: choose a model that can, or remove "${unreadable.name}".`);
   }
+}
+
+/**
+ * The history a model is sent, without the files of earlier turns it cannot read (a chat may go on
+ * with a text-only model after an image): the message answered keeps its own, checked when it was
+ * sent (attachmentsForMessage).
+ */
+export function withoutUnreadableAttachments(history: ChatUIMessage[], readable: readonly AttachmentKind[]): ChatUIMessage[] {
+  const latest = history.length - 1;
+  return history.map((message, index) => {
+    if (index === latest || !message.parts.some((part) => part.type === "data-attachment")) return message;
+    const parts = message.parts.filter((part) => part.type !== "data-attachment" || readable.includes(attachmentKindOf(part.data.mediaType)));
+    return parts.length === message.parts.length ? message : { ...message, parts };
+  });
 }
 
 /** Records the chat the attachments were sent in: they go when it is deleted. */

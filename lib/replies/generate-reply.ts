@@ -35,7 +35,7 @@ import { countReplyMetrics } from "./reply-metrics";
 import { countReplyRoute } from "./reply-routes";
 import { recordReplyFinished } from "./wait-estimate";
 import { messageAttachments, type ChatMessageMetadata, type ChatUIMessage, type ReplyJob, type ReplyRoute, type ReplyState, type ReplyStatus } from "@/lib/domain";
-import { attachmentBytes } from "@/lib/attachments/attachments";
+import { attachmentBytes, withoutUnreadableAttachments } from "@/lib/attachments/attachments";
 import type { ObjectStore } from "@/lib/storage/object-store";
 import { TIER_POLICIES } from "@/lib/limits/policies";
 
@@ -96,7 +96,7 @@ export async function generateReply(
   }
 
   // The branch that leads to the question: other versions of its turns are not the model's business.
-  const wholeHistory = branchTo(messages, job.userMessageId).map(toUIMessage);
+  const wholeHistory = withoutUnreadableAttachments(branchTo(messages, job.userMessageId).map(toUIMessage), deps.models.attachmentKinds(modelId));
   // The chat's custom instructions lead as its system message: always kept by the trim, and
   // counted in the prompt's estimate like any message.
   const history = trimHistory([...instructionsMessage(job), ...wholeHistory], deps.models.historyBudget(modelId));

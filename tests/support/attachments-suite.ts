@@ -160,6 +160,17 @@ export function attachmentsSuite(drivers: DriverSet, { storage = "local" }: { st
       expect(prompt.filter((message) => message.role === "user").map((message) => message.files?.length ?? 0)).toEqual([2, 0]);
     });
 
+    it("are left out of earlier turns for a model that cannot read them, so the chat goes on with it", async () => {
+      const chunks = await sent(owner, { chatId, text: "Now in words only", model: "double-text" });
+      expect(textOfChunks(chunks)).toMatch(/^Echo: Now in words only/);
+      const prompt = await lastPrompt();
+      expect(prompt.filter((message) => message.role === "user").map((message) => [message.content, message.files?.length ?? 0])).toEqual([
+        ["What is in these?", 0],
+        ["And the second page?", 0],
+        ["Now in words only", 0],
+      ]);
+    });
+
     it("are served to their owner with their type and safe headers, and to nobody else", async () => {
       const stranger = await signUp(app);
       const guest = await startGuest(app);
