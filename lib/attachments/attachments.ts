@@ -132,14 +132,13 @@ export function assertModelReads(models: Pick<ModelProvider, "attachmentKinds">,
 }
 
 /**
- * The history a model is sent, without the files of earlier turns it cannot read (a chat may go on
- * with a text-only model after an image): the message answered keeps its own, checked when it was
- * sent (attachmentsForMessage).
+ * The history a model is sent, without the files it cannot read: a chat may go on with a
+ * text-only model after an image. The model asked for was checked when the message was sent
+ * (attachmentsForMessage); a fallback model that cannot read the message's own files gets its
+ * text alone rather than a call its provider would refuse.
  */
 export function withoutUnreadableAttachments(history: ChatUIMessage[], readable: readonly AttachmentKind[]): ChatUIMessage[] {
-  const latest = history.length - 1;
-  return history.map((message, index) => {
-    if (index === latest || !message.parts.some((part) => part.type === "data-attachment")) return message;
+  return history.map((message) => {
     const parts = message.parts.filter((part) => part.type !== "data-attachment" || readable.includes(attachmentKindOf(part.data.mediaType)));
     return parts.length === message.parts.length ? message : { ...message, parts };
   });

@@ -96,7 +96,9 @@ export async function generateReply(
   }
 
   // The branch that leads to the question: other versions of its turns are not the model's business.
-  const wholeHistory = withoutUnreadableAttachments(branchTo(messages, job.userMessageId).map(toUIMessage), deps.models.attachmentKinds(modelId));
+  const branch = branchTo(messages, job.userMessageId).map(toUIMessage);
+  // Files this model cannot read are left out (lib/attachments/attachments.ts says when that happens).
+  const wholeHistory = withoutUnreadableAttachments(branch, deps.models.attachmentKinds(modelId));
   // The chat's custom instructions lead as its system message: always kept by the trim, and
   // counted in the prompt's estimate like any message.
   const history = trimHistory([...instructionsMessage(job), ...wholeHistory], deps.models.historyBudget(modelId));
@@ -196,7 +198,7 @@ export async function generateReply(
     : promptTokens + estimateMessageTokens({ parts });
   if (usage?.inputTokens !== undefined) deps.models.promptTokens.learn(modelId, estimatedPrompt, usage.inputTokens);
   await settle(tokens);
-  if (status === "finished" && wholeHistory.length === 1 && messageAttachments(wholeHistory[0]).length === 0) {
+  if (status === "finished" && wholeHistory.length === 1 && messageAttachments(branch[0]).length === 0) {
     // A chat's first message has no context: its reply can serve the next person who opens with it
     // (unless it carried files, which its text alone does not describe).
     await storeCachedReply(hot, {
