@@ -52,9 +52,14 @@ export interface ModelProvider {
  */
 const ATTACHMENT_READERS = /^(openai\/|anthropic\/)?(gpt-4o|gpt-4\.1|gpt-5|o[134]|claude-)/;
 
-export function defaultAttachmentKinds(driver: ModelDriver, id: string): readonly AttachmentKind[] {
+function defaultAttachmentKinds(driver: ModelDriver, id: string): readonly AttachmentKind[] {
   if (driver === "demo") return ATTACHMENT_KINDS;
   return driver !== "openai-compatible" && ATTACHMENT_READERS.test(id) ? ATTACHMENT_KINDS : [];
+}
+
+/** What model `id` reads besides text: LLM_ATTACHMENTS_BY_MODEL's entry, else its family's. */
+export function attachmentKindsFor(config: Pick<AppConfig["model"], "driver" | "attachmentsByModel">, id: string): readonly AttachmentKind[] {
+  return config.attachmentsByModel[id] ?? defaultAttachmentKinds(config.driver, id);
 }
 
 export function createModelProvider(config: AppConfig["model"]): ModelProvider {
@@ -62,7 +67,7 @@ export function createModelProvider(config: AppConfig["model"]): ModelProvider {
   const factories = (config.apiKeys.length > 0 ? config.apiKeys : [undefined]).map((apiKey) => buildFactory(config, apiKey));
   const keyIds = apiKeyIds(config.apiKeys);
   const offered = new Set(config.models);
-  const attachmentKinds = (id: string) => config.attachmentsByModel[id] ?? defaultAttachmentKinds(config.driver, id);
+  const attachmentKinds = (id: string) => attachmentKindsFor(config, id);
   const models = config.models.map((id) => ({ id, label: config.driver === "demo" ? "Demo model" : id, attachments: attachmentKinds(id) }));
   return {
     driver: config.driver,

@@ -11,6 +11,7 @@ import type { ModelProvider } from "@/lib/ai/models";
 import type { Database } from "@/lib/db/client";
 import { AppError, notFound } from "@/lib/errors";
 import type { AttachmentKind, AttachmentRef, ChatUIMessage, Tier } from "@/lib/domain";
+import { describeWait, enforceLimits, type LimitDeps } from "@/lib/limits/enforce-limits";
 import { ATTACHMENT_POLICIES } from "@/lib/limits/policies";
 import { logger } from "@/lib/log";
 import type { ObjectStore } from "@/lib/storage/object-store";
@@ -43,7 +44,7 @@ export function cleanAttachmentName(name: string | null | undefined, kind: Attac
  * (attachment_too_large).
  */
 export async function uploadAttachment(
-  { db, storage }: AttachmentDeps,
+  { db, storage, ...limits }: AttachmentDeps & LimitDeps,
   owner: AttachmentOwner,
   { bytes, name }: { bytes: Uint8Array; name?: string | null },
 ): Promise<AttachmentRef> {
@@ -63,6 +64,18 @@ export async function uploadAttachment(
   if (!(policy.kinds as readonly AttachmentKind[]).includes(content.kind)) {
     throw new AppError("attachment_type_not_allowed", `${KIND_NAMES[content.kind]} cannot be attached on your plan: only ${allowed}. Sign up to attach them.`);
   }
+  // Counted once the file is known to be one the plan takes: a refused file costs nothing.
+  await enforceLimits(limits, "upload", [
+    {
+      rule: `${owner.tier}.uploads-per-day`,
+      identifier: owner.userId,
+      mode: "spend",
+      refusal: ({ limit, retryAfterSeconds }) => ({
+        code: "quota_exceeded",
+        message: `You can attach ${limit} files a day on your plan. You can attach more in ${describeWait(retryAfterSeconds)}.`,
+      }),
+    },
+  ]);
   const id = randomBytes(16).toString("base64url");
   const ref: AttachmentRef = {
     id,

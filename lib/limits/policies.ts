@@ -65,13 +65,15 @@ export interface AttachmentPolicy {
   kinds: readonly AttachmentKind[];
   maxBytes: number;
   perMessage: number;
+  /** Files stored per UTC day, sent or not: what bounds the storage one user can fill. */
+  uploadsPerDay: number;
 }
 
 export const ATTACHMENT_POLICIES = {
-  guest: { kinds: ["image"], maxBytes: 2 * 1024 * 1024, perMessage: 1 },
-  free: { kinds: ["image", "pdf"], maxBytes: 5 * 1024 * 1024, perMessage: 4 },
-  pro: { kinds: ["image", "pdf"], maxBytes: 20 * 1024 * 1024, perMessage: 10 },
-  admin: { kinds: ["image", "pdf"], maxBytes: 20 * 1024 * 1024, perMessage: 10 },
+  guest: { kinds: ["image"], maxBytes: 2 * 1024 * 1024, perMessage: 1, uploadsPerDay: 10 },
+  free: { kinds: ["image", "pdf"], maxBytes: 5 * 1024 * 1024, perMessage: 4, uploadsPerDay: 100 },
+  pro: { kinds: ["image", "pdf"], maxBytes: 20 * 1024 * 1024, perMessage: 10, uploadsPerDay: 500 },
+  admin: { kinds: ["image", "pdf"], maxBytes: 20 * 1024 * 1024, perMessage: 10, uploadsPerDay: 1_000 },
 } as const satisfies Record<Tier, AttachmentPolicy>;
 
 /** The largest upload any plan takes: the upload route's body cap. */
@@ -145,6 +147,7 @@ export type LimitRuleName =
   | "guest-ip.per-minute"
   | "guest-ip.per-day"
   | "guest-ip.tokens-per-day"
+  | `${Tier}.uploads-per-day`
   | `auth.${AuthRuleKind}`;
 
 export type AuthRuleKind =
@@ -188,6 +191,12 @@ export const LIMIT_RULES: Readonly<Record<LimitRuleName, LimitRule>> = Object.fr
   "guest-ip.per-minute": { algorithm: "sliding-window", limit: GUEST_IP_POLICY.messagesPerMinute, window: "1 m" },
   "guest-ip.per-day": { algorithm: "fixed-window", limit: GUEST_IP_POLICY.messagesPerDay, window: "1 d" },
   "guest-ip.tokens-per-day": { algorithm: "fixed-window", limit: GUEST_IP_POLICY.tokensPerDay, window: "1 d" },
+  ...(Object.fromEntries(
+    (Object.keys(ATTACHMENT_POLICIES) as Tier[]).map((tier): [string, LimitRule] => [
+      `${tier}.uploads-per-day`,
+      { algorithm: "fixed-window", limit: ATTACHMENT_POLICIES[tier].uploadsPerDay, window: "1 d" },
+    ]),
+  ) as Record<`${Tier}.uploads-per-day`, LimitRule>),
   "auth.sign-in-failures-per-ip": perMinute(AUTH_ATTEMPT_POLICY.signInFailuresPerIpPerMinute),
   "auth.sign-in-failures-per-account-and-ip": {
     algorithm: "sliding-window",

@@ -15,7 +15,7 @@ import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { flushHistory } from "@/lib/history/flush-history";
 import { reserveTokens } from "@/lib/limits/token-budget";
-import { TIER_POLICIES } from "@/lib/limits/policies";
+import { ATTACHMENT_POLICIES, TIER_POLICIES } from "@/lib/limits/policies";
 import type { RecordedFile } from "@/lib/testing/provider-double";
 import type { AttachmentRef } from "@/lib/domain";
 import type { DriverSet } from "./app-services";
@@ -218,6 +218,20 @@ export function attachmentsSuite(drivers: DriverSet, { storage = "local" }: { st
       // The same size is fine for an account.
       const account = await signUp(app);
       expect((await upload(account, tooLarge, "big.png")).status).toBe(201);
+    });
+
+    it("holds each plan to its files a day, counting only files it takes", async () => {
+      const guest = await startGuest(app);
+      const { uploadsPerDay } = ATTACHMENT_POLICIES.guest;
+      expect(await errorCode(await upload(guest, NOT_AN_IMAGE, "free.png"))).toEqual([415, "attachment_type_not_allowed"]);
+      for (let count = 0; count < uploadsPerDay; count += 1) await uploaded(guest, PNG_BYTES, `n${count}.png`);
+      const refused = await upload(guest, PNG_BYTES, "one-more.png");
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get("retry-after")).toMatch(/^\d+$/);
+      expect(((await refused.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+        code: "quota_exceeded",
+        message: expect.stringContaining(`${uploadsPerDay} files a day`),
+      });
     });
 
     it("refuses a model that cannot read the attachment before queueing, and on a regeneration", async () => {
