@@ -57,7 +57,8 @@ const nextConfig: NextConfig = {
   experimental: {
     authInterrupts: true,
     // Next copies the body of each request proxy.ts sees (only paths with a `%`), unread, up to
-    // this size: no more than the largest body the app's own routes take (POST /api/chat).
+    // this size: no more than the largest JSON body the app's own routes take (POST /api/chat).
+    // Uploads (POST /api/attachments) never pass through it: their path has no `%`.
     proxyClientMaxBodySize: 256 * 1024,
   },
 };

@@ -4,7 +4,7 @@
  */
 import path from "node:path";
 import { z } from "zod";
-import type { Tier } from "@/lib/domain";
+import { ATTACHMENT_KINDS, type AttachmentKind, type Tier } from "@/lib/domain";
 
 const optionalString = z
   .string()
@@ -75,6 +75,21 @@ function parseModelBudgets(value: string | undefined): Record<string, number> | 
     budgets[id] = Number(tokens);
   }
   return budgets;
+}
+
+/** "a=image+pdf,b=none" as { a: ["image", "pdf"], b: [] }; null when malformed. The last `=` splits. */
+function parseModelAttachments(value: string | undefined): Record<string, AttachmentKind[]> | null {
+  const kinds: Record<string, AttachmentKind[]> = {};
+  for (const entry of (value ?? "").split(",").map((item) => item.trim()).filter(Boolean)) {
+    const split = entry.lastIndexOf("=");
+    const id = entry.slice(0, split).trim();
+    const listed = entry.slice(split + 1).trim();
+    if (split <= 0) return null;
+    const named = listed === "none" ? [] : listed.split("+").map((kind) => kind.trim());
+    if (!named.every((kind): kind is AttachmentKind => (ATTACHMENT_KINDS as readonly string[]).includes(kind))) return null;
+    kinds[id] = [...new Set(named)];
+  }
+  return kinds;
 }
 
 export function normalizeEmail(email: string): string {
@@ -171,6 +186,18 @@ const envSchema = z.object({
   OIDC_PROVIDER_NAME: optionalString.refine((value) => value === undefined || value.length <= 40, {
     message: "expected at most 40 characters (it is shown on a button)",
   }),
+  S3_BUCKET: optionalString,
+  S3_REGION: optionalString,
+  S3_ENDPOINT: optionalUrl(["https:", "http:"], "https://<account>.r2.cloudflarestorage.com"),
+  S3_ACCESS_KEY_ID: optionalString,
+  S3_SECRET_ACCESS_KEY: optionalString,
+  S3_FORCE_PATH_STYLE: flag,
+  S3_PREFIX: optionalString.refine((value) => value === undefined || /^[A-Za-z0-9_\/-]{1,100}$/.test(value), {
+    message: "expected up to 100 letters, digits, '/', '_' or '-'",
+  }),
+  BLOB_READ_WRITE_TOKEN: optionalString,
+  LLM_ATTACHMENTS_BY_MODEL: optionalString,
+
   METRICS_TOKEN: optionalString.refine((value) => value === undefined || value.length >= 16, {
     message: "expected at least 16 characters (e.g. `openssl rand -hex 16`)",
   }),
@@ -180,6 +207,8 @@ export type DatabaseDriver = "postgres" | "pglite";
 export type HotStoreDriver = "redis" | "upstash" | "memory";
 export type JobsDriver = "inngest" | "inline";
 export type ModelDriver = "openai-compatible" | "openai" | "anthropic" | "gateway" | "demo";
+export type StorageDriver = "local" | "s3" | "vercel-blob";
+
 
 /**
  * Where a request's client IP is read from (lib/limits/client-ip.ts): Vercel's own header, the
@@ -226,6 +255,11 @@ export interface AppConfig {
      * left out (lib/replies/trim-history.ts), so a long chat costs no more per message than this.
      */
     historyTokens: { default: number; byModel: Record<string, number> };
+    /**
+     * What each model reads besides text (LLM_ATTACHMENTS_BY_MODEL, else known model families;
+     * lib/ai/models.ts): a message with an attachment a model cannot read is refused before it is queued.
+     */
+    attachmentsByModel: Record<string, AttachmentKind[]>;
   };
   llm: {
     maxConcurrency: number;
@@ -281,6 +315,21 @@ export interface AppConfig {
    * message in `dir`. `chosen` is false when the outbox is only the fallback for a missing
    * SMTP_URL, which the startup line points out in production.
    */
+  /** Where attachments' bytes live (lib/storage/): files under DATA_DIR, an S3-compatible bucket, or Vercel Blob. */
+  storage:
+    | { driver: "local"; dir: string }
+    | {
+        driver: "s3";
+        bucket: string;
+        region: string;
+        endpoint?: string;
+        accessKeyId?: string;
+        secretAccessKey?: string;
+        forcePathStyle: boolean;
+        /** Put before every key ("" for none), so one bucket can serve several apps. */
+        prefix: string;
+      }
+    | { driver: "vercel-blob"; token: string };
   mail:
     | { driver: "smtp"; url: string; from: string }
     | { driver: "outbox"; dir: string; from: string; chosen: boolean };
@@ -393,9 +442,16 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
   const tpmByModel = parseModelBudgets(env.LLM_TPM_BY_MODEL);
   if (tpmByModel === null) problems.push("LLM_TPM_BY_MODEL: expected model=tokens pairs separated by commas, e.g. gpt-4o=30000,gpt-4o-mini=200000");
 
+  const attachmentsByModel = parseModelAttachments(env.LLM_ATTACHMENTS_BY_MODEL);
+  if (attachmentsByModel === null) {
+    problems.push("LLM_ATTACHMENTS_BY_MODEL: expected model=kinds pairs separated by commas, kinds being image, pdf, image+pdf or none, e.g. gpt-4o=image+pdf,llama3=none");
+  }
+  const storage = storageConfig(env, dataDir, problems);
+
   // Embedded drivers keep state inside one process; several instances would silently split it.
   if (env.VERCEL) {
     const embedded = [
+      storage.driver === "local" && "BLOB_READ_WRITE_TOKEN (or S3_BUCKET)",
       database.driver === "pglite" && "DATABASE_URL",
       hot.driver === "memory" && "UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN (or REDIS_URL)",
       jobs.driver === "inline" && "INNGEST_EVENT_KEY and INNGEST_SIGNING_KEY",
@@ -436,6 +492,7 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
       modelChains,
       demoDelayMs: env.DEMO_MODEL_DELAY_MS,
       historyTokens: { default: env.LLM_HISTORY_TOKENS, byModel: historyTokensByModel ?? {} },
+      attachmentsByModel: attachmentsByModel ?? {},
     },
     llm: {
       maxConcurrency: env.LLM_MAX_CONCURRENCY,
@@ -462,6 +519,7 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
       guestRetentionDays: env.GUEST_RETENTION_DAYS,
       sso,
     },
+    storage,
     mail,
     limits: {
       failMode: env.RATE_LIMIT_FAIL_MODE,
@@ -495,6 +553,32 @@ function keyPool(single: string | undefined, list: string | undefined): string[]
   return [...new Set(keys)];
 }
 
+/**
+ * Where attachments go: S3 when a bucket is named, Vercel Blob with its token, else files under
+ * DATA_DIR/attachments. Both named at once is a problem, not a silent pick.
+ */
+function storageConfig(env: z.infer<typeof envSchema>, dataDir: string, problems: string[]): AppConfig["storage"] {
+  if (env.S3_BUCKET && env.BLOB_READ_WRITE_TOKEN) problems.push("S3_BUCKET and BLOB_READ_WRITE_TOKEN: set one (attachments go to one store)");
+  if (Boolean(env.S3_ACCESS_KEY_ID) !== Boolean(env.S3_SECRET_ACCESS_KEY)) {
+    problems.push("S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY: set both, or neither to use the SDK's own credential chain");
+  }
+  if (!env.S3_BUCKET && (env.S3_ENDPOINT || env.S3_ACCESS_KEY_ID || env.S3_REGION)) problems.push("S3_BUCKET: required with the other S3_ variables");
+  if (env.S3_BUCKET) {
+    return {
+      driver: "s3",
+      bucket: env.S3_BUCKET,
+      region: env.S3_REGION ?? "us-east-1",
+      endpoint: env.S3_ENDPOINT,
+      accessKeyId: env.S3_ACCESS_KEY_ID,
+      secretAccessKey: env.S3_SECRET_ACCESS_KEY,
+      forcePathStyle: env.S3_FORCE_PATH_STYLE,
+      prefix: env.S3_PREFIX ? `${env.S3_PREFIX.replace(/\/+$/, "")}/` : "",
+    };
+  }
+  if (env.BLOB_READ_WRITE_TOKEN) return { driver: "vercel-blob", token: env.BLOB_READ_WRITE_TOKEN };
+  return { driver: "local", dir: path.join(dataDir, "attachments") };
+}
+
 /** Each provider whose variables are all set; a partly configured one is a problem, not silently off. */
 function ssoProviders(env: z.infer<typeof envSchema>, problems: string[]): SsoProvider[] {
   const providers: SsoProvider[] = [];
@@ -523,7 +607,7 @@ function ssoProviders(env: z.infer<typeof envSchema>, problems: string[]): SsoPr
 
 /** The line logged at startup, e.g. `db=postgres hot=redis jobs=inline model=openai-compatible`. */
 export function describeDrivers(config: AppConfig): string {
-  return `db=${config.database.driver} hot=${config.hot.driver} jobs=${config.jobs.driver} model=${config.model.driver}`;
+  return `db=${config.database.driver} hot=${config.hot.driver} jobs=${config.jobs.driver} model=${config.model.driver} storage=${config.storage.driver}`;
 }
 
 /**

@@ -73,11 +73,38 @@ export interface MessageVersions {
 }
 
 
-/** Data parts the reply stream carries besides the model's own chunks. */
+/** What a model can read besides text: images (PNG, JPEG, GIF, WebP) and PDFs. */
+export const ATTACHMENT_KINDS = ["image", "pdf"] as const;
+export type AttachmentKind = (typeof ATTACHMENT_KINDS)[number];
+
+/**
+ * An attachment as a message holds it: a reference, never the bytes (those are in object storage,
+ * served to the owner at /api/attachments/{id}, and read by the reply job for the model call).
+ */
+export interface AttachmentRef {
+  id: string;
+  name: string;
+  mediaType: string;
+  size: number;
+  /** Estimated prompt tokens it adds to a model call (lib/attachments/attachment-content.ts). */
+  tokens: number;
+}
+
+/** Data parts of a message besides the model's own chunks. */
 export type ChatDataParts = {
   /** Place in line while the reply waits for a model slot (transient: never stored). */
   queue: { position: number; etaSeconds: number };
+  /** A file sent with a user message, stored as a part of it (`data-attachment`). */
+  attachment: AttachmentRef;
 };
+
+/** The attachments a message carries, in order (a stored message's parts are untyped, hence the shape check). */
+export function messageAttachments(message: { parts: readonly unknown[] }): AttachmentRef[] {
+  return message.parts.flatMap((part) => {
+    const candidate = part as { type?: unknown; data?: AttachmentRef };
+    return candidate.type === "data-attachment" && candidate.data ? [candidate.data] : [];
+  });
+}
 
 export type ChatMessageMetadata = {
   createdAt: number;

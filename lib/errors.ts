@@ -6,6 +6,8 @@
 const STATUS_BY_CODE = {
   invalid_request: 400,
   empty_message: 400,
+  model_cannot_read_attachment: 400,
+  too_many_attachments: 400,
   unauthorized: 401,
   forbidden: 403,
   banned: 403,
@@ -16,7 +18,9 @@ const STATUS_BY_CODE = {
   too_many_presets: 409,
   payload_too_large: 413,
   message_too_long: 413,
+  attachment_too_large: 413,
   unsupported_media_type: 415,
+  attachment_type_not_allowed: 415,
   rate_limited: 429,
   quota_exceeded: 429,
   too_many_streams: 429,

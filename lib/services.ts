@@ -26,6 +26,8 @@ import { createLimiter } from "@/lib/limits/create-limiter";
 import type { Limiter } from "@/lib/limits/limiter";
 import { logger } from "@/lib/log";
 import { createMailer } from "@/lib/mail/create-mailer";
+import { createObjectStore } from "@/lib/storage/create-object-store";
+import type { ObjectStore } from "@/lib/storage/object-store";
 
 export interface Services {
   config: AppConfig;
@@ -35,6 +37,8 @@ export interface Services {
   models: ModelProvider;
   auth: Auth;
   limiter: Limiter;
+  /** Object storage: where attachments' bytes live. */
+  storage: ObjectStore;
   /** What the job runner runs, the same for both runners (Inngest's functions call these). */
   handlers: JobHandlers;
 }
@@ -69,6 +73,7 @@ export async function buildServices(config: AppConfig): Promise<Services> {
   const hot = createHotStore(config.hot);
   const models = createModelProvider(config.model);
   const limiter = createLimiter(config);
+  const storage = createObjectStore(config.storage);
   // Instances sharing a hot store watch each other's in-process runners (lib/replies/reply-owners.ts).
   const presence =
     config.jobs.driver === "inline" && config.hot.driver !== "memory"
@@ -76,7 +81,7 @@ export async function buildServices(config: AppConfig): Promise<Services> {
       : undefined;
   // auth is made below, before the runner's first purge.
   const handlers = createJobHandlers(
-    { config, db, hot, models, limiter },
+    { config, db, hot, models, limiter, storage },
     { recoverOrphans: presence !== undefined, auth: () => auth, jobs: () => jobs },
   );
   const jobs = createJobRunner(config, handlers, hot, presence);
@@ -85,11 +90,12 @@ export async function buildServices(config: AppConfig): Promise<Services> {
     db,
     hot,
     mailer: createMailer(config.mail),
+    storage,
     secret: config.auth.secret ?? (await embeddedAuthSecret(config.dataDir)),
     baseUrl: config.auth.baseUrl ?? `http://localhost:${config.port}`,
   });
   logger.debug({ drivers: describeDrivers(config) }, "services ready");
-  return { config, db, hot, jobs, models, auth, limiter, handlers };
+  return { config, db, hot, jobs, models, auth, limiter, storage, handlers };
 }
 
 /**

@@ -75,6 +75,7 @@ describe("client IP", () => {
       DATABASE_URL: "postgresql://h/db",
       REDIS_URL: "redis://h:6379",
       INNGEST_DEV: "1",
+      BLOB_READ_WRITE_TOKEN: "vercel_blob_rw_store_secret",
       TRUSTED_PROXY_HOPS: "1",
     };
     expect(parseConfig(vercel).limits.clientIp).toEqual({ from: "x-real-ip" });

@@ -14,7 +14,7 @@ function problemsOf(env: Record<string, string>): string[] {
 describe("configuration", () => {
   it("runs on embedded drivers when nothing is set", () => {
     const config = parseConfig({});
-    expect(describeDrivers(config)).toBe("db=pglite hot=memory jobs=inline model=demo");
+    expect(describeDrivers(config)).toBe("db=pglite hot=memory jobs=inline model=demo storage=local");
     expect(config.chat.maxMessageLength).toBe(8000);
     expect(config.model.models).toEqual(["demo"]);
   });
@@ -27,7 +27,7 @@ describe("configuration", () => {
       OPENAI_BASE_URL: "http://127.0.0.1:4010/v1",
       CHAT_MODELS: "small, large",
     });
-    expect(describeDrivers(config)).toBe("db=postgres hot=redis jobs=inngest model=openai-compatible");
+    expect(describeDrivers(config)).toBe("db=postgres hot=redis jobs=inngest model=openai-compatible storage=local");
     expect(config.model.models).toEqual(["small", "large"]);
   });
 
@@ -40,6 +40,44 @@ describe("configuration", () => {
     expect(parseConfig({ ANTHROPIC_API_KEYS: "ak-1,ak-2" }).model).toMatchObject({ driver: "anthropic", apiKeys: ["ak-1", "ak-2"] });
     expect(parseConfig({ OPENAI_BASE_URL: "http://127.0.0.1:4010/v1" }).model.apiKeys).toEqual([]);
     expect(parseConfig({}).model.apiKeys).toEqual([]);
+  });
+
+  it("stores attachments under DATA_DIR, in an S3-compatible bucket or in Vercel Blob, by its variables", () => {
+    expect(parseConfig({ DATA_DIR: "/srv/stampede" }).storage).toEqual({ driver: "local", dir: "/srv/stampede/attachments" });
+    expect(
+      parseConfig({
+        S3_BUCKET: "chat-files",
+        S3_ENDPOINT: "http://127.0.0.1:9000",
+        S3_ACCESS_KEY_ID: "minio",
+        S3_SECRET_ACCESS_KEY: "minio-secret",
+        S3_FORCE_PATH_STYLE: "1",
+        S3_PREFIX: "stampede/",
+      }).storage,
+    ).toEqual({
+      driver: "s3",
+      bucket: "chat-files",
+      region: "us-east-1",
+      endpoint: "http://127.0.0.1:9000",
+      accessKeyId: "minio",
+      secretAccessKey: "minio-secret",
+      forcePathStyle: true,
+      prefix: "stampede/",
+    });
+    const blob = parseConfig({ BLOB_READ_WRITE_TOKEN: "vercel_blob_rw_store_secret" });
+    expect(blob.storage).toEqual({ driver: "vercel-blob", token: "vercel_blob_rw_store_secret" });
+    expect(describeDrivers(blob)).toMatch(/ storage=vercel-blob$/);
+    expect(problemsOf({ S3_BUCKET: "b", BLOB_READ_WRITE_TOKEN: "t" })).toEqual([expect.stringMatching(/^S3_BUCKET and BLOB_READ_WRITE_TOKEN/)]);
+    expect(problemsOf({ S3_BUCKET: "b", S3_ACCESS_KEY_ID: "only-half" })).toEqual([expect.stringMatching(/^S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY/)]);
+    expect(problemsOf({ S3_ENDPOINT: "http://127.0.0.1:9000" })).toEqual([expect.stringMatching(/^S3_BUCKET: required/)]);
+  });
+
+  it("reads which models take images and PDFs from LLM_ATTACHMENTS_BY_MODEL", () => {
+    expect(parseConfig({ LLM_ATTACHMENTS_BY_MODEL: "vision=image+pdf, text=none,eyes=image" }).model.attachmentsByModel).toEqual({
+      vision: ["image", "pdf"],
+      text: [],
+      eyes: ["image"],
+    });
+    expect(problemsOf({ LLM_ATTACHMENTS_BY_MODEL: "vision=video" })).toEqual([expect.stringMatching(/^LLM_ATTACHMENTS_BY_MODEL/)]);
   });
 
   it("prefers Upstash over REST when both it and REDIS_URL are set", () => {
@@ -98,5 +136,6 @@ describe("configuration", () => {
     expect(message).toContain("DATABASE_URL");
     expect(message).toContain("UPSTASH_REDIS_REST_URL");
     expect(message).toContain("INNGEST_EVENT_KEY");
+    expect(message).toContain("BLOB_READ_WRITE_TOKEN");
   });
 });

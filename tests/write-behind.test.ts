@@ -7,6 +7,8 @@
  * outage gives. A hook runs inside a flush between its read of the hot store and its
  * transaction, which is where a deletion or a new write races it.
  */
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { createServer } from "node:net";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -23,6 +25,10 @@ import { type HotStore } from "@/lib/hot/hot-store";
 import { chatMeta, type ChatMeta, type StoredMessage } from "@/lib/domain";
 import { compareMessages } from "@/lib/hot/message-order";
 import { createScratchPostgres, createScratchRedisPrefix, uniqueSuffix } from "./support/scratch";
+import { LocalObjectStore } from "@/lib/storage/local-object-store";
+
+/** Where deleted chats' attachments would be removed from: these chats have none, so nothing is written there. */
+const storage = new LocalObjectStore(path.join(tmpdir(), `stampede-write-behind-${uniqueSuffix()}`));
 
 const LONG_TTL = 3600;
 
@@ -438,7 +444,7 @@ describe("flushing the hot history into Postgres", () => {
     await writeLive(hot, kept, conversation(kept, 2));
     control.duringTransaction = async () => {
       control.duringTransaction = undefined;
-      await deleteChat({ db, hot }, { chatId: doomed.id, userId });
+      await deleteChat({ db, hot, storage }, { chatId: doomed.id, userId });
     };
 
     await flushHistory({ db, hot });
@@ -456,7 +462,7 @@ describe("flushing the hot history into Postgres", () => {
     const first = newChat(userId, Date.now() - 1000);
     await writeLive(hot, first, conversation(first, 2));
     await flushHistory({ db, hot });
-    await deleteChat({ db, hot }, { chatId: first.id, userId });
+    await deleteChat({ db, hot, storage }, { chatId: first.id, userId });
 
     const again: ChatMeta = { ...first, title: "Started over", createdAt: Date.now() + 1, updatedAt: Date.now() + 1 };
     await writeLive(hot, again, conversation(again, 2));

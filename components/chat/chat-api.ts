@@ -4,7 +4,7 @@
  */
 import { APICallError } from "ai";
 import type { ChatListPage } from "@/lib/history/history";
-import type { ChatUIMessage } from "@/lib/domain";
+import type { AttachmentRef, ChatUIMessage } from "@/lib/domain";
 import type { ShareStatus } from "@/lib/shares/chat-shares";
 
 export type ChatSummary = ChatListPage["chats"][number];
@@ -110,6 +110,17 @@ export async function request(url: string, init?: RequestInit): Promise<Response
     );
   }
   return response;
+}
+
+/** Uploads a file to send with a message (POST /api/attachments): its reference, or an ApiError saying why not. */
+export async function uploadAttachment(file: File): Promise<AttachmentRef> {
+  const response = await request(`/api/attachments?name=${encodeURIComponent(file.name)}`, { method: "POST", body: file });
+  return ((await response.json()) as { attachment: AttachmentRef }).attachment;
+}
+
+/** Where an attachment's bytes are served, to its owner only. */
+export function attachmentUrl(id: string): string {
+  return `/api/attachments/${encodeURIComponent(id)}`;
 }
 
 export async function fetchChats(

@@ -6,7 +6,7 @@
  * platform limit, a lost instance) is reported through `onCut`, so the chat can resume it.
  */
 import { DefaultChatTransport, type UIMessageChunk } from "ai";
-import { messageText, type ChatUIMessage } from "@/lib/domain";
+import { messageAttachments, messageText, type ChatUIMessage } from "@/lib/domain";
 import { retryAfterFromHeaders } from "./chat-api";
 
 export interface ChatResponseInfo {
@@ -87,7 +87,8 @@ export function createChatTransport({
       const last = messages.at(-1);
       if (!last) throw new Error("There is no message to send.");
       const { editOf } = (body ?? {}) as SendOptionsBody;
-      return { body: { chatId: id, messageId: last.id, text: messageText(last), model, editOf } };
+      const attachments = messageAttachments(last).map((attachment) => attachment.id);
+      return { body: { chatId: id, messageId: last.id, text: messageText(last), model, editOf, ...(attachments.length > 0 && { attachments }) } };
     },
     // From the reply's start: the SDK replaces the message shown with the replay (resumeStreamIsReplay).
     prepareReconnectToStreamRequest: ({ id }) => ({ api: `/api/chat/${encodeURIComponent(id)}/stream` }),

@@ -8,7 +8,7 @@ import { notifyReplyStarted } from "@/components/pwa/reply-notifications";
 import { Button } from "@/components/ui/button";
 import { ArrowDownIcon } from "@/components/ui/icons";
 import { useSecondsUntil } from "@/components/ui/use-seconds-until";
-import { messageText, type ChatUIMessage } from "@/lib/domain";
+import { messageAttachments, messageText, type AttachmentRef, type ChatUIMessage } from "@/lib/domain";
 import { useAccount } from "./account-status";
 import { fetchChatMessages, problemFromError, showMessageVersion, stopReply, type ApiProblem } from "./chat-api";
 import { useChatList } from "./chat-list-context";
@@ -30,6 +30,8 @@ interface PendingRequest {
   messagesBefore: ChatUIMessage[];
   /** The text of a new message, given back to the composer if the server refuses it. */
   text?: string;
+  /** Its files, given back with it (a model that cannot read them is refused: pick another, send again). */
+  attachments?: AttachmentRef[];
 }
 
 /** Tries in a row to resume a reply stream that keeps breaking before it is given up and reported. */
@@ -68,6 +70,8 @@ export function ChatView({
   const shownTitle = listedChats.find((chat) => chat.id === chatId)?.title.trim() || title;
   const [draftKey, setDraftKey] = useState(isNew ? "new" : chatId);
   const [draft, setDraft] = useDraft(draftKey);
+  /** Files attached in the composer, not sent yet. */
+  const [attachments, setAttachments] = useState<AttachmentRef[]>([]);
   /** A send whose POST never reached the server (the network failed): its message shows as not sent. */
   const [unsent, setUnsent] = useState<PendingRequest | null>(null);
   /** Whether the server has answered the latest message's POST; until then it shows as sending. */
@@ -156,6 +160,7 @@ export function ChatView({
       if (pending && APICallError.isInstance(error)) {
         setMessages(pending.messagesBefore);
         if (pending.text) setDraft((current) => current || pending.text!);
+        if (pending.attachments?.length) setAttachments((current) => (current.length > 0 ? current : pending.attachments!));
       } else if (pending?.text !== undefined && !isSendAnsweredRef.current) {
         // The POST never got an answer: the message stays, marked not sent, with a retry; its text
         // goes back to the composer too (and so to the saved draft), should the page be reloaded.
@@ -254,22 +259,25 @@ export function ChatView({
   }
 
   /** Sends a new message; `clearDraft` false when the composer holds other text (a retry). */
-  function send(text: string, clearDraft = true) {
+  function send(text: string, attachments: AttachmentRef[], clearDraft = true) {
     // A message not sent is sent anew or given up for this one; left, it would look like a ghost.
     const sent = unsentIds.size > 0 ? messages.filter((message) => !unsentIds.has(message.id)) : messages;
     if (sent !== messages) setMessages(sent);
     setUnsent(null);
-    beginRequest({ messagesBefore: sent, text });
+    beginRequest({ messagesBefore: sent, text, attachments });
     setIsSendAnswered(false);
-    if (clearDraft) setDraft("");
-    void sendMessage({ text, metadata: { createdAt: Date.now() } });
+    if (clearDraft) {
+      setDraft("");
+      setAttachments([]);
+    }
+    void sendMessage({ parts: messageParts(text, attachments), metadata: { createdAt: Date.now() } });
   }
 
   /** Sends a message that did not reach the server again, as a new message with the same text. */
   function retryUnsent(message: ChatUIMessage) {
     const text = messageText(message);
     // Its text went back to the composer when it failed; once sent, it is no draft anymore.
-    send(text, draft.trim() === text);
+    send(text, messageAttachments(message), draft.trim() === text);
   }
 
   function editAndResend(messageId: string, text: string) {
@@ -280,7 +288,8 @@ export function ChatView({
     setIsSendAnswered(false);
     setMessages(messages.slice(0, index));
     const body: SendOptionsBody = { editOf: messageId };
-    void sendMessage({ text, metadata: { createdAt: Date.now() } }, { body });
+    // The new version keeps the files of the one it replaces.
+    void sendMessage({ parts: messageParts(text, messageAttachments(messages[index])), metadata: { createdAt: Date.now() } }, { body });
   }
 
   function regenerateReply() {
@@ -356,7 +365,7 @@ export function ChatView({
       <div ref={scrollRef} className="relative min-h-0 flex-1 overflow-x-hidden overflow-y-auto">
         <div ref={contentRef} className="mx-auto w-full max-w-3xl px-4 py-6">
           {messages.length === 0 && !isBusy ? (
-            <EmptyChat canPick={guestSession.isReady} onPick={(prompt) => send(prompt, false)} />
+            <EmptyChat canPick={guestSession.isReady} onPick={(prompt) => send(prompt, [], false)} />
           ) : (
             <ReplyFeedbackProvider chatId={chatId} isNew={isNew}>
               <MessageList
@@ -406,6 +415,8 @@ export function ChatView({
         <Composer
           value={draft}
           onChange={setDraft}
+          attachments={attachments}
+          onAttachmentsChange={setAttachments}
           onSend={send}
           onStop={stopGenerating}
           isBusy={isBusy}
@@ -418,6 +429,11 @@ export function ChatView({
       </div>
     </div>
   );
+}
+
+/** A user message's parts: its text (if any), then its attachments' references. */
+function messageParts(text: string, attachments: AttachmentRef[]): ChatUIMessage["parts"] {
+  return [...(text ? [{ type: "text" as const, text }] : []), ...attachments.map((data) => ({ type: "data-attachment" as const, data }))];
 }
 
 /** Characters of a reply's text as the chat shows it so far. */

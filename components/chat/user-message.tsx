@@ -4,7 +4,8 @@ import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent 
 import { Button } from "@/components/ui/button";
 import { CopyButton } from "@/components/ui/copy-button";
 import { PencilIcon, RefreshIcon } from "@/components/ui/icons";
-import { messageText, type ChatUIMessage } from "@/lib/domain";
+import { messageAttachments, messageText, type ChatUIMessage } from "@/lib/domain";
+import { AttachmentChips } from "./attachment-chips";
 import { VersionSwitcher, type SwitchButton } from "./version-switcher";
 
 /** Where a message is on its way to the server: the chat shows it under each message. */
@@ -56,9 +57,12 @@ export function UserMessage({
         />
       ) : (
         <>
-          <p data-testid="message-content" className="max-w-[85%] rounded-2xl bg-muted px-4 py-2.5 whitespace-pre-wrap break-words [overflow-wrap:anywhere]">
-            {text}
-          </p>
+          <AttachmentChips attachments={messageAttachments(message)} />
+          {text && (
+            <p data-testid="message-content" className="max-w-[85%] rounded-2xl bg-muted px-4 py-2.5 whitespace-pre-wrap break-words [overflow-wrap:anywhere]">
+              {text}
+            </p>
+          )}
           <div className="flex items-center gap-1">
             {message.metadata?.versions && (
               <VersionSwitcher versions={message.metadata.versions} what="message" disabled={!canSwitchVersion} onShow={onShowVersion} />

@@ -105,6 +105,8 @@ export const E2E = {
       REDIS_PREFIX: `stampede-e2e${runSuffix}:`,
       OPENAI_BASE_URL: `http://127.0.0.1:${providerPort}/v1`,
       CHAT_MODELS: "double-small,double-large",
+      // One model that reads images and PDFs, one that does not (e2e/attachments.spec.ts).
+      LLM_ATTACHMENTS_BY_MODEL: "double-small=image+pdf,double-large=none",
       LLM_MAX_CONCURRENCY: "2",
       TRUSTED_PROXY_HOPS: "1",
       LOG_LEVEL: "warn",

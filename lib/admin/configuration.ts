@@ -3,10 +3,11 @@
  * Only names and numbers: no URL, key, token or secret ever leaves the config object here.
  */
 import type { AppConfig } from "@/lib/config";
-import { describeDrivers } from "@/lib/config";
+import { configuredModels, describeDrivers } from "@/lib/config";
+import { attachmentKindsFor } from "@/lib/ai/models";
 import { providerCapacity } from "@/lib/jobs/provider-capacity";
 import { startsPerMinute } from "@/lib/jobs/provider-pace";
-import { AUTH_ATTEMPT_POLICY, GUEST_IP_POLICY, TIER_POLICIES } from "@/lib/limits/policies";
+import { ATTACHMENT_POLICIES, AUTH_ATTEMPT_POLICY, GUEST_IP_POLICY, TIER_POLICIES } from "@/lib/limits/policies";
 
 export function describeConfiguration(config: AppConfig) {
   return {
@@ -16,8 +17,14 @@ export function describeConfiguration(config: AppConfig) {
       hotStore: config.hot.driver,
       jobs: config.jobs.driver,
       model: config.model.driver,
+      storage: config.storage.driver,
     },
     tiers: TIER_POLICIES,
+    /** What each plan may attach, and which models read what besides text. */
+    attachments: {
+      plans: ATTACHMENT_POLICIES,
+      modelsReading: Object.fromEntries(configuredModels(config.model).map((id) => [id, attachmentKindsFor(config.model, id)])),
+    },
     guestIp: GUEST_IP_POLICY,
     authAttempts: AUTH_ATTEMPT_POLICY,
     provider: {

@@ -25,6 +25,17 @@ function lastUserText(prompt: LanguageModelV4Prompt): string {
   return "";
 }
 
+/** The files of the latest user message: what the demo reply says it received. */
+function lastUserFiles(prompt: LanguageModelV4Prompt): { name: string; mediaType: string; size: number }[] {
+  const message = prompt.findLast((entry) => entry.role === "user");
+  if (!message || message.role !== "user") return [];
+  return message.content.flatMap((part) =>
+    part.type === "file"
+      ? [{ name: part.filename ?? "file", mediaType: part.mediaType, size: part.data.type === "data" && typeof part.data.data !== "string" ? part.data.data.byteLength : 0 }]
+      : [],
+  );
+}
+
 function promptLength(prompt: LanguageModelV4Prompt): number {
   return prompt.reduce((total, message) => {
     if (typeof message.content === "string") return total + message.content.length;
@@ -44,15 +55,17 @@ const SHOWCASES = {
 const LATER_TURNS = [SHOWCASES.code, SHOWCASES.list, SHOWCASES.table] as const;
 
 /** The reply text for a prompt: a pure function, so tests and the UI can predict it. */
-export function demoReplyText(userText: string, turn: number): string {
+export function demoReplyText(userText: string, turn: number, files: { name: string; mediaType: string; size: number }[] = []): string {
   const oneLine = userText.replace(/\s+/g, " ");
   const quoted = oneLine.length > 160 ? `${oneLine.slice(0, 157)}...` : oneLine;
+  // Named so a reader (and the end-to-end tests) can see what reached the model.
+  const received = files.map((file) => `- Received ${file.name} (${file.mediaType}, ${file.size.toLocaleString("en-US")} bytes)`);
   const showcase = turn <= 1 ? [...SHOWCASES.list, "", ...SHOWCASES.table, "", ...SHOWCASES.code] : LATER_TURNS[turn % LATER_TURNS.length];
   return [
     `**Demo model** (no provider configured): this reply is generated locally, not by an LLM.`,
     ``,
-    `> ${quoted}`,
-    ``,
+    ...(quoted ? [`> ${quoted}`, ``] : []),
+    ...(received.length > 0 ? [...received, ``] : []),
     ...showcase,
     ``,
     `This is turn ${turn} of the conversation. Set \`OPENAI_BASE_URL\`, \`OPENAI_API_KEY\`, ` +
@@ -80,7 +93,7 @@ export function createDemoModel({ delayMs }: { delayMs: number }): LanguageModel
       return predictableTitle(lastUserText(options.prompt));
     }
     const turn = options.prompt.filter((message) => message.role === "user").length;
-    return demoReplyText(lastUserText(options.prompt), turn);
+    return demoReplyText(lastUserText(options.prompt), turn, lastUserFiles(options.prompt));
   };
 
   return {

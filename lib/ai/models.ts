@@ -9,6 +9,7 @@ import { createOpenAI } from "@ai-sdk/openai";
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import type { LanguageModelV4 } from "@ai-sdk/provider";
 import type { AppConfig, ModelDriver } from "@/lib/config";
+import { ATTACHMENT_KINDS, type AttachmentKind } from "@/lib/domain";
 import { AppError } from "@/lib/errors";
 import { apiKeyIds } from "./api-key-ids";
 import { createDemoModel } from "./demo-model";
@@ -17,6 +18,8 @@ import { PromptCalibration } from "./token-estimate";
 export interface ModelInfo {
   id: string;
   label: string;
+  /** What it reads besides text, for the composer to say which files it takes. */
+  attachments: readonly AttachmentKind[];
 }
 
 export interface ModelProvider {
@@ -37,6 +40,26 @@ export interface ModelProvider {
   readonly promptTokens: PromptCalibration;
   /** Estimated tokens of history a reply by this model may send (LLM_HISTORY_TOKENS[_BY_MODEL]). */
   historyBudget(id: string): number;
+  /** What the model reads besides text: LLM_ATTACHMENTS_BY_MODEL, else its family's (below). */
+  attachmentKinds(id: string): readonly AttachmentKind[];
+}
+
+/**
+ * Model families known to read images and PDFs through the AI SDK's providers (OpenAI's GPT-4o,
+ * 4.1, 5 and o-series chat models, Anthropic's Claude 3 and later, the same behind the Gateway).
+ * Anything else, an OpenAI-compatible server's models included, reads text only unless
+ * LLM_ATTACHMENTS_BY_MODEL says otherwise. The demo model acknowledges what it is sent.
+ */
+const ATTACHMENT_READERS = /^(openai\/|anthropic\/)?(gpt-4o|gpt-4\.1|gpt-5|o[134]|claude-)/;
+
+function defaultAttachmentKinds(driver: ModelDriver, id: string): readonly AttachmentKind[] {
+  if (driver === "demo") return ATTACHMENT_KINDS;
+  return driver !== "openai-compatible" && ATTACHMENT_READERS.test(id) ? ATTACHMENT_KINDS : [];
+}
+
+/** What model `id` reads besides text: LLM_ATTACHMENTS_BY_MODEL's entry, else its family's. */
+export function attachmentKindsFor(config: Pick<AppConfig["model"], "driver" | "attachmentsByModel">, id: string): readonly AttachmentKind[] {
+  return config.attachmentsByModel[id] ?? defaultAttachmentKinds(config.driver, id);
 }
 
 export function createModelProvider(config: AppConfig["model"]): ModelProvider {
@@ -44,7 +67,8 @@ export function createModelProvider(config: AppConfig["model"]): ModelProvider {
   const factories = (config.apiKeys.length > 0 ? config.apiKeys : [undefined]).map((apiKey) => buildFactory(config, apiKey));
   const keyIds = apiKeyIds(config.apiKeys);
   const offered = new Set(config.models);
-  const models = config.models.map((id) => ({ id, label: config.driver === "demo" ? "Demo model" : id }));
+  const attachmentKinds = (id: string) => attachmentKindsFor(config, id);
+  const models = config.models.map((id) => ({ id, label: config.driver === "demo" ? "Demo model" : id, attachments: attachmentKinds(id) }));
   return {
     driver: config.driver,
     models,
@@ -62,6 +86,7 @@ export function createModelProvider(config: AppConfig["model"]): ModelProvider {
     keyId: (key) => keyIds[key] ?? keyIds[0],
     promptTokens: new PromptCalibration(),
     historyBudget: (id) => config.historyTokens.byModel[id] ?? config.historyTokens.default,
+    attachmentKinds,
   };
 }
 

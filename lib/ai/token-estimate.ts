@@ -10,7 +10,10 @@
  *   text of one-letter words ("a a a …", a token each) is not undercounted by half;
  * - every other character counts one token (CJK text is about one token a character, accented
  *   Latin letters and emoji often more than a quarter);
- * - each message adds 4 for its role and separators, as OpenAI's chat format does.
+ * - each message adds 4 for its role and separators, as OpenAI's chat format does;
+ * - an attachment counts what was estimated for it when it was uploaded (a fixed figure per
+ *   image, per page for a PDF: lib/attachments/attachment-content.ts), so attachments weigh in the
+ *   history's trim, the daily token quota and the provider's token bucket like text does.
  */
 import type { ChatUIMessage } from "@/lib/domain";
 
@@ -27,11 +30,12 @@ export function estimateTokens(text: string): number {
   return Math.max(Math.ceil(ascii / 4), words) + other;
 }
 
-/** A message's text and reasoning, as the model is sent them (lib/chat/model-stream.ts). */
+/** A message's text, reasoning and attachments, as the model is sent them (lib/replies/model-stream.ts). */
 export function estimateMessageTokens(message: Pick<ChatUIMessage, "parts">): number {
   let tokens = MESSAGE_OVERHEAD_TOKENS;
   for (const part of message.parts) {
     if (part.type === "text" || part.type === "reasoning") tokens += estimateTokens(part.text);
+    else if (part.type === "data-attachment") tokens += part.data.tokens;
   }
   return tokens;
 }

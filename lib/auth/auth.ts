@@ -22,6 +22,8 @@ import { prismaAdapter } from "better-auth/adapters/prisma";
 import { admin, anonymous } from "better-auth/plugins";
 import { ADMIN_EMAIL_VERIFIED, setRoleByEmail } from "@/lib/admin/admin-role";
 import { removeUserHotData } from "@/lib/chat/remove-user-hot-data";
+import { removeObjects, userAttachmentKeys } from "@/lib/attachments/attachments";
+import type { ObjectStore } from "@/lib/storage/object-store";
 import { transferChats } from "@/lib/history/transfer-chats";
 import { normalizeEmail, type AppConfig } from "@/lib/config";
 import type { Database } from "@/lib/db/client";
@@ -37,11 +39,15 @@ export interface AuthDeps {
   db: Database;
   hot: HotStore;
   mailer: Mailer;
+  /** Where a deleted user's attachments are removed from. */
+  storage: ObjectStore;
   secret: string;
   baseUrl: string;
 }
 
-export function createAuth({ config, db, hot, mailer, secret, baseUrl }: AuthDeps) {
+export function createAuth({ config, db, hot, mailer, storage, secret, baseUrl }: AuthDeps) {
+  // A user's attachment keys, read before the user goes (the rows go with it) and removed after.
+  const attachmentsOfDeleted = new Map<string, string[]>();
   const origin = new URL(baseUrl);
   const trustedOrigins = [origin.origin];
   // A local start answers on both names for the loopback address.
@@ -121,10 +127,16 @@ export function createAuth({ config, db, hot, mailer, secret, baseUrl }: AuthDep
         // The user is gone either way; should the hot store fail here, the flush sets the chats
         // aside when Postgres refuses them (lib/history/flush-set-aside.ts).
         delete: {
+          before: async (user) => {
+            attachmentsOfDeleted.set(user.id, await userAttachmentKeys(db, user.id));
+          },
           after: async (user) => {
             await removeUserHotData(hot, user.id).catch((error: unknown) =>
               logger.warn({ err: error, userId: user.id }, "could not remove a deleted user's hot chats"),
             );
+            const keys = attachmentsOfDeleted.get(user.id) ?? [];
+            attachmentsOfDeleted.delete(user.id);
+            if (keys.length > 0) await removeObjects(storage, keys, { userId: user.id });
           },
         },
       },

@@ -19,7 +19,7 @@ export async function acceptChatRequest(
 ) {
   const textLength = request.kind === "send" ? request.text.length : 0;
   // An empty or oversized message is refused before it costs the sender anything.
-  if (request.kind === "send") validateMessageText(request.text, deps.config.chat.maxMessageLength);
+  if (request.kind === "send") validateMessageText(request.text, deps.config.chat.maxMessageLength, (request.attachmentIds?.length ?? 0) > 0);
   // Asked together: preparing only reads, and nothing is written unless the allowance holds. A
   // refusal is the answer as soon as it comes, as if the limits had been asked first: neither
   // another failure of preparing nor its wait (a hot store reconnecting) goes before it.

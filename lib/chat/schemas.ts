@@ -22,6 +22,8 @@ export const chatRequestSchema = z.union([
     /** Length limits are the domain's (413 with the configured maximum), not the schema's. */
     text: z.string(),
     editOf: idSchema.optional(),
+    /** Ids from POST /api/attachments; how many a message may carry is the plan's (too_many_attachments). */
+    attachments: z.array(idSchema).max(50).optional(),
     model: modelSchema,
   }),
 ]);

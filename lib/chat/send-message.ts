@@ -24,7 +24,8 @@ import { instructionsForMessage } from "@/lib/instructions/instructions";
 import { replayCachedReply } from "@/lib/replies/cached-reply";
 import { abandonReply } from "@/lib/replies/generate-reply";
 import { countCacheLookup, readCachedReply, type CacheLookup } from "@/lib/replies/reply-cache";
-import type { ReplyJob, ReplyState, Tier } from "@/lib/domain";
+import { messageAttachments, type ReplyJob, type ReplyState, type Tier } from "@/lib/domain";
+import { assertModelReads, attachmentsForMessage, markAttachmentsSent } from "@/lib/attachments/attachments";
 
 export interface SendMessageDeps {
   config: AppConfig;
@@ -42,7 +43,7 @@ export interface Sender {
 }
 
 export type ChatRequest = { chatId: string; modelId?: string } & (
-  | { kind: "send"; messageId: string; text: string; editOf?: string }
+  | { kind: "send"; messageId: string; text: string; editOf?: string; attachmentIds?: string[] }
   | { kind: "regenerate" }
 );
 
@@ -61,8 +62,9 @@ function newReplyId(questionId: string): string {
   return `${questionId}-reply-${randomBytes(12).toString("base64url")}`;
 }
 
-export function validateMessageText(text: string, maxLength: number): void {
-  if (text.trim().length === 0) throw new AppError("empty_message", "Type a message before sending.");
+/** A message may be only attachments; otherwise it needs text. */
+export function validateMessageText(text: string, maxLength: number, hasAttachments = false): void {
+  if (text.trim().length === 0 && !hasAttachments) throw new AppError("empty_message", "Type a message before sending.");
   if (text.length > maxLength) {
     throw new AppError(
       "message_too_long",
@@ -120,6 +122,7 @@ export async function prepareChatRequest(
     ]);
     const lastUser = shownBranch(messages, chat.selectedMessageId).findLast((message) => message.role === "user");
     if (!lastUser) throw new AppError("invalid_request", "There is no message to answer again in this chat.");
+    assertModelReads(deps.models, modelId, messageAttachments(lastUser));
     const replyId = newReplyId(lastUser.id);
     const job = replyJob({ chat, sender, modelId, userMessageId: lastUser.id, replyId, now, instructions });
     return {
@@ -134,13 +137,15 @@ export async function prepareChatRequest(
     };
   }
 
-  validateMessageText(request.text, deps.config.chat.maxMessageLength);
+  const attachmentIds = request.attachmentIds ?? [];
+  validateMessageText(request.text, deps.config.chat.maxMessageLength, attachmentIds.length > 0);
   const replyId = replyIdFor(request.chatId, request.messageId);
   // Asked together; the reply's state counts only once the chat is known to be the sender's.
-  const [opened, existingReply, instructions] = await Promise.all([
-    openOrCreateChat(deps, sender.userId, { ...request, modelId, instructions: instructionsRead }, now),
+  const [opened, existingReply, instructions, attachments] = await Promise.all([
+    openOrCreateChat(deps, sender.userId, { ...request, modelId, instructions: instructionsRead, hasAttachments: attachmentIds.length > 0 }, now),
     readReplyState(deps.hot, replyId),
     instructionsRead,
+    attachmentsForMessage(deps, { userId: sender.userId, tier: sender.tier, chatId: request.chatId, modelId, ids: attachmentIds }),
   ]);
   const { chat } = opened;
   if (existingReply) return { commit: async () => ({ replyId, chat, state: existingReply }) };
@@ -165,14 +170,15 @@ export async function prepareChatRequest(
     }
     const edited = shown.indexOf(lastUser);
     parentId = shown[edited - 1]?.id ?? null;
-    cacheLookup = await readCachedReply(deps.hot, { modelId, text: request.text, isFirstMessage: edited === 0, instructions });
+    cacheLookup = attachments.length > 0 ? null : await readCachedReply(deps.hot, { modelId, text: request.text, isFirstMessage: edited === 0, instructions });
   }
 
   const message: StoredMessage = {
     id: request.messageId,
     chatId: chat.id,
     role: "user",
-    parts: [{ type: "text", text: request.text }],
+    // References only: the bytes stay in object storage.
+    parts: [...(request.text.trim() ? [{ type: "text", text: request.text }] : []), ...attachments.map((data) => ({ type: "data-attachment", data }))],
     createdAt: now,
     parentId,
   };
@@ -183,6 +189,7 @@ export async function prepareChatRequest(
       const job = replyJob({ chat, sender, modelId, userMessageId: message.id, replyId, now, instructions });
       const cached = cacheLookup?.reply;
       countCacheLookup(deps.hot, cacheLookup);
+      await markAttachmentsSent(deps.db, { userId: sender.userId, chatId: chat.id, ids: attachments.map((ref) => ref.id) });
       const backlog = await deps.hot.putUnflushed(chat.id, { chat: { ...chat, updatedAt: now, selectedMessageId: message.id }, messages: [message] }, now, ttl);
       // The reply is queued (or replayed) only once its question is stored.
       const state = await (cached ? replayCachedReply(deps.hot, job, cached, ttl) : queueReply(deps, job));
@@ -258,7 +265,7 @@ async function cancelActiveReply({ hot, jobs }: Pick<SendMessageDeps, "hot" | "j
 async function openOrCreateChat(
   { db, hot }: SendMessageDeps,
   userId: string,
-  request: { chatId: string; text: string; modelId: string; instructions: Promise<string | undefined> },
+  request: { chatId: string; text: string; modelId: string; instructions: Promise<string | undefined>; hasAttachments: boolean; attachmentIds?: string[] },
   now: number,
 ): Promise<{ chat: HotChat; cacheLookup: CacheLookup; isNew: boolean }> {
   const hotChat = await hot.getChat(request.chatId);
@@ -268,14 +275,17 @@ async function openOrCreateChat(
   }
   const [owner, cacheLookup] = await Promise.all([
     chatOwnerIfReachable(db, request.chatId),
-    request.instructions.then((instructions) => readCachedReply(hot, { modelId: request.modelId, text: request.text, isFirstMessage: true, instructions })),
+    // A message with files is never answered from the cache: its text alone does not say what it asks.
+    request.hasAttachments
+      ? null
+      : request.instructions.then((instructions) => readCachedReply(hot, { modelId: request.modelId, text: request.text, isFirstMessage: true, instructions })),
   ]);
   if (owner !== UNKNOWN_OWNER && owner !== null) {
     if (owner !== userId) throw notFound();
     const durable = await chatsDb.getChatForUser(db.prisma, { chatId: request.chatId, userId });
     if (durable) return { chat: durable, cacheLookup: null, isNew: false };
   }
-  const chat = { id: request.chatId, userId, title: titleFromMessage(request.text), createdAt: now, updatedAt: now };
+  const chat = { id: request.chatId, userId, title: titleFromMessage(request.text.trim() ? request.text : "Attachment"), createdAt: now, updatedAt: now };
   // Known to be new, rather than unknown to a Postgres that is down: its history starts here.
   return { chat: { ...chat, holdsWholeHistory: owner !== UNKNOWN_OWNER }, cacheLookup, isNew: true };
 }

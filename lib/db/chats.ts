@@ -272,7 +272,8 @@ export async function getChatOwner(prisma: PrismaClient, params: { chatId: strin
 
 /**
  * Moves every chat of one user to another (a guest who signs up keeps its chats), and the feedback
- * given on their replies with them: the guest is deleted next, and its rows with it.
+ * given on their replies and the files attached to them with them: the guest is deleted next, and
+ * its rows with it.
  */
 export async function reassignChats(
   prisma: PrismaClient,
@@ -281,6 +282,7 @@ export async function reassignChats(
   const [{ count }] = await prisma.$transaction([
     prisma.chat.updateMany({ where: { userId: params.fromUserId }, data: { userId: params.toUserId } }),
     prisma.replyFeedback.updateMany({ where: { userId: params.fromUserId }, data: { userId: params.toUserId } }),
+    prisma.attachment.updateMany({ where: { userId: params.fromUserId }, data: { userId: params.toUserId } }),
   ]);
   return count;
 }

@@ -11,6 +11,7 @@ import { type HotChat, type HotStore } from "@/lib/hot/hot-store";
 import { chatMeta, type ChatMeta, type StoredMessage } from "@/lib/domain";
 import { compareMessages } from "@/lib/hot/message-order";
 import { logger } from "@/lib/log";
+import { deleteChatAttachments, type AttachmentDeps } from "@/lib/attachments/attachments";
 import { searchLiveChats, withDurableSnippets, type ChatListEntry } from "./chat-search";
 import { DATABASE_DOWN, unlessDatabaseDown } from "./database-down";
 import { buryChat, unburyChat } from "./tombstones";
@@ -210,7 +211,7 @@ export async function showVersion(
  * (lib/history/tombstones.ts), so a flush in flight cannot write the chat back; it is taken back if
  * Postgres cannot delete, since the chat then stays.
  */
-export async function deleteChat(deps: HistoryDeps, { chatId, userId }: { chatId: string; userId: string }): Promise<void> {
+export async function deleteChat(deps: HistoryDeps & AttachmentDeps, { chatId, userId }: { chatId: string; userId: string }): Promise<void> {
   await getChatForUserOrThrow(deps, { chatId, userId });
   await buryChat(deps.hot, chatId, Date.now());
   try {
@@ -220,4 +221,8 @@ export async function deleteChat(deps: HistoryDeps, { chatId, userId }: { chatId
     throw error;
   }
   await deps.hot.deleteChat(chatId, userId);
+  // The chat is gone; files sent in it go after it (a failure leaves them unreachable, not the chat).
+  await deleteChatAttachments(deps, { userId, chatId }).catch((error: unknown) =>
+    logger.warn({ err: error, chatId }, "could not remove a deleted chat's attachments"),
+  );
 }

@@ -2,7 +2,7 @@
  * Every rate limit and quota Stampede enforces, as data: read by the limiter and the allowance
  * checks, and shown as is on the admin pages. Change a number here and it changes everywhere.
  */
-import type { Tier } from "@/lib/domain";
+import type { AttachmentKind, Tier } from "@/lib/domain";
 
 export interface TierPolicy {
   /** Messages per minute, over a sliding window: the sustained pace. */
@@ -56,6 +56,28 @@ export const TIER_POLICIES = {
     maxOutputTokens: 8_000,
   },
 } as const satisfies Record<Tier, TierPolicy>;
+
+/**
+ * What a plan may attach to its messages (lib/attachments/): which kinds (checked by content),
+ * how large each file may be, and how many one message may carry.
+ */
+export interface AttachmentPolicy {
+  kinds: readonly AttachmentKind[];
+  maxBytes: number;
+  perMessage: number;
+  /** Files stored per UTC day, sent or not: what bounds the storage one user can fill. */
+  uploadsPerDay: number;
+}
+
+export const ATTACHMENT_POLICIES = {
+  guest: { kinds: ["image"], maxBytes: 2 * 1024 * 1024, perMessage: 1, uploadsPerDay: 10 },
+  free: { kinds: ["image", "pdf"], maxBytes: 5 * 1024 * 1024, perMessage: 4, uploadsPerDay: 100 },
+  pro: { kinds: ["image", "pdf"], maxBytes: 20 * 1024 * 1024, perMessage: 10, uploadsPerDay: 500 },
+  admin: { kinds: ["image", "pdf"], maxBytes: 20 * 1024 * 1024, perMessage: 10, uploadsPerDay: 1_000 },
+} as const satisfies Record<Tier, AttachmentPolicy>;
+
+/** The largest upload any plan takes: the upload route's body cap. */
+export const LARGEST_ATTACHMENT_BYTES = Math.max(...Object.values(ATTACHMENT_POLICIES).map((policy) => policy.maxBytes));
 
 /**
  * Limits on all guest sessions from one client IP together, so that starting a new guest session
@@ -125,6 +147,7 @@ export type LimitRuleName =
   | "guest-ip.per-minute"
   | "guest-ip.per-day"
   | "guest-ip.tokens-per-day"
+  | `${Tier}.uploads-per-day`
   | `auth.${AuthRuleKind}`;
 
 export type AuthRuleKind =
@@ -168,6 +191,12 @@ export const LIMIT_RULES: Readonly<Record<LimitRuleName, LimitRule>> = Object.fr
   "guest-ip.per-minute": { algorithm: "sliding-window", limit: GUEST_IP_POLICY.messagesPerMinute, window: "1 m" },
   "guest-ip.per-day": { algorithm: "fixed-window", limit: GUEST_IP_POLICY.messagesPerDay, window: "1 d" },
   "guest-ip.tokens-per-day": { algorithm: "fixed-window", limit: GUEST_IP_POLICY.tokensPerDay, window: "1 d" },
+  ...(Object.fromEntries(
+    (Object.keys(ATTACHMENT_POLICIES) as Tier[]).map((tier): [string, LimitRule] => [
+      `${tier}.uploads-per-day`,
+      { algorithm: "fixed-window", limit: ATTACHMENT_POLICIES[tier].uploadsPerDay, window: "1 d" },
+    ]),
+  ) as Record<`${Tier}.uploads-per-day`, LimitRule>),
   "auth.sign-in-failures-per-ip": perMinute(AUTH_ATTEMPT_POLICY.signInFailuresPerIpPerMinute),
   "auth.sign-in-failures-per-account-and-ip": {
     algorithm: "sliding-window",

@@ -34,7 +34,9 @@ import { cutAtShown } from "./stop-mark";
 import { countReplyMetrics } from "./reply-metrics";
 import { countReplyRoute } from "./reply-routes";
 import { recordReplyFinished } from "./wait-estimate";
-import type { ChatMessageMetadata, ChatUIMessage, ReplyJob, ReplyRoute, ReplyState, ReplyStatus } from "@/lib/domain";
+import { messageAttachments, type ChatMessageMetadata, type ChatUIMessage, type ReplyJob, type ReplyRoute, type ReplyState, type ReplyStatus } from "@/lib/domain";
+import { attachmentBytes, withoutUnreadableAttachments } from "@/lib/attachments/attachments";
+import type { ObjectStore } from "@/lib/storage/object-store";
 import { TIER_POLICIES } from "@/lib/limits/policies";
 
 export interface GenerateReplyDeps {
@@ -43,6 +45,8 @@ export interface GenerateReplyDeps {
   hot: HotStore;
   models: ModelProvider;
   limiter: Limiter;
+  /** Where the history's attachments are read from for the model call. */
+  storage: ObjectStore;
 }
 
 const CANCEL_POLL_MS = 250;
@@ -92,10 +96,16 @@ export async function generateReply(
   }
 
   // The branch that leads to the question: other versions of its turns are not the model's business.
-  const wholeHistory = branchTo(messages, job.userMessageId).map(toUIMessage);
+  const branch = branchTo(messages, job.userMessageId).map(toUIMessage);
+  // Files this model cannot read are left out (lib/attachments/attachments.ts says when that happens).
+  const wholeHistory = withoutUnreadableAttachments(branch, deps.models.attachmentKinds(modelId));
   // The chat's custom instructions lead as its system message: always kept by the trim, and
   // counted in the prompt's estimate like any message.
   const history = trimHistory([...instructionsMessage(job), ...wholeHistory], deps.models.historyBudget(modelId));
+  // The attachments of the turns sent (their estimates are in the prompt's, below) are read while
+  // the tokens are held; a failed read fails the attempt before anything was relayed.
+  const attachmentsRead = attachmentBytes(deps.storage, history.flatMap(messageAttachments));
+  attachmentsRead.catch(() => undefined);
   // The most this call can cost is held against the day's token quotas before it is made.
   const estimatedPrompt = estimatePromptTokens(history);
   const promptTokens = deps.models.promptTokens.calibrated(modelId, estimatedPrompt);
@@ -149,7 +159,8 @@ export async function generateReply(
   const modelCall = startModelCall(hot, `${job.replyId}:${attempt}`);
   let outcome: StreamOutcome;
   try {
-    outcome = await streamToRelay(deps, job, { writer, modelId, key, history, signal: abort.signal, markedRunning, ttl, onProviderSignal });
+    const attachments = await attachmentsRead;
+    outcome = await streamToRelay(deps, job, { writer, modelId, key, history, attachments, signal: abort.signal, markedRunning, ttl, onProviderSignal });
   } catch (error) {
     abort.abort();
     await settle(0);
@@ -189,8 +200,9 @@ export async function generateReply(
     : promptTokens + estimateMessageTokens({ parts });
   if (usage?.inputTokens !== undefined) deps.models.promptTokens.learn(modelId, estimatedPrompt, usage.inputTokens);
   await settle(tokens);
-  if (status === "finished" && wholeHistory.length === 1) {
-    // A chat's first message has no context: its reply can serve the next person who opens with it.
+  if (status === "finished" && wholeHistory.length === 1 && messageAttachments(branch[0]).length === 0) {
+    // A chat's first message has no context: its reply can serve the next person who opens with it
+    // (unless it carried files, which its text alone does not describe).
     await storeCachedReply(hot, {
       modelId,
       text: textOf(wholeHistory[0]),
@@ -237,6 +249,7 @@ async function streamToRelay(
     modelId,
     key,
     history,
+    attachments,
     signal,
     markedRunning,
     ttl,
@@ -246,6 +259,7 @@ async function streamToRelay(
     modelId: string;
     key: ReplyAttempt["key"];
     history: ChatUIMessage[];
+    attachments: ReadonlyMap<string, Uint8Array>;
     signal: AbortSignal;
     markedRunning: Promise<ReplyState>;
     ttl: number;
@@ -254,6 +268,7 @@ async function streamToRelay(
 ): Promise<StreamOutcome> {
   const { chunks, outcome } = streamModelReply(models.languageModel(modelId, key), {
     history,
+    attachments,
     signal,
     messageId: job.replyId,
     metadata: { createdAt: job.enqueuedAt, model: modelId },

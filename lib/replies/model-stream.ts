@@ -6,8 +6,8 @@
  * schema check per chunk: with a thousand replies streaming, that chain was the largest share of
  * an instance's CPU, and setting it up a millisecond of every reply's time to first token.
  *
- * Stampede sends no tools or files (a system message only when the chat has custom instructions),
- * so a reply is one step of text and reasoning.
+ * Stampede sends no tools (a system message only when the chat has custom instructions; a user
+ * message's attachments as file parts), so a reply is one step of text and reasoning.
  * Retries are the job runner's (lib/jobs), paced by its queue, so none happen here.
  */
 import type {
@@ -17,10 +17,12 @@ import type {
   LanguageModelV4Usage,
 } from "@ai-sdk/provider";
 import type { UIMessageChunk } from "ai";
-import type { ChatMessageMetadata, ChatUIMessage } from "@/lib/domain";
+import { messageAttachments, type ChatMessageMetadata, type ChatUIMessage } from "@/lib/domain";
 
 export interface ModelReplyOptions {
   history: ChatUIMessage[];
+  /** The bytes of the history's attachments, by id (lib/attachments): sent as file parts. */
+  attachments?: ReadonlyMap<string, Uint8Array>;
   signal: AbortSignal;
   messageId: string;
   metadata: ChatMessageMetadata;
@@ -58,7 +60,7 @@ export function streamModelReply(
   const outcome: ModelReplyOutcome = { parts: [] };
   // Called now, not on the first read: the request is on its way while the caller gets ready. In
   // an async function, so a provider that throws rather than rejects fails the same way.
-  const call = (async () => model.doStream({ prompt: toModelPrompt(options.history), abortSignal: options.signal, maxOutputTokens: options.maxOutputTokens }))();
+  const call = (async () => model.doStream({ prompt: toModelPrompt(options.history, options.attachments), abortSignal: options.signal, maxOutputTokens: options.maxOutputTokens }))();
   // Awaited by the chunks; a failure before that is reported there, not as unhandled.
   call.then(
     (result) => options.onAnswer?.({ headers: result.response?.headers }),
@@ -142,8 +144,12 @@ async function* replyChunks(
   yield { type: "finish", ...(finishReason && { finishReason }) };
 }
 
-/** The history as the provider's prompt: each message's text (and a reply's reasoning). */
-export function toModelPrompt(history: ChatUIMessage[]): LanguageModelV4Prompt {
+/**
+ * The history as the provider's prompt: each message's text (and a reply's reasoning), and a user
+ * message's attachments after its text, as file parts with their bytes (`attachments`; one whose
+ * bytes are gone is left out).
+ */
+export function toModelPrompt(history: ChatUIMessage[], attachments: ReadonlyMap<string, Uint8Array> = new Map()): LanguageModelV4Prompt {
   const prompt: LanguageModelV4Prompt = [];
   for (const message of history) {
     const texts = message.parts.flatMap((part) =>
@@ -153,7 +159,11 @@ export function toModelPrompt(history: ChatUIMessage[]): LanguageModelV4Prompt {
       const text = texts.map((part) => part.text).join("");
       if (text) prompt.push({ role: "system", content: text });
     } else if (message.role === "user") {
-      if (texts.length > 0) prompt.push({ role: "user", content: texts });
+      const files = messageAttachments(message).flatMap((ref) => {
+        const bytes = attachments.get(ref.id);
+        return bytes ? [{ type: "file" as const, mediaType: ref.mediaType, filename: ref.name, data: { type: "data" as const, data: bytes } }] : [];
+      });
+      if (texts.length + files.length > 0) prompt.push({ role: "user", content: [...texts, ...files] });
     } else {
       const content = message.parts.flatMap((part) =>
         part.type === "text" || part.type === "reasoning" ? [{ type: part.type, text: part.text, ...providerOptionsOf(part) }] : [],

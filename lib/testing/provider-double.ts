@@ -8,6 +8,7 @@
  *
  * Plain node:http and no Next.js imports: a test, a script or a separate bench process can start it.
  */
+import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -136,6 +137,11 @@ export function echoReply(userMessage: string, tokensPerReply: number): string {
   return words.join(" ");
 }
 
+/** A vision model's answer names what it saw: the media type of each file, before the text ("[image/png] What is this?"). */
+function withFilesSeen(text: string, files: RecordedFile[] = []): string {
+  return [...files.map((file) => `[${file.mediaType}]`), text].join(" ");
+}
+
 /** The double's token estimate: whitespace-separated words. Crude, but stable and predictable. */
 export function countTokens(text: string): number {
   return text.split(/\s+/).filter(Boolean).length;
@@ -222,8 +228,51 @@ function applyPatch(current: Behaviour, patch: Partial<ProviderDoubleBehaviour>)
 }
 
 const contentSchema = z
-  .union([z.string(), z.array(z.looseObject({ type: z.string(), text: z.string().optional() }))])
+  .union([
+    z.string(),
+    z.array(
+      z.looseObject({
+        type: z.string(),
+        text: z.string().optional(),
+        /** An image, as OpenAI's chat API takes one: a URL, here a data URL with its bytes. */
+        image_url: z.looseObject({ url: z.string() }).optional(),
+        /** A file (a PDF), as OpenAI's chat API takes one: its name and a data URL. */
+        file: z.looseObject({ filename: z.string().optional(), file_data: z.string().optional() }).optional(),
+      }),
+    ),
+  ])
   .nullish();
+
+/**
+ * A file a message carried, as the double recorded it: what the model was sent, so a test can
+ * compare it with what was uploaded (its digest) without keeping the bytes.
+ */
+export interface RecordedFile {
+  /** "image" for an image_url part, "file" for a file part. */
+  type: "image" | "file";
+  mediaType: string;
+  filename?: string;
+  size: number;
+  sha256: string;
+}
+
+/** The images and files of a message's content, decoded from their data URLs. */
+function contentFiles(content: z.infer<typeof contentSchema>): RecordedFile[] {
+  if (content == null || typeof content === "string") return [];
+  return content.flatMap((part): RecordedFile[] => {
+    const url = part.type === "image_url" ? part.image_url?.url : part.type === "file" ? part.file?.file_data : undefined;
+    const decoded = /^data:([^;,]+);base64,(.*)$/s.exec(url ?? "");
+    if (!decoded) return [];
+    const bytes = Buffer.from(decoded[2], "base64");
+    return [{
+      type: part.type === "image_url" ? "image" : "file",
+      mediaType: decoded[1],
+      ...(part.file?.filename !== undefined && { filename: part.file.filename }),
+      size: bytes.byteLength,
+      sha256: createHash("sha256").update(bytes).digest("hex"),
+    }];
+  });
+}
 
 const chatRequestSchema = z.looseObject({
   model: z.string().min(1),
@@ -418,7 +467,7 @@ export async function startProviderDouble(options: ProviderDoubleOptions = {}): 
   // and a fault fires whenever the credit reaches 1, so 0.25 hits exactly every 4th request.
   let faultCredit = { failure: 0, rateLimit: 0 };
   /** The messages of the latest requests, oldest first (GET /prompts). */
-  let recentPrompts: { role: string; content: string }[][] = [];
+  let recentPrompts: { role: string; content: string; files?: RecordedFile[] }[][] = [];
   const modelsSeen = new Set<string>();
   let completionCount = 0;
 
@@ -530,7 +579,10 @@ export async function startProviderDouble(options: ProviderDoubleOptions = {}): 
     const request: ChatRequest = result.data;
     modelsSeen.add(request.model);
 
-    const messages = request.messages.map((message) => ({ role: message.role, content: contentText(message.content) }));
+    const messages = request.messages.map((message) => {
+      const files = contentFiles(message.content);
+      return { role: message.role, content: contentText(message.content), ...(files.length > 0 && { files }) };
+    });
     recentPrompts = [...recentPrompts.slice(1 - RECENT_PROMPTS_KEPT), messages];
     const lastUser = messages.findLast((message) => message.role === "user")?.content ?? "";
     // The reply is settled before admission because the tpm check needs its length.
@@ -540,7 +592,7 @@ export async function startProviderDouble(options: ProviderDoubleOptions = {}): 
       ? predictableTitle(lastUser)
       : behaviour.reply
         ? behaviour.reply({ messages, model: request.model })
-        : echoReply(lastUser, behaviour.tokensPerReply);
+        : echoReply(withFilesSeen(lastUser, messages.findLast((message) => message.role === "user")?.files), behaviour.tokensPerReply);
     const allPieces = splitTokens(text);
     const outputCap = request.max_completion_tokens ?? request.max_tokens ?? allPieces.length;
     const pieces = allPieces.slice(0, outputCap);

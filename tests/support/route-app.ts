@@ -47,6 +47,8 @@ export async function startRouteApp({
     chatFeedback: await import("@/app/api/chats/[id]/feedback/route"),
     replyFeedback: await import("@/app/api/chats/[id]/messages/[messageId]/feedback/route"),
     instructions: await import("@/app/api/instructions/route"),
+    attachments: await import("@/app/api/attachments/route"),
+    attachmentById: await import("@/app/api/attachments/[id]/route"),
     instructionsById: await import("@/app/api/instructions/[id]/route"),
     health: await import("@/app/api/health/route"),
     adminOverview: await import("@/app/api/admin/overview/route"),

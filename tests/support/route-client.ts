@@ -14,6 +14,8 @@ export interface CallOptions {
   /** Sent as JSON unless `rawBody` is given. */
   json?: unknown;
   rawBody?: string;
+  /** A binary body (an upload), sent as is. */
+  bytes?: Uint8Array;
   /** Added to the client's own; `null` leaves a header out (a request without an Origin, say). */
   headers?: Record<string, string | null>;
 }
@@ -34,7 +36,7 @@ export class RouteClient {
     if (this.cookies.size > 0) {
       headers.set("cookie", [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; "));
     }
-    let body: string | undefined = options.rawBody;
+    let body: string | Uint8Array<ArrayBuffer> | undefined = options.bytes ? new Uint8Array(options.bytes) : options.rawBody;
     if (options.json !== undefined) {
       body = JSON.stringify(options.json);
       if (!headers.has("content-type")) headers.set("content-type", "application/json");

@@ -56,6 +56,7 @@ export default async function AdminConfigPage() {
               ["Hot store", view.drivers.hotStore],
               ["Job runner", view.drivers.jobs],
               ["Model provider", view.drivers.model],
+              ["Attachment storage", view.drivers.storage, "S3_BUCKET or BLOB_READ_WRITE_TOKEN"],
               ["Metrics endpoint", view.metricsEndpoint, "METRICS_TOKEN"],
               ["Admin email set", view.adminEmailConfigured ? "yes" : "no", "ADMIN_EMAIL"],
             ]}
@@ -146,6 +147,26 @@ export default async function AdminConfigPage() {
           </table>
         </Section>
         <div className="grid gap-3 lg:grid-cols-2">
+          <Section title="Attachments (checked by content)">
+            <Settings
+              rows={[
+                ...PLANS.map((plan): [string, string] => {
+                  const policy = view.attachments.plans[plan];
+                  return [
+                    plan,
+                    `${policy.kinds.join(" and ")} · up to ${count(policy.maxBytes / 1024 / 1024)} MB · ${policy.perMessage} per message · ${count(policy.uploadsPerDay)} a day`,
+                  ];
+                }),
+                [
+                  "Models that read them",
+                  Object.entries(view.attachments.modelsReading)
+                    .map(([model, kinds]) => `${model}: ${kinds.join("+") || "text only"}`)
+                    .join(" · "),
+                  "LLM_ATTACHMENTS_BY_MODEL",
+                ],
+              ]}
+            />
+          </Section>
           <Section title="Guests per network (all guest sessions from one IP)">
             <Settings
               rows={[

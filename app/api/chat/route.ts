@@ -18,7 +18,7 @@ export const POST = route.user("chat.send", async ({ request, services, viewer }
     request:
       "regenerate" in body
         ? { kind: "regenerate", chatId: body.chatId, modelId: body.model }
-        : { kind: "send", chatId: body.chatId, messageId: body.messageId, text: body.text, editOf: body.editOf, modelId: body.model },
+        : { kind: "send", chatId: body.chatId, messageId: body.messageId, text: body.text, editOf: body.editOf, attachmentIds: body.attachments, modelId: body.model },
   });
   return replyStreamResponse(services.hot, {
     replyId,
