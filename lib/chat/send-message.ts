@@ -25,6 +25,7 @@ import { replayCachedReply } from "@/lib/replies/cached-reply";
 import { abandonReply } from "@/lib/replies/generate-reply";
 import { countCacheLookup, readCachedReply, type CacheLookup } from "@/lib/replies/reply-cache";
 import type { ReplyJob, ReplyState, Tier } from "@/lib/domain";
+import type { SpendBudget } from "@/lib/config";
 
 export interface SendMessageDeps {
   config: AppConfig;
@@ -39,6 +40,8 @@ export interface Sender {
   tier: Tier;
   /** A guest's client address, whose network shares a daily token quota. */
   network?: string;
+  /** The spending budgets the reply reserves against (lib/costs/spend-budget.ts); absent when none applies. */
+  budget?: SpendBudget;
 }
 
 export type ChatRequest = { chatId: string; modelId?: string } & (
@@ -211,6 +214,7 @@ function replyJob(
     userMessageId: params.userMessageId,
     enqueuedAt: params.now,
     ...(params.sender.network !== undefined && { network: params.sender.network }),
+    ...(params.sender.budget !== undefined && { budget: params.sender.budget }),
     ...(params.instructions !== undefined && { instructions: params.instructions }),
   };
 }
