@@ -36,7 +36,10 @@ export function fetchUser(userId: string): Promise<{ user: AdminUser; usage: Use
   return call(`/api/admin/users/${encodeURIComponent(userId)}`);
 }
 
-export function updateUser(userId: string, change: { tier?: Plan; role?: UserRole }): Promise<{ user: AdminUser }> {
+export function updateUser(
+  userId: string,
+  change: { tier?: Plan; role?: UserRole; dailyBudgetUsd?: number | null; monthlyBudgetUsd?: number | null },
+): Promise<{ user: AdminUser }> {
   return call(`/api/admin/users/${encodeURIComponent(userId)}`, { method: "PATCH", json: change });
 }
 

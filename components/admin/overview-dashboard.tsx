@@ -8,6 +8,7 @@ import { fetchOverview } from "./admin-api";
 import { ProblemNotice } from "./problem-notice";
 import { TableHead } from "./table-head";
 import { StatCard } from "./stat-card";
+import { SpendPanel } from "./spend-panel";
 
 const POLL_MS = 2_000;
 
@@ -231,6 +232,7 @@ export function OverviewDashboard({ initial }: { initial: Overview }) {
           </p>
         </section>
         <ReplyRoutes routes={overview.replyRoutes} />
+        <SpendPanel spend={overview.spend} />
       </div>
     </div>
   );

@@ -60,6 +60,7 @@ export async function startRouteApp({
     metrics: await import("@/app/api/metrics/route"),
     account: await import("@/app/api/account/route"),
     accountExport: await import("@/app/api/account/export/route"),
+    accountUsage: await import("@/app/api/account/usage/route"),
   };
   return {
     services,
