@@ -51,6 +51,8 @@ export const E2E = {
       // Two model calls at once, so a handful of visitors already wait in line.
       LLM_MAX_CONCURRENCY: "2",
       TRUSTED_PROXY_HOPS: "1",
+      // Dear enough that one reply uses a spending budget a test can set to the cent (e2e/costs.spec.ts).
+      LLM_PRICES: "demo=100/400",
       ADMIN_EMAIL: "admin@e2e.test",
       OIDC_ISSUER: oidc.issuer,
       OIDC_CLIENT_ID: oidc.clientId,
@@ -105,6 +107,7 @@ export const E2E = {
       REDIS_PREFIX: `stampede-e2e${runSuffix}:`,
       OPENAI_BASE_URL: `http://127.0.0.1:${providerPort}/v1`,
       CHAT_MODELS: "double-small,double-large",
+      LLM_PRICES: "double-small=100/400,double-large=100/400",
       LLM_MAX_CONCURRENCY: "2",
       TRUSTED_PROXY_HOPS: "1",
       LOG_LEVEL: "warn",
