@@ -137,10 +137,10 @@ function parseBudgets(value: string | undefined): Partial<Record<Tier, SpendBudg
   for (const entry of (value ?? "").split(",").map((item) => item.trim()).filter(Boolean)) {
     const [plan, amounts, extra] = entry.split("=");
     const [daily, monthly, more] = (amounts ?? "").split("/");
-    if (extra !== undefined || more !== undefined || !(TIERS as readonly string[]).includes(plan.trim())) return null;
+    if (extra !== undefined || monthly === undefined || more !== undefined || !(TIERS as readonly string[]).includes(plan.trim())) return null;
     const budget: SpendBudget = {};
     for (const [field, text] of [["dailyMicros", daily], ["monthlyMicros", monthly]] as const) {
-      if (text === undefined || text.trim() === "-") continue;
+      if (text.trim() === "-") continue;
       const micros = dollarsToMicros(text);
       if (micros === null) return null;
       budget[field] = micros;

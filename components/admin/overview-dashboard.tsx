@@ -186,7 +186,7 @@ export function OverviewDashboard({ initial }: { initial: Overview }) {
       <div className="grid gap-3 lg:grid-cols-2">
         <section aria-labelledby="refusals-title" className="rounded-lg border border-border bg-card p-4">
           <h2 id="refusals-title" className="text-sm font-medium">
-            Rate-limit and quota refusals by tier
+            Rate-limit, quota and budget refusals by tier
           </h2>
           <table className="mt-3 w-full text-sm" data-testid="overview-refusals">
             <thead className="text-left text-xs text-muted-foreground">
@@ -194,6 +194,7 @@ export function OverviewDashboard({ initial }: { initial: Overview }) {
                 <th className="py-1 font-medium">Tier</th>
                 <th className="py-1 text-right font-medium">Rate limited</th>
                 <th className="py-1 text-right font-medium">Quota exceeded</th>
+                <th className="py-1 text-right font-medium">Budget exceeded</th>
               </tr>
             </thead>
             <tbody>
@@ -202,6 +203,7 @@ export function OverviewDashboard({ initial }: { initial: Overview }) {
                   <td className="py-1.5">{TIER_LABELS[tier]}</td>
                   <td className="py-1.5 text-right tabular-nums">{count(overview.refusals[tier].rate_limited)}</td>
                   <td className="py-1.5 text-right tabular-nums">{count(overview.refusals[tier].quota_exceeded)}</td>
+                  <td className="py-1.5 text-right tabular-nums">{tier === "auth" ? "" : count(overview.refusals[tier].budget_exceeded)}</td>
                 </tr>
               ))}
             </tbody>

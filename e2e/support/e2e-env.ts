@@ -110,6 +110,8 @@ export const E2E = {
       LLM_PRICES: "double-small=100/400,double-large=100/400",
       LLM_MAX_CONCURRENCY: "2",
       TRUSTED_PROXY_HOPS: "1",
+      // The admin of e2e/costs.spec.ts, which sets a budget on either instance.
+      ADMIN_EMAIL: "admin@e2e.test",
       LOG_LEVEL: "warn",
     },
   },

@@ -37,7 +37,7 @@ export async function acceptChatRequest(
   // Its failure is met at the await below; a refused request never gets there.
   preparing.catch(() => undefined);
   // A budget is only looked at, so it is asked first: a message it refuses costs no allowance.
-  if (sender.budget) await checkSpendBudget(deps, { userId: sender.userId, budget: sender.budget }, longestReplyCost(deps, sender, request));
+  if (sender.budget) await checkSpendBudget(deps, { userId: sender.userId, tier: sender.tier, budget: sender.budget }, longestReplyCost(deps, sender, request));
   const allowance = await checkChatAllowance(deps, { viewer: sender, clientIp, textLength });
   const accepted = await (await preparing).commit();
   // Not awaited: the in-process runner's flush takes as long as the flush, and the sender should not.

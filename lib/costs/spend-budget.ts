@@ -21,6 +21,8 @@ import { AppError } from "@/lib/errors";
 import type { Tier } from "@/lib/domain";
 import type { LimitResult, Limiter } from "@/lib/limits/limiter";
 import { recordLimiterFailure } from "@/lib/limits/limiter-failures";
+import { countRefusal } from "@/lib/limits/refusal-counts";
+import type { HotStore } from "@/lib/hot/hot-store";
 import { describeWait } from "@/lib/limits/enforce-limits";
 import { SPEND_WINDOWS, type SpendPeriod } from "@/lib/limits/policies";
 import { formatUsd } from "./reply-cost";
@@ -86,8 +88,8 @@ export function budgetMessage(period: SpendPeriod, budgetMicros: number, resetAt
  * the limiter does not answer, RATE_LIMIT_FAIL_MODE decides, as for the other limits.
  */
 export async function checkSpendBudget(
-  { limiter, config }: { limiter: Limiter; config: Pick<AppConfig, "limits"> },
-  { userId, budget }: BudgetSpender,
+  { limiter, config, hot }: { limiter: Limiter; config: Pick<AppConfig, "limits">; hot: HotStore },
+  { userId, tier, budget }: BudgetSpender & { tier: Tier },
   needMicros: number,
 ): Promise<void> {
   const periods = budgetedPeriods(budget);
@@ -111,6 +113,7 @@ export async function checkSpendBudget(
   });
   if (!refusal) return;
   const { period, reset } = refusal;
+  await countRefusal(hot, { scope: tier, code: "budget_exceeded" });
   throw new AppError("budget_exceeded", budgetMessage(period, budget[BUDGET_FIELD[period]] ?? 0, reset), {
     retryAfter: Math.max(1, Math.ceil((reset - Date.now()) / 1000)),
   });

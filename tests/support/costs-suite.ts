@@ -3,7 +3,8 @@
  * provider double, on either driver set (run by tests/costs*.test.ts):
  *
  * - a reply's cost is recorded from the tokens the provider reported and the price table
- *   (LLM_PRICES), shown to its sender (GET /api/account/usage), to admins, and in /api/metrics;
+ *   (LLM_PRICES), shown to its sender (GET /api/account/usage), to admins (the user's page, the
+ *   overview by model, plan and day, the month's top spenders) and in /api/metrics;
  * - a budget an admin set refuses the next message with 429 budget_exceeded once what is left
  *   could not pay for the longest reply, saying which budget and when it renews;
  * - reservations made at once cannot together hold more than the budget (the ones that do not
@@ -14,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TIER_POLICIES } from "@/lib/limits/policies";
 import type { AccountUsage } from "@/lib/costs/account-spend";
 import { reserveSpend, settleSpend } from "@/lib/costs/spend-budget";
+import { flushHistory } from "@/lib/history/flush-history";
 import type { DriverSet } from "./app-services";
 import { startRouteApp, type RouteApp } from "./route-app";
 import { grantAdmin, sendMessage, signUp, type RouteUser } from "./route-users";
@@ -98,6 +100,13 @@ export function costsSuite(drivers: DriverSet): void {
       expect(overview.spend.byModelAndPlan).toContainEqual({ model: "double-small", plan: "free", micros: costMicros });
       expect(overview.spend.byDay.at(-1).byPlan.free).toBe(costMicros);
 
+      // Saved to Postgres (or PGlite), the reply puts its sender among the month's top spenders.
+      await flushHistory(app.services);
+      const spenders = await admin.client.call(app.routes.adminSpend.GET, { path: "/api/admin/spend" });
+      expect((await spenders.json()).users).toContainEqual({ userId: user.userId, email: user.email, plan: "free", micros: costMicros });
+      const notAdmin = await user.client.call(app.routes.adminSpend.GET, { path: "/api/admin/spend" });
+      expect(notAdmin.status).toBe(403);
+
       const metrics = await admin.client.call(app.routes.metrics.GET, { path: "/api/metrics", headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
       expect(await metrics.text()).toContain(`stampede_spend_usd_total{model="double-small",plan="free"} ${costMicros / 1_000_000}`);
     });
@@ -124,6 +133,8 @@ export function costsSuite(drivers: DriverSet): void {
       expect(error.message).toMatch(/^You've reached your daily budget of \$4\.10\. It renews in \d+ (hours?|minutes?|seconds?)\.$/);
       expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
       expect(app.provider.stats().requests).toBe(callsBefore);
+      const overview = await (await admin.client.call(app.routes.adminOverview.GET, { path: "/api/admin/overview" })).json();
+      expect(overview.refusals.free.budget_exceeded).toBe(1);
 
       // Back to the plan's (none): the user can send again.
       expect((await setBudget(user.userId, { dailyBudgetUsd: null })).status).toBe(200);
