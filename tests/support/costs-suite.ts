@@ -9,6 +9,8 @@
  *   could not pay for the longest reply, saying which budget and when it renews;
  * - reservations made at once cannot together hold more than the budget (the ones that do not
  *   fit are refused with the budget's message), and what was reserved but not used comes back;
+ * - a call that fails before its first token gives its reservation back, and a reply from the
+ *   reply cache costs nothing;
  * - a user sees only their own spending; bad input to the new routes is a typed 4xx.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -37,7 +39,8 @@ export function costsSuite(drivers: DriverSet): void {
   beforeAll(async () => {
     app = await startRouteApp({
       drivers,
-      env: { LLM_PRICES: "double-small=1000/2000", METRICS_TOKEN },
+      // One quick retry, so a reply the provider keeps failing is given up on in a moment.
+      env: { LLM_PRICES: "double-small=1000/2000", METRICS_TOKEN, LLM_MAX_RETRIES: "1", LLM_RETRY_BASE_MS: "50" },
       provider: { tokensPerReply: REPLY_WORDS },
     });
     const account = await signUp(app);
@@ -164,6 +167,37 @@ export function costsSuite(drivers: DriverSet): void {
       expect(await used()).toBe(reservationMicros + 123_456);
       // With that room back, a message goes again.
       expect((await reply(user, "Room again")).status).toBe(200);
+    });
+  });
+
+  describe("what costs nothing", () => {
+    it("gives the whole reservation back when the provider fails before the first token, and charges nothing for a reply from the reply cache", async () => {
+      const [failing, first, second] = await Promise.all([signUp(app), signUp(app), signUp(app)]);
+      const budget = { dailyBudgetUsd: 100 };
+      for (const user of [failing, first, second]) expect((await setBudget(user.userId, budget)).status).toBe(200);
+
+      app.provider.setOptions({ failureRate: 1 });
+      let failed: Awaited<ReturnType<typeof reply>>;
+      try {
+        failed = await reply(failing, "This one will not be answered");
+      } finally {
+        app.provider.setOptions({ failureRate: 0 });
+      }
+      expect(failed.text).toContain("The model could not answer this time");
+      const afterFailure = await usageOf(failing);
+      expect(afterFailure.budgets?.daily.usedUsd).toBe(0);
+      expect(afterFailure.today.spendUsd).toBe(0);
+
+      const question = `A question asked twice ${Date.now()}`;
+      const answered = await reply(first, question);
+      const callsBefore = app.provider.stats().requests;
+      const cached = await reply(second, question);
+      expect(app.provider.stats().requests).toBe(callsBefore);
+      expect(cached.text).toBe(answered.text);
+      await waitFor("the first reply's cost", () => usageOf(first), (read) => micros(read.today.spendUsd) === answered.costMicros);
+      const secondUsage = await usageOf(second);
+      expect(secondUsage.today.spendUsd).toBe(0);
+      expect(secondUsage.budgets?.daily.usedUsd).toBe(0);
     });
   });
 
