@@ -2,7 +2,8 @@
  * Costs and budgets through the UI: an admin gives an account a daily budget of a little more
  * than its longest reply can cost (a free plan's 2,000-token output cap at the e2e price of $400
  * per million output tokens: $0.80); the person's first reply spends some of it, the next message
- * is refused with the budget's message in the chat, and the account page shows what was spent.
+ * is refused with the budget's message in the chat; the account menu and the account page show
+ * what was spent, and the admin sees it on the user's page and the overview.
  */
 import { randomBytes } from "node:crypto";
 import { expect, test, newVisitorContext } from "./support/fixtures";
@@ -34,6 +35,8 @@ test("a person who runs out of budget sees the message, and sees their spending"
   await chat.waitForReplyDone();
   await chat.send("And one more thing?");
   await expect(chat.errorBanner).toContainText("You've reached your daily budget of $0.81. It renews in");
+  await personPage.getByTestId("account-menu-button").click();
+  await expect(personPage.getByTestId("account-menu-spend")).toContainText(/^Spent today \$0\.0\d+ of \$0\.81 · this month \$0\.0\d+$/);
 
   await personPage.goto("/account");
   const spending = personPage.getByTestId("spend-summary");
@@ -42,5 +45,7 @@ test("a person who runs out of budget sees the message, and sees their spending"
 
   await detail.getByRole("button", { name: "Refresh" }).click();
   await expect(detail.getByTestId("admin-usage-spend-today")).not.toHaveText("$0.00");
+  await page.goto("/admin");
+  await expect(page.getByTestId("overview-spend")).toContainText("free");
   await person.close();
 });

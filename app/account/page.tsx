@@ -4,7 +4,7 @@ import { loadViewer } from "@/app/(chat)/load-viewer";
 import { AccountPanel } from "@/components/account/account-panel";
 import { AuthPage } from "@/components/auth/auth-page";
 import { SpendSummary } from "@/components/account/spend-summary";
-import { readAccountUsage } from "@/lib/costs/account-spend";
+import { readAccountUsage } from "@/lib/account/account-usage";
 import { getServices } from "@/lib/services";
 
 export const metadata: Metadata = { title: "Your account" };

@@ -1,4 +1,4 @@
-import type { AccountUsage, BudgetStatus } from "@/lib/costs/account-spend";
+import type { AccountUsage, BudgetStatus } from "@/lib/account/account-usage";
 import { formatUsd } from "@/lib/costs/reply-cost";
 
 const usd = (dollars: number) => formatUsd(Math.round(dollars * 1_000_000));

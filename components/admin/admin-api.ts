@@ -11,7 +11,7 @@ import type { UserRole } from "@/lib/admin/schemas";
 import type { Plan } from "@/lib/domain";
 import type { AdminUser, UserPage } from "@/lib/admin/users";
 import type { UserUsage } from "@/lib/admin/usage";
-import type { TopSpenders } from "@/lib/costs/top-spenders";
+import type { TopSpenders } from "@/lib/admin/top-spenders";
 
 async function call<T>(url: string, init?: RequestInit & { json?: unknown }): Promise<T> {
   const { json, ...rest } = init ?? {};

@@ -2,7 +2,7 @@
 
 import { useEffect, useState } from "react";
 import { problemFromError, type ApiProblem } from "@/components/chat/chat-api";
-import type { TopSpenders } from "@/lib/costs/top-spenders";
+import type { TopSpenders } from "@/lib/admin/top-spenders";
 import { formatUsd } from "@/lib/costs/reply-cost";
 import { fetchTopSpenders } from "./admin-api";
 import { ProblemNotice } from "./problem-notice";

@@ -15,7 +15,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TIER_POLICIES } from "@/lib/limits/policies";
-import type { AccountUsage } from "@/lib/costs/account-spend";
+import type { AccountUsage } from "@/lib/account/account-usage";
 import { reserveSpend, settleSpend } from "@/lib/costs/spend-budget";
 import { flushHistory } from "@/lib/history/flush-history";
 import type { DriverSet } from "./app-services";

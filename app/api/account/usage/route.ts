@@ -1,5 +1,5 @@
 // GET /api/account/usage: what the signed-in user's replies cost today and this month, and their budgets.
-import { readAccountUsage } from "@/lib/costs/account-spend";
+import { readAccountUsage } from "@/lib/account/account-usage";
 import { route } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";

@@ -1,5 +1,5 @@
 // GET /api/admin/spend: the users whose replies cost the most this month (admins only).
-import { readTopSpenders } from "@/lib/costs/top-spenders";
+import { readTopSpenders } from "@/lib/admin/top-spenders";
 import { route } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";

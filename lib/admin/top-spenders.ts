@@ -4,7 +4,7 @@
  * next flush. Each user's own page has their figures to the minute (lib/admin/usage.ts).
  */
 import type { Database } from "@/lib/db/client";
-import { startOfUtcMonth } from "@/lib/admin/usage";
+import { startOfUtcMonth } from "./usage";
 
 export interface TopSpender {
   userId: string;
