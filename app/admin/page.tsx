@@ -17,7 +17,7 @@ export default async function AdminOverviewPage() {
     <>
       <h1 className="mb-4 text-xl font-semibold tracking-tight">Overview</h1>
       <OverviewDashboard initial={overview} />
-      <div className="mt-6 grid gap-3 lg:grid-cols-2">
+      <div className="mt-6 grid gap-3 lg:grid-cols-2 [&>*]:min-w-0">
         <TopSpendersPanel />
         <FeedbackSummaryPanel />
       </div>

@@ -23,7 +23,7 @@ const COLUMNS = [
 export function SpendPanel({ spend }: { spend: SpendTotals }) {
   const days = spend.byDay.map(({ day, byPlan }) => ({ day: day.slice(5), ...Object.fromEntries(TIERS.map((plan) => [plan, byPlan[plan] / 1_000_000])) }));
   return (
-    <section aria-labelledby="spend-title" className="rounded-lg border border-border bg-card p-4 lg:col-span-2">
+    <section aria-labelledby="spend-title" className="min-w-0 rounded-lg border border-border bg-card p-4 lg:col-span-2">
       <h2 id="spend-title" className="text-sm font-medium">
         Spending by plan and model
       </h2>
@@ -49,18 +49,20 @@ export function SpendPanel({ spend }: { spend: SpendTotals }) {
         {spend.byModelAndPlan.length === 0 ? (
           <p className="text-sm text-muted-foreground">No priced replies yet.</p>
         ) : (
-          <table className="w-full text-sm" data-testid="overview-spend">
-            <TableHead columns={COLUMNS} />
-            <tbody>
-              {spend.byModelAndPlan.map(({ model, plan, micros }) => (
-                <tr key={`${model} ${plan}`} className="border-t border-border">
-                  <td className="py-1.5">{model}</td>
-                  <td className="py-1.5">{plan}</td>
-                  <td className="py-1.5 text-right tabular-nums">{formatUsd(micros)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <div className="overflow-x-auto">
+            <table className="w-full text-sm" data-testid="overview-spend">
+              <TableHead columns={COLUMNS} />
+              <tbody>
+                {spend.byModelAndPlan.map(({ model, plan, micros }) => (
+                  <tr key={`${model} ${plan}`} className="border-t border-border">
+                    <td className="py-1.5">{model}</td>
+                    <td className="py-1.5">{plan}</td>
+                    <td className="py-1.5 text-right tabular-nums">{formatUsd(micros)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
       </div>
     </section>

@@ -1,8 +1,8 @@
 /**
  * POST /api/chat's one entry point: a message is checked against the sender's spending budgets
- * and plan (length, pace, daily messages and tokens, and for guests their network's allowance) before anything is
- * stored or any model spend is queued, while what the request needs is read; then it is
- * accepted (lib/chat/send-message.ts).
+ * and plan (length, pace, daily messages and tokens, and for guests their network's allowance)
+ * before anything is stored or any model spend is queued, while what the request needs is read;
+ * then it is accepted (lib/chat/send-message.ts).
  */
 import { checkChatAllowance } from "@/lib/limits/chat-allowance";
 import type { Limiter } from "@/lib/limits/limiter";
