@@ -34,6 +34,13 @@ const ROUTE_COLUMNS = [
   { label: "Fallbacks (failed · no headroom)", numeric: true },
 ];
 
+const REFUSAL_COLUMNS = [
+  { label: "Tier", numeric: false },
+  { label: "Rate limited", numeric: true },
+  { label: "Quota", numeric: true },
+  { label: "Budget", numeric: true },
+];
+
 /** Replies by the model and key that answered them: how the key pool and the fallback chains are used. */
 function ReplyRoutes({ routes }: { routes: Overview["replyRoutes"] }) {
   return (
@@ -190,14 +197,7 @@ export function OverviewDashboard({ initial }: { initial: Overview }) {
           </h2>
           <div className="mt-3 overflow-x-auto">
             <table className="w-full text-sm" data-testid="overview-refusals">
-              <thead className="text-left text-xs text-muted-foreground">
-                <tr>
-                  <th className="py-1 font-medium">Tier</th>
-                  <th className="py-1 text-right font-medium">Rate limited</th>
-                  <th className="py-1 text-right font-medium">Quota</th>
-                  <th className="py-1 text-right font-medium">Budget</th>
-                </tr>
-              </thead>
+              <TableHead columns={REFUSAL_COLUMNS} />
               <tbody>
                 {(Object.keys(TIER_LABELS) as (keyof typeof TIER_LABELS)[]).map((tier) => (
                   <tr key={tier} className="border-t border-border">
