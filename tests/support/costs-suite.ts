@@ -110,6 +110,13 @@ export function costsSuite(drivers: DriverSet): void {
       const notAdmin = await user.client.call(app.routes.adminSpend.GET, { path: "/api/admin/spend" });
       expect(notAdmin.status).toBe(403);
 
+      // The price table, as the configuration page shows it: a model without a price says so.
+      const configuration = await (await admin.client.call(app.routes.adminConfig.GET, { path: "/api/admin/config" })).json();
+      expect(configuration.costs.prices).toEqual([
+        { model: "double-small", price: { inputMicrosPerMillion: 1_000_000_000, outputMicrosPerMillion: 2_000_000_000 } },
+        { model: "double-large", price: null },
+      ]);
+
       const metrics = await admin.client.call(app.routes.metrics.GET, { path: "/api/metrics", headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
       expect(await metrics.text()).toContain(`stampede_spend_usd_total{model="double-small",plan="free"} ${costMicros / 1_000_000}`);
     });
