@@ -44,7 +44,7 @@ export interface BudgetSpender {
 
 export interface SpendReservation {
   spender: BudgetSpender;
-  /** Micro-dollars held in each period's counter: 0 where the limiter did not answer. */
+  /** Micro-dollars held in each period's counter; absent where the limiter did not answer. */
   held: Partial<Record<SpendPeriod, number>>;
 }
 
@@ -72,14 +72,17 @@ function spentOf(result: Pick<LimitResult, "remaining" | "limit">): number {
   return result.limit - result.remaining;
 }
 
+/** How the budgets are named to people: the "monthly" one is a 30-day period. */
+const PERIOD_NAMES = { daily: "daily", monthly: "30-day" } as const satisfies Record<SpendPeriod, string>;
+
 /** "You've reached your daily budget of $0.50. It renews in 5 hours." */
-export function budgetMessage(period: SpendPeriod, budgetMicros: number, resetAt: number): string {
+function budgetMessage(period: SpendPeriod, budgetMicros: number, resetAt: number): string {
   const seconds = Math.max(1, Math.ceil((resetAt - Date.now()) / 1000));
   const renews =
     seconds < 48 * 3600
       ? `in ${describeWait(seconds)}`
       : `on ${new Date(resetAt).toLocaleDateString("en-US", { month: "long", day: "numeric", timeZone: "UTC" })}`;
-  return `You've reached your ${period} budget of ${formatUsd(budgetMicros)}. It renews ${renews}.`;
+  return `You've reached your ${PERIOD_NAMES[period]} budget of ${formatUsd(budgetMicros)}. It renews ${renews}.`;
 }
 
 /**
