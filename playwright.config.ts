@@ -48,7 +48,7 @@ export default defineConfig({
     // The UI flows run once; what depends on the drivers runs on the real services too.
     {
       name: "services",
-      testMatch: ["attachments.spec.ts", "chat.spec.ts", "chat-versions.spec.ts", "instructions.spec.ts", "isolation.spec.ts", "pipeline.spec.ts", "wait-estimate.spec.ts"],
+      testMatch: ["attachments.spec.ts", "chat.spec.ts", "chat-versions.spec.ts", "costs.spec.ts", "instructions.spec.ts", "isolation.spec.ts", "pipeline.spec.ts", "wait-estimate.spec.ts"],
       use: { ...devices["Desktop Chrome"], baseURL: E2E.services.baseUrl },
     },
   ],

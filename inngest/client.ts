@@ -16,6 +16,8 @@ export const replyRequested = eventType("chat/reply.requested", {
     enqueuedAt: z.number(),
     network: z.string().optional(),
     instructions: z.string().optional(),
+    // The sender's spending budgets in micro-dollars (ReplyJob.budget): the reply reserves against them.
+    budget: z.object({ dailyMicros: z.number().int().nonnegative().optional(), monthlyMicros: z.number().int().nonnegative().optional() }).optional(),
   }),
 });
 

@@ -4,7 +4,7 @@
  */
 import path from "node:path";
 import { z } from "zod";
-import { ATTACHMENT_KINDS, type AttachmentKind, type Tier } from "@/lib/domain";
+import { ATTACHMENT_KINDS, TIERS, type AttachmentKind, type Tier } from "@/lib/domain";
 
 const optionalString = z
   .string()
@@ -92,6 +92,79 @@ function parseModelAttachments(value: string | undefined): Record<string, Attach
   return kinds;
 }
 
+/**
+ * What a model costs, in micro-dollars (millionths of a US dollar) per million tokens, prompt
+ * (`input`) and reply (`output`): whole numbers, so sums of costs never round. The defaults are
+ * the providers' list prices for the models Stampede offers out of the box (December 2026) and a
+ * nominal price for the demo model, so costs and budgets can be tried with no provider at all.
+ */
+export interface ModelPrice {
+  inputMicrosPerMillion: number;
+  outputMicrosPerMillion: number;
+}
+
+export const DEFAULT_PRICES: Readonly<Record<string, ModelPrice>> = {
+  demo: { inputMicrosPerMillion: 100_000, outputMicrosPerMillion: 400_000 },
+  "gpt-4o-mini": { inputMicrosPerMillion: 150_000, outputMicrosPerMillion: 600_000 },
+  "gpt-4o": { inputMicrosPerMillion: 2_500_000, outputMicrosPerMillion: 10_000_000 },
+  "claude-haiku-4-5": { inputMicrosPerMillion: 1_000_000, outputMicrosPerMillion: 5_000_000 },
+  "claude-sonnet-4-5": { inputMicrosPerMillion: 3_000_000, outputMicrosPerMillion: 15_000_000 },
+  "openai/gpt-4o-mini": { inputMicrosPerMillion: 150_000, outputMicrosPerMillion: 600_000 },
+  "anthropic/claude-haiku-4-5": { inputMicrosPerMillion: 1_000_000, outputMicrosPerMillion: 5_000_000 },
+};
+
+/** "1.25" (US dollars, at most six decimals) as 1 250 000 micro-dollars; null when malformed. */
+export function dollarsToMicros(value: string): number | null {
+  const match = /^(\d{1,9})(?:\.(\d{1,6}))?$/.exec(value.trim());
+  if (!match) return null;
+  return Number(match[1]) * 1_000_000 + Number((match[2] ?? "").padEnd(6, "0"));
+}
+
+/**
+ * LLM_PRICES, "model=input/output,…" in US dollars per million tokens, e.g.
+ * "gpt-4o=2.5/10,my-model=0.2/0.8"; null when malformed. The last `=` splits, as in model ids.
+ */
+function parsePrices(value: string | undefined): Record<string, ModelPrice> | null {
+  const prices: Record<string, ModelPrice> = {};
+  for (const entry of (value ?? "").split(",").map((item) => item.trim()).filter(Boolean)) {
+    const split = entry.lastIndexOf("=");
+    const [input, output, extra] = entry.slice(split + 1).split("/");
+    const inputMicros = dollarsToMicros(input ?? "");
+    const outputMicros = dollarsToMicros(output ?? "");
+    if (split <= 0 || extra !== undefined || inputMicros === null || outputMicros === null) return null;
+    prices[entry.slice(0, split).trim()] = { inputMicrosPerMillion: inputMicros, outputMicrosPerMillion: outputMicros };
+  }
+  return prices;
+}
+
+/** A budget in micro-dollars per UTC day and per 30-day period; either may be absent (no limit). */
+export interface SpendBudget {
+  dailyMicros?: number;
+  monthlyMicros?: number;
+}
+
+/**
+ * BUDGETS_USD, "plan=daily/monthly,…" in US dollars, `-` for no limit, e.g.
+ * "guest=0.05/-,free=0.5/5,pro=5/100"; null when malformed or naming no plan.
+ */
+function parseBudgets(value: string | undefined): Partial<Record<Tier, SpendBudget>> | null {
+  const budgets: Partial<Record<Tier, SpendBudget>> = {};
+  for (const entry of (value ?? "").split(",").map((item) => item.trim()).filter(Boolean)) {
+    const [plan, amounts, extra] = entry.split("=");
+    const [daily, monthly, more] = (amounts ?? "").split("/");
+    if (extra !== undefined || monthly === undefined || more !== undefined || !(TIERS as readonly string[]).includes(plan.trim())) return null;
+    const budget: SpendBudget = {};
+    for (const [field, text] of [["dailyMicros", daily], ["monthlyMicros", monthly]] as const) {
+      if (text.trim() === "-") continue;
+      const micros = dollarsToMicros(text);
+      if (micros === null) return null;
+      budget[field] = micros;
+    }
+    budgets[plan.trim() as Tier] = budget;
+  }
+  return budgets;
+}
+
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
@@ -147,6 +220,8 @@ const envSchema = z.object({
   LLM_HISTORY_TOKENS: positiveInt(8000),
   LLM_HISTORY_TOKENS_BY_MODEL: optionalString,
   LLM_TPM_BY_MODEL: optionalString,
+  LLM_PRICES: optionalString,
+  BUDGETS_USD: optionalString,
   LLM_LIMIT_WINDOW_MS: positiveInt(60_000),
 
   MAX_MESSAGE_LENGTH: positiveInt(8000),
@@ -341,6 +416,12 @@ export interface AppConfig {
     clientIp: ClientIpSource;
   };
   replyCache: { ttlSeconds: number };
+  /**
+   * What replies cost and what each plan may spend (lib/costs/): the price per model (the
+   * defaults, overridden model by model by LLM_PRICES) and each plan's budgets (BUDGETS_USD).
+   * A model with no price has replies of unknown cost, which no budget holds back.
+   */
+  costs: { prices: Record<string, ModelPrice>; budgets: Partial<Record<Tier, SpendBudget>> };
   /** GET /api/metrics answers only with `Authorization: Bearer <token>`; without a token it is off (404). */
   metrics: { token?: string };
 }
@@ -447,6 +528,12 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
     problems.push("LLM_ATTACHMENTS_BY_MODEL: expected model=kinds pairs separated by commas, kinds being image, pdf, image+pdf or none, e.g. gpt-4o=image+pdf,llama3=none");
   }
   const storage = storageConfig(env, dataDir, problems);
+  const prices = parsePrices(env.LLM_PRICES);
+  if (prices === null) problems.push("LLM_PRICES: expected model=input/output pairs in US dollars per million tokens, separated by commas, e.g. gpt-4o=2.5/10,gpt-4o-mini=0.15/0.6");
+  const budgets = parseBudgets(env.BUDGETS_USD);
+  if (budgets === null) {
+    problems.push("BUDGETS_USD: expected plan=daily/monthly pairs in US dollars (- for no limit), separated by commas, e.g. free=0.5/5,pro=5/100; plans are guest, free, pro, admin");
+  }
 
   // Embedded drivers keep state inside one process; several instances would silently split it.
   if (env.VERCEL) {
@@ -533,6 +620,7 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
           : { from: "socket" },
     },
     replyCache: { ttlSeconds: env.REPLY_CACHE_TTL_SECONDS },
+    costs: { prices: { ...DEFAULT_PRICES, ...prices }, budgets: budgets ?? {} },
     metrics: { token: env.METRICS_TOKEN },
   };
 }

@@ -19,6 +19,8 @@ export interface StoredMessage {
   model?: string;
   inputTokens?: number;
   outputTokens?: number;
+  /** A reply's cost in micro-dollars (lib/costs/reply-cost.ts); absent when its model has no price. */
+  costMicros?: number;
   /** Set on replies that ended without completing, e.g. "interrupted" or "error". */
   status?: string;
   /**
@@ -147,6 +149,11 @@ export interface ReplyJob {
   network?: string;
   /** The chat's custom instructions when the message was sent (lib/instructions/): the reply's system message. */
   instructions?: string;
+  /**
+   * The sender's spending budgets in micro-dollars when the message was sent (lib/costs/spend-budget.ts),
+   * absent when none applies: the reply reserves its most cost against them.
+   */
+  budget?: { dailyMicros?: number; monthlyMicros?: number };
 }
 
 /**

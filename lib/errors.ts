@@ -23,6 +23,7 @@ const STATUS_BY_CODE = {
   attachment_type_not_allowed: 415,
   rate_limited: 429,
   quota_exceeded: 429,
+  budget_exceeded: 429,
   too_many_streams: 429,
   hot_store_unavailable: 503,
   database_unavailable: 503,

@@ -124,6 +124,23 @@ describe("configuration", () => {
     });
   });
 
+  it("reads prices (LLM_PRICES over the defaults) and plan budgets (BUDGETS_USD) as micro-dollars, and refuses malformed ones", () => {
+    const defaults = parseConfig({}).costs;
+    expect(defaults.prices.demo).toEqual({ inputMicrosPerMillion: 100_000, outputMicrosPerMillion: 400_000 });
+    expect(defaults.budgets).toEqual({});
+    const costs = parseConfig({ LLM_PRICES: "gpt-4o=3/12.5, my/model=0.000001/0", BUDGETS_USD: "guest=0.05/-,pro=5/100" }).costs;
+    expect(costs.prices["gpt-4o"]).toEqual({ inputMicrosPerMillion: 3_000_000, outputMicrosPerMillion: 12_500_000 });
+    expect(costs.prices["my/model"]).toEqual({ inputMicrosPerMillion: 1, outputMicrosPerMillion: 0 });
+    expect(costs.prices["gpt-4o-mini"]).toEqual(defaults.prices["gpt-4o-mini"]);
+    expect(costs.budgets).toEqual({ guest: { dailyMicros: 50_000 }, pro: { dailyMicros: 5_000_000, monthlyMicros: 100_000_000 } });
+    for (const LLM_PRICES of ["gpt-4o=3", "gpt-4o=3/x", "=1/2", "gpt-4o=1/2/3", "gpt-4o=-1/2", "gpt-4o=0.0000001/1"]) {
+      expect(problemsOf({ LLM_PRICES })[0], LLM_PRICES).toMatch(/^LLM_PRICES: expected model=input\/output pairs/);
+    }
+    for (const BUDGETS_USD of ["free=1", "gold=1/2", "free=1/2/3", "free=a/-", "free"]) {
+      expect(problemsOf({ BUDGETS_USD })[0], BUDGETS_USD).toMatch(/^BUDGETS_USD: expected plan=daily\/monthly pairs/);
+    }
+  });
+
   it("turns /api/metrics on only with a METRICS_TOKEN", () => {
     expect(parseConfig({}).metrics.token).toBeUndefined();
     expect(parseConfig({ METRICS_TOKEN: "  " }).metrics.token).toBeUndefined();

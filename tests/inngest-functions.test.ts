@@ -163,6 +163,24 @@ async function storedReply(job: ReplyJob) {
 }
 
 describe("the reply function, run by @inngest/test", () => {
+  it("keeps every field of a reply job in its event's schema, the sender's spending budget and instructions included", async () => {
+    const { replyRequested } = await import("@/inngest/client");
+    // Not queued: a reply left waiting would be a backlog, which the title test below must not meet.
+    const job: ReplyJob = {
+      replyId: `r_${uniqueSuffix()}`,
+      chatId: `c_${uniqueSuffix()}`,
+      userId: `user_${uniqueSuffix()}`,
+      tier: "pro",
+      modelId: "double-small",
+      userMessageId: `m_${uniqueSuffix()}`,
+      enqueuedAt: Date.now(),
+      network: "203.0.113.9",
+      instructions: "Be brief.",
+      budget: { dailyMicros: 500_000, monthlyMicros: 9_000_000 },
+    };
+    expect(await replyRequested.schema["~standard"].validate(replyEvent(job).data)).toEqual({ value: job });
+  });
+
   it("generates the reply in a step and returns its status", async () => {
     const job = await queueMessage("hello from inngest");
     const engine = new InngestTestEngine({ function: modules.functions.replyFunction });

@@ -3,6 +3,9 @@ import { redirect } from "next/navigation";
 import { loadViewer } from "@/app/(chat)/load-viewer";
 import { AccountPanel } from "@/components/account/account-panel";
 import { AuthPage } from "@/components/auth/auth-page";
+import { SpendSummary } from "@/components/account/spend-summary";
+import { readAccountUsage } from "@/lib/account/account-usage";
+import { getServices } from "@/lib/services";
 
 export const metadata: Metadata = { title: "Your account" };
 
@@ -14,7 +17,7 @@ export default async function AccountPage() {
   if (!viewer || viewer.isGuest) redirect("/sign-in");
   return (
     <AuthPage>
-      <AccountPanel email={viewer.email} />
+      <AccountPanel email={viewer.email} spending={<SpendSummary usage={await readAccountUsage(await getServices(), viewer)} />} />
     </AuthPage>
   );
 }

@@ -1,12 +1,12 @@
 "use client";
 
 import Link from "next/link";
-import { useId, useState, type FormEvent } from "react";
+import { useId, useState, type FormEvent, type ReactNode } from "react";
 import { problemFromError, request } from "@/components/chat/chat-api";
 import { Button, buttonClasses } from "@/components/ui/button";
 
-/** The account page: download every chat, or delete the account and everything in it. */
-export function AccountPanel({ email }: { email: string }) {
+/** The account page: what replies cost (`spending`, rendered on the server), download every chat, or delete the account and everything in it. */
+export function AccountPanel({ email, spending }: { email: string; spending: ReactNode }) {
   const confirmId = useId();
   const [confirm, setConfirm] = useState("");
   const [isDeleting, setIsDeleting] = useState(false);
@@ -40,6 +40,8 @@ export function AccountPanel({ email }: { email: string }) {
           {email}
         </p>
       </div>
+
+      {spending}
 
       <section className="flex flex-col gap-2">
         <h2 className="font-medium">Email and password</h2>

@@ -11,6 +11,7 @@ import type { UserRole } from "@/lib/admin/schemas";
 import type { Plan } from "@/lib/domain";
 import type { AdminUser, UserPage } from "@/lib/admin/users";
 import type { UserUsage } from "@/lib/admin/usage";
+import type { TopSpenders } from "@/lib/admin/top-spenders";
 
 async function call<T>(url: string, init?: RequestInit & { json?: unknown }): Promise<T> {
   const { json, ...rest } = init ?? {};
@@ -36,7 +37,10 @@ export function fetchUser(userId: string): Promise<{ user: AdminUser; usage: Use
   return call(`/api/admin/users/${encodeURIComponent(userId)}`);
 }
 
-export function updateUser(userId: string, change: { tier?: Plan; role?: UserRole }): Promise<{ user: AdminUser }> {
+export function updateUser(
+  userId: string,
+  change: { tier?: Plan; role?: UserRole; dailyBudgetUsd?: number | null; monthlyBudgetUsd?: number | null },
+): Promise<{ user: AdminUser }> {
   return call(`/api/admin/users/${encodeURIComponent(userId)}`, { method: "PATCH", json: change });
 }
 
@@ -58,6 +62,10 @@ export function lookupUserChats(user: string): Promise<UserChats> {
 
 export function fetchAudit(cursor?: string): Promise<AuditPage> {
   return call(`/api/admin/audit?${new URLSearchParams({ limit: "25", ...(cursor && { cursor }) })}`);
+}
+
+export function fetchTopSpenders(signal?: AbortSignal): Promise<TopSpenders> {
+  return call("/api/admin/spend", { signal });
 }
 
 export function fetchFeedbackSummary(signal?: AbortSignal): Promise<FeedbackSummary> {

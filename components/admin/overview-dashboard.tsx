@@ -8,6 +8,7 @@ import { fetchOverview } from "./admin-api";
 import { ProblemNotice } from "./problem-notice";
 import { TableHead } from "./table-head";
 import { StatCard } from "./stat-card";
+import { SpendPanel } from "./spend-panel";
 
 const POLL_MS = 2_000;
 
@@ -31,6 +32,13 @@ const ROUTE_COLUMNS = [
   { label: "Key id", numeric: false },
   { label: "Replies", numeric: true },
   { label: "Fallbacks (failed · no headroom)", numeric: true },
+];
+
+const REFUSAL_COLUMNS = [
+  { label: "Tier", numeric: false },
+  { label: "Rate limited", numeric: true },
+  { label: "Quota", numeric: true },
+  { label: "Budget", numeric: true },
 ];
 
 /** Replies by the model and key that answered them: how the key pool and the fallback chains are used. */
@@ -183,28 +191,25 @@ export function OverviewDashboard({ initial }: { initial: Overview }) {
       </section>
 
       <div className="grid gap-3 lg:grid-cols-2">
-        <section aria-labelledby="refusals-title" className="rounded-lg border border-border bg-card p-4">
+        <section aria-labelledby="refusals-title" className="min-w-0 rounded-lg border border-border bg-card p-4">
           <h2 id="refusals-title" className="text-sm font-medium">
-            Rate-limit and quota refusals by tier
+            Rate-limit, quota and budget refusals by tier
           </h2>
-          <table className="mt-3 w-full text-sm" data-testid="overview-refusals">
-            <thead className="text-left text-xs text-muted-foreground">
-              <tr>
-                <th className="py-1 font-medium">Tier</th>
-                <th className="py-1 text-right font-medium">Rate limited</th>
-                <th className="py-1 text-right font-medium">Quota exceeded</th>
-              </tr>
-            </thead>
-            <tbody>
-              {(Object.keys(TIER_LABELS) as (keyof typeof TIER_LABELS)[]).map((tier) => (
-                <tr key={tier} className="border-t border-border">
-                  <td className="py-1.5">{TIER_LABELS[tier]}</td>
-                  <td className="py-1.5 text-right tabular-nums">{count(overview.refusals[tier].rate_limited)}</td>
-                  <td className="py-1.5 text-right tabular-nums">{count(overview.refusals[tier].quota_exceeded)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <div className="mt-3 overflow-x-auto">
+            <table className="w-full text-sm" data-testid="overview-refusals">
+              <TableHead columns={REFUSAL_COLUMNS} />
+              <tbody>
+                {(Object.keys(TIER_LABELS) as (keyof typeof TIER_LABELS)[]).map((tier) => (
+                  <tr key={tier} className="border-t border-border">
+                    <td className="py-1.5">{TIER_LABELS[tier]}</td>
+                    <td className="py-1.5 text-right tabular-nums">{count(overview.refusals[tier].rate_limited)}</td>
+                    <td className="py-1.5 text-right tabular-nums">{count(overview.refusals[tier].quota_exceeded)}</td>
+                    <td className="py-1.5 text-right tabular-nums">{tier === "auth" ? "" : count(overview.refusals[tier].budget_exceeded)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         </section>
         <section aria-labelledby="errors-title" className="rounded-lg border border-border bg-card p-4">
           <h2 id="errors-title" className="text-sm font-medium">
@@ -231,6 +236,7 @@ export function OverviewDashboard({ initial }: { initial: Overview }) {
           </p>
         </section>
         <ReplyRoutes routes={overview.replyRoutes} />
+        <SpendPanel spend={overview.spend} />
       </div>
     </div>
   );

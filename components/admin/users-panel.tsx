@@ -11,6 +11,8 @@ import { PLANS, type Plan } from "@/lib/domain";
 import type { AdminUser, UserPage } from "@/lib/admin/users";
 import type { UserUsage } from "@/lib/admin/usage";
 import { TIER_POLICIES } from "@/lib/limits/policies";
+import { formatUsd } from "@/lib/costs/reply-cost";
+import { BudgetForm } from "./budget-form";
 import { banUser, fetchUser, fetchUsers, unbanUser, updateUser } from "./admin-api";
 import { ProblemNotice } from "./problem-notice";
 
@@ -284,6 +286,7 @@ function UserDetail({
               <th className="py-1 font-medium" />
               <th className="py-1 text-right font-medium">Messages</th>
               <th className="py-1 text-right font-medium">Tokens</th>
+              <th className="py-1 text-right font-medium">Spent</th>
             </tr>
           </thead>
           <tbody>
@@ -291,19 +294,28 @@ function UserDetail({
               <td className="py-1.5">Today (UTC)</td>
               <td className="py-1.5 text-right tabular-nums" data-testid="admin-usage-messages-today">{count(usage.today.messages)}</td>
               <td className="py-1.5 text-right tabular-nums">{count(usage.today.tokens)}</td>
+              <td className="py-1.5 text-right tabular-nums" data-testid="admin-usage-spend-today">{formatUsd(usage.today.spendMicros)}</td>
             </tr>
             <tr className="border-t border-border">
               <td className="py-1.5">This month</td>
               <td className="py-1.5 text-right tabular-nums">{count(usage.month.messages)}</td>
               <td className="py-1.5 text-right tabular-nums">{count(usage.month.tokens)}</td>
+              <td className="py-1.5 text-right tabular-nums">{formatUsd(usage.month.spendMicros)}</td>
             </tr>
           </tbody>
         </table>
         <p className="mt-1 text-xs text-muted-foreground">
-          Sent messages and reply tokens, from saved history plus {count(usage.unflushedMessages)} message
+          Sent messages, reply tokens and what the replies cost, from saved history plus {count(usage.unflushedMessages)} message
           {usage.unflushedMessages === 1 ? "" : "s"} not saved to Postgres yet.
         </p>
       </div>
+
+      <BudgetForm
+        key={`${user.dailyBudgetUsd} ${user.monthlyBudgetUsd}`}
+        user={user}
+        busy={busy}
+        onSave={(change) => void act(() => updateUser(user.id, change), "Budget saved.")}
+      />
 
       <form
         className="flex flex-col gap-2"

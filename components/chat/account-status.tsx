@@ -6,6 +6,7 @@ import { createContext, use, useEffect, useId, useRef, useState } from "react";
 import { Button, buttonClasses } from "@/components/ui/button";
 import { authClient } from "@/lib/auth/auth-client";
 import { authPageHref } from "@/lib/auth/return-to";
+import { SpendLine } from "./spend-line";
 
 export interface AccountSummary {
   email: string;
@@ -106,6 +107,7 @@ function AccountMenu({ email }: { email: string }) {
           <p data-testid="account-menu-email" className="truncate text-sm font-medium" title={email}>
             {email}
           </p>
+          <SpendLine />
           <Link href="/account" data-testid="account-link" className={buttonClasses({ variant: "ghost", className: "justify-start" })}>
             Account
           </Link>

@@ -6,7 +6,7 @@ import { authPageHref } from "@/lib/auth/return-to";
 import type { ApiProblem } from "./chat-api";
 
 /** Everyday limits: nothing went wrong, so no request id; a guest is invited to sign up. */
-const LIMIT_CODES = new Set(["rate_limited", "quota_exceeded"]);
+const LIMIT_CODES = new Set(["rate_limited", "quota_exceeded", "budget_exceeded"]);
 
 export function ErrorBanner({
   problem,

@@ -1,5 +1,5 @@
 /** Accounts as a person makes them: through the sign-up and sign-in pages. */
-import { expect, type Page } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { verificationLinkFor } from "../../tests/support/mail-outbox";
@@ -47,10 +47,11 @@ const ADMIN = { email: "admin@e2e.test", password: "an admin password for e2e" }
 
 /**
  * Signs up as the configured admin (ADMIN_EMAIL in e2e-env.ts), who is not an admin until the
- * address is verified: follows the link from the instance's outbox. Once the account exists (an
- * earlier test), signs in.
+ * address is verified: follows the link from the outbox of the instance the test runs on (the
+ * embedded or the services one). Once the account exists (an earlier test), signs in.
  */
 export async function becomeAdmin(page: Page): Promise<void> {
+  const dataDir = test.info().project.name === "services" ? E2E.services.env.DATA_DIR : E2E.embedded.dataDir;
   await page.goto("/sign-up");
   await page.getByLabel("Name").fill("E2E Admin");
   await page.getByLabel("Email").fill(ADMIN.email);
@@ -61,7 +62,7 @@ export async function becomeAdmin(page: Page): Promise<void> {
   await expect(signedIn.or(refused)).toBeVisible();
   if (await signedIn.isVisible()) {
     await expect(page.getByTestId("admin-link")).toHaveCount(0);
-    await page.goto(await verificationLinkFor(path.join(E2E.embedded.dataDir, "mail"), ADMIN.email));
+    await page.goto(await verificationLinkFor(path.join(dataDir, "mail"), ADMIN.email));
   } else {
     await signIn(page, ADMIN);
   }

@@ -51,6 +51,8 @@ export const E2E = {
       // Two model calls at once, so a handful of visitors already wait in line.
       LLM_MAX_CONCURRENCY: "2",
       TRUSTED_PROXY_HOPS: "1",
+      // Dear enough that one reply uses a spending budget a test can set to the cent (e2e/costs.spec.ts).
+      LLM_PRICES: "demo=100/400",
       ADMIN_EMAIL: "admin@e2e.test",
       OIDC_ISSUER: oidc.issuer,
       OIDC_CLIENT_ID: oidc.clientId,
@@ -107,8 +109,11 @@ export const E2E = {
       CHAT_MODELS: "double-small,double-large",
       // One model that reads images and PDFs, one that does not (e2e/attachments.spec.ts).
       LLM_ATTACHMENTS_BY_MODEL: "double-small=image+pdf,double-large=none",
+      LLM_PRICES: "double-small=100/400,double-large=100/400",
       LLM_MAX_CONCURRENCY: "2",
       TRUSTED_PROXY_HOPS: "1",
+      // The admin of e2e/costs.spec.ts, which sets a budget on either instance.
+      ADMIN_EMAIL: "admin@e2e.test",
       LOG_LEVEL: "warn",
     },
   },

@@ -11,6 +11,7 @@ import { decodeAuditCursor, encodeAuditCursor } from "./audit-cursor";
 
 export type AuditAction =
   | "user.tier"
+  | "user.budget"
   | "user.role"
   | "user.ban"
   | "user.unban"

@@ -5,6 +5,7 @@
 import type { AppConfig } from "@/lib/config";
 import { configuredModels, describeDrivers } from "@/lib/config";
 import { attachmentKindsFor } from "@/lib/ai/models";
+import { TIERS } from "@/lib/domain";
 import { providerCapacity } from "@/lib/jobs/provider-capacity";
 import { startsPerMinute } from "@/lib/jobs/provider-pace";
 import { ATTACHMENT_POLICIES, AUTH_ATTEMPT_POLICY, GUEST_IP_POLICY, TIER_POLICIES } from "@/lib/limits/policies";
@@ -64,6 +65,12 @@ export function describeConfiguration(config: AppConfig) {
           : config.limits.clientIp.from === "x-real-ip"
             ? "X-Real-IP (Vercel)"
             : "the connection's own address (no proxy trusted)",
+    },
+    costs: {
+      /** Every model a reply may be answered by, with its price (micro-dollars per million tokens), or null for none. */
+      prices: configuredModels(config.model).map((model) => ({ model, price: config.costs.prices[model] ?? null })),
+      /** Each plan's budgets in micro-dollars; an absent period has no limit. */
+      budgets: TIERS.map((plan) => ({ plan, budget: config.costs.budgets[plan] ?? {} })),
     },
     metricsEndpoint: config.metrics.token ? "on (bearer token)" : "off",
     adminEmailConfigured: Boolean(config.auth.adminEmail),

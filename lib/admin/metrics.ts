@@ -48,6 +48,8 @@ export async function renderMetrics(overview: Overview): Promise<{ contentType: 
   counter("reply_fallbacks_total", "Reply attempts made on the fallback model.", overview.replies.fallbacks);
   const routes = labelledCounter("replies_by_route_total", "Replies by the model and API key id that answered them.", ["model", "key"]);
   for (const route of overview.replyRoutes) routes.labels(route.model, route.keyId).inc(route.replies);
+  const spend = labelledCounter("spend_usd_total", "What replies cost in US dollars, by model and plan, at the price table (LLM_PRICES); models with no price are left out.", ["model", "plan"]);
+  for (const { model, plan, micros } of overview.spend.byModelAndPlan) spend.labels(model, plan).inc(micros / 1_000_000);
   const titles = labelledCounter("chat_titles_total", "Title jobs by outcome: written, renamed, backlog, no-capacity, empty, failed.", ["outcome"]);
   for (const [outcome, count] of Object.entries(overview.titles)) titles.labels(outcome).inc(count);
   const tokens = labelledCounter("model_tokens_total", "Model tokens spent, prompt (in) and reply (out).", ["direction"]);

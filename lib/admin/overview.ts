@@ -10,6 +10,7 @@ import { readFlushFigures, type FlushFigures } from "@/lib/history/flush-figures
 import { hotKeys } from "@/lib/hot/hot-keys";
 import { readReplyCacheCounters } from "@/lib/replies/reply-cache";
 import { readReplyMetrics } from "@/lib/replies/reply-metrics";
+import { readSpendTotals, type SpendTotals } from "@/lib/costs/spend-counters";
 import { readReplyRoutes, type ReplyRouteCount } from "@/lib/replies/reply-routes";
 import { apiKeyIds } from "@/lib/ai/api-key-ids";
 import { estimateWaitSeconds, serviceRate } from "@/lib/replies/wait-estimate";
@@ -67,6 +68,8 @@ export interface Overview {
   };
   /** Replies by the model and API key (its public id) that answered them, busiest first. */
   replyRoutes: ReplyRouteCount[];
+  /** What replies cost, by model and plan, and the last days by plan (lib/costs/spend-counters.ts). */
+  spend: SpendTotals;
   /** Title jobs by what became of them (lib/titles/title-counts.ts). */
   titles: TitleCounts;
   /** Refusals by rate limits and quotas, by tier (and "auth" for sign-in and sign-up attempts). */
@@ -83,7 +86,7 @@ export interface Overview {
 
 export async function readOverview(services: Pick<Services, "hot" | "config">, now = Date.now()): Promise<Overview> {
   const { hot, config } = services;
-  const [depth, activeStreams, modelCalls, replyMetrics, replyRoutes, refusals, cache, flush, errors, servedPerSecond, titles] = await Promise.all([
+  const [depth, activeStreams, modelCalls, replyMetrics, replyRoutes, refusals, cache, flush, errors, servedPerSecond, titles, spend] = await Promise.all([
     hot.lineLength(hotKeys.replyLine),
     countLive(hot, LIVE_SETS.replyStreams, now),
     readModelCallFigures(hot, now),
@@ -95,6 +98,7 @@ export async function readOverview(services: Pick<Services, "hot" | "config">, n
     readErrorCounts(hot),
     serviceRate(hot, now),
     readTitleCounts(hot),
+    readSpendTotals(hot, config, now),
   ]);
   await noteQueueDepth(hot, { line: hotKeys.replyLine, depth, now });
   const [waitSeconds, series, pacePerMinute] = await Promise.all([
@@ -126,6 +130,7 @@ export async function readOverview(services: Pick<Services, "hot" | "config">, n
       tokensOut: replyMetrics["tokens-out"],
     },
     replyRoutes,
+    spend,
     titles,
     refusals,
     cache: { ...cache, hitRate: lookups > 0 ? cache.hits / lookups : null },

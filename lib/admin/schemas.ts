@@ -18,12 +18,25 @@ export const listUsersQuerySchema = z.strictObject({
   guests: z.enum(["0", "1"]).default("0").transform((value) => value === "1"),
 });
 
+/** A user's own budget in US dollars, to the cent; null gives them their plan's again. */
+const budgetUsdSchema = z
+  .number()
+  .min(0)
+  .max(1_000_000)
+  .refine((dollars) => Number.isInteger(Math.round(dollars * 100 * 1e6) / 1e6), { message: "expected whole cents" })
+  .nullable()
+  .optional();
+
 export const updateUserSchema = z
   .strictObject({
     tier: z.enum(PLANS).optional(),
     role: z.enum(USER_ROLES).optional(),
+    dailyBudgetUsd: budgetUsdSchema,
+    monthlyBudgetUsd: budgetUsdSchema,
   })
-  .refine((change) => change.tier !== undefined || change.role !== undefined, { message: "expected a tier or a role" });
+  .refine((change) => Object.values(change).some((value) => value !== undefined), {
+    message: "expected a tier, a role or a budget",
+  });
 
 export const banUserSchema = z.strictObject({
   reason: z.string().trim().max(500).optional(),

@@ -1,6 +1,6 @@
 /**
- * A user's usage today and this month (UTC, like the daily quotas): messages they sent and model
- * tokens (prompt and reply) their replies used. Counted from the message rows: Postgres, plus
+ * A user's usage today and this month (UTC, like the daily quotas): messages they sent, model
+ * tokens (prompt and reply) their replies used and what those cost. Counted from the message rows: Postgres, plus
  * what the hot store holds that the flush has not written yet, each message once (by id). A
  * deleted chat or a regenerated reply no longer counts, so this can be below what the quotas
  * charged; the quotas' own counters (the limiter) are what refuses messages.
@@ -12,6 +12,8 @@ import type { StoredMessage } from "@/lib/domain";
 export interface UsagePeriod {
   messages: number;
   tokens: number;
+  /** What the replies cost, in micro-dollars (replies of a model with no price count nothing). */
+  spendMicros: number;
 }
 
 export interface UserUsage {
@@ -45,7 +47,7 @@ export async function readUserUsage(
   const tokensSince = (since: Date) =>
     db.prisma.message.aggregate({
       where: { ...inChatsOf, role: "assistant", createdAt: { gte: since } },
-      _sum: { inputTokens: true, outputTokens: true },
+      _sum: { inputTokens: true, outputTokens: true, costMicros: true },
     });
   const [messagesToday, messagesMonth, tokensToday, tokensMonth, hotMessages] = await Promise.all([
     db.prisma.message.count({ where: { ...inChatsOf, role: "user", createdAt: { gte: day } } }),
@@ -54,28 +56,32 @@ export async function readUserUsage(
     tokensSince(month),
     hotMessagesSince(hot, userId, month.getTime()),
   ]);
-  const stored = hotMessages.length === 0
+  const flushed = hotMessages.length === 0
     ? new Set<string>()
     : new Set(
         (
           await db.prisma.message.findMany({ where: { id: { in: hotMessages.map((m) => m.id) } }, select: { id: true } })
         ).map((row) => row.id),
       );
-  const unflushed = hotMessages.filter((message) => !stored.has(message.id));
+  const unflushed = hotMessages.filter((message) => !flushed.has(message.id));
 
-  const sumTokens = (aggregate: { _sum: { inputTokens: number | null; outputTokens: number | null } }) =>
-    (aggregate._sum.inputTokens ?? 0) + (aggregate._sum.outputTokens ?? 0);
-  const add = (base: UsagePeriod, messages: StoredMessage[]): UsagePeriod => ({
-    messages: base.messages + messages.filter((message) => message.role === "user").length,
-    tokens:
-      base.tokens +
-      messages
-        .filter((message) => message.role === "assistant")
-        .reduce((sum, message) => sum + (message.inputTokens ?? 0) + (message.outputTokens ?? 0), 0),
+  type Sums = { _sum: { inputTokens: number | null; outputTokens: number | null; costMicros: number | null } };
+  const stored = (messages: number, { _sum }: Sums): UsagePeriod => ({
+    messages,
+    tokens: (_sum.inputTokens ?? 0) + (_sum.outputTokens ?? 0),
+    spendMicros: _sum.costMicros ?? 0,
   });
+  const add = (base: UsagePeriod, messages: StoredMessage[]): UsagePeriod => {
+    const replies = messages.filter((message) => message.role === "assistant");
+    return {
+      messages: base.messages + messages.filter((message) => message.role === "user").length,
+      tokens: base.tokens + replies.reduce((sum, message) => sum + (message.inputTokens ?? 0) + (message.outputTokens ?? 0), 0),
+      spendMicros: base.spendMicros + replies.reduce((sum, message) => sum + (message.costMicros ?? 0), 0),
+    };
+  };
   return {
-    today: add({ messages: messagesToday, tokens: sumTokens(tokensToday) }, unflushed.filter((m) => m.createdAt >= day.getTime())),
-    month: add({ messages: messagesMonth, tokens: sumTokens(tokensMonth) }, unflushed),
+    today: add(stored(messagesToday, tokensToday), unflushed.filter((m) => m.createdAt >= day.getTime())),
+    month: add(stored(messagesMonth, tokensMonth), unflushed),
     unflushedMessages: unflushed.length,
   };
 }

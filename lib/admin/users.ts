@@ -30,6 +30,9 @@ export interface AdminUser {
   banned: boolean;
   banReason: string | null;
   createdAt: number;
+  /** The user's own spending budgets in US dollars; null where their plan's (BUDGETS_USD) apply. */
+  dailyBudgetUsd: number | null;
+  monthlyBudgetUsd: number | null;
 }
 
 export interface UserPage {
@@ -50,6 +53,8 @@ const USER_FIELDS = {
   banned: true,
   banReason: true,
   createdAt: true,
+  dailyBudgetCents: true,
+  monthlyBudgetCents: true,
 } as const satisfies Prisma.UserSelect;
 
 type UserRow = Prisma.UserGetPayload<{ select: typeof USER_FIELDS }>;
@@ -69,6 +74,8 @@ function toAdminUser(row: UserRow): AdminUser {
     banned: Boolean(row.banned),
     banReason: row.banReason,
     createdAt: row.createdAt.getTime(),
+    dailyBudgetUsd: row.dailyBudgetCents === null ? null : row.dailyBudgetCents / 100,
+    monthlyBudgetUsd: row.monthlyBudgetCents === null ? null : row.monthlyBudgetCents / 100,
   };
 }
 
@@ -143,12 +150,15 @@ async function changeUser(
   return user;
 }
 
-/** Changes a user's plan tier and/or role; an unchanged value is neither written nor audited. */
+/**
+ * Changes a user's plan tier, role and/or own spending budgets (null: the plan's again); an
+ * unchanged value is neither written nor audited.
+ */
 export async function updateUser(
   services: UserChangeDeps,
   admin: AdminActor,
   userId: string,
-  change: { tier?: Plan; role?: UserRole },
+  change: { tier?: Plan; role?: UserRole; dailyBudgetUsd?: number | null; monthlyBudgetUsd?: number | null },
 ): Promise<AdminUser> {
   return changeUser(services, userId, async (tx) => {
     const before = toAdminUser(await findUser(tx, userId));
@@ -178,6 +188,25 @@ export async function updateUser(
         targetType: "user",
         targetId: userId,
         details: { from: before.tier, to: change.tier, email: before.email },
+      });
+    }
+    const budgets = (["dailyBudgetUsd", "monthlyBudgetUsd"] as const).filter(
+      (field) => change[field] !== undefined && change[field] !== before[field],
+    );
+    if (budgets.length > 0) {
+      const cents = (dollars: number | null | undefined) => (dollars === null || dollars === undefined ? null : Math.round(dollars * 100));
+      await tx.user.update({
+        where: { id: userId },
+        data: {
+          ...(budgets.includes("dailyBudgetUsd") && { dailyBudgetCents: cents(change.dailyBudgetUsd) }),
+          ...(budgets.includes("monthlyBudgetUsd") && { monthlyBudgetCents: cents(change.monthlyBudgetUsd) }),
+        },
+      });
+      await recordAudit(tx, admin, {
+        action: "user.budget",
+        targetType: "user",
+        targetId: userId,
+        details: Object.fromEntries(budgets.map((field) => [field, { from: before[field], to: change[field] }])),
       });
     }
     return toAdminUser(await findUser(tx, userId));

@@ -112,6 +112,9 @@ export function createAuth({ config, db, hot, mailer, storage, secret, baseUrl }
       },
       additionalFields: {
         tier: { type: "string", required: false, defaultValue: "free", input: false },
+        // A user's own spending budgets (lib/costs/spend-budget.ts), set by an admin only.
+        dailyBudgetCents: { type: "number", required: false, input: false },
+        monthlyBudgetCents: { type: "number", required: false, input: false },
       },
     },
     databaseHooks: {

@@ -2,6 +2,7 @@
 import type { Auth } from "./auth";
 import { AppError, databaseUnavailable, isDatabaseUnreachable } from "@/lib/errors";
 import type { Tier } from "@/lib/domain";
+import type { BudgetOverride } from "@/lib/costs/spend-budget";
 
 export interface Viewer {
   userId: string;
@@ -15,6 +16,8 @@ export interface Viewer {
   signedInAt: number;
   /** The address was verified by following a mailed link. */
   emailVerified: boolean;
+  /** The user's own spending budgets, set by an admin; null where the plan's apply. */
+  budgetOverride: Required<BudgetOverride>;
 }
 
 const PLANS = new Set(["guest", "free", "pro"]);
@@ -32,6 +35,8 @@ export async function getViewer(services: { auth: Pick<Auth, "api"> }, headers: 
     tier?: string | null;
     isAnonymous?: boolean | null;
     banned?: boolean | null;
+    dailyBudgetCents?: number | null;
+    monthlyBudgetCents?: number | null;
   };
   if (user.banned) throw new AppError("banned", "This account is suspended.");
   const role = user.role === "admin" ? "admin" : "user";
@@ -45,6 +50,7 @@ export async function getViewer(services: { auth: Pick<Auth, "api"> }, headers: 
     isGuest: Boolean(user.isAnonymous),
     signedInAt: new Date(session.session.createdAt).getTime(),
     emailVerified: user.emailVerified,
+    budgetOverride: { dailyBudgetCents: user.dailyBudgetCents ?? null, monthlyBudgetCents: user.monthlyBudgetCents ?? null },
   };
 }
 

@@ -26,6 +26,7 @@ import { abandonReply } from "@/lib/replies/generate-reply";
 import { countCacheLookup, readCachedReply, type CacheLookup } from "@/lib/replies/reply-cache";
 import { messageAttachments, type ReplyJob, type ReplyState, type Tier } from "@/lib/domain";
 import { assertModelReads, attachmentsForMessage, markAttachmentsSent } from "@/lib/attachments/attachments";
+import type { SpendBudget } from "@/lib/config";
 
 export interface SendMessageDeps {
   config: AppConfig;
@@ -40,6 +41,8 @@ export interface Sender {
   tier: Tier;
   /** A guest's client address, whose network shares a daily token quota. */
   network?: string;
+  /** The spending budgets the reply reserves against (lib/costs/spend-budget.ts); absent when none applies. */
+  budget?: SpendBudget;
 }
 
 export type ChatRequest = { chatId: string; modelId?: string } & (
@@ -218,6 +221,7 @@ function replyJob(
     userMessageId: params.userMessageId,
     enqueuedAt: params.now,
     ...(params.sender.network !== undefined && { network: params.sender.network }),
+    ...(params.sender.budget !== undefined && { budget: params.sender.budget }),
     ...(params.instructions !== undefined && { instructions: params.instructions }),
   };
 }

@@ -224,6 +224,7 @@ function toMessageRow(message: StoredMessage): Prisma.MessageCreateManyInput {
     model: message.model,
     inputTokens: message.inputTokens,
     outputTokens: message.outputTokens,
+    costMicros: message.costMicros,
     status: message.status,
     parentId: message.parentId ?? null,
     text: withoutNul(messageText({ parts: message.parts as ChatUIMessage["parts"] })),
@@ -255,6 +256,7 @@ function toStoredMessage(row: MessageRow): StoredMessage {
   if (row.model !== null) message.model = row.model;
   if (row.inputTokens !== null) message.inputTokens = row.inputTokens;
   if (row.outputTokens !== null) message.outputTokens = row.outputTokens;
+  if (row.costMicros !== null) message.costMicros = row.costMicros;
   if (row.status !== null) message.status = row.status;
   // Only toMessageRow writes this column, from a ReplyRoute.
   if (row.route !== null) message.route = row.route as unknown as ReplyRoute;

@@ -89,6 +89,7 @@ export function describeDatabaseContract(label: string, target: DatabaseUnderTes
           model: "mock-model",
           inputTokens: 12,
           outputTokens: 34,
+          costMicros: 56,
           status: "interrupted",
           route: { provider: "openai", keyId: "0123456789ab", fallback: "no-headroom" },
         };

@@ -126,6 +126,7 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
           model: "gpt-x",
           inputTokens: 12,
           outputTokens: 34,
+          costMicros: 56,
           status: "interrupted",
         });
         const bare = message("c1", "m2", 20);

@@ -11,7 +11,7 @@ import type { LimiterFailure } from "./limiter";
 export type LimiterFailureOutcome = "refused" | "allowed" | "unrecorded";
 
 export interface LimiterFailureEvent {
-  during: "chat" | "auth" | "token-usage" | "upload";
+  during: "chat" | "auth" | "token-usage" | "upload" | "spend";
   outcome: LimiterFailureOutcome;
   /** The rules that went unanswered, and why. */
   failures: { rule: string; reason: LimiterFailure; cause?: unknown }[];

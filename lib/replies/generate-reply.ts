@@ -38,6 +38,9 @@ import { messageAttachments, type ChatMessageMetadata, type ChatUIMessage, type 
 import { attachmentBytes, withoutUnreadableAttachments } from "@/lib/attachments/attachments";
 import type { ObjectStore } from "@/lib/storage/object-store";
 import { TIER_POLICIES } from "@/lib/limits/policies";
+import { costMicros, priceOf } from "@/lib/costs/reply-cost";
+import { reserveSpend, settleSpend, type SpendReservation } from "@/lib/costs/spend-budget";
+import { countSpend } from "@/lib/costs/spend-counters";
 
 export interface GenerateReplyDeps {
   config: AppConfig;
@@ -114,15 +117,30 @@ export async function generateReply(
   const reserved = await reserveTokens(deps, spender, mostTokens);
   if (reserved.kind === "refused") return abandonReply(deps, job, reserved.message);
   const { reservation } = reserved;
+  // So is the most it can cost against the sender's spending budgets, when they have any and the
+  // model has a price (lib/costs/spend-budget.ts).
+  const price = priceOf(config, modelId);
+  let spendReservation: SpendReservation | undefined;
+  if (job.budget && price) {
+    const most = costMicros(price, { inputTokens: promptTokens, outputTokens: TIER_POLICIES[job.tier].maxOutputTokens });
+    const held = await reserveSpend(deps, { userId: job.userId, budget: job.budget }, most);
+    if (held.kind === "refused") {
+      await settleTokens(deps, reservation, 0);
+      return abandonReply(deps, job, held.message);
+    }
+    spendReservation = held.reservation;
+  }
+  const settleCost = (cost: number) => (spendReservation ? settleSpend(deps, spendReservation, cost) : undefined);
   // The provider's tokens per minute are held too (the runner's token bucket, when it keeps one);
-  // both holds are settled with what the call used.
+  // every hold is settled with what the call used.
   const providerTokens = await holdProviderTokens?.(mostTokens).catch(async (error: unknown) => {
-    await settleTokens(deps, reservation, 0);
+    await Promise.all([settleTokens(deps, reservation, 0), settleCost(0)]);
     // The runner waits for the room elsewhere: meanwhile the reader sees a place in line again.
     if (error instanceof TokensNotFreeYet) await backInLine(hot, job, queued, ttl);
     throw error;
   });
-  const settle = (used: number) => Promise.all([settleTokens(deps, reservation, used), providerTokens?.settle(used)]);
+  const settle = (used: number, cost = 0) =>
+    Promise.all([settleTokens(deps, reservation, used), providerTokens?.settle(used), settleCost(cost)]);
 
   const startedAt = Date.now();
 
@@ -192,14 +210,16 @@ export async function generateReply(
   // the ones before it failed this reply.
   const fellBack = fallback ?? (modelId === job.modelId ? undefined : "failed");
   const route: ReplyRoute = { provider: deps.models.driver, keyId: deps.models.keyId(key), ...(fellBack && { fallback: fellBack }) };
-  await endReply(hot, job, state, { ...ending, message: { parts, modelId, usage, route } }, ttl);
-  recordReplyFinished(hot, status === "finished" ? { startedAt, firstTokenAt, finishedAt: Date.now() } : undefined);
   // A reply cut short has no usage figures; its prompt and what streamed were still billed.
-  const tokens = usage
-    ? (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0)
-    : promptTokens + estimateMessageTokens({ parts });
+  const billed = usage
+    ? { inputTokens: usage.inputTokens ?? 0, outputTokens: usage.outputTokens ?? 0 }
+    : { inputTokens: promptTokens, outputTokens: estimateMessageTokens({ parts }) };
+  const cost = price && costMicros(price, billed);
+  await endReply(hot, job, state, { ...ending, message: { parts, modelId, usage, route, costMicros: cost } }, ttl);
+  recordReplyFinished(hot, status === "finished" ? { startedAt, firstTokenAt, finishedAt: Date.now() } : undefined);
   if (usage?.inputTokens !== undefined) deps.models.promptTokens.learn(modelId, estimatedPrompt, usage.inputTokens);
-  await settle(tokens);
+  await settle(billed.inputTokens + billed.outputTokens, cost);
+  if (cost !== undefined) countSpend(hot, { modelId, tier: job.tier, micros: cost });
   if (status === "finished" && wholeHistory.length === 1 && messageAttachments(branch[0]).length === 0) {
     // A chat's first message has no context: its reply can serve the next person who opens with it
     // (unless it carried files, which its text alone does not describe).

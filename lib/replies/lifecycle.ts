@@ -95,7 +95,14 @@ const STORED_STATUS: Partial<Record<ReplyStatus, string>> = { failed: "error", s
 /** The assistant message a reply leaves in its chat. */
 export function assistantMessage(
   job: ReplyJob,
-  { parts, modelId, status, usage, route }: { parts: unknown[]; modelId: string; status: ReplyStatus; usage?: ModelUsage; route?: ReplyRoute },
+  {
+    parts,
+    modelId,
+    status,
+    usage,
+    route,
+    costMicros,
+  }: { parts: unknown[]; modelId: string; status: ReplyStatus; usage?: ModelUsage; route?: ReplyRoute; costMicros?: number },
 ): StoredMessage {
   const mark = STORED_STATUS[status];
   return {
@@ -110,6 +117,7 @@ export function assistantMessage(
     model: modelId,
     ...(usage?.inputTokens !== undefined && { inputTokens: usage.inputTokens }),
     ...(usage?.outputTokens !== undefined && { outputTokens: usage.outputTokens }),
+    ...(costMicros !== undefined && { costMicros }),
     ...(mark && { status: mark }),
     ...(route && { route }),
   };
@@ -118,7 +126,7 @@ export function assistantMessage(
 export interface ReplyEnding {
   status: ReplyStatus;
   /** The assistant message to keep in the chat; none for a reply stopped before it said anything. */
-  message?: { parts: unknown[]; modelId: string; usage?: ModelUsage; route?: ReplyRoute };
+  message?: { parts: unknown[]; modelId: string; usage?: ModelUsage; route?: ReplyRoute; costMicros?: number };
   /** The last chunks of the relay, its terminal chunk last. */
   chunks: UIMessageChunk[];
   /** The writer that streamed the reply, so the ending follows what it still holds; a new one otherwise. */

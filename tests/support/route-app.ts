@@ -59,9 +59,11 @@ export async function startRouteApp({
     adminAudit: await import("@/app/api/admin/audit/route"),
     adminConfig: await import("@/app/api/admin/config/route"),
     adminFeedback: await import("@/app/api/admin/feedback/route"),
+    adminSpend: await import("@/app/api/admin/spend/route"),
     metrics: await import("@/app/api/metrics/route"),
     account: await import("@/app/api/account/route"),
     accountExport: await import("@/app/api/account/export/route"),
+    accountUsage: await import("@/app/api/account/usage/route"),
   };
   return {
     services,

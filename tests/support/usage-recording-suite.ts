@@ -44,7 +44,8 @@ export function usageRecordingSuite(drivers: DriverSet): void {
   async function usageToday(userId: string): Promise<{ messages: number; tokens: number }> {
     const response = await admin.call(app.routes.adminUser.GET, { path: `/api/admin/users/${userId}`, params: { id: userId } });
     expect(response.status).toBe(200);
-    return (await response.json()).usage.today;
+    const { messages, tokens } = (await response.json()).usage.today;
+    return { messages, tokens };
   }
 
   function providerTokens(): number {

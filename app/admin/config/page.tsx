@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import type { ReactNode } from "react";
 import { describeConfiguration } from "@/lib/admin/configuration";
 import { PLANS } from "@/lib/domain";
+import { formatUsd } from "@/lib/costs/reply-cost";
 import { getServices } from "@/lib/services";
 import { requireAdminPage } from "../admin-access";
 
@@ -173,6 +174,22 @@ export default async function AdminConfigPage() {
                 ["Messages per minute", count(view.guestIp.messagesPerMinute)],
                 ["Messages per day", count(view.guestIp.messagesPerDay)],
                 ["Tokens per day", count(view.guestIp.tokensPerDay)],
+              ]}
+            />
+          </Section>
+          <Section title="Prices and budgets">
+            <Settings
+              rows={[
+                ...view.costs.prices.map(({ model, price }): [string, string, string] => [
+                  `${model} per million tokens`,
+                  price ? `${formatUsd(price.inputMicrosPerMillion)} in, ${formatUsd(price.outputMicrosPerMillion)} out` : "no price: cost unknown, no budget applies",
+                  "LLM_PRICES",
+                ]),
+                ...view.costs.budgets.map(({ plan, budget }): [string, string, string] => [
+                  `${plan} budget`,
+                  `${budget.dailyMicros === undefined ? "no limit" : formatUsd(budget.dailyMicros)} a day, ${budget.monthlyMicros === undefined ? "no limit" : formatUsd(budget.monthlyMicros)} per 30 days`,
+                  "BUDGETS_USD",
+                ]),
               ]}
             />
           </Section>
