@@ -634,14 +634,17 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
       const grantedOf = async (bucket: string, config: { limit: number; windowMs: number }, count: number) =>
         (await Promise.all(Array.from({ length: count }, () => store.takeCapacity(bucket, config)))).filter((grant) => grant.granted).length;
 
-      it("grants a fresh bucket's configured starts at once, however many ask, then says when its window ends", async () => {
+      it("grants a fresh bucket's configured starts at once, however many ask, then says when its window ends or the clock's next does", async () => {
+        const asked = Date.now();
         const grants = await Promise.all(Array.from({ length: 5 }, () => store.takeCapacity("model-a", perMinute(3))));
         const granted = grants.filter((grant) => grant.granted);
         expect(granted.map((grant) => grant.seq).sort()).toEqual([1, 2, 3]);
+        // The clock's next minute comes first unless the bucket's window opened on it.
+        const toClockMinute = 60_000 - (asked % 60_000);
         for (const refused of grants.filter((grant) => !grant.granted)) {
           expect(refused.seq).toBe(0);
-          expect(refused.waitMs).toBeGreaterThan(59_000);
-          expect(refused.waitMs).toBeLessThanOrEqual(60_000);
+          expect(refused.waitMs).toBeLessThanOrEqual(Math.min(60_000, toClockMinute) + 50);
+          expect(refused.waitMs).toBeGreaterThan(Math.min(59_000, toClockMinute - 1_000));
         }
         // Another bucket (another model or key) keeps books of its own.
         expect((await store.takeCapacity("model-b", perMinute(3))).granted).toBe(true);
@@ -742,6 +745,58 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
         expect(await store.takeCapacity("tokens", tokens, 5000)).toMatchObject({ granted: true });
         await store.returnCapacity("tokens", { seq: second.seq, amount: 600 }, tokens);
         expect(await store.readCapacity("tokens")).toMatchObject({ used: 1000 });
+      });
+
+      describe("where a provider without headers begins its windows", () => {
+        const windowMs = 600;
+        const config = { limit: 3, windowMs };
+        /** Spends a fresh bucket's window 200 ms into a window of the clock, and lets the clock's next begin. */
+        async function spendThenCrossClockBoundary(bucket: string) {
+          await sleep(windowMs + 200 - (Date.now() % windowMs));
+          expect(await grantedOf(bucket, config, 3)).toBe(3);
+          const turnedAway = await store.takeCapacity(bucket, config);
+          // Told to come back at the clock's next window, before the bucket's own ends.
+          expect(turnedAway.granted).toBe(false);
+          expect(turnedAway.waitMs).toBeLessThanOrEqual(400);
+          expect(turnedAway.waitMs).toBeGreaterThan(250);
+          await sleep(turnedAway.waitMs + 20);
+          const probe = await store.takeCapacity(bucket, config);
+          expect(probe).toMatchObject({ granted: true, seq: 4 });
+          // Nothing more until the probe is answered.
+          const held = await store.takeCapacity(bucket, config);
+          expect(held.granted).toBe(false);
+          expect(held.waitMs).toBeLessThanOrEqual(100);
+          return probe.seq;
+        }
+
+        it("adopts the clock's windows when one probe at the clock's boundary is let in", async () => {
+          const probeSeq = await spendThenCrossClockBoundary("clock probe");
+          await store.reportCapacity("clock probe", { seq: probeSeq, refused: false }, config);
+          const books = await store.readCapacity("clock probe");
+          expect(books).toMatchObject({ clockAligned: true, used: 1, limit: 3, probeSeq: 0 });
+          expect(books!.resetAt % windowMs).toBe(0);
+          // The rest of the clock's window, then a wait for its end.
+          expect(await grantedOf("clock probe", config, 4)).toBe(2);
+          const next = await store.takeCapacity("clock probe", config);
+          expect(Math.abs(((Date.now() + next.waitMs) % windowMs) - windowMs / 2)).toBeGreaterThan(windowMs / 2 - 30);
+          await sleep(next.waitMs + 20);
+          expect(await grantedOf("clock probe", config, 4)).toBe(3);
+          expect((await store.readCapacity("clock probe"))!.resetAt % windowMs).toBe(0);
+        });
+
+        it("keeps its own windows, its limit uncut, when the probe is refused", async () => {
+          const probeSeq = await spendThenCrossClockBoundary("own windows");
+          await store.reportCapacity("own windows", { seq: probeSeq, refused: true }, config);
+          const books = await store.readCapacity("own windows");
+          expect(books).toMatchObject({ clockAligned: false, limit: 3, probeSeq: 0 });
+          // Its own window ends 600 ms after it opened, about 200 ms from now, and nothing probes again.
+          const waiting = await store.takeCapacity("own windows", config);
+          expect(waiting.granted).toBe(false);
+          expect(waiting.waitMs).toBeLessThanOrEqual(220);
+          expect(books!.resetAt % windowMs).toBeGreaterThan(150);
+          await sleep(waiting.waitMs + 20);
+          expect(await grantedOf("own windows", config, 4)).toBe(3);
+        });
       });
 
       it("holds a bucket's starts back for a pause asked without a refusal (a rejected key), leaving its limit as it was", async () => {

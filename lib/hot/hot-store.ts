@@ -96,6 +96,17 @@ export interface CapacityState {
   cutSeq: number;
   /** The limit is the provider's own (from headers), not the configuration's. */
   reported: boolean;
+  /** When a take was first turned away by this window being spent (0: none was). */
+  turnedAwayAt: number;
+  /** The start probing whether the provider's windows begin on the clock's, while unanswered (0: none). */
+  probeSeq: number;
+  /** What that probe took. */
+  probeTaken: number;
+  /**
+   * Whether the provider's windows were found to begin at the clock's multiples of the window
+   * (then the bucket's do too); absent until a probe has tested it.
+   */
+  clockAligned?: boolean;
 }
 
 /** Who appends to a relay and where its chunks go in that writer's sequence (`appendRelay`). */

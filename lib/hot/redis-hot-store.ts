@@ -53,7 +53,7 @@ import { randomUUID } from "node:crypto";
 import type { Redis } from "@upstash/redis";
 import { RELAY_WATCH_MS, type HotChat, type HotStore, type LeaseRequest, type RelayAppended, type RelayAppendOrder, type UnflushedChat } from "./hot-store";
 import type { CapacityGrant, CapacityLimit, CapacityReport, CapacityReturn, CapacityState } from "./hot-store";
-import { CUT_FACTOR } from "./capacity-state";
+import { CUT_FACTOR, PROBE_ANSWER_POLL_MS } from "./capacity-state";
 import type { StoredMessage } from "@/lib/domain";
 import { compareMessages } from "./message-order";
 import { RelayWaiters } from "./relay-waiters";
@@ -269,7 +269,9 @@ local raw = redis.call('GET', KEYS[1])
 local s = raw and cjson.decode(raw)
 if not s or s.configured ~= limit then
   s = {configured = limit, limit = limit, used = 0, resetAt = 0, blockedUntil = 0, seq = 0, windowSeq = 0, reportSeq = 0, cutSeq = 0, reported = false}
-end`;
+end
+s.turnedAwayAt, s.probeSeq, s.probeTaken = s.turnedAwayAt or 0, s.probeSeq or 0, s.probeTaken or 0
+local function clockWindowStart(at) return math.floor(at / windowMs) * windowMs end`;
 const SAVE_CAPACITY = `
 redis.call('SET', KEYS[1], cjson.encode(s), 'PX', math.max(s.resetAt, s.blockedUntil, now) - now + 10 * windowMs)`;
 
@@ -286,16 +288,28 @@ else
       s.limit = math.min(limit, s.limit + math.max(1, math.floor(limit / 10)))
     end
     s.used = 0
-    s.resetAt = now + windowMs
+    if s.clockAligned then s.resetAt = clockWindowStart(now) + windowMs else s.resetAt = now + windowMs end
     s.windowSeq = s.seq
+    s.turnedAwayAt, s.probeSeq, s.probeTaken = 0, 0, 0
   end
   local taken = math.max(1, math.min(amount, s.limit))
-  if s.used + taken > s.limit then
+  local boundary = clockWindowStart(now)
+  if s.used + taken <= s.limit then
+    granted = 1
+  elseif s.clockAligned ~= nil or s.reported or s.limit ~= limit then
     waitMs = s.resetAt - now
+  elseif s.probeSeq > 0 then
+    waitMs = math.min(${PROBE_ANSWER_POLL_MS}, s.resetAt - now)
+  elseif s.turnedAwayAt > 0 and s.turnedAwayAt < boundary then
+    granted = 1
+    s.probeSeq, s.probeTaken = s.seq + taken, taken
   else
+    if s.turnedAwayAt == 0 then s.turnedAwayAt = now end
+    waitMs = math.min(s.resetAt, boundary + windowMs) - now
+  end
+  if granted == 1 then
     s.used = s.used + taken
     s.seq = s.seq + taken
-    granted = 1
   end
 end
 ${SAVE_CAPACITY}
@@ -311,6 +325,17 @@ return 1`;
 const REPORT_CAPACITY = `${LOAD_CAPACITY}
 local seq, refused, retryAfter = tonumber(ARGV[3]), ARGV[4] == '1', tonumber(ARGV[5])
 local hLimit, hRemaining, hReset = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+local probeRefused = false
+if s.probeSeq > 0 and seq == s.probeSeq then
+  s.clockAligned = not refused
+  if s.clockAligned then
+    s.resetAt = clockWindowStart(now) + windowMs
+    s.used = s.probeTaken
+    s.windowSeq = s.probeSeq - s.probeTaken
+  end
+  s.probeSeq, s.probeTaken = 0, 0
+  probeRefused = refused and not hLimit
+end
 if hLimit and seq >= s.reportSeq and seq > s.windowSeq then
   local unseen = math.max(0, s.seq - seq)
   s.reportSeq = seq
@@ -320,7 +345,7 @@ if hLimit and seq >= s.reportSeq and seq > s.windowSeq then
   if unseen == 0 then s.resetAt = now + hReset else s.resetAt = math.max(s.resetAt, now + hReset) end
 end
 if retryAfter then s.blockedUntil = math.max(s.blockedUntil, now + retryAfter) end
-if refused then
+if refused and not probeRefused then
   if not hLimit and seq > s.cutSeq then
     s.limit = math.max(1, math.floor(s.limit * ${CUT_FACTOR}))
     s.cutSeq = s.seq
