@@ -17,13 +17,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { readOverview } from "@/lib/admin/overview";
 import { apiKeyIds } from "@/lib/ai/api-key-ids";
-import { submitChatRequest } from "@/lib/chat/send-message";
 import { getChatMessages } from "@/lib/history/history";
 import { poolBuckets, providerCapacity, tokenBucket } from "@/lib/jobs/provider-capacity";
-import { replyStreamResponse } from "@/lib/replies/reply-stream";
 import { echoReply } from "@/lib/testing/provider-double";
-import { readUIMessageStream, startTestApp, textOf, type TestApp } from "./support/app-services";
-import { uniqueSuffix } from "./support/scratch";
+import { sendBurst, startTestApp, textOf, type TestApp } from "./support/app-services";
 
 const PER_KEY = 5;
 const TOKENS_PER_WINDOW = 7000;
@@ -50,25 +47,6 @@ async function startWithKeys(keys: string[], provider: { rejectedKeys?: string[]
   return app;
 }
 
-/** `users` new users each send one message at the same moment; resolves with each reply's chunks. */
-async function burst(target: TestApp, users: number) {
-  const senders = await Promise.all(Array.from({ length: users }, () => target.createUser()));
-  const sent = await Promise.all(
-    senders.map(async (userId, index) => {
-      const text = `question ${index} ${uniqueSuffix()}`;
-      const request = { kind: "send" as const, chatId: `c_${uniqueSuffix()}`, messageId: `m_${uniqueSuffix()}`, text };
-      const { replyId } = await submitChatRequest(target.services, { userId, tier: "free" }, request);
-      return { userId, chatId: request.chatId, replyId, text };
-    }),
-  );
-  return Promise.all(
-    sent.map(async ({ userId, chatId, replyId, text }) => {
-      const response = await replyStreamResponse(target.services.hot, { replyId, userId, config: target.services.config });
-      return { userId, chatId, replyId, text, chunks: await readUIMessageStream(response) };
-    }),
-  );
-}
-
 /** The stored reply messages' routes, read as the admin transcript reads them (hot copy and Postgres stitched). */
 async function readRoutes(target: TestApp, replies: { userId: string; chatId: string; replyId: string }[]) {
   const routes = await Promise.all(
@@ -85,7 +63,7 @@ function firstWindowStarts(startTimes: number[]): number {
   return startTimes.filter((at) => at < startTimes[0] + WINDOW_MS).length;
 }
 
-function expectAnswered(replies: Awaited<ReturnType<typeof burst>>) {
+function expectAnswered(replies: Awaited<ReturnType<typeof sendBurst>>) {
   for (const { text, chunks } of replies) {
     expect(chunks.at(-1)).toMatchObject({ type: "finish" });
     expect(textOf(chunks)).toBe(echoReply(text, TOKENS));
@@ -95,14 +73,14 @@ function expectAnswered(replies: Awaited<ReturnType<typeof burst>>) {
 describe("a key pool", () => {
   it("serves twice one key's rate with two keys, spread over both, without a refusal", async () => {
     const one = await startWithKeys(["key-one"]);
-    expectAnswered(await burst(one, 3 * PER_KEY));
+    expectAnswered(await sendBurst(one, 3 * PER_KEY));
     const alone = one.provider!.stats();
     expect(alone.rateLimited).toBe(0);
     await one.dispose();
     app = undefined;
 
     const pool = await startWithKeys(["key-one", "key-two"]);
-    const replies = await burst(pool, 3 * PER_KEY);
+    const replies = await sendBurst(pool, 3 * PER_KEY);
     expectAnswered(replies);
     const pooled = pool.provider!.stats();
     expect(pooled.rateLimited).toBe(0);
@@ -134,10 +112,10 @@ describe("a key pool", () => {
     const pool = await startWithKeys(["revoked-key", "good-key"], { rejectedKeys: ["revoked-key"] });
     const provider = pool.provider!;
     // One at a time until a start reaches the revoked key: its 401 fails no reply.
-    for (let sent = 0; sent < 4 && provider.stats().unauthorized === 0; sent += 1) expectAnswered(await burst(pool, 1));
+    for (let sent = 0; sent < 4 && provider.stats().unauthorized === 0; sent += 1) expectAnswered(await sendBurst(pool, 1));
     expect(provider.stats().unauthorized).toBe(1);
 
-    expectAnswered(await burst(pool, PER_KEY));
+    expectAnswered(await sendBurst(pool, PER_KEY));
     const stats = provider.stats();
     expect(stats.unauthorized).toBe(1);
     expect(stats.startsByKey).toEqual({ "good-key": stats.completed });
@@ -159,7 +137,7 @@ describe("token buckets", () => {
       },
       provider: { tpm: TOKENS_PER_WINDOW, windowMs: WINDOW_MS, headers: "none", tokensPerReply: TOKENS },
     });
-    expectAnswered(await burst(app, 12));
+    expectAnswered(await sendBurst(app, 12));
 
     const stats = app.provider!.stats();
     expect(stats.rateLimited).toBe(0);

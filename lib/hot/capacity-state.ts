@@ -31,8 +31,8 @@
  *   bucket's next, while the provider opened a fresh window sooner. So when a take was turned away
  *   by a spent window and a clock boundary has passed since, one start goes as a probe (and no
  *   other until it is answered, or the window ends): admitted, the bucket adopts the clock's
- *   windows from then on (`clockAligned`); refused, it costs that one 429, cuts nothing, and the
- *   bucket keeps its own windows. Only a bucket at its configured limit, with no provider's
+ *   windows from then on (`clockAligned`); refused (or unanswered when the window ends), it costs
+ *   that one 429, cuts nothing, and the bucket keeps its own windows. Only a bucket at its configured limit, with no provider's
  *   headers (they say when the window ends), tests this.
  *
  * A token bucket keeps the same books in tokens: a take of `amount` tokens (a reply's estimate)
@@ -98,7 +98,9 @@ export function takeCapacity(state: CapacityState, config: CapacityLimit, now: n
     state.used = 0;
     state.resetAt = state.clockAligned ? clockWindowStart(now, config.windowMs) + config.windowMs : now + config.windowMs;
     state.windowSeq = state.seq;
-    // A probe unanswered by now (its call failed without an answer) tested nothing.
+    // A probe unanswered by now (its call failed without an answer, or the runner reports
+    // nothing) leaves the bucket on its own windows rather than probing every window.
+    if (state.probeSeq > 0) state.clockAligned = false;
     state.turnedAwayAt = 0;
     state.probeSeq = 0;
     state.probeTaken = 0;

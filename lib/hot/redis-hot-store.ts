@@ -290,6 +290,7 @@ else
     s.used = 0
     if s.clockAligned then s.resetAt = clockWindowStart(now) + windowMs else s.resetAt = now + windowMs end
     s.windowSeq = s.seq
+    if s.probeSeq > 0 then s.clockAligned = false end
     s.turnedAwayAt, s.probeSeq, s.probeTaken = 0, 0, 0
   end
   local taken = math.max(1, math.min(amount, s.limit))
