@@ -30,9 +30,10 @@
  *   minute): a burst that spends the bucket's window part-way through the provider's waits for the
  *   bucket's next, while the provider opened a fresh window sooner. So when a take was turned away
  *   by a spent window and a clock boundary has passed since, one start goes as a probe (and no
- *   other until it is answered, or the window ends): admitted, the bucket adopts the clock's
- *   windows from then on (`clockAligned`); refused (or unanswered when the window ends), it costs
- *   that one 429, cuts nothing, and the bucket keeps its own windows. Only a bucket at its configured limit, with no provider's
+ *   other until it is answered, or the bucket's window ends, in which the probe counts too):
+ *   admitted, the bucket adopts the clock's windows from then on (`clockAligned`), counting the
+ *   probe and what was taken since in the clock's window; refused (or unanswered a window long),
+ *   it costs that one 429, cuts nothing, and the bucket keeps its own windows. Only a bucket at its configured limit, with no provider's
  *   headers (they say when the window ends), tests this.
  *
  * A token bucket keeps the same books in tokens: a take of `amount` tokens (a reply's estimate)
@@ -72,6 +73,7 @@ export function freshCapacity({ limit }: CapacityLimit): CapacityState {
     turnedAwayAt: 0,
     probeSeq: 0,
     probeTaken: 0,
+    probeAt: 0,
   };
 }
 
@@ -98,12 +100,19 @@ export function takeCapacity(state: CapacityState, config: CapacityLimit, now: n
     state.used = 0;
     state.resetAt = state.clockAligned ? clockWindowStart(now, config.windowMs) + config.windowMs : now + config.windowMs;
     state.windowSeq = state.seq;
-    // A probe unanswered by now (its call failed without an answer, or the runner reports
-    // nothing) leaves the bucket on its own windows rather than probing every window.
-    if (state.probeSeq > 0) state.clockAligned = false;
     state.turnedAwayAt = 0;
-    state.probeSeq = 0;
-    state.probeTaken = 0;
+    if (state.probeSeq > 0 && now - state.probeAt < config.windowMs) {
+      // A probe still out (sent near the end of the window) went to the provider's new window
+      // too: it, and what was taken after it, count in this one.
+      state.windowSeq = state.probeSeq - state.probeTaken;
+      state.used = state.seq - state.windowSeq;
+    } else if (state.probeSeq > 0) {
+      // Unanswered a window long (its call failed without an answer, or the runner reports
+      // nothing): the bucket keeps its own windows rather than probing every window.
+      state.clockAligned = false;
+      state.probeSeq = 0;
+      state.probeTaken = 0;
+    }
   }
   const taken = Math.max(1, Math.min(Math.ceil(amount), state.limit));
   const grant = () => {
@@ -119,6 +128,7 @@ export function takeCapacity(state: CapacityState, config: CapacityLimit, now: n
     const probe = grant();
     state.probeSeq = probe.seq;
     state.probeTaken = taken;
+    state.probeAt = now;
     return probe;
   }
   if (state.turnedAwayAt === 0) state.turnedAwayAt = now;
@@ -146,8 +156,8 @@ export function reportCapacity(state: CapacityState, report: CapacityReport, con
     state.clockAligned = !report.refused;
     if (state.clockAligned) {
       state.resetAt = clockWindowStart(now, config.windowMs) + config.windowMs;
-      state.used = state.probeTaken;
       state.windowSeq = state.probeSeq - state.probeTaken;
+      state.used = state.seq - state.windowSeq;
     }
     state.probeSeq = 0;
     state.probeTaken = 0;

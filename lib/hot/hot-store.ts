@@ -100,8 +100,9 @@ export interface CapacityState {
   turnedAwayAt: number;
   /** The start probing whether the provider's windows begin on the clock's, while unanswered (0: none). */
   probeSeq: number;
-  /** What that probe took. */
+  /** What that probe took, and when (ms). */
   probeTaken: number;
+  probeAt: number;
   /**
    * Whether the provider's windows were found to begin at the clock's multiples of the window
    * (then the bucket's do too); absent until a probe has tested it.

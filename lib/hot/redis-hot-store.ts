@@ -270,7 +270,7 @@ local s = raw and cjson.decode(raw)
 if not s or s.configured ~= limit then
   s = {configured = limit, limit = limit, used = 0, resetAt = 0, blockedUntil = 0, seq = 0, windowSeq = 0, reportSeq = 0, cutSeq = 0, reported = false}
 end
-s.turnedAwayAt, s.probeSeq, s.probeTaken = s.turnedAwayAt or 0, s.probeSeq or 0, s.probeTaken or 0
+s.turnedAwayAt, s.probeSeq, s.probeTaken, s.probeAt = s.turnedAwayAt or 0, s.probeSeq or 0, s.probeTaken or 0, s.probeAt or 0
 local function clockWindowStart(at) return math.floor(at / windowMs) * windowMs end`;
 const SAVE_CAPACITY = `
 redis.call('SET', KEYS[1], cjson.encode(s), 'PX', math.max(s.resetAt, s.blockedUntil, now) - now + 10 * windowMs)`;
@@ -290,8 +290,14 @@ else
     s.used = 0
     if s.clockAligned then s.resetAt = clockWindowStart(now) + windowMs else s.resetAt = now + windowMs end
     s.windowSeq = s.seq
-    if s.probeSeq > 0 then s.clockAligned = false end
-    s.turnedAwayAt, s.probeSeq, s.probeTaken = 0, 0, 0
+    s.turnedAwayAt = 0
+    if s.probeSeq > 0 and now - s.probeAt < windowMs then
+      s.windowSeq = s.probeSeq - s.probeTaken
+      s.used = s.seq - s.windowSeq
+    elseif s.probeSeq > 0 then
+      s.clockAligned = false
+      s.probeSeq, s.probeTaken = 0, 0
+    end
   end
   local taken = math.max(1, math.min(amount, s.limit))
   local boundary = clockWindowStart(now)
@@ -303,7 +309,7 @@ else
     waitMs = math.min(${PROBE_ANSWER_POLL_MS}, s.resetAt - now)
   elseif s.turnedAwayAt > 0 and s.turnedAwayAt < boundary then
     granted = 1
-    s.probeSeq, s.probeTaken = s.seq + taken, taken
+    s.probeSeq, s.probeTaken, s.probeAt = s.seq + taken, taken, now
   else
     if s.turnedAwayAt == 0 then s.turnedAwayAt = now end
     waitMs = math.min(s.resetAt, boundary + windowMs) - now
@@ -331,8 +337,8 @@ if s.probeSeq > 0 and seq == s.probeSeq then
   s.clockAligned = not refused
   if s.clockAligned then
     s.resetAt = clockWindowStart(now) + windowMs
-    s.used = s.probeTaken
     s.windowSeq = s.probeSeq - s.probeTaken
+    s.used = s.seq - s.windowSeq
   end
   s.probeSeq, s.probeTaken = 0, 0
   probeRefused = refused and not hLimit
