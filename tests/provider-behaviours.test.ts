@@ -77,14 +77,19 @@ describe("a provider with quantized windows and no headers", () => {
       },
       provider: { rpm: perWindow, windowMs, limiter: "fixed", headers: "none", tokensPerReply: 5 },
     });
-    // The users are made first; the burst is sent 1.8 s into a window of the clock.
-    const replies = await sendBurst(app, 3 * perWindow, { sendAt: (now) => Math.floor(now / windowMs) * windowMs + windowMs + 1800 });
+    // One reply first, as a deployment's bucket has seen earlier windows (a fresh bucket's first
+    // window does not probe); then the users are made and the burst is sent 1.8 s into a window
+    // of the clock, after the bucket's first window has ended.
+    const warmedAt = Date.now();
+    await sendBurst(app, 1);
+    const burstAt = (now: number) => Math.floor(Math.max(now, warmedAt + windowMs) / windowMs) * windowMs + windowMs + 1800;
+    const replies = await sendBurst(app, 3 * perWindow, { sendAt: burstAt });
     for (const { chunks } of replies) expect(chunks.at(-1)).toMatchObject({ type: "finish" });
 
     const stats = app.provider!.stats();
     // At most 1% of 30 requests refused is none.
     expect(stats.rateLimited).toBe(0);
-    expect(stats.completed).toBe(3 * perWindow);
+    expect(stats.completed).toBe(3 * perWindow + 1);
     // The provider's minimum admits the last ten when its third window opens, 4.2 s after the
     // burst; a bucket on windows of its own admits them 1.8 s later.
     const earliestLast = Math.max(...earliestAdmissions(replies.map((reply) => reply.sentAt), { limiter: "fixed", rpm: perWindow, windowMs }));

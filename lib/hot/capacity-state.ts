@@ -33,8 +33,9 @@
  *   other until it is answered, or the bucket's window ends, in which the probe counts too):
  *   admitted, the bucket adopts the clock's windows from then on (`clockAligned`), counting the
  *   probe and what was taken since in the clock's window; refused (or unanswered a window long),
- *   it costs that one 429, cuts nothing, and the bucket keeps its own windows. Only a bucket at its configured limit, with no provider's
- *   headers (they say when the window ends), tests this.
+ *   it costs that one 429, cuts nothing, and the bucket keeps its own windows. Only a bucket at
+ *   its configured limit, past its first window, that never had the provider's headers (they say
+ *   when the window ends) tests this.
  *
  * A token bucket keeps the same books in tokens: a take of `amount` tokens (a reply's estimate)
  * counts `amount` in `used` and in `seq`, so `seq` is the tokens ever taken and what the provider
@@ -129,15 +130,18 @@ export function takeCapacity(state: CapacityState, config: CapacityLimit, now: n
     state.probeSeq = probe.seq;
     state.probeTaken = taken;
     state.probeAt = now;
-    return probe;
+    return { ...probe, probe: true };
   }
   if (state.turnedAwayAt === 0) state.turnedAwayAt = now;
   return { granted: false, waitMs: Math.min(state.resetAt, boundary + config.windowMs) - now, seq: 0 };
 }
 
-/** Whether a spent window may probe the clock's windows: not yet tested, no headers, no cut limit. */
+/**
+ * Whether a spent window may probe the clock's windows: not yet tested, no headers ever (a window
+ * has gone by, so the answers to its starts had time to bring them), no cut limit.
+ */
 function testsClockWindows(state: CapacityState, config: CapacityLimit): boolean {
-  return state.clockAligned === undefined && !state.reported && state.limit === config.limit;
+  return state.clockAligned === undefined && state.reportSeq === 0 && state.windowSeq > 0 && state.limit === config.limit;
 }
 
 /**

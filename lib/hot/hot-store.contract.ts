@@ -634,17 +634,14 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
       const grantedOf = async (bucket: string, config: { limit: number; windowMs: number }, count: number) =>
         (await Promise.all(Array.from({ length: count }, () => store.takeCapacity(bucket, config)))).filter((grant) => grant.granted).length;
 
-      it("grants a fresh bucket's configured starts at once, however many ask, then says when its window ends or the clock's next does", async () => {
-        const asked = Date.now();
+      it("grants a fresh bucket's configured starts at once, however many ask, then says when its window ends", async () => {
         const grants = await Promise.all(Array.from({ length: 5 }, () => store.takeCapacity("model-a", perMinute(3))));
         const granted = grants.filter((grant) => grant.granted);
         expect(granted.map((grant) => grant.seq).sort()).toEqual([1, 2, 3]);
-        // The clock's next minute comes first unless the bucket's window opened on it.
-        const toClockMinute = 60_000 - (asked % 60_000);
         for (const refused of grants.filter((grant) => !grant.granted)) {
           expect(refused.seq).toBe(0);
-          expect(refused.waitMs).toBeLessThanOrEqual(Math.min(60_000, toClockMinute) + 50);
-          expect(refused.waitMs).toBeGreaterThan(Math.min(59_000, toClockMinute - 1_000));
+          expect(refused.waitMs).toBeGreaterThan(59_000);
+          expect(refused.waitMs).toBeLessThanOrEqual(60_000);
         }
         // Another bucket (another model or key) keeps books of its own.
         expect((await store.takeCapacity("model-b", perMinute(3))).granted).toBe(true);
@@ -750,9 +747,14 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
       describe("where a provider without headers begins its windows", () => {
         const windowMs = 1000;
         const config = { limit: 3, windowMs };
-        /** Spends a fresh bucket's window 400 ms into a window of the clock, and lets the clock's next begin. */
+        /**
+         * After a first window with a start and no headers (a fresh bucket's first window does not
+         * probe: the answers to its starts may still bring headers), spends a window 400 ms into a
+         * window of the clock, and lets the clock's next begin.
+         */
         async function spendThenCrossClockBoundary(bucket: string) {
-          await sleep(windowMs + 400 - (Date.now() % windowMs));
+          expect((await store.takeCapacity(bucket, config)).granted).toBe(true);
+          await sleep(2 * windowMs + 400 - (Date.now() % windowMs));
           expect(await grantedOf(bucket, config, 3)).toBe(3);
           const turnedAway = await store.takeCapacity(bucket, config);
           // Told to come back at the clock's next window, before the bucket's own ends.
@@ -761,7 +763,7 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
           expect(turnedAway.waitMs).toBeGreaterThan(400);
           await sleep(turnedAway.waitMs + 20);
           const probe = await store.takeCapacity(bucket, config);
-          expect(probe).toMatchObject({ granted: true, seq: 4 });
+          expect(probe).toMatchObject({ granted: true, seq: 5, probe: true });
           // Nothing more until the probe is answered.
           const held = await store.takeCapacity(bucket, config);
           expect(held.granted).toBe(false);
@@ -776,7 +778,10 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
           expect(books).toMatchObject({ clockAligned: true, used: 1, limit: 3, probeSeq: 0 });
           expect(books!.resetAt % windowMs).toBe(0);
           // The rest of the clock's window, then a wait for its end.
-          expect(await grantedOf("clock probe", config, 4)).toBe(2);
+          const rest = await Promise.all(Array.from({ length: 4 }, () => store.takeCapacity("clock probe", config)));
+          expect(rest.filter((grant) => grant.granted)).toHaveLength(2);
+          // Only the probe asks for its answer to be reported.
+          expect(rest.some((grant) => grant.probe)).toBe(false);
           const next = await store.takeCapacity("clock probe", config);
           expect(Math.abs(((Date.now() + next.waitMs) % windowMs) - windowMs / 2)).toBeGreaterThan(windowMs / 2 - 50);
           await sleep(next.waitMs + 20);

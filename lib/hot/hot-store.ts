@@ -51,6 +51,11 @@ export interface CapacityGrant {
   waitMs: number;
   /** When granted: this start's number in the bucket, to name it in `reportCapacity`. */
   seq: number;
+  /**
+   * When granted: this start probes whether the provider's windows begin on the clock's
+   * (lib/hot/capacity-state.ts), so its answer is reported even when it says nothing else.
+   */
+  probe?: boolean;
 }
 
 /** A take settled with what it really cost (`returnCapacity`): `amount` given back (negative: counted more). */

@@ -275,9 +275,9 @@ local function clockWindowStart(at) return math.floor(at / windowMs) * windowMs 
 const SAVE_CAPACITY = `
 redis.call('SET', KEYS[1], cjson.encode(s), 'PX', math.max(s.resetAt, s.blockedUntil, now) - now + 10 * windowMs)`;
 
-/** takeCapacity. ARGV[3]: the amount. Returns granted (1 or 0), waitMs, seq. */
+/** takeCapacity. ARGV[3]: the amount. Returns granted (1 or 0), waitMs, seq, probe (1 or 0). */
 const TAKE_CAPACITY = `${LOAD_CAPACITY}
-local granted, waitMs = 0, 0
+local granted, waitMs, probe = 0, 0, 0
 local amount = tonumber(ARGV[3])
 if now < s.blockedUntil then
   waitMs = s.blockedUntil - now
@@ -303,12 +303,12 @@ else
   local boundary = clockWindowStart(now)
   if s.used + taken <= s.limit then
     granted = 1
-  elseif s.clockAligned ~= nil or s.reported or s.limit ~= limit then
+  elseif s.clockAligned ~= nil or s.reportSeq ~= 0 or s.windowSeq == 0 or s.limit ~= limit then
     waitMs = s.resetAt - now
   elseif s.probeSeq > 0 then
     waitMs = math.min(${PROBE_ANSWER_POLL_MS}, s.resetAt - now)
   elseif s.turnedAwayAt > 0 and s.turnedAwayAt < boundary then
-    granted = 1
+    granted, probe = 1, 1
     s.probeSeq, s.probeTaken, s.probeAt = s.seq + taken, taken, now
   else
     if s.turnedAwayAt == 0 then s.turnedAwayAt = now end
@@ -320,7 +320,7 @@ else
   end
 end
 ${SAVE_CAPACITY}
-return {granted, waitMs, granted == 1 and s.seq or 0}`;
+return {granted, waitMs, granted == 1 and s.seq or 0, probe}`;
 
 /** returnCapacity. ARGV[3], ARGV[4]: the take's seq, the amount given back. */
 const RETURN_CAPACITY = `${LOAD_CAPACITY}
@@ -493,7 +493,7 @@ export class RedisHotStore implements HotStore {
     this.setValuesScript = this.client.createScript<null>(SET_VALUES);
     this.leaveLinesScript = this.client.createScript<null>(LEAVE_LINES);
     this.unflushedStatsScript = this.client.createScript<[number, unknown]>(UNFLUSHED_STATS);
-    this.takeCapacityScript = this.client.createScript<[number, number, number]>(TAKE_CAPACITY);
+    this.takeCapacityScript = this.client.createScript<[number, number, number, number]>(TAKE_CAPACITY);
     this.reportCapacityScript = this.client.createScript<number>(REPORT_CAPACITY);
     this.raiseCounterScript = this.client.createScript<number>(RAISE_COUNTER);
     this.returnCapacityScript = this.client.createScript<number>(RETURN_CAPACITY);
@@ -929,8 +929,11 @@ export class RedisHotStore implements HotStore {
   // --- provider capacity -------------------------------------------------------------------
 
   async takeCapacity(bucket: string, { limit, windowMs }: CapacityLimit, amount = 1): Promise<CapacityGrant> {
-    const [granted, waitMs, seq] = await this.takeCapacityScript.exec([this.capacityKey(bucket)], [String(limit), String(windowMs), String(Math.ceil(amount))]);
-    return { granted: granted === 1, waitMs, seq };
+    const [granted, waitMs, seq, probe] = await this.takeCapacityScript.exec(
+      [this.capacityKey(bucket)],
+      [String(limit), String(windowMs), String(Math.ceil(amount))],
+    );
+    return { granted: granted === 1, waitMs, seq, ...(probe === 1 && { probe: true }) };
   }
 
   async reportCapacity(bucket: string, report: CapacityReport, { limit, windowMs }: CapacityLimit): Promise<void> {

@@ -51,7 +51,7 @@ import type { CapacityLimit, HotStore } from "@/lib/hot/hot-store";
 import { RetryableReplyError, type JobHandlers, type JobRunner, type ReplyAttempt, type TokenHold } from "./job-runner";
 import { CapacityLine } from "./capacity-line";
 import { LeaseKeeper } from "./lease-keeper";
-import { capacityReports, poolBuckets, takeStartNow, tokenBucket, type ProviderCapacity } from "./provider-capacity";
+import { capacityReports, poolBuckets, takeStartNow, tokenBucket, worthReporting, type ProviderCapacity } from "./provider-capacity";
 import { chainPositionForAttempt, keyForAttempt, lineScore, modelChain, type FallbackPolicy } from "./reply-policy";
 
 /** The shared limits' lease pools in the hot store. */
@@ -250,7 +250,7 @@ export class InlineJobRunner implements JobRunner {
     capacity: ProviderCapacity,
     modelId: string,
     bucket: string,
-    { seq, bucket: key }: { seq: number; bucket: number },
+    { seq, bucket: key, probe }: { seq: number; bucket: number; probe: boolean },
   ): Pick<ReplyAttempt, "key" | "reserveTokens" | "onProviderSignal"> {
     const { limits, onError } = this.options;
     const report = capacityReports(limits, onError);
@@ -272,9 +272,13 @@ export class InlineJobRunner implements JobRunner {
     return {
       key,
       ...(tokenLimit && { reserveTokens: (amount: number) => holdTokens(tokenLimit, amount) }),
-      onProviderSignal: ({ tokens: tokenHeadroom, ...signal }) => {
-        report(bucket, { ...signal, seq }, capacity.limit);
-        if (tokenLimit && tokenSeq !== undefined) report(tokens, { ...signal, headroom: tokenHeadroom, seq: tokenSeq }, tokenLimit);
+      onProviderSignal: (said) => {
+        const { tokens: tokenHeadroom, ...signal } = said;
+        if (worthReporting(said, probe)) report(bucket, { ...signal, seq }, capacity.limit);
+        // A token take is never a probe's answer here: a token bucket's probe settles by a refusal or by its window's end.
+        if (tokenLimit && tokenSeq !== undefined && worthReporting(said, false)) {
+          report(tokens, { ...signal, headroom: tokenHeadroom, seq: tokenSeq }, tokenLimit);
+        }
       },
     };
   }

@@ -116,6 +116,16 @@ export function startDelayMs(stored: CapacityState | null, config: CapacityLimit
 }
 
 /**
+ * Whether an answer to a start is worth a report: one that says something of the provider's
+ * capacity, or any answer to a probe (a bare admission is what the probe asks). Answers without
+ * rate-limit headers to other starts are not sent, which keeps a reply's hot-store commands as
+ * they were for providers that send none.
+ */
+export function worthReporting(signal: ProviderSignal, probe: boolean | undefined): boolean {
+  return probe === true || signal.refused || signal.retryAfterMs !== undefined || signal.headroom !== undefined || signal.tokens !== undefined;
+}
+
+/**
  * What sends a bucket what the provider answered to one of its takes; never throws (a failed
  * report goes to `onError`: the books are corrected by the next answer). Both runners report
  * through it, to request and token buckets alike.
@@ -142,5 +152,10 @@ export async function takeStartNow(
   const grant = await store.takeCapacity(bucket, capacity.limit);
   if (!grant.granted) return { granted: false, waitMs: grant.waitMs };
   const report = capacityReports(store, onError);
-  return { granted: true, onProviderSignal: (signal) => report(bucket, { ...signal, seq: grant.seq }, capacity.limit) };
+  return {
+    granted: true,
+    onProviderSignal: (signal) => {
+      if (worthReporting(signal, grant.probe)) report(bucket, { ...signal, seq: grant.seq }, capacity.limit);
+    },
+  };
 }
