@@ -789,6 +789,18 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
           expect((await store.readCapacity("clock probe"))!.resetAt % windowMs).toBe(0);
         });
 
+        it("counts a probe still out when its own window ends in the next one, and adopts the clock's windows with what was taken since", async () => {
+          const probeSeq = await spendThenCrossClockBoundary("probe out");
+          // The bucket's own window ends about 400 ms after the clock's boundary, the probe unanswered.
+          await sleep(450);
+          expect(await grantedOf("probe out", config, 4)).toBe(2);
+          await store.reportCapacity("probe out", { seq: probeSeq, refused: false }, config);
+          const books = await store.readCapacity("probe out");
+          // The probe and the two after it, all in the clock's window the probe opened.
+          expect(books).toMatchObject({ clockAligned: true, used: 3, probeSeq: 0 });
+          expect(books!.resetAt % windowMs).toBe(0);
+        });
+
         it("keeps its own windows, its limit uncut, when the probe is refused", async () => {
           const probeSeq = await spendThenCrossClockBoundary("own windows");
           await store.reportCapacity("own windows", { seq: probeSeq, refused: true }, config);
