@@ -18,14 +18,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { readOverview } from "@/lib/admin/overview";
 import { apiKeyIds } from "@/lib/ai/api-key-ids";
-import { submitChatRequest } from "@/lib/chat/send-message";
 import { getChatMessages } from "@/lib/history/history";
 import { poolBuckets, providerCapacity, tokenBucket } from "@/lib/jobs/provider-capacity";
-import { replyStreamResponse } from "@/lib/replies/reply-stream";
 import { estimateWaitSeconds } from "@/lib/replies/wait-estimate";
 import { echoReply } from "@/lib/testing/provider-double";
-import { readUIMessageStream, startTestApp, textOf, type TestApp } from "./support/app-services";
-import { uniqueSuffix } from "./support/scratch";
+import { sendBurst, startTestApp, textOf, type TestApp } from "./support/app-services";
 
 const PER_KEY = 5;
 const TOKENS_PER_WINDOW = 7000;
@@ -52,29 +49,6 @@ async function startWithKeys(keys: string[], provider: { rejectedKeys?: string[]
   return app;
 }
 
-/**
- * `users` new users each send one message at the same moment (once `beforeSend` has run, after
- * the users exist); resolves with each reply's chunks.
- */
-async function burst(target: TestApp, users: number, beforeSend: () => Promise<unknown> = async () => {}) {
-  const senders = await Promise.all(Array.from({ length: users }, () => target.createUser()));
-  await beforeSend();
-  const sent = await Promise.all(
-    senders.map(async (userId, index) => {
-      const text = `question ${index} ${uniqueSuffix()}`;
-      const request = { kind: "send" as const, chatId: `c_${uniqueSuffix()}`, messageId: `m_${uniqueSuffix()}`, text };
-      const { replyId } = await submitChatRequest(target.services, { userId, tier: "free" }, request);
-      return { userId, chatId: request.chatId, replyId, text };
-    }),
-  );
-  return Promise.all(
-    sent.map(async ({ userId, chatId, replyId, text }) => {
-      const response = await replyStreamResponse(target.services.hot, { replyId, userId, config: target.services.config });
-      return { userId, chatId, replyId, text, chunks: await readUIMessageStream(response) };
-    }),
-  );
-}
-
 /** The stored reply messages' routes, read as the admin transcript reads them (hot copy and Postgres stitched). */
 async function readRoutes(target: TestApp, replies: { userId: string; chatId: string; replyId: string }[]) {
   const routes = await Promise.all(
@@ -91,7 +65,7 @@ function firstWindowStarts(startTimes: number[]): number {
   return startTimes.filter((at) => at < startTimes[0] + WINDOW_MS).length;
 }
 
-function expectAnswered(replies: Awaited<ReturnType<typeof burst>>) {
+function expectAnswered(replies: Awaited<ReturnType<typeof sendBurst>>) {
   for (const { text, chunks } of replies) {
     expect(chunks.at(-1)).toMatchObject({ type: "finish" });
     expect(textOf(chunks)).toBe(echoReply(text, TOKENS));
@@ -101,14 +75,14 @@ function expectAnswered(replies: Awaited<ReturnType<typeof burst>>) {
 describe("a key pool", () => {
   it("serves twice one key's rate with two keys, spread over both, without a refusal", async () => {
     const one = await startWithKeys(["key-one"]);
-    expectAnswered(await burst(one, 3 * PER_KEY));
+    expectAnswered(await sendBurst(one, 3 * PER_KEY));
     const alone = one.provider!.stats();
     expect(alone.rateLimited).toBe(0);
     await one.dispose();
     app = undefined;
 
     const pool = await startWithKeys(["key-one", "key-two"]);
-    const replies = await burst(pool, 3 * PER_KEY);
+    const replies = await sendBurst(pool, 3 * PER_KEY);
     expectAnswered(replies);
     const pooled = pool.provider!.stats();
     expect(pooled.rateLimited).toBe(0);
@@ -140,10 +114,10 @@ describe("a key pool", () => {
     const pool = await startWithKeys(["revoked-key", "good-key"], { rejectedKeys: ["revoked-key"] });
     const provider = pool.provider!;
     // One at a time until a start reaches the revoked key: its 401 fails no reply.
-    for (let sent = 0; sent < 4 && provider.stats().unauthorized === 0; sent += 1) expectAnswered(await burst(pool, 1));
+    for (let sent = 0; sent < 4 && provider.stats().unauthorized === 0; sent += 1) expectAnswered(await sendBurst(pool, 1));
     expect(provider.stats().unauthorized).toBe(1);
 
-    expectAnswered(await burst(pool, PER_KEY));
+    expectAnswered(await sendBurst(pool, PER_KEY));
     const stats = provider.stats();
     expect(stats.unauthorized).toBe(1);
     expect(stats.startsByKey).toEqual({ "good-key": stats.completed });
@@ -161,18 +135,20 @@ describe("the wait estimate over a key pool", () => {
     const capacity = providerCapacity(config);
     const [keyOne] = poolBuckets(capacity, "double-small");
     // Replies timed first, so the estimate adds the provider's observed time to first token.
-    expectAnswered(await burst(pool, 2));
+    expectAnswered(await sendBurst(pool, 2));
     await sleep(WINDOW_MS);
     const places = 3 * PER_KEY;
     let estimates: number[] = [];
     let sentAt = 0;
     const startsBefore = pool.provider!.stats().startTimes.length;
-    const replies = await burst(pool, places, async () => {
-      // Other instances spent key-one's window; key-two's is whole: the first five places start
-      // at once on key-two, the next ten when either key's window ends, in about 2 s.
-      while ((await hot.takeCapacity(keyOne, capacity.limit)).granted);
-      estimates = await Promise.all(Array.from({ length: places }, (_, position) => estimateWaitSeconds({ hot, config }, position)));
-      sentAt = Date.now();
+    const replies = await sendBurst(pool, places, {
+      beforeSend: async () => {
+        // Other instances spent key-one's window; key-two's is whole: the first five places start
+        // at once on key-two, the next ten when either key's window ends, in about 2 s.
+        while ((await hot.takeCapacity(keyOne, capacity.limit)).granted);
+        estimates = await Promise.all(Array.from({ length: places }, (_, position) => estimateWaitSeconds({ hot, config }, position)));
+        sentAt = Date.now();
+      },
     });
     expectAnswered(replies);
     expect(pool.provider!.stats().rateLimited).toBe(0);
@@ -196,7 +172,7 @@ describe("token buckets", () => {
       },
       provider: { tpm: TOKENS_PER_WINDOW, windowMs: WINDOW_MS, headers: "none", tokensPerReply: TOKENS },
     });
-    expectAnswered(await burst(app, 12));
+    expectAnswered(await sendBurst(app, 12));
 
     const stats = app.provider!.stats();
     expect(stats.rateLimited).toBe(0);

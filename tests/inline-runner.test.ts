@@ -303,10 +303,12 @@ describe("the in-process runner", () => {
     await other.settled(jobs.slice(6));
 
     expect(maxRunning).toBe(3);
-    // Four starts per window between them: the fifth and the ninth each wait for a window's end.
+    // Four starts per window between them: the fifth and the tenth each wait for a window's end
+    // (the ninth may be the one start that probes, in the second window, whether the provider's
+    // windows begin on the clock's, which no answer here confirms).
     const starts = [...one.calls, ...other.calls].map((call) => call.startedAt).sort((a, b) => a - b);
     expect(starts[4] - starts[0]).toBeGreaterThanOrEqual(300);
-    expect(starts[8] - starts[4]).toBeGreaterThanOrEqual(300);
+    expect(starts[9] - starts[4]).toBeGreaterThanOrEqual(300);
   });
 
   it("keeps a user's replies one at a time, in the order asked, when they reach two runners on the same hot store", async () => {

@@ -102,8 +102,8 @@ describe("provider capacity signals", () => {
     expect(signal?.headroom?.resetMs).toBeLessThanOrEqual(2_000);
   });
 
-  it("says nothing of a provider without headers until it refuses, and then only that it did", async () => {
-    expect(await signalOfCall({ rpm: 1, headers: "none" })).toBeUndefined();
+  it("says of a provider without headers only that it let a call in or refused it, and nothing without an answer", async () => {
+    expect(await signalOfCall({ rpm: 1, headers: "none" })).toEqual({ refused: false });
     expect(await signalOfCall({})).toEqual({ refused: true });
     expect(providerSignal({ error: new Error("socket hang up") })).toBeUndefined();
   });

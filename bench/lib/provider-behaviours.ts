@@ -75,7 +75,11 @@ export interface BehaviourFigures {
   servedMs: number;
   /** The provider's own minimum for the same arrivals (earliestAdmissions + one reply's time), in ms. */
   minimumMs: number;
-  /** First POST → the provider's last admission, in ms: how soon the scheduler started the burst's last call. */
+  /**
+   * First POST → the provider's last admission of a reply's call (its arrival stamp), in ms: how
+   * soon the scheduler started the burst's last reply. Title calls (a chat's title, written by the
+   * model after its first reply when the bucket has room) are not among them.
+   */
   lastAdmittedMs: number | null;
   /** First POST → the earliest the provider's limiter would have admitted the last one, in ms. */
   earliestLastAdmissionMs: number;
@@ -130,12 +134,13 @@ export function behaviourFigures(behaviour: ProviderBehaviour, outcomes: UserOut
   // stamp the double adds is one more word).
   const replyMs = reply.latencyMs + reply.tokenDelayMs * reply.tokensPerReply;
   const earliestLast = Math.max(...earliestAdmissions(outcomes.map((outcome) => outcome.postAt), behaviour));
+  const replyAdmissions = outcomes.flatMap((outcome) => (outcome.stampAt === undefined ? [] : [outcome.stampAt]));
   return {
     behaviour,
     burst,
     servedMs: lastEnd - firstPost,
     minimumMs: earliestLast + replyMs - firstPost,
-    lastAdmittedMs: provider.startTimes.length > 0 ? Math.max(...provider.startTimes) - firstPost : null,
+    lastAdmittedMs: replyAdmissions.length > 0 ? Math.max(...replyAdmissions) - firstPost : null,
     earliestLastAdmissionMs: earliestLast - firstPost,
     waitMs: distribution(outcomes.map((outcome) => (outcome.firstTextAt ?? outcome.finishedAt ?? lastEnd) - outcome.postAt)),
   };
@@ -191,7 +196,7 @@ export function renderBehaviours(figures: BehaviourFigures[], users: number, err
         "Replies",
         "Provider 429s",
         "User-visible errors",
-        "Last call admitted after (provider's earliest)",
+        "Last reply's call admitted after (provider's earliest)",
         "Burst served in (provider's minimum)",
         "Ratio",
         "Queue wait p50 / p95 / max",

@@ -24,7 +24,18 @@
  * - a limit the provider reported stops counting as its own once a window with starts went by
  *   without a report (it no longer sends headers): probing and cutting take over from it;
  * - books kept under another configured limit (LLM_RPM changed) start afresh: the operator's new
- *   figure replaces what was learnt under the old one, until the provider says otherwise.
+ *   figure replaces what was learnt under the old one, until the provider says otherwise;
+ * - without headers, the bucket's windows open at its own first start, where a provider's
+ *   quantized windows commonly begin at multiples of the window on the clock (every 10 s, every
+ *   minute): a burst that spends the bucket's window part-way through the provider's waits for the
+ *   bucket's next, while the provider opened a fresh window sooner. So when a take was turned away
+ *   by a spent window and a clock boundary has passed since, one start goes as a probe (and no
+ *   other until it is answered, or the bucket's window ends, in which the probe counts too):
+ *   admitted, the bucket adopts the clock's windows from then on (`clockAligned`), counting the
+ *   probe and what was taken since in the clock's window; refused (or unanswered a window long),
+ *   it costs that one 429, cuts nothing, and the bucket keeps its own windows. Only a bucket at
+ *   its configured limit, past its first window, that never had the provider's headers (they say
+ *   when the window ends) tests this.
  *
  * A token bucket keeps the same books in tokens: a take of `amount` tokens (a reply's estimate)
  * counts `amount` in `used` and in `seq`, so `seq` is the tokens ever taken and what the provider
@@ -37,18 +48,45 @@ import type { CapacityGrant, CapacityLimit, CapacityReport, CapacityReturn, Capa
 /** What a 429 without headers leaves of the limit (AWS's adaptive retries use the same 0.7). */
 export const CUT_FACTOR = 0.7;
 
+/**
+ * How often a take asks again while a probe of the clock's windows waits for its answer (the
+ * provider's time to its response headers, usually well under a second).
+ */
+export const PROBE_ANSWER_POLL_MS = 100;
+
 /** What a clean window adds back to a limit cut after 429s: a tenth of the configured limit, at least one. */
 function probeStep({ limit }: CapacityLimit): number {
   return Math.max(1, Math.floor(limit / 10));
 }
 
 export function freshCapacity({ limit }: CapacityLimit): CapacityState {
-  return { configured: limit, limit, used: 0, resetAt: 0, blockedUntil: 0, seq: 0, windowSeq: 0, reportSeq: 0, cutSeq: 0, reported: false };
+  return {
+    configured: limit,
+    limit,
+    used: 0,
+    resetAt: 0,
+    blockedUntil: 0,
+    seq: 0,
+    windowSeq: 0,
+    reportSeq: 0,
+    cutSeq: 0,
+    reported: false,
+    turnedAwayAt: 0,
+    probeSeq: 0,
+    probeTaken: 0,
+    probeAt: 0,
+  };
+}
+
+/** The clock's window `now` falls in begins here: the last multiple of the window since the epoch. */
+export function clockWindowStart(now: number, windowMs: number): number {
+  return Math.floor(now / windowMs) * windowMs;
 }
 
 /** The books a step starts from: the stored ones if kept under this configuration, else fresh ones. */
 export function currentBooks(stored: CapacityState | null | undefined, config: CapacityLimit): CapacityState {
-  return stored && stored.configured === config.limit ? { ...stored } : freshCapacity(config);
+  // Books stored before a field existed take its fresh value.
+  return stored && stored.configured === config.limit ? { ...freshCapacity(config), ...stored } : freshCapacity(config);
 }
 
 /** Takes `amount` (one start, or a reply's tokens) if there is room; otherwise says how long until there may be. Mutates `state`. */
@@ -61,14 +99,49 @@ export function takeCapacity(state: CapacityState, config: CapacityLimit, now: n
       state.limit = Math.min(config.limit, state.limit + probeStep(config));
     }
     state.used = 0;
-    state.resetAt = now + config.windowMs;
+    state.resetAt = state.clockAligned ? clockWindowStart(now, config.windowMs) + config.windowMs : now + config.windowMs;
     state.windowSeq = state.seq;
+    state.turnedAwayAt = 0;
+    if (state.probeSeq > 0 && now - state.probeAt < config.windowMs) {
+      // A probe still out (sent near the end of the window) went to the provider's new window
+      // too: it, and what was taken after it, count in this one.
+      state.windowSeq = state.probeSeq - state.probeTaken;
+      state.used = state.seq - state.windowSeq;
+    } else if (state.probeSeq > 0) {
+      // Unanswered a window long (its call failed without an answer, or the runner reports
+      // nothing): the bucket keeps its own windows rather than probing every window.
+      state.clockAligned = false;
+      state.probeSeq = 0;
+      state.probeTaken = 0;
+    }
   }
   const taken = Math.max(1, Math.min(Math.ceil(amount), state.limit));
-  if (state.used + taken > state.limit) return { granted: false, waitMs: state.resetAt - now, seq: 0 };
-  state.used += taken;
-  state.seq += taken;
-  return { granted: true, waitMs: 0, seq: state.seq };
+  const grant = () => {
+    state.used += taken;
+    state.seq += taken;
+    return { granted: true, waitMs: 0, seq: state.seq };
+  };
+  if (state.used + taken <= state.limit) return grant();
+  if (!testsClockWindows(state, config)) return { granted: false, waitMs: state.resetAt - now, seq: 0 };
+  if (state.probeSeq > 0) return { granted: false, waitMs: Math.min(PROBE_ANSWER_POLL_MS, state.resetAt - now), seq: 0 };
+  const boundary = clockWindowStart(now, config.windowMs);
+  if (state.turnedAwayAt > 0 && state.turnedAwayAt < boundary) {
+    const probe = grant();
+    state.probeSeq = probe.seq;
+    state.probeTaken = taken;
+    state.probeAt = now;
+    return { ...probe, probe: true };
+  }
+  if (state.turnedAwayAt === 0) state.turnedAwayAt = now;
+  return { granted: false, waitMs: Math.min(state.resetAt, boundary + config.windowMs) - now, seq: 0 };
+}
+
+/**
+ * Whether a spent window may probe the clock's windows: not yet tested, no headers ever (a window
+ * has gone by, so the answers to its starts had time to bring them), no cut limit.
+ */
+function testsClockWindows(state: CapacityState, config: CapacityLimit): boolean {
+  return state.clockAligned === undefined && state.reportSeq === 0 && state.windowSeq > 0 && state.limit === config.limit;
 }
 
 /**
@@ -80,8 +153,24 @@ export function returnCapacity(state: CapacityState, { seq, amount }: CapacityRe
 }
 
 /** Corrects the books with what the provider answered to start `report.seq`. Mutates `state`. */
-export function reportCapacity(state: CapacityState, report: CapacityReport, now: number): void {
+export function reportCapacity(state: CapacityState, report: CapacityReport, config: CapacityLimit, now: number): void {
   const { headroom } = report;
+  if (state.probeSeq > 0 && report.seq === state.probeSeq) {
+    // The probe's answer settles where the provider's windows begin.
+    state.clockAligned = !report.refused;
+    if (state.clockAligned) {
+      state.resetAt = clockWindowStart(now, config.windowMs) + config.windowMs;
+      state.windowSeq = state.probeSeq - state.probeTaken;
+      state.used = state.seq - state.windowSeq;
+    }
+    state.probeSeq = 0;
+    state.probeTaken = 0;
+    // Its refusal was the price of the test, not a sign of too high a limit.
+    if (report.refused && !headroom) {
+      if (report.retryAfterMs !== undefined) state.blockedUntil = Math.max(state.blockedUntil, now + report.retryAfterMs);
+      return;
+    }
+  }
   // Headers about a start of an earlier window describe a window that has ended: they would fill
   // the fresh one with the old one's starts.
   if (headroom && report.seq >= state.reportSeq && report.seq > state.windowSeq) {

@@ -745,6 +745,78 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
         expect(await store.readCapacity("tokens")).toMatchObject({ used: 1000 });
       });
 
+      describe("where a provider without headers begins its windows", () => {
+        const windowMs = 1000;
+        const config = { limit: 3, windowMs };
+        /**
+         * After a first window with a start and no headers (a fresh bucket's first window does not
+         * probe: the answers to its starts may still bring headers), spends a window 400 ms into a
+         * window of the clock, and lets the clock's next begin.
+         */
+        async function spendThenCrossClockBoundary(bucket: string) {
+          expect((await store.takeCapacity(bucket, config)).granted).toBe(true);
+          await sleep(2 * windowMs + 400 - (Date.now() % windowMs));
+          expect(await grantedOf(bucket, config, 3)).toBe(3);
+          const turnedAway = await store.takeCapacity(bucket, config);
+          // Told to come back at the clock's next window, before the bucket's own ends.
+          expect(turnedAway.granted).toBe(false);
+          expect(turnedAway.waitMs).toBeLessThanOrEqual(600);
+          expect(turnedAway.waitMs).toBeGreaterThan(400);
+          await sleep(turnedAway.waitMs + 20);
+          const probe = await store.takeCapacity(bucket, config);
+          expect(probe).toMatchObject({ granted: true, seq: 5, probe: true });
+          // Nothing more until the probe is answered.
+          const held = await store.takeCapacity(bucket, config);
+          expect(held.granted).toBe(false);
+          expect(held.waitMs).toBeLessThanOrEqual(100);
+          return probe.seq;
+        }
+
+        it("adopts the clock's windows when one probe at the clock's boundary is let in", async () => {
+          const probeSeq = await spendThenCrossClockBoundary("clock probe");
+          await store.reportCapacity("clock probe", { seq: probeSeq, refused: false }, config);
+          const books = await store.readCapacity("clock probe");
+          expect(books).toMatchObject({ clockAligned: true, used: 1, limit: 3, probeSeq: 0 });
+          expect(books!.resetAt % windowMs).toBe(0);
+          // The rest of the clock's window, then a wait for its end.
+          const rest = await Promise.all(Array.from({ length: 4 }, () => store.takeCapacity("clock probe", config)));
+          expect(rest.filter((grant) => grant.granted)).toHaveLength(2);
+          // Only the probe asks for its answer to be reported.
+          expect(rest.some((grant) => grant.probe)).toBe(false);
+          const next = await store.takeCapacity("clock probe", config);
+          expect(Math.abs(((Date.now() + next.waitMs) % windowMs) - windowMs / 2)).toBeGreaterThan(windowMs / 2 - 50);
+          await sleep(next.waitMs + 20);
+          expect(await grantedOf("clock probe", config, 4)).toBe(3);
+          expect((await store.readCapacity("clock probe"))!.resetAt % windowMs).toBe(0);
+        });
+
+        it("counts a probe still out when its own window ends in the next one, and adopts the clock's windows with what was taken since", async () => {
+          const probeSeq = await spendThenCrossClockBoundary("probe out");
+          // The bucket's own window ends about 400 ms after the clock's boundary, the probe unanswered.
+          await sleep(450);
+          expect(await grantedOf("probe out", config, 4)).toBe(2);
+          await store.reportCapacity("probe out", { seq: probeSeq, refused: false }, config);
+          const books = await store.readCapacity("probe out");
+          // The probe and the two after it, all in the clock's window the probe opened.
+          expect(books).toMatchObject({ clockAligned: true, used: 3, probeSeq: 0 });
+          expect(books!.resetAt % windowMs).toBe(0);
+        });
+
+        it("keeps its own windows, its limit uncut, when the probe is refused", async () => {
+          const probeSeq = await spendThenCrossClockBoundary("own windows");
+          await store.reportCapacity("own windows", { seq: probeSeq, refused: true }, config);
+          const books = await store.readCapacity("own windows");
+          expect(books).toMatchObject({ clockAligned: false, limit: 3, probeSeq: 0 });
+          // Its own window ends a second after it opened, about 400 ms from now, and nothing probes again.
+          const waiting = await store.takeCapacity("own windows", config);
+          expect(waiting.granted).toBe(false);
+          expect(waiting.waitMs).toBeLessThanOrEqual(400);
+          expect(books!.resetAt % windowMs).toBeGreaterThan(300);
+          await sleep(waiting.waitMs + 20);
+          expect(await grantedOf("own windows", config, 4)).toBe(3);
+        });
+      });
+
       it("holds a bucket's starts back for a pause asked without a refusal (a rejected key), leaving its limit as it was", async () => {
         const short = { limit: 5, windowMs: 300 };
         const { seq } = await store.takeCapacity("rejected key", short);

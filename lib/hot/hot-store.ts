@@ -51,6 +51,11 @@ export interface CapacityGrant {
   waitMs: number;
   /** When granted: this start's number in the bucket, to name it in `reportCapacity`. */
   seq: number;
+  /**
+   * When granted: this start probes whether the provider's windows begin on the clock's
+   * (lib/hot/capacity-state.ts), so its answer is reported even when it says nothing else.
+   */
+  probe?: boolean;
 }
 
 /** A take settled with what it really cost (`returnCapacity`): `amount` given back (negative: counted more). */
@@ -96,6 +101,18 @@ export interface CapacityState {
   cutSeq: number;
   /** The limit is the provider's own (from headers), not the configuration's. */
   reported: boolean;
+  /** When a take was first turned away by this window being spent (0: none was). */
+  turnedAwayAt: number;
+  /** The start probing whether the provider's windows begin on the clock's, while unanswered (0: none). */
+  probeSeq: number;
+  /** What that probe took, and when (ms). */
+  probeTaken: number;
+  probeAt: number;
+  /**
+   * Whether the provider's windows were found to begin at the clock's multiples of the window
+   * (then the bucket's do too); absent until a probe has tested it.
+   */
+  clockAligned?: boolean;
 }
 
 /** Who appends to a relay and where its chunks go in that writer's sequence (`appendRelay`). */

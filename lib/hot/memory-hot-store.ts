@@ -417,7 +417,7 @@ export class MemoryHotStore implements HotStore {
   }
 
   async reportCapacity(bucket: string, report: CapacityReport, config: CapacityLimit): Promise<void> {
-    this.updateCapacity(bucket, config, (state, now) => reportCapacity(state, report, now));
+    this.updateCapacity(bucket, config, (state, now) => reportCapacity(state, report, config, now));
   }
 
   async readCapacity(bucket: string): Promise<CapacityState | null> {

@@ -53,7 +53,7 @@ import { randomUUID } from "node:crypto";
 import type { Redis } from "@upstash/redis";
 import { RELAY_WATCH_MS, type HotChat, type HotStore, type LeaseRequest, type RelayAppended, type RelayAppendOrder, type UnflushedChat } from "./hot-store";
 import type { CapacityGrant, CapacityLimit, CapacityReport, CapacityReturn, CapacityState } from "./hot-store";
-import { CUT_FACTOR } from "./capacity-state";
+import { CUT_FACTOR, PROBE_ANSWER_POLL_MS } from "./capacity-state";
 import type { StoredMessage } from "@/lib/domain";
 import { compareMessages } from "./message-order";
 import { RelayWaiters } from "./relay-waiters";
@@ -268,13 +268,15 @@ local raw = redis.call('GET', KEYS[1])
 local s = raw and cjson.decode(raw)
 if not s or s.configured ~= limit then
   s = {configured = limit, limit = limit, used = 0, resetAt = 0, blockedUntil = 0, seq = 0, windowSeq = 0, reportSeq = 0, cutSeq = 0, reported = false}
-end`;
+end
+s.turnedAwayAt, s.probeSeq, s.probeTaken, s.probeAt = s.turnedAwayAt or 0, s.probeSeq or 0, s.probeTaken or 0, s.probeAt or 0
+local function clockWindowStart(at) return math.floor(at / windowMs) * windowMs end`;
 const SAVE_CAPACITY = `
 redis.call('SET', KEYS[1], cjson.encode(s), 'PX', math.max(s.resetAt, s.blockedUntil, now) - now + 10 * windowMs)`;
 
-/** takeCapacity. ARGV[3]: the amount. Returns granted (1 or 0), waitMs, seq. */
+/** takeCapacity. ARGV[3]: the amount. Returns granted (1 or 0), waitMs, seq, probe (1 or 0). */
 const TAKE_CAPACITY = `${LOAD_CAPACITY}
-local granted, waitMs = 0, 0
+local granted, waitMs, probe = 0, 0, 0
 local amount = tonumber(ARGV[3])
 if now < s.blockedUntil then
   waitMs = s.blockedUntil - now
@@ -285,20 +287,39 @@ else
       s.limit = math.min(limit, s.limit + math.max(1, math.floor(limit / 10)))
     end
     s.used = 0
-    s.resetAt = now + windowMs
+    if s.clockAligned then s.resetAt = clockWindowStart(now) + windowMs else s.resetAt = now + windowMs end
     s.windowSeq = s.seq
+    s.turnedAwayAt = 0
+    if s.probeSeq > 0 and now - s.probeAt < windowMs then
+      s.windowSeq = s.probeSeq - s.probeTaken
+      s.used = s.seq - s.windowSeq
+    elseif s.probeSeq > 0 then
+      s.clockAligned = false
+      s.probeSeq, s.probeTaken = 0, 0
+    end
   end
   local taken = math.max(1, math.min(amount, s.limit))
-  if s.used + taken > s.limit then
+  local boundary = clockWindowStart(now)
+  if s.used + taken <= s.limit then
+    granted = 1
+  elseif s.clockAligned ~= nil or s.reportSeq ~= 0 or s.windowSeq == 0 or s.limit ~= limit then
     waitMs = s.resetAt - now
+  elseif s.probeSeq > 0 then
+    waitMs = math.min(${PROBE_ANSWER_POLL_MS}, s.resetAt - now)
+  elseif s.turnedAwayAt > 0 and s.turnedAwayAt < boundary then
+    granted, probe = 1, 1
+    s.probeSeq, s.probeTaken, s.probeAt = s.seq + taken, taken, now
   else
+    if s.turnedAwayAt == 0 then s.turnedAwayAt = now end
+    waitMs = math.min(s.resetAt, boundary + windowMs) - now
+  end
+  if granted == 1 then
     s.used = s.used + taken
     s.seq = s.seq + taken
-    granted = 1
   end
 end
 ${SAVE_CAPACITY}
-return {granted, waitMs, granted == 1 and s.seq or 0}`;
+return {granted, waitMs, granted == 1 and s.seq or 0, probe}`;
 
 /** returnCapacity. ARGV[3], ARGV[4]: the take's seq, the amount given back. */
 const RETURN_CAPACITY = `${LOAD_CAPACITY}
@@ -310,6 +331,17 @@ return 1`;
 const REPORT_CAPACITY = `${LOAD_CAPACITY}
 local seq, refused, retryAfter = tonumber(ARGV[3]), ARGV[4] == '1', tonumber(ARGV[5])
 local hLimit, hRemaining, hReset = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+local probeRefused = false
+if s.probeSeq > 0 and seq == s.probeSeq then
+  s.clockAligned = not refused
+  if s.clockAligned then
+    s.resetAt = clockWindowStart(now) + windowMs
+    s.windowSeq = s.probeSeq - s.probeTaken
+    s.used = s.seq - s.windowSeq
+  end
+  s.probeSeq, s.probeTaken = 0, 0
+  probeRefused = refused and not hLimit
+end
 if hLimit and seq >= s.reportSeq and seq > s.windowSeq then
   local unseen = math.max(0, s.seq - seq)
   s.reportSeq = seq
@@ -319,7 +351,7 @@ if hLimit and seq >= s.reportSeq and seq > s.windowSeq then
   if unseen == 0 then s.resetAt = now + hReset else s.resetAt = math.max(s.resetAt, now + hReset) end
 end
 if retryAfter then s.blockedUntil = math.max(s.blockedUntil, now + retryAfter) end
-if refused then
+if refused and not probeRefused then
   if not hLimit and seq > s.cutSeq then
     s.limit = math.max(1, math.floor(s.limit * ${CUT_FACTOR}))
     s.cutSeq = s.seq
@@ -458,7 +490,7 @@ export class RedisHotStore implements HotStore {
     this.enterLineScript = this.client.createScript<number>(ENTER_LINE);
     this.setValuesScript = this.client.createScript<null>(SET_VALUES);
     this.unflushedStatsScript = this.client.createScript<[number, unknown]>(UNFLUSHED_STATS);
-    this.takeCapacityScript = this.client.createScript<[number, number, number]>(TAKE_CAPACITY);
+    this.takeCapacityScript = this.client.createScript<[number, number, number, number]>(TAKE_CAPACITY);
     this.reportCapacityScript = this.client.createScript<number>(REPORT_CAPACITY);
     this.raiseCounterScript = this.client.createScript<number>(RAISE_COUNTER);
     this.returnCapacityScript = this.client.createScript<number>(RETURN_CAPACITY);
@@ -894,8 +926,11 @@ export class RedisHotStore implements HotStore {
   // --- provider capacity -------------------------------------------------------------------
 
   async takeCapacity(bucket: string, { limit, windowMs }: CapacityLimit, amount = 1): Promise<CapacityGrant> {
-    const [granted, waitMs, seq] = await this.takeCapacityScript.exec([this.capacityKey(bucket)], [String(limit), String(windowMs), String(Math.ceil(amount))]);
-    return { granted: granted === 1, waitMs, seq };
+    const [granted, waitMs, seq, probe] = await this.takeCapacityScript.exec(
+      [this.capacityKey(bucket)],
+      [String(limit), String(windowMs), String(Math.ceil(amount))],
+    );
+    return { granted: granted === 1, waitMs, seq, ...(probe === 1 && { probe: true }) };
   }
 
   async reportCapacity(bucket: string, report: CapacityReport, { limit, windowMs }: CapacityLimit): Promise<void> {

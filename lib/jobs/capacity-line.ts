@@ -44,10 +44,10 @@ export class CapacityLine {
 
   /**
    * Waits for this reply's turn in the line of `buckets` (a model's, one per key of the pool) and
-   * a start in one of them; returns the start's number and which bucket gave it, or null once
-   * `giveUpAt` (ms) has come without one.
+   * a start in one of them; returns the start's number, which bucket gave it and whether it is a
+   * probe (CapacityGrant.probe), or null once `giveUpAt` (ms) has come without one.
    */
-  async take(buckets: string[], limit: CapacityLimit, score: number, giveUpAt = Infinity): Promise<{ seq: number; bucket: number } | null> {
+  async take(buckets: string[], limit: CapacityLimit, score: number, giveUpAt = Infinity): Promise<{ seq: number; bucket: number; probe: boolean } | null> {
     const waiter: Waiter = { score, order: (this.accepted += 1), wake: () => undefined };
     const lineName = buckets.join(" ");
     const front = limit.limit * buckets.length;
@@ -67,7 +67,7 @@ export class CapacityLine {
         let waitMs = Math.min(CAPACITY_POLL_MAX_MS, budgetLeft);
         for (const bucket of await this.byHeadroom(buckets, limit, waiter.order)) {
           const grant = await this.store.takeCapacity(buckets[bucket], limit);
-          if (grant.granted) return { seq: grant.seq, bucket };
+          if (grant.granted) return { seq: grant.seq, bucket, probe: grant.probe === true };
           waitMs = Math.min(waitMs, grant.waitMs);
         }
         await pause(waiter, waitMs, this.signal);

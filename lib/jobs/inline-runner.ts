@@ -250,7 +250,7 @@ export class InlineJobRunner implements JobRunner {
     capacity: ProviderCapacity,
     modelId: string,
     bucket: string,
-    { seq, bucket: key }: { seq: number; bucket: number },
+    { seq, bucket: key, probe }: { seq: number; bucket: number; probe: boolean },
   ): Pick<ReplyAttempt, "key" | "reserveTokens" | "onProviderSignal"> {
     const { limits, onError } = this.options;
     const report = capacityReports(limits, onError);
@@ -272,7 +272,7 @@ export class InlineJobRunner implements JobRunner {
     return {
       key,
       ...(tokenLimit && { reserveTokens: (amount: number) => holdTokens(tokenLimit, amount) }),
-      onProviderSignal: (signal) => reportCall(report, capacity, { modelId, bucket, seq, tokenSeq }, signal),
+      onProviderSignal: (signal) => reportCall(report, capacity, { modelId, bucket, seq, tokenSeq, probe }, signal),
     };
   }
 

@@ -149,6 +149,16 @@ export function poolStartDelayMs(stored: (CapacityState | null)[], config: Capac
 }
 
 /**
+ * Whether an answer to a start is worth a report: one that says something of the provider's
+ * capacity, or any answer to a probe (a bare admission is what the probe asks). Answers without
+ * rate-limit headers to other starts are not sent, which keeps a reply's hot-store commands as
+ * they were for providers that send none.
+ */
+export function worthReporting(signal: ProviderSignal, probe: boolean | undefined): boolean {
+  return probe === true || signal.refused || signal.retryAfterMs !== undefined || signal.headroom !== undefined || signal.tokens !== undefined;
+}
+
+/**
  * What sends a bucket what the provider answered to one of its takes; never throws (a failed
  * report goes to `onError`: the books are corrected by the next answer). Both runners report
  * through it, to request and token buckets alike.
@@ -175,23 +185,33 @@ export async function takeStartNow(
   const grant = await store.takeCapacity(bucket, capacity.limit);
   if (!grant.granted) return { granted: false, waitMs: grant.waitMs };
   const report = capacityReports(store, onError);
-  return { granted: true, onProviderSignal: (signal) => report(bucket, { ...signal, seq: grant.seq }, capacity.limit) };
+  return {
+    granted: true,
+    onProviderSignal: (signal) => {
+      if (worthReporting(signal, grant.probe)) report(bucket, { ...signal, seq: grant.seq }, capacity.limit);
+    },
+  };
 }
 
 /**
- * Sends what the provider answered to a call to both of its buckets: the request bucket's start
- * `seq`, and, once the call holds its tokens (`tokenSeq`), the token bucket's take. Both runners
- * report a reply's call through it.
+ * Sends what the provider answered to a call to both of its buckets, when it is worth a report
+ * (worthReporting): the request bucket's start `seq` (a `probe` start's bare admission too), and,
+ * once the call holds its tokens (`tokenSeq`), the token bucket's take. Both runners report a
+ * reply's call through it.
  */
 export function reportCall(
   report: ReturnType<typeof capacityReports>,
   capacity: ProviderCapacity,
-  { modelId, bucket, seq, tokenSeq }: { modelId: string; bucket: string; seq: number; tokenSeq: number | undefined },
-  { tokens: tokenHeadroom, ...signal }: ProviderSignal,
+  { modelId, bucket, seq, tokenSeq, probe }: { modelId: string; bucket: string; seq: number; tokenSeq: number | undefined; probe: boolean | undefined },
+  said: ProviderSignal,
 ): void {
-  report(bucket, { ...signal, seq }, capacity.limit);
+  const { tokens: tokenHeadroom, ...signal } = said;
+  if (worthReporting(said, probe)) report(bucket, { ...signal, seq }, capacity.limit);
+  // A token take is never a probe's answer: a token bucket's probe settles by a refusal or by its window's end.
   const tokenLimit = capacity.tokenLimit?.(modelId);
-  if (tokenLimit && tokenSeq !== undefined) report(tokenBucket(bucket), { ...signal, headroom: tokenHeadroom, seq: tokenSeq }, tokenLimit);
+  if (tokenLimit && tokenSeq !== undefined && worthReporting(said, false)) {
+    report(tokenBucket(bucket), { ...signal, headroom: tokenHeadroom, seq: tokenSeq }, tokenLimit);
+  }
 }
 
 /** A reply's call as `takeCallNow` granted it: what the reply handler is given, and what undoes it. */
@@ -224,7 +244,7 @@ export async function takeCallNow(
     const key = (firstKey + turn) % capacity.keys;
     const bucket = capacity.bucketFor(modelId, key);
     const grant = await store.takeCapacity(bucket, capacity.limit);
-    if (grant.granted) return { granted: true, call: heldCall(store, capacity, { modelId, key, bucket, seq: grant.seq }, onError) };
+    if (grant.granted) return { granted: true, call: heldCall(store, capacity, { modelId, key, bucket, seq: grant.seq, probe: grant.probe }, onError) };
     waitMs = Math.min(waitMs, grant.waitMs);
   }
   return { granted: false, waitMs };
@@ -233,7 +253,7 @@ export async function takeCallNow(
 function heldCall(
   store: Pick<HotStore, "takeCapacity" | "returnCapacity" | "reportCapacity">,
   capacity: ProviderCapacity,
-  { modelId, key, bucket, seq }: { modelId: string; key: number; bucket: string; seq: number },
+  { modelId, key, bucket, seq, probe }: { modelId: string; key: number; bucket: string; seq: number; probe: boolean | undefined },
   onError?: (error: unknown, context: string) => void,
 ): CallStart {
   const report = capacityReports(store, onError);
@@ -260,7 +280,7 @@ function heldCall(
           return { settle: (used: number) => giveBack((held) => held - used) };
         },
       }),
-      onProviderSignal: (signal) => reportCall(report, capacity, { modelId, bucket, seq, tokenSeq }, signal),
+      onProviderSignal: (signal) => reportCall(report, capacity, { modelId, bucket, seq, tokenSeq, probe }, signal),
     },
     returnStart: () => store.returnCapacity(bucket, { seq, amount: 1 }, capacity.limit).catch((error) => onError?.(error, "start return")),
     returnUnsettledTokens: () => giveBack((held) => held),

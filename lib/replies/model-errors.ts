@@ -57,8 +57,9 @@ export function retryAfterMs(headers: Headers, now = Date.now()): number | undef
 /**
  * What the provider's answer says of its capacity: the call's response headers when it answered,
  * the error's when it failed (a 429 is a refusal, and its Retry-After counts; a rejected key asks
- * for REJECTED_KEY_PAUSE_MS without one); undefined when it says nothing (a network failure, a
- * provider without rate-limit headers answering).
+ * for REJECTED_KEY_PAUSE_MS without one); a bare admission (`refused: false`) when it answered
+ * without rate-limit headers, which tells a bucket probing the provider's windows that the start
+ * was let in; undefined when there was no answer (a network failure).
  */
 export function providerSignal(answer: { headers?: Headers } | { error: unknown }, now = Date.now()): ProviderSignal | undefined {
   const failure = "error" in answer ? describeModelFailure(answer.error) : undefined;
@@ -67,7 +68,7 @@ export function providerSignal(answer: { headers?: Headers } | { error: unknown 
   const headroom = headers && requestHeadroom(headers, now);
   const tokens = headers && tokenHeadroom(headers, now);
   if (failure?.keyRejected) return { refused: false, retryAfterMs: REJECTED_KEY_PAUSE_MS };
-  if (!refused && !headroom && !tokens) return undefined;
+  if (!refused && !headroom && !tokens) return failure ? undefined : { refused: false };
   const retryAfter = refused && headers ? retryAfterMs(headers, now) : undefined;
   return { refused, ...(retryAfter !== undefined && { retryAfterMs: retryAfter }), ...(headroom && { headroom }), ...(tokens && { tokens }) };
 }

@@ -4,7 +4,9 @@
  * OpenAI-compatible provider double, so the real client code runs).
  */
 import type { UIMessageChunk } from "ai";
+import { submitChatRequest } from "@/lib/chat/send-message";
 import { parseConfig } from "@/lib/config";
+import { replyStreamResponse } from "@/lib/replies/reply-stream";
 import { buildServices, closeServices, type Services } from "@/lib/services";
 import { startProviderDouble, type ProviderDouble, type ProviderDoubleOptions } from "@/lib/testing/provider-double";
 import { createScratchDir, createScratchPostgres, createScratchRedisPrefix, uniqueSuffix } from "./scratch";
@@ -82,4 +84,37 @@ export async function readUIMessageStream(response: Response): Promise<UIMessage
 
 export function textOf(chunks: UIMessageChunk[]): string {
   return chunks.map((chunk) => (chunk.type === "text-delta" ? chunk.delta : "")).join("");
+}
+
+/**
+ * `users` new users (free plan) each send one message at the same moment (`sendAt`, given the time
+ * the users are ready: by default at once, after `beforeSend` has run); resolves with each reply's
+ * chunks, and when its message was sent.
+ */
+export async function sendBurst(
+  target: TestApp,
+  users: number,
+  { sendAt, beforeSend }: { sendAt?: (now: number) => number; beforeSend?: () => Promise<unknown> } = {},
+) {
+  const senders = await Promise.all(Array.from({ length: users }, () => target.createUser()));
+  await beforeSend?.();
+  if (sendAt) {
+    const now = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, sendAt(now) - now)));
+  }
+  const sent = await Promise.all(
+    senders.map(async (userId, index) => {
+      const text = `question ${index} ${uniqueSuffix()}`;
+      const request = { kind: "send" as const, chatId: `c_${uniqueSuffix()}`, messageId: `m_${uniqueSuffix()}`, text };
+      const sentAt = Date.now();
+      const { replyId } = await submitChatRequest(target.services, { userId, tier: "free" }, request);
+      return { userId, chatId: request.chatId, replyId, text, sentAt };
+    }),
+  );
+  return Promise.all(
+    sent.map(async (reply) => {
+      const response = await replyStreamResponse(target.services.hot, { replyId: reply.replyId, userId: reply.userId, config: target.services.config });
+      return { ...reply, chunks: await readUIMessageStream(response) };
+    }),
+  );
 }
