@@ -12,8 +12,6 @@ const fromField = (text: string) => (text.trim() === "" ? null : Number(text));
 
 /** A user's own spending budgets, overriding their plan's (BUDGETS_USD); empty gives them the plan's again. */
 export function BudgetForm({ user, busy, onSave }: { user: AdminUser; busy: boolean; onSave: (change: BudgetChange) => void }) {
-  const dailyId = useId();
-  const monthlyId = useId();
   const [daily, setDaily] = useState(toField(user.dailyBudgetUsd));
   const [monthly, setMonthly] = useState(toField(user.monthlyBudgetUsd));
   const unchanged = daily === toField(user.dailyBudgetUsd) && monthly === toField(user.monthlyBudgetUsd);
@@ -27,35 +25,32 @@ export function BudgetForm({ user, busy, onSave }: { user: AdminUser; busy: bool
     >
       <span className="font-medium">Spending budget (US dollars)</span>
       <div className="flex flex-wrap items-end gap-2">
-        <label htmlFor={dailyId} className="flex flex-col gap-1 text-xs text-muted-foreground">
-          Per day
-          <input
-            id={dailyId}
-            data-testid="admin-budget-daily"
-            inputMode="decimal"
-            placeholder="plan's"
-            value={daily}
-            onChange={(event) => setDaily(event.target.value)}
-            className="h-9 w-28 rounded-md border border-input bg-background px-2 text-sm text-foreground"
-          />
-        </label>
-        <label htmlFor={monthlyId} className="flex flex-col gap-1 text-xs text-muted-foreground">
-          Per 30 days
-          <input
-            id={monthlyId}
-            data-testid="admin-budget-monthly"
-            inputMode="decimal"
-            placeholder="plan's"
-            value={monthly}
-            onChange={(event) => setMonthly(event.target.value)}
-            className="h-9 w-28 rounded-md border border-input bg-background px-2 text-sm text-foreground"
-          />
-        </label>
+        <AmountField label="Per day" testId="admin-budget-daily" value={daily} onChange={setDaily} />
+        <AmountField label="Per 30 days" testId="admin-budget-monthly" value={monthly} onChange={setMonthly} />
         <Button type="submit" size="sm" className="h-9" data-testid="admin-budget-save" disabled={busy || unchanged}>
           Save budget
         </Button>
       </div>
       <p className="text-xs text-muted-foreground">Empty: the plan&apos;s budget. Replies that would go past it are refused.</p>
     </form>
+  );
+}
+
+/** One budget in US dollars; empty for the plan's. */
+function AmountField({ label, testId, value, onChange }: { label: string; testId: string; value: string; onChange: (value: string) => void }) {
+  const id = useId();
+  return (
+    <label htmlFor={id} className="flex flex-col gap-1 text-xs text-muted-foreground">
+      {label}
+      <input
+        id={id}
+        data-testid={testId}
+        inputMode="decimal"
+        placeholder="plan's"
+        value={value}
+        onChange={(event) => onChange(event.target.value)}
+        className="h-9 w-28 rounded-md border border-input bg-background px-2 text-sm text-foreground"
+      />
+    </label>
   );
 }
