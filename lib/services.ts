@@ -10,8 +10,7 @@ import { createModelProvider, type ModelProvider } from "@/lib/ai/models";
 import { createAuth, type Auth } from "@/lib/auth/auth";
 import { purgeIdleGuests } from "@/lib/auth/purge-idle-guests";
 import { flushHistory } from "@/lib/history/flush-history";
-import { countTitle } from "@/lib/titles/title-counts";
-import { titleBacklog, writeTitle } from "@/lib/titles/write-title";
+import { queueTitle, writeTitle } from "@/lib/titles/write-title";
 import { abandonReply, endCancelledReply, generateReply, type GenerateReplyDeps } from "@/lib/replies/generate-reply";
 import { recoverUnwatchedOrphans, RunnerPresence } from "@/lib/replies/reply-owners";
 import { describeDrivers, getConfig, type AppConfig } from "@/lib/config";
@@ -21,7 +20,6 @@ import { createHotStore } from "@/lib/hot/create-hot-store";
 import type { HotStore } from "@/lib/hot/hot-store";
 import { createJobRunner } from "@/lib/jobs/create-job-runner";
 import type { JobHandlers, JobRunner } from "@/lib/jobs/job-runner";
-import type { ReplyJob } from "@/lib/domain";
 import { createLimiter } from "@/lib/limits/create-limiter";
 import type { Limiter } from "@/lib/limits/limiter";
 import { logger } from "@/lib/log";
@@ -109,17 +107,14 @@ export function createJobHandlers(
   { recoverOrphans, auth, jobs }: { recoverOrphans: boolean; auth: () => Auth; jobs: () => Pick<JobRunner, "enqueueTitle"> },
 ): JobHandlers {
   const { config, db, hot } = deps;
-  const queueTitle = async (job: ReplyJob, modelId: string) => {
-    if (config.chat.titles !== "model") return;
-    if (await titleBacklog(deps)) return countTitle(hot, "backlog");
-    await jobs().enqueueTitle({ chatId: job.chatId, userId: job.userId, modelId, enqueuedAt: Date.now() });
-  };
   return {
     reply: async (job, attempt) => {
       const { answered, ...outcome } = await generateReply(deps, job, attempt);
       if (answered?.firstTurn) {
         // The reply is done whatever becomes of its title.
-        await queueTitle(job, answered.modelId).catch((error) => logger.error({ err: error, chatId: job.chatId }, "title job not queued"));
+        await queueTitle({ config, hot, jobs: jobs() }, { chatId: job.chatId, userId: job.userId, modelId: answered.modelId }).catch((error) =>
+          logger.error({ err: error, chatId: job.chatId }, "title job not queued"),
+        );
       }
       return outcome;
     },

@@ -20,6 +20,7 @@ import { activeReplyIn } from "@/lib/replies/active-reply";
 import { getChatForUserOrThrow, getChatMessages } from "@/lib/history/history";
 import { shownBranch } from "@/lib/history/versions";
 import { titleFromMessage } from "@/lib/titles/first-line-title";
+import { queueTitle } from "@/lib/titles/write-title";
 import { instructionsForMessage } from "@/lib/instructions/instructions";
 import { replayCachedReply } from "@/lib/replies/cached-reply";
 import { abandonReply } from "@/lib/replies/generate-reply";
@@ -196,6 +197,12 @@ export async function prepareChatRequest(
       const backlog = await deps.hot.putUnflushed(chat.id, { chat: { ...chat, updatedAt: now, selectedMessageId: message.id }, messages: [message] }, now, ttl);
       // The reply is queued (or replayed) only once its question is stored.
       const state = await (cached ? replayCachedReply(deps.hot, job, cached, ttl) : queueReply(deps, job));
+      // A replayed first reply is there at once: its chat's title is written as after a model's.
+      if (cached) {
+        await queueTitle(deps, { chatId: chat.id, userId: sender.userId, modelId }).catch((error: unknown) =>
+          logger.error({ err: error, chatId: chat.id }, "title job not queued"),
+        );
+      }
       return { replyId, chat, state, backlog };
     },
   };

@@ -22,7 +22,7 @@ import { messageText, type ChatUIMessage, type TitleJob } from "@/lib/domain";
 import { getChatMessages, retitleUnlessRenamed } from "@/lib/history/history";
 import { hotKeys } from "@/lib/hot/hot-keys";
 import type { HotStore } from "@/lib/hot/hot-store";
-import type { ReplyAttempt } from "@/lib/jobs/job-runner";
+import type { JobRunner, ReplyAttempt } from "@/lib/jobs/job-runner";
 import { countLive, LIVE_SETS } from "@/lib/metrics/live-set";
 import { startModelCall } from "@/lib/metrics/model-calls";
 import { providerSignal } from "@/lib/replies/model-errors";
@@ -50,6 +50,20 @@ export interface TitleDeps {
 export async function titleBacklog({ config, hot }: Pick<TitleDeps, "config" | "hot">): Promise<boolean> {
   const [waiting, inFlight] = await Promise.all([hot.lineLength(hotKeys.replyLine), countLive(hot, LIVE_SETS.modelCalls)]);
   return waiting > 0 || inFlight >= config.llm.maxConcurrency;
+}
+
+/**
+ * Queues a chat's title job once its first reply is there, the model's or the reply cache's:
+ * unless titles are first-line only (CHAT_TITLES), or a backlog would make it wait (counted as
+ * skipped for it).
+ */
+export async function queueTitle(
+  { config, hot, jobs }: Pick<TitleDeps, "config" | "hot"> & { jobs: Pick<JobRunner, "enqueueTitle"> },
+  { chatId, userId, modelId }: { chatId: string; userId: string; modelId: string },
+): Promise<void> {
+  if (config.chat.titles !== "model") return;
+  if (await titleBacklog({ config, hot })) return countTitle(hot, "backlog");
+  await jobs.enqueueTitle({ chatId, userId, modelId, enqueuedAt: Date.now() });
 }
 
 /** The model's answer as a title: its first line, without quotes, markup or a closing period; null if nothing is left. */

@@ -3,7 +3,8 @@
  * runner, on either driver set (run by tests/titles*.test.ts), with the provider double answering
  * title requests with `predictableTitle` of the first message:
  *
- * - after a chat's first reply the chat list shows the model's title, not the first line;
+ * - after a chat's first reply the chat list shows the model's title, not the first line, also
+ *   when that reply came from the reply cache;
  * - a chat renamed while its first reply streams keeps its user's title, and no title is asked for;
  * - while a reply waits in line (one model call at a time, another user's reply behind the first),
  *   the first chat's title job makes no model call and the chat keeps its first-line title.
@@ -69,6 +70,21 @@ export function titlesSuite(drivers: DriverSet): void {
       await waitFor("the written title", () => titleOf(user, chatId), (title) => title === predictableTitle(text));
       expect(predictableTitle(text)).not.toBe(titleFromMessage(text));
       expect(await titleRequestsFor(text)).toBe(1);
+    });
+
+    it("a first message answered from the reply cache gets its title written too", async () => {
+      const [first, second] = await Promise.all([signUp(app), signUp(app)]);
+      const text = `Tell me about herons ${uniqueSuffix()}`;
+      const asked = await firstMessage(first, text);
+      expect(asked.read.finished).toBe(true);
+      await waitFor("the first chat's title", () => titleRequestsFor(text), (requests) => requests === 1);
+      const calls = app.provider.stats().requests;
+
+      const replayed = await firstMessage(second, text);
+      expect(replayed.read.finished).toBe(true);
+      await waitFor("the replayed chat's title", () => titleOf(second, replayed.chatId), (title) => title === predictableTitle(text));
+      // The reply came from the cache: the one model call since is the title's.
+      expect(app.provider.stats().requests).toBe(calls + 1);
     });
 
     it("a chat renamed while its first reply streams keeps its user's title, and no title is asked of the model", async () => {
