@@ -137,7 +137,7 @@ function parsePrices(value: string | undefined): Record<string, ModelPrice> | nu
   return prices;
 }
 
-/** A budget in micro-dollars per UTC day and per 30-day period; either may be absent (no limit). */
+/** A budget in micro-dollars per UTC day and per calendar month (UTC); either may be absent (no limit). */
 export interface SpendBudget {
   dailyMicros?: number;
   monthlyMicros?: number;

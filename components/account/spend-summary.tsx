@@ -21,7 +21,7 @@ export function SpendSummary({ usage }: { usage: AccountUsage }) {
       {usage.budgets ? (
         <ul className="flex flex-col gap-2 text-sm">
           <BudgetLine label="Daily budget" status={usage.budgets.daily} testId="budget-daily" />
-          <BudgetLine label="30-day budget" status={usage.budgets.monthly} testId="budget-monthly" />
+          <BudgetLine label="Monthly budget" status={usage.budgets.monthly} testId="budget-monthly" />
         </ul>
       ) : (
         <p className="text-sm text-muted-foreground">Your plan has no spending budget.</p>

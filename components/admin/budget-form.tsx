@@ -26,7 +26,7 @@ export function BudgetForm({ user, busy, onSave }: { user: AdminUser; busy: bool
       <span className="font-medium">Spending budget (US dollars)</span>
       <div className="flex flex-wrap items-end gap-2">
         <AmountField label="Per day" testId="admin-budget-daily" value={daily} onChange={setDaily} />
-        <AmountField label="Per 30 days" testId="admin-budget-monthly" value={monthly} onChange={setMonthly} />
+        <AmountField label="Per month" testId="admin-budget-monthly" value={monthly} onChange={setMonthly} />
         <Button type="submit" size="sm" className="h-9" data-testid="admin-budget-save" disabled={busy || unchanged}>
           Save budget
         </Button>

@@ -10,8 +10,7 @@ import type { Database } from "@/lib/db/client";
 import type { HotStore } from "@/lib/hot/hot-store";
 import type { Limiter } from "@/lib/limits/limiter";
 import { readUserUsage } from "@/lib/admin/usage";
-import type { SpendPeriod } from "@/lib/limits/policies";
-import { effectiveBudget, hasBudget, readBudgetStatus } from "@/lib/costs/spend-budget";
+import { effectiveBudget, hasBudget, readBudgetStatus, type SpendPeriod } from "@/lib/costs/spend-budget";
 
 export interface BudgetStatus {
   /** US dollars; null for no limit in this period. */

@@ -1,7 +1,8 @@
 /**
- * Spending budgets in US dollars, per UTC day and per 30-day period: a user's own (set by an
- * admin) or else their plan's (BUDGETS_USD). Counted in micro-dollars by the limiter (the
- * `spend.*` rules of lib/limits/policies.ts), so every instance shares them; kept as the token
+ * Spending budgets in US dollars, per UTC day and per calendar month (UTC): a user's own (set by
+ * an admin) or else their plan's (BUDGETS_USD). Counted in micro-dollars by a hot-store counter
+ * per user and period, named by the day or month it counts (`budget:{period}:{user}:{2026-12}`),
+ * so every instance shares them and a month is a month, whatever its length. Kept as the token
  * quotas are (lib/limits/token-budget.ts):
  *
  * - A message is refused (429 budget_exceeded) when what is left of a budget could not pay for the
@@ -12,23 +13,46 @@
  *   once cannot together spend more than it: the one that does not fit is given back and ends
  *   with the budget's message.
  * - When the reply ends, the reservation is replaced by what it cost (lib/costs/reply-cost.ts),
- *   or given back whole when the call failed before its first token.
+ *   or given back whole when the call failed before its first token, in the counters it was
+ *   reserved in (a reply that ends after midnight is settled in the day it began).
  *
- * A model with no price reserves nothing: its replies' cost is unknown, and no budget holds them.
+ * When the hot store does not answer, RATE_LIMIT_FAIL_MODE decides as for the limits: the message
+ * is refused (fail-closed) or goes ahead, and its reply then reserves nothing and is charged when
+ * it settles, if the store answers then. A model with no price reserves nothing: its replies'
+ * cost is unknown, and no budget holds them.
  */
 import type { AppConfig, SpendBudget } from "@/lib/config";
 import { AppError } from "@/lib/errors";
 import type { Tier } from "@/lib/domain";
-import type { LimitResult, Limiter } from "@/lib/limits/limiter";
 import { recordLimiterFailure } from "@/lib/limits/limiter-failures";
 import { countRefusal } from "@/lib/limits/refusal-counts";
+import { hotKeys } from "@/lib/hot/hot-keys";
 import type { HotStore } from "@/lib/hot/hot-store";
 import { describeWait } from "@/lib/limits/enforce-limits";
-import { SPEND_WINDOWS, type SpendPeriod } from "@/lib/limits/policies";
 import { formatUsd } from "./reply-cost";
 
-const PERIODS = Object.keys(SPEND_WINDOWS) as SpendPeriod[];
+export const SPEND_PERIODS = ["daily", "monthly"] as const;
+export type SpendPeriod = (typeof SPEND_PERIODS)[number];
+
 const BUDGET_FIELD = { daily: "dailyMicros", monthly: "monthlyMicros" } as const satisfies Record<SpendPeriod, keyof SpendBudget>;
+
+/** A counter outlives its period by a day, so a reply settled just after the period ends still finds it. */
+const COUNTER_GRACE_SECONDS = 24 * 3600;
+
+/** One period's counter of one user: the UTC day or calendar month `at` falls in, and when it ends. */
+interface PeriodCounter {
+  key: string;
+  endsAt: number;
+  ttlSeconds: number;
+}
+
+export function periodCounter(period: SpendPeriod, userId: string, at: number): PeriodCounter {
+  const date = new Date(at);
+  const [year, month, day] = [date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()];
+  const endsAt = period === "daily" ? Date.UTC(year, month, day + 1) : Date.UTC(year, month + 1, 1);
+  const name = date.toISOString().slice(0, period === "daily" ? 10 : 7);
+  return { key: hotKeys.spendBudget(period, userId, name), endsAt, ttlSeconds: Math.ceil((endsAt - at) / 1000) + COUNTER_GRACE_SECONDS };
+}
 
 /** A user's own budgets, in cents, as the user row keeps them; null: the plan's. */
 export interface BudgetOverride {
@@ -44,8 +68,8 @@ export interface BudgetSpender {
 
 export interface SpendReservation {
   spender: BudgetSpender;
-  /** Micro-dollars held in each period's counter; absent where the limiter did not answer. */
-  held: Partial<Record<SpendPeriod, number>>;
+  /** Micro-dollars held in each period's counter, and which counter; absent where the store did not answer. */
+  held: Partial<Record<SpendPeriod, { micros: number; counter: PeriodCounter }>>;
 }
 
 export type SpendReserveOutcome = { kind: "reserved"; reservation: SpendReservation } | { kind: "refused"; message: string };
@@ -64,16 +88,13 @@ export function hasBudget(budget: SpendBudget): boolean {
 }
 
 function budgetedPeriods(budget: SpendBudget): SpendPeriod[] {
-  return PERIODS.filter((period) => budget[BUDGET_FIELD[period]] !== undefined);
+  return SPEND_PERIODS.filter((period) => budget[BUDGET_FIELD[period]] !== undefined);
 }
 
-/** What the counter holds, from a fixed window's answer. */
-function spentOf(result: Pick<LimitResult, "remaining" | "limit">): number {
-  return result.limit - result.remaining;
+/** The hot store's failure, as the limiter failures are logged and counted. */
+function storeFailure(period: SpendPeriod, cause: unknown) {
+  return { rule: `budget.${period}`, reason: "error" as const, cause };
 }
-
-/** How the budgets are named to people: the "monthly" one is a 30-day period. */
-const PERIOD_NAMES = { daily: "daily", monthly: "30-day" } as const satisfies Record<SpendPeriod, string>;
 
 /** "You've reached your daily budget of $0.50. It renews in 5 hours." */
 function budgetMessage(period: SpendPeriod, budgetMicros: number, resetAt: number): string {
@@ -82,70 +103,78 @@ function budgetMessage(period: SpendPeriod, budgetMicros: number, resetAt: numbe
     seconds < 48 * 3600
       ? `in ${describeWait(seconds)}`
       : `on ${new Date(resetAt).toLocaleDateString("en-US", { month: "long", day: "numeric", timeZone: "UTC" })}`;
-  return `You've reached your ${PERIOD_NAMES[period]} budget of ${formatUsd(budgetMicros)}. It renews ${renews}.`;
+  return `You've reached your ${period} budget of ${formatUsd(budgetMicros)}. It renews ${renews}.`;
 }
 
 /**
  * Resolves when every budget of the sender could still pay `needMicros` (the plan's longest reply
  * at the model's price); throws AppError budget_exceeded (429, with retryAfter) otherwise. When
- * the limiter does not answer, RATE_LIMIT_FAIL_MODE decides, as for the other limits.
+ * the hot store does not answer, RATE_LIMIT_FAIL_MODE decides, as for the limits.
  */
 export async function checkSpendBudget(
-  { limiter, config, hot }: { limiter: Limiter; config: Pick<AppConfig, "limits">; hot: HotStore },
+  { config, hot }: { config: Pick<AppConfig, "limits">; hot: HotStore },
   { userId, tier, budget }: BudgetSpender & { tier: Tier },
   needMicros: number,
 ): Promise<void> {
   const periods = budgetedPeriods(budget);
   if (periods.length === 0) return;
-  const answers = await Promise.all(periods.map((period) => limiter.getRemaining(`spend.${period}`, userId)));
-  const failures = answers.flatMap((answer, index) =>
-    answer.reason === undefined ? [] : [{ rule: `spend.${periods[index]}` as const, reason: answer.reason, cause: answer.cause }],
-  );
-  const failClosed = failures.length > 0 && config.limits.failMode === "closed";
-  if (failures.length > 0) recordLimiterFailure({ during: "spend", outcome: failClosed ? "refused" : "allowed", failures });
-  if (failClosed) {
+  const counters = periods.map((period) => periodCounter(period, userId, Date.now()));
+  let spent: number[];
+  try {
+    spent = await hot.getCounters(counters.map(({ key }) => key));
+  } catch (error) {
+    const failClosed = config.limits.failMode === "closed";
+    recordLimiterFailure({ during: "spend", outcome: failClosed ? "refused" : "allowed", failures: periods.map((period) => storeFailure(period, error)) });
+    if (!failClosed) return;
     throw new AppError("limiter_unavailable", "We can't check your allowance right now. Please try again in a moment.", { retryAfter: 5 });
   }
   // The budget that frees up last is the one to report: nothing can be sent before it does.
-  let refusal: { period: SpendPeriod; reset: number } | undefined;
+  let refusal: { period: SpendPeriod; endsAt: number } | undefined;
   periods.forEach((period, index) => {
-    const answer = answers[index];
-    const limit = budget[BUDGET_FIELD[period]] ?? 0;
-    if (answer.reason !== undefined || spentOf(answer) + needMicros <= limit) return;
-    if (!refusal || answer.reset > refusal.reset) refusal = { period, reset: answer.reset };
+    if (spent[index] + needMicros <= (budget[BUDGET_FIELD[period]] ?? 0)) return;
+    if (!refusal || counters[index].endsAt > refusal.endsAt) refusal = { period, endsAt: counters[index].endsAt };
   });
   if (!refusal) return;
-  const { period, reset } = refusal;
+  const { period, endsAt } = refusal;
   await countRefusal(hot, { scope: tier, code: "budget_exceeded" });
-  throw new AppError("budget_exceeded", budgetMessage(period, budget[BUDGET_FIELD[period]] ?? 0, reset), {
-    retryAfter: Math.max(1, Math.ceil((reset - Date.now()) / 1000)),
+  throw new AppError("budget_exceeded", budgetMessage(period, budget[BUDGET_FIELD[period]] ?? 0, endsAt), {
+    retryAfter: Math.max(1, Math.ceil((endsAt - Date.now()) / 1000)),
   });
 }
 
 /** Holds `micros` against every budget of the spender, all or nothing. */
-export async function reserveSpend({ limiter }: { limiter: Limiter }, spender: BudgetSpender, micros: number): Promise<SpendReserveOutcome> {
+export async function reserveSpend({ hot }: { hot: HotStore }, spender: BudgetSpender, micros: number): Promise<SpendReserveOutcome> {
   const periods = budgetedPeriods(spender.budget);
   const amount = Math.ceil(micros);
-  const results = await Promise.all(periods.map((period) => limiter.limit(`spend.${period}`, spender.userId, { rate: amount })));
+  const now = Date.now();
+  const results = await Promise.allSettled(
+    periods.map(async (period) => {
+      const counter = periodCounter(period, spender.userId, now);
+      return { period, counter, total: await hot.incrCounter(counter.key, amount, counter.ttlSeconds) };
+    }),
+  );
   const held: SpendReservation["held"] = {};
-  let refused: { period: SpendPeriod; reset: number } | undefined;
-  const failures: { rule: `spend.${SpendPeriod}`; reason: NonNullable<LimitResult["reason"]>; cause?: unknown }[] = [];
-  periods.forEach((period, index) => {
-    const result = results[index];
-    if (result.reason !== undefined) {
-      failures.push({ rule: `spend.${period}`, reason: result.reason, cause: result.cause });
+  let refused: { period: SpendPeriod; endsAt: number } | undefined;
+  const failures: ReturnType<typeof storeFailure>[] = [];
+  results.forEach((result, index) => {
+    if (result.status === "rejected") {
+      failures.push(storeFailure(periods[index], result.reason));
       return;
     }
-    held[period] = amount;
-    if (spentOf(result) > (spender.budget[BUDGET_FIELD[period]] ?? 0) && (!refused || result.reset > refused.reset)) {
-      refused = { period, reset: result.reset };
+    const { period, counter, total } = result.value;
+    held[period] = { micros: amount, counter };
+    if (total > (spender.budget[BUDGET_FIELD[period]] ?? 0) && (!refused || counter.endsAt > refused.endsAt)) {
+      refused = { period, endsAt: counter.endsAt };
     }
   });
   if (refused) {
-    await addSpend({ limiter }, spender.userId, held, -1);
-    return { kind: "refused", message: budgetMessage(refused.period, spender.budget[BUDGET_FIELD[refused.period]] ?? 0, refused.reset) };
+    await addSpend(
+      hot,
+      Object.entries(held).map(([period, hold]) => ({ period: period as SpendPeriod, counter: hold.counter, micros: -hold.micros })),
+    );
+    return { kind: "refused", message: budgetMessage(refused.period, spender.budget[BUDGET_FIELD[refused.period]] ?? 0, refused.endsAt) };
   }
-  // Unanswered: the reply goes ahead, and is charged when it settles if the limiter answers then.
+  // Unanswered: the reply goes ahead, and is charged when it settles if the store answers then.
   if (failures.length > 0) recordLimiterFailure({ during: "spend", outcome: "allowed", failures });
   return { kind: "reserved", reservation: { spender, held } };
 }
@@ -154,47 +183,40 @@ export async function reserveSpend({ limiter }: { limiter: Limiter }, spender: B
  * Replaces the reservation with what the reply cost (0 gives it all back), allowed past the
  * budget: what a finished reply cost is spent. Never throws; a failure is logged and counted.
  */
-export async function settleSpend({ limiter }: { limiter: Limiter }, { spender, held }: SpendReservation, costMicros: number): Promise<void> {
+export async function settleSpend({ hot }: { hot: HotStore }, { spender, held }: SpendReservation, costMicros: number): Promise<void> {
   const cost = Math.ceil(Math.max(0, costMicros));
-  const differences = Object.fromEntries(
-    budgetedPeriods(spender.budget).map((period) => [period, cost - (held[period] ?? 0)]),
-  ) as SpendReservation["held"];
-  await addSpend({ limiter }, spender.userId, differences, 1);
+  const now = Date.now();
+  await addSpend(
+    hot,
+    budgetedPeriods(spender.budget).map((period) => {
+      const hold = held[period];
+      return hold ? { period, counter: hold.counter, micros: cost - hold.micros } : { period, counter: periodCounter(period, spender.userId, now), micros: cost };
+    }),
+  );
 }
 
-async function addSpend(
-  { limiter }: { limiter: Limiter },
-  userId: string,
-  amounts: SpendReservation["held"],
-  sign: 1 | -1,
-): Promise<void> {
-  const entries = Object.entries(amounts).filter(([, amount]) => amount !== undefined && amount !== 0) as [SpendPeriod, number][];
-  const results = await Promise.all(entries.map(([period, amount]) => limiter.limit(`spend.${period}`, userId, { rate: sign * amount })));
-  const failures = results.flatMap((result, index) =>
-    result.reason === undefined ? [] : [{ rule: `spend.${entries[index][0]}` as const, reason: result.reason, cause: result.cause }],
-  );
+async function addSpend(hot: HotStore, additions: { period: SpendPeriod; counter: PeriodCounter; micros: number }[]): Promise<void> {
+  const made = additions.filter(({ micros }) => micros !== 0);
+  const results = await Promise.allSettled(made.map(({ counter, micros }) => hot.incrCounter(counter.key, micros, counter.ttlSeconds)));
+  const failures = results.flatMap((result, index) => (result.status === "rejected" ? [storeFailure(made[index].period, result.reason)] : []));
   if (failures.length > 0) recordLimiterFailure({ during: "spend", outcome: "unrecorded", failures });
 }
 
-/** What the user has spent in each budget period so far, and when each renews (for the account page). */
-export async function readBudgetStatus(
-  { limiter }: { limiter: Limiter },
-  { userId, budget }: BudgetSpender,
-): Promise<Record<SpendPeriod, { budgetMicros: number | null; spentMicros: number | null; resetsAt: number | null }>> {
-  const answers = await Promise.all(PERIODS.map((period) => limiter.getRemaining(`spend.${period}`, userId)));
-  return Object.fromEntries(
-    PERIODS.map((period, index) => {
-      const answer = answers[index];
-      const answered = answer.reason === undefined;
-      return [
-        period,
-        {
-          budgetMicros: budget[BUDGET_FIELD[period]] ?? null,
-          spentMicros: answered ? Math.max(0, spentOf(answer)) : null,
-          resetsAt: answered ? answer.reset : null,
-        },
-      ];
-    }),
-  ) as Record<SpendPeriod, { budgetMicros: number | null; spentMicros: number | null; resetsAt: number | null }>;
+export interface BudgetPeriodStatus {
+  budgetMicros: number | null;
+  /** What the period's counter holds: what replies cost, and what the ones running have reserved; null when the store did not answer. */
+  spentMicros: number | null;
+  resetsAt: number;
 }
 
+/** What the user has spent in each budget period so far, and when each renews (for the account page). */
+export async function readBudgetStatus({ hot }: { hot: HotStore }, { userId, budget }: BudgetSpender): Promise<Record<SpendPeriod, BudgetPeriodStatus>> {
+  const counters = SPEND_PERIODS.map((period) => periodCounter(period, userId, Date.now()));
+  const spent = await hot.getCounters(counters.map(({ key }) => key)).catch(() => null);
+  return Object.fromEntries(
+    SPEND_PERIODS.map((period, index) => [
+      period,
+      { budgetMicros: budget[BUDGET_FIELD[period]] ?? null, spentMicros: spent && Math.max(0, spent[index]), resetsAt: counters[index].endsAt },
+    ]),
+  ) as Record<SpendPeriod, BudgetPeriodStatus>;
+}

@@ -15,4 +15,6 @@ export const hotKeys = {
   flushSetAside: "flush-set-aside",
   /** Reply pipeline totals (lib/replies/reply-metrics.ts), kept without expiry. */
   metric: (name: string) => `metric:${name}`,
+  /** What a user spent in a budget period (lib/costs/spend-budget.ts): `period` daily or monthly, `name` the day or month it counts. */
+  spendBudget: (period: string, userId: string, name: string) => `budget:${period}:${userId}:${name}`,
 } as const;

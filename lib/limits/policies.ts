@@ -121,20 +121,6 @@ export const AUTH_ATTEMPT_POLICY = {
   guestSessionsPerIpPerMinute: 30,
 } as const satisfies Record<string, number>;
 
-/**
- * Spending budgets (lib/costs/spend-budget.ts) are counted in micro-dollars by two fixed windows
- * per user: a UTC day and a 30-day period (windows are aligned to the Unix epoch, so every user's
- * period ends at the same moment). A user's budget is not the rule's limit, which is one
- * ceiling for everyone: the budget differs by plan and by user, and is compared with what the
- * counter holds after each atomic addition, which the limiter answers as `limit - remaining`.
- */
-export const SPEND_WINDOWS = { daily: "1 d", monthly: "30 d" } as const satisfies Record<string, Duration>;
-
-export type SpendPeriod = keyof typeof SPEND_WINDOWS;
-
-/** Far above any budget and below 2^53, so `limit - remaining` is exact. */
-export const SPEND_COUNTER_CEILING = 1e15;
-
 /** A duration as @upstash/ratelimit writes it, e.g. "1 m" or "15 m". */
 export type Duration = `${number} ${"ms" | "s" | "m" | "h" | "d"}`;
 
@@ -162,7 +148,6 @@ export type LimitRuleName =
   | "guest-ip.per-day"
   | "guest-ip.tokens-per-day"
   | `${Tier}.uploads-per-day`
-  | `spend.${SpendPeriod}`
   | `auth.${AuthRuleKind}`;
 
 export type AuthRuleKind =
@@ -212,8 +197,6 @@ export const LIMIT_RULES: Readonly<Record<LimitRuleName, LimitRule>> = Object.fr
       { algorithm: "fixed-window", limit: ATTACHMENT_POLICIES[tier].uploadsPerDay, window: "1 d" },
     ]),
   ) as Record<`${Tier}.uploads-per-day`, LimitRule>),
-  "spend.daily": { algorithm: "fixed-window", limit: SPEND_COUNTER_CEILING, window: SPEND_WINDOWS.daily },
-  "spend.monthly": { algorithm: "fixed-window", limit: SPEND_COUNTER_CEILING, window: SPEND_WINDOWS.monthly },
   "auth.sign-in-failures-per-ip": perMinute(AUTH_ATTEMPT_POLICY.signInFailuresPerIpPerMinute),
   "auth.sign-in-failures-per-account-and-ip": {
     algorithm: "sliding-window",

@@ -150,11 +150,11 @@ export function costsSuite(drivers: DriverSet): void {
       expect((await setBudget(user.userId, { dailyBudgetUsd: null })).status).toBe(200);
       expect((await reply(user, "Unlimited again")).status).toBe(200);
 
-      // A 30-day budget too small for any reply refuses the first message, and says which budget.
+      // A monthly budget too small for any reply refuses the first message, and says which budget.
       expect((await setBudget(user.userId, { monthlyBudgetUsd: 0.01 })).status).toBe(200);
       const monthly = await sendMessage(app, user.client, { text: "Not this month" });
       expect(monthly.status).toBe(429);
-      expect((await monthly.json()).error.message).toMatch(/^You've reached your 30-day budget of \$0\.01\. It renews (in|on) [^.]+\.$/);
+      expect((await monthly.json()).error.message).toMatch(/^You've reached your monthly budget of \$0\.01\. It renews (in|on) [^.]+\.$/);
     });
 
     it("lets reservations made at once hold no more than the budget, and gives back what a settled reply did not use", async () => {
