@@ -345,9 +345,11 @@ export function ChatView({
     const last = messages.at(-1);
     const streaming = last?.role === "assistant" ? last : undefined;
     if (streaming) {
+      // The reply as this render showed it, not as the chat's state may hold it by now (chunks it
+      // took in since): that is the length the stop reports, and where the stored reply is cut.
       setMessages((current) =>
         current.map((message) =>
-          message.id === streaming.id ? { ...message, metadata: { createdAt: Date.now(), ...message.metadata, status: "stopped" } } : message,
+          message.id === streaming.id ? { ...streaming, metadata: { createdAt: Date.now(), ...streaming.metadata, status: "stopped" } } : message,
         ),
       );
     }
