@@ -61,35 +61,33 @@ function isLoopbackUrl(value: string): boolean {
 }
 
 /**
- * The one spelling of an email address that comparisons use: better-auth stores and looks up
- * addresses lowercased, so ADMIN_EMAIL, the operator command and the auth hooks do the same.
+ * A "key=value,key=value" list as a record, each value read by `parseValue` (null: malformed);
+ * null when any entry is. The last `=` splits, as model ids may hold one.
  */
-/** "a=1,b=2" as { a: 1, b: 2 }; null when malformed. The last `=` splits, as model ids may hold one. */
-function parseModelBudgets(value: string | undefined): Record<string, number> | null {
-  const budgets: Record<string, number> = {};
+function parseKeyedList<T>(value: string | undefined, parseValue: (text: string, key: string) => T | null): Record<string, T> | null {
+  const parsed: Record<string, T> = {};
   for (const entry of (value ?? "").split(",").map((item) => item.trim()).filter(Boolean)) {
     const split = entry.lastIndexOf("=");
-    const id = entry.slice(0, split).trim();
-    const tokens = entry.slice(split + 1).trim();
-    if (split <= 0 || !/^[1-9]\d*$/.test(tokens)) return null;
-    budgets[id] = Number(tokens);
+    if (split <= 0) return null;
+    const key = entry.slice(0, split).trim();
+    const item = parseValue(entry.slice(split + 1).trim(), key);
+    if (item === null) return null;
+    parsed[key] = item;
   }
-  return budgets;
+  return parsed;
 }
 
-/** "a=image+pdf,b=none" as { a: ["image", "pdf"], b: [] }; null when malformed. The last `=` splits. */
+/** "a=1,b=2" as { a: 1, b: 2 } (LLM_TPM_BY_MODEL, LLM_HISTORY_TOKENS_BY_MODEL). */
+function parseModelBudgets(value: string | undefined): Record<string, number> | null {
+  return parseKeyedList(value, (tokens) => (/^[1-9]\d*$/.test(tokens) ? Number(tokens) : null));
+}
+
+/** "a=image+pdf,b=none" as { a: ["image", "pdf"], b: [] } (LLM_ATTACHMENTS_BY_MODEL). */
 function parseModelAttachments(value: string | undefined): Record<string, AttachmentKind[]> | null {
-  const kinds: Record<string, AttachmentKind[]> = {};
-  for (const entry of (value ?? "").split(",").map((item) => item.trim()).filter(Boolean)) {
-    const split = entry.lastIndexOf("=");
-    const id = entry.slice(0, split).trim();
-    const listed = entry.slice(split + 1).trim();
-    if (split <= 0) return null;
+  return parseKeyedList(value, (listed) => {
     const named = listed === "none" ? [] : listed.split("+").map((kind) => kind.trim());
-    if (!named.every((kind): kind is AttachmentKind => (ATTACHMENT_KINDS as readonly string[]).includes(kind))) return null;
-    kinds[id] = [...new Set(named)];
-  }
-  return kinds;
+    return named.every((kind): kind is AttachmentKind => (ATTACHMENT_KINDS as readonly string[]).includes(kind)) ? [...new Set(named)] : null;
+  });
 }
 
 /**
@@ -122,19 +120,16 @@ export function dollarsToMicros(value: string): number | null {
 
 /**
  * LLM_PRICES, "model=input/output,…" in US dollars per million tokens, e.g.
- * "gpt-4o=2.5/10,my-model=0.2/0.8"; null when malformed. The last `=` splits, as in model ids.
+ * "gpt-4o=2.5/10,my-model=0.2/0.8"; null when malformed.
  */
 function parsePrices(value: string | undefined): Record<string, ModelPrice> | null {
-  const prices: Record<string, ModelPrice> = {};
-  for (const entry of (value ?? "").split(",").map((item) => item.trim()).filter(Boolean)) {
-    const split = entry.lastIndexOf("=");
-    const [input, output, extra] = entry.slice(split + 1).split("/");
+  return parseKeyedList(value, (text) => {
+    const [input, output, extra] = text.split("/");
     const inputMicros = dollarsToMicros(input ?? "");
     const outputMicros = dollarsToMicros(output ?? "");
-    if (split <= 0 || extra !== undefined || inputMicros === null || outputMicros === null) return null;
-    prices[entry.slice(0, split).trim()] = { inputMicrosPerMillion: inputMicros, outputMicrosPerMillion: outputMicros };
-  }
-  return prices;
+    if (extra !== undefined || inputMicros === null || outputMicros === null) return null;
+    return { inputMicrosPerMillion: inputMicros, outputMicrosPerMillion: outputMicros };
+  });
 }
 
 /** A budget in micro-dollars per UTC day and per calendar month (UTC); either may be absent (no limit). */
@@ -148,11 +143,9 @@ export interface SpendBudget {
  * "guest=0.05/-,free=0.5/5,pro=5/100"; null when malformed or naming no plan.
  */
 function parseBudgets(value: string | undefined): Partial<Record<Tier, SpendBudget>> | null {
-  const budgets: Partial<Record<Tier, SpendBudget>> = {};
-  for (const entry of (value ?? "").split(",").map((item) => item.trim()).filter(Boolean)) {
-    const [plan, amounts, extra] = entry.split("=");
-    const [daily, monthly, more] = (amounts ?? "").split("/");
-    if (extra !== undefined || monthly === undefined || more !== undefined || !(TIERS as readonly string[]).includes(plan.trim())) return null;
+  return parseKeyedList(value, (amounts, plan) => {
+    const [daily, monthly, more] = amounts.split("/");
+    if (monthly === undefined || more !== undefined || !(TIERS as readonly string[]).includes(plan)) return null;
     const budget: SpendBudget = {};
     for (const [field, text] of [["dailyMicros", daily], ["monthlyMicros", monthly]] as const) {
       if (text.trim() === "-") continue;
@@ -160,11 +153,14 @@ function parseBudgets(value: string | undefined): Partial<Record<Tier, SpendBudg
       if (micros === null) return null;
       budget[field] = micros;
     }
-    budgets[plan.trim() as Tier] = budget;
-  }
-  return budgets;
+    return budget;
+  });
 }
 
+/**
+ * The one spelling of an email address that comparisons use: better-auth stores and looks up
+ * addresses lowercased, so ADMIN_EMAIL, the operator command and the auth hooks do the same.
+ */
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }

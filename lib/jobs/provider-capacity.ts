@@ -154,7 +154,7 @@ export function poolStartDelayMs(stored: (CapacityState | null)[], config: Capac
  * rate-limit headers to other starts are not sent, which keeps a reply's hot-store commands as
  * they were for providers that send none.
  */
-export function worthReporting(signal: ProviderSignal, probe: boolean | undefined): boolean {
+function worthReporting(signal: ProviderSignal, probe: boolean | undefined): boolean {
   return probe === true || signal.refused || signal.retryAfterMs !== undefined || signal.headroom !== undefined || signal.tokens !== undefined;
 }
 
@@ -187,9 +187,7 @@ export async function takeStartNow(
   const report = capacityReports(store, onError);
   return {
     granted: true,
-    onProviderSignal: (signal) => {
-      if (worthReporting(signal, grant.probe)) report(bucket, { ...signal, seq: grant.seq }, capacity.limit);
-    },
+    onProviderSignal: (signal) => reportCall(report, capacity, { modelId, bucket, seq: grant.seq, tokenSeq: undefined, probe: grant.probe }, signal),
   };
 }
 
