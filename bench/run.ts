@@ -72,6 +72,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --open-streams <n>        reply streams held open at once in the last phase (default: --users)
   --stream-seconds <n>      how long each of those streams lasts (default 10)
   --behaviour-users <n>     users in each burst of the provider-behaviours phase (default 300)
+  --behaviour-phase <ms>    begin each behaviour's burst this far into the provider's window, on the clock (default: when its warm-up is over)
   --behaviours <list>       which provider behaviours that phase runs: ${PROVIDER_BEHAVIOURS.map((behaviour) => behaviour.key).join(",")} (default all)
   --only <list>             phases to run: stampede,inngest,baseline,ttft,streams,commands,behaviours (default all)
   --skip-build              use the existing .next build
@@ -96,6 +97,7 @@ const { values: flags } = parseArgs({
     "open-streams": { type: "string" },
     "stream-seconds": { type: "string", default: "10" },
     "behaviour-users": { type: "string", default: "300" },
+    "behaviour-phase": { type: "string" },
     behaviours: { type: "string", default: PROVIDER_BEHAVIOURS.map((behaviour) => behaviour.key).join(",") },
     only: { type: "string", default: "stampede,inngest,baseline,ttft,streams,commands,behaviours" },
     "port-base": { type: "string", default: "3711" },
@@ -133,6 +135,7 @@ const settings = {
   openStreams: flags["open-streams"] === undefined ? int("users") : int("open-streams"),
   streamSeconds: int("stream-seconds"),
   behaviourUsers: int("behaviour-users"),
+  behaviourPhaseMs: flags["behaviour-phase"] === undefined ? undefined : int("behaviour-phase"),
 };
 /** The cap as a per-minute rate: what LLM_RPM must say for the app to pace itself under it. */
 const capPerMinute = Math.floor((settings.rpm * 60_000) / settings.windowMs);
@@ -989,6 +992,7 @@ async function main(): Promise<void> {
         behaviours,
         users: settings.behaviourUsers,
         spreadMs: settings.spreadMs,
+        phaseMs: settings.behaviourPhaseMs,
         reply: doubleShape(),
         startDouble: (name, behaviour) => startDouble(name, { ...doubleShape(), ...behaviour, stamp: true }),
         doubleStats,

@@ -6,7 +6,7 @@
  * the behaviour where the scheduler has the most to learn, against the same minimum.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { earliestAdmissions, PROVIDER_BEHAVIOURS } from "@/bench/lib/provider-behaviours";
+import { earliestAdmissions, PROVIDER_BEHAVIOURS, untilPhase } from "@/bench/lib/provider-behaviours";
 import { startProviderDouble, type LimiterKind, type ProviderDouble } from "@/lib/testing/provider-double";
 import { sendBurst, startTestApp, type TestApp } from "./support/app-services";
 
@@ -42,6 +42,15 @@ describe("the provider's minimum for a burst", () => {
     for (const [index, at] of admissions.entries()) {
       if (index > 0 && at > admissions[index - 1]) expect(await postAt(double, at - 1)).toBe(429);
       expect(await postAt(double, at)).toBe(200);
+    }
+  });
+
+  it("begins a burst at the moment of the provider's window that --behaviour-phase names, within one window", () => {
+    for (const now of [1_000_000_000_000, 1_000_000_004_321, 1_000_000_009_000, 1_000_000_009_999]) {
+      const waitMs = untilPhase(now, 10_000, 9_000);
+      expect(waitMs).toBeGreaterThanOrEqual(0);
+      expect(waitMs).toBeLessThan(10_000);
+      expect((now + waitMs) % 10_000).toBe(9_000);
     }
   });
 

@@ -47,6 +47,12 @@ export interface BehaviourPhaseContext {
   behaviours: ProviderBehaviour[];
   users: number;
   spreadMs: number;
+  /**
+   * Where in the provider's window each burst begins, in ms (its windows, quantized or not, begin
+   * at multiples of the window on the clock): a burst straddling a window's end is where the
+   * server's own latency costs the most. Undefined: whenever the warm-up is over.
+   */
+  phaseMs?: number;
   reply: ReplyShape;
   startDouble(name: string, behaviour: ProviderBehaviour): Promise<{ child: Child; url: string; base: string }>;
   doubleStats(base: string): Promise<ProviderStats>;
@@ -83,6 +89,8 @@ export interface BehaviourFigures {
   lastAdmittedMs: number | null;
   /** First POST → the earliest the provider's limiter would have admitted the last one, in ms. */
   earliestLastAdmissionMs: number;
+  /** How far into one of the provider's windows (on the clock) the first POST was, in ms. */
+  phaseMs: number;
   /** POST → first token, or → the end for a user who got none: every user counts. */
   waitMs: Distribution;
 }
@@ -108,6 +116,7 @@ export async function runProviderBehaviours(ctx: BehaviourPhaseContext): Promise
         // a per-minute one has room for them and the burst both.
         if (behaviour.windowMs <= 10_000) await sleep(behaviour.windowMs);
         await ctx.resetDouble(double.base);
+        if (ctx.phaseMs !== undefined) await sleep(untilPhase(Date.now(), behaviour.windowMs, ctx.phaseMs));
         ctx.log(`behaviours: ${behaviour.name}: ${ctx.users} users within ${ctx.spreadMs} ms`);
         const outcomes = await ctx.burst(ctx.users, ctx.spreadMs, (index) => ctx.send(sessions[index], index));
         const figures = behaviourFigures(behaviour, outcomes, await ctx.doubleStats(double.base), ctx.reply);
@@ -142,8 +151,14 @@ export function behaviourFigures(behaviour: ProviderBehaviour, outcomes: UserOut
     minimumMs: earliestLast + replyMs - firstPost,
     lastAdmittedMs: replyAdmissions.length > 0 ? Math.max(...replyAdmissions) - firstPost : null,
     earliestLastAdmissionMs: earliestLast - firstPost,
+    phaseMs: firstPost % behaviour.windowMs,
     waitMs: distribution(outcomes.map((outcome) => (outcome.firstTextAt ?? outcome.finishedAt ?? lastEnd) - outcome.postAt)),
   };
+}
+
+/** How long from `now` until the clock is `phaseMs` into a window of `windowMs`. */
+export function untilPhase(now: number, windowMs: number, phaseMs: number): number {
+  return (((phaseMs - (now % windowMs)) % windowMs) + windowMs) % windowMs;
 }
 
 /**
@@ -180,6 +195,7 @@ export function renderBehaviours(figures: BehaviourFigures[], users: number, err
   const seconds = (ms: number | null) => (ms === null ? "n/a" : `${(ms / 1000).toFixed(1)} s`);
   const rows = figures.map(({ behaviour, burst, ...f }) => [
     behaviour.name,
+    seconds(f.phaseMs),
     `${burst.repliesCompleted} / ${burst.users}`,
     `${burst.provider429s} of ${burst.providerRequests} (${((100 * burst.provider429s) / Math.max(1, burst.providerRequests)).toFixed(1)}%)`,
     `${burst.userVisibleErrors}${burst.userVisibleErrors > 0 ? ` (${errorsText(burst.errorsByStatus)})` : ""}`,
@@ -193,6 +209,7 @@ export function renderBehaviours(figures: BehaviourFigures[], users: number, err
     markdownTable(
       [
         "Provider (600 a minute)",
+        "Burst began into its window",
         "Replies",
         "Provider 429s",
         "User-visible errors",
@@ -206,6 +223,7 @@ export function renderBehaviours(figures: BehaviourFigures[], users: number, err
     ) +
     `\n\n${users} guests send one message each; LLM_RPM and LLM_LIMIT_WINDOW_MS describe each provider's limit, LLM_MAX_CONCURRENCY=${users}. ` +
     "The provider's earliest and minimum replay the same arrivals through the provider's own limiter, each request sent the moment it would be admitted (the minimum adds one reply's time). " +
+    "The burst began this far into one of the provider's windows, which begin at multiples of the window on the clock: where a quantized window's end falls inside the burst, the starts the server has not made by then are lost to that window (`--behaviour-phase` chooses the moment). " +
     "Queue wait: POST → arrival at the provider of the attempt that answered. " +
     "Target (issue #16): every reply, at most 1% refused, within 1.15× the minimum."
   );
