@@ -1,16 +1,15 @@
 /**
  * What a user sees of their spending (GET /api/account/usage and the account page): what their
  * replies cost today and this month (UTC), from their messages (lib/admin/usage.ts), and for each
- * budget that applies to them, how much of it is used and when it renews, from the limiter's
- * counters, which also hold the replies being written now.
+ * budget that applies to them, how much of it is used and when it renews, from the budget
+ * counters in the hot store (lib/costs/spend-budget.ts), which also hold the replies being written now.
  */
 import type { Viewer } from "@/lib/auth/viewer";
 import type { AppConfig } from "@/lib/config";
 import type { Database } from "@/lib/db/client";
 import type { HotStore } from "@/lib/hot/hot-store";
-import type { Limiter } from "@/lib/limits/limiter";
 import { readUserUsage } from "@/lib/admin/usage";
-import { effectiveBudget, hasBudget, readBudgetStatus, type SpendPeriod } from "@/lib/costs/spend-budget";
+import { effectiveBudget, hasBudget, readBudgetStatus, type BudgetPeriodStatus, type SpendPeriod } from "@/lib/costs/spend-budget";
 
 export interface BudgetStatus {
   /** US dollars; null for no limit in this period. */
@@ -31,7 +30,7 @@ export interface AccountUsage {
 const usd = (micros: number) => micros / 1_000_000;
 
 export async function readAccountUsage(
-  services: { db: Database; hot: HotStore; limiter: Limiter; config: Pick<AppConfig, "costs"> },
+  services: { db: Database; hot: HotStore; config: Pick<AppConfig, "costs"> },
   viewer: Pick<Viewer, "userId" | "tier" | "budgetOverride">,
 ): Promise<AccountUsage> {
   const budget = effectiveBudget(services.config, viewer.tier, viewer.budgetOverride);
@@ -54,7 +53,7 @@ export async function readAccountUsage(
   };
 }
 
-function toStatus({ budgetMicros, spentMicros, resetsAt }: { budgetMicros: number | null; spentMicros: number | null; resetsAt: number | null }): BudgetStatus {
+function toStatus({ budgetMicros, spentMicros, resetsAt }: BudgetPeriodStatus): BudgetStatus {
   return {
     budgetUsd: budgetMicros === null ? null : usd(budgetMicros),
     usedUsd: spentMicros === null ? null : usd(spentMicros),

@@ -187,7 +187,7 @@ export default async function AdminConfigPage() {
                 ]),
                 ...view.costs.budgets.map(({ plan, budget }): [string, string, string] => [
                   `${plan} budget`,
-                  `${budget.dailyMicros === undefined ? "no limit" : formatUsd(budget.dailyMicros)} a day, ${budget.monthlyMicros === undefined ? "no limit" : formatUsd(budget.monthlyMicros)} per 30 days`,
+                  `${budget.dailyMicros === undefined ? "no limit" : formatUsd(budget.dailyMicros)} a day, ${budget.monthlyMicros === undefined ? "no limit" : formatUsd(budget.monthlyMicros)} a month`,
                   "BUDGETS_USD",
                 ]),
               ]}
