@@ -17,12 +17,7 @@ onDesktopAndPhone(() => {
     expect(partial).not.toContain("to talk to a real model");
 
     // The job notices the stop within a moment, wherever it runs; then the chat holds the cut-off reply.
-    await expect
-      .poll(async () => {
-        const { messages } = await (await page.request.get(`/api/chats/${chat.chatId()}`)).json();
-        return messages.at(-1)?.metadata?.status;
-      })
-      .toBe("stopped");
+    await chat.waitForLastMessageStatus("stopped");
     await page.reload();
     await expect(chat.lastReply()).not.toBeEmpty();
     // The model went on writing until the job saw the stop; what is kept is what the person saw.

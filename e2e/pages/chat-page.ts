@@ -56,6 +56,16 @@ export class ChatPage {
     return (await this.lastReply().innerText()).trim();
   }
 
+  /** Waits until the chat's last message, as the API answers it, has this status (e.g. "stopped"). */
+  async waitForLastMessageStatus(status: string): Promise<void> {
+    await expect
+      .poll(async () => {
+        const { messages } = await (await this.page.request.get(`/api/chats/${this.chatId()}`)).json();
+        return messages.at(-1)?.metadata?.status;
+      })
+      .toBe(status);
+  }
+
   /** The chat id from the URL (/chat/{id}). */
   chatId(): string {
     const match = new URL(this.page.url()).pathname.match(/^\/chat\/([A-Za-z0-9_-]+)$/);
