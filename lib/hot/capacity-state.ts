@@ -27,15 +27,19 @@
  *   figure replaces what was learnt under the old one, until the provider says otherwise;
  * - without headers, the bucket's windows open at its own first start, where a provider's
  *   quantized windows commonly begin at multiples of the window on the clock (every 10 s, every
- *   minute): a burst that spends the bucket's window part-way through the provider's waits for the
- *   bucket's next, while the provider opened a fresh window sooner. So when a take was turned away
- *   by a spent window and a clock boundary has passed since, one start goes as a probe (and no
- *   other until it is answered, or the bucket's window ends, in which the probe counts too):
- *   admitted, the bucket adopts the clock's windows from then on (`clockAligned`), counting the
- *   probe and what was taken since in the clock's window; refused (or unanswered a window long),
- *   it costs that one 429, cuts nothing, and the bucket keeps its own windows. Only a bucket at
- *   its configured limit, past its first window, that never had the provider's headers (they say
- *   when the window ends) tests this.
+ *   minute): a burst that spends the bucket's window after a clock boundary inside it, or before
+ *   one, waits for the bucket's next window, while the provider opened a fresh one at that
+ *   boundary. Worse, when the bucket's next window opens, the provider's still holds the starts
+ *   made after the boundary, and the first of them to meet its end are refused and cut the limit.
+ *   So when a take finds the window spent and a clock boundary has passed since the window opened
+ *   (at once, or once the boundary comes), one start goes as a probe (and no other until it is
+ *   answered, or the bucket's window ends, in which the probe counts too): admitted, the bucket
+ *   adopts the clock's windows from then on (`clockAligned`), counting in the clock's window every
+ *   start taken since its boundary (`clockSeq`), and a refusal in that first window, whose count
+ *   missed the starts on their way at the boundary, spends it without cutting; refused (or unanswered a window long), it costs
+ *   that one 429, cuts nothing, and the bucket keeps its own windows. Only a bucket at its
+ *   configured limit, past its first window, that never had the provider's headers (they say when
+ *   the window ends) tests this.
  *
  * A token bucket keeps the same books in tokens: a take of `amount` tokens (a reply's estimate)
  * counts `amount` in `used` and in `seq`, so `seq` is the tokens ever taken and what the provider
@@ -71,7 +75,9 @@ export function freshCapacity({ limit }: CapacityLimit): CapacityState {
     reportSeq: 0,
     cutSeq: 0,
     reported: false,
-    turnedAwayAt: 0,
+    clockAt: 0,
+    clockSeq: 0,
+    adoptedUntil: 0,
     probeSeq: 0,
     probeTaken: 0,
     probeAt: 0,
@@ -101,7 +107,6 @@ export function takeCapacity(state: CapacityState, config: CapacityLimit, now: n
     state.used = 0;
     state.resetAt = state.clockAligned ? clockWindowStart(now, config.windowMs) + config.windowMs : now + config.windowMs;
     state.windowSeq = state.seq;
-    state.turnedAwayAt = 0;
     if (state.probeSeq > 0 && now - state.probeAt < config.windowMs) {
       // A probe still out (sent near the end of the window) went to the provider's new window
       // too: it, and what was taken after it, count in this one.
@@ -116,7 +121,12 @@ export function takeCapacity(state: CapacityState, config: CapacityLimit, now: n
     }
   }
   const taken = Math.max(1, Math.min(Math.ceil(amount), state.limit));
+  const boundary = clockWindowStart(now, config.windowMs);
   const grant = () => {
+    if (state.clockAt !== boundary) {
+      state.clockAt = boundary;
+      state.clockSeq = state.seq;
+    }
     state.used += taken;
     state.seq += taken;
     return { granted: true, waitMs: 0, seq: state.seq };
@@ -124,16 +134,16 @@ export function takeCapacity(state: CapacityState, config: CapacityLimit, now: n
   if (state.used + taken <= state.limit) return grant();
   if (!testsClockWindows(state, config)) return { granted: false, waitMs: state.resetAt - now, seq: 0 };
   if (state.probeSeq > 0) return { granted: false, waitMs: Math.min(PROBE_ANSWER_POLL_MS, state.resetAt - now), seq: 0 };
-  const boundary = clockWindowStart(now, config.windowMs);
-  if (state.turnedAwayAt > 0 && state.turnedAwayAt < boundary) {
+  // The bucket's window opened before the clock's current one: a provider on the clock's windows has a fresh one.
+  if (state.resetAt - config.windowMs < boundary) {
     const probe = grant();
     state.probeSeq = probe.seq;
     state.probeTaken = taken;
     state.probeAt = now;
     return { ...probe, probe: true };
   }
-  if (state.turnedAwayAt === 0) state.turnedAwayAt = now;
-  return { granted: false, waitMs: Math.min(state.resetAt, boundary + config.windowMs) - now, seq: 0 };
+  // The clock's next boundary comes before the bucket's own window ends.
+  return { granted: false, waitMs: boundary + config.windowMs - now, seq: 0 };
 }
 
 /**
@@ -159,9 +169,12 @@ export function reportCapacity(state: CapacityState, report: CapacityReport, con
     // The probe's answer settles where the provider's windows begin.
     state.clockAligned = !report.refused;
     if (state.clockAligned) {
-      state.resetAt = clockWindowStart(now, config.windowMs) + config.windowMs;
-      state.windowSeq = state.probeSeq - state.probeTaken;
+      const boundary = clockWindowStart(now, config.windowMs);
+      state.resetAt = boundary + config.windowMs;
+      // Every start since the clock's boundary went to the provider's current window.
+      state.windowSeq = state.clockAt === boundary ? state.clockSeq : state.seq;
       state.used = state.seq - state.windowSeq;
+      state.adoptedUntil = state.resetAt;
     }
     state.probeSeq = 0;
     state.probeTaken = 0;
@@ -183,12 +196,21 @@ export function reportCapacity(state: CapacityState, report: CapacityReport, con
     state.resetAt = unseen === 0 ? now + headroom.resetMs : Math.max(state.resetAt, now + headroom.resetMs);
   }
   if (report.retryAfterMs !== undefined) state.blockedUntil = Math.max(state.blockedUntil, now + report.retryAfterMs);
-  if (!report.refused) return;
-  if (!headroom && report.seq > state.cutSeq) {
+  if (!report.refused || headroom) return;
+  // Without a Retry-After, the end of the window is the only wait known.
+  const spendWindow = () => {
+    if (report.retryAfterMs === undefined) state.used = Math.max(state.used, state.limit);
+  };
+  if (now < state.adoptedUntil) {
+    // The clock's window adopted part-way through does not count the starts that were on their way
+    // to the provider at its boundary: a refusal in it says it is full, not that the limit is too high.
+    spendWindow();
+    return;
+  }
+  if (report.seq > state.cutSeq) {
     state.limit = Math.max(1, Math.floor(state.limit * CUT_FACTOR));
     state.cutSeq = state.seq;
-    // Without a Retry-After, the end of the window is the only wait known.
-    if (report.retryAfterMs === undefined) state.used = Math.max(state.used, state.limit);
+    spendWindow();
   }
 }
 

@@ -802,6 +802,28 @@ export function hotStoreContract(name: string, make: () => Promise<HotStore>, cl
           expect(books!.resetAt % windowMs).toBe(0);
         });
 
+        it("probes at once when its window is spent after a clock boundary inside it, counts every start since that boundary, and cuts nothing for a refusal there", async () => {
+          expect((await store.takeCapacity("straddle", config)).granted).toBe(true);
+          // The bucket's window opens 600 ms into a window of the clock and takes two starts there...
+          await sleep(2 * windowMs + 600 - (Date.now() % windowMs));
+          expect(await grantedOf("straddle", config, 2)).toBe(2);
+          // ...and its last just after the clock's next boundary, where the provider's window is fresh.
+          await sleep(windowMs - (Date.now() % windowMs) + 20);
+          expect((await store.takeCapacity("straddle", config)).granted).toBe(true);
+          const probe = await store.takeCapacity("straddle", config);
+          expect(probe).toMatchObject({ granted: true, seq: 5, probe: true });
+          await store.reportCapacity("straddle", { seq: probe.seq, refused: false }, config);
+          const books = await store.readCapacity("straddle");
+          // The provider's window holds the start after the boundary and the probe.
+          expect(books).toMatchObject({ clockAligned: true, used: 2 });
+          expect(books!.resetAt % windowMs).toBe(0);
+          // A refusal in that window (a start on its way at the boundary filled the provider's) spends
+          // it, and leaves the limit: the count, not the limit, was short.
+          await store.reportCapacity("straddle", { seq: probe.seq - 1, refused: true }, config);
+          expect(await store.readCapacity("straddle")).toMatchObject({ limit: 3, used: 3 });
+          expect((await store.takeCapacity("straddle", config)).granted).toBe(false);
+        });
+
         it("keeps its own windows, its limit uncut, when the probe is refused", async () => {
           const probeSeq = await spendThenCrossClockBoundary("own windows");
           await store.reportCapacity("own windows", { seq: probeSeq, refused: true }, config);

@@ -101,8 +101,11 @@ export interface CapacityState {
   cutSeq: number;
   /** The limit is the provider's own (from headers), not the configuration's. */
   reported: boolean;
-  /** When a take was first turned away by this window being spent (0: none was). */
-  turnedAwayAt: number;
+  /** The clock's window (its start, ms) the latest start was taken in, and `seq` before its first start in it. */
+  clockAt: number;
+  clockSeq: number;
+  /** The end of the clock's window adopted part-way through (0: none), whose refusals cut nothing. */
+  adoptedUntil: number;
   /** The start probing whether the provider's windows begin on the clock's, while unanswered (0: none). */
   probeSeq: number;
   /** What that probe took, and when (ms). */

@@ -269,7 +269,8 @@ local s = raw and cjson.decode(raw)
 if not s or s.configured ~= limit then
   s = {configured = limit, limit = limit, used = 0, resetAt = 0, blockedUntil = 0, seq = 0, windowSeq = 0, reportSeq = 0, cutSeq = 0, reported = false}
 end
-s.turnedAwayAt, s.probeSeq, s.probeTaken, s.probeAt = s.turnedAwayAt or 0, s.probeSeq or 0, s.probeTaken or 0, s.probeAt or 0
+s.clockAt, s.clockSeq, s.adoptedUntil = s.clockAt or 0, s.clockSeq or 0, s.adoptedUntil or 0
+s.probeSeq, s.probeTaken, s.probeAt = s.probeSeq or 0, s.probeTaken or 0, s.probeAt or 0
 local function clockWindowStart(at) return math.floor(at / windowMs) * windowMs end`;
 const SAVE_CAPACITY = `
 redis.call('SET', KEYS[1], cjson.encode(s), 'PX', math.max(s.resetAt, s.blockedUntil, now) - now + 10 * windowMs)`;
@@ -289,7 +290,6 @@ else
     s.used = 0
     if s.clockAligned then s.resetAt = clockWindowStart(now) + windowMs else s.resetAt = now + windowMs end
     s.windowSeq = s.seq
-    s.turnedAwayAt = 0
     if s.probeSeq > 0 and now - s.probeAt < windowMs then
       s.windowSeq = s.probeSeq - s.probeTaken
       s.used = s.seq - s.windowSeq
@@ -306,14 +306,14 @@ else
     waitMs = s.resetAt - now
   elseif s.probeSeq > 0 then
     waitMs = math.min(${PROBE_ANSWER_POLL_MS}, s.resetAt - now)
-  elseif s.turnedAwayAt > 0 and s.turnedAwayAt < boundary then
+  elseif s.resetAt - windowMs < boundary then
     granted, probe = 1, 1
     s.probeSeq, s.probeTaken, s.probeAt = s.seq + taken, taken, now
   else
-    if s.turnedAwayAt == 0 then s.turnedAwayAt = now end
-    waitMs = math.min(s.resetAt, boundary + windowMs) - now
+    waitMs = boundary + windowMs - now
   end
   if granted == 1 then
+    if s.clockAt ~= boundary then s.clockAt, s.clockSeq = boundary, s.seq end
     s.used = s.used + taken
     s.seq = s.seq + taken
   end
@@ -335,9 +335,11 @@ local probeRefused = false
 if s.probeSeq > 0 and seq == s.probeSeq then
   s.clockAligned = not refused
   if s.clockAligned then
-    s.resetAt = clockWindowStart(now) + windowMs
-    s.windowSeq = s.probeSeq - s.probeTaken
+    local boundary = clockWindowStart(now)
+    s.resetAt = boundary + windowMs
+    if s.clockAt == boundary then s.windowSeq = s.clockSeq else s.windowSeq = s.seq end
     s.used = s.seq - s.windowSeq
+    s.adoptedUntil = s.resetAt
   end
   s.probeSeq, s.probeTaken = 0, 0
   probeRefused = refused and not hLimit
@@ -351,8 +353,10 @@ if hLimit and seq >= s.reportSeq and seq > s.windowSeq then
   if unseen == 0 then s.resetAt = now + hReset else s.resetAt = math.max(s.resetAt, now + hReset) end
 end
 if retryAfter then s.blockedUntil = math.max(s.blockedUntil, now + retryAfter) end
-if refused and not probeRefused then
-  if not hLimit and seq > s.cutSeq then
+if refused and not probeRefused and not hLimit then
+  if now < s.adoptedUntil then
+    if not retryAfter then s.used = math.max(s.used, s.limit) end
+  elseif seq > s.cutSeq then
     s.limit = math.max(1, math.floor(s.limit * ${CUT_FACTOR}))
     s.cutSeq = s.seq
     if not retryAfter then s.used = math.max(s.used, s.limit) end
