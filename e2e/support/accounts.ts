@@ -3,7 +3,6 @@ import { expect, test, type Page } from "@playwright/test";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { verificationLinkFor } from "../../tests/support/mail-outbox";
-import { E2E } from "./e2e-env";
 
 export interface Account {
   email: string;
@@ -47,11 +46,11 @@ const ADMIN = { email: "admin@e2e.test", password: "an admin password for e2e" }
 
 /**
  * Signs up as the configured admin (ADMIN_EMAIL in e2e-env.ts), who is not an admin until the
- * address is verified: follows the link from the outbox of the instance the test runs on (the
- * embedded or the services one). Once the account exists (an earlier test), signs in.
+ * address is verified: follows the link from the outbox of the instance the test runs on (its
+ * project's `dataDir`, playwright.config.ts). Once the account exists (an earlier test), signs in.
  */
 export async function becomeAdmin(page: Page): Promise<void> {
-  const dataDir = test.info().project.name === "services" ? E2E.services.env.DATA_DIR : E2E.embedded.dataDir;
+  const { dataDir } = test.info().project.metadata as { dataDir: string };
   await page.goto("/sign-up");
   await page.getByLabel("Name").fill("E2E Admin");
   await page.getByLabel("Email").fill(ADMIN.email);

@@ -13,7 +13,6 @@ const appPort = Number(process.env.E2E_PORT_BASE ?? 3301);
 const auxPort = Number(process.env.E2E_AUX_PORT_BASE ?? 4311);
 const runSuffix = process.env.E2E_PORT_BASE ? `_${appPort}` : "";
 const providerPort = auxPort;
-const embeddedUrl = `http://127.0.0.1:${appPort}`;
 const servicesUrl = `http://127.0.0.1:${appPort + 1}`;
 const titlesUrl = `http://127.0.0.1:${appPort + 2}`;
 /** A local OpenID provider (e2e/support/oidc-provider.ts) that the embedded instance signs in with. */
@@ -33,19 +32,17 @@ function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
-export const E2E = {
-  root,
-  providerPort,
-  providerReplyWords,
-  postgresAdmin,
-  oidc,
-  embedded: {
-    baseUrl: embeddedUrl,
-    dataDir: path.join(root, `.data/e2e-embedded${runSuffix}`),
+/** An instance on the embedded drivers and the demo model: where most specs run. */
+function embeddedInstance(port: number, name: string) {
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const dataDir = path.join(root, `.data/${name}${runSuffix}`);
+  return {
+    baseUrl,
+    dataDir,
     env: {
-      PORT: String(appPort),
-      DATA_DIR: path.join(root, `.data/e2e-embedded${runSuffix}`),
-      BETTER_AUTH_URL: embeddedUrl,
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      BETTER_AUTH_URL: baseUrl,
       // Slow enough that a person (or a test on a loaded machine) can press Stop or reload mid-reply.
       DEMO_MODEL_DELAY_MS: "40",
       // Two model calls at once, so a handful of visitors already wait in line.
@@ -54,13 +51,28 @@ export const E2E = {
       // Dear enough that one reply uses a spending budget a test can set to the cent (e2e/costs.spec.ts).
       LLM_PRICES: "demo=100/400",
       ADMIN_EMAIL: "admin@e2e.test",
+      // Offered on both; e2e/sso.spec.ts signs in on the first (the provider redirects there only).
       OIDC_ISSUER: oidc.issuer,
       OIDC_CLIENT_ID: oidc.clientId,
       OIDC_CLIENT_SECRET: oidc.clientSecret,
       OIDC_PROVIDER_NAME: oidc.providerName,
       LOG_LEVEL: "warn",
     },
-  },
+  };
+}
+
+export const E2E = {
+  root,
+  providerPort,
+  providerReplyWords,
+  postgresAdmin,
+  oidc,
+  embedded: embeddedInstance(appPort, "e2e-embedded"),
+  /**
+   * A second instance like the first, for half of the embedded specs (playwright.config.ts), so
+   * the two halves run side by side, each on an instance of its own.
+   */
+  embeddedSecond: embeddedInstance(appPort + 3, "e2e-embedded-second"),
   /**
    * Embedded drivers with titles written by the model (CHAT_TITLES=model), for e2e/titles.spec.ts:
    * the other instances keep first-line titles, which their specs look for.

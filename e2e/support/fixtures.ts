@@ -7,9 +7,16 @@ import { test as base, type Browser, type BrowserContext } from "@playwright/tes
 
 let counter = 0;
 
+/**
+ * Each of the suite's workers (two run side by side) takes its addresses from a documentation
+ * range of its own, so two never count against one network's limits on the same instance.
+ */
+const NETWORKS = ["198.51.100", "203.0.113"];
+const network = NETWORKS[Number(process.env.TEST_PARALLEL_INDEX ?? 0) % NETWORKS.length];
+
 export function visitorAddress(): string {
   counter += 1;
-  return `198.51.100.${(counter % 250) + 1}`;
+  return `${network}.${(counter % 250) + 1}`;
 }
 
 export async function newVisitorContext(browser: Browser, address = visitorAddress()): Promise<BrowserContext> {

@@ -29,12 +29,13 @@ async function resetServices(): Promise<void> {
 
 const resets: Record<string, () => Promise<void>> = {
   embedded: () => resetDataDir(E2E.embedded.dataDir),
+  "embedded-second": () => resetDataDir(E2E.embeddedSecond.dataDir),
   mail: () => resetDataDir(E2E.mail.dataDir),
   titles: () => resetDataDir(E2E.titles.dataDir),
   services: resetServices,
 };
 const reset = resets[process.argv[2]];
-if (!reset) throw new Error("usage: reset-state.ts embedded|mail|titles|services");
+if (!reset) throw new Error("usage: reset-state.ts embedded|embedded-second|mail|titles|services");
 reset().catch((error: unknown) => {
   console.error(error);
   process.exit(1);
