@@ -36,10 +36,10 @@
  *   answered, or the bucket's window ends, in which the probe counts too): admitted, the bucket
  *   adopts the clock's windows from then on (`clockAligned`), counting in the clock's window every
  *   start taken since its boundary (`clockSeq`), and a refusal in that first window, whose count
- *   missed the starts on their way at the boundary, spends it without cutting; refused (or unanswered a window long), it costs
- *   that one 429, cuts nothing, and the bucket keeps its own windows. Only a bucket at its
- *   configured limit, past its first window, that never had the provider's headers (they say when
- *   the window ends) tests this.
+ *   missed the starts on their way at the boundary, spends it without cutting (`adoptedUntil`);
+ *   refused (or unanswered a window long), the probe costs that one 429, cuts nothing, and the
+ *   bucket keeps its own windows. Only a bucket at its configured limit, past its first window,
+ *   that never had the provider's headers (they say when the window ends) tests this.
  *
  * A token bucket keeps the same books in tokens: a take of `amount` tokens (a reply's estimate)
  * counts `amount` in `used` and in `seq`, so `seq` is the tokens ever taken and what the provider
