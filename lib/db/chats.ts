@@ -5,7 +5,7 @@
  * Server-only.
  */
 import { messageText, type ChatMeta, type ChatUIMessage, type MessageRole, type ReplyRoute, type StoredMessage } from "@/lib/domain";
-import type { Chat as ChatRow, Message as MessageRow, Prisma, PrismaClient } from "../generated/prisma/client";
+import type { Chat as ChatRow, Message as MessageRow, PrismaClient } from "../generated/prisma/client";
 
 /**
  * How long a batch's transaction may run, in ms. Prisma's default is 5 s whatever the batch; a
@@ -44,33 +44,56 @@ export async function saveChatBatch(
   }
   if (batch.chats.length === 0) return { chats: 0, messages: 0 };
 
+  const chats = batch.chats.map(toChatRow);
   return prisma.$transaction(async (tx) => {
-    const created = await tx.chat.createManyAndReturn({
-      data: batch.chats.map(toChatRow),
-      skipDuplicates: true,
-      select: { id: true },
-    });
+    // Each statement takes its rows as arrays (unnest), so it has one shape whatever the batch's
+    // size: Prisma's createMany compiled a fresh query plan for every batch, which held the
+    // event loop for 60 to 100 ms per 100 chats while replies were streaming.
+    const created = await tx.$queryRaw<{ id: string }[]>`
+      INSERT INTO "chat" ("id", "userId", "title", "createdAt", "updatedAt", "selectedMessageId")
+      SELECT * FROM unnest(
+        ${column(chats, "id")}::text[], ${column(chats, "userId")}::text[], ${column(chats, "title")}::text[],
+        ${column(chats, "createdAt")}::timestamp(3)[], ${column(chats, "updatedAt")}::timestamp(3)[],
+        ${column(chats, "selectedMessageId")}::text[])
+      ON CONFLICT ("id") DO NOTHING
+      RETURNING "id"`;
     const createdIds = new Set(created.map((chat) => chat.id));
-    for (const chat of batch.chats) {
-      if (createdIds.has(chat.id)) continue;
-      const updatedAt = new Date(chat.updatedAt);
-      await tx.chat.updateMany({
-        where: { id: chat.id, userId: chat.userId, updatedAt: { lte: updatedAt } },
-        data: { title: withoutNul(chat.title), updatedAt, selectedMessageId: chat.selectedMessageId ?? null },
-      });
+    const existing = chats.filter((chat) => !createdIds.has(chat.id));
+    if (existing.length > 0) {
+      await tx.$executeRaw`
+        UPDATE "chat" SET "title" = batch."title", "updatedAt" = batch."updatedAt", "selectedMessageId" = batch."selectedMessageId"
+        FROM unnest(
+          ${column(existing, "id")}::text[], ${column(existing, "userId")}::text[], ${column(existing, "title")}::text[],
+          ${column(existing, "updatedAt")}::timestamp(3)[], ${column(existing, "selectedMessageId")}::text[])
+          AS batch ("id", "userId", "title", "updatedAt", "selectedMessageId")
+        WHERE "chat"."id" = batch."id" AND "chat"."userId" = batch."userId" AND "chat"."updatedAt" <= batch."updatedAt"`;
     }
 
-    const owned = await tx.chat.findMany({
-      where: { OR: batch.chats.map((chat) => ({ id: chat.id, userId: chat.userId })) },
-      select: { id: true },
-    });
+    const owned = await tx.$queryRaw<{ id: string }[]>`
+      SELECT "chat"."id" FROM "chat"
+      JOIN unnest(${column(chats, "id")}::text[], ${column(chats, "userId")}::text[]) AS batch ("id", "userId")
+        ON "chat"."id" = batch."id" AND "chat"."userId" = batch."userId"`;
     const ownedIds = new Set(owned.map((chat) => chat.id));
-    const inserted = await tx.message.createMany({
-      data: batch.messages.filter((message) => ownedIds.has(message.chatId)).map(toMessageRow),
-      skipDuplicates: true,
-    });
-    return { chats: created.length, messages: inserted.count };
+    const messages = batch.messages.filter((message) => ownedIds.has(message.chatId)).map(toMessageRow);
+    if (messages.length === 0) return { chats: created.length, messages: 0 };
+    const inserted = await tx.$executeRaw`
+      INSERT INTO "message" ("id", "chatId", "role", "parts", "createdAt", "model", "inputTokens", "outputTokens", "costMicros", "status", "parentId", "text", "route")
+      SELECT "id", "chatId", "role", "parts"::jsonb, "createdAt", "model", "inputTokens", "outputTokens", "costMicros", "status", "parentId", "text", "route"::jsonb
+      FROM unnest(
+        ${column(messages, "id")}::text[], ${column(messages, "chatId")}::text[], ${column(messages, "role")}::text[],
+        ${column(messages, "parts")}::text[], ${column(messages, "createdAt")}::timestamp(3)[], ${column(messages, "model")}::text[],
+        ${column(messages, "inputTokens")}::int4[], ${column(messages, "outputTokens")}::int4[], ${column(messages, "costMicros")}::int4[],
+        ${column(messages, "status")}::text[], ${column(messages, "parentId")}::text[], ${column(messages, "text")}::text[],
+        ${column(messages, "route")}::text[])
+        AS batch ("id", "chatId", "role", "parts", "createdAt", "model", "inputTokens", "outputTokens", "costMicros", "status", "parentId", "text", "route")
+      ON CONFLICT ("chatId", "id") DO NOTHING`;
+    return { chats: created.length, messages: inserted };
   }, { maxWait: CHAT_BATCH_MAX_WAIT_MS, timeout: timeoutMs });
+}
+
+/** One column of a batch's rows, as the array its unnest() reads. */
+function column<Row, Key extends keyof Row>(rows: Row[], key: Key): Row[Key][] {
+  return rows.map((row) => row[key]);
 }
 
 /** The chat, or null when it does not exist or belongs to someone else. */
@@ -203,32 +226,62 @@ function withoutNul<T>(value: T): T {
   return value;
 }
 
-function toChatRow(chat: ChatMeta): Prisma.ChatCreateManyInput {
+/**
+ * A chat as the batch's statements write it. Timestamps go as ISO text, which timestamp(3) reads
+ * as UTC wall time (the zone is ignored), as Prisma writes them.
+ */
+interface ChatColumns {
+  id: string;
+  userId: string;
+  title: string;
+  createdAt: string;
+  updatedAt: string;
+  selectedMessageId: string | null;
+}
+
+function toChatRow(chat: ChatMeta): ChatColumns {
   return {
     id: chat.id,
     userId: chat.userId,
     title: withoutNul(chat.title),
-    createdAt: new Date(chat.createdAt),
-    updatedAt: new Date(chat.updatedAt),
+    createdAt: new Date(chat.createdAt).toISOString(),
+    updatedAt: new Date(chat.updatedAt).toISOString(),
     selectedMessageId: chat.selectedMessageId ?? null,
   };
 }
 
-function toMessageRow(message: StoredMessage): Prisma.MessageCreateManyInput {
+/** A message as the batch's statements write it: JSON as text, cast to jsonb there. */
+interface MessageColumns {
+  id: string;
+  chatId: string;
+  role: string;
+  parts: string;
+  createdAt: string;
+  model: string | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  costMicros: number | null;
+  status: string | null;
+  parentId: string | null;
+  text: string;
+  route: string | null;
+}
+
+function toMessageRow(message: StoredMessage): MessageColumns {
   return {
     id: message.id,
     chatId: message.chatId,
     role: message.role,
-    parts: withoutNul(message.parts) as Prisma.InputJsonArray,
-    createdAt: new Date(message.createdAt),
-    model: message.model,
-    inputTokens: message.inputTokens,
-    outputTokens: message.outputTokens,
-    costMicros: message.costMicros,
-    status: message.status,
+    parts: JSON.stringify(withoutNul(message.parts)),
+    createdAt: new Date(message.createdAt).toISOString(),
+    model: message.model ?? null,
+    inputTokens: message.inputTokens ?? null,
+    outputTokens: message.outputTokens ?? null,
+    costMicros: message.costMicros ?? null,
+    status: message.status ?? null,
     parentId: message.parentId ?? null,
     text: withoutNul(messageText({ parts: message.parts as ChatUIMessage["parts"] })),
-    route: message.route ? { ...message.route } : undefined,
+    route: message.route ? JSON.stringify(withoutNul(message.route)) : null,
   };
 }
 
