@@ -102,6 +102,23 @@ export function describeDatabaseContract(label: string, target: DatabaseUnderTes
         expect(await listMessagesForChat(db.prisma, { chatId: chat.id, userId })).toStrictEqual([question, answer]);
       });
 
+      it("keeps texts written in array syntax as they are, in a batch of several chats", async () => {
+        const userId = await createUser(db);
+        // The batch's rows reach Postgres as arrays: none of these may split, merge or turn null.
+        const awkward = ["NULL", 'a "quoted", {braced} \\ text', "line\nbreak\ttab", "", "'; DROP TABLE chat; --"];
+        const chats = awkward.map((title, index) => makeChat({ userId, title, createdAt: 1_700_000_000_000 + index }));
+        const messages = chats.map((chat, index) => ({
+          ...makeMessage({ chatId: chat.id, createdAt: chat.createdAt }),
+          parts: [{ type: "text" as const, text: awkward[(index + 1) % awkward.length] || "{}" }],
+        }));
+
+        expect(await saveChatBatch(db.prisma, { chats, messages })).toEqual({ chats: 5, messages: 5 });
+        for (const [index, chat] of chats.entries()) {
+          expect(await getChatForUser(db.prisma, { chatId: chat.id, userId })).toStrictEqual(chat);
+          expect(await listMessagesForChat(db.prisma, { chatId: chat.id, userId })).toStrictEqual([messages[index]]);
+        }
+      });
+
       it("inserts nothing when the same batch is saved again", async () => {
         const userId = await createUser(db);
         const chat = makeChat({ userId });
