@@ -26,6 +26,7 @@ import { logger } from "@/lib/log";
 import { createMailer } from "@/lib/mail/create-mailer";
 import { createObjectStore } from "@/lib/storage/create-object-store";
 import type { ObjectStore } from "@/lib/storage/object-store";
+import { watchEventLoop } from "@/lib/metrics/event-loop-load";
 
 export interface Services {
   config: AppConfig;
@@ -64,6 +65,8 @@ export function currentServices(): Promise<Services> | undefined {
 /** Builds a full set of services from a config; tests call this with their own config. */
 export async function buildServices(config: AppConfig): Promise<Services> {
   logger.level = config.logLevel;
+  // Title jobs read how busy this instance has been (lib/titles/write-title.ts).
+  watchEventLoop();
   const db = await createDatabase(config.database);
   // The embedded database migrates itself so `npm run dev` needs no setup; Postgres is migrated
   // by `npm run db:migrate` as part of a deployment.

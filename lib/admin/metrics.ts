@@ -50,7 +50,7 @@ export async function renderMetrics(overview: Overview): Promise<{ contentType: 
   for (const route of overview.replyRoutes) routes.labels(route.model, route.keyId).inc(route.replies);
   const spend = labelledCounter("spend_usd_total", "What replies cost in US dollars, by model and plan, at the price table (LLM_PRICES); models with no price are left out.", ["model", "plan"]);
   for (const { model, plan, micros } of overview.spend.byModelAndPlan) spend.labels(model, plan).inc(micros / 1_000_000);
-  const titles = labelledCounter("chat_titles_total", "Title jobs by outcome: written, renamed, backlog, no-capacity, empty, failed.", ["outcome"]);
+  const titles = labelledCounter("chat_titles_total", "Title jobs by outcome: written, renamed, backlog, busy, no-capacity, empty, failed.", ["outcome"]);
   for (const [outcome, count] of Object.entries(overview.titles)) titles.labels(outcome).inc(count);
   const tokens = labelledCounter("model_tokens_total", "Model tokens spent, prompt (in) and reply (out).", ["direction"]);
   tokens.labels("in").inc(overview.replies.tokensIn);

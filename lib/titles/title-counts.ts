@@ -8,10 +8,11 @@ import type { HotStore } from "@/lib/hot/hot-store";
 
 /**
  * `written`; `renamed`: the user had renamed the chat; `backlog`: replies were waiting, or every
- * model-call place was taken; `no-capacity`: the provider's capacity bucket had no start free;
- * `empty`: the model's answer held no title; `failed`: the model call failed.
+ * model-call place was taken; `busy`: the instance's event loop was busy (a burst being
+ * accepted); `no-capacity`: the provider's capacity bucket had no start free; `empty`: the
+ * model's answer held no title; `failed`: the model call failed.
  */
-export const TITLE_OUTCOMES = ["written", "renamed", "backlog", "no-capacity", "empty", "failed"] as const;
+export const TITLE_OUTCOMES = ["written", "renamed", "backlog", "busy", "no-capacity", "empty", "failed"] as const;
 
 export type TitleOutcome = (typeof TITLE_OUTCOMES)[number];
 

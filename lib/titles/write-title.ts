@@ -6,6 +6,9 @@
  * - it is queued only while no reply waits in the shared line (the line users' place in line, the
  *   wait estimate and the admin overview read), and looks again before its model call: a backlog
  *   at either moment skips it, and the chat keeps its first-line title (lib/titles/first-line-title.ts);
+ * - so does an instance whose event loop was busy nine tenths of each of the last two half
+ *   seconds (a burst being accepted): a title's call and its stream would hold up the requests
+ *   queued behind them;
  * - it waits for a model-call place behind every reply (the lowest priority of both runners) and
  *   is skipped when every place is taken;
  * - its call takes a start from the model's capacity bucket like a reply's, but only a start that
@@ -23,6 +26,7 @@ import { getChatMessages, retitleUnlessRenamed } from "@/lib/history/history";
 import { hotKeys } from "@/lib/hot/hot-keys";
 import type { HotStore } from "@/lib/hot/hot-store";
 import type { JobRunner, ReplyAttempt } from "@/lib/jobs/job-runner";
+import { sustainedEventLoopUtilisation } from "@/lib/metrics/event-loop-load";
 import { countLive, LIVE_SETS } from "@/lib/metrics/live-set";
 import { startModelCall } from "@/lib/metrics/model-calls";
 import { providerSignal } from "@/lib/replies/model-errors";
@@ -43,26 +47,32 @@ export interface TitleDeps {
   models: ModelProvider;
 }
 
+/** Event-loop utilisation from which this instance writes no titles (lib/metrics/event-loop-load.ts). */
+const TITLE_BUSY_UTILISATION = 0.9;
+
 /**
- * True while a title would take something from a user: a reply waits in line, or every model-call
- * place (LLM_MAX_CONCURRENCY) is taken.
+ * Why a title would take something from a user now, or null: `backlog` while a reply waits in
+ * line or every model-call place (LLM_MAX_CONCURRENCY) is taken; `busy` while this instance's
+ * event loop has been busy nine tenths of the time for the last second.
  */
-export async function titleBacklog({ config, hot }: Pick<TitleDeps, "config" | "hot">): Promise<boolean> {
+async function titleHeldBack({ config, hot }: Pick<TitleDeps, "config" | "hot">): Promise<"backlog" | "busy" | null> {
+  if (sustainedEventLoopUtilisation() >= TITLE_BUSY_UTILISATION) return "busy";
   const [waiting, inFlight] = await Promise.all([hot.lineLength(hotKeys.replyLine), countLive(hot, LIVE_SETS.modelCalls)]);
-  return waiting > 0 || inFlight >= config.llm.maxConcurrency;
+  return waiting > 0 || inFlight >= config.llm.maxConcurrency ? "backlog" : null;
 }
 
 /**
  * Queues a chat's title job once its first reply is there, the model's or the reply cache's:
- * unless titles are first-line only (CHAT_TITLES), or a backlog would make it wait (counted as
- * skipped for it).
+ * unless titles are first-line only (CHAT_TITLES), or a backlog or a busy instance holds it back
+ * (counted as such).
  */
 export async function queueTitle(
   { config, hot, jobs }: Pick<TitleDeps, "config" | "hot"> & { jobs: Pick<JobRunner, "enqueueTitle"> },
   { chatId, userId, modelId }: { chatId: string; userId: string; modelId: string },
 ): Promise<void> {
   if (config.chat.titles !== "model") return;
-  if (await titleBacklog({ config, hot })) return countTitle(hot, "backlog");
+  const heldBack = await titleHeldBack({ config, hot });
+  if (heldBack) return countTitle(hot, heldBack);
   await jobs.enqueueTitle({ chatId, userId, modelId, enqueuedAt: Date.now() });
 }
 
@@ -101,7 +111,8 @@ async function titleFromModel(
   job: TitleJob,
   { key = 0, onProviderSignal }: Pick<ReplyAttempt, "key" | "onProviderSignal">,
 ): Promise<TitleOutcome> {
-  if (await titleBacklog(deps)) return "backlog";
+  const heldBack = await titleHeldBack(deps);
+  if (heldBack) return heldBack;
   const { chat, messages } = await getChatMessages(deps, { chatId: job.chatId, userId: job.userId });
   const first = messages.find((message) => message.role === "user");
   if (!first) return "empty";

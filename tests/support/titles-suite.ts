@@ -7,12 +7,15 @@
  *   when that reply came from the reply cache;
  * - a chat renamed while its first reply streams keeps its user's title, and no title is asked for;
  * - while a reply waits in line (one model call at a time, another user's reply behind the first),
- *   the first chat's title job makes no model call and the chat keeps its first-line title.
+ *   the first chat's title job makes no model call and the chat keeps its first-line title;
+ * - so it does while the instance's event loop is busy (counted as `busy`).
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { titleFromMessage } from "@/lib/titles/first-line-title";
 import { predictableTitle, TITLE_INSTRUCTION } from "@/lib/ai/title-instruction";
 import { readTitleCounts } from "@/lib/titles/title-counts";
+import { sustainedEventLoopUtilisation } from "@/lib/metrics/event-loop-load";
 import type { DriverSet } from "./app-services";
 import { readStream, type StreamRead } from "./http-user";
 import { startRouteApp, type RouteApp } from "./route-app";
@@ -30,6 +33,9 @@ export function titlesSuite(drivers: DriverSet): void {
       env: { CHAT_TITLES: "model", LLM_MAX_CONCURRENCY: "1", FLUSH_INTERVAL: "3600" },
       provider: { tokensPerReply: 6 },
     });
+    // The app runs in this process, and an embedded database's boot keeps its event loop busy
+    // for a while: titles are left undone on a busy instance (the last test).
+    await waitFor("the instance to settle after its boot", async () => sustainedEventLoopUtilisation(), (utilisation) => utilisation < 0.5);
   });
 
   afterAll(async () => {
@@ -126,7 +132,45 @@ export function titlesSuite(drivers: DriverSet): void {
       expect(await titleRequestsFor(firstText)).toBe(0);
       expect((await readTitleCounts(app.services.hot)).backlog).toBe(before.backlog + 1);
     });
+
+    it("while the instance's event loop is busy, the title job calls no model and the chat keeps its first-line title", async () => {
+      const user = await signUp(app);
+      const before = await readTitleCounts(app.services.hot);
+      // The app runs in this process: keep its event loop busy, in short slices as a burst of
+      // requests would, from before the reply until its title job has decided.
+      const load = keepEventLoopBusy();
+      try {
+        await sleep(1_200);
+        const text = `Busy instance question ${uniqueSuffix()}`;
+        const { chatId, read } = await firstMessage(user, text);
+        expect(read.finished).toBe(true);
+        await waitFor("the title job to see the busy instance", () => readTitleCounts(app.services.hot), (counts) => counts.busy > before.busy);
+        await load.stop();
+        expect(await titleOf(user, chatId)).toBe(titleFromMessage(text));
+        expect(await titleRequestsFor(text)).toBe(0);
+      } finally {
+        await load.stop();
+      }
+    });
   });
+}
+
+/** Runs the event loop at about 95%: 20 ms of work, then a turn for everything else, until stopped. */
+function keepEventLoopBusy(): { stop(): Promise<void> } {
+  let running = true;
+  const done = (async () => {
+    while (running) {
+      const until = performance.now() + 20;
+      while (performance.now() < until);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await done;
+    },
+  };
 }
 
 /** Reads what is left of a stream `readStream` stopped in. */
