@@ -1000,6 +1000,16 @@ async function main(): Promise<void> {
         startStampede: (modelUrl, env) => startStampede(stampedeEnv(stores, modelUrl, env)),
         signIn: (count, offset) => mapPool(Array.from({ length: count }, (_, i) => offset + i), 16, (i) => signInGuest(ORIGIN, ORIGIN, i)),
         send: sendMessage,
+        direct: {
+          start: (modelUrl) => startNaive(PORTS.bare, modelUrl, null),
+          send: (index) =>
+            sendAndRead(`http://127.0.0.1:${PORTS.bare}/bare/chat`, {
+              index,
+              timeoutMs: STREAM_TIMEOUT_MS,
+              headers: {},
+              body: { text: userText(index) },
+            }),
+        },
         burst,
         log,
       });

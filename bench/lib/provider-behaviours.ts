@@ -63,6 +63,15 @@ export interface BehaviourPhaseContext {
   /** `count` fresh guests (users `offset` on, so each behaviour has addresses of its own), each sending one message. */
   signIn(count: number, offset: number): Promise<Session[]>;
   send(session: Session, index: number): Promise<UserOutcome>;
+  /**
+   * "Just an API call", for comparison: a server that sends each user's request straight to the
+   * provider (bench/naive-server.ts's bare route, with the SDK's retries honouring Retry-After)
+   * on the same behaviour. Absent: not run.
+   */
+  direct?: {
+    start(modelUrl: string): Promise<Child>;
+    send(index: number): Promise<UserOutcome>;
+  };
   burst<R>(count: number, spreadMs: number, call: (index: number) => Promise<R>): Promise<R[]>;
   log(message: string): void;
 }
@@ -100,6 +109,8 @@ export interface BehaviourFigures {
   phaseMs: number;
   /** POST → first token, or → the end for a user who got none: every user counts. */
   waitMs: Distribution;
+  /** The same burst as a direct call (BehaviourPhaseContext.direct), where it ran. */
+  directCall?: Omit<BehaviourFigures, "directCall">;
 }
 
 export async function runProviderBehaviours(ctx: BehaviourPhaseContext): Promise<BehaviourFigures[]> {
@@ -128,19 +139,49 @@ export async function runProviderBehaviours(ctx: BehaviourPhaseContext): Promise
         ctx.log(`behaviours: ${behaviour.name}: ${ctx.users} users within ${ctx.spreadMs} ms`);
         const outcomes = await ctx.burst(ctx.users, ctx.spreadMs, (index) => ctx.send(sessions[index], index));
         const figures = behaviourFigures(behaviour, outcomes, await ctx.doubleStats(double.base), ctx.reply);
-        ctx.log(
-          `behaviours: ${figures.burst.repliesCompleted}/${figures.burst.users} replies in ${(figures.servedMs / 1000).toFixed(1)} s ` +
-            `(provider's minimum ${(figures.minimumMs / 1000).toFixed(1)} s), ${figures.burst.provider429s} provider 429s`,
-        );
+        logFigures(ctx, figures);
         results.push(figures);
       } finally {
         await server.stop();
       }
+      if (ctx.direct) results.at(-1)!.directCall = await runDirectCall(ctx, ctx.direct, behaviour, double, results.at(-1)!.phaseMs);
     } finally {
       await double.child.stop();
     }
   }
   return results;
+}
+
+/**
+ * The same burst through a direct call, against the same double with its windows reset; where
+ * the provider's windows are quantized, begun as far into one as Stampede's burst was.
+ */
+async function runDirectCall(
+  ctx: BehaviourPhaseContext,
+  direct: NonNullable<BehaviourPhaseContext["direct"]>,
+  behaviour: ProviderBehaviour,
+  double: { url: string; base: string },
+  phaseMs: number,
+): Promise<BehaviourFigures> {
+  const server = await direct.start(double.url);
+  try {
+    await ctx.resetDouble(double.base);
+    if (behaviour.limiter === "fixed") await sleep(untilPhase(Date.now(), behaviour.windowMs, phaseMs));
+    ctx.log(`behaviours: ${behaviour.name}: the same ${ctx.users} users as a direct call`);
+    const outcomes = await ctx.burst(ctx.users, ctx.spreadMs, (index) => direct.send(index));
+    const figures = behaviourFigures(behaviour, outcomes, await ctx.doubleStats(double.base), ctx.reply);
+    logFigures(ctx, figures);
+    return figures;
+  } finally {
+    await server.stop();
+  }
+}
+
+function logFigures(ctx: Pick<BehaviourPhaseContext, "log">, figures: BehaviourFigures): void {
+  ctx.log(
+    `behaviours: ${figures.burst.repliesCompleted}/${figures.burst.users} replies in ${(figures.servedMs / 1000).toFixed(1)} s ` +
+      `(provider's minimum ${(figures.minimumMs / 1000).toFixed(1)} s), ${figures.burst.provider429s} provider 429s`,
+  );
 }
 
 export function behaviourFigures(behaviour: ProviderBehaviour, outcomes: UserOutcome[], provider: ProviderStats, reply: ReplyShape): BehaviourFigures {
@@ -201,7 +242,7 @@ export function earliestAdmissions(arrivals: number[], { limiter, rpm: cap, wind
 
 export function renderBehaviours(figures: BehaviourFigures[], users: number, errorsText: (errors: Record<string, number>) => string): string {
   const seconds = (ms: number | null) => (ms === null ? "n/a" : `${(ms / 1000).toFixed(1)} s`);
-  const rows = figures.map(({ behaviour, burst, ...f }) => [
+  const row = ({ behaviour, burst, ...f }: Omit<BehaviourFigures, "directCall">) => [
     behaviour.name,
     seconds(f.phaseMs),
     `${burst.repliesCompleted} / ${burst.users}`,
@@ -212,27 +253,31 @@ export function renderBehaviours(figures: BehaviourFigures[], users: number, err
     `${(f.servedMs / f.minimumMs).toFixed(2)}×`,
     formatDistribution(burst.queueWaitMs),
     formatDistribution(f.waitMs),
-  ]);
+  ];
+  const header = [
+    "Provider (600 a minute)",
+    "Burst began into its window",
+    "Replies",
+    "Provider 429s",
+    "User-visible errors",
+    "Last reply's call admitted after (provider's earliest)",
+    "Burst served in (provider's minimum)",
+    "Ratio",
+    "Queue wait p50 / p95 / max",
+    "Wait to first token p50 / p95 / max (all users)",
+  ];
+  const direct = figures.flatMap((f) => (f.directCall ? [row(f.directCall)] : []));
   return (
-    markdownTable(
-      [
-        "Provider (600 a minute)",
-        "Burst began into its window",
-        "Replies",
-        "Provider 429s",
-        "User-visible errors",
-        "Last reply's call admitted after (provider's earliest)",
-        "Burst served in (provider's minimum)",
-        "Ratio",
-        "Queue wait p50 / p95 / max",
-        "Wait to first token p50 / p95 / max (all users)",
-      ],
-      rows,
-    ) +
+    markdownTable(header, figures.map(row)) +
     `\n\n${users} guests send one message each; LLM_RPM and LLM_LIMIT_WINDOW_MS describe each provider's limit, LLM_MAX_CONCURRENCY=${users}. ` +
     "The provider's earliest and minimum replay the same arrivals through the provider's own limiter, each request sent the moment it would be admitted (the minimum adds one reply's time). " +
     "The burst began this far into one of the provider's windows, which begin at multiples of the window on the clock: where a quantized window's end falls inside the burst, the starts the server has not made by then are lost to that window (`--behaviour-phase` chooses the moment). " +
     "Queue wait: POST → arrival at the provider of the attempt that answered. " +
-    "Target (issue #16): every reply, at most 1% refused, within 1.15× the minimum."
+    "Target (issue #16): every reply, at most 1% refused, within 1.15× the minimum." +
+    (direct.length === 0
+      ? ""
+      : "\n\n" +
+        markdownTable(["The same burst as a direct call", ...header.slice(1)], direct) +
+        "\n\nA direct call: bench/naive-server.ts's bare route sends each request to the provider as it arrives (`streamText`, the SDK's 4 retries with its backoff, which honours `Retry-After`), nothing stored, no queue; the same double with its windows reset, and where they are quantized, the burst begun as far into one as Stampede's.")
   );
 }
