@@ -997,6 +997,8 @@ async function main(): Promise<void> {
         startDouble: (name, behaviour) => startDouble(name, { ...doubleShape(), ...behaviour, stamp: true }),
         doubleStats,
         resetDouble,
+        // Embedded, each server's hot store is its own and starts empty.
+        untilFlushed: async () => (stores.redis ? waitForFinalFlush(stores, settings.flushIntervalSeconds) : undefined),
         startStampede: (modelUrl, env) => startStampede(stampedeEnv(stores, modelUrl, env)),
         signIn: (count, offset) => mapPool(Array.from({ length: count }, (_, i) => offset + i), 16, (i) => signInGuest(ORIGIN, ORIGIN, i)),
         send: sendMessage,

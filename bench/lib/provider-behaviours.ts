@@ -3,7 +3,7 @@
  * different ways (a per-minute window, quantized 10 s windows, a refilling bucket, a provider that
  * reports nothing), each measured against the provider's own minimum: how soon the burst could
  * have been served by a client that knew the limit exactly and sent each request the moment it
- * would be admitted.
+ * would be admitted; and the same burst as a direct call, for what "just an API call" gets.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { HeaderStyle, LimiterKind } from "@/lib/testing/provider-double";
@@ -58,6 +58,11 @@ export interface BehaviourPhaseContext {
   doubleStats(base: string): Promise<ProviderStats>;
   /** Zeroes the double's counters and its rate windows. */
   resetDouble(base: string): Promise<void>;
+  /**
+   * Resolves once the hot store holds no chat waiting to be flushed: the bench's earlier phases
+   * share it, and their chats' flush must not land in the burst.
+   */
+  untilFlushed(): Promise<void>;
   /** Stampede on the double at `modelUrl` with these settings over the bench's usual ones. */
   startStampede(modelUrl: string, env: Record<string, string>): Promise<Child>;
   /** `count` fresh guests (users `offset` on, so each behaviour has addresses of its own), each sending one message. */
@@ -134,6 +139,7 @@ export async function runProviderBehaviours(ctx: BehaviourPhaseContext): Promise
         // a per-minute one has room for them and the burst both. Either way the server is left
         // to finish what the warm-up set going (its chats' titles) before the burst begins.
         await sleep(behaviour.windowMs <= 10_000 ? behaviour.windowMs : WARM_UP_SETTLE_MS);
+        await ctx.untilFlushed();
         await ctx.resetDouble(double.base);
         if (ctx.phaseMs !== undefined) await sleep(untilPhase(Date.now(), behaviour.windowMs, ctx.phaseMs));
         ctx.log(`behaviours: ${behaviour.name}: ${ctx.users} users within ${ctx.spreadMs} ms`);
