@@ -3,7 +3,7 @@
  * nothing typed is lost when the network fails, a reload included, and no message is left on
  * screen looking sent when it was not.
  */
-import type { Page, Route } from "@playwright/test";
+import type { APIResponse, Page, Route } from "@playwright/test";
 import { expect, test } from "./support/fixtures";
 import { ChatPage } from "./pages/chat-page";
 import { onDesktopAndPhone } from "./support/phone";
@@ -82,6 +82,59 @@ onDesktopAndPhone(() => {
     await expect(chat.input).toHaveValue("");
   });
 });
+
+test("a retry sent while the page is still catching up after a reload stays on screen", async ({ page }) => {
+  const chat = new ChatPage(page);
+  await chat.open();
+  await chat.send("Hello from a train");
+  await chat.waitForReplyDone();
+  await cutSends(page);
+  await chat.send("Are you still there?");
+  await expect(chat.userMessages.last().getByTestId("delivery-state")).toContainText("Not sent");
+
+  // After the reload the page asks for a reply to resume; on a slow server that answer (none, 204)
+  // and the read of the chat it sets off come late, after the message was sent again.
+  const resume = await delayNextAnswer(page, "**/api/chat/*/stream", "GET");
+  await page.reload();
+  await resume.answered;
+  await chat.sendButton.click();
+  await expect(chat.userMessages.last().getByTestId("delivery-state")).toContainText("Not sent");
+  // If the page reads the chat then, the read answers before the message is sent again and
+  // reaches the page after. (A page that knows it has a message of its own to send reads nothing.)
+  const catchUp = await delayNextAnswer(page, "**/api/chats/*", "GET");
+  await resume.release();
+  await Promise.race([catchUp.answered, page.waitForTimeout(1_000)]);
+  await page.unroute("**/api/chat");
+  await chat.userMessages.last().getByTestId("retry-send-button").click();
+  await expect(chat.lastReply()).toContainText("Are you still there?", { timeout: 30_000 });
+  await catchUp.release();
+  await chat.waitForReplyDone();
+  await expect(chat.userMessages).toHaveCount(2);
+  await expect(chat.lastUserMessage()).toHaveText("Are you still there?");
+});
+
+/**
+ * Holds back the server's answer to the next `method` request to `url`: the server answers at
+ * once (`answered`), the page gets that answer only when `release` is called.
+ */
+async function delayNextAnswer(page: Page, url: string, method: string): Promise<{ answered: Promise<void>; release: () => Promise<void> }> {
+  let held: { route: Route; response: APIResponse } | undefined;
+  const answered = new Promise<void>((resolve) => {
+    void page.route(url, async (route) => {
+      if (route.request().method() !== method || held) return route.fallback();
+      held = { route, response: await route.fetch() };
+      resolve();
+    });
+  });
+  return {
+    answered,
+    /** Lets the held answer through, if a request came. */
+    release: async () => {
+      await page.unroute(url);
+      if (held) await held.route.fulfill({ response: held.response });
+    },
+  };
+}
 
 test("a draft survives a reload before it is sent", async ({ page }) => {
   const chat = new ChatPage(page);

@@ -91,6 +91,8 @@ export function ChatView({
   const modelIdRef = useRef(modelId);
   const lastResponseRef = useRef<ChatResponseInfo | null>(null);
   const pendingRequestRef = useRef<PendingRequest | null>(null);
+  /** `unsent`, for callbacks that outlive the render they were made in. */
+  const unsentRef = useRef<PendingRequest | null>(null);
   const isOnServerRef = useRef(!isNew);
   const catchUpRef = useRef<() => void>(() => {});
   const onResponseRef = useRef<(info: ChatResponseInfo) => void>(() => {});
@@ -236,11 +238,19 @@ export function ChatView({
       const wasCut = resumesRef.current > 0;
       resumesRef.current = 0;
       if (messages.at(-1)?.role !== "user" && !wasCut) return;
+      // A message this tab sent meanwhile, or is sending, may not be in the read yet: replacing the
+      // list with it would take that message off the screen. Its own request brings the chat up to date.
+      const sendingSince = () => pendingRequestRef.current !== null || unsentRef.current !== null;
+      if (sendingSince()) return;
       fetchChatMessages(chatId)
-        .then((latest) => setMessages((current) => (wasCut || current.at(-1)?.role === "user" ? latest : current)))
+        .then((latest) => setMessages((current) => (!sendingSince() && (wasCut || current.at(-1)?.role === "user") ? latest : current)))
         .catch((error: unknown) => setProblem(problemFromError(error)));
     };
   }, [chatId, messages, setMessages]);
+
+  useEffect(() => {
+    unsentRef.current = unsent;
+  }, [unsent]);
 
   useEffect(() => {
     if (problem?.retryAt !== undefined && secondsUntilRetry === 0) setProblem(null);
