@@ -81,6 +81,7 @@ test("a chat started, renamed or deleted in one tab shows in another tab's list 
 
   await first.send("Tidepool creatures");
   await first.waitForReplyDone();
+  const firstReplyDoneAt = Date.now();
   const inSecond = (title: string) => second.chatItems.filter({ hasText: title });
   await expect(inSecond("Tidepool creatures")).toHaveCount(1);
 
@@ -90,7 +91,10 @@ test("a chat started, renamed or deleted in one tab shows in another tab's list 
   await expect(inSecond("Rock pool life")).toHaveCount(1);
   await expect(inSecond("Tidepool creatures")).toHaveCount(0);
 
-  // A change from elsewhere (another browser, the API) shows when the tab is shown again.
+  // A change from elsewhere (another browser, the API) shows when the tab is shown again. The
+  // sending tab reads the list again up to 8 s after a chat's first reply (for its title) and
+  // tells the others: past that, only the tab being shown again can bring the change.
+  await page.waitForTimeout(Math.max(0, firstReplyDoneAt + 9_000 - Date.now()));
   const chatId = first.chatId();
   const renamed = await page.request.patch(`/api/chats/${chatId}`, { data: { title: "Renamed elsewhere" } });
   expect(renamed.status()).toBe(200);

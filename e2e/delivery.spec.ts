@@ -32,6 +32,19 @@ async function cutSends(page: Page): Promise<void> {
   await page.route("**/api/chat", (route) => (route.request().method() === "POST" ? route.abort("internetdisconnected") : route.fallback()));
 }
 
+/** A chat whose first message got its reply and whose second the network dropped, marked not sent. */
+async function dropSecondMessage(page: Page) {
+  const chat = new ChatPage(page);
+  await chat.open();
+  await chat.send("Hello from a train");
+  await chat.waitForReplyDone();
+  await cutSends(page);
+  await chat.send("Are you still there?");
+  const unsent = chat.userMessages.last();
+  await expect(unsent.getByTestId("delivery-state")).toContainText("Not sent");
+  return { chat, unsent };
+}
+
 onDesktopAndPhone(() => {
   test("a message shows sending, then sent", async ({ page }) => {
     const chat = new ChatPage(page);
@@ -48,15 +61,7 @@ onDesktopAndPhone(() => {
   });
 
   test("a message the network drops is marked not sent, kept through a reload, and a retry sends it once", async ({ page }) => {
-    const chat = new ChatPage(page);
-    await chat.open();
-    await chat.send("Hello from a train");
-    await chat.waitForReplyDone();
-
-    await cutSends(page);
-    await chat.send("Are you still there?");
-    const unsent = chat.userMessages.last();
-    await expect(unsent.getByTestId("delivery-state")).toContainText("Not sent");
+    const { chat, unsent } = await dropSecondMessage(page);
     await expect(unsent.getByTestId("edit-button")).toHaveCount(0);
     // What was typed is back in the composer, and kept there across a reload.
     await expect(chat.input).toHaveValue("Are you still there?");
@@ -84,13 +89,7 @@ onDesktopAndPhone(() => {
 });
 
 test("a retry sent while the page is still catching up after a reload stays on screen", async ({ page }) => {
-  const chat = new ChatPage(page);
-  await chat.open();
-  await chat.send("Hello from a train");
-  await chat.waitForReplyDone();
-  await cutSends(page);
-  await chat.send("Are you still there?");
-  await expect(chat.userMessages.last().getByTestId("delivery-state")).toContainText("Not sent");
+  const { chat } = await dropSecondMessage(page);
 
   // After the reload the page asks for a reply to resume; on a slow server that answer (none, 204)
   // and the read of the chat it sets off come late, after the message was sent again.
