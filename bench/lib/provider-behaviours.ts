@@ -71,9 +71,9 @@ export interface BehaviourPhaseContext {
   /**
    * "Just an API call", for comparison: a server that sends each user's request straight to the
    * provider (bench/naive-server.ts's bare route, with the SDK's retries honouring Retry-After)
-   * on the same behaviour. Absent: not run.
+   * on the same behaviour.
    */
-  direct?: {
+  direct: {
     start(modelUrl: string): Promise<Child>;
     send(index: number): Promise<UserOutcome>;
   };
@@ -114,7 +114,7 @@ export interface BehaviourFigures {
   phaseMs: number;
   /** POST → first token, or → the end for a user who got none: every user counts. */
   waitMs: Distribution;
-  /** The same burst as a direct call (BehaviourPhaseContext.direct), where it ran. */
+  /** The same burst as a direct call (BehaviourPhaseContext.direct); absent only on the direct call's own figures. */
   directCall?: Omit<BehaviourFigures, "directCall">;
 }
 
@@ -132,6 +132,7 @@ export async function runProviderBehaviours(ctx: BehaviourPhaseContext): Promise
         // A key of its own: the capacity bucket of one behaviour must not carry into the next.
         OPENAI_API_KEY: `bench-behaviour-${position}`,
       });
+      let figures: BehaviourFigures;
       try {
         const sessions = await ctx.signIn(ctx.users + WARM_UP_USERS, (position + 1) * ctx.users * 10);
         await Promise.all(sessions.splice(ctx.users).map((session, index) => ctx.send(session, index)));
@@ -144,13 +145,13 @@ export async function runProviderBehaviours(ctx: BehaviourPhaseContext): Promise
         if (ctx.phaseMs !== undefined) await sleep(untilPhase(Date.now(), behaviour.windowMs, ctx.phaseMs));
         ctx.log(`behaviours: ${behaviour.name}: ${ctx.users} users within ${ctx.spreadMs} ms`);
         const outcomes = await ctx.burst(ctx.users, ctx.spreadMs, (index) => ctx.send(sessions[index], index));
-        const figures = behaviourFigures(behaviour, outcomes, await ctx.doubleStats(double.base), ctx.reply);
+        figures = behaviourFigures(behaviour, outcomes, await ctx.doubleStats(double.base), ctx.reply);
         logFigures(ctx, figures);
-        results.push(figures);
       } finally {
         await server.stop();
       }
-      if (ctx.direct) results.at(-1)!.directCall = await runDirectCall(ctx, ctx.direct, behaviour, double, results.at(-1)!.phaseMs);
+      figures.directCall = await runDirectCall(ctx, behaviour, double, figures.phaseMs);
+      results.push(figures);
     } finally {
       await double.child.stop();
     }
@@ -164,17 +165,16 @@ export async function runProviderBehaviours(ctx: BehaviourPhaseContext): Promise
  */
 async function runDirectCall(
   ctx: BehaviourPhaseContext,
-  direct: NonNullable<BehaviourPhaseContext["direct"]>,
   behaviour: ProviderBehaviour,
   double: { url: string; base: string },
   phaseMs: number,
 ): Promise<BehaviourFigures> {
-  const server = await direct.start(double.url);
+  const server = await ctx.direct.start(double.url);
   try {
     await ctx.resetDouble(double.base);
     if (behaviour.limiter === "fixed") await sleep(untilPhase(Date.now(), behaviour.windowMs, phaseMs));
     ctx.log(`behaviours: ${behaviour.name}: the same ${ctx.users} users as a direct call`);
-    const outcomes = await ctx.burst(ctx.users, ctx.spreadMs, (index) => direct.send(index));
+    const outcomes = await ctx.burst(ctx.users, ctx.spreadMs, (index) => ctx.direct.send(index));
     const figures = behaviourFigures(behaviour, outcomes, await ctx.doubleStats(double.base), ctx.reply);
     logFigures(ctx, figures);
     return figures;

@@ -240,10 +240,10 @@ export function ChatView({
       if (messages.at(-1)?.role !== "user" && !wasCut) return;
       // A message this tab sent meanwhile, or is sending, may not be in the read yet: replacing the
       // list with it would take that message off the screen. Its own request brings the chat up to date.
-      const sendingSince = () => pendingRequestRef.current !== null || unsentRef.current !== null;
-      if (sendingSince()) return;
+      const ownMessageInFlight = () => pendingRequestRef.current !== null || unsentRef.current !== null;
+      if (ownMessageInFlight()) return;
       fetchChatMessages(chatId)
-        .then((latest) => setMessages((current) => (!sendingSince() && (wasCut || current.at(-1)?.role === "user") ? latest : current)))
+        .then((latest) => setMessages((current) => (!ownMessageInFlight() && (wasCut || current.at(-1)?.role === "user") ? latest : current)))
         .catch((error: unknown) => setProblem(problemFromError(error)));
     };
   }, [chatId, messages, setMessages]);

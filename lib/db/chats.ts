@@ -9,9 +9,9 @@ import type { Chat as ChatRow, Message as MessageRow, PrismaClient } from "../ge
 
 /**
  * How long a batch's transaction may run, in ms. Prisma's default is 5 s whatever the batch; a
- * batch costs a few statements plus one UPDATE for each chat Postgres already has, so its budget
- * grows with it: 5 s, and 50 ms a chat (a healthy Postgres takes about a millisecond each), which
- * is 10 s for the flush's batches of 100. Past it the transaction is rolled back and fails with
+ * batch is four statements whose work grows with its rows, so its budget grows with it: 5 s, and
+ * 50 ms a chat (a healthy Postgres takes well under a millisecond a chat), which is 10 s for the
+ * flush's batches of 100. Past it the transaction is rolled back and fails with
  * P2028: a slow database, not bad content.
  */
 export function chatBatchTimeoutMs(chats: number): number {
