@@ -47,6 +47,8 @@ const nextConfig: NextConfig = {
     "zod",
     "pg",
     "@prisma/adapter-pg",
+    // Its encodings are megabytes of source each, loaded only by a reply that needs one.
+    "gpt-tokenizer",
   ],
   poweredByHeader: false,
   // The stale-while-revalidate that pages kept by incremental regeneration are answered with, as

@@ -6,8 +6,9 @@
  *   admit twice one key's requests in a window, and Stampede, spreading its starts over the keys
  *   by their headroom, uses both without a refusal. A key the provider rejects (401) is passed
  *   over, and the replies it would have failed are answered with the other.
- * - Each call holds its prompt's estimate plus its plan's output cap (2,000 tokens for the free
- *   plan) in the model's token bucket before it starts, and gives back what it did not use once
+ * - Each call holds its prompt's count plus its plan's output cap (2,000 tokens for the free
+ *   plan) in the model's token bucket before it starts (the count by the model's tokenizer for an
+ *   OpenAI model, else the calibrated estimate), and gives back what it did not use once
  *   the provider reports its usage. The double enforces its own token limit (and sends no
  *   rate-limit headers there, so only the settlement can correct the books).
  *
@@ -15,14 +16,20 @@
  * 7,000 tokens, over a 2 s window, and LLM_RPM and LLM_TPM match it.
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import { countTokens as o200kTokens } from "gpt-tokenizer/encoding/o200k_base";
 import { afterEach, describe, expect, it } from "vitest";
 import { readOverview } from "@/lib/admin/overview";
 import { apiKeyIds } from "@/lib/ai/api-key-ids";
 import { getChatMessages } from "@/lib/history/history";
 import { poolBuckets, providerCapacity, tokenBucket } from "@/lib/jobs/provider-capacity";
+import { submitChatRequest } from "@/lib/chat/send-message";
+import { TIER_POLICIES } from "@/lib/limits/policies";
+import { estimateTokens } from "@/lib/ai/token-estimate";
 import { estimateWaitSeconds } from "@/lib/replies/wait-estimate";
 import { echoReply } from "@/lib/testing/provider-double";
-import { sendBurst, startTestApp, textOf, type TestApp } from "./support/app-services";
+import { readUIMessageStream, sendBurst, startTestApp, textOf, type TestApp } from "./support/app-services";
+import { uniqueSuffix } from "./support/scratch";
+import { replyStreamResponse } from "@/lib/replies/reply-stream";
 
 const PER_KEY = 5;
 const TOKENS_PER_WINDOW = 7000;
@@ -186,7 +193,29 @@ describe("token buckets", () => {
     const { hot, config } = app.services;
     const [bucket] = poolBuckets(providerCapacity(config), "double-small");
     await expect.poll(async () => (await hot.readCapacity(tokenBucket(bucket)))?.used).toBeLessThanOrEqual(stats.promptTokens + stats.completionTokens);
-    // The double counts a prompt's words, fewer than the estimate's rule: the estimate has learnt so.
-    expect(app.services.models.promptTokens.factor("double-small")).toBeLessThan(0.9);
+    // The double counts a prompt's words, fewer than the estimate's rule: the estimate has learnt so
+    // (a model without a tokenizer of its own, so its prompts are estimated and calibrated).
+    const count = await app.services.models.promptTokens.count("double-small", [{ parts: [{ type: "text", text: "word ".repeat(1000) }] }]);
+    expect(count.estimate).toBe(1254);
+    expect(count.tokens / count.estimate!).toBeLessThan(0.9);
+  });
+
+  it("holds an OpenAI model's prompt as its tokenizer counts it, not as estimated", async () => {
+    app = await startTestApp("services", {
+      env: { CHAT_MODELS: "gpt-4o-mini", LLM_TPM: "6000000", LLM_LIMIT_WINDOW_MS: String(WINDOW_MS) },
+      // Long enough to read the hold while the call waits for its answer; no headers to correct it.
+      provider: { latencyMs: 1500, headers: "none" },
+    });
+    const { hot, config } = app.services;
+    const [bucket] = poolBuckets(providerCapacity(config), "gpt-4o-mini");
+    // Russian: a token a letter by the estimate, about a third as many by o200k_base.
+    const text = "Привет, как дела? Сегодня хорошая погода, пойдём гулять в парк.";
+    const userId = await app.createUser("free");
+    const { replyId } = await submitChatRequest(app.services, { userId, tier: "free" }, { kind: "send", chatId: `c_${uniqueSuffix()}`, messageId: `m_${uniqueSuffix()}`, text });
+    const held = 4 + o200kTokens(text) + TIER_POLICIES.free.maxOutputTokens;
+    expect(o200kTokens(text)).toBeLessThan(estimateTokens(text) / 2);
+    await expect.poll(async () => (await hot.readCapacity(tokenBucket(bucket)))?.used, { timeout: 1400 }).toBe(held);
+    const chunks = await readUIMessageStream(await replyStreamResponse(hot, { replyId, userId, config }));
+    expect(chunks.at(-1)).toMatchObject({ type: "finish" });
   });
 });

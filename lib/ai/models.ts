@@ -13,7 +13,7 @@ import { ATTACHMENT_KINDS, type AttachmentKind } from "@/lib/domain";
 import { AppError } from "@/lib/errors";
 import { apiKeyIds } from "./api-key-ids";
 import { createDemoModel } from "./demo-model";
-import { PromptCalibration } from "./token-estimate";
+import { PromptTokens } from "./prompt-tokens";
 
 export interface ModelInfo {
   id: string;
@@ -36,8 +36,8 @@ export interface ModelProvider {
   languageModel(id: string, key?: number): LanguageModelV4;
   /** Key number `key`'s public name (lib/ai/api-key-ids.ts). */
   keyId(key: number): string;
-  /** Each model's prompt estimates calibrated against the usage its provider reports, in this process. */
-  readonly promptTokens: PromptCalibration;
+  /** Each model's prompts counted before the call: by its tokenizer, else estimated and calibrated (lib/ai/prompt-tokens.ts). */
+  readonly promptTokens: PromptTokens;
   /** Estimated tokens of history a reply by this model may send (LLM_HISTORY_TOKENS[_BY_MODEL]). */
   historyBudget(id: string): number;
   /** What the model reads besides text: LLM_ATTACHMENTS_BY_MODEL, else its family's (below). */
@@ -84,7 +84,7 @@ export function createModelProvider(config: AppConfig["model"]): ModelProvider {
     keys: factories.length,
     languageModel: (id, key = 0) => (factories[key] ?? factories[0])(id),
     keyId: (key) => keyIds[key] ?? keyIds[0],
-    promptTokens: new PromptCalibration(),
+    promptTokens: new PromptTokens(),
     historyBudget: (id) => config.historyTokens.byModel[id] ?? config.historyTokens.default,
     attachmentKinds,
   };

@@ -30,18 +30,21 @@ export function estimateTokens(text: string): number {
   return Math.max(Math.ceil(ascii / 4), words) + other;
 }
 
-/** A message's text, reasoning and attachments, as the model is sent them (lib/replies/model-stream.ts). */
-export function estimateMessageTokens(message: Pick<ChatUIMessage, "parts">): number {
+/**
+ * A message's text, reasoning and attachments, as the model is sent them (lib/replies/model-stream.ts),
+ * their text counted by `countText`: this estimate, or a model's tokenizer (lib/ai/prompt-tokens.ts).
+ */
+export function estimateMessageTokens(message: Pick<ChatUIMessage, "parts">, countText: (text: string) => number = estimateTokens): number {
   let tokens = MESSAGE_OVERHEAD_TOKENS;
   for (const part of message.parts) {
-    if (part.type === "text" || part.type === "reasoning") tokens += estimateTokens(part.text);
+    if (part.type === "text" || part.type === "reasoning") tokens += countText(part.text);
     else if (part.type === "data-attachment") tokens += part.data.tokens;
   }
   return tokens;
 }
 
-export function estimatePromptTokens(history: Pick<ChatUIMessage, "parts">[]): number {
-  return history.reduce((sum, message) => sum + estimateMessageTokens(message), 0);
+export function estimatePromptTokens(history: Pick<ChatUIMessage, "parts">[], countText?: (text: string) => number): number {
+  return history.reduce((sum, message) => sum + estimateMessageTokens(message, countText), 0);
 }
 
 /** How far one reported usage moves a model's factor: about the last ten calls count. */

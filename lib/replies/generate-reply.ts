@@ -16,7 +16,7 @@ import type { AppConfig } from "@/lib/config";
 import type { Database } from "@/lib/db/client";
 import type { HotStore } from "@/lib/hot/hot-store";
 import { RetryableReplyError, TokensNotFreeYet, type ReplyAttempt } from "@/lib/jobs/job-runner";
-import { estimateMessageTokens, estimatePromptTokens } from "@/lib/ai/token-estimate";
+import { estimateMessageTokens } from "@/lib/ai/token-estimate";
 import { reserveTokens, settleTokens } from "@/lib/limits/token-budget";
 import type { Limiter } from "@/lib/limits/limiter";
 import { startModelCall } from "@/lib/metrics/model-calls";
@@ -110,8 +110,8 @@ export async function generateReply(
   const attachmentsRead = attachmentBytes(deps.storage, history.flatMap(messageAttachments));
   attachmentsRead.catch(() => undefined);
   // The most this call can cost is held against the day's token quotas before it is made.
-  const estimatedPrompt = estimatePromptTokens(history);
-  const promptTokens = deps.models.promptTokens.calibrated(modelId, estimatedPrompt);
+  const promptCount = await deps.models.promptTokens.count(modelId, history);
+  const promptTokens = promptCount.tokens;
   const mostTokens = promptTokens + TIER_POLICIES[job.tier].maxOutputTokens;
   const spender = { userId: job.userId, tier: job.tier, network: job.network };
   const reserved = await reserveTokens(deps, spender, mostTokens);
@@ -217,7 +217,7 @@ export async function generateReply(
   const cost = price && costMicros(price, billed);
   await endReply(hot, job, state, { ...ending, message: { parts, modelId, usage, route, costMicros: cost } }, ttl);
   recordReplyFinished(hot, status === "finished" ? { startedAt, firstTokenAt, finishedAt: Date.now() } : undefined);
-  if (usage?.inputTokens !== undefined) deps.models.promptTokens.learn(modelId, estimatedPrompt, usage.inputTokens);
+  if (usage?.inputTokens !== undefined) deps.models.promptTokens.learn(modelId, promptCount, usage.inputTokens);
   await settle(billed.inputTokens + billed.outputTokens, cost);
   if (cost !== undefined) countSpend(hot, { modelId, tier: job.tier, micros: cost });
   if (status === "finished" && wholeHistory.length === 1 && messageAttachments(branch[0]).length === 0) {
