@@ -155,9 +155,9 @@ export const replyCancelledFunction = inngest.createFunction(
 
 /**
  * A chat's title (lib/titles/write-title.ts), after its first reply: one at a time, at the lowest
- * priority Inngest has, never retried. Its call takes a start from the model's capacity bucket
- * only if one is free now (a skipped title is not worth a sleep), and the handler itself gives way
- * to a backlog: any reply in line, or every model-call place taken.
+ * priority Inngest has, never retried. The handler first gives way to a backlog (any reply in
+ * line, or every model-call place taken) or a busy instance, and only then takes its call's start
+ * from the model's capacity bucket, if one is free now (a skipped title is not worth a sleep).
  */
 export const titleFunction = inngest.createFunction(
   {
@@ -171,10 +171,13 @@ export const titleFunction = inngest.createFunction(
     step.run("title", async () => {
       const services = await getServices();
       const key = keyForAttempt(event.data.chatId, 0, services.models.keys);
-      const start = await takeStartNow(services.hot, capacity, { modelId: event.data.modelId, key }, (error, context) =>
-        logger.error({ err: error, context }, "background job failed"),
-      );
-      return { status: await services.handlers.title(event.data, start.granted ? { key, onProviderSignal: start.onProviderSignal } : null) };
+      const takeStart = async () => {
+        const start = await takeStartNow(services.hot, capacity, { modelId: event.data.modelId, key }, (error, context) =>
+          logger.error({ err: error, context }, "background job failed"),
+        );
+        return start.granted ? { key, onProviderSignal: start.onProviderSignal } : null;
+      };
+      return { status: await services.handlers.title(event.data, takeStart) };
     }),
 );
 

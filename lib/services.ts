@@ -121,7 +121,7 @@ export function createJobHandlers(
       }
       return outcome;
     },
-    title: (job, start) => writeTitle(deps, job, start),
+    title: (job, takeStart) => writeTitle(deps, job, takeStart),
     abandonReply: (job) => abandonReply(deps, job),
     replyCancelled: (job) => endCancelledReply(deps, job),
     flush: () => flushHistory({ db, hot }),

@@ -158,11 +158,13 @@ export class InlineJobRunner implements JobRunner {
     const { limits, capacity, maxConcurrency, onError } = this.options;
     const holder = `title:${this.runnerId}:${job.chatId}:${job.enqueuedAt}`;
     const settled = withCommandActivity("title-job", () =>
-      this.leases.hold(MODEL_CALLS, holder, { limit: maxConcurrency, score: TITLE_SCORE }, async () => {
+      this.leases.hold(MODEL_CALLS, holder, { limit: maxConcurrency, score: TITLE_SCORE }, () => {
         const key = keyForAttempt(job.chatId, 0, capacity?.keys ?? 1);
-        if (!capacity) return this.handlers.title(job, { key });
-        const start = await takeStartNow(limits, capacity, { modelId: job.modelId, key }, onError);
-        return this.handlers.title(job, start.granted ? { key, onProviderSignal: start.onProviderSignal } : null);
+        return this.handlers.title(job, async () => {
+          if (!capacity) return { key };
+          const start = await takeStartNow(limits, capacity, { modelId: job.modelId, key }, onError);
+          return start.granted ? { key, onProviderSignal: start.onProviderSignal } : null;
+        });
       }),
     )
       .then(

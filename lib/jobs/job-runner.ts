@@ -85,11 +85,12 @@ export interface JobHandlers {
    */
   replyCancelled(job: ReplyJob): Promise<unknown>;
   /**
-   * Writes a chat's title with the model (lib/titles/write-title.ts), with the start the runner
-   * took for it from the model's capacity bucket, or null when it had none free (the title is then
-   * skipped); never retried.
+   * Writes a chat's title with the model (lib/titles/write-title.ts); never retried. `takeStart`
+   * takes the call's start from the model's capacity bucket, or answers null when it has none free
+   * (the title is then skipped): the handler takes it just before its model call, so a title that
+   * gives way first takes nothing a reply could use.
    */
-  title(job: TitleJob, start: Pick<ReplyAttempt, "key" | "onProviderSignal"> | null): Promise<unknown>;
+  title(job: TitleJob, takeStart: () => Promise<TitleStart | null>): Promise<unknown>;
   /** Moves unflushed hot history into Postgres. */
   flush(): Promise<unknown>;
   /** Deletes idle guest accounts with their data (lib/auth/purge-idle-guests.ts). */
@@ -100,6 +101,9 @@ export interface JobHandlers {
    */
   recoverOrphans?(runner: Pick<JobRunner, "enqueueReply">): Promise<unknown>;
 }
+
+/** A title call's start: the key it goes through, and what reports the provider's answer to its bucket. */
+export type TitleStart = Pick<ReplyAttempt, "key" | "onProviderSignal">;
 
 export interface JobRunner {
   readonly driver: "inline" | "inngest";

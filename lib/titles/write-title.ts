@@ -12,7 +12,8 @@
  * - it waits for a model-call place behind every reply (the lowest priority of both runners) and
  *   is skipped when every place is taken;
  * - its call takes a start from the model's capacity bucket like a reply's, but only a start that
- *   is free now: with none, it is skipped rather than waiting in front of later replies;
+ *   is free now (with none, it is skipped rather than waiting in front of later replies), and only
+ *   once nothing above held it back: a title that gives way leaves the bucket as it was;
  * - a chat whose title is no longer its first-line title was renamed by its user, and keeps it.
  *
  * A skipped title is not tried again: the first-line title is a fine one.
@@ -25,7 +26,7 @@ import { messageText, type ChatUIMessage, type TitleJob } from "@/lib/domain";
 import { getChatMessages, retitleUnlessRenamed } from "@/lib/history/history";
 import { hotKeys } from "@/lib/hot/hot-keys";
 import type { HotStore } from "@/lib/hot/hot-store";
-import type { JobRunner, ReplyAttempt } from "@/lib/jobs/job-runner";
+import type { JobRunner, TitleStart } from "@/lib/jobs/job-runner";
 import { sustainedEventLoopUtilisation } from "@/lib/metrics/event-loop-load";
 import { countLive, LIVE_SETS } from "@/lib/metrics/live-set";
 import { startModelCall } from "@/lib/metrics/model-calls";
@@ -92,25 +93,17 @@ export function cleanTitle(answer: string): string | null {
 }
 
 /**
- * Runs one title job, with the start its runner took from the model's capacity bucket (`key` and
- * what reports the provider's answer back to the bucket), or null when the bucket had none free;
- * counts what became of it (lib/titles/title-counts.ts).
+ * Runs one title job, taking its call's start (`takeStart`: the key and what reports the
+ * provider's answer back to the bucket, or null when the model's capacity bucket has none free)
+ * only once nothing else stops it; counts what became of it (lib/titles/title-counts.ts).
  */
-export async function writeTitle(
-  deps: TitleDeps,
-  job: TitleJob,
-  start: Pick<ReplyAttempt, "key" | "onProviderSignal"> | null,
-): Promise<TitleOutcome> {
-  const outcome = start ? await titleFromModel(deps, job, start) : "no-capacity";
+export async function writeTitle(deps: TitleDeps, job: TitleJob, takeStart: () => Promise<TitleStart | null>): Promise<TitleOutcome> {
+  const outcome = await titleFromModel(deps, job, takeStart);
   countTitle(deps.hot, outcome);
   return outcome;
 }
 
-async function titleFromModel(
-  deps: TitleDeps,
-  job: TitleJob,
-  { key = 0, onProviderSignal }: Pick<ReplyAttempt, "key" | "onProviderSignal">,
-): Promise<TitleOutcome> {
+async function titleFromModel(deps: TitleDeps, job: TitleJob, takeStart: () => Promise<TitleStart | null>): Promise<TitleOutcome> {
   const heldBack = await titleHeldBack(deps);
   if (heldBack) return heldBack;
   const { chat, messages } = await getChatMessages(deps, { chatId: job.chatId, userId: job.userId });
@@ -119,6 +112,10 @@ async function titleFromModel(
   const firstText = messageText({ parts: first.parts as ChatUIMessage["parts"] });
   const firstLineTitle = titleFromMessage(firstText);
   if (chat.title !== firstLineTitle) return "renamed";
+  // Taken last: a title that gave way above left its start to the replies.
+  const start = await takeStart();
+  if (!start) return "no-capacity";
+  const { key = 0, onProviderSignal } = start;
 
   const modelCall = await startModelCall(deps.hot, `title:${job.chatId}:${job.enqueuedAt}`);
   let answer: string;

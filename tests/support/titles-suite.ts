@@ -8,14 +8,17 @@
  * - a chat renamed while its first reply streams keeps its user's title, and no title is asked for;
  * - while a reply waits in line (one model call at a time, another user's reply behind the first),
  *   the first chat's title job makes no model call and the chat keeps its first-line title;
- * - so it does while the instance's event loop is busy (counted as `busy`).
+ * - so it does while the instance's event loop is busy (counted as `busy`);
+ * - a job queued while nothing waited that finds a reply in line when it runs gives way without
+ *   taking a start from the model's capacity bucket (the start stays for the replies).
  */
-import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { titleFromMessage } from "@/lib/titles/first-line-title";
 import { predictableTitle, TITLE_INSTRUCTION } from "@/lib/ai/title-instruction";
 import { readTitleCounts } from "@/lib/titles/title-counts";
 import { sustainedEventLoopUtilisation } from "@/lib/metrics/event-loop-load";
+import { providerCapacity } from "@/lib/jobs/provider-capacity";
+import { hotKeys } from "@/lib/hot/hot-keys";
 import type { DriverSet } from "./app-services";
 import { readStream, type StreamRead } from "./http-user";
 import { startRouteApp, type RouteApp } from "./route-app";
@@ -140,7 +143,8 @@ export function titlesSuite(drivers: DriverSet): void {
       // requests would, from before the reply until its title job has decided.
       const load = keepEventLoopBusy();
       try {
-        await sleep(1_200);
+        // The samples trail the load by a second or so (their timer waits its turn too).
+        await waitFor("the instance to count as busy", async () => sustainedEventLoopUtilisation(), (utilisation) => utilisation >= 0.95);
         const text = `Busy instance question ${uniqueSuffix()}`;
         const { chatId, read } = await firstMessage(user, text);
         expect(read.finished).toBe(true);
@@ -152,7 +156,37 @@ export function titlesSuite(drivers: DriverSet): void {
         await load.stop();
       }
     });
+
+    it("a title job that finds a reply waiting in line when it runs takes no start from the model's capacity bucket", async () => {
+      const user = await signUp(app);
+      const decided = titleDecisions(await readTitleCounts(app.services.hot));
+      const { chatId, read } = await firstMessage(user, `Capacity question ${uniqueSuffix()}`);
+      expect(read.finished).toBe(true);
+      await waitFor("the chat's own title job to decide", async () => titleDecisions(await readTitleCounts(app.services.hot)), (count) => count > decided);
+      const { hot, config, jobs, models } = app.services;
+      const bucket = providerCapacity(config).bucketFor(models.defaultModelId);
+      const startsBefore = (await hot.readCapacity(bucket))?.seq ?? 0;
+      const before = await readTitleCounts(hot);
+      // Queued while the line was empty, run once a reply waits in it (as a burst leaves them while
+      // the bucket's window is spent): the job gives way, and the start it would have used stays in
+      // the bucket for that reply.
+      const waitingReply = `r_${uniqueSuffix()}`;
+      await hot.joinLine(hotKeys.replyLine, waitingReply, Date.now());
+      try {
+        await jobs.enqueueTitle({ chatId, userId: user.userId, modelId: models.defaultModelId, enqueuedAt: Date.now() });
+        // It gives way as `backlog`, or as `busy` while the earlier tests' load still shows.
+        await waitFor("the title job to give way", () => readTitleCounts(hot), (counts) => counts.backlog + counts.busy > before.backlog + before.busy);
+      } finally {
+        await hot.leaveLine(hotKeys.replyLine, waitingReply);
+      }
+      expect((await hot.readCapacity(bucket))?.seq ?? 0).toBe(startsBefore);
+    });
   });
+}
+
+/** Title jobs decided so far, whatever became of them. */
+function titleDecisions(counts: Record<string, number>): number {
+  return Object.values(counts).reduce((sum, count) => sum + count, 0);
 }
 
 /** Runs the event loop at about 95%: 20 ms of work, then a turn for everything else, until stopped. */
