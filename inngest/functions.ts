@@ -171,12 +171,8 @@ export const titleFunction = inngest.createFunction(
     step.run("title", async () => {
       const services = await getServices();
       const key = keyForAttempt(event.data.chatId, 0, services.models.keys);
-      const takeStart = async () => {
-        const start = await takeStartNow(services.hot, capacity, { modelId: event.data.modelId, key }, (error, context) =>
-          logger.error({ err: error, context }, "background job failed"),
-        );
-        return start.granted ? { key, onProviderSignal: start.onProviderSignal } : null;
-      };
+      const takeStart = () =>
+        takeStartNow(services.hot, capacity, { modelId: event.data.modelId, key }, (error, context) => logger.error({ err: error, context }, "background job failed"));
       return { status: await services.handlers.title(event.data, takeStart) };
     }),
 );

@@ -160,11 +160,7 @@ export class InlineJobRunner implements JobRunner {
     const settled = withCommandActivity("title-job", () =>
       this.leases.hold(MODEL_CALLS, holder, { limit: maxConcurrency, score: TITLE_SCORE }, () => {
         const key = keyForAttempt(job.chatId, 0, capacity?.keys ?? 1);
-        return this.handlers.title(job, async () => {
-          if (!capacity) return { key };
-          const start = await takeStartNow(limits, capacity, { modelId: job.modelId, key }, onError);
-          return start.granted ? { key, onProviderSignal: start.onProviderSignal } : null;
-        });
+        return this.handlers.title(job, async () => (capacity ? takeStartNow(limits, capacity, { modelId: job.modelId, key }, onError) : { key }));
       }),
     )
       .then(

@@ -13,7 +13,7 @@ import { apiKeyIds } from "@/lib/ai/api-key-ids";
 import type { AppConfig } from "@/lib/config";
 import { currentBooks } from "@/lib/hot/capacity-state";
 import type { CapacityLimit, CapacityReport, CapacityState, HotStore } from "@/lib/hot/hot-store";
-import { TokensNotFreeYet, type ProviderSignal, type ReplyAttempt } from "./job-runner";
+import { TokensNotFreeYet, type ProviderSignal, type ReplyAttempt, type TitleStart } from "./job-runner";
 
 export interface ProviderCapacity {
   /** What a bucket allows until the provider says otherwise. */
@@ -171,22 +171,22 @@ export function capacityReports(
 }
 
 /**
- * Takes a start from the bucket of the model and key now, without waiting: with the reporter of
- * that start when granted, otherwise how long until there may be room. For a runner that waits on
- * its own terms (Inngest's reply function sleeps as a step between tries).
+ * Takes a start from the bucket of the model and key now, without waiting: the key with the
+ * reporter of that start when granted, null when the bucket has none free. What a title call
+ * starts with (both runners; a skipped title is not worth a wait).
  */
 export async function takeStartNow(
   store: Pick<HotStore, "takeCapacity" | "reportCapacity">,
   capacity: ProviderCapacity,
   { modelId, key }: { modelId: string; key: number },
   onError?: (error: unknown, context: string) => void,
-): Promise<{ granted: true; onProviderSignal: (signal: ProviderSignal) => void } | { granted: false; waitMs: number }> {
+): Promise<TitleStart | null> {
   const bucket = capacity.bucketFor(modelId, key);
   const grant = await store.takeCapacity(bucket, capacity.limit);
-  if (!grant.granted) return { granted: false, waitMs: grant.waitMs };
+  if (!grant.granted) return null;
   const report = capacityReports(store, onError);
   return {
-    granted: true,
+    key,
     onProviderSignal: (signal) => reportCall(report, capacity, { modelId, bucket, seq: grant.seq, tokenSeq: undefined, probe: grant.probe }, signal),
   };
 }
